@@ -1,0 +1,40 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"time"
+)
+
+// healthz reports whether the store answers, with basic counters.
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	body := map[string]any{"status": "ok", "started_at": s.started, "requests": s.requests.Load(), "errors_5xx": s.errors.Load()}
+	if t := s.lastSync.Load(); t != nil {
+		body["last_sync"] = *t
+	}
+	status := http.StatusOK
+	if err := s.store.Ping(ctx); err != nil {
+		body["status"], body["store"] = "unavailable", err.Error()
+		status = http.StatusServiceUnavailable
+	} else if v, err := s.store.Version(ctx); err == nil {
+		body["lieux"], body["revision"] = v.Count, v.Revision
+	}
+	s.writeJSON(w, r, status, contentJSON, body)
+}
+
+// landing lists the entry points (OGC API style).
+func (s *Server) landing(w http.ResponseWriter, r *http.Request) {
+	base := baseURL(r)
+	s.writeJSON(w, r, http.StatusOK, contentJSON, map[string]any{
+		"title":       "maillage — lieux de médiation numérique",
+		"description": "Lieux de médiation numérique moissonnés, normalisés au schéma national v1.0.2 et dédoublonnés.",
+		"links": []link{
+			{Href: base + "/api/v1/lieux", Rel: "items", Type: contentGeoJSON, Title: "Lieux (GeoJSON, paginé)"},
+			{Href: base + "/exports/lieux.csv", Rel: "enclosure", Type: "text/csv", Title: "Export CSV au schéma national"},
+			{Href: base + "/exports/lieux.geojson", Rel: "enclosure", Type: contentGeoJSON, Title: "Export GeoJSON"},
+			{Href: base + "/healthz", Rel: "service-status", Type: contentJSON},
+		},
+	})
+}

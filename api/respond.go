@@ -1,0 +1,84 @@
+package api
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5/middleware"
+)
+
+const (
+	contentGeoJSON = "application/geo+json"
+	contentJSON    = "application/json"
+	contentProblem = "application/problem+json"
+)
+
+// writeJSON writes v with a status and content type.
+func (s *Server) writeJSON(w http.ResponseWriter, r *http.Request, status int, contentType string, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		s.log.Error("response_encoding_failed", "path", r.URL.Path, "error", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", contentType+"; charset=utf-8")
+	w.WriteHeader(status)
+	w.Write(b)
+}
+
+// problem writes an RFC 9457 problem document.
+func (s *Server) problem(w http.ResponseWriter, r *http.Request, status int, detail string) {
+	s.writeJSON(w, r, status, contentProblem, map[string]any{
+		"type": "about:blank", "title": http.StatusText(status), "status": status, "detail": detail,
+		"instance": r.URL.Path, "request_id": middleware.GetReqID(r.Context()),
+	})
+}
+
+// internalError logs err and answers 500 without leaking it.
+func (s *Server) internalError(w http.ResponseWriter, r *http.Request, err error) {
+	s.log.Error("request_failed", "path", r.URL.Path, "error", err, "request_id", middleware.GetReqID(r.Context()))
+	s.problem(w, r, http.StatusInternalServerError, "internal error; see the server log")
+}
+
+// notModified sets the validators and reports whether the client's copy
+// is current (conditional GET).
+func notModified(w http.ResponseWriter, r *http.Request, etag string, modified time.Time) bool {
+	w.Header().Set("ETag", etag)
+	if !modified.IsZero() {
+		w.Header().Set("Last-Modified", modified.UTC().Format(http.TimeFormat))
+	}
+	w.Header().Set("Cache-Control", "public, max-age=60")
+	if inm := r.Header.Get("If-None-Match"); inm != "" {
+		return etagMatch(inm, etag)
+	}
+	if ims, err := http.ParseTime(r.Header.Get("If-Modified-Since")); err == nil && !modified.IsZero() {
+		return !modified.Truncate(time.Second).After(ims)
+	}
+	return false
+}
+
+func etagMatch(header, etag string) bool {
+	for _, t := range strings.Split(header, ",") {
+		t = strings.TrimSpace(t)
+		if t == "*" || strings.TrimPrefix(t, "W/") == strings.TrimPrefix(etag, "W/") {
+			return true
+		}
+	}
+	return false
+}
+
+func datasetETag(kind string, revision int64, count int) string {
+	return fmt.Sprintf(`W/"%s-r%d-n%d"`, kind, revision, count)
+}
+
+// baseURL is the scheme and host the client used.
+func baseURL(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}

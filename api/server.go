@@ -1,0 +1,73 @@
+// Package api serves maillage over HTTP: the lieux as GeoJSON with bbox
+// filtering and stable cursor pagination, single lieux with redirects for
+// retired ids, the open-data exports, and health. One route table; handlers
+// are methods; no SQL here.
+package api
+
+import (
+	"log/slog"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+
+	"github.com/maillage/maillage/store"
+)
+
+// Server holds the API's dependencies.
+type Server struct {
+	store   store.Store
+	log     *slog.Logger
+	started time.Time
+	// LastSync reports the end of the latest sync, for /healthz.
+	lastSync atomic.Pointer[time.Time]
+	requests atomic.Int64
+	errors   atomic.Int64
+}
+
+// New returns an API server over a store.
+func New(st store.Store, log *slog.Logger) *Server {
+	return &Server{store: st, log: log, started: time.Now().UTC()}
+}
+
+// SyncFinished records the time of the latest sync.
+func (s *Server) SyncFinished(at time.Time) { s.lastSync.Store(&at) }
+
+// Handler returns the route table.
+func (s *Server) Handler() http.Handler {
+	r := chi.NewRouter()
+	r.Use(middleware.RequestID, s.logRequests, middleware.Recoverer)
+	r.Get("/", s.landing)
+	r.Get("/healthz", s.healthz)
+	r.Get("/api/v1/lieux", s.listLieux)
+	r.Get("/api/v1/lieux/{id}", s.getLieu)
+	r.Get("/exports/lieux.csv", s.exportCSV)
+	r.Get("/exports/lieux.geojson", s.exportGeoJSON)
+	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
+		s.problem(w, r, http.StatusNotFound, "no such route: "+r.URL.Path)
+	})
+	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
+		s.problem(w, r, http.StatusMethodNotAllowed, r.Method+" is not allowed on "+r.URL.Path)
+	})
+	return r
+}
+
+// logRequests writes one slog line per request and counts errors.
+func (s *Server) logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
+		next.ServeHTTP(ww, r)
+		s.requests.Add(1)
+		level := slog.LevelInfo
+		if ww.Status() >= 500 {
+			s.errors.Add(1)
+			level = slog.LevelError
+		}
+		s.log.Log(r.Context(), level, "http_request", "method", r.Method, "path", r.URL.Path, "query", r.URL.RawQuery,
+			"status", ww.Status(), "bytes", ww.BytesWritten(), "duration_ms", time.Since(start).Milliseconds(),
+			"request_id", middleware.GetReqID(r.Context()), "remote_addr", r.RemoteAddr)
+	})
+}

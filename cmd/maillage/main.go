@@ -1,0 +1,62 @@
+// Command maillage harvests lieux de médiation numérique, normalises them to
+// the national standard, deduplicates them and republishes them.
+//
+//	maillage sync     --config F --out DIR [--source NAME]
+//	maillage serve    --config F [--addr :8080]
+//	maillage validate FILE [--schema v1.0.2]
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+const usage = `maillage — lieux de médiation numérique, moissonnés, normalisés, republiés
+
+Usage:
+  maillage sync     --config FILE [--out DIR] [--source NAME]   harvest once and write the open-data files
+  maillage serve    --config FILE [--addr :8080]                sync on schedule and serve the API
+  maillage validate FILE [--schema v1.0.2]                     check a CSV/JSON file against the standard
+
+Environment: DATABASE_URL, MAILLAGE_DB, MAILLAGE_ADDR, MAILLAGE_OUT, MAILLAGE_GEOCODER_URL,
+MAILLAGE_ADMIN_TOKEN, MAILLAGE_LOG_LEVEL.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Getenv)
+	stop()
+	os.Exit(code)
+}
+
+// run dispatches a sub-command and returns the exit code.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	env := environment{stdout: stdout, stderr: stderr, getenv: getenv}
+	switch args[0] {
+	case "sync":
+		return cmdSync(ctx, env, args[1:])
+	case "serve":
+		return cmdServe(ctx, env, args[1:])
+	case "validate":
+		return cmdValidate(env, args[1:])
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	fmt.Fprintf(stderr, "maillage: unknown command %q\n\n%s", args[0], usage)
+	return 2
+}
+
+// environment is the process's outside world, passed down explicitly.
+type environment struct {
+	stdout, stderr io.Writer
+	getenv         func(string) string
+}

@@ -1,0 +1,100 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+
+	"github.com/maillage/maillage/config"
+	"github.com/maillage/maillage/harvest"
+	"github.com/maillage/maillage/pipeline"
+	"github.com/maillage/maillage/store"
+	"github.com/maillage/maillage/store/sqlite"
+)
+
+// app is what sync and serve share once wired.
+type app struct {
+	cfg      *config.Config
+	log      *slog.Logger
+	store    store.Store
+	pipeline *pipeline.Pipeline
+}
+
+func newLogger(w io.Writer, level string) *slog.Logger {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(level))
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+// wire loads the configuration and opens the store.
+func wire(ctx context.Context, env environment, configPath string) (*app, error) {
+	cfg, err := config.Load(configPath, env.getenv)
+	if err != nil {
+		return nil, err
+	}
+	log := newLogger(env.stderr, cfg.LogLevel)
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	h := harvest.New(harvest.Options{UserAgent: cfg.Harvest.UserAgent, Timeout: cfg.Harvest.Timeout,
+		MaxBytes: cfg.Harvest.MaxBytes, BaseDir: cfg.Dir})
+	return &app{cfg: cfg, log: log, store: st, pipeline: pipeline.New(st, h, log)}, nil
+}
+
+func openStore(ctx context.Context, cfg *config.Config) (store.Store, error) {
+	if cfg.Database.URL != "" {
+		return nil, errors.New("DATABASE_URL: the PostgreSQL store is not part of this build yet; unset DATABASE_URL to use the embedded SQLite store")
+	}
+	return sqlite.Open(ctx, cfg.Database.Path)
+}
+
+// syncOnce runs the pipeline and writes the files into out.
+func (a *app) syncOnce(ctx context.Context, out, only string) (*pipeline.Report, error) {
+	rep, err := a.pipeline.Run(ctx, a.cfg, pipeline.Options{Only: only})
+	if err != nil {
+		return nil, err
+	}
+	if out != "" {
+		if err := pipeline.WriteFiles(ctx, a.store, out, rep); err != nil {
+			return rep, err
+		}
+	}
+	return rep, nil
+}
+
+func printSummary(w io.Writer, rep *pipeline.Report, out string) {
+	fmt.Fprintf(w, "run %d: %d lieux (%d created, %d updated, %d deleted); %d records: %d linked, %d quarantined\n",
+		rep.RunID, rep.Lieux.Total, rep.Lieux.Created, rep.Lieux.Updated, rep.Lieux.Deleted,
+		rep.Totals.Records, rep.Totals.Linked, rep.Totals.Quarantined)
+	for _, s := range rep.Sources {
+		line := fmt.Sprintf("  %-32s %-12s fetched %5d  valid %5d  fixed %5d  quarantined %4d", s.Source, s.Status,
+			s.Fetched, s.Valid, s.Fixed, s.Quarantined)
+		if s.Error != "" {
+			line += "  error: " + s.Error
+		}
+		fmt.Fprintln(w, line)
+	}
+	if out != "" {
+		fmt.Fprintf(w, "files written to %s\n", out)
+	}
+}
+
+// parseFlags parses flags placed before or after positional arguments.
+func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}

@@ -1,0 +1,197 @@
+// Package config loads maillage's YAML configuration, applies the MAILLAGE_*
+// and DATABASE_URL environment overrides and validates the result. The
+// Config is a value handed down to the packages that need it; there is no
+// global configuration.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/maillage/maillage/harvest"
+	"github.com/maillage/maillage/schema"
+)
+
+// Config is the whole configuration.
+type Config struct {
+	// Dir is the directory of the configuration file; relative paths in the
+	// file are resolved against it.
+	Dir string `yaml:"-"`
+
+	Database Database `yaml:"database"`
+	Server   Server   `yaml:"server"`
+	Harvest  Harvest  `yaml:"harvest"`
+	Geocoder Geocoder `yaml:"geocoder"`
+	// Out is the directory where sync and serve write the open-data files.
+	Out string `yaml:"out"`
+	// Schedule is a cron expression or "@every <duration>" for serve.
+	Schedule string `yaml:"schedule"`
+	// SyncOnStart makes serve run a sync before listening.
+	SyncOnStart bool     `yaml:"sync_on_start"`
+	Sources     []Source `yaml:"sources"`
+	AdminToken  string   `yaml:"-"`
+	LogLevel    string   `yaml:"log_level"`
+}
+
+// Database selects the store: URL empty means embedded SQLite at Path.
+type Database struct {
+	URL  string `yaml:"url"`
+	Path string `yaml:"path"`
+}
+
+// Server configures the HTTP API.
+type Server struct {
+	Addr              string        `yaml:"addr"`
+	ReadHeaderTimeout time.Duration `yaml:"read_header_timeout"`
+	ReadTimeout       time.Duration `yaml:"read_timeout"`
+	WriteTimeout      time.Duration `yaml:"write_timeout"`
+	IdleTimeout       time.Duration `yaml:"idle_timeout"`
+	ShutdownTimeout   time.Duration `yaml:"shutdown_timeout"`
+}
+
+// Harvest configures fetching.
+type Harvest struct {
+	UserAgent string        `yaml:"user_agent"`
+	Timeout   time.Duration `yaml:"timeout"`
+	MaxBytes  int64         `yaml:"max_bytes"`
+}
+
+// Geocoder configures the Géoplateforme geocoder ("off" disables it).
+type Geocoder struct {
+	URL string `yaml:"url"`
+}
+
+// Source is one harvested source: where to fetch it and how to map it.
+type Source struct {
+	harvest.Source `yaml:",inline"`
+	Mapping        schema.Mapping `yaml:"mapping"`
+	// Licence and Attribution describe the data's terms for republication.
+	Licence     string `yaml:"licence"`
+	Attribution string `yaml:"attribution"`
+}
+
+// Defaults returns the configuration used for anything a file leaves out.
+func Defaults() Config {
+	return Config{
+		Database: Database{Path: "data/maillage.db"},
+		Server: Server{Addr: ":8080", ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second,
+			WriteTimeout: 120 * time.Second, IdleTimeout: 120 * time.Second, ShutdownTimeout: 20 * time.Second},
+		Harvest:  Harvest{UserAgent: "maillage/0.1 (+https://github.com/maillage/maillage)", Timeout: 60 * time.Second, MaxBytes: 100 << 20},
+		Geocoder: Geocoder{URL: "https://data.geopf.fr/geocodage"},
+		Out:      "out",
+		Schedule: "@every 6h",
+		LogLevel: "info",
+	}
+}
+
+// Load reads a configuration file, applies environment overrides from
+// getenv (os.Getenv in production) and validates it.
+func Load(path string, getenv func(string) string) (*Config, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	cfg := Defaults()
+	dec := yaml.NewDecoder(strings.NewReader(string(raw)))
+	dec.KnownFields(true)
+	if err := dec.Decode(&cfg); err != nil {
+		return nil, fmt.Errorf("config: %s: %w", path, err)
+	}
+	abs, err := filepath.Abs(filepath.Dir(path))
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	cfg.Dir = abs
+	cfg.applyEnv(getenv)
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("config: %s: %w", path, err)
+	}
+	return &cfg, nil
+}
+
+// applyEnv applies DATABASE_URL and the MAILLAGE_* variables.
+func (c *Config) applyEnv(getenv func(string) string) {
+	set := func(dst *string, name string) {
+		if v := getenv(name); v != "" {
+			*dst = v
+		}
+	}
+	set(&c.Database.URL, "DATABASE_URL")
+	set(&c.Database.Path, "MAILLAGE_DB")
+	set(&c.Geocoder.URL, "MAILLAGE_GEOCODER_URL")
+	set(&c.Server.Addr, "MAILLAGE_ADDR")
+	set(&c.Out, "MAILLAGE_OUT")
+	set(&c.LogLevel, "MAILLAGE_LOG_LEVEL")
+	set(&c.AdminToken, "MAILLAGE_ADMIN_TOKEN")
+}
+
+// Validate checks the configuration and reports every problem at once.
+func (c *Config) Validate() error {
+	var errs []error
+	if len(c.Sources) == 0 {
+		errs = append(errs, errors.New("no sources"))
+	}
+	seen := map[string]bool{}
+	for i, s := range c.Sources {
+		errs = append(errs, s.validate(i, seen)...)
+	}
+	if c.Database.URL != "" && !strings.HasPrefix(c.Database.URL, "postgres://") && !strings.HasPrefix(c.Database.URL, "postgresql://") {
+		errs = append(errs, fmt.Errorf("database.url: %q is not a postgres:// URL", c.Database.URL))
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Errorf("log_level: %q (debug, info, warn, error)", c.LogLevel))
+	}
+	return errors.Join(errs...)
+}
+
+func (s Source) validate(i int, seen map[string]bool) []error {
+	var errs []error
+	where := fmt.Sprintf("sources[%d]", i)
+	if s.Name == "" {
+		errs = append(errs, fmt.Errorf("%s: name is required", where))
+	} else {
+		where = fmt.Sprintf("sources[%d] (%s)", i, s.Name)
+	}
+	if seen[s.Name] {
+		errs = append(errs, fmt.Errorf("%s: duplicate name", where))
+	}
+	seen[s.Name] = true
+	if s.Kind != "file" && s.Kind != "http" {
+		errs = append(errs, fmt.Errorf("%s: kind %q (file, http)", where, s.Kind))
+	}
+	if s.Location == "" {
+		errs = append(errs, fmt.Errorf("%s: location is required", where))
+	}
+	switch s.Format {
+	case "", "csv", "json", "geojson":
+	default:
+		errs = append(errs, fmt.Errorf("%s: format %q (csv, json, geojson)", where, s.Format))
+	}
+	return errs
+}
+
+// Path resolves a path of the configuration against its directory.
+func (c *Config) Path(p string) string {
+	if p == "" || filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(c.Dir, p)
+}
+
+// Source returns the source with a name.
+func (c *Config) Source(name string) (Source, bool) {
+	for _, s := range c.Sources {
+		if s.Name == name {
+			return s, true
+		}
+	}
+	return Source{}, false
+}

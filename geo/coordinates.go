@@ -1,0 +1,107 @@
+// Package geo places lieux: coordinate sanity checks against the territory
+// a lieu's postcode belongs to (swapped latitude/longitude, points outside
+// France or outside their territory). The commune referential, geocoding
+// and the spatial index plug in here.
+package geo
+
+import (
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"strconv"
+
+	"github.com/paulmach/orb"
+
+	"github.com/maillage/maillage/schema"
+)
+
+//go:embed data/territories.json
+var territoriesJSON []byte
+
+// Territory is a French territory and the postcodes it uses.
+type Territory struct {
+	Name     string    `json:"name"`
+	Prefixes []string  `json:"prefixes"`
+	BBox     []float64 `json:"bbox"`
+}
+
+func (t Territory) bound() orb.Bound {
+	return orb.Bound{Min: orb.Point{t.BBox[0], t.BBox[1]}, Max: orb.Point{t.BBox[2], t.BBox[3]}}
+}
+
+var territories = func() []Territory {
+	var doc struct {
+		Territories []Territory `json:"territories"`
+	}
+	if err := json.Unmarshal(territoriesJSON, &doc); err != nil {
+		panic(fmt.Sprintf("geo: data/territories.json: %v", err))
+	}
+	return doc.Territories
+}()
+
+// TerritoryOf returns the territory of a postcode (metropolitan France for
+// every postcode no overseas territory claims).
+func TerritoryOf(postcode string) Territory {
+	if len(postcode) >= 3 {
+		for _, t := range territories[1:] {
+			for _, p := range t.Prefixes {
+				if postcode[:3] == p {
+					return t
+				}
+			}
+		}
+	}
+	return territories[0]
+}
+
+// inFrance reports whether a point lies in any French territory.
+func inFrance(p orb.Point) bool {
+	for _, t := range territories {
+		if t.bound().Contains(p) {
+			return true
+		}
+	}
+	return false
+}
+
+// CheckCoordinates verifies a lieu's coordinates against the territory of
+// its postcode: swapped pairs are put right, points outside France or in
+// another territory are dropped. A lieu without a usable point keeps none.
+func CheckCoordinates(l *schema.Lieu) []schema.Issue {
+	if (l.Latitude == nil) != (l.Longitude == nil) {
+		l.Latitude, l.Longitude = nil, nil
+		return []schema.Issue{{Field: "latitude", Rule: "coordinates-incomplete", Level: schema.LevelWarning,
+			Message: "only one of latitude and longitude given; both dropped"}}
+	}
+	lon, lat, ok := l.Point()
+	if !ok {
+		return nil
+	}
+	terr := TerritoryOf(l.CodePostal)
+	p := orb.Point{lon, lat}
+	switch {
+	case lat == 0 && lon == 0:
+		return dropPoint(l, "coordinates-zero", "coordinates 0,0 are a placeholder")
+	case terr.bound().Contains(p):
+		return nil
+	case terr.bound().Contains(orb.Point{lat, lon}):
+		l.Latitude, l.Longitude = &lon, &lat
+		return []schema.Issue{{Field: "latitude", Rule: "coordinates-swapped", Value: pair(lat, lon), Fixed: pair(lon, lat),
+			Level: schema.LevelFix, Message: "latitude and longitude were swapped"}}
+	case inFrance(p) && l.CodePostal != "":
+		return dropPoint(l, "coordinates-wrong-territory", "the point is not in "+terr.Name+", where the postcode is")
+	case inFrance(p):
+		return nil
+	}
+	return dropPoint(l, "coordinates-outside-france", "the point is outside France")
+}
+
+func dropPoint(l *schema.Lieu, rule, msg string) []schema.Issue {
+	v := pair(*l.Latitude, *l.Longitude)
+	l.Latitude, l.Longitude = nil, nil
+	return []schema.Issue{{Field: "latitude", Rule: rule, Value: v, Level: schema.LevelWarning, Message: msg + "; coordinates dropped"}}
+}
+
+func pair(lat, lon float64) string {
+	return strconv.FormatFloat(lat, 'f', -1, 64) + "," + strconv.FormatFloat(lon, 'f', -1, 64)
+}

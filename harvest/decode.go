@@ -1,0 +1,134 @@
+package harvest
+
+import (
+	"bytes"
+	"fmt"
+	"path"
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding/charmap"
+)
+
+// DecodeOptions steer decoding; zero values mean detect.
+type DecodeOptions struct {
+	Format     string
+	Delimiter  string
+	RecordsKey string
+	// Name is the file name or URL, used to guess the format.
+	Name string
+}
+
+// Formats the decoders understand.
+const (
+	FormatCSV     = "csv"
+	FormatJSON    = "json"
+	FormatGeoJSON = "geojson"
+)
+
+var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
+
+// Decode turns a payload into a table of raw records.
+func Decode(p *Payload, opts DecodeOptions) (*Table, error) {
+	body, notes := toUTF8(p.Body)
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil, fmt.Errorf("empty document")
+	}
+	if looksLikeHTML(body, p.ContentType) {
+		return nil, fmt.Errorf("got an HTML page (%s) where a data file was expected: %q", orUnknown(p.ContentType), snippet(body))
+	}
+	format := opts.Format
+	if format == "" {
+		format = detectFormat(body, p.ContentType, opts.Name)
+	}
+	var t *Table
+	var err error
+	switch format {
+	case FormatCSV:
+		t, err = decodeCSV(body, opts.Delimiter)
+	case FormatJSON, FormatGeoJSON:
+		t, err = decodeJSON(body, opts.RecordsKey)
+	default:
+		return nil, fmt.Errorf("unknown format %q (csv, json, geojson)", format)
+	}
+	if err != nil {
+		return nil, err
+	}
+	t.Notes = append(notes, t.Notes...)
+	return t, nil
+}
+
+// toUTF8 removes a UTF-8 BOM and decodes Windows-1252 when the bytes are
+// not valid UTF-8.
+func toUTF8(b []byte) ([]byte, []string) {
+	b = bytes.TrimPrefix(b, utf8BOM)
+	if utf8.Valid(b) {
+		return b, nil
+	}
+	out, err := charmap.Windows1252.NewDecoder().Bytes(b)
+	if err != nil {
+		return b, nil
+	}
+	return out, []string{"not valid UTF-8: decoded as Windows-1252"}
+}
+
+func looksLikeHTML(body []byte, contentType string) bool {
+	if strings.HasPrefix(strings.ToLower(contentType), "text/html") {
+		return true
+	}
+	head := strings.ToLower(string(bytes.TrimSpace(body[:min(len(body), 512)])))
+	return strings.HasPrefix(head, "<!doctype html") || strings.HasPrefix(head, "<html") ||
+		strings.HasPrefix(head, "<head") || strings.HasPrefix(head, "<body")
+}
+
+func detectFormat(body []byte, contentType, name string) string {
+	ct := strings.ToLower(contentType)
+	switch {
+	case strings.Contains(ct, "geo+json"):
+		return FormatGeoJSON
+	case strings.Contains(ct, "json"):
+		return FormatJSON
+	case strings.Contains(ct, "csv"):
+		return FormatCSV
+	}
+	switch strings.ToLower(path.Ext(strings.SplitN(name, "?", 2)[0])) {
+	case ".geojson":
+		return FormatGeoJSON
+	case ".json":
+		return FormatJSON
+	case ".csv", ".tsv", ".txt":
+		return FormatCSV
+	}
+	if c := firstNonSpace(body); c == '[' || c == '{' {
+		return FormatJSON
+	}
+	return FormatCSV
+}
+
+func firstNonSpace(b []byte) byte {
+	t := bytes.TrimSpace(b)
+	if len(t) == 0 {
+		return 0
+	}
+	return t[0]
+}
+
+func snippet(b []byte) string {
+	s := strings.Join(strings.Fields(string(b[:min(len(b), 80)])), " ")
+	return s
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "no Content-Type"
+	}
+	return s
+}
+
+// lineOf returns the 1-based line of a byte offset.
+func lineOf(b []byte, offset int64) int {
+	if offset > int64(len(b)) {
+		offset = int64(len(b))
+	}
+	return bytes.Count(b[:offset], []byte{'\n'}) + 1
+}

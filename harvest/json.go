@@ -1,0 +1,216 @@
+package harvest
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+)
+
+// decodeJSON reads a JSON array of objects, an array of GeoJSON Features, a
+// GeoJSON FeatureCollection, or an object holding the records under
+// recordsKey. Member order is preserved.
+func decodeJSON(body []byte, recordsKey string) (*Table, error) {
+	var top any
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	if err := dec.Decode(&top); err != nil {
+		return nil, jsonError(body, err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("JSON: unexpected data after the document (line %d)", lineOf(body, dec.InputOffset()))
+	}
+	elems, format, err := recordElements(body, top, recordsKey)
+	if err != nil {
+		return nil, err
+	}
+	t := &Table{Format: format}
+	seen := map[string]bool{}
+	for i, raw := range elems {
+		rec, err := decodeElement(raw, i)
+		if err != nil {
+			return nil, fmt.Errorf("JSON element %d: %w", i, err)
+		}
+		for _, f := range rec.Fields {
+			if !seen[f.Name] {
+				seen[f.Name] = true
+				t.Columns = append(t.Columns, f.Name)
+			}
+		}
+		t.Records = append(t.Records, rec)
+	}
+	return t, nil
+}
+
+func jsonError(body []byte, err error) error {
+	var se *json.SyntaxError
+	switch {
+	case errors.As(err, &se):
+		return fmt.Errorf("invalid JSON at byte %d (line %d): %w", se.Offset, lineOf(body, se.Offset), err)
+	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
+		return fmt.Errorf("truncated JSON: the document ends at byte %d (line %d) before it is complete", len(body), lineOf(body, int64(len(body))))
+	}
+	return fmt.Errorf("invalid JSON: %w", err)
+}
+
+// recordElements finds the array of records in a decoded document and
+// returns each element re-encoded, in order.
+func recordElements(body []byte, top any, recordsKey string) ([]json.RawMessage, string, error) {
+	var doc struct {
+		Type     string            `json:"type"`
+		Features []json.RawMessage `json:"features"`
+	}
+	switch v := top.(type) {
+	case []any:
+		var elems []json.RawMessage
+		if err := json.Unmarshal(body, &elems); err != nil {
+			return nil, "", jsonError(body, err)
+		}
+		return elems, FormatJSON, nil
+	case map[string]any:
+		if recordsKey != "" {
+			return underKey(v, recordsKey)
+		}
+		if err := json.Unmarshal(body, &doc); err != nil || doc.Type != "FeatureCollection" {
+			return nil, "", fmt.Errorf("JSON object is neither a GeoJSON FeatureCollection nor configured with records_key (members: %s)", memberNames(v))
+		}
+		return doc.Features, FormatGeoJSON, nil
+	}
+	return nil, "", fmt.Errorf("JSON document is a %T, not an array or object of records", top)
+}
+
+func underKey(obj map[string]any, key string) ([]json.RawMessage, string, error) {
+	arr, ok := obj[key].([]any)
+	if !ok {
+		return nil, "", fmt.Errorf("records_key %q: no array under this member (members: %s)", key, memberNames(obj))
+	}
+	out := make([]json.RawMessage, len(arr))
+	for i, e := range arr {
+		b, err := json.Marshal(e)
+		if err != nil {
+			return nil, "", fmt.Errorf("records_key %q: element %d: %w", key, i, err)
+		}
+		out[i] = b
+	}
+	return out, FormatJSON, nil
+}
+
+func memberNames(obj map[string]any) string {
+	var b bytes.Buffer
+	for k := range obj {
+		if b.Len() > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(strconv.Quote(k))
+	}
+	return b.String()
+}
+
+// decodeElement turns one object (or GeoJSON Feature) into a record.
+func decodeElement(raw json.RawMessage, index int) (Record, error) {
+	members, err := orderedMembers(raw)
+	if err != nil {
+		return Record{}, err
+	}
+	rec := Record{Index: index}
+	if isFeature(members) {
+		return featureRecord(members, index)
+	}
+	for _, m := range members {
+		rec.Fields = append(rec.Fields, Field{Name: m.name, Value: scalarText(m.value)})
+	}
+	return rec, nil
+}
+
+type member struct {
+	name  string
+	value json.RawMessage
+}
+
+// orderedMembers reads the members of a JSON object in document order.
+func orderedMembers(raw json.RawMessage) ([]member, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, err
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '{' {
+		return nil, fmt.Errorf("not an object: %s", snippet(raw))
+	}
+	var out []member
+	for dec.More() {
+		kt, err := dec.Token()
+		if err != nil {
+			return nil, err
+		}
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, member{name: kt.(string), value: v})
+	}
+	return out, nil
+}
+
+// scalarText renders a JSON value as text: strings unquoted, numbers as
+// written, null as "", objects and arrays as compact JSON.
+func scalarText(v json.RawMessage) string {
+	v = bytes.TrimSpace(v)
+	switch {
+	case len(v) == 0 || string(v) == "null":
+		return ""
+	case v[0] == '"':
+		var s string
+		if json.Unmarshal(v, &s) == nil {
+			return s
+		}
+	case v[0] == '{' || v[0] == '[':
+		var b bytes.Buffer
+		if json.Compact(&b, v) == nil {
+			return b.String()
+		}
+	}
+	return string(v)
+}
+
+func isFeature(members []member) bool {
+	for _, m := range members {
+		if m.name == "type" {
+			return scalarText(m.value) == "Feature"
+		}
+	}
+	return false
+}
+
+// featureRecord flattens a GeoJSON Feature: its properties, then "id" when
+// the properties have none, then the geometry as compact JSON.
+func featureRecord(members []member, index int) (Record, error) {
+	rec := Record{Index: index}
+	var id, geometry string
+	for _, m := range members {
+		switch m.name {
+		case "properties":
+			if scalarText(m.value) == "" {
+				continue
+			}
+			props, err := orderedMembers(m.value)
+			if err != nil {
+				return rec, fmt.Errorf("properties: %w", err)
+			}
+			for _, p := range props {
+				rec.Fields = append(rec.Fields, Field{Name: p.name, Value: scalarText(p.value)})
+			}
+		case "id":
+			id = scalarText(m.value)
+		case "geometry":
+			geometry = scalarText(m.value)
+		}
+	}
+	if id != "" && rec.Value("id") == "" {
+		rec.Fields = append(rec.Fields, Field{Name: "id", Value: id})
+	}
+	rec.Fields = append(rec.Fields, Field{Name: "geometry", Value: geometry})
+	return rec, nil
+}

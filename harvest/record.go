@@ -1,0 +1,73 @@
+package harvest
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"time"
+)
+
+// Field is one named value of a raw record, as the source wrote it.
+type Field struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+// Record is one row of a CSV file or one element of a JSON/GeoJSON
+// document. Nested JSON values are kept as compact JSON text; a GeoJSON
+// geometry is kept in a field named "geometry".
+type Record struct {
+	// Index is the 0-based position among the data rows / elements.
+	Index int `json:"index"`
+	// Line is the 1-based line of the file where a CSV row starts (0 for JSON).
+	Line   int     `json:"line,omitempty"`
+	Fields []Field `json:"fields"`
+}
+
+// Value returns the value of a field, or "".
+func (r Record) Value(name string) string {
+	for _, f := range r.Fields {
+		if f.Name == name {
+			return f.Value
+		}
+	}
+	return ""
+}
+
+// Hash is a content hash of the record's fields (names and values, in order).
+func (r Record) Hash() string {
+	h := sha256.New()
+	for _, f := range r.Fields {
+		h.Write([]byte(f.Name))
+		h.Write([]byte{0})
+		h.Write([]byte(f.Value))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// Table is a decoded source: its columns (in first-seen order) and records.
+type Table struct {
+	Format  string
+	Columns []string
+	Records []Record
+	// Notes are facts about decoding worth reporting (charset fallback…).
+	Notes []string
+}
+
+// Payload is the fetched body of a source.
+type Payload struct {
+	Body         []byte
+	ContentType  string
+	URL          string
+	FetchedAt    time.Time
+	ETag         string
+	LastModified string
+	// NotModified is set when a conditional GET answered 304.
+	NotModified bool
+}
+
+// Hash is a content hash of the body.
+func (p *Payload) Hash() string {
+	s := sha256.Sum256(p.Body)
+	return hex.EncodeToString(s[:])
+}

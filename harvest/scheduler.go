@@ -1,0 +1,51 @@
+package harvest
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/go-co-op/gocron/v2"
+)
+
+// Scheduler runs a job on a schedule, never two at once.
+type Scheduler struct {
+	s gocron.Scheduler
+}
+
+// NewScheduler schedules job by spec: "@every <duration>" or a five-field
+// cron expression. A run still going when the next is due delays it.
+func NewScheduler(ctx context.Context, spec string, job func(context.Context)) (*Scheduler, error) {
+	s, err := gocron.NewScheduler(gocron.WithLocation(time.UTC))
+	if err != nil {
+		return nil, fmt.Errorf("harvest: scheduler: %w", err)
+	}
+	def, err := jobDefinition(spec)
+	if err != nil {
+		return nil, err
+	}
+	_, err = s.NewJob(def, gocron.NewTask(func() { job(ctx) }),
+		gocron.WithSingletonMode(gocron.LimitModeReschedule), gocron.WithName("sync"))
+	if err != nil {
+		return nil, fmt.Errorf("harvest: schedule %q: %w", spec, err)
+	}
+	return &Scheduler{s: s}, nil
+}
+
+func jobDefinition(spec string) (gocron.JobDefinition, error) {
+	if rest, ok := strings.CutPrefix(spec, "@every "); ok {
+		d, err := time.ParseDuration(strings.TrimSpace(rest))
+		if err != nil || d < time.Minute {
+			return nil, fmt.Errorf("harvest: schedule %q: a duration of at least 1m expected", spec)
+		}
+		return gocron.DurationJob(d), nil
+	}
+	return gocron.CronJob(spec, false), nil
+}
+
+// Start starts the scheduler.
+func (s *Scheduler) Start() { s.s.Start() }
+
+// Shutdown stops it, waiting for a running job.
+func (s *Scheduler) Shutdown() error { return s.s.Shutdown() }

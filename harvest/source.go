@@ -1,0 +1,96 @@
+package harvest
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Source describes where and how to fetch one source.
+type Source struct {
+	Name     string `yaml:"name"`
+	Kind     string `yaml:"kind"`
+	Location string `yaml:"location"`
+	// Format is csv, json or geojson; empty means detect.
+	Format string `yaml:"format"`
+	// Delimiter forces the CSV separator; empty means sniff.
+	Delimiter string `yaml:"delimiter"`
+	// RecordsKey names the member of a JSON object that holds the records.
+	RecordsKey string `yaml:"records_key"`
+}
+
+// Conditional carries validators of the last good fetch for conditional GET.
+type Conditional struct {
+	ETag         string
+	LastModified string
+}
+
+// Fetcher fetches the payload of one kind of source.
+type Fetcher interface {
+	Fetch(ctx context.Context, src Source, cond Conditional) (*Payload, error)
+}
+
+// Options configure the harvester.
+type Options struct {
+	UserAgent string
+	Timeout   time.Duration
+	MaxBytes  int64
+	// BaseDir resolves relative file locations.
+	BaseDir string
+}
+
+// Harvester fetches and decodes sources through a registry of kinds.
+type Harvester struct {
+	fetchers map[string]Fetcher
+}
+
+// New returns a harvester with the built-in kinds file and http.
+func New(opts Options) *Harvester {
+	if opts.MaxBytes <= 0 {
+		opts.MaxBytes = 100 << 20
+	}
+	if opts.Timeout <= 0 {
+		opts.Timeout = 60 * time.Second
+	}
+	return &Harvester{fetchers: map[string]Fetcher{
+		"file": &FileFetcher{BaseDir: opts.BaseDir, MaxBytes: opts.MaxBytes},
+		"http": NewHTTPFetcher(opts),
+	}}
+}
+
+// Register adds or replaces a source kind.
+func (h *Harvester) Register(kind string, f Fetcher) { h.fetchers[kind] = f }
+
+// Kinds lists the registered source kinds.
+func (h *Harvester) Kinds() []string {
+	kinds := make([]string, 0, len(h.fetchers))
+	for k := range h.fetchers {
+		kinds = append(kinds, k)
+	}
+	sort.Strings(kinds)
+	return kinds
+}
+
+// Fetch fetches a source's payload.
+func (h *Harvester) Fetch(ctx context.Context, src Source, cond Conditional) (*Payload, error) {
+	f, ok := h.fetchers[src.Kind]
+	if !ok {
+		return nil, fmt.Errorf("harvest: source %q: unknown kind %q (known: %s)", src.Name, src.Kind, strings.Join(h.Kinds(), ", "))
+	}
+	p, err := f.Fetch(ctx, src, cond)
+	if err != nil {
+		return nil, fmt.Errorf("harvest: source %q: %w", src.Name, err)
+	}
+	return p, nil
+}
+
+// Decode decodes a payload into a table.
+func (h *Harvester) Decode(src Source, p *Payload) (*Table, error) {
+	t, err := Decode(p, DecodeOptions{Format: src.Format, Delimiter: src.Delimiter, RecordsKey: src.RecordsKey, Name: src.Location})
+	if err != nil {
+		return nil, fmt.Errorf("harvest: source %q: %w", src.Name, err)
+	}
+	return t, nil
+}

@@ -1,0 +1,124 @@
+// Package pipeline runs one sync: harvest every source, map and normalise
+// its records, check their coordinates, store them, then merge all current
+// records into lieux with stable ids. The CLI and the scheduler both call
+// it. A source that fails keeps its last good records.
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/maillage/maillage/config"
+	"github.com/maillage/maillage/harvest"
+	"github.com/maillage/maillage/store"
+)
+
+// Pipeline holds what a run needs.
+type Pipeline struct {
+	Store     store.Store
+	Harvester *harvest.Harvester
+	Log       *slog.Logger
+	// Now is the clock (time.Now in production).
+	Now func() time.Time
+}
+
+// New returns a pipeline with the real clock.
+func New(st store.Store, h *harvest.Harvester, log *slog.Logger) *Pipeline {
+	return &Pipeline{Store: st, Harvester: h, Log: log, Now: func() time.Time { return time.Now().UTC() }}
+}
+
+// Options narrow a run.
+type Options struct {
+	// Only restricts the harvest to one source (others keep their data).
+	Only string
+}
+
+// ErrUnknownSource is returned when Options.Only names no source.
+var ErrUnknownSource = errors.New("pipeline: unknown source")
+
+// Run harvests the sources and republishes the lieux. Source failures are
+// reported, not returned: the error is for failures of the run itself.
+func (p *Pipeline) Run(ctx context.Context, cfg *config.Config, opts Options) (*Report, error) {
+	if opts.Only != "" {
+		if _, ok := cfg.Source(opts.Only); !ok {
+			return nil, fmt.Errorf("%w %q", ErrUnknownSource, opts.Only)
+		}
+	}
+	started := p.Now()
+	runID, err := p.Store.StartRun(ctx, started)
+	if err != nil {
+		return nil, fmt.Errorf("pipeline: %w", err)
+	}
+	rep := &Report{RunID: runID, StartedAt: started}
+	for _, src := range cfg.Sources {
+		if opts.Only != "" && src.Name != opts.Only {
+			continue
+		}
+		rep.Sources = append(rep.Sources, p.runSource(ctx, runID, src))
+	}
+	if err := p.publish(ctx, cfg, rep); err != nil {
+		_ = p.Store.FinishRun(ctx, runID, p.Now(), "failed")
+		return nil, err
+	}
+	rep.FinishedAt = p.Now()
+	if err := p.Store.FinishRun(ctx, runID, rep.FinishedAt, rep.status()); err != nil {
+		return nil, fmt.Errorf("pipeline: %w", err)
+	}
+	p.Log.Info("sync_finished", "run_id", runID, "lieux", rep.Lieux.Total, "failed_sources", rep.failedSources(),
+		"duration_ms", rep.FinishedAt.Sub(started).Milliseconds())
+	return rep, nil
+}
+
+// runSource harvests one source; on any failure the stored records of the
+// source are left as they were and the failure is recorded.
+func (p *Pipeline) runSource(ctx context.Context, runID int64, src config.Source) SourceReport {
+	run := store.SourceRun{RunID: runID, Source: src.Name, StartedAt: p.Now(), Status: store.RunOK}
+	notes, err := p.harvestSource(ctx, src, &run)
+	run.FinishedAt = p.Now()
+	if err != nil {
+		run.Status, run.Error = store.RunFailed, err.Error()
+		p.Log.Error("source_failed", "source", src.Name, "error", err)
+	} else {
+		p.Log.Info("source_harvested", "source", src.Name, "fetched", run.Fetched, "quarantined", run.Quarantined,
+			"created", run.Created, "updated", run.Updated, "deleted", run.Deleted)
+	}
+	if rerr := p.Store.RecordSourceRun(ctx, run); rerr != nil {
+		p.Log.Error("source_run_not_recorded", "source", src.Name, "error", rerr)
+	}
+	return SourceReport{SourceRun: run, Notes: notes}
+}
+
+func (p *Pipeline) harvestSource(ctx context.Context, src config.Source, run *store.SourceRun) ([]string, error) {
+	last, _, err := p.Store.LastGoodSourceRun(ctx, src.Name)
+	if err != nil {
+		return nil, err
+	}
+	payload, err := p.Harvester.Fetch(ctx, src.Source, harvest.Conditional{ETag: last.ETag, LastModified: last.LastModified})
+	if err != nil {
+		return nil, err
+	}
+	run.ETag, run.LastModified = payload.ETag, payload.LastModified
+	if payload.NotModified {
+		run.Status, run.PayloadHash, run.ETag, run.LastModified = store.RunNotModified, last.PayloadHash, last.ETag, last.LastModified
+		return []string{"not modified since the last harvest (HTTP 304)"}, nil
+	}
+	run.PayloadHash = payload.Hash()
+	table, err := p.Harvester.Decode(src.Source, payload)
+	if err != nil {
+		return nil, err
+	}
+	recs, err := normaliseTable(src, table, payload.FetchedAt)
+	if err != nil {
+		return nil, fmt.Errorf("pipeline: source %q: %w", src.Name, err)
+	}
+	countStatuses(recs, run)
+	stats, err := p.Store.ReplaceSourceRecords(ctx, src.Name, recs, p.Now())
+	if err != nil {
+		return nil, err
+	}
+	run.Created, run.Updated, run.Unchanged, run.Deleted = stats.Created, stats.Updated, stats.Unchanged, stats.Deleted
+	return table.Notes, nil
+}

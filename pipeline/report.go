@@ -1,0 +1,139 @@
+package pipeline
+
+import (
+	"sort"
+	"time"
+
+	"github.com/maillage/maillage/schema"
+	"github.com/maillage/maillage/store"
+)
+
+// Report is what one run did; it is written as report.json.
+type Report struct {
+	RunID      int64          `json:"run_id"`
+	Schema     string         `json:"schema"`
+	StartedAt  time.Time      `json:"started_at"`
+	FinishedAt time.Time      `json:"finished_at"`
+	Status     string         `json:"status"`
+	Totals     Totals         `json:"totals"`
+	Lieux      LieuSummary    `json:"lieux"`
+	Sources    []SourceReport `json:"sources"`
+}
+
+// Totals account for every current record of the configured sources:
+// records = linked + quarantined.
+type Totals struct {
+	Records     int `json:"records"`
+	Linked      int `json:"linked"`
+	Quarantined int `json:"quarantined"`
+}
+
+// LieuSummary counts the published lieux.
+type LieuSummary struct {
+	store.LieuStats
+	Total   int `json:"total"`
+	Retired int `json:"retired"`
+}
+
+// SourceReport is one source's part of the report.
+type SourceReport struct {
+	store.SourceRun
+	Notes []string `json:"notes,omitempty"`
+	// Current describes the records the source currently has in the store
+	// (this run's when it succeeded, the last good ones when it failed).
+	Current     RecordAccount       `json:"current"`
+	Fixes       map[string]int      `json:"fixes,omitempty"`
+	Warnings    map[string]int      `json:"warnings,omitempty"`
+	QuarantinedRecords []QuarantinedRecord `json:"quarantined_records"`
+}
+
+// RecordAccount counts a source's current records.
+type RecordAccount struct {
+	Records     int `json:"records"`
+	Linked      int `json:"linked"`
+	Quarantined int `json:"quarantined"`
+}
+
+// QuarantinedRecord is a record that could not be published, and why.
+type QuarantinedRecord struct {
+	RecordKey string         `json:"record_key"`
+	Index     int            `json:"index"`
+	Line      int            `json:"line,omitempty"`
+	Reasons   []schema.Issue `json:"reasons"`
+}
+
+func (r *Report) status() string {
+	if r.failedSources() > 0 {
+		return "partial"
+	}
+	return "ok"
+}
+
+func (r *Report) failedSources() int {
+	n := 0
+	for _, s := range r.Sources {
+		if s.Status == store.RunFailed {
+			n++
+		}
+	}
+	return n
+}
+
+// account fills per-source accounting from the records now in the store.
+func (r *Report) account(recs []store.SourceRecord, priority map[string]int, links []store.Link) {
+	r.Schema = schema.CurrentVersion
+	r.Status = r.status()
+	linked := make(map[[2]string]bool, len(links))
+	for _, l := range links {
+		linked[[2]string{l.Source, l.RecordKey}] = true
+	}
+	bySource := map[string]*SourceReport{}
+	for i := range r.Sources {
+		s := &r.Sources[i]
+		s.Fixes, s.Warnings, s.QuarantinedRecords = map[string]int{}, map[string]int{}, []QuarantinedRecord{}
+		bySource[s.Source] = s
+	}
+	for _, rec := range recs {
+		if _, ok := priority[rec.Source]; !ok {
+			continue
+		}
+		r.Totals.Records++
+		s := bySource[rec.Source]
+		if linked[[2]string{rec.Source, rec.RecordKey}] {
+			r.Totals.Linked++
+		} else {
+			r.Totals.Quarantined++
+		}
+		if s != nil {
+			s.addRecord(rec, linked[[2]string{rec.Source, rec.RecordKey}])
+		}
+	}
+	for i := range r.Sources {
+		q := r.Sources[i].QuarantinedRecords
+		sort.Slice(q, func(a, b int) bool { return q[a].Index < q[b].Index })
+	}
+}
+
+func (s *SourceReport) addRecord(rec store.SourceRecord, linked bool) {
+	s.Current.Records++
+	for _, is := range rec.Issues {
+		switch is.Level {
+		case schema.LevelFix:
+			s.Fixes[is.Rule]++
+		case schema.LevelWarning:
+			s.Warnings[is.Rule]++
+		}
+	}
+	if linked {
+		s.Current.Linked++
+		return
+	}
+	s.Current.Quarantined++
+	var reasons []schema.Issue
+	for _, is := range rec.Issues {
+		if is.Level == schema.LevelError {
+			reasons = append(reasons, is)
+		}
+	}
+	s.QuarantinedRecords = append(s.QuarantinedRecords, QuarantinedRecord{RecordKey: rec.RecordKey, Index: rec.Index, Line: rec.Line, Reasons: reasons})
+}

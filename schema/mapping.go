@@ -1,0 +1,369 @@
+package schema
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/maillage/maillage/harvest"
+)
+
+// Mapping tells how a source's columns feed the standard's fields. Every
+// part is optional: columns named like a field of the standard (any
+// version) are recognised without it.
+type Mapping struct {
+	// ID is the column holding the producer's stable identifier.
+	ID string `yaml:"id" json:"id,omitempty"`
+	// Columns maps a source column to a field of the standard (v1.0.2 or
+	// 0.x name, upgraded), or to "-" to ignore it.
+	Columns map[string]string `yaml:"columns" json:"columns,omitempty"`
+	// Constants fill fields that the columns leave empty.
+	Constants map[string]string `yaml:"constants" json:"constants,omitempty"`
+}
+
+// Ignore is the mapping target that discards a column.
+const Ignore = "-"
+
+// geometryColumn is the raw field in which harvest keeps a GeoJSON geometry.
+const geometryColumn = "geometry"
+
+// Mapper applies a Mapping to the records of one source.
+type Mapper struct {
+	targets   map[string]string // column → field or legacy name
+	constants map[string]string
+	idColumn  string
+}
+
+// Mapped is the result of mapping one raw record.
+type Mapped struct {
+	Lieu       Lieu
+	ProducerID string
+	Issues     []Issue
+}
+
+// NewMapper checks a mapping against the columns of a source.
+func NewMapper(m Mapping, columns []string) (*Mapper, error) {
+	mp := &Mapper{targets: map[string]string{}, constants: map[string]string{}}
+	for _, col := range columns {
+		if t := defaultTarget(col); t != "" {
+			mp.targets[col] = t
+		}
+	}
+	for col, field := range m.Columns {
+		if !slices.Contains(columns, col) {
+			return nil, fmt.Errorf("schema: mapping: column %q not found in the source (columns: %s)", col, strings.Join(columns, ", "))
+		}
+		if field != Ignore && !isKnownTarget(field) {
+			return nil, fmt.Errorf("schema: mapping: column %q → %q: not a field of the standard", col, field)
+		}
+		mp.targets[col] = field
+	}
+	for field, value := range m.Constants {
+		if _, ok := fieldByName[field]; !ok {
+			return nil, fmt.Errorf("schema: mapping: constant %q: not a field of the standard", field)
+		}
+		mp.constants[field] = value
+	}
+	return mp, mp.setIDColumn(m.ID, columns)
+}
+
+func (mp *Mapper) setIDColumn(id string, columns []string) error {
+	if id != "" {
+		if !slices.Contains(columns, id) {
+			return fmt.Errorf("schema: mapping: id column %q not found in the source", id)
+		}
+		mp.idColumn = id
+		return nil
+	}
+	for _, col := range columns {
+		if mp.targets[col] == "id" {
+			mp.idColumn = col
+			return nil
+		}
+	}
+	return nil
+}
+
+// IDColumn returns the column whose values are the source's record keys, or
+// "" when records are keyed by position.
+func (mp *Mapper) IDColumn() string { return mp.idColumn }
+
+// defaultTarget recognises a column named like a field of the standard.
+func defaultTarget(col string) string {
+	name := strings.ToLower(strings.TrimSpace(col))
+	if isKnownTarget(name) {
+		return name
+	}
+	return ""
+}
+
+func isKnownTarget(name string) bool {
+	if _, ok := fieldByName[name]; ok {
+		return true
+	}
+	if _, ok := vocab.renames[name]; ok {
+		return true
+	}
+	if _, ok := vocab.legacy[name]; ok {
+		return true
+	}
+	_, ok := vocab.dropped[name]
+	return ok
+}
+
+// Map turns one raw record into a draft Lieu (not yet normalised).
+func (mp *Mapper) Map(rec harvest.Record) Mapped {
+	d := newDraft()
+	var out Mapped
+	for _, f := range rec.Fields {
+		if f.Name == mp.idColumn {
+			out.ProducerID = strings.TrimSpace(f.Value)
+		}
+		target := mp.targets[f.Name]
+		value := strings.TrimSpace(f.Value)
+		switch {
+		case value == "" || target == Ignore:
+		case target == "" && f.Name == geometryColumn:
+			d.addGeometry(f.Name, value)
+		case target != "":
+			d.add(f.Name, target, value)
+		}
+	}
+	for field, value := range mp.constants {
+		d.addConstant(field, value)
+	}
+	out.Lieu, out.Issues = d.finish()
+	return out
+}
+
+// draft collects values per field, keeping those read from a v1 column
+// apart from those upgraded from a 0.x column: a v1 value wins.
+type draft struct {
+	direct, legacy, constant Lieu
+	issues                   []Issue
+	legacyFrom               map[string]string // v1 field → old column
+}
+
+func newDraft() *draft { return &draft{legacyFrom: map[string]string{}} }
+
+func (d *draft) add(column, target, value string) {
+	if _, isField := fieldByName[target]; isField {
+		d.addValue(&d.direct, column, target, value)
+		return
+	}
+	if why, ok := vocab.dropped[target]; ok {
+		d.issues = append(d.issues, Issue{Column: column, Rule: "dropped-0x-field", Value: value, Level: LevelFix,
+			Message: "column of the 0.x standard with no v1.0.2 field (" + why + "); kept in the raw record"})
+		return
+	}
+	d.addLegacy(column, target, value)
+}
+
+// addValue adds a value read from a column to a field of the given draft.
+func (d *draft) addValue(dst *Lieu, column, field, value string) {
+	f := fieldByName[field]
+	switch f.Kind {
+	case KindText:
+		if dst.Get(field) == "" {
+			_ = dst.SetText(field, value)
+		} else if dst.Get(field) != value {
+			d.issues = append(d.issues, Issue{Field: field, Column: column, Rule: "extra-value", Value: value, Level: LevelWarning,
+				Message: "several columns feed this field; the first non-empty value is kept"})
+		}
+	case KindNumber:
+		d.addNumber(dst, column, field, value)
+	case KindList:
+		for _, tok := range splitList(field, value) {
+			d.addToken(dst, column, field, tok)
+		}
+	}
+}
+
+func (d *draft) addNumber(dst *Lieu, column, field, value string) {
+	n, ok := ParseNumber(strings.Replace(value, ",", ".", 1))
+	if !ok {
+		d.issues = append(d.issues, Issue{Field: field, Column: column, Rule: "not-a-number", Value: value, Level: LevelWarning,
+			Message: "not a decimal number; dropped"})
+		return
+	}
+	if field == "latitude" {
+		dst.Latitude = &n
+	} else {
+		dst.Longitude = &n
+	}
+}
+
+// addToken adds one value of a multi-valued field, resolving it against the
+// field's vocabulary and the 0.x upgrade table.
+func (d *draft) addToken(dst *Lieu, column, field, tok string) {
+	if _, enumerated := vocab.enums[field]; !enumerated {
+		appendUnique(dst, field, tok)
+		return
+	}
+	if c, ok := vocab.resolveEnum(field, tok); ok {
+		if c != tok {
+			d.issues = append(d.issues, Issue{Field: field, Column: column, Rule: "enum-spelling", Value: tok, Fixed: c, Level: LevelFix,
+				Message: "value written as the standard spells it"})
+		}
+		appendUnique(dst, field, c)
+		return
+	}
+	if targets, known := vocab.resolveLegacy(field, tok); known {
+		d.applyTargets(dst, column, field, tok, targets)
+		return
+	}
+	if parts := strings.Split(tok, ","); len(parts) > 1 {
+		for _, p := range parts {
+			if p = strings.TrimSpace(p); p != "" {
+				d.addToken(dst, column, field, p)
+			}
+		}
+		return
+	}
+	d.issues = append(d.issues, Issue{Field: field, Column: column, Rule: "unknown-value", Value: tok, Level: LevelWarning,
+		Message: "not a value of the standard's list for " + field + "; dropped"})
+}
+
+// addLegacy upgrades the value of a 0.x column.
+func (d *draft) addLegacy(column, old, value string) {
+	renamed := vocab.renames[old]
+	if !vocab.hasValueTable(old) {
+		d.noteLegacy(renamed, column)
+		d.addValue(&d.legacy, column, renamed, value)
+		return
+	}
+	for _, tok := range splitList(renamed, value) {
+		targets, known := vocab.resolveLegacy(old, tok)
+		if !known {
+			if c, ok := vocab.resolveEnum(renamed, tok); ok {
+				targets, known = []target{{renamed, c}}, true
+			}
+		}
+		if !known {
+			d.issues = append(d.issues, Issue{Field: renamed, Column: column, Rule: "unknown-value", Value: tok, Level: LevelWarning,
+				Message: "0.x value with no known v1.0.2 equivalent; dropped"})
+			continue
+		}
+		d.applyTargets(&d.legacy, column, old, tok, targets)
+	}
+}
+
+func (d *draft) applyTargets(dst *Lieu, column, from, tok string, targets []target) {
+	if len(targets) == 0 {
+		d.issues = append(d.issues, Issue{Field: from, Column: column, Rule: "upgrade-0x", Value: tok, Level: LevelFix,
+			Message: "0.x value with no v1.0.2 equivalent (default audience); dropped"})
+		return
+	}
+	names := make([]string, 0, len(targets))
+	for _, t := range targets {
+		if dst == &d.legacy {
+			d.noteLegacy(t.Field, column)
+		}
+		appendUnique(dst, t.Field, t.Value)
+		names = append(names, t.Field+"="+t.Value)
+	}
+	d.issues = append(d.issues, Issue{Field: targets[0].Field, Column: column, Rule: "upgrade-0x", Value: tok,
+		Fixed: strings.Join(names, "; "), Level: LevelFix, Message: "0.x value upgraded to v1.0.2"})
+}
+
+func (d *draft) noteLegacy(field, column string) {
+	if _, ok := d.legacyFrom[field]; !ok {
+		d.legacyFrom[field] = column
+	}
+}
+
+func (d *draft) addConstant(field, value string) {
+	d.addValue(&d.constant, "", field, value)
+}
+
+// addGeometry reads a GeoJSON Point kept by harvest as a raw field.
+func (d *draft) addGeometry(column, value string) {
+	var g struct {
+		Type        string    `json:"type"`
+		Coordinates []float64 `json:"coordinates"`
+	}
+	if err := json.Unmarshal([]byte(value), &g); err != nil || g.Type != "Point" || len(g.Coordinates) < 2 {
+		d.issues = append(d.issues, Issue{Column: column, Rule: "geometry-not-point", Value: truncate(value, 80), Level: LevelWarning,
+			Message: "GeoJSON geometry is not a Point; coordinates not taken from it"})
+		return
+	}
+	lon, lat := g.Coordinates[0], g.Coordinates[1]
+	d.direct.Longitude, d.direct.Latitude = &lon, &lat
+}
+
+// finish merges the three layers: v1 columns, then upgraded 0.x columns,
+// then constants.
+func (d *draft) finish() (Lieu, []Issue) {
+	l := d.direct
+	for _, f := range Fields {
+		if l.Get(f.Name) != "" {
+			continue
+		}
+		if d.legacy.Get(f.Name) != "" {
+			l.CopyField(f.Name, &d.legacy)
+		} else if d.constant.Get(f.Name) != "" {
+			l.CopyField(f.Name, &d.constant)
+		}
+	}
+	sort.SliceStable(d.issues, func(i, j int) bool { return d.issues[i].Field < d.issues[j].Field })
+	return l, d.issues
+}
+
+func appendUnique(l *Lieu, field, value string) {
+	cur := l.List(field)
+	if slices.Contains(cur, value) {
+		return
+	}
+	_ = l.SetList(field, append(slices.Clone(cur), value))
+}
+
+func truncate(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n]) + "…"
+}
+
+// splitList splits a multi-valued cell on the separators every version of
+// the standard used: "|" since v1.0.0, ";" in 0.x; typologies and e-mails
+// also come comma-separated, websites glued with commas.
+func splitList(field, value string) []string {
+	seps := "|;"
+	switch field {
+	case "typologie", "courriels":
+		seps += ", \n"
+	case "site_web":
+		seps += " \n"
+	}
+	var out []string
+	for _, p := range strings.FieldsFunc(value, func(r rune) bool { return strings.ContainsRune(seps, r) }) {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		if field == "site_web" {
+			out = append(out, splitGluedURLs(p)...)
+			continue
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// splitGluedURLs splits "https://a.fr,https://b.fr" (0.1.0 separator).
+func splitGluedURLs(s string) []string {
+	var out []string
+	for {
+		i := strings.Index(s, ",http")
+		if j := strings.Index(s, ",www."); j >= 0 && (i < 0 || j < i) {
+			i = j
+		}
+		if i < 0 {
+			return append(out, strings.Trim(s, ", "))
+		}
+		out = append(out, strings.Trim(s[:i], ", "))
+		s = s[i+1:]
+	}
+}

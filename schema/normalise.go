@@ -1,0 +1,375 @@
+package schema
+
+import (
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"net/mail"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// PivotPlaceholder is the national convention for an unknown SIRET/RNA.
+const PivotPlaceholder = "00000000000000"
+
+// ResumeMaxLength is the maxLength of presentation_resume in v1.0.2.
+const ResumeMaxLength = 280
+
+//go:embed data/phone_prefixes.json
+var phonePrefixesJSON []byte
+
+var phonePrefixes = func() map[string]string {
+	var doc struct {
+		Prefixes map[string]string `json:"prefixes"`
+	}
+	if err := json.Unmarshal(phonePrefixesJSON, &doc); err != nil {
+		panic(fmt.Sprintf("schema: data/phone_prefixes.json: %v", err))
+	}
+	return doc.Prefixes
+}()
+
+// NormaliseContext carries what normalisers need beyond the record.
+type NormaliseContext struct {
+	// HarvestedAt replaces a missing or unusable date_maj.
+	HarvestedAt time.Time
+}
+
+// requiredFields are the fields without which a record cannot be published
+// (id, pivot and date_maj are always filled by maillage).
+var requiredFields = []string{"nom", "commune", "code_postal", "adresse"}
+
+// Normalise cleans every field of a mapped Lieu in place and returns what it
+// fixed, dropped or found missing.
+func Normalise(l *Lieu, nc NormaliseContext) []Issue {
+	var issues []Issue
+	for _, f := range Fields {
+		if f.Kind == KindText {
+			_ = l.SetText(f.Name, cleanText(f.Name, l.Get(f.Name)))
+		}
+	}
+	steps := []func(*Lieu, NormaliseContext) []Issue{
+		normalisePivotField, normalisePostcodeField, normaliseINSEEField, normalisePhoneField,
+		normaliseEmailsField, normaliseWebsitesField, normaliseDateField, normaliseResumeField,
+		normaliseTypologieField,
+	}
+	for _, step := range steps {
+		issues = append(issues, step(l, nc)...)
+	}
+	for _, name := range requiredFields {
+		if l.Get(name) == "" {
+			issues = append(issues, Issue{Field: name, Rule: "required", Level: LevelError,
+				Message: "required by the standard and missing or unusable"})
+		}
+	}
+	return issues
+}
+
+var spacesRE = regexp.MustCompile(`[ \t\x{00A0}\x{202F}]+`)
+
+// cleanText applies Unicode NFC and collapses spaces; line breaks survive
+// only in presentation_detail.
+func cleanText(field, s string) string {
+	s = norm.NFC.String(s)
+	if field != "presentation_detail" {
+		s = strings.Join(strings.Fields(s), " ")
+		return s
+	}
+	lines := strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n")
+	for i, ln := range lines {
+		lines[i] = strings.TrimSpace(spacesRE.ReplaceAllString(ln, " "))
+	}
+	return strings.TrimSpace(strings.Join(lines, "\n"))
+}
+
+var pivotRE = regexp.MustCompile(`^[a-zA-Z0-9]{9,14}$`)
+
+// NormalisePivot cleans a SIRET/RNA/RIDET: spaces and spreadsheet float
+// suffixes removed; unusable values become the national placeholder.
+func NormalisePivot(s string) (string, *Issue) {
+	v := strings.NewReplacer(" ", "", "\u00a0", "", ".", "", "-", "").Replace(strings.TrimSuffix(strings.TrimSpace(s), ".0"))
+	switch {
+	case s == "":
+		return PivotPlaceholder, &Issue{Field: "pivot", Rule: "pivot-missing", Fixed: PivotPlaceholder, Level: LevelFix,
+			Message: "no SIRET/RNA given; national placeholder used"}
+	case pivotRE.MatchString(v) && strings.Trim(v, "0") == "":
+		return PivotPlaceholder, nil
+	case pivotRE.MatchString(v):
+		if v != s {
+			return v, &Issue{Field: "pivot", Rule: "pivot-format", Value: s, Fixed: v, Level: LevelFix, Message: "separators removed"}
+		}
+		return v, nil
+	}
+	return PivotPlaceholder, &Issue{Field: "pivot", Rule: "pivot-invalid", Value: s, Fixed: PivotPlaceholder, Level: LevelWarning,
+		Message: "not a SIRET, SIREN, RNA or RIDET; national placeholder used"}
+}
+
+func normalisePivotField(l *Lieu, _ NormaliseContext) []Issue {
+	v, is := NormalisePivot(l.Pivot)
+	l.Pivot = v
+	return issueList(is)
+}
+
+var digitsRE = regexp.MustCompile(`^\d+$`)
+
+// NormalisePostcode fixes postcodes that lost their leading zero
+// ("1200" → "01200"); anything else that is not five digits is unusable.
+func NormalisePostcode(s string) (string, *Issue) {
+	v := strings.ReplaceAll(strings.TrimSuffix(s, ".0"), " ", "")
+	switch {
+	case s == "":
+		return "", nil
+	case len(v) == 5 && digitsRE.MatchString(v):
+		return v, nil
+	case len(v) == 4 && digitsRE.MatchString(v):
+		return "0" + v, &Issue{Field: "code_postal", Rule: "leading-zero", Value: s, Fixed: "0" + v, Level: LevelFix,
+			Message: "leading zero restored"}
+	}
+	return "", &Issue{Field: "code_postal", Rule: "pattern", Value: s, Level: LevelError, Message: "not a five-digit postcode"}
+}
+
+func normalisePostcodeField(l *Lieu, _ NormaliseContext) []Issue {
+	v, is := NormalisePostcode(l.CodePostal)
+	l.CodePostal = v
+	return issueList(is)
+}
+
+var inseeRE = regexp.MustCompile(`^([013-9]\d|2[AB1-9])\d{3}$`)
+
+// NormaliseINSEE fixes commune codes that lost their leading zero; invalid
+// codes are dropped (the field is optional).
+func NormaliseINSEE(s string) (string, *Issue) {
+	v := strings.ToUpper(strings.ReplaceAll(strings.TrimSuffix(s, ".0"), " ", ""))
+	if len(v) == 4 && digitsRE.MatchString(v) {
+		v = "0" + v
+	}
+	switch {
+	case s == "" || v == s && inseeRE.MatchString(v):
+		return v, nil
+	case inseeRE.MatchString(v):
+		return v, &Issue{Field: "code_insee", Rule: "insee-format", Value: s, Fixed: v, Level: LevelFix, Message: "code reformatted"}
+	}
+	return "", &Issue{Field: "code_insee", Rule: "pattern", Value: s, Level: LevelWarning, Message: "not a commune code (COG); dropped"}
+}
+
+func normaliseINSEEField(l *Lieu, _ NormaliseContext) []Issue {
+	v, is := NormaliseINSEE(l.CodeINSEE)
+	l.CodeINSEE = v
+	return issueList(is)
+}
+
+var phoneRE = regexp.MustCompile(`^(\+33|\+590|\+594|\+262|\+596|\+269|\+687|\+689|\+508|\+681)(\d){6,9}$`)
+var phoneSplitRE = regexp.MustCompile(`\s*(?:/|;|\||,| ou | et |\n)\s*`)
+
+// NormalisePhone writes a number as the standard wants it (+33 followed by
+// the number without its leading 0, no spaces), choosing the overseas prefix
+// from the postcode. Only the first of several numbers can be kept.
+func NormalisePhone(s, postcode string) (string, []Issue) {
+	if s == "" {
+		return "", nil
+	}
+	parts := phoneSplitRE.Split(s, -1)
+	v := formatPhone(parts[0], postcode)
+	var issues []Issue
+	switch {
+	case v == "":
+		return "", []Issue{{Field: "telephone", Rule: "pattern", Value: s, Level: LevelWarning,
+			Message: "not a French phone number; dropped"}}
+	case v != s && len(parts) == 1:
+		issues = append(issues, Issue{Field: "telephone", Rule: "phone-format", Value: s, Fixed: v, Level: LevelFix,
+			Message: "written in international format"})
+	case len(parts) > 1:
+		issues = append(issues, Issue{Field: "telephone", Rule: "phone-several", Value: s, Fixed: v, Level: LevelWarning,
+			Message: "the standard allows one number; the first is kept"})
+	}
+	return v, issues
+}
+
+func formatPhone(s, postcode string) string {
+	var b strings.Builder
+	for i, r := range s {
+		if r >= '0' && r <= '9' || (r == '+' && i == 0) {
+			b.WriteRune(r)
+		}
+	}
+	d := b.String()
+	prefix := "+33"
+	if p, ok := phonePrefixes[safePrefix(postcode, 3)]; ok {
+		prefix = p
+	}
+	switch {
+	case strings.HasPrefix(d, "00"):
+		d = "+" + d[2:]
+	case strings.HasPrefix(d, "0") && len(d) == 10:
+		d = prefix + d[1:]
+	case !strings.HasPrefix(d, "+") && len(d) >= 6 && len(d) <= 9 && prefix != "+33":
+		d = prefix + d
+	}
+	d = strings.Replace(d, "+330", "+33", 1)
+	if !phoneRE.MatchString(d) {
+		return ""
+	}
+	return d
+}
+
+func safePrefix(s string, n int) string {
+	if len(s) < n {
+		return s
+	}
+	return s[:n]
+}
+
+func normalisePhoneField(l *Lieu, _ NormaliseContext) []Issue {
+	v, is := NormalisePhone(l.Telephone, l.CodePostal)
+	l.Telephone = v
+	return is
+}
+
+// NormaliseEmails keeps the valid addresses of a list, lower-cased.
+func NormaliseEmails(in []string) ([]string, []Issue) {
+	var out []string
+	var issues []Issue
+	for _, raw := range in {
+		for _, e := range strings.FieldsFunc(raw, func(r rune) bool { return r == ',' || r == ' ' || r == ';' }) {
+			e = strings.TrimPrefix(strings.TrimSuffix(strings.TrimPrefix(e, "mailto:"), "."), "<")
+			a, err := mail.ParseAddress(e)
+			if err != nil || a.Address != e || !strings.Contains(e[strings.LastIndex(e, "@"):], ".") {
+				issues = append(issues, Issue{Field: "courriels", Rule: "email-invalid", Value: raw, Level: LevelWarning,
+					Message: "not an e-mail address; dropped"})
+				continue
+			}
+			out = appendIfNew(out, strings.ToLower(e))
+		}
+	}
+	return out, issues
+}
+
+func normaliseEmailsField(l *Lieu, _ NormaliseContext) []Issue {
+	v, is := NormaliseEmails(l.Courriels)
+	l.Courriels = v
+	return is
+}
+
+// NormaliseWebsite adds a missing scheme and rejects what is not a web URL.
+func NormaliseWebsite(s string) (string, *Issue) {
+	v := strings.TrimSpace(s)
+	if !strings.Contains(v, "://") {
+		v = "https://" + v
+	}
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || !strings.Contains(u.Host, ".") || strings.ContainsAny(u.Host, " @") {
+		return "", &Issue{Field: "site_web", Rule: "url-invalid", Value: s, Level: LevelWarning, Message: "not a web address; dropped"}
+	}
+	if v != s {
+		return v, &Issue{Field: "site_web", Rule: "url-scheme", Value: s, Fixed: v, Level: LevelFix, Message: "scheme added"}
+	}
+	return v, nil
+}
+
+func normaliseWebsitesField(l *Lieu, _ NormaliseContext) []Issue {
+	var out []string
+	var issues []Issue
+	for _, s := range l.SiteWeb {
+		v, is := NormaliseWebsite(s)
+		issues = append(issues, issueList(is)...)
+		if v != "" {
+			out = appendIfNew(out, v)
+		}
+	}
+	l.SiteWeb = out
+	return issues
+}
+
+var dateLayouts = []string{"2006-01-02", "2006-1-2", time.RFC3339, "2006-01-02T15:04:05", "2006-01-02 15:04:05", "02/01/2006", "2/1/2006", "02/01/2006 15:04"}
+
+// NormaliseDate returns an ISO date; unusable or missing dates are replaced
+// by the harvest date, which is recorded.
+func NormaliseDate(s string, harvested time.Time) (string, *Issue) {
+	fallback := harvested.Format("2006-01-02")
+	if s == "" {
+		return fallback, &Issue{Field: "date_maj", Rule: "date-missing", Fixed: fallback, Level: LevelFix,
+			Message: "no update date given; harvest date used"}
+	}
+	for _, layout := range dateLayouts {
+		if t, err := time.Parse(layout, s); err == nil {
+			v := t.Format("2006-01-02")
+			if v == s {
+				return v, nil
+			}
+			return v, &Issue{Field: "date_maj", Rule: "date-format", Value: s, Fixed: v, Level: LevelFix, Message: "written as YYYY-MM-DD"}
+		}
+	}
+	return fallback, &Issue{Field: "date_maj", Rule: "date-invalid", Value: s, Fixed: fallback, Level: LevelWarning,
+		Message: "not a date; harvest date used"}
+}
+
+func normaliseDateField(l *Lieu, nc NormaliseContext) []Issue {
+	v, is := NormaliseDate(l.DateMaj, nc.HarvestedAt)
+	l.DateMaj = v
+	return issueList(is)
+}
+
+// ShortenResume cuts a summary longer than 280 characters at a word
+// boundary, ending with "…".
+func ShortenResume(s string) string {
+	if utf8.RuneCountInString(s) <= ResumeMaxLength {
+		return s
+	}
+	r := []rune(s)[:ResumeMaxLength-1]
+	cut := strings.LastIndex(string(r), " ")
+	if cut < ResumeMaxLength/2 {
+		cut = len(string(r))
+	}
+	return strings.TrimRight(string(r)[:cut], " ,;:.-") + "…"
+}
+
+func normaliseResumeField(l *Lieu, _ NormaliseContext) []Issue {
+	full := l.PresentationResume
+	short := ShortenResume(full)
+	if short == full {
+		return nil
+	}
+	l.PresentationResume = short
+	switch {
+	case l.PresentationDetail == "":
+		l.PresentationDetail = full
+	case !strings.Contains(l.PresentationDetail, full):
+		l.PresentationDetail = full + "\n\n" + l.PresentationDetail
+	}
+	return []Issue{{Field: "presentation_resume", Rule: "maxLength", Value: truncate(full, 60), Level: LevelFix,
+		Message: fmt.Sprintf("%d characters, shortened to %d; the full text is kept in presentation_detail",
+			utf8.RuneCountInString(full), utf8.RuneCountInString(short))}}
+}
+
+func normaliseTypologieField(l *Lieu, _ NormaliseContext) []Issue {
+	var issues []Issue
+	for i, t := range l.Typologie {
+		if c, ok := vocab.typologies[strings.ToUpper(t)]; ok {
+			l.Typologie[i] = c
+			continue
+		}
+		issues = append(issues, Issue{Field: "typologie", Rule: "unknown-typologie", Value: t, Level: LevelWarning,
+			Message: "not a typologie code of the standard; kept as given"})
+	}
+	return issues
+}
+
+func issueList(is *Issue) []Issue {
+	if is == nil {
+		return nil
+	}
+	return []Issue{*is}
+}
+
+func appendIfNew(list []string, v string) []string {
+	for _, x := range list {
+		if x == v {
+			return list
+		}
+	}
+	return append(list, v)
+}

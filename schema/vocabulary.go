@@ -1,0 +1,174 @@
+package schema
+
+import (
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+//go:embed data/upgrade.json
+var upgradeJSON []byte
+
+//go:embed data/typologies.json
+var typologiesJSON []byte
+
+// target is one v1 value an old value upgrades to.
+type target struct {
+	Field string
+	Value string
+}
+
+// vocabulary resolves free or old values of enumerated fields to the
+// canonical values of the current schema.
+type vocabulary struct {
+	enums        map[string]map[string]string   // v1 field → folded → canonical
+	legacy       map[string]map[string][]target // source column → folded → targets
+	renames      map[string]string              // old column → v1 field
+	dropped      map[string]string              // old column → why
+	valueAliases map[string]string
+	typologies   map[string]string // upper-case code → code
+}
+
+var vocab = mustLoadVocabulary()
+
+func mustLoadVocabulary() *vocabulary {
+	v, err := loadVocabulary(Current())
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
+
+func loadVocabulary(ts *TableSchema) (*vocabulary, error) {
+	var up struct {
+		Renames      map[string]string                `json:"renames"`
+		Dropped      map[string]string                `json:"dropped"`
+		ValueAliases map[string]string                `json:"value_aliases"`
+		Values       map[string]map[string][][]string `json:"values"`
+	}
+	if err := json.Unmarshal(upgradeJSON, &up); err != nil {
+		return nil, fmt.Errorf("schema: data/upgrade.json: %w", err)
+	}
+	v := &vocabulary{enums: map[string]map[string]string{}, legacy: map[string]map[string][]target{},
+		renames: up.Renames, dropped: up.Dropped, valueAliases: up.ValueAliases, typologies: map[string]string{}}
+	for _, f := range ts.Fields {
+		if vals := f.EnumValues(); vals != nil {
+			v.enums[f.Name] = map[string]string{}
+			for _, val := range vals {
+				v.enums[f.Name][fold(val)] = val
+			}
+		}
+	}
+	for col, table := range up.Values {
+		v.legacy[col] = map[string][]target{}
+		for old, targets := range table {
+			for _, t := range targets {
+				if len(t) != 2 || !v.isCanonical(t[0], t[1]) {
+					return nil, fmt.Errorf("schema: data/upgrade.json: %s/%q: bad target %q", col, old, t)
+				}
+				v.legacy[col][fold(old)] = append(v.legacy[col][fold(old)], target{t[0], t[1]})
+			}
+			if len(targets) == 0 {
+				v.legacy[col][fold(old)] = []target{}
+			}
+		}
+	}
+	return v, v.loadTypologies()
+}
+
+func (v *vocabulary) loadTypologies() error {
+	var doc struct {
+		Typologies []struct {
+			Value string `json:"value"`
+		} `json:"typologies"`
+	}
+	if err := json.Unmarshal(typologiesJSON, &doc); err != nil {
+		return fmt.Errorf("schema: data/typologies.json: %w", err)
+	}
+	for _, t := range doc.Typologies {
+		v.typologies[strings.ToUpper(t.Value)] = t.Value
+	}
+	return nil
+}
+
+// isCanonical reports whether value is allowed in field (free fields allow
+// anything).
+func (v *vocabulary) isCanonical(field, value string) bool {
+	enum, ok := v.enums[field]
+	if !ok {
+		_, known := fieldByName[field]
+		return known
+	}
+	for _, c := range enum {
+		if c == value {
+			return true
+		}
+	}
+	return false
+}
+
+// resolveEnum finds the canonical value of token in an enumerated field.
+func (v *vocabulary) resolveEnum(field, token string) (string, bool) {
+	enum := v.enums[field]
+	if enum == nil {
+		return "", false
+	}
+	for _, key := range foldKeys(token) {
+		if c, ok := enum[key]; ok {
+			return c, true
+		}
+	}
+	return "", false
+}
+
+// resolveLegacy finds what an old value of a source column upgrades to.
+// known is false when the value is not in the upgrade table.
+func (v *vocabulary) resolveLegacy(column, token string) (targets []target, known bool) {
+	if alias, ok := v.valueAliases[column]; ok {
+		column = alias
+	}
+	table := v.legacy[column]
+	for _, key := range foldKeys(token) {
+		if t, ok := table[key]; ok {
+			return t, true
+		}
+	}
+	return nil, false
+}
+
+// hasValueTable reports whether an old column has a value upgrade table.
+func (v *vocabulary) hasValueTable(column string) bool {
+	if alias, ok := v.valueAliases[column]; ok {
+		column = alias
+	}
+	return v.legacy[column] != nil
+}
+
+// foldKeys returns the lookup keys of a value: the whole value, then the
+// label before " : " (long 0.x labels, prefix-only forms).
+func foldKeys(s string) []string {
+	keys := []string{fold(s)}
+	if head, _, ok := strings.Cut(s, ":"); ok {
+		keys = append(keys, fold(head))
+	}
+	return keys
+}
+
+// fold reduces a label to lower-case letters and digits without accents,
+// so that case, accents, apostrophes, spacing and punctuation variants of a
+// vocabulary value compare equal.
+func fold(s string) string {
+	var b strings.Builder
+	for _, r := range norm.NFD.String(s) {
+		switch {
+		case unicode.Is(unicode.Mn, r):
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			b.WriteRune(unicode.ToLower(r))
+		}
+	}
+	return b.String()
+}

@@ -1,0 +1,313 @@
+package sqlite
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/maillage/maillage/schema"
+	"github.com/maillage/maillage/store"
+)
+
+// LieuIndex returns the current links and the creation time of every lieu.
+func (s *Store) LieuIndex(ctx context.Context) (store.LieuIndex, error) {
+	idx := store.LieuIndex{Created: map[string]time.Time{}}
+	err := s.EachLink(ctx, func(l store.Link) error {
+		idx.Links = append(idx.Links, l)
+		return nil
+	})
+	if err != nil {
+		return idx, err
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT id, created_at FROM lieux`)
+	if err != nil {
+		return idx, fmt.Errorf("sqlite: lieu index: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, created string
+		if err := rows.Scan(&id, &created); err != nil {
+			return idx, fmt.Errorf("sqlite: lieu index: %w", err)
+		}
+		idx.Created[id] = parseTS(created)
+	}
+	return idx, rows.Err()
+}
+
+type storedLieu struct {
+	hash    string
+	deleted bool
+}
+
+// SaveLieux publishes set: lieux inserted, changed or tombstoned under one
+// new revision; links, provenance and redirects replaced.
+func (s *Store) SaveLieux(ctx context.Context, set store.LieuSet, at time.Time) (store.LieuStats, error) {
+	var st store.LieuStats
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return st, fmt.Errorf("sqlite: save lieux: %w", err)
+	}
+	defer tx.Rollback()
+	existing, rev, err := loadLieuState(ctx, tx)
+	if err != nil {
+		return st, err
+	}
+	st.Revision = rev
+	if err := saveLieuRows(ctx, tx, set.Lieux, existing, rev, at, &st); err != nil {
+		return st, err
+	}
+	if err := replaceLinks(ctx, tx, set); err != nil {
+		return st, err
+	}
+	if err := saveRedirects(ctx, tx, set, at); err != nil {
+		return st, err
+	}
+	if err := tx.Commit(); err != nil {
+		return st, fmt.Errorf("sqlite: save lieux: commit: %w", err)
+	}
+	return st, nil
+}
+
+func loadLieuState(ctx context.Context, tx *sql.Tx) (map[string]storedLieu, int64, error) {
+	var rev int64
+	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(revision), 0) + 1 FROM lieux`).Scan(&rev); err != nil {
+		return nil, 0, fmt.Errorf("sqlite: save lieux: %w", err)
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT id, content_hash, deleted_at IS NOT NULL FROM lieux`)
+	if err != nil {
+		return nil, 0, fmt.Errorf("sqlite: save lieux: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]storedLieu{}
+	for rows.Next() {
+		var id string
+		var l storedLieu
+		if err := rows.Scan(&id, &l.hash, &l.deleted); err != nil {
+			return nil, 0, fmt.Errorf("sqlite: save lieux: %w", err)
+		}
+		out[id] = l
+	}
+	return out, rev, rows.Err()
+}
+
+func saveLieuRows(ctx context.Context, tx *sql.Tx, lieux []schema.Lieu, existing map[string]storedLieu, rev int64, at time.Time, st *store.LieuStats) error {
+	seen := make(map[string]bool, len(lieux))
+	for i := range lieux {
+		l := &lieux[i]
+		seen[l.ID] = true
+		data, err := json.Marshal(l)
+		if err != nil {
+			return fmt.Errorf("sqlite: lieu %s: %w", l.ID, err)
+		}
+		sum := sha256.Sum256(data)
+		hash := hex.EncodeToString(sum[:])
+		if err := upsertLieu(ctx, tx, l, string(data), hash, existing, rev, at, st); err != nil {
+			return err
+		}
+	}
+	for id, old := range existing {
+		if seen[id] || old.deleted {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE lieux SET deleted_at = $1, updated_at = $1, revision = $2 WHERE id = $3`, ts(at), rev, id); err != nil {
+			return fmt.Errorf("sqlite: delete lieu %s: %w", id, err)
+		}
+		st.Deleted++
+	}
+	return nil
+}
+
+func upsertLieu(ctx context.Context, tx *sql.Tx, l *schema.Lieu, data, hash string, existing map[string]storedLieu, rev int64, at time.Time, st *store.LieuStats) error {
+	lon, lat := coords(l)
+	old, ok := existing[l.ID]
+	var err error
+	switch {
+	case !ok:
+		st.Created++
+		_, err = tx.ExecContext(ctx, `INSERT INTO lieux (id, data, content_hash, lon, lat, created_at, updated_at, revision)
+			VALUES ($1, $2, $3, $4, $5, $6, $6, $7)`, l.ID, data, hash, lon, lat, ts(at), rev)
+	case old.hash == hash && !old.deleted:
+		st.Unchanged++
+	default:
+		if old.deleted {
+			st.Created++
+		} else {
+			st.Updated++
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE lieux SET data = $1, content_hash = $2, lon = $3, lat = $4, updated_at = $5,
+			deleted_at = NULL, revision = $6 WHERE id = $7`, data, hash, lon, lat, ts(at), rev, l.ID)
+	}
+	if err != nil {
+		return fmt.Errorf("sqlite: lieu %s: %w", l.ID, err)
+	}
+	return nil
+}
+
+func coords(l *schema.Lieu) (lon, lat sql.NullFloat64) {
+	if x, y, ok := l.Point(); ok {
+		return sql.NullFloat64{Float64: x, Valid: true}, sql.NullFloat64{Float64: y, Valid: true}
+	}
+	return lon, lat
+}
+
+func replaceLinks(ctx context.Context, tx *sql.Tx, set store.LieuSet) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM lieu_links`); err != nil {
+		return fmt.Errorf("sqlite: links: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM lieu_field_provenance`); err != nil {
+		return fmt.Errorf("sqlite: provenance: %w", err)
+	}
+	for _, l := range set.Links {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO lieu_links (source, record_key, lieu_id) VALUES ($1, $2, $3)`,
+			l.Source, l.RecordKey, l.LieuID); err != nil {
+			return fmt.Errorf("sqlite: link %s/%s: %w", l.Source, l.RecordKey, err)
+		}
+	}
+	for _, p := range set.Provenance {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO lieu_field_provenance (lieu_id, field, source, record_key)
+			VALUES ($1, $2, $3, $4)`, p.LieuID, p.Field, p.Source, p.RecordKey); err != nil {
+			return fmt.Errorf("sqlite: provenance %s.%s: %w", p.LieuID, p.Field, err)
+		}
+	}
+	return nil
+}
+
+// saveRedirects records retired ids, re-pointing older redirects to the new
+// survivor so a chain never needs more than one hop.
+func saveRedirects(ctx context.Context, tx *sql.Tx, set store.LieuSet, at time.Time) error {
+	for old, survivor := range set.Redirects {
+		if _, err := tx.ExecContext(ctx, `UPDATE lieu_redirects SET new_id = $1 WHERE new_id = $2`, survivor, old); err != nil {
+			return fmt.Errorf("sqlite: redirect %s: %w", old, err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO lieu_redirects (old_id, new_id, retired_at) VALUES ($1, $2, $3)
+			ON CONFLICT (old_id) DO UPDATE SET new_id = excluded.new_id, retired_at = excluded.retired_at`, old, survivor, ts(at)); err != nil {
+			return fmt.Errorf("sqlite: redirect %s: %w", old, err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM lieu_redirects WHERE old_id IN (SELECT id FROM lieux WHERE deleted_at IS NULL)`); err != nil {
+		return fmt.Errorf("sqlite: redirects: %w", err)
+	}
+	return nil
+}
+
+const lieuColumns = `data, created_at, updated_at, revision`
+
+func scanLieu(sc interface{ Scan(...any) error }) (store.LieuRow, error) {
+	var r store.LieuRow
+	var data, created, updated string
+	if err := sc.Scan(&data, &created, &updated, &r.Revision); err != nil {
+		return r, err
+	}
+	if err := json.Unmarshal([]byte(data), &r.Lieu); err != nil {
+		return r, fmt.Errorf("sqlite: lieu data: %w", err)
+	}
+	r.CreatedAt, r.UpdatedAt = parseTS(created), parseTS(updated)
+	return r, nil
+}
+
+// ListLieux returns one page of published lieux in id order.
+func (s *Store) ListLieux(ctx context.Context, q store.LieuQuery) ([]store.LieuRow, error) {
+	query := `SELECT ` + lieuColumns + ` FROM lieux WHERE deleted_at IS NULL AND id > $1`
+	args := []any{q.After}
+	if b := q.BBox; b != nil {
+		query += ` AND lon BETWEEN $2 AND $4 AND lat BETWEEN $3 AND $5`
+		args = append(args, b[0], b[1], b[2], b[3])
+	}
+	query += fmt.Sprintf(` ORDER BY id LIMIT $%d`, len(args)+1)
+	args = append(args, q.Limit)
+	rows, err := s.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: list lieux: %w", err)
+	}
+	defer rows.Close()
+	var out []store.LieuRow
+	for rows.Next() {
+		r, err := scanLieu(rows)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: list lieux: %w", err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// EachLieu calls fn for every published lieu in id order.
+func (s *Store) EachLieu(ctx context.Context, fn func(store.LieuRow) error) error {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+lieuColumns+` FROM lieux WHERE deleted_at IS NULL ORDER BY id`)
+	if err != nil {
+		return fmt.Errorf("sqlite: lieux: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		r, err := scanLieu(rows)
+		if err != nil {
+			return fmt.Errorf("sqlite: lieux: %w", err)
+		}
+		if err := fn(r); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// Lieu returns a published lieu.
+func (s *Store) Lieu(ctx context.Context, id string) (store.LieuRow, error) {
+	r, err := scanLieu(s.db.QueryRowContext(ctx, `SELECT `+lieuColumns+` FROM lieux WHERE id = $1 AND deleted_at IS NULL`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return r, store.ErrNotFound
+	}
+	if err != nil {
+		return r, fmt.Errorf("sqlite: lieu %s: %w", id, err)
+	}
+	return r, nil
+}
+
+// Redirect returns the surviving id of a retired one.
+func (s *Store) Redirect(ctx context.Context, id string) (string, bool, error) {
+	var to string
+	err := s.db.QueryRowContext(ctx, `SELECT new_id FROM lieu_redirects WHERE old_id = $1`, id).Scan(&to)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, fmt.Errorf("sqlite: redirect %s: %w", id, err)
+	}
+	return to, true, nil
+}
+
+// EachLink calls fn for every record → lieu link, by lieu then record.
+func (s *Store) EachLink(ctx context.Context, fn func(store.Link) error) error {
+	rows, err := s.db.QueryContext(ctx, `SELECT lieu_id, source, record_key FROM lieu_links ORDER BY lieu_id, source, record_key`)
+	if err != nil {
+		return fmt.Errorf("sqlite: links: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var l store.Link
+		if err := rows.Scan(&l.LieuID, &l.Source, &l.RecordKey); err != nil {
+			return fmt.Errorf("sqlite: links: %w", err)
+		}
+		if err := fn(l); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// Version describes the published dataset.
+func (s *Store) Version(ctx context.Context) (store.Version, error) {
+	var v store.Version
+	var updated sql.NullString
+	err := s.db.QueryRowContext(ctx, `SELECT coalesce(max(revision), 0), max(updated_at),
+		(SELECT count(*) FROM lieux WHERE deleted_at IS NULL) FROM lieux`).Scan(&v.Revision, &updated, &v.Count)
+	if err != nil {
+		return v, fmt.Errorf("sqlite: version: %w", err)
+	}
+	v.UpdatedAt = nullTS(updated)
+	return v, nil
+}

@@ -1,0 +1,169 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/maillage/maillage/schema"
+	"github.com/maillage/maillage/store"
+)
+
+type storedRecord struct {
+	hash, lieu, issues string
+	deleted            bool
+}
+
+// ReplaceSourceRecords makes recs the current records of source.
+func (s *Store) ReplaceSourceRecords(ctx context.Context, source string, recs []store.SourceRecord, at time.Time) (store.RecordStats, error) {
+	var st store.RecordStats
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return st, fmt.Errorf("sqlite: records of %s: %w", source, err)
+	}
+	defer tx.Rollback()
+	existing, err := loadRecordState(ctx, tx, source)
+	if err != nil {
+		return st, err
+	}
+	seen := make(map[string]bool, len(recs))
+	for _, r := range recs {
+		seen[r.RecordKey] = true
+		if err := upsertRecord(ctx, tx, r, existing, at, &st); err != nil {
+			return st, err
+		}
+	}
+	for key, old := range existing {
+		if seen[key] || old.deleted {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE source_records SET deleted_at = $1, updated_at = $1
+			WHERE source = $2 AND record_key = $3`, ts(at), source, key); err != nil {
+			return st, fmt.Errorf("sqlite: delete record %s/%s: %w", source, key, err)
+		}
+		st.Deleted++
+	}
+	if err := tx.Commit(); err != nil {
+		return st, fmt.Errorf("sqlite: records of %s: commit: %w", source, err)
+	}
+	return st, nil
+}
+
+func loadRecordState(ctx context.Context, tx *sql.Tx, source string) (map[string]storedRecord, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT record_key, content_hash, coalesce(lieu, ''), issues, deleted_at IS NOT NULL
+		FROM source_records WHERE source = $1`, source)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: records of %s: %w", source, err)
+	}
+	defer rows.Close()
+	out := map[string]storedRecord{}
+	for rows.Next() {
+		var key string
+		var r storedRecord
+		if err := rows.Scan(&key, &r.hash, &r.lieu, &r.issues, &r.deleted); err != nil {
+			return nil, fmt.Errorf("sqlite: records of %s: %w", source, err)
+		}
+		out[key] = r
+	}
+	return out, rows.Err()
+}
+
+func upsertRecord(ctx context.Context, tx *sql.Tx, r store.SourceRecord, existing map[string]storedRecord, at time.Time, st *store.RecordStats) error {
+	fields, lieu, issues, err := encodeRecord(r)
+	if err != nil {
+		return err
+	}
+	old, ok := existing[r.RecordKey]
+	switch {
+	case !ok:
+		st.Created++
+		_, err = tx.ExecContext(ctx, `INSERT INTO source_records (source, record_key, row_index, line, fields, content_hash,
+			producer_id, status, lieu, issues, first_seen, last_seen, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $11)`,
+			r.Source, r.RecordKey, r.Index, r.Line, fields, r.Hash, r.ProducerID, string(r.Status), lieu, issues, ts(at))
+	case !old.deleted && old.hash == r.Hash && old.lieu == lieu.String && old.issues == issues:
+		st.Unchanged++
+		_, err = tx.ExecContext(ctx, `UPDATE source_records SET last_seen = $1, row_index = $2, line = $3
+			WHERE source = $4 AND record_key = $5`, ts(at), r.Index, r.Line, r.Source, r.RecordKey)
+	default:
+		if old.deleted {
+			st.Created++
+		} else {
+			st.Updated++
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE source_records SET row_index = $1, line = $2, fields = $3, content_hash = $4,
+			producer_id = $5, status = $6, lieu = $7, issues = $8, last_seen = $9, updated_at = $9, deleted_at = NULL
+			WHERE source = $10 AND record_key = $11`,
+			r.Index, r.Line, fields, r.Hash, r.ProducerID, string(r.Status), lieu, issues, ts(at), r.Source, r.RecordKey)
+	}
+	if err != nil {
+		return fmt.Errorf("sqlite: record %s/%s: %w", r.Source, r.RecordKey, err)
+	}
+	return nil
+}
+
+func encodeRecord(r store.SourceRecord) (fields string, lieu sql.NullString, issues string, err error) {
+	fb, err := json.Marshal(r.Fields)
+	if err != nil {
+		return "", lieu, "", fmt.Errorf("sqlite: record %s/%s: fields: %w", r.Source, r.RecordKey, err)
+	}
+	if r.Lieu != nil {
+		lb, err := json.Marshal(r.Lieu)
+		if err != nil {
+			return "", lieu, "", fmt.Errorf("sqlite: record %s/%s: lieu: %w", r.Source, r.RecordKey, err)
+		}
+		lieu = sql.NullString{String: string(lb), Valid: true}
+	}
+	if r.Issues == nil {
+		return string(fb), lieu, "[]", nil
+	}
+	ib, err := json.Marshal(r.Issues)
+	if err != nil {
+		return "", lieu, "", fmt.Errorf("sqlite: record %s/%s: issues: %w", r.Source, r.RecordKey, err)
+	}
+	return string(fb), lieu, string(ib), nil
+}
+
+// ActiveRecords returns the current records of every source.
+func (s *Store) ActiveRecords(ctx context.Context) ([]store.SourceRecord, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT source, record_key, row_index, line, fields, content_hash, producer_id,
+		status, lieu, issues FROM source_records WHERE deleted_at IS NULL ORDER BY source, row_index, record_key`)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: active records: %w", err)
+	}
+	defer rows.Close()
+	var out []store.SourceRecord
+	for rows.Next() {
+		r, err := scanRecord(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+func scanRecord(rows *sql.Rows) (store.SourceRecord, error) {
+	var r store.SourceRecord
+	var fields, issues, status string
+	var lieu sql.NullString
+	if err := rows.Scan(&r.Source, &r.RecordKey, &r.Index, &r.Line, &fields, &r.Hash, &r.ProducerID, &status, &lieu, &issues); err != nil {
+		return r, fmt.Errorf("sqlite: scan record: %w", err)
+	}
+	r.Status = schema.Status(status)
+	if err := json.Unmarshal([]byte(fields), &r.Fields); err != nil {
+		return r, fmt.Errorf("sqlite: record %s/%s: fields: %w", r.Source, r.RecordKey, err)
+	}
+	if err := json.Unmarshal([]byte(issues), &r.Issues); err != nil {
+		return r, fmt.Errorf("sqlite: record %s/%s: issues: %w", r.Source, r.RecordKey, err)
+	}
+	if lieu.Valid {
+		r.Lieu = new(schema.Lieu)
+		if err := json.Unmarshal([]byte(lieu.String), r.Lieu); err != nil {
+			return r, fmt.Errorf("sqlite: record %s/%s: lieu: %w", r.Source, r.RecordKey, err)
+		}
+	}
+	return r, nil
+}

@@ -1,0 +1,170 @@
+// Package store owns all SQL of maillage behind one interface. The
+// implementations live in sub-packages: store/sqlite (embedded default).
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/maillage/maillage/harvest"
+	"github.com/maillage/maillage/schema"
+)
+
+// ErrNotFound is returned when a lieu does not exist.
+var ErrNotFound = errors.New("store: not found")
+
+// Store is the persistence contract of maillage.
+type Store interface {
+	// StartRun opens a run and returns its id.
+	StartRun(ctx context.Context, at time.Time) (int64, error)
+	// FinishRun closes a run.
+	FinishRun(ctx context.Context, runID int64, at time.Time, status string) error
+	// RecordSourceRun stores what a run did with one source.
+	RecordSourceRun(ctx context.Context, r SourceRun) error
+	// LastGoodSourceRun returns the latest successful run of a source.
+	LastGoodSourceRun(ctx context.Context, source string) (SourceRun, bool, error)
+	// LatestSourceRuns returns the latest run of every source.
+	LatestSourceRuns(ctx context.Context) ([]SourceRun, error)
+
+	// ReplaceSourceRecords makes recs the current records of a source in
+	// one transaction: new ones inserted, changed ones updated, missing
+	// ones marked deleted.
+	ReplaceSourceRecords(ctx context.Context, source string, recs []SourceRecord, at time.Time) (RecordStats, error)
+	// ActiveRecords returns the current records of every source.
+	ActiveRecords(ctx context.Context) ([]SourceRecord, error)
+
+	// LieuIndex returns the current record → lieu links and the creation
+	// time of every lieu ever published.
+	LieuIndex(ctx context.Context) (LieuIndex, error)
+	// SaveLieux makes set the published lieux in one transaction.
+	SaveLieux(ctx context.Context, set LieuSet, at time.Time) (LieuStats, error)
+	// ListLieux pages through published lieux by id.
+	ListLieux(ctx context.Context, q LieuQuery) ([]LieuRow, error)
+	// EachLieu calls fn for every published lieu, in id order.
+	EachLieu(ctx context.Context, fn func(LieuRow) error) error
+	// Lieu returns one published lieu, or ErrNotFound.
+	Lieu(ctx context.Context, id string) (LieuRow, error)
+	// Redirect returns the id a retired id now resolves to.
+	Redirect(ctx context.Context, id string) (string, bool, error)
+	// EachLink calls fn for every record → lieu link, ordered.
+	EachLink(ctx context.Context, fn func(Link) error) error
+	// Version describes the published dataset for caching.
+	Version(ctx context.Context) (Version, error)
+
+	Ping(ctx context.Context) error
+	Close() error
+}
+
+// SourceRun is the outcome of one run for one source.
+type SourceRun struct {
+	RunID        int64     `json:"run_id"`
+	Source       string    `json:"source"`
+	StartedAt    time.Time `json:"started_at"`
+	FinishedAt   time.Time `json:"finished_at"`
+	Status       string    `json:"status"`
+	Error        string    `json:"error,omitempty"`
+	Fetched      int       `json:"fetched"`
+	Unchanged    int       `json:"unchanged"`
+	Valid        int       `json:"valid"`
+	Fixed        int       `json:"fixed"`
+	Quarantined  int       `json:"quarantined"`
+	Geocoded     int       `json:"geocoded"`
+	Created      int       `json:"created"`
+	Updated      int       `json:"updated"`
+	Deleted      int       `json:"deleted"`
+	PayloadHash  string    `json:"payload_hash,omitempty"`
+	ETag         string    `json:"-"`
+	LastModified string    `json:"-"`
+}
+
+// Source run statuses.
+const (
+	RunOK          = "ok"
+	RunFailed      = "failed"
+	RunNotModified = "not_modified"
+)
+
+// SourceRecord is one record of a source with its normalised form.
+type SourceRecord struct {
+	Source     string
+	RecordKey  string
+	Index      int
+	Line       int
+	Fields     []harvest.Field
+	Hash       string
+	ProducerID string
+	Status     schema.Status
+	Lieu       *schema.Lieu
+	Issues     []schema.Issue
+}
+
+// RecordStats counts what ReplaceSourceRecords changed.
+type RecordStats struct {
+	Created, Updated, Unchanged, Deleted int
+}
+
+// Link says which lieu a source record feeds.
+type Link struct {
+	LieuID    string
+	Source    string
+	RecordKey string
+}
+
+// FieldProvenance says which source record gave a published field.
+type FieldProvenance struct {
+	LieuID    string
+	Field     string
+	Source    string
+	RecordKey string
+}
+
+// LieuIndex is the state earlier runs left.
+type LieuIndex struct {
+	Links   []Link
+	Created map[string]time.Time
+}
+
+// LieuSet is everything a run publishes.
+type LieuSet struct {
+	Lieux      []schema.Lieu
+	Links      []Link
+	Provenance []FieldProvenance
+	// Redirects maps retired ids to the surviving id.
+	Redirects map[string]string
+}
+
+// LieuStats counts what SaveLieux changed.
+type LieuStats struct {
+	Created   int   `json:"created"`
+	Updated   int   `json:"updated"`
+	Unchanged int   `json:"unchanged"`
+	Deleted   int   `json:"deleted"`
+	Revision  int64 `json:"revision"`
+}
+
+// LieuRow is a published lieu with its bookkeeping.
+type LieuRow struct {
+	Lieu      schema.Lieu
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	Revision  int64
+}
+
+// BBox is min lon, min lat, max lon, max lat.
+type BBox [4]float64
+
+// LieuQuery selects a page of lieux.
+type LieuQuery struct {
+	// After is the last id of the previous page (keyset pagination).
+	After string
+	Limit int
+	BBox  *BBox
+}
+
+// Version identifies the state of the published dataset.
+type Version struct {
+	Revision  int64
+	UpdatedAt time.Time
+	Count     int
+}
