@@ -41,9 +41,9 @@ type SourceReport struct {
 	Notes []string `json:"notes,omitempty"`
 	// Current describes the records the source currently has in the store
 	// (this run's when it succeeded, the last good ones when it failed).
-	Current     RecordAccount       `json:"current"`
-	Fixes       map[string]int      `json:"fixes,omitempty"`
-	Warnings    map[string]int      `json:"warnings,omitempty"`
+	Current            RecordAccount       `json:"current"`
+	Fixes              map[string]int      `json:"fixes,omitempty"`
+	Warnings           map[string]int      `json:"warnings,omitempty"`
 	QuarantinedRecords []QuarantinedRecord `json:"quarantined_records"`
 }
 

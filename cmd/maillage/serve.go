@@ -88,4 +88,3 @@ func (a *app) listen(ctx context.Context, h http.Handler) error {
 	}
 	return nil
 }
-
