@@ -118,9 +118,20 @@ func (ts *TableSchema) Field(name string) (FieldDef, bool) {
 	return FieldDef{}, false
 }
 
-// enumPatternRE recognises the standard's enumeration patterns, all written
-// as (?:(?:^|\|)(A|B|…))+$ (SCHEMA-NOTES §1.7-9).
-var enumPatternRE = regexp.MustCompile(`^\(\?:\(\?:\^\|\\\|\)\((.*)\)\)\+\$$`)
+// enumPatternRE recognises the standard's enumeration patterns, written
+// (?:(?:^|\|)(A|B|…))+$ in 1.x and (?:(?:^|;)(A|B|…))+$ in 0.x
+// (SCHEMA-NOTES §1.7-9).
+var enumPatternRE = regexp.MustCompile(`^\(\?:\(\?:\^\|(\\\||;)\)\((.*)\)\)\+\$$`)
+
+// EnumSeparator returns the separator of a multi-valued enumerated field
+// ("|" in 1.x, ";" in 0.x), or "" when the field is not enumerated.
+func (f FieldDef) EnumSeparator() string {
+	m := enumPatternRE.FindStringSubmatch(f.Constraints.Pattern)
+	if m == nil {
+		return ""
+	}
+	return strings.TrimPrefix(m[1], `\`)
+}
 
 // EnumValues returns the allowed values of a multi-valued enumerated field,
 // read from its pattern, or nil when the field is not enumerated.
@@ -130,7 +141,7 @@ func (f FieldDef) EnumValues() []string {
 		return nil
 	}
 	var values []string
-	for _, alt := range splitTopLevel(m[1]) {
+	for _, alt := range splitTopLevel(m[2]) {
 		values = append(values, unescapeRegexLiteral(alt))
 	}
 	return values

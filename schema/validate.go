@@ -241,17 +241,21 @@ func (v *Validator) checkCell(fd FieldDef, cell string, rowNum int, seen map[str
 // patternFinding reports a pattern failure, downgraded to a warning when
 // the only offending values are documented spellings of a known defect.
 func (v *Validator) patternFinding(fd FieldDef, re *regexp.Regexp, cell string) Finding {
+	sep := fd.EnumSeparator()
+	if sep == "" {
+		sep = MultiSeparator
+	}
 	fixed := cell
 	var defects []string
 	for _, t := range v.tolerances[fd.Name] {
-		parts := strings.Split(fixed, "|")
+		parts := strings.Split(fixed, sep)
 		for i, p := range parts {
 			if p == t.Documented {
 				parts[i] = t.Accepted
 				defects = append(defects, t.Defect)
 			}
 		}
-		fixed = strings.Join(parts, "|")
+		fixed = strings.Join(parts, sep)
 	}
 	if len(defects) > 0 && re.MatchString(fixed) {
 		return Finding{Rule: "constraint-error", Constraint: "pattern", Value: cell, Severity: SeverityWarning,
@@ -260,14 +264,14 @@ func (v *Validator) patternFinding(fd FieldDef, re *regexp.Regexp, cell string) 
 	}
 	msg := "ne respecte pas le motif " + fd.Constraints.Pattern
 	if enum := fd.EnumValues(); enum != nil {
-		msg = "valeur(s) hors de la liste autorisée : " + strings.Join(unknownEnumValues(cell, enum), ", ")
+		msg = "valeur(s) hors de la liste autorisée : " + strings.Join(unknownEnumValues(cell, sep, enum), ", ")
 	}
 	return Finding{Rule: "constraint-error", Constraint: "pattern", Value: cell, Severity: SeverityError, Message: msg}
 }
 
-func unknownEnumValues(cell string, enum []string) []string {
+func unknownEnumValues(cell, sep string, enum []string) []string {
 	var bad []string
-	for _, p := range strings.Split(cell, "|") {
+	for _, p := range strings.Split(cell, sep) {
 		if !slices.Contains(enum, p) {
 			bad = append(bad, "« "+p+" »")
 		}

@@ -66,14 +66,19 @@ func loadVocabulary(ts *TableSchema) (*vocabulary, error) {
 	for col, table := range up.Values {
 		v.legacy[col] = map[string][]target{}
 		for old, targets := range table {
+			ts := make([]target, 0, len(targets))
 			for _, t := range targets {
 				if len(t) != 2 || !v.isCanonical(t[0], t[1]) {
 					return nil, fmt.Errorf("schema: data/upgrade.json: %s/%q: bad target %q", col, old, t)
 				}
-				v.legacy[col][fold(old)] = append(v.legacy[col][fold(old)], target{t[0], t[1]})
+				ts = append(ts, target{t[0], t[1]})
 			}
-			if len(targets) == 0 {
-				v.legacy[col][fold(old)] = []target{}
+			// Index the whole label and, for long "Head : explanation"
+			// labels, the head alone ("Adhésion", "Dans un atelier").
+			for _, key := range foldKeys(old) {
+				if _, taken := v.legacy[col][key]; !taken {
+					v.legacy[col][key] = ts
+				}
 			}
 		}
 	}

@@ -1,0 +1,120 @@
+package harvest_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/maillage/maillage/harvest"
+)
+
+func decode(t *testing.T, body string, opts harvest.DecodeOptions) *harvest.Table {
+	t.Helper()
+	tab, err := harvest.Decode(&harvest.Payload{Body: []byte(body)}, opts)
+	if err != nil {
+		t.Fatalf("decode: %v", err)
+	}
+	return tab
+}
+
+func TestDecodeCSV(t *testing.T) {
+	cases := []struct {
+		name, body  string
+		wantCols    string
+		wantRecords int
+		wantLine2   int
+		wantValue   [3]string // record index, column, value
+	}{
+		{"comma LF", "id,nom\n1,Médiathèque\n2,EPN\n", "id|nom", 2, 3, [3]string{"1", "nom", "EPN"}},
+		{"semicolon CRLF", "id;nom\r\n1;A\r\n2;B\r\n", "id|nom", 2, 3, [3]string{"0", "nom", "A"}},
+		{"BOM", "\xEF\xBB\xBFid,nom\n1,A\n", "id|nom", 1, 0, [3]string{"0", "id", "1"}},
+		{"multi-line quoted cell", "id,adresse\n1,\"5 rue X\nBâtiment B\"\n2,Y\n", "id|adresse", 2, 4, [3]string{"0", "adresse", "5 rue X\nBâtiment B"}},
+		{"CR only (Mac)", "id;nom\r1;A\r2;B\r", "id|nom", 2, 3, [3]string{"1", "nom", "B"}},
+		{"quoted separators", "\"id\",\"nom\"\n\"1\",\"A, B; C\"\n", "id|nom", 1, 0, [3]string{"0", "nom", "A, B; C"}},
+		{"windows-1252", "id;nom\n1;M\xe9diath\xe8que\n", "id|nom", 1, 0, [3]string{"0", "nom", "Médiathèque"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			tab := decode(t, c.body, harvest.DecodeOptions{Format: "csv"})
+			if strings.Join(tab.Columns, "|") != c.wantCols || len(tab.Records) != c.wantRecords {
+				t.Fatalf("columns %q, %d records", tab.Columns, len(tab.Records))
+			}
+			if c.wantLine2 > 0 && tab.Records[1].Line != c.wantLine2 {
+				t.Errorf("second record starts at line %d, want %d", tab.Records[1].Line, c.wantLine2)
+			}
+			idx := int(c.wantValue[0][0] - '0')
+			if got := tab.Records[idx].Value(c.wantValue[1]); got != c.wantValue[2] {
+				t.Errorf("record %d %s = %q, want %q", idx, c.wantValue[1], got, c.wantValue[2])
+			}
+		})
+	}
+}
+
+func TestDecodeJSON(t *testing.T) {
+	cases := []struct {
+		name, body, key string
+		wantCols        string
+		wantFormat      string
+		check           func(*harvest.Table) string
+	}{
+		{"array keeps member order and scalar text", `[{"z":"a","nom":"X","lat":43.5,"ok":true,"vide":null,"tags":["a","b"]}]`, "",
+			"z|nom|lat|ok|vide|tags", "json", func(t *harvest.Table) string {
+				r := t.Records[0]
+				return r.Value("lat") + r.Value("ok") + "[" + r.Value("vide") + "]" + r.Value("tags")
+			}},
+		{"feature collection", `{"type":"FeatureCollection","features":[{"type":"Feature","id":7,"properties":{"nom":"A"},"geometry":{"type":"Point","coordinates":[5.8,46.1]}}]}`, "",
+			"nom|id|geometry", "geojson", func(t *harvest.Table) string { return t.Records[0].Value("geometry") }},
+		{"array of features", `[{"type":"Feature","properties":{"nom":"A"},"geometry":null}]`, "",
+			"nom|geometry", "json", func(t *harvest.Table) string { return t.Records[0].Value("nom") }},
+		{"records under a key", `{"total":1,"results":[{"nom":"A"}]}`, "results",
+			"nom", "json", func(t *harvest.Table) string { return t.Records[0].Value("nom") }},
+	}
+	want := map[string]string{
+		"array keeps member order and scalar text": `43.5true[]["a","b"]`,
+		"feature collection":                       `{"type":"Point","coordinates":[5.8,46.1]}`,
+		"array of features":                        "A",
+		"records under a key":                      "A",
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			tab := decode(t, c.body, harvest.DecodeOptions{RecordsKey: c.key})
+			if strings.Join(tab.Columns, "|") != c.wantCols || tab.Format != c.wantFormat {
+				t.Fatalf("columns %q format %s", tab.Columns, tab.Format)
+			}
+			if got := c.check(tab); got != want[c.name] {
+				t.Errorf("got %q, want %q", got, want[c.name])
+			}
+		})
+	}
+}
+
+func TestDecodeErrors(t *testing.T) {
+	cases := []struct {
+		name, body, contentType, format, want string
+	}{
+		{"truncated JSON", `[{"nom":"A"},{"nom":"B"`, "", "", "truncated JSON"},
+		{"invalid JSON", "[{\"nom\":\"A\"},\n{nom}]", "", "", "invalid JSON at byte"},
+		{"HTML page", "<!DOCTYPE html><html><body>Erreur</body></html>", "", "csv", "HTML page"},
+		{"HTML content type", "id,nom\n", "text/html; charset=utf-8", "", "HTML page"},
+		{"ragged CSV", "id,nom,cp\n1,A,13500\n2,B\n", "", "csv", "CSV row 2 (line 3): 2 fields, the header has 3"},
+		{"empty", "  \n", "", "", "empty document"},
+		{"JSON object without records", `{"a":1}`, "", "json", "records_key"},
+		{"broken CSV quote", "id,nom\n1,\"A\n", "", "csv", "CSV row 1"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := harvest.Decode(&harvest.Payload{Body: []byte(c.body), ContentType: c.contentType}, harvest.DecodeOptions{Format: c.format})
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("error %v, want it to contain %q", err, c.want)
+			}
+		})
+	}
+}
+
+func TestRecordHashIsContentBased(t *testing.T) {
+	a := harvest.Record{Index: 0, Fields: []harvest.Field{{Name: "nom", Value: "A"}}}
+	b := harvest.Record{Index: 9, Fields: []harvest.Field{{Name: "nom", Value: "A"}}}
+	c := harvest.Record{Fields: []harvest.Field{{Name: "nom", Value: "B"}}}
+	if a.Hash() != b.Hash() || a.Hash() == c.Hash() {
+		t.Error("hash must depend on fields only")
+	}
+}

@@ -1,0 +1,98 @@
+package harvest_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/maillage/maillage/harvest"
+)
+
+func TestHTTPFetch(t *testing.T) {
+	var gotUA string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		gotUA = r.Header.Get("User-Agent")
+		switch r.URL.Path {
+		case "/ok.csv":
+			if r.Header.Get("If-None-Match") == `"v1"` {
+				w.WriteHeader(http.StatusNotModified)
+				return
+			}
+			w.Header().Set("ETag", `"v1"`)
+			w.Header().Set("Content-Type", "text/csv")
+			w.Write([]byte("id,nom\n1,A\n"))
+		case "/big":
+			w.Write([]byte(strings.Repeat("x", 2048)))
+		case "/slow":
+			time.Sleep(300 * time.Millisecond)
+		default:
+			http.Error(w, "boom", http.StatusInternalServerError)
+		}
+	}))
+	defer srv.Close()
+	h := harvest.New(harvest.Options{UserAgent: "maillage-test", Timeout: 100 * time.Millisecond, MaxBytes: 1024})
+	ctx := context.Background()
+	src := func(path string) harvest.Source {
+		return harvest.Source{Name: "hub", Kind: "http", Location: srv.URL + path}
+	}
+
+	p, err := h.Fetch(ctx, src("/ok.csv"), harvest.Conditional{})
+	if err != nil || p.ETag != `"v1"` || string(p.Body) != "id,nom\n1,A\n" || gotUA != "maillage-test" {
+		t.Fatalf("fetch: %v %+v ua=%q", err, p, gotUA)
+	}
+	if p, err := h.Fetch(ctx, src("/ok.csv"), harvest.Conditional{ETag: `"v1"`}); err != nil || !p.NotModified {
+		t.Errorf("conditional GET: %v %+v", err, p)
+	}
+	cases := []struct{ path, want string }{
+		{"/fail", `harvest: source "hub": GET ` + srv.URL + `/fail: HTTP 500 Internal Server Error`},
+		{"/big", "larger than the size limit"},
+		{"/slow", "Client.Timeout"},
+	}
+	for _, c := range cases {
+		_, err := h.Fetch(ctx, src(c.path), harvest.Conditional{})
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: error %v, want %q", c.path, err, c.want)
+		}
+	}
+}
+
+func TestFileFetch(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "a.csv"), []byte("id\n1\n"), 0o644)
+	h := harvest.New(harvest.Options{BaseDir: dir})
+	p, err := h.Fetch(context.Background(), harvest.Source{Name: "a", Kind: "file", Location: "a.csv"}, harvest.Conditional{})
+	if err != nil || string(p.Body) != "id\n1\n" {
+		t.Fatalf("%v %q", err, p.Body)
+	}
+	_, err = h.Fetch(context.Background(), harvest.Source{Name: "gone", Kind: "file", Location: "missing.csv"}, harvest.Conditional{})
+	if !errors.Is(err, os.ErrNotExist) || !strings.Contains(err.Error(), `source "gone"`) {
+		t.Errorf("missing file: %v", err)
+	}
+	_, err = h.Fetch(context.Background(), harvest.Source{Name: "x", Kind: "ftp"}, harvest.Conditional{})
+	if err == nil || !strings.Contains(err.Error(), `unknown kind "ftp"`) {
+		t.Errorf("unknown kind: %v", err)
+	}
+}
+
+func TestSchedulerSpec(t *testing.T) {
+	ctx := context.Background()
+	for _, spec := range []string{"@every 6h", "30 3 * * *"} {
+		s, err := harvest.NewScheduler(ctx, spec, func(context.Context) {})
+		if err != nil {
+			t.Errorf("%s: %v", spec, err)
+			continue
+		}
+		s.Shutdown()
+	}
+	for _, spec := range []string{"@every 1s", "@every soon", "not cron"} {
+		if _, err := harvest.NewScheduler(ctx, spec, func(context.Context) {}); err == nil {
+			t.Errorf("%s: want an error", spec)
+		}
+	}
+}

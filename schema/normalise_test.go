@@ -1,0 +1,171 @@
+package schema_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/maillage/maillage/schema"
+)
+
+func TestNormalisePivot(t *testing.T) {
+	cases := []struct{ in, want, rule string }{
+		{"43493312300029", "43493312300029", ""},
+		{"434 933 123 00029", "43493312300029", "pivot-format"},
+		{"13002603200016.0", "13002603200016", "pivot-format"},
+		{"W751234567", "W751234567", ""},
+		{"00000000000000", schema.PivotPlaceholder, ""},
+		{"0.0", schema.PivotPlaceholder, "pivot-invalid"},
+		{"", schema.PivotPlaceholder, "pivot-missing"},
+		{"1", schema.PivotPlaceholder, "pivot-invalid"},
+	}
+	for _, c := range cases {
+		t.Run(c.in, func(t *testing.T) {
+			got, is := schema.NormalisePivot(c.in)
+			if got != c.want || ruleOf(is) != c.rule {
+				t.Errorf("NormalisePivot(%q) = %q, %q; want %q, %q", c.in, got, ruleOf(is), c.want, c.rule)
+			}
+		})
+	}
+}
+
+func ruleOf(is *schema.Issue) string {
+	if is == nil {
+		return ""
+	}
+	return is.Rule
+}
+
+func TestNormalisePostcodeAndINSEE(t *testing.T) {
+	cases := []struct {
+		fn             func(string) (string, *schema.Issue)
+		in, want, rule string
+	}{
+		{schema.NormalisePostcode, "13500", "13500", ""},
+		{schema.NormalisePostcode, "1200", "01200", "leading-zero"},
+		{schema.NormalisePostcode, "1200.0", "01200", "leading-zero"},
+		{schema.NormalisePostcode, "13 500", "13500", ""},
+		{schema.NormalisePostcode, "ABC", "", "pattern"},
+		{schema.NormaliseINSEE, "2A004", "2A004", ""},
+		{schema.NormaliseINSEE, "2a004", "2A004", "insee-format"},
+		{schema.NormaliseINSEE, "1033", "01033", "insee-format"},
+		{schema.NormaliseINSEE, "98818", "98818", ""},
+		{schema.NormaliseINSEE, "20004", "", "pattern"},
+	}
+	for _, c := range cases {
+		got, is := c.fn(c.in)
+		if got != c.want || ruleOf(is) != c.rule {
+			t.Errorf("%q → %q, %q; want %q, %q", c.in, got, ruleOf(is), c.want, c.rule)
+		}
+	}
+}
+
+func TestNormalisePhone(t *testing.T) {
+	cases := []struct{ in, postcode, want, rule string }{
+		{"04 50 56 87 49", "01200", "+33450568749", "phone-format"},
+		{"+33180059880", "51100", "+33180059880", ""},
+		{"0033 1 80 05 98 80", "75001", "+33180059880", "phone-format"},
+		{"+33 (0)1 80 05 98 80", "75001", "+33180059880", "phone-format"},
+		{"0590 12 34 56", "97110", "+590590123456", "phone-format"},
+		{"0262 12 34 56", "97400", "+262262123456", "phone-format"},
+		{"44 57 28", "98800", "+687445728", "phone-format"},
+		{"+687445728", "98800", "+687445728", ""},
+		{"05 65 43 68 64 / 06 07 06 47 27", "12170", "+33565436864", "phone-several"},
+		{"pas de téléphone", "12170", "", "pattern"},
+		{"", "12170", "", ""},
+	}
+	for _, c := range cases {
+		t.Run(c.in, func(t *testing.T) {
+			got, is := schema.NormalisePhone(c.in, c.postcode)
+			rule := ""
+			if len(is) > 0 {
+				rule = is[0].Rule
+			}
+			if got != c.want || rule != c.rule {
+				t.Errorf("NormalisePhone(%q, %q) = %q, %q; want %q, %q", c.in, c.postcode, got, rule, c.want, c.rule)
+			}
+		})
+	}
+}
+
+func TestNormaliseEmailsAndWebsite(t *testing.T) {
+	got, is := schema.NormaliseEmails([]string{"Contact@Exemple.fr", "a@b.fr, c@d.fr", "pas-un-mail", "x@y"})
+	if strings.Join(got, "|") != "contact@exemple.fr|a@b.fr|c@d.fr" || len(is) != 2 {
+		t.Errorf("emails %q, issues %+v", got, is)
+	}
+	sites := []struct{ in, want, rule string }{
+		{"https://www.laquincaillerie.tl/", "https://www.laquincaillerie.tl/", ""},
+		{"www.ville-martigues.fr", "https://www.ville-martigues.fr", "url-scheme"},
+		{"ftp://example.fr", "", "url-invalid"},
+		{"non renseigné", "", "url-invalid"},
+	}
+	for _, c := range sites {
+		got, is := schema.NormaliseWebsite(c.in)
+		if got != c.want || ruleOf(is) != c.rule {
+			t.Errorf("NormaliseWebsite(%q) = %q, %q; want %q, %q", c.in, got, ruleOf(is), c.want, c.rule)
+		}
+	}
+}
+
+func TestNormaliseDate(t *testing.T) {
+	harvested := time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
+	cases := []struct{ in, want, rule string }{
+		{"2024-04-02", "2024-04-02", ""},
+		{"07/12/2021", "2021-12-07", "date-format"},
+		{"2023-05-11T08:12:00Z", "2023-05-11", "date-format"},
+		{"", "2026-11-24", "date-missing"},
+		{"hier", "2026-11-24", "date-invalid"},
+	}
+	for _, c := range cases {
+		got, is := schema.NormaliseDate(c.in, harvested)
+		if got != c.want || ruleOf(is) != c.rule {
+			t.Errorf("NormaliseDate(%q) = %q, %q; want %q, %q", c.in, got, ruleOf(is), c.want, c.rule)
+		}
+	}
+}
+
+func TestShortenResume(t *testing.T) {
+	long := strings.Repeat("médiation numérique ", 20)
+	cases := []struct {
+		in        string
+		unchanged bool
+	}{
+		{"court", true},
+		{strings.Repeat("é", 280), true},
+		{long, false},
+		{strings.Repeat("x", 400), false},
+	}
+	for _, c := range cases {
+		got := schema.ShortenResume(c.in)
+		n := utf8.RuneCountInString(got)
+		if (got == c.in) != c.unchanged || n > schema.ResumeMaxLength {
+			t.Errorf("ShortenResume(%d chars) = %d chars", utf8.RuneCountInString(c.in), n)
+		}
+		if !c.unchanged && !strings.HasSuffix(got, "…") {
+			t.Errorf("shortened summary must end with an ellipsis: %q", got)
+		}
+	}
+	l := schema.Lieu{Nom: "n", Commune: "c", CodePostal: "75001", Adresse: "a", PresentationResume: long}
+	issues := schema.Normalise(&l, schema.NormaliseContext{HarvestedAt: time.Now()})
+	if l.PresentationDetail != strings.TrimSpace(long) || utf8.RuneCountInString(l.PresentationResume) > 280 {
+		t.Errorf("full text must move to presentation_detail: %q / %q", l.PresentationResume, l.PresentationDetail)
+	}
+	if schema.StatusOf(issues) != schema.StatusFixed {
+		t.Errorf("status %s, issues %+v", schema.StatusOf(issues), issues)
+	}
+}
+
+func TestNormaliseRequiresAddressFields(t *testing.T) {
+	l := schema.Lieu{Nom: "Médiathèque", CodePostal: "1200"}
+	issues := schema.Normalise(&l, schema.NormaliseContext{HarvestedAt: time.Now()})
+	var missing []string
+	for _, is := range issues {
+		if is.Level == schema.LevelError {
+			missing = append(missing, is.Field)
+		}
+	}
+	if strings.Join(missing, ",") != "commune,adresse" || l.CodePostal != "01200" {
+		t.Errorf("errors on %v, postcode %q", missing, l.CodePostal)
+	}
+}

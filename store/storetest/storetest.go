@@ -1,0 +1,196 @@
+// Package storetest is the contract every store.Store implementation must
+// meet; each implementation's tests run it against a real database.
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/maillage/maillage/harvest"
+	"github.com/maillage/maillage/schema"
+	"github.com/maillage/maillage/store"
+)
+
+// Run runs the whole contract; open must return an empty store.
+func Run(t *testing.T, open func(t *testing.T) store.Store) {
+	tests := []struct {
+		name string
+		fn   func(*testing.T, store.Store)
+	}{
+		{"source records", testSourceRecords},
+		{"source runs", testSourceRuns},
+		{"lieux lifecycle", testLieuxLifecycle},
+		{"pagination and bbox", testPagination},
+		{"redirects", testRedirects},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })
+	}
+}
+
+var t0 = time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
+
+func rec(source, key, nom string) store.SourceRecord {
+	fields := []harvest.Field{{Name: "id", Value: key}, {Name: "nom", Value: nom}}
+	return store.SourceRecord{Source: source, RecordKey: key, Fields: fields, Hash: harvest.Record{Fields: fields}.Hash(),
+		Status: schema.StatusValid, Lieu: &schema.Lieu{Nom: nom}, Issues: []schema.Issue{{Rule: "x", Level: schema.LevelFix}}}
+}
+
+func testSourceRecords(t *testing.T, st store.Store) {
+	ctx := context.Background()
+	stats, err := st.ReplaceSourceRecords(ctx, "a", []store.SourceRecord{rec("a", "1", "Un"), rec("a", "2", "Deux"), rec("a", "3", "Trois")}, t0)
+	want(t, err, fmt.Sprint(stats), "{3 0 0 0}")
+	stats, err = st.ReplaceSourceRecords(ctx, "a", []store.SourceRecord{rec("a", "1", "Un"), rec("a", "2", "Deux"), rec("a", "3", "Trois")}, t0.Add(time.Hour))
+	want(t, err, fmt.Sprint(stats), "{0 0 3 0}")
+	stats, err = st.ReplaceSourceRecords(ctx, "a", []store.SourceRecord{rec("a", "1", "Un"), rec("a", "2", "Deux bis"), rec("a", "4", "Quatre")}, t0.Add(2*time.Hour))
+	want(t, err, fmt.Sprint(stats), "{1 1 1 1}")
+	_, err = st.ReplaceSourceRecords(ctx, "b", []store.SourceRecord{rec("b", "1", "Autre")}, t0)
+	recs, err2 := st.ActiveRecords(ctx)
+	if err != nil || err2 != nil || len(recs) != 4 {
+		t.Fatalf("active records: %v %v %d", err, err2, len(recs))
+	}
+	r := recs[1]
+	if r.Source != "a" || r.RecordKey != "2" || r.Lieu.Nom != "Deux bis" || r.Fields[1].Value != "Deux bis" || len(r.Issues) != 1 {
+		t.Errorf("round trip: %+v", r)
+	}
+	stats, err = st.ReplaceSourceRecords(ctx, "a", []store.SourceRecord{rec("a", "3", "Trois")}, t0.Add(3*time.Hour))
+	want(t, err, fmt.Sprint(stats), "{1 0 0 3}")
+}
+
+func testSourceRuns(t *testing.T, st store.Store) {
+	ctx := context.Background()
+	for i, status := range []string{store.RunOK, store.RunFailed} {
+		id, err := st.StartRun(ctx, t0.Add(time.Duration(i)*time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = st.RecordSourceRun(ctx, store.SourceRun{RunID: id, Source: "a", StartedAt: t0, FinishedAt: t0, Status: status,
+			Fetched: 10 + i, ETag: fmt.Sprintf(`"e%d"`, i)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := st.FinishRun(ctx, id, t0, "ok"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	good, ok, err := st.LastGoodSourceRun(ctx, "a")
+	if err != nil || !ok || good.Fetched != 10 || good.ETag != `"e0"` {
+		t.Errorf("last good run: %v %v %+v", err, ok, good)
+	}
+	latest, err := st.LatestSourceRuns(ctx)
+	if err != nil || len(latest) != 1 || latest[0].Status != store.RunFailed {
+		t.Errorf("latest runs: %v %+v", err, latest)
+	}
+	if _, ok, _ := st.LastGoodSourceRun(ctx, "never"); ok {
+		t.Error("a source never run has no last good run")
+	}
+}
+
+func lieu(id, nom string, lon, lat float64) schema.Lieu {
+	return schema.Lieu{ID: id, Nom: nom, Longitude: &lon, Latitude: &lat}
+}
+
+func testLieuxLifecycle(t *testing.T, st store.Store) {
+	ctx := context.Background()
+	set := store.LieuSet{Lieux: []schema.Lieu{lieu("b", "B", 5.4, 43.5), lieu("a", "A", 2.3, 48.8)},
+		Links: []store.Link{{LieuID: "a", Source: "s", RecordKey: "1"}, {LieuID: "b", Source: "s", RecordKey: "2"}}}
+	stats, err := st.SaveLieux(ctx, set, t0)
+	want(t, err, fmt.Sprint(stats), "{2 0 0 0 1}")
+	set.Lieux[0].Nom = "B2"
+	stats, err = st.SaveLieux(ctx, set, t0.Add(time.Hour))
+	want(t, err, fmt.Sprint(stats), "{0 1 1 0 2}")
+	row, err := st.Lieu(ctx, "b")
+	if err != nil || row.Lieu.Nom != "B2" || row.Revision != 2 || !row.CreatedAt.Equal(t0) || !row.UpdatedAt.Equal(t0.Add(time.Hour)) {
+		t.Errorf("lieu b: %v %+v", err, row)
+	}
+	stats, err = st.SaveLieux(ctx, store.LieuSet{Lieux: set.Lieux[1:], Links: set.Links[:1]}, t0.Add(2*time.Hour))
+	want(t, err, fmt.Sprint(stats), "{0 0 1 1 3}")
+	if _, err := st.Lieu(ctx, "b"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("deleted lieu: %v", err)
+	}
+	idx, err := st.LieuIndex(ctx)
+	if err != nil || len(idx.Links) != 1 || !idx.Created["b"].Equal(t0) {
+		t.Errorf("index keeps creation times of tombstones: %v %+v", err, idx)
+	}
+	v, err := st.Version(ctx)
+	if err != nil || v.Count != 1 || v.Revision != 3 {
+		t.Errorf("version: %v %+v", err, v)
+	}
+	var links []store.Link
+	st.EachLink(ctx, func(l store.Link) error { links = append(links, l); return nil })
+	if len(links) != 1 || links[0].LieuID != "a" {
+		t.Errorf("links: %+v", links)
+	}
+}
+
+func testPagination(t *testing.T, st store.Store) {
+	ctx := context.Background()
+	var ls []schema.Lieu
+	for i := range 25 {
+		ls = append(ls, lieu(fmt.Sprintf("id-%02d", i), "L", -5+float64(i)*0.5, 42+float64(i)*0.3))
+	}
+	ls = append(ls, schema.Lieu{ID: "id-99", Nom: "sans coordonnées"})
+	if _, err := st.SaveLieux(ctx, store.LieuSet{Lieux: ls}, t0); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	after := ""
+	for page := 0; page < 10; page++ {
+		rows, err := st.ListLieux(ctx, store.LieuQuery{After: after, Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rows {
+			got = append(got, r.Lieu.ID)
+		}
+		if len(rows) < 10 {
+			break
+		}
+		after = rows[len(rows)-1].Lieu.ID
+	}
+	if len(got) != 26 || got[0] != "id-00" || got[25] != "id-99" {
+		t.Errorf("pages: %v", got)
+	}
+	rows, err := st.ListLieux(ctx, store.LieuQuery{Limit: 100, BBox: &store.BBox{-1, 44, 1, 46}})
+	if err != nil || len(rows) != 5 || rows[0].Lieu.ID != "id-08" || rows[4].Lieu.ID != "id-12" {
+		ids := []string{}
+		for _, r := range rows {
+			ids = append(ids, r.Lieu.ID)
+		}
+		t.Errorf("bbox: %v %v", err, ids)
+	}
+	n := 0
+	st.EachLieu(ctx, func(store.LieuRow) error { n++; return nil })
+	if n != 26 {
+		t.Errorf("EachLieu saw %d", n)
+	}
+}
+
+func testRedirects(t *testing.T, st store.Store) {
+	ctx := context.Background()
+	st.SaveLieux(ctx, store.LieuSet{Lieux: []schema.Lieu{lieu("b", "B", 0, 45)}, Redirects: map[string]string{"a": "b"}}, t0)
+	st.SaveLieux(ctx, store.LieuSet{Lieux: []schema.Lieu{lieu("c", "C", 0, 45)}, Redirects: map[string]string{"b": "c"}}, t0)
+	for _, old := range []string{"a", "b"} {
+		to, ok, err := st.Redirect(ctx, old)
+		if err != nil || !ok || to != "c" {
+			t.Errorf("redirect %s → %q %v %v, want c", old, to, ok, err)
+		}
+	}
+	st.SaveLieux(ctx, store.LieuSet{Lieux: []schema.Lieu{lieu("a", "A", 0, 45), lieu("c", "C", 0, 45)}}, t0)
+	if _, ok, _ := st.Redirect(ctx, "a"); ok {
+		t.Error("a revived id must not redirect")
+	}
+}
+
+func want(t *testing.T, err error, got, want string) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != want {
+		t.Errorf("got %s, want %s", got, want)
+	}
+}
