@@ -45,7 +45,12 @@ type featureCollection struct {
 // is the last id seen, so a page sequence neither skips nor repeats lieux
 // that existed throughout, whatever changes in between.
 func (s *Server) listLieux(w http.ResponseWriter, r *http.Request) {
-	q, err := parseLieuQuery(r.URL.Query())
+	params, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		s.problem(w, r, http.StatusBadRequest, "query string: "+err.Error())
+		return
+	}
+	q, err := parseLieuQuery(params)
 	if err != nil {
 		s.problem(w, r, http.StatusBadRequest, err.Error())
 		return
@@ -105,6 +110,11 @@ func decodeCursor(c string) (string, error) {
 
 func parseLieuQuery(v url.Values) (store.LieuQuery, error) {
 	q := store.LieuQuery{Limit: DefaultLimit}
+	for name := range v {
+		if name != "limit" && name != "cursor" && name != "bbox" {
+			return q, fmt.Errorf("unknown parameter %q (limit, cursor, bbox)", name)
+		}
+	}
 	if s := v.Get("limit"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 || n > MaxLimit {

@@ -91,15 +91,13 @@ func detectFormat(body []byte, contentType, name string) string {
 	case strings.Contains(ct, "csv"):
 		return FormatCSV
 	}
+	if c := firstNonSpace(body); c == '[' || c == '{' {
+		return FormatJSON
+	}
 	switch strings.ToLower(path.Ext(strings.SplitN(name, "?", 2)[0])) {
 	case ".geojson":
 		return FormatGeoJSON
 	case ".json":
-		return FormatJSON
-	case ".csv", ".tsv", ".txt":
-		return FormatCSV
-	}
-	if c := firstNonSpace(body); c == '[' || c == '{' {
 		return FormatJSON
 	}
 	return FormatCSV

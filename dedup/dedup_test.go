@@ -1,0 +1,124 @@
+package dedup_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/maillage/maillage/dedup"
+	"github.com/maillage/maillage/schema"
+)
+
+func member(source, key, producerID, cp, nom, date string, prio int) dedup.Member {
+	return dedup.Member{Ref: dedup.Ref{Source: source, RecordKey: key}, ProducerID: producerID, Priority: prio,
+		Lieu: schema.Lieu{Nom: nom, CodePostal: cp, DateMaj: date}}
+}
+
+func existing(clusters []dedup.Cluster, created time.Time) dedup.Existing {
+	ex := dedup.Existing{Links: map[dedup.Ref]string{}, Created: map[string]time.Time{}}
+	for _, c := range clusters {
+		for _, m := range c.Members {
+			ex.Links[m] = c.ID
+		}
+		ex.Created[c.ID] = created
+	}
+	return ex
+}
+
+func byMember(clusters []dedup.Cluster) map[dedup.Ref]dedup.Cluster {
+	out := map[dedup.Ref]dedup.Cluster{}
+	for _, c := range clusters {
+		for _, m := range c.Members {
+			out[m] = c
+		}
+	}
+	return out
+}
+
+func TestGrouping(t *testing.T) {
+	cases := []struct {
+		name     string
+		members  []dedup.Member
+		clusters int
+	}{
+		{"same global id and postcode merge", []dedup.Member{
+			member("paca-1x", "dora-3d647b3a-a5b6", "dora-3d647b3a-a5b6", "13500", "A", "2023-05-11", 0),
+			member("paca-0x", "dora-3d647b3a-a5b6", "dora-3d647b3a-a5b6", "13500", "A", "2023-05-11", 1)}, 1},
+		{"same global id, other postcode", []dedup.Member{
+			member("a", "k1", "dora-3d647b3a-a5b6", "13500", "A", "", 0),
+			member("b", "k1", "dora-3d647b3a-a5b6", "13001", "A", "", 1)}, 2},
+		{"short numeric ids never merge across sources", []dedup.Member{
+			member("fs-2021", "1", "1", "01200", "Valserhône", "", 0),
+			member("fs-2022", "1", "1", "01200", "France services de Valserhône", "", 1)}, 2},
+		{"no producer id", []dedup.Member{
+			member("a", "row:0", "", "13500", "A", "", 0),
+			member("a", "row:1", "", "13500", "A", "", 0)}, 2},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := dedup.Merge(c.members, dedup.Existing{}); len(got) != c.clusters {
+				t.Errorf("%d clusters, want %d", len(got), c.clusters)
+			}
+		})
+	}
+}
+
+func TestSurvivorship(t *testing.T) {
+	older := member("first", "abc-1234567890", "abc-1234567890", "13500", "Ancien nom", "2023-05-16", 0)
+	older.Lieu.Telephone = "+33442000000"
+	newer := member("second", "abc-1234567890", "abc-1234567890", "13500", "Nouveau nom", "2023-05-17", 1)
+	c := dedup.Merge([]dedup.Member{older, newer}, dedup.Existing{})[0]
+	if c.Lieu.Nom != "Nouveau nom" || c.Lieu.Telephone != "+33442000000" || c.Lieu.ID != c.ID {
+		t.Errorf("merged %+v", c.Lieu)
+	}
+	if c.Provenance["nom"].Source != "second" || c.Provenance["telephone"].Source != "first" {
+		t.Errorf("provenance %+v", c.Provenance)
+	}
+	tie := member("second", "abc-1234567890", "abc-1234567890", "13500", "Autre", "2023-05-16", 1)
+	if c := dedup.Merge([]dedup.Member{tie, older}, dedup.Existing{})[0]; c.Lieu.Nom != "Ancien nom" {
+		t.Errorf("on equal dates the source listed first wins, got %q", c.Lieu.Nom)
+	}
+}
+
+func TestIDsAreStable(t *testing.T) {
+	ms := []dedup.Member{
+		member("a", "1", "1", "75001", "A", "", 0),
+		member("a", "2", "2", "75002", "B", "", 0),
+	}
+	first := dedup.Merge(ms, dedup.Existing{})
+	fresh := dedup.Merge(ms, dedup.Existing{})
+	again := dedup.Merge(append([]dedup.Member{member("a", "3", "3", "75003", "C", "", 0)}, ms...), existing(first, time.Now()))
+	f, r, a := byMember(first), byMember(fresh), byMember(again)
+	for _, ref := range []dedup.Ref{{Source: "a", RecordKey: "1"}, {Source: "a", RecordKey: "2"}} {
+		if f[ref].ID != a[ref].ID || f[ref].ID != r[ref].ID {
+			t.Errorf("%v: id %s, then %s, rebuilt %s", ref, f[ref].ID, a[ref].ID, r[ref].ID)
+		}
+	}
+}
+
+func TestMergeKeepsOldestIDAndSplitKeepsOne(t *testing.T) {
+	x := member("a", "k", "shared-id-000001", "75001", "X", "", 0)
+	y := member("b", "k", "shared-id-000001", "75001", "X", "", 1)
+	ya := y
+	ya.ProducerID = "other-id-0000002"
+	// Two runs ago they were apart (y first), then they merge.
+	apart := dedup.Merge([]dedup.Member{x, ya}, dedup.Existing{})
+	ex := existing(apart, time.Now())
+	yID := byMember(apart)[y.Ref].ID
+	ex.Created[yID] = time.Now().Add(-time.Hour)
+	merged := dedup.Merge([]dedup.Member{x, y}, ex)
+	if len(merged) != 1 || merged[0].ID != yID || len(merged[0].Retired) != 1 || merged[0].Retired[0] != byMember(apart)[x.Ref].ID {
+		t.Fatalf("merge: %+v", merged)
+	}
+	// They split again: one side keeps the survivor's id, nothing retired.
+	split := dedup.Merge([]dedup.Member{x, ya}, existing(merged, time.Now()))
+	ids := map[string]bool{}
+	for _, c := range split {
+		ids[c.ID] = true
+		if len(c.Retired) != 0 {
+			t.Errorf("split retired %v", c.Retired)
+		}
+	}
+	if len(split) != 2 || !ids[yID] {
+		t.Errorf("split: %+v", split)
+	}
+}

@@ -1,0 +1,147 @@
+package pipeline_test
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/maillage/maillage/config"
+	"github.com/maillage/maillage/harvest"
+	"github.com/maillage/maillage/pipeline"
+	"github.com/maillage/maillage/store"
+)
+
+const goodCSV = `id,pivot,nom,commune,code_postal,adresse,date_maj,services
+h-1,43493312300029,Médiathèque Jean Jaurès,Nevers,58000,12 rue des Arts,2024-04-02,Aide aux démarches administratives
+h-2,,EPN du Marais,Paris,75003,"3 rue Perrée
+Bâtiment B",2024-03-01,Accès internet et matériel informatique
+h-3,,Sans adresse,Nevers,58000,,2024-03-01,
+`
+
+const otherCSV = `id;nom;commune;code_postal;adresse;date_maj
+o-1;Tiers-lieu La Fabrique;Lyon;69003;4 rue Paul Bert;2024-01-15
+`
+
+// flakySource serves a good CSV first, then the bad payload under test.
+type flakySource struct {
+	bad    atomic.Bool
+	status int
+	ctype  string
+	body   string
+}
+
+func (f *flakySource) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !f.bad.Load() {
+		w.Header().Set("Content-Type", "text/csv")
+		w.Write([]byte(goodCSV))
+		return
+	}
+	w.Header().Set("Content-Type", f.ctype)
+	w.WriteHeader(f.status)
+	w.Write([]byte(f.body))
+}
+
+// TestFailingSourceKeepsLastGoodData: each kind of bad input fails its
+// source with an error naming it (and the row where there is one); the
+// other source is harvested; the failing source's lieux stay published
+// exactly as they were.
+func TestFailingSourceKeepsLastGoodData(t *testing.T) {
+	cases := []struct {
+		name   string
+		kind   string // "file" or "http"
+		status int
+		ctype  string
+		body   string // bad payload; "" with kind file means: file removed
+		want   []string
+	}{
+		{"missing file", "file", 0, "", "", []string{`source "flaky"`, "no such file"}},
+		{"HTTP 500", "http", 500, "text/plain", "boom", []string{`source "flaky"`, "HTTP 500"}},
+		{"HTML instead of CSV", "http", 200, "text/html; charset=utf-8", "<!DOCTYPE html><html><title>Maintenance</title></html>", []string{`source "flaky"`, "HTML page"}},
+		{"truncated JSON", "file", 0, "", `[{"id":"h-1","nom":"A"},{"id":"h-2",`, []string{`source "flaky"`, "truncated JSON"}},
+		{"ragged CSV", "file", 0, "", "id,nom,commune\nh-1,A,Nevers\nh-2,B\n", []string{`source "flaky"`, "CSV row 2 (line 3)"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			flakyPath := filepath.Join(dir, "flaky.csv")
+			os.WriteFile(flakyPath, []byte(goodCSV), 0o644)
+			os.WriteFile(filepath.Join(dir, "other.csv"), []byte(otherCSV), 0o644)
+			src := &flakySource{status: c.status, ctype: c.ctype, body: c.body}
+			srv := httptest.NewServer(src)
+			defer srv.Close()
+			flaky := config.Source{Source: harvest.Source{Name: "flaky", Kind: "file", Location: "flaky.csv"}}
+			if c.kind == "http" {
+				flaky.Source = harvest.Source{Name: "flaky", Kind: "http", Location: srv.URL + "/lieux.csv"}
+			}
+			cfg := &config.Config{Dir: dir, Sources: []config.Source{flaky,
+				{Source: harvest.Source{Name: "other", Kind: "file", Location: "other.csv"}}}}
+			st := openStore(t)
+			p := newPipeline(st, cfg)
+			ctx := context.Background()
+			if _, err := p.Run(ctx, cfg, pipeline.Options{}); err != nil {
+				t.Fatal(err)
+			}
+			before := snapshot(t, st)
+
+			src.bad.Store(true)
+			if c.kind == "file" && c.body == "" {
+				os.Remove(flakyPath)
+			} else if c.kind == "file" {
+				os.WriteFile(flakyPath, []byte(c.body), 0o644)
+			}
+			os.WriteFile(filepath.Join(dir, "other.csv"), []byte(otherCSV+"o-2;Médiathèque;Lyon;69001;1 place X;2024-02-01\n"), 0o644)
+			rep, err := p.Run(ctx, cfg, pipeline.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			fr, or := rep.Sources[0], rep.Sources[1]
+			for _, w := range c.want {
+				if fr.Status != store.RunFailed || !strings.Contains(fr.Error, w) {
+					t.Errorf("flaky: status %s, error %q, want it to contain %q", fr.Status, fr.Error, w)
+				}
+			}
+			if or.Status != store.RunOK || or.Created != 1 {
+				t.Errorf("other source must complete: %+v", or.SourceRun)
+			}
+			after := snapshot(t, st)
+			if before.flaky != after.flaky {
+				t.Errorf("flaky's published lieux changed:\n%s\n---\n%s", before.flaky, after.flaky)
+			}
+			if fr.Current.Records != 3 || fr.Current.Linked != 2 || fr.Current.Quarantined != 1 {
+				t.Errorf("flaky keeps its last good records: %+v", fr.Current)
+			}
+		})
+	}
+}
+
+type state struct{ flaky string }
+
+// snapshot renders the lieux fed by the flaky source.
+func snapshot(t *testing.T, st store.Store) state {
+	t.Helper()
+	ctx := context.Background()
+	ids := map[string]bool{}
+	st.EachLink(ctx, func(l store.Link) error {
+		if l.Source == "flaky" {
+			ids[l.LieuID] = true
+		}
+		return nil
+	})
+	var b bytes.Buffer
+	st.EachLieu(ctx, func(r store.LieuRow) error {
+		if ids[r.Lieu.ID] {
+			b.WriteString(strings.Join(r.Lieu.Row(), ",") + "\n")
+		}
+		return nil
+	})
+	if len(ids) != 2 {
+		t.Fatalf("flaky feeds %d lieux, want 2", len(ids))
+	}
+	return state{flaky: b.String()}
+}
