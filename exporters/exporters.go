@@ -161,8 +161,8 @@ func WriteJSON(w io.Writer, v any) error {
 	return nil
 }
 
-// WriteFileAtomic writes a file through a temporary file and a rename, so
-// readers never see a half-written export.
+// WriteFileAtomic writes a world-readable file through a temporary file
+// and a rename, so readers never see a half-written export.
 func WriteFileAtomic(path string, write func(io.Writer) error) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("exporters: %w", err)
@@ -178,6 +178,10 @@ func WriteFileAtomic(path string, write func(io.Writer) error) error {
 		return err
 	}
 	if err := bw.Flush(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("exporters: %s: %w", path, err)
+	}
+	if err := tmp.Chmod(0o644); err != nil {
 		tmp.Close()
 		return fmt.Errorf("exporters: %s: %w", path, err)
 	}

@@ -162,15 +162,23 @@ func replaceLinks(ctx context.Context, tx *sql.Tx, set store.LieuSet) error {
 	if _, err := tx.ExecContext(ctx, `DELETE FROM lieu_field_provenance`); err != nil {
 		return fmt.Errorf("sqlite: provenance: %w", err)
 	}
+	link, err := tx.PrepareContext(ctx, `INSERT INTO lieu_links (source, record_key, lieu_id) VALUES ($1, $2, $3)`)
+	if err != nil {
+		return fmt.Errorf("sqlite: links: %w", err)
+	}
+	defer link.Close()
 	for _, l := range set.Links {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO lieu_links (source, record_key, lieu_id) VALUES ($1, $2, $3)`,
-			l.Source, l.RecordKey, l.LieuID); err != nil {
+		if _, err := link.ExecContext(ctx, l.Source, l.RecordKey, l.LieuID); err != nil {
 			return fmt.Errorf("sqlite: link %s/%s: %w", l.Source, l.RecordKey, err)
 		}
 	}
+	prov, err := tx.PrepareContext(ctx, `INSERT INTO lieu_field_provenance (lieu_id, field, source, record_key) VALUES ($1, $2, $3, $4)`)
+	if err != nil {
+		return fmt.Errorf("sqlite: provenance: %w", err)
+	}
+	defer prov.Close()
 	for _, p := range set.Provenance {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO lieu_field_provenance (lieu_id, field, source, record_key)
-			VALUES ($1, $2, $3, $4)`, p.LieuID, p.Field, p.Source, p.RecordKey); err != nil {
+		if _, err := prov.ExecContext(ctx, p.LieuID, p.Field, p.Source, p.RecordKey); err != nil {
 			return fmt.Errorf("sqlite: provenance %s.%s: %w", p.LieuID, p.Field, err)
 		}
 	}

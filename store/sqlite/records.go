@@ -28,10 +28,15 @@ func (s *Store) ReplaceSourceRecords(ctx context.Context, source string, recs []
 	if err != nil {
 		return st, err
 	}
+	stmts, err := prepareRecordStmts(ctx, tx)
+	if err != nil {
+		return st, err
+	}
+	defer stmts.close()
 	seen := make(map[string]bool, len(recs))
 	for _, r := range recs {
 		seen[r.RecordKey] = true
-		if err := upsertRecord(ctx, tx, r, existing, at, &st); err != nil {
+		if err := stmts.upsert(ctx, r, existing, at, &st); err != nil {
 			return st, err
 		}
 	}
@@ -70,7 +75,45 @@ func loadRecordState(ctx context.Context, tx *sql.Tx, source string) (map[string
 	return out, rows.Err()
 }
 
-func upsertRecord(ctx context.Context, tx *sql.Tx, r store.SourceRecord, existing map[string]storedRecord, at time.Time, st *store.RecordStats) error {
+// recordStmts are the statements of ReplaceSourceRecords, prepared once.
+type recordStmts struct {
+	insert, touch, update *sql.Stmt
+}
+
+func prepareRecordStmts(ctx context.Context, tx *sql.Tx) (*recordStmts, error) {
+	var s recordStmts
+	queries := []struct {
+		dst   **sql.Stmt
+		query string
+	}{
+		{&s.insert, `INSERT INTO source_records (source, record_key, row_index, line, fields, content_hash,
+			producer_id, status, lieu, issues, first_seen, last_seen, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $11)`},
+		{&s.touch, `UPDATE source_records SET last_seen = $1, row_index = $2, line = $3 WHERE source = $4 AND record_key = $5`},
+		{&s.update, `UPDATE source_records SET row_index = $1, line = $2, fields = $3, content_hash = $4,
+			producer_id = $5, status = $6, lieu = $7, issues = $8, last_seen = $9, updated_at = $9, deleted_at = NULL
+			WHERE source = $10 AND record_key = $11`},
+	}
+	for _, q := range queries {
+		st, err := tx.PrepareContext(ctx, q.query)
+		if err != nil {
+			s.close()
+			return nil, fmt.Errorf("sqlite: prepare: %w", err)
+		}
+		*q.dst = st
+	}
+	return &s, nil
+}
+
+func (s *recordStmts) close() {
+	for _, st := range []*sql.Stmt{s.insert, s.touch, s.update} {
+		if st != nil {
+			st.Close()
+		}
+	}
+}
+
+func (s *recordStmts) upsert(ctx context.Context, r store.SourceRecord, existing map[string]storedRecord, at time.Time, st *store.RecordStats) error {
 	fields, lieu, issues, err := encodeRecord(r)
 	if err != nil {
 		return err
@@ -79,24 +122,19 @@ func upsertRecord(ctx context.Context, tx *sql.Tx, r store.SourceRecord, existin
 	switch {
 	case !ok:
 		st.Created++
-		_, err = tx.ExecContext(ctx, `INSERT INTO source_records (source, record_key, row_index, line, fields, content_hash,
-			producer_id, status, lieu, issues, first_seen, last_seen, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $11)`,
-			r.Source, r.RecordKey, r.Index, r.Line, fields, r.Hash, r.ProducerID, string(r.Status), lieu, issues, ts(at))
+		_, err = s.insert.ExecContext(ctx, r.Source, r.RecordKey, r.Index, r.Line, fields, r.Hash, r.ProducerID,
+			string(r.Status), lieu, issues, ts(at))
 	case !old.deleted && old.hash == r.Hash && old.lieu == lieu.String && old.issues == issues:
 		st.Unchanged++
-		_, err = tx.ExecContext(ctx, `UPDATE source_records SET last_seen = $1, row_index = $2, line = $3
-			WHERE source = $4 AND record_key = $5`, ts(at), r.Index, r.Line, r.Source, r.RecordKey)
+		_, err = s.touch.ExecContext(ctx, ts(at), r.Index, r.Line, r.Source, r.RecordKey)
 	default:
 		if old.deleted {
 			st.Created++
 		} else {
 			st.Updated++
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE source_records SET row_index = $1, line = $2, fields = $3, content_hash = $4,
-			producer_id = $5, status = $6, lieu = $7, issues = $8, last_seen = $9, updated_at = $9, deleted_at = NULL
-			WHERE source = $10 AND record_key = $11`,
-			r.Index, r.Line, fields, r.Hash, r.ProducerID, string(r.Status), lieu, issues, ts(at), r.Source, r.RecordKey)
+		_, err = s.update.ExecContext(ctx, r.Index, r.Line, fields, r.Hash, r.ProducerID, string(r.Status), lieu, issues,
+			ts(at), r.Source, r.RecordKey)
 	}
 	if err != nil {
 		return fmt.Errorf("sqlite: record %s/%s: %w", r.Source, r.RecordKey, err)

@@ -1,0 +1,59 @@
+package config_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/maillage/maillage/config"
+)
+
+func TestLoadExample(t *testing.T) {
+	cfg, err := config.Load("../config.example.yaml", func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.Sources) != 5 || cfg.Server.Addr != ":8080" || cfg.Database.Path != "data/maillage.db" || !filepath.IsAbs(cfg.Dir) {
+		t.Errorf("%+v", cfg)
+	}
+	fs, ok := cfg.Source("france-services-2022-12-01")
+	if !ok || fs.Mapping.ID != "id_fs" || fs.Mapping.Columns["lib_fs"] != "nom" || fs.Mapping.Constants["typologie"] != "RFS" {
+		t.Errorf("mapping %+v", fs.Mapping)
+	}
+}
+
+func TestEnvironmentOverrides(t *testing.T) {
+	env := map[string]string{"MAILLAGE_DB": "/tmp/x.db", "MAILLAGE_ADDR": ":9999", "MAILLAGE_GEOCODER_URL": "off",
+		"MAILLAGE_ADMIN_TOKEN": "secret", "DATABASE_URL": "postgres://u@h/db"}
+	cfg, err := config.Load("../config.example.yaml", func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Database.Path != "/tmp/x.db" || cfg.Server.Addr != ":9999" || cfg.Geocoder.URL != "off" ||
+		cfg.AdminToken != "secret" || cfg.Database.URL != "postgres://u@h/db" {
+		t.Errorf("%+v", cfg)
+	}
+}
+
+func TestInvalidConfigs(t *testing.T) {
+	cases := []struct{ name, yaml, want string }{
+		{"no sources", "out: x\n", "no sources"},
+		{"unknown key", "sources: []\nsourcez: []\n", "field sourcez not found"},
+		{"bad kind", "sources:\n  - {name: a, kind: ftp, location: x}\n", `sources[0] (a): kind "ftp"`},
+		{"duplicate name", "sources:\n  - {name: a, kind: file, location: x}\n  - {name: a, kind: file, location: y}\n", "duplicate name"},
+		{"missing location", "sources:\n  - {name: a, kind: http}\n", "location is required"},
+		{"bad format", "sources:\n  - {name: a, kind: file, location: x, format: xls}\n", `format "xls"`},
+		{"bad database url", "database: {url: 'mysql://x'}\nsources:\n  - {name: a, kind: file, location: x}\n", "not a postgres:// URL"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "c.yaml")
+			os.WriteFile(path, []byte(c.yaml), 0o644)
+			_, err := config.Load(path, func(string) string { return "" })
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("error %v, want %q", err, c.want)
+			}
+		})
+	}
+}
