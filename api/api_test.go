@@ -26,11 +26,11 @@ type fixture struct {
 	ids []string
 }
 
-func lieu(i int) schema.Lieu {
+func lieu(i int) store.PublishedLieu {
 	lon, lat := 2.0+float64(i)*0.1, 45.0+float64(i)*0.1
-	return schema.Lieu{ID: fmt.Sprintf("lieu-%03d", i), Pivot: schema.PivotPlaceholder, Nom: fmt.Sprintf("Lieu %d", i),
+	return store.PublishedLieu{Lieu: schema.Lieu{ID: fmt.Sprintf("lieu-%03d", i), Pivot: schema.PivotPlaceholder, Nom: fmt.Sprintf("Lieu %d", i),
 		Commune: "Lyon", CodePostal: "69003", Adresse: "1 rue X", DateMaj: "2024-01-01", Longitude: &lon, Latitude: &lat,
-		Services: []string{"Aide aux démarches administratives", "Accès internet et matériel informatique"}}
+		Services: []string{"Aide aux démarches administratives", "Accès internet et matériel informatique"}}}
 }
 
 func newFixture(t *testing.T, n int) *fixture {
@@ -44,7 +44,7 @@ func newFixture(t *testing.T, n int) *fixture {
 	var set store.LieuSet
 	for i := range n {
 		set.Lieux = append(set.Lieux, lieu(i))
-		f.ids = append(f.ids, lieu(i).ID)
+		f.ids = append(f.ids, lieu(i).Lieu.ID)
 	}
 	f.save(t, set)
 	f.srv = httptest.NewServer(api.New(st, slog.New(slog.NewTextHandler(io.Discard, nil))).Handler())
@@ -151,7 +151,7 @@ func TestCursorStableWhileDataChanges(t *testing.T) {
 		}
 	}
 	early := lieu(0)
-	early.ID = "lieu-0005" // sorts before everything already served
+	early.Lieu.ID = "lieu-0005" // sorts before everything already served
 	set.Lieux = append(set.Lieux, early, lieu(42))
 	f.save(t, set)
 	var seen []string
@@ -193,7 +193,7 @@ func TestGetLieuAndRedirect(t *testing.T) {
 	if resp, _ := get(t, f.srv.URL+"/api/v1/lieux/nope"); resp.StatusCode != 404 {
 		t.Errorf("unknown id: %d", resp.StatusCode)
 	}
-	f.save(t, store.LieuSet{Lieux: []schema.Lieu{lieu(1)}, Redirects: map[string]string{"lieu-000": "lieu-001"}})
+	f.save(t, store.LieuSet{Lieux: []store.PublishedLieu{lieu(1)}, Redirects: map[string]string{"lieu-000": "lieu-001"}})
 	resp, _ = get(t, f.srv.URL+"/api/v1/lieux/lieu-000")
 	if resp.StatusCode != 301 || resp.Header.Get("Location") != "/api/v1/lieux/lieu-001" {
 		t.Errorf("retired id: %d %s", resp.StatusCode, resp.Header.Get("Location"))
@@ -213,7 +213,7 @@ func TestExportsAndConditionalGET(t *testing.T) {
 	if resp, _ := get(t, f.srv.URL+"/exports/lieux.csv", "If-None-Match", resp.Header.Get("ETag")); resp.StatusCode != 304 {
 		t.Errorf("conditional GET: %d", resp.StatusCode)
 	}
-	f.save(t, store.LieuSet{Lieux: []schema.Lieu{lieu(0)}})
+	f.save(t, store.LieuSet{Lieux: []store.PublishedLieu{lieu(0)}})
 	if resp2, _ := get(t, f.srv.URL+"/exports/lieux.csv", "If-None-Match", resp.Header.Get("ETag")); resp2.StatusCode != 200 {
 		t.Errorf("changed data must not be 304: %d", resp2.StatusCode)
 	}

@@ -80,10 +80,25 @@ func TestFileFetch(t *testing.T) {
 	}
 }
 
+func TestSchedulerRunsNow(t *testing.T) {
+	ran := make(chan struct{}, 1)
+	s, err := harvest.NewScheduler(context.Background(), "@every 1h", true, func(context.Context) { ran <- struct{}{} })
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Start()
+	defer s.Shutdown()
+	select {
+	case <-ran:
+	case <-time.After(5 * time.Second):
+		t.Fatal("runNow job did not run")
+	}
+}
+
 func TestSchedulerSpec(t *testing.T) {
 	ctx := context.Background()
 	for _, spec := range []string{"@every 6h", "30 3 * * *"} {
-		s, err := harvest.NewScheduler(ctx, spec, func(context.Context) {})
+		s, err := harvest.NewScheduler(ctx, spec, false, func(context.Context) {})
 		if err != nil {
 			t.Errorf("%s: %v", spec, err)
 			continue
@@ -91,7 +106,7 @@ func TestSchedulerSpec(t *testing.T) {
 		s.Shutdown()
 	}
 	for _, spec := range []string{"@every 1s", "@every soon", "not cron"} {
-		if _, err := harvest.NewScheduler(ctx, spec, func(context.Context) {}); err == nil {
+		if _, err := harvest.NewScheduler(ctx, spec, false, func(context.Context) {}); err == nil {
 			t.Errorf("%s: want an error", spec)
 		}
 	}

@@ -15,8 +15,9 @@ type Scheduler struct {
 }
 
 // NewScheduler schedules job by spec: "@every <duration>" or a five-field
-// cron expression. A run still going when the next is due delays it.
-func NewScheduler(ctx context.Context, spec string, job func(context.Context)) (*Scheduler, error) {
+// cron expression; runNow also runs it as soon as the scheduler starts. A
+// run still going when the next is due delays it.
+func NewScheduler(ctx context.Context, spec string, runNow bool, job func(context.Context)) (*Scheduler, error) {
 	s, err := gocron.NewScheduler(gocron.WithLocation(time.UTC))
 	if err != nil {
 		return nil, fmt.Errorf("harvest: scheduler: %w", err)
@@ -25,8 +26,11 @@ func NewScheduler(ctx context.Context, spec string, job func(context.Context)) (
 	if err != nil {
 		return nil, err
 	}
-	_, err = s.NewJob(def, gocron.NewTask(func() { job(ctx) }),
-		gocron.WithSingletonMode(gocron.LimitModeReschedule), gocron.WithName("sync"))
+	opts := []gocron.JobOption{gocron.WithSingletonMode(gocron.LimitModeReschedule), gocron.WithName("sync")}
+	if runNow {
+		opts = append(opts, gocron.WithStartAt(gocron.WithStartImmediately()))
+	}
+	_, err = s.NewJob(def, gocron.NewTask(func() { job(ctx) }), opts...)
 	if err != nil {
 		return nil, fmt.Errorf("harvest: schedule %q: %w", spec, err)
 	}

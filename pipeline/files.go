@@ -18,23 +18,49 @@ const (
 	FileReport       = "report.json"
 )
 
-// WriteFiles writes the four open-data files of a run into dir.
+// WriteFiles writes the four open-data files of a run into dir. The lieux
+// are read once and streamed into the CSV and the GeoJSON together.
 func WriteFiles(ctx context.Context, st store.Store, dir string, rep *Report) error {
-	files := []struct {
-		name  string
-		write func(io.Writer) error
-	}{
-		{FileLieuxCSV, func(w io.Writer) error { return WriteLieuxCSV(ctx, st, w) }},
-		{FileLieuxGeoJSON, func(w io.Writer) error { return WriteLieuxGeoJSON(ctx, st, w) }},
-		{FileProvenance, func(w io.Writer) error { return writeProvenance(ctx, st, w) }},
-		{FileReport, func(w io.Writer) error { return exporters.WriteJSON(w, rep) }},
+	err := exporters.WriteFileAtomic(filepath.Join(dir, FileLieuxCSV), func(cw io.Writer) error {
+		return exporters.WriteFileAtomic(filepath.Join(dir, FileLieuxGeoJSON), func(gw io.Writer) error {
+			return writeLieux(ctx, st, cw, gw)
+		})
+	})
+	if err != nil {
+		return fmt.Errorf("pipeline: lieux files: %w", err)
 	}
-	for _, f := range files {
-		if err := exporters.WriteFileAtomic(filepath.Join(dir, f.name), f.write); err != nil {
-			return fmt.Errorf("pipeline: %s: %w", f.name, err)
-		}
+	if err := exporters.WriteFileAtomic(filepath.Join(dir, FileProvenance), func(w io.Writer) error {
+		return writeProvenance(ctx, st, w)
+	}); err != nil {
+		return fmt.Errorf("pipeline: %s: %w", FileProvenance, err)
+	}
+	if err := exporters.WriteFileAtomic(filepath.Join(dir, FileReport), func(w io.Writer) error {
+		return exporters.WriteJSON(w, rep)
+	}); err != nil {
+		return fmt.Errorf("pipeline: %s: %w", FileReport, err)
 	}
 	return nil
+}
+
+func writeLieux(ctx context.Context, st store.Store, csvW, geoW io.Writer) error {
+	cw, err := exporters.NewCSVWriter(csvW)
+	if err != nil {
+		return err
+	}
+	gw := exporters.NewGeoJSONWriter(geoW)
+	err = st.EachLieu(ctx, func(r store.LieuRow) error {
+		if err := cw.Write(&r.Lieu); err != nil {
+			return err
+		}
+		return gw.Write(&r.Lieu)
+	})
+	if err != nil {
+		return err
+	}
+	if err := cw.Close(); err != nil {
+		return err
+	}
+	return gw.Close()
 }
 
 // WriteLieuxCSV streams every published lieu as the standard's CSV.

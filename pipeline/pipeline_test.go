@@ -188,3 +188,22 @@ func BenchmarkSyncExamples(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkResyncUnchanged measures a sync whose sources did not change
+// (the common case of a scheduled run).
+func BenchmarkResyncUnchanged(b *testing.B) {
+	cfg := exampleConfig(b)
+	ctx := context.Background()
+	st := openStore(b)
+	p := newPipeline(st, cfg)
+	if _, err := p.Run(ctx, cfg, pipeline.Options{}); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		rep, err := p.Run(ctx, cfg, pipeline.Options{})
+		if err != nil || rep.Lieux.Unchanged != rep.Lieux.Total {
+			b.Fatal(err, rep.Lieux)
+		}
+	}
+}

@@ -63,15 +63,13 @@ func existingFrom(idx store.LieuIndex) dedup.Existing {
 func lieuSet(clusters []dedup.Cluster) store.LieuSet {
 	set := store.LieuSet{Redirects: map[string]string{}}
 	for _, c := range clusters {
-		set.Lieux = append(set.Lieux, c.Lieu)
+		prov := make(map[string]store.RecordRef, len(c.Provenance))
+		for field, ref := range c.Provenance {
+			prov[field] = store.RecordRef{Source: ref.Source, RecordKey: ref.RecordKey}
+		}
+		set.Lieux = append(set.Lieux, store.PublishedLieu{Lieu: c.Lieu, Provenance: prov})
 		for _, m := range c.Members {
 			set.Links = append(set.Links, store.Link{LieuID: c.ID, Source: m.Source, RecordKey: m.RecordKey})
-		}
-		for _, f := range schema.Fields {
-			if ref, ok := c.Provenance[f.Name]; ok {
-				set.Provenance = append(set.Provenance, store.FieldProvenance{LieuID: c.ID, Field: f.Name,
-					Source: ref.Source, RecordKey: ref.RecordKey})
-			}
 		}
 		for _, old := range c.Retired {
 			set.Redirects[old] = c.ID

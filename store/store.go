@@ -31,7 +31,10 @@ type Store interface {
 	// one transaction: new ones inserted, changed ones updated, missing
 	// ones marked deleted.
 	ReplaceSourceRecords(ctx context.Context, source string, recs []SourceRecord, at time.Time) (RecordStats, error)
-	// ActiveRecords returns the current records of every source.
+	// SourceRecord returns one record with its raw fields, or ErrNotFound.
+	SourceRecord(ctx context.Context, source, key string) (SourceRecord, error)
+	// ActiveRecords returns the current records of every source with their
+	// normalised lieu, status and issues; raw Fields are not loaded.
 	ActiveRecords(ctx context.Context) ([]SourceRecord, error)
 
 	// LieuIndex returns the current record → lieu links and the creation
@@ -111,12 +114,17 @@ type Link struct {
 	RecordKey string
 }
 
-// FieldProvenance says which source record gave a published field.
-type FieldProvenance struct {
-	LieuID    string
-	Field     string
-	Source    string
-	RecordKey string
+// RecordRef names a source record.
+type RecordRef struct {
+	Source    string `json:"source"`
+	RecordKey string `json:"record_key"`
+}
+
+// PublishedLieu is a lieu and, for each of its fields, the source record
+// that gave the value.
+type PublishedLieu struct {
+	Lieu       schema.Lieu
+	Provenance map[string]RecordRef
 }
 
 // LieuIndex is the state earlier runs left.
@@ -127,9 +135,8 @@ type LieuIndex struct {
 
 // LieuSet is everything a run publishes.
 type LieuSet struct {
-	Lieux      []schema.Lieu
-	Links      []Link
-	Provenance []FieldProvenance
+	Lieux []PublishedLieu
+	Links []Link
 	// Redirects maps retired ids to the surviving id.
 	Redirects map[string]string
 }
@@ -145,8 +152,9 @@ type LieuStats struct {
 
 // LieuRow is a published lieu with its bookkeeping.
 type LieuRow struct {
-	Lieu      schema.Lieu
-	CreatedAt time.Time
+	Lieu       schema.Lieu
+	Provenance map[string]RecordRef
+	CreatedAt  time.Time
 	UpdatedAt time.Time
 	Revision  int64
 }

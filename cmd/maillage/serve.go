@@ -49,10 +49,17 @@ func (a *app) serve(ctx context.Context, env environment) error {
 		srv.SyncFinished(rep.FinishedAt)
 		printSummary(env.stderr, rep, a.cfg.Out)
 	}
-	if a.cfg.SyncOnStart {
+	// On first boot there is nothing to serve: sync before listening. With
+	// data already stored, listen at once and sync in the background.
+	v, err := a.store.Version(ctx)
+	if err != nil {
+		return err
+	}
+	syncFirst := a.cfg.SyncOnStart && v.Count == 0
+	if syncFirst {
 		job(ctx)
 	}
-	sched, err := harvest.NewScheduler(ctx, a.cfg.Schedule, job)
+	sched, err := harvest.NewScheduler(ctx, a.cfg.Schedule, a.cfg.SyncOnStart && !syncFirst, job)
 	if err != nil {
 		return err
 	}

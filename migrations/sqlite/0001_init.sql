@@ -49,11 +49,13 @@ CREATE TABLE source_records (
     PRIMARY KEY (source, record_key)
 );
 
--- Published lieux. A lieu no record feeds any more keeps its row as a
--- tombstone (deleted_at); revision grows with every change.
+-- Published lieux. provenance maps each field to the source record that
+-- gave it. A lieu no record feeds any more keeps its row as a tombstone
+-- (deleted_at); revision grows with every change.
 CREATE TABLE lieux (
     id           TEXT PRIMARY KEY,
     data         TEXT NOT NULL,
+    provenance   TEXT NOT NULL DEFAULT '{}',
     content_hash TEXT NOT NULL,
     lon          REAL,
     lat          REAL,
@@ -73,15 +75,6 @@ CREATE TABLE lieu_links (
     PRIMARY KEY (source, record_key)
 );
 CREATE INDEX lieu_links_lieu ON lieu_links (lieu_id);
-
--- Which source record gave each published field.
-CREATE TABLE lieu_field_provenance (
-    lieu_id    TEXT NOT NULL,
-    field      TEXT NOT NULL,
-    source     TEXT NOT NULL,
-    record_key TEXT NOT NULL,
-    PRIMARY KEY (lieu_id, field)
-);
 
 -- Ids retired by a merge keep resolving to the surviving lieu.
 CREATE TABLE lieu_redirects (

@@ -45,7 +45,7 @@ type storedLieu struct {
 }
 
 // SaveLieux publishes set: lieux inserted, changed or tombstoned under one
-// new revision; links, provenance and redirects replaced.
+// new revision; links made those of the set; redirects added.
 func (s *Store) SaveLieux(ctx context.Context, set store.LieuSet, at time.Time) (store.LieuStats, error) {
 	var st store.LieuStats
 	tx, err := s.db.BeginTx(ctx, nil)
@@ -61,7 +61,7 @@ func (s *Store) SaveLieux(ctx context.Context, set store.LieuSet, at time.Time) 
 	if err := saveLieuRows(ctx, tx, set.Lieux, existing, rev, at, &st); err != nil {
 		return st, err
 	}
-	if err := replaceLinks(ctx, tx, set); err != nil {
+	if err := syncLinks(ctx, tx, set); err != nil {
 		return st, err
 	}
 	if err := saveRedirects(ctx, tx, set, at); err != nil {
@@ -95,18 +95,16 @@ func loadLieuState(ctx context.Context, tx *sql.Tx) (map[string]storedLieu, int6
 	return out, rev, rows.Err()
 }
 
-func saveLieuRows(ctx context.Context, tx *sql.Tx, lieux []schema.Lieu, existing map[string]storedLieu, rev int64, at time.Time, st *store.LieuStats) error {
+func saveLieuRows(ctx context.Context, tx *sql.Tx, lieux []store.PublishedLieu, existing map[string]storedLieu, rev int64, at time.Time, st *store.LieuStats) error {
 	seen := make(map[string]bool, len(lieux))
 	for i := range lieux {
-		l := &lieux[i]
-		seen[l.ID] = true
-		data, err := json.Marshal(l)
+		pl := &lieux[i]
+		seen[pl.Lieu.ID] = true
+		row, err := encodeLieu(pl)
 		if err != nil {
-			return fmt.Errorf("sqlite: lieu %s: %w", l.ID, err)
+			return err
 		}
-		sum := sha256.Sum256(data)
-		hash := hex.EncodeToString(sum[:])
-		if err := upsertLieu(ctx, tx, l, string(data), hash, existing, rev, at, st); err != nil {
+		if err := upsertLieu(ctx, tx, row, existing, rev, at, st); err != nil {
 			return err
 		}
 	}
@@ -122,16 +120,38 @@ func saveLieuRows(ctx context.Context, tx *sql.Tx, lieux []schema.Lieu, existing
 	return nil
 }
 
-func upsertLieu(ctx context.Context, tx *sql.Tx, l *schema.Lieu, data, hash string, existing map[string]storedLieu, rev int64, at time.Time, st *store.LieuStats) error {
-	lon, lat := coords(l)
-	old, ok := existing[l.ID]
+// lieuRow is a lieu encoded for its table.
+type lieuRow struct {
+	id, data, provenance, hash string
+	lon, lat                   sql.NullFloat64
+}
+
+func encodeLieu(pl *store.PublishedLieu) (lieuRow, error) {
+	data, err := json.Marshal(&pl.Lieu)
+	if err != nil {
+		return lieuRow{}, fmt.Errorf("sqlite: lieu %s: %w", pl.Lieu.ID, err)
+	}
+	prov, err := json.Marshal(pl.Provenance)
+	if err != nil {
+		return lieuRow{}, fmt.Errorf("sqlite: lieu %s: provenance: %w", pl.Lieu.ID, err)
+	}
+	h := sha256.New()
+	h.Write(data)
+	h.Write(prov)
+	row := lieuRow{id: pl.Lieu.ID, data: string(data), provenance: string(prov), hash: hex.EncodeToString(h.Sum(nil))}
+	row.lon, row.lat = coords(&pl.Lieu)
+	return row, nil
+}
+
+func upsertLieu(ctx context.Context, tx *sql.Tx, r lieuRow, existing map[string]storedLieu, rev int64, at time.Time, st *store.LieuStats) error {
+	old, ok := existing[r.id]
 	var err error
 	switch {
 	case !ok:
 		st.Created++
-		_, err = tx.ExecContext(ctx, `INSERT INTO lieux (id, data, content_hash, lon, lat, created_at, updated_at, revision)
-			VALUES ($1, $2, $3, $4, $5, $6, $6, $7)`, l.ID, data, hash, lon, lat, ts(at), rev)
-	case old.hash == hash && !old.deleted:
+		_, err = tx.ExecContext(ctx, `INSERT INTO lieux (id, data, provenance, content_hash, lon, lat, created_at, updated_at, revision)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8)`, r.id, r.data, r.provenance, r.hash, r.lon, r.lat, ts(at), rev)
+	case old.hash == r.hash && !old.deleted:
 		st.Unchanged++
 	default:
 		if old.deleted {
@@ -139,11 +159,11 @@ func upsertLieu(ctx context.Context, tx *sql.Tx, l *schema.Lieu, data, hash stri
 		} else {
 			st.Updated++
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE lieux SET data = $1, content_hash = $2, lon = $3, lat = $4, updated_at = $5,
-			deleted_at = NULL, revision = $6 WHERE id = $7`, data, hash, lon, lat, ts(at), rev, l.ID)
+		_, err = tx.ExecContext(ctx, `UPDATE lieux SET data = $1, provenance = $2, content_hash = $3, lon = $4, lat = $5,
+			updated_at = $6, deleted_at = NULL, revision = $7 WHERE id = $8`, r.data, r.provenance, r.hash, r.lon, r.lat, ts(at), rev, r.id)
 	}
 	if err != nil {
-		return fmt.Errorf("sqlite: lieu %s: %w", l.ID, err)
+		return fmt.Errorf("sqlite: lieu %s: %w", r.id, err)
 	}
 	return nil
 }
@@ -155,31 +175,42 @@ func coords(l *schema.Lieu) (lon, lat sql.NullFloat64) {
 	return lon, lat
 }
 
-func replaceLinks(ctx context.Context, tx *sql.Tx, set store.LieuSet) error {
-	if _, err := tx.ExecContext(ctx, `DELETE FROM lieu_links`); err != nil {
-		return fmt.Errorf("sqlite: links: %w", err)
-	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM lieu_field_provenance`); err != nil {
-		return fmt.Errorf("sqlite: provenance: %w", err)
-	}
-	link, err := tx.PrepareContext(ctx, `INSERT INTO lieu_links (source, record_key, lieu_id) VALUES ($1, $2, $3)`)
+// syncLinks makes the record → lieu links those of set, touching only the
+// rows that changed.
+func syncLinks(ctx context.Context, tx *sql.Tx, set store.LieuSet) error {
+	current := map[store.RecordRef]string{}
+	rows, err := tx.QueryContext(ctx, `SELECT source, record_key, lieu_id FROM lieu_links`)
 	if err != nil {
 		return fmt.Errorf("sqlite: links: %w", err)
 	}
-	defer link.Close()
-	for _, l := range set.Links {
-		if _, err := link.ExecContext(ctx, l.Source, l.RecordKey, l.LieuID); err != nil {
-			return fmt.Errorf("sqlite: link %s/%s: %w", l.Source, l.RecordKey, err)
+	for rows.Next() {
+		var ref store.RecordRef
+		var id string
+		if err := rows.Scan(&ref.Source, &ref.RecordKey, &id); err != nil {
+			rows.Close()
+			return fmt.Errorf("sqlite: links: %w", err)
 		}
+		current[ref] = id
 	}
-	prov, err := tx.PrepareContext(ctx, `INSERT INTO lieu_field_provenance (lieu_id, field, source, record_key) VALUES ($1, $2, $3, $4)`)
+	rows.Close()
+	upsert, err := tx.PrepareContext(ctx, `INSERT INTO lieu_links (source, record_key, lieu_id) VALUES ($1, $2, $3)
+		ON CONFLICT (source, record_key) DO UPDATE SET lieu_id = excluded.lieu_id`)
 	if err != nil {
-		return fmt.Errorf("sqlite: provenance: %w", err)
+		return fmt.Errorf("sqlite: links: %w", err)
 	}
-	defer prov.Close()
-	for _, p := range set.Provenance {
-		if _, err := prov.ExecContext(ctx, p.LieuID, p.Field, p.Source, p.RecordKey); err != nil {
-			return fmt.Errorf("sqlite: provenance %s.%s: %w", p.LieuID, p.Field, err)
+	defer upsert.Close()
+	for _, l := range set.Links {
+		ref := store.RecordRef{Source: l.Source, RecordKey: l.RecordKey}
+		if id, ok := current[ref]; !ok || id != l.LieuID {
+			if _, err := upsert.ExecContext(ctx, l.Source, l.RecordKey, l.LieuID); err != nil {
+				return fmt.Errorf("sqlite: link %s/%s: %w", l.Source, l.RecordKey, err)
+			}
+		}
+		delete(current, ref)
+	}
+	for ref := range current {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM lieu_links WHERE source = $1 AND record_key = $2`, ref.Source, ref.RecordKey); err != nil {
+			return fmt.Errorf("sqlite: unlink %s/%s: %w", ref.Source, ref.RecordKey, err)
 		}
 	}
 	return nil
@@ -203,16 +234,19 @@ func saveRedirects(ctx context.Context, tx *sql.Tx, set store.LieuSet, at time.T
 	return nil
 }
 
-const lieuColumns = `data, created_at, updated_at, revision`
+const lieuColumns = `data, provenance, created_at, updated_at, revision`
 
 func scanLieu(sc interface{ Scan(...any) error }) (store.LieuRow, error) {
 	var r store.LieuRow
-	var data, created, updated string
-	if err := sc.Scan(&data, &created, &updated, &r.Revision); err != nil {
+	var data, prov, created, updated string
+	if err := sc.Scan(&data, &prov, &created, &updated, &r.Revision); err != nil {
 		return r, err
 	}
 	if err := json.Unmarshal([]byte(data), &r.Lieu); err != nil {
 		return r, fmt.Errorf("sqlite: lieu data: %w", err)
+	}
+	if err := json.Unmarshal([]byte(prov), &r.Provenance); err != nil {
+		return r, fmt.Errorf("sqlite: lieu provenance: %w", err)
 	}
 	r.CreatedAt, r.UpdatedAt = parseTS(created), parseTS(updated)
 	return r, nil

@@ -164,9 +164,32 @@ func encodeRecord(r store.SourceRecord) (fields string, lieu sql.NullString, iss
 	return string(fb), lieu, string(ib), nil
 }
 
-// ActiveRecords returns the current records of every source.
+// SourceRecord returns one record, raw fields included.
+func (s *Store) SourceRecord(ctx context.Context, source, key string) (store.SourceRecord, error) {
+	var fields string
+	rows, err := s.db.QueryContext(ctx, `SELECT source, record_key, row_index, line, content_hash, producer_id,
+		status, lieu, issues, fields FROM source_records WHERE source = $1 AND record_key = $2`, source, key)
+	if err != nil {
+		return store.SourceRecord{}, fmt.Errorf("sqlite: record %s/%s: %w", source, key, err)
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		return store.SourceRecord{}, store.ErrNotFound
+	}
+	r, err := scanRecord(rows, &fields)
+	if err != nil {
+		return r, err
+	}
+	if err := json.Unmarshal([]byte(fields), &r.Fields); err != nil {
+		return r, fmt.Errorf("sqlite: record %s/%s: fields: %w", source, key, err)
+	}
+	return r, rows.Err()
+}
+
+// ActiveRecords returns the current records of every source, without their
+// raw fields.
 func (s *Store) ActiveRecords(ctx context.Context) ([]store.SourceRecord, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT source, record_key, row_index, line, fields, content_hash, producer_id,
+	rows, err := s.db.QueryContext(ctx, `SELECT source, record_key, row_index, line, content_hash, producer_id,
 		status, lieu, issues FROM source_records WHERE deleted_at IS NULL ORDER BY source, row_index, record_key`)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: active records: %w", err)
@@ -183,17 +206,16 @@ func (s *Store) ActiveRecords(ctx context.Context) ([]store.SourceRecord, error)
 	return out, rows.Err()
 }
 
-func scanRecord(rows *sql.Rows) (store.SourceRecord, error) {
+// scanRecord reads the common record columns, then any extra ones.
+func scanRecord(rows *sql.Rows, extra ...any) (store.SourceRecord, error) {
 	var r store.SourceRecord
-	var fields, issues, status string
+	var issues, status string
 	var lieu sql.NullString
-	if err := rows.Scan(&r.Source, &r.RecordKey, &r.Index, &r.Line, &fields, &r.Hash, &r.ProducerID, &status, &lieu, &issues); err != nil {
+	dest := append([]any{&r.Source, &r.RecordKey, &r.Index, &r.Line, &r.Hash, &r.ProducerID, &status, &lieu, &issues}, extra...)
+	if err := rows.Scan(dest...); err != nil {
 		return r, fmt.Errorf("sqlite: scan record: %w", err)
 	}
 	r.Status = schema.Status(status)
-	if err := json.Unmarshal([]byte(fields), &r.Fields); err != nil {
-		return r, fmt.Errorf("sqlite: record %s/%s: fields: %w", r.Source, r.RecordKey, err)
-	}
 	if err := json.Unmarshal([]byte(issues), &r.Issues); err != nil {
 		return r, fmt.Errorf("sqlite: record %s/%s: issues: %w", r.Source, r.RecordKey, err)
 	}

@@ -53,8 +53,15 @@ func testSourceRecords(t *testing.T, st store.Store) {
 		t.Fatalf("active records: %v %v %d", err, err2, len(recs))
 	}
 	r := recs[1]
-	if r.Source != "a" || r.RecordKey != "2" || r.Lieu.Nom != "Deux bis" || r.Fields[1].Value != "Deux bis" || len(r.Issues) != 1 {
+	if r.Source != "a" || r.RecordKey != "2" || r.Lieu.Nom != "Deux bis" || r.Hash != rec("a", "2", "Deux bis").Hash || len(r.Issues) != 1 {
 		t.Errorf("round trip: %+v", r)
+	}
+	full, err := st.SourceRecord(ctx, "a", "2")
+	if err != nil || fmt.Sprint(full.Fields) != "[{id 2} {nom Deux bis}]" || full.Lieu.Nom != "Deux bis" {
+		t.Errorf("raw fields kept verbatim: %v %+v", err, full)
+	}
+	if _, err := st.SourceRecord(ctx, "a", "nope"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("unknown record: %v", err)
 	}
 	stats, err = st.ReplaceSourceRecords(ctx, "a", []store.SourceRecord{rec("a", "3", "Trois")}, t0.Add(3*time.Hour))
 	want(t, err, fmt.Sprint(stats), "{1 0 0 3}")
@@ -89,25 +96,30 @@ func testSourceRuns(t *testing.T, st store.Store) {
 	}
 }
 
-func lieu(id, nom string, lon, lat float64) schema.Lieu {
-	return schema.Lieu{ID: id, Nom: nom, Longitude: &lon, Latitude: &lat}
+func lieu(id, nom string, lon, lat float64) store.PublishedLieu {
+	return store.PublishedLieu{Lieu: schema.Lieu{ID: id, Nom: nom, Longitude: &lon, Latitude: &lat},
+		Provenance: map[string]store.RecordRef{"nom": {Source: "s", RecordKey: id}}}
 }
 
 func testLieuxLifecycle(t *testing.T, st store.Store) {
 	ctx := context.Background()
-	set := store.LieuSet{Lieux: []schema.Lieu{lieu("b", "B", 5.4, 43.5), lieu("a", "A", 2.3, 48.8)},
+	set := store.LieuSet{Lieux: []store.PublishedLieu{lieu("b", "B", 5.4, 43.5), lieu("a", "A", 2.3, 48.8)},
 		Links: []store.Link{{LieuID: "a", Source: "s", RecordKey: "1"}, {LieuID: "b", Source: "s", RecordKey: "2"}}}
 	stats, err := st.SaveLieux(ctx, set, t0)
 	want(t, err, fmt.Sprint(stats), "{2 0 0 0 1}")
-	set.Lieux[0].Nom = "B2"
+	set.Lieux[0].Lieu.Nom = "B2"
 	stats, err = st.SaveLieux(ctx, set, t0.Add(time.Hour))
 	want(t, err, fmt.Sprint(stats), "{0 1 1 0 2}")
 	row, err := st.Lieu(ctx, "b")
-	if err != nil || row.Lieu.Nom != "B2" || row.Revision != 2 || !row.CreatedAt.Equal(t0) || !row.UpdatedAt.Equal(t0.Add(time.Hour)) {
+	if err != nil || row.Lieu.Nom != "B2" || row.Revision != 2 || !row.CreatedAt.Equal(t0) || !row.UpdatedAt.Equal(t0.Add(time.Hour)) ||
+		row.Provenance["nom"].RecordKey != "b" {
 		t.Errorf("lieu b: %v %+v", err, row)
 	}
+	set.Lieux[1].Provenance = map[string]store.RecordRef{"nom": {Source: "other", RecordKey: "9"}}
+	stats, err = st.SaveLieux(ctx, set, t0.Add(time.Hour))
+	want(t, err, fmt.Sprint(stats), "{0 1 1 0 3}")
 	stats, err = st.SaveLieux(ctx, store.LieuSet{Lieux: set.Lieux[1:], Links: set.Links[:1]}, t0.Add(2*time.Hour))
-	want(t, err, fmt.Sprint(stats), "{0 0 1 1 3}")
+	want(t, err, fmt.Sprint(stats), "{0 0 1 1 4}")
 	if _, err := st.Lieu(ctx, "b"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("deleted lieu: %v", err)
 	}
@@ -116,7 +128,7 @@ func testLieuxLifecycle(t *testing.T, st store.Store) {
 		t.Errorf("index keeps creation times of tombstones: %v %+v", err, idx)
 	}
 	v, err := st.Version(ctx)
-	if err != nil || v.Count != 1 || v.Revision != 3 {
+	if err != nil || v.Count != 1 || v.Revision != 4 {
 		t.Errorf("version: %v %+v", err, v)
 	}
 	var links []store.Link
@@ -124,15 +136,25 @@ func testLieuxLifecycle(t *testing.T, st store.Store) {
 	if len(links) != 1 || links[0].LieuID != "a" {
 		t.Errorf("links: %+v", links)
 	}
+	moved := store.LieuSet{Lieux: []store.PublishedLieu{lieu("c", "C", 2.3, 48.8)},
+		Links: []store.Link{{LieuID: "c", Source: "s", RecordKey: "1"}, {LieuID: "c", Source: "s", RecordKey: "5"}}}
+	if _, err := st.SaveLieux(ctx, moved, t0.Add(3*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	links = nil
+	st.EachLink(ctx, func(l store.Link) error { links = append(links, l); return nil })
+	if fmt.Sprint(links) != "[{c s 1} {c s 5}]" {
+		t.Errorf("links after a move: %v", links)
+	}
 }
 
 func testPagination(t *testing.T, st store.Store) {
 	ctx := context.Background()
-	var ls []schema.Lieu
+	var ls []store.PublishedLieu
 	for i := range 25 {
 		ls = append(ls, lieu(fmt.Sprintf("id-%02d", i), "L", -5+float64(i)*0.5, 42+float64(i)*0.3))
 	}
-	ls = append(ls, schema.Lieu{ID: "id-99", Nom: "sans coordonnées"})
+	ls = append(ls, store.PublishedLieu{Lieu: schema.Lieu{ID: "id-99", Nom: "sans coordonnées"}})
 	if _, err := st.SaveLieux(ctx, store.LieuSet{Lieux: ls}, t0); err != nil {
 		t.Fatal(err)
 	}
@@ -171,15 +193,15 @@ func testPagination(t *testing.T, st store.Store) {
 
 func testRedirects(t *testing.T, st store.Store) {
 	ctx := context.Background()
-	st.SaveLieux(ctx, store.LieuSet{Lieux: []schema.Lieu{lieu("b", "B", 0, 45)}, Redirects: map[string]string{"a": "b"}}, t0)
-	st.SaveLieux(ctx, store.LieuSet{Lieux: []schema.Lieu{lieu("c", "C", 0, 45)}, Redirects: map[string]string{"b": "c"}}, t0)
+	st.SaveLieux(ctx, store.LieuSet{Lieux: []store.PublishedLieu{lieu("b", "B", 0, 45)}, Redirects: map[string]string{"a": "b"}}, t0)
+	st.SaveLieux(ctx, store.LieuSet{Lieux: []store.PublishedLieu{lieu("c", "C", 0, 45)}, Redirects: map[string]string{"b": "c"}}, t0)
 	for _, old := range []string{"a", "b"} {
 		to, ok, err := st.Redirect(ctx, old)
 		if err != nil || !ok || to != "c" {
 			t.Errorf("redirect %s → %q %v %v, want c", old, to, ok, err)
 		}
 	}
-	st.SaveLieux(ctx, store.LieuSet{Lieux: []schema.Lieu{lieu("a", "A", 0, 45), lieu("c", "C", 0, 45)}}, t0)
+	st.SaveLieux(ctx, store.LieuSet{Lieux: []store.PublishedLieu{lieu("a", "A", 0, 45), lieu("c", "C", 0, 45)}}, t0)
 	if _, ok, _ := st.Redirect(ctx, "a"); ok {
 		t.Error("a revived id must not redirect")
 	}

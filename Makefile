@@ -1,0 +1,37 @@
+# maillage — build, run, test.
+GO      ?= go
+CONFIG  ?= config.example.yaml
+BIN     := bin/maillage
+# The race detector needs cgo and a C compiler; use it whenever they exist.
+RACE    := $(shell [ "$$($(GO) env CGO_ENABLED)" = 1 ] && command -v "$$($(GO) env CC)" >/dev/null 2>&1 && echo -race)
+
+.PHONY: run build sync test vet fmt-check bench clean
+
+## run: build, harvest the bundled examples, write out/, serve http://localhost:8080
+run: build
+	./$(BIN) serve --config $(CONFIG)
+
+build:
+	$(GO) build -o $(BIN) ./cmd/maillage
+
+## sync: one harvest of the bundled examples into out/
+sync: build
+	./$(BIN) sync --config $(CONFIG) --out out
+
+## test: formatting, vet, then every test (with -race when cgo is available)
+test: fmt-check vet
+	$(GO) test $(RACE) -count=1 ./...
+
+vet:
+	$(GO) vet ./...
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
+
+## bench: benchmarks (results are recorded in docs/PERFORMANCE.md)
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -count=5 ./...
+
+clean:
+	rm -rf bin out data
