@@ -155,8 +155,8 @@ type LieuRow struct {
 	Lieu       schema.Lieu
 	Provenance map[string]RecordRef
 	CreatedAt  time.Time
-	UpdatedAt time.Time
-	Revision  int64
+	UpdatedAt  time.Time
+	Revision   int64
 }
 
 // BBox is min lon, min lat, max lon, max lat.
