@@ -178,7 +178,19 @@ func (s *Server) getLieu(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	s.writeJSON(w, r, http.StatusOK, contentGeoJSON, exporters.NewFeature(&row.Lieu))
+	s.writeJSON(w, r, http.StatusOK, contentGeoJSON, lieuFeature{
+		Feature:    exporters.NewFeature(&row.Lieu),
+		Provenance: row.Provenance,
+		Links:      []link{{Href: baseURL(r) + r.URL.Path, Rel: "self", Type: contentGeoJSON}},
+	})
+}
+
+// lieuFeature is a Feature with, as foreign members (RFC 7946 §6.1), the
+// source record that gave each field.
+type lieuFeature struct {
+	exporters.Feature
+	Provenance map[string]store.RecordRef `json:"provenance,omitempty"`
+	Links      []link                     `json:"links"`
 }
 
 func (s *Server) redirectOrNotFound(w http.ResponseWriter, r *http.Request, id string) {

@@ -46,8 +46,8 @@ func ReadCSVTable(r io.Reader) (Table, rune, error) {
 }
 
 // ReadJSONTable reads a JSON array of objects in the standard's shape.
-// Arrays are joined with "|", numbers kept as written. Row numbers are the
-// 1-based element positions plus one, as if a header came first.
+// Arrays are joined with "|", numbers kept as written. Rows are numbered by
+// their 1-based position in the array.
 func ReadJSONTable(r io.Reader) (Table, error) {
 	dec := json.NewDecoder(r)
 	dec.UseNumber()
@@ -75,7 +75,7 @@ func ReadJSONTable(r io.Reader) (Table, error) {
 		for j, h := range header {
 			cells[j] = jsonCell(e[h])
 		}
-		t.Rows = append(t.Rows, TableRow{Number: i + 2, Cells: cells})
+		t.Rows = append(t.Rows, TableRow{Number: i + 1, Cells: cells})
 	}
 	return t, nil
 }
@@ -107,7 +107,7 @@ func (r *ValidationReport) WriteText(w io.Writer, name string) error {
 	for _, f := range r.Findings {
 		fmt.Fprintf(&b, "%s: %s", name, severityWord(f.Severity))
 		if f.Row > 0 {
-			fmt.Fprintf(&b, " ligne %d", f.Row)
+			fmt.Fprintf(&b, " %s %d", r.RowUnit, f.Row)
 		}
 		if f.Column != "" || f.ColumnNum > 0 {
 			fmt.Fprintf(&b, ", colonne %d (%s)", f.ColumnNum, f.Column)
@@ -126,8 +126,8 @@ func (r *ValidationReport) WriteText(w io.Writer, name string) error {
 	if !r.Valid() {
 		verdict = "INVALIDE"
 	}
-	fmt.Fprintf(&b, "%s: %s — schéma %s, %d ligne(s) de données, %d erreur(s), %d avertissement(s)\n",
-		name, verdict, r.Schema, r.Rows, r.Count(SeverityError), r.Count(SeverityWarning))
+	fmt.Fprintf(&b, "%s: %s — schéma %s, %d %s(s) de données, %d erreur(s), %d avertissement(s)\n",
+		name, verdict, r.Schema, r.Rows, r.RowUnit, r.Count(SeverityError), r.Count(SeverityWarning))
 	_, err := io.WriteString(w, b.String())
 	return err
 }

@@ -38,11 +38,13 @@ type Finding struct {
 type Table struct {
 	Header []string
 	Rows   []TableRow
-	// Positional is false for JSON input, where columns have no order.
+	// Positional is true for CSV, where rows are numbered like the national
+	// validator does (header = row 1) and columns must follow schema order;
+	// JSON elements are numbered from 1 and have no column order.
 	Positional bool
 }
 
-// TableRow is one data row and its row number in the file.
+// TableRow is one data row and its number in the file.
 type TableRow struct {
 	Number int
 	Cells  []string
@@ -50,8 +52,10 @@ type TableRow struct {
 
 // ValidationReport is the result of validating a table.
 type ValidationReport struct {
-	Schema   string    `json:"schema"`
-	Rows     int       `json:"rows"`
+	Schema string `json:"schema"`
+	Rows   int    `json:"rows"`
+	// RowUnit names what Finding.Row counts: "ligne" (CSV) or "élément" (JSON).
+	RowUnit  string    `json:"row_unit"`
 	Findings []Finding `json:"findings"`
 }
 
@@ -122,7 +126,10 @@ func NewValidator(ts *TableSchema) (*Validator, error) {
 
 // Validate checks a table and returns every finding.
 func (v *Validator) Validate(t Table) *ValidationReport {
-	rep := &ValidationReport{Schema: v.schema.Tag, Rows: len(t.Rows)}
+	rep := &ValidationReport{Schema: v.schema.Tag, Rows: len(t.Rows), RowUnit: "ligne"}
+	if !t.Positional {
+		rep.RowUnit = "élément"
+	}
 	rep.Findings = append(rep.Findings, v.checkLabels(t)...)
 	colField := make([]*FieldDef, len(t.Header))
 	for i, h := range t.Header {
@@ -140,27 +147,31 @@ func (v *Validator) Validate(t Table) *ValidationReport {
 func (v *Validator) checkLabels(t Table) []Finding {
 	var out []Finding
 	counts := map[string]int{}
+	row := 0 // JSON has no header row
+	if t.Positional {
+		row = 1
+	}
 	for i, h := range t.Header {
 		counts[h]++
 		col := i + 1
 		switch {
 		case strings.TrimSpace(h) == "":
-			out = append(out, Finding{Row: 1, ColumnNum: col, Rule: "blank-label", Severity: SeverityError,
+			out = append(out, Finding{Row: row, ColumnNum: col, Rule: "blank-label", Severity: SeverityError,
 				Message: "en-tête de colonne vide"})
 		case counts[h] == 2:
-			out = append(out, Finding{Row: 1, Column: h, ColumnNum: col, Rule: "duplicate-label", Severity: SeverityError,
+			out = append(out, Finding{Row: row, Column: h, ColumnNum: col, Rule: "duplicate-label", Severity: SeverityError,
 				Message: fmt.Sprintf("la colonne « %s » apparaît plusieurs fois", h)})
 		}
 	}
 	for _, h := range t.Header {
 		if _, ok := v.schema.Field(h); !ok && strings.TrimSpace(h) != "" {
-			out = append(out, Finding{Row: 1, Column: h, ColumnNum: slices.Index(t.Header, h) + 1, Rule: "extra-label",
+			out = append(out, Finding{Row: row, Column: h, ColumnNum: slices.Index(t.Header, h) + 1, Rule: "extra-label",
 				Severity: SeverityError, Message: fmt.Sprintf("la colonne « %s » n'existe pas dans le schéma %s", h, v.schema.Tag)})
 		}
 	}
 	for i, f := range v.schema.Fields {
 		if counts[f.Name] == 0 {
-			out = append(out, Finding{Row: 1, Column: f.Name, ColumnNum: i + 1, Rule: "missing-label", Severity: SeverityError,
+			out = append(out, Finding{Row: row, Column: f.Name, ColumnNum: i + 1, Rule: "missing-label", Severity: SeverityError,
 				Message: fmt.Sprintf("la colonne « %s » du schéma est absente", f.Name)})
 			continue
 		}
@@ -169,7 +180,7 @@ func (v *Validator) checkLabels(t Table) []Finding {
 			if i < len(t.Header) {
 				got = t.Header[i]
 			}
-			out = append(out, Finding{Row: 1, Column: f.Name, ColumnNum: i + 1, Rule: "incorrect-label", Severity: SeverityError,
+			out = append(out, Finding{Row: row, Column: f.Name, ColumnNum: i + 1, Rule: "incorrect-label", Severity: SeverityError,
 				Value: got, Message: fmt.Sprintf("colonne %d : « %s » attendue à cette position (ordre du schéma)", i+1, f.Name)})
 		}
 	}

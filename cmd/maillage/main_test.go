@@ -61,6 +61,15 @@ func TestValidateReportsRowColumnRule(t *testing.T) {
 	}
 }
 
+func TestValidateJSON(t *testing.T) {
+	code, stdout, _ := runCLI(t, nil, "validate", "../../examples/nouvelle-caledonie-20240320.json")
+	want := "nouvelle-caledonie-20240320.json: erreur élément 38, colonne 16 (presentation_resume) : constraint-error [maxLength] — 2420 caractères, maximum 280"
+	if code != 1 || !strings.Contains(stdout, want) || strings.Count(stdout, "[maxLength]") != 12 ||
+		!strings.Contains(stdout, "json: erreur, colonne 33 (courriel) : extra-label") {
+		t.Errorf("exit %d:\n%s\nwant 12 maxLength errors and %q", code, stdout, want)
+	}
+}
+
 func TestUsage(t *testing.T) {
 	if code, _, stderr := runCLI(t, nil); code != 2 || !strings.Contains(stderr, "Usage") {
 		t.Errorf("no args: %d", code)
