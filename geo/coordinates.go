@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/paulmach/orb"
 
@@ -39,19 +40,18 @@ var territories = func() []Territory {
 	return doc.Territories
 }()
 
-// TerritoryOf returns the territory of a postcode (metropolitan France for
-// every postcode no overseas territory claims).
+// TerritoryOf returns the territory whose longest postcode prefix matches
+// (metropolitan France for every postcode no overseas territory claims).
 func TerritoryOf(postcode string) Territory {
-	if len(postcode) >= 3 {
-		for _, t := range territories[1:] {
-			for _, p := range t.Prefixes {
-				if postcode[:3] == p {
-					return t
-				}
+	best, bestLen := territories[0], 0
+	for _, t := range territories[1:] {
+		for _, p := range t.Prefixes {
+			if len(p) > bestLen && strings.HasPrefix(postcode, p) {
+				best, bestLen = t, len(p)
 			}
 		}
 	}
-	return territories[0]
+	return best
 }
 
 // inFrance reports whether a point lies in any French territory.

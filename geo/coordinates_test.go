@@ -21,6 +21,7 @@ func TestCheckCoordinates(t *testing.T) {
 		{"metropolitan point", "13500", ptr(43.40), ptr(5.05), "", "43.4,5.05"},
 		{"swapped pair", "13500", ptr(5.05), ptr(43.40), "coordinates-swapped", "43.4,5.05"},
 		{"Nouvelle-Calédonie", "98800", ptr(-22.23), ptr(166.47), "", "-22.23,166.47"},
+		{"Saint-Martin (postcode 971…)", "97150", ptr(18.058), ptr(-63.1008), "", "18.058,-63.1008"},
 		{"Réunion point with a Paris postcode", "75001", ptr(-21.1), ptr(55.5), "coordinates-wrong-territory", ""},
 		{"outside France", "75001", ptr(40.7), ptr(-74.0), "coordinates-outside-france", ""},
 		{"zero placeholder", "75001", ptr(0), ptr(0), "coordinates-zero", ""},
@@ -47,7 +48,7 @@ func TestCheckCoordinates(t *testing.T) {
 }
 
 func TestTerritoryOf(t *testing.T) {
-	for cp, want := range map[string]string{"97110": "Guadeloupe", "98800": "Nouvelle-Calédonie", "20000": "France métropolitaine", "": "France métropolitaine"} {
+	for cp, want := range map[string]string{"97110": "Guadeloupe", "97150": "Saint-Barthélemy et Saint-Martin", "97133": "Saint-Barthélemy et Saint-Martin", "98800": "Nouvelle-Calédonie", "20000": "France métropolitaine", "": "France métropolitaine"} {
 		if got := geo.TerritoryOf(cp).Name; got != want {
 			t.Errorf("%q → %s, want %s", cp, got, want)
 		}

@@ -45,6 +45,9 @@ type SourceReport struct {
 	Fixes              map[string]int      `json:"fixes,omitempty"`
 	Warnings           map[string]int      `json:"warnings,omitempty"`
 	QuarantinedRecords []QuarantinedRecord `json:"quarantined_records"`
+	// WarnedRecords are published records of which a value was dropped or
+	// kept in doubt: what the producer should look at.
+	WarnedRecords []QuarantinedRecord `json:"warned_records,omitempty"`
 }
 
 // RecordAccount counts a source's current records.
@@ -54,7 +57,8 @@ type RecordAccount struct {
 	Quarantined int `json:"quarantined"`
 }
 
-// QuarantinedRecord is a record that could not be published, and why.
+// QuarantinedRecord is a record that could not be published, and why (or,
+// in WarnedRecords, a published record and what it lost).
 type QuarantinedRecord struct {
 	RecordKey string         `json:"record_key"`
 	Index     int            `json:"index"`
@@ -109,31 +113,36 @@ func (r *Report) account(recs []store.SourceRecord, priority map[string]int, lin
 		}
 	}
 	for i := range r.Sources {
-		q := r.Sources[i].QuarantinedRecords
-		sort.Slice(q, func(a, b int) bool { return q[a].Index < q[b].Index })
+		for _, q := range [][]QuarantinedRecord{r.Sources[i].QuarantinedRecords, r.Sources[i].WarnedRecords} {
+			sort.Slice(q, func(a, b int) bool { return q[a].Index < q[b].Index })
+		}
 	}
 }
 
 func (s *SourceReport) addRecord(rec store.SourceRecord, linked bool) {
 	s.Current.Records++
+	var errs, warns []schema.Issue
 	for _, is := range rec.Issues {
 		switch is.Level {
 		case schema.LevelFix:
 			s.Fixes[is.Rule]++
 		case schema.LevelWarning:
 			s.Warnings[is.Rule]++
+			warns = append(warns, is)
+		case schema.LevelError:
+			errs = append(errs, is)
 		}
 	}
+	entry := QuarantinedRecord{RecordKey: rec.RecordKey, Index: rec.Index, Line: rec.Line}
 	if linked {
 		s.Current.Linked++
+		if len(warns) > 0 {
+			entry.Reasons = warns
+			s.WarnedRecords = append(s.WarnedRecords, entry)
+		}
 		return
 	}
 	s.Current.Quarantined++
-	var reasons []schema.Issue
-	for _, is := range rec.Issues {
-		if is.Level == schema.LevelError {
-			reasons = append(reasons, is)
-		}
-	}
-	s.QuarantinedRecords = append(s.QuarantinedRecords, QuarantinedRecord{RecordKey: rec.RecordKey, Index: rec.Index, Line: rec.Line, Reasons: reasons})
+	entry.Reasons = errs
+	s.QuarantinedRecords = append(s.QuarantinedRecords, entry)
 }

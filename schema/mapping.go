@@ -125,6 +125,9 @@ func (mp *Mapper) Map(rec harvest.Record) Mapped {
 		value := strings.TrimSpace(f.Value)
 		switch {
 		case value == "" || target == Ignore:
+		case IsPlaceholder(value):
+			d.issues = append(d.issues, Issue{Column: f.Name, Rule: "placeholder", Value: value, Level: LevelFix,
+				Message: "placeholder read as no value"})
 		case target == "" && f.Name == geometryColumn:
 			d.addGeometry(f.Name, value)
 		case target != "":
@@ -333,7 +336,9 @@ func truncate(s string, n int) string {
 func splitList(field, value string) []string {
 	seps := "|;"
 	switch field {
-	case "typologie", "courriels":
+	case "courriels":
+		return []string{value} // NormaliseEmails splits with e-mail rules
+	case "typologie":
 		seps += ", \n"
 	case "site_web":
 		seps += " \n"

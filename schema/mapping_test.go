@@ -141,3 +141,15 @@ func TestGeoJSONGeometryGivesCoordinates(t *testing.T) {
 		t.Errorf("point %v %v %v", lon, lat, ok)
 	}
 }
+
+func TestPlaceholdersAreEmpty(t *testing.T) {
+	for _, v := range []string{"-", "NC", "Néant", "non renseigné", "N/A", " / "} {
+		m := mapOne(t, schema.Mapping{}, record("courriels", v, "telephone", v))
+		if m.Lieu.Get("courriels") != "" || m.Lieu.Telephone != "" || len(m.Issues) != 2 || m.Issues[0].Rule != "placeholder" {
+			t.Errorf("%q: %+v %+v", v, m.Lieu, m.Issues)
+		}
+	}
+	if schema.IsPlaceholder("Non") || schema.IsPlaceholder("Paris") {
+		t.Error("real values are not placeholders")
+	}
+}

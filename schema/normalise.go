@@ -129,7 +129,7 @@ func NormalisePostcode(s string) (string, *Issue) {
 		return "0" + v, &Issue{Field: "code_postal", Rule: "leading-zero", Value: s, Fixed: "0" + v, Level: LevelFix,
 			Message: "leading zero restored"}
 	}
-	return "", &Issue{Field: "code_postal", Rule: "pattern", Value: s, Level: LevelError, Message: "not a five-digit postcode"}
+	return "", &Issue{Field: "code_postal", Rule: "postcode-invalid", Value: s, Level: LevelError, Message: "not a five-digit postcode"}
 }
 
 func normalisePostcodeField(l *Lieu, _ NormaliseContext) []Issue {
@@ -153,7 +153,7 @@ func NormaliseINSEE(s string) (string, *Issue) {
 	case inseeRE.MatchString(v):
 		return v, &Issue{Field: "code_insee", Rule: "insee-format", Value: s, Fixed: v, Level: LevelFix, Message: "code reformatted"}
 	}
-	return "", &Issue{Field: "code_insee", Rule: "pattern", Value: s, Level: LevelWarning, Message: "not a commune code (COG); dropped"}
+	return "", &Issue{Field: "code_insee", Rule: "insee-invalid", Value: s, Level: LevelWarning, Message: "not a commune code (COG); dropped"}
 }
 
 func normaliseINSEEField(l *Lieu, _ NormaliseContext) []Issue {
@@ -177,7 +177,7 @@ func NormalisePhone(s, postcode string) (string, []Issue) {
 	var issues []Issue
 	switch {
 	case v == "":
-		return "", []Issue{{Field: "telephone", Rule: "pattern", Value: s, Level: LevelWarning,
+		return "", []Issue{{Field: "telephone", Rule: "phone-invalid", Value: s, Level: LevelWarning,
 			Message: "not a French phone number; dropped"}}
 	case v != s && len(parts) == 1:
 		issues = append(issues, Issue{Field: "telephone", Rule: "phone-format", Value: s, Fixed: v, Level: LevelFix,
@@ -229,23 +229,50 @@ func normalisePhoneField(l *Lieu, _ NormaliseContext) []Issue {
 	return is
 }
 
-// NormaliseEmails keeps the valid addresses of a list, lower-cased.
-func NormaliseEmails(in []string) ([]string, []Issue) {
+// emailTLDTypoRE finds "@host,fr": a comma or semicolon typed for the dot
+// before a common top-level domain, at the end of an address.
+var emailTLDTypoRE = regexp.MustCompile(`(@[A-Za-z0-9.-]+)[,;](fr|com|org|net|eu|re|gp|mq|gf|yt|nc|pf)($|[\s|/])`)
+
+// NormaliseEmails extracts the valid addresses of e-mail cells, lower-cased:
+// several per cell (separated by | ; , / spaces or " - "), "mailto:" and
+// angle brackets removed, "@host,fr" repaired. A cell with unusable parts
+// is reported once, with its whole value.
+func NormaliseEmails(cells []string) ([]string, []Issue) {
 	var out []string
 	var issues []Issue
-	for _, raw := range in {
-		for _, e := range strings.FieldsFunc(raw, func(r rune) bool { return r == ',' || r == ' ' || r == ';' }) {
-			e = strings.TrimPrefix(strings.TrimSuffix(strings.TrimPrefix(e, "mailto:"), "."), "<")
-			a, err := mail.ParseAddress(e)
-			if err != nil || a.Address != e || !strings.Contains(e[strings.LastIndex(e, "@"):], ".") {
-				issues = append(issues, Issue{Field: "courriels", Rule: "email-invalid", Value: raw, Level: LevelWarning,
-					Message: "not an e-mail address; dropped"})
-				continue
+	for _, cell := range cells {
+		fixed := emailTLDTypoRE.ReplaceAllString(cell, "$1.$2$3")
+		var bad []string
+		for _, tok := range strings.FieldsFunc(fixed, isEmailSeparator) {
+			tok = strings.Trim(strings.TrimPrefix(strings.ToLower(tok), "mailto:"), "<>()[]:.-")
+			switch {
+			case tok == "":
+			case isEmail(tok):
+				out = appendIfNew(out, tok)
+			default:
+				bad = append(bad, tok)
 			}
-			out = appendIfNew(out, strings.ToLower(e))
+		}
+		switch {
+		case len(bad) > 0:
+			issues = append(issues, Issue{Field: "courriels", Rule: "email-invalid", Value: cell, Level: LevelWarning,
+				Message: "not an e-mail address, dropped: " + strings.Join(bad, ", ")})
+		case fixed != cell:
+			issues = append(issues, Issue{Field: "courriels", Rule: "email-typo", Value: cell, Fixed: fixed, Level: LevelFix,
+				Message: "comma typed for the dot of the domain"})
 		}
 	}
 	return out, issues
+}
+
+func isEmailSeparator(r rune) bool {
+	return r == '|' || r == ';' || r == ',' || r == '/' || r == ' ' || r == '\t' || r == '\n' || r == '\r'
+}
+
+func isEmail(s string) bool {
+	a, err := mail.ParseAddress(s)
+	at := strings.LastIndex(s, "@")
+	return err == nil && a.Address == s && at > 0 && strings.Contains(s[at:], ".") && !strings.HasSuffix(s, ".")
 }
 
 func normaliseEmailsField(l *Lieu, _ NormaliseContext) []Issue {

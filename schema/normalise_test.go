@@ -46,12 +46,12 @@ func TestNormalisePostcodeAndINSEE(t *testing.T) {
 		{schema.NormalisePostcode, "1200", "01200", "leading-zero"},
 		{schema.NormalisePostcode, "1200.0", "01200", "leading-zero"},
 		{schema.NormalisePostcode, "13 500", "13500", ""},
-		{schema.NormalisePostcode, "ABC", "", "pattern"},
+		{schema.NormalisePostcode, "ABC", "", "postcode-invalid"},
 		{schema.NormaliseINSEE, "2A004", "2A004", ""},
 		{schema.NormaliseINSEE, "2a004", "2A004", "insee-format"},
 		{schema.NormaliseINSEE, "1033", "01033", "insee-format"},
 		{schema.NormaliseINSEE, "98818", "98818", ""},
-		{schema.NormaliseINSEE, "20004", "", "pattern"},
+		{schema.NormaliseINSEE, "20004", "", "insee-invalid"},
 	}
 	for _, c := range cases {
 		got, is := c.fn(c.in)
@@ -72,7 +72,7 @@ func TestNormalisePhone(t *testing.T) {
 		{"44 57 28", "98800", "+687445728", "phone-format"},
 		{"+687445728", "98800", "+687445728", ""},
 		{"05 65 43 68 64 / 06 07 06 47 27", "12170", "+33565436864", "phone-several"},
-		{"pas de téléphone", "12170", "", "pattern"},
+		{"pas de téléphone", "12170", "", "phone-invalid"},
 		{"", "12170", "", ""},
 	}
 	for _, c := range cases {
@@ -90,9 +90,29 @@ func TestNormalisePhone(t *testing.T) {
 }
 
 func TestNormaliseEmailsAndWebsite(t *testing.T) {
-	got, is := schema.NormaliseEmails([]string{"Contact@Exemple.fr", "a@b.fr, c@d.fr", "pas-un-mail", "x@y"})
-	if strings.Join(got, "|") != "contact@exemple.fr|a@b.fr|c@d.fr" || len(is) != 2 {
-		t.Errorf("emails %q, issues %+v", got, is)
+	emails := []struct {
+		cell, want, rule string
+	}{
+		{"Contact@Exemple.fr", "contact@exemple.fr", ""},
+		{"a@b.fr, c@d.fr;e@f.fr|g@h.fr", "a@b.fr|c@d.fr|e@f.fr|g@h.fr", ""},
+		{"france-service@carct.fr - maisondelagglo@carct.fr", "france-service@carct.fr|maisondelagglo@carct.fr", ""},
+		{"mailto:<a@b.fr>", "a@b.fr", ""},
+		{"j.guichet@chateauneuf16120,fr", "j.guichet@chateauneuf16120.fr", "email-typo"},
+		{"msap.tdlsud@terres-du-lauragais;fr", "msap.tdlsud@terres-du-lauragais.fr", "email-typo"},
+		{"a@b.fr,com@x.fr", "a@b.fr|com@x.fr", ""},
+		{"mdsba@cc montsdupilat.fr", "", "email-invalid"},
+		{"www.pimms.org", "", "email-invalid"},
+		{"x@y", "", "email-invalid"},
+	}
+	for _, c := range emails {
+		got, is := schema.NormaliseEmails([]string{c.cell})
+		rule := ""
+		if len(is) > 0 {
+			rule = is[0].Rule
+		}
+		if strings.Join(got, "|") != c.want || rule != c.rule || len(is) > 1 {
+			t.Errorf("NormaliseEmails(%q) = %q, %+v; want %q, %q", c.cell, got, is, c.want, c.rule)
+		}
 	}
 	sites := []struct{ in, want, rule string }{
 		{"https://www.laquincaillerie.tl/", "https://www.laquincaillerie.tl/", ""},

@@ -16,6 +16,27 @@ var upgradeJSON []byte
 //go:embed data/typologies.json
 var typologiesJSON []byte
 
+//go:embed data/placeholders.json
+var placeholdersJSON []byte
+
+var placeholders = func() map[string]bool {
+	var doc struct {
+		Placeholders []string `json:"placeholders"`
+	}
+	if err := json.Unmarshal(placeholdersJSON, &doc); err != nil {
+		panic(fmt.Sprintf("schema: data/placeholders.json: %v", err))
+	}
+	m := map[string]bool{"": true}
+	for _, p := range doc.Placeholders {
+		m[fold(p)] = true
+	}
+	return m
+}()
+
+// IsPlaceholder reports whether a non-empty cell only says "no value"
+// ("-", "NC", "Néant", "non renseigné"…).
+func IsPlaceholder(s string) bool { return placeholders[fold(s)] }
+
 // target is one v1 value an old value upgrades to.
 type target struct {
 	Field string
