@@ -225,6 +225,21 @@ func TestExportsAndConditionalGET(t *testing.T) {
 	}
 }
 
+func TestSources(t *testing.T) {
+	f := newFixture(t, 1)
+	resp, body := get(t, f.srv.URL+"/api/v1/sources")
+	if resp.StatusCode != 200 || string(body) != `{"sources":[]}` {
+		t.Fatalf("no runs yet: %d %s", resp.StatusCode, body)
+	}
+	ctx := context.Background()
+	id, _ := f.st.StartRun(ctx, time.Now())
+	f.st.RecordSourceRun(ctx, store.SourceRun{RunID: id, Source: "hub", Status: store.RunFailed, Error: "HTTP 500", Fetched: 0})
+	resp, body = get(t, f.srv.URL+"/api/v1/sources")
+	if resp.StatusCode != 200 || !strings.Contains(string(body), `"source":"hub","started_at"`) || !strings.Contains(string(body), `"error":"HTTP 500"`) {
+		t.Errorf("%d %s", resp.StatusCode, body)
+	}
+}
+
 func TestHealthAndLanding(t *testing.T) {
 	f := newFixture(t, 2)
 	resp, body := get(t, f.srv.URL+"/healthz")

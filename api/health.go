@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/http"
 	"time"
+
+	"github.com/maillage/maillage/store"
 )
 
 // healthz reports whether the store answers, with basic counters.
@@ -32,9 +34,24 @@ func (s *Server) landing(w http.ResponseWriter, r *http.Request) {
 		"description": "Lieux de médiation numérique moissonnés, normalisés au schéma national v1.0.2 et dédoublonnés.",
 		"links": []link{
 			{Href: base + "/api/v1/lieux", Rel: "items", Type: contentGeoJSON, Title: "Lieux (GeoJSON, paginé)"},
+			{Href: base + "/api/v1/sources", Rel: "data", Type: contentJSON, Title: "État des sources moissonnées"},
 			{Href: base + "/exports/lieux.csv", Rel: "enclosure", Type: "text/csv", Title: "Export CSV au schéma national"},
 			{Href: base + "/exports/lieux.geojson", Rel: "enclosure", Type: contentGeoJSON, Title: "Export GeoJSON"},
 			{Href: base + "/healthz", Rel: "service-status", Type: contentJSON},
 		},
 	})
+}
+
+// listSources reports the latest harvest of every source: status, error
+// and counts, so a hub sees at once whether its data came through.
+func (s *Server) listSources(w http.ResponseWriter, r *http.Request) {
+	runs, err := s.store.LatestSourceRuns(r.Context())
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	if runs == nil {
+		runs = []store.SourceRun{}
+	}
+	s.writeJSON(w, r, http.StatusOK, contentJSON, map[string]any{"sources": runs})
 }

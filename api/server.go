@@ -43,6 +43,7 @@ func (s *Server) Handler() http.Handler {
 	r.Get("/healthz", s.healthz)
 	r.Get("/api/v1/lieux", s.listLieux)
 	r.Get("/api/v1/lieux/{id}", s.getLieu)
+	r.Get("/api/v1/sources", s.listSources)
 	r.Get("/exports/lieux.csv", s.exportCSV)
 	r.Get("/exports/lieux.geojson", s.exportGeoJSON)
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {

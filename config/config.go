@@ -57,9 +57,11 @@ type Server struct {
 
 // Harvest configures fetching.
 type Harvest struct {
-	UserAgent string        `yaml:"user_agent"`
-	Timeout   time.Duration `yaml:"timeout"`
-	MaxBytes  int64         `yaml:"max_bytes"`
+	UserAgent    string        `yaml:"user_agent"`
+	Timeout      time.Duration `yaml:"timeout"`
+	MaxBytes     int64         `yaml:"max_bytes"`
+	Retries      int           `yaml:"retries"`
+	RetryBackoff time.Duration `yaml:"retry_backoff"`
 }
 
 // Geocoder configures the Géoplateforme geocoder ("off" disables it).
@@ -82,7 +84,8 @@ func Defaults() Config {
 		Database: Database{Path: "data/maillage.db"},
 		Server: Server{Addr: ":8080", ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second,
 			WriteTimeout: 120 * time.Second, IdleTimeout: 120 * time.Second, ShutdownTimeout: 20 * time.Second},
-		Harvest:  Harvest{UserAgent: "maillage/0.1 (+https://github.com/maillage/maillage)", Timeout: 60 * time.Second, MaxBytes: 100 << 20},
+		Harvest: Harvest{UserAgent: "maillage/0.1 (+https://github.com/maillage/maillage)", Timeout: 60 * time.Second,
+			MaxBytes: 100 << 20, Retries: 2, RetryBackoff: 2 * time.Second},
 		Geocoder: Geocoder{URL: "https://data.geopf.fr/geocodage"},
 		Out:      "out",
 		Schedule: "@every 6h",
@@ -141,6 +144,9 @@ func (c *Config) Validate() error {
 	for i, s := range c.Sources {
 		errs = append(errs, s.validate(i, seen)...)
 	}
+	if c.Harvest.Retries < 0 || c.Harvest.Retries > 10 {
+		errs = append(errs, fmt.Errorf("harvest.retries: %d (0 to 10)", c.Harvest.Retries))
+	}
 	if c.Database.URL != "" && !strings.HasPrefix(c.Database.URL, "postgres://") && !strings.HasPrefix(c.Database.URL, "postgresql://") {
 		errs = append(errs, fmt.Errorf("database.url: %q is not a postgres:// URL", c.Database.URL))
 	}
@@ -176,14 +182,6 @@ func (s Source) validate(i int, seen map[string]bool) []error {
 		errs = append(errs, fmt.Errorf("%s: format %q (csv, json, geojson)", where, s.Format))
 	}
 	return errs
-}
-
-// Path resolves a path of the configuration against its directory.
-func (c *Config) Path(p string) string {
-	if p == "" || filepath.IsAbs(p) {
-		return p
-	}
-	return filepath.Join(c.Dir, p)
 }
 
 // Source returns the source with a name.

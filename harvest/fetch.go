@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 )
 
@@ -38,12 +39,19 @@ func (f *FileFetcher) Fetch(ctx context.Context, src Source, _ Conditional) (*Pa
 	return &Payload{Body: body, URL: path, FetchedAt: time.Now().UTC()}, nil
 }
 
-// HTTPFetcher performs plain GET requests.
+// HTTPFetcher performs GET requests, retrying transient failures.
 type HTTPFetcher struct {
 	Client    *http.Client
 	UserAgent string
 	MaxBytes  int64
+	// Retries is how many times a network error, 429 or 5xx is retried;
+	// the wait doubles from Backoff, or follows Retry-After (capped).
+	Retries int
+	Backoff time.Duration
 }
+
+// maxRetryAfter caps the wait a server may ask for.
+const maxRetryAfter = time.Minute
 
 // NewHTTPFetcher returns a fetcher with the options' timeout and limits.
 func NewHTTPFetcher(opts Options) *HTTPFetcher {
@@ -51,11 +59,56 @@ func NewHTTPFetcher(opts Options) *HTTPFetcher {
 	if ua == "" {
 		ua = "maillage (+https://github.com/maillage/maillage)"
 	}
-	return &HTTPFetcher{Client: &http.Client{Timeout: opts.Timeout}, UserAgent: ua, MaxBytes: opts.MaxBytes}
+	return &HTTPFetcher{Client: &http.Client{Timeout: opts.Timeout}, UserAgent: ua, MaxBytes: opts.MaxBytes,
+		Retries: opts.Retries, Backoff: opts.RetryBackoff}
 }
+
+// StatusError is a non-2xx answer.
+type StatusError struct {
+	URL        string
+	Status     string
+	Code       int
+	RetryAfter time.Duration
+}
+
+func (e *StatusError) Error() string { return fmt.Sprintf("GET %s: HTTP %s", e.URL, e.Status) }
 
 // Fetch GETs the source URL, conditionally when validators are known.
 func (f *HTTPFetcher) Fetch(ctx context.Context, src Source, cond Conditional) (*Payload, error) {
+	wait := f.Backoff
+	for attempt := 1; ; attempt++ {
+		p, err := f.fetchOnce(ctx, src, cond)
+		if err == nil || attempt > f.Retries || !retryable(ctx, err) {
+			if err != nil && attempt > 1 {
+				err = fmt.Errorf("%w (after %d attempts)", err, attempt)
+			}
+			return p, err
+		}
+		if se := (*StatusError)(nil); errors.As(err, &se) && se.RetryAfter > 0 {
+			wait = min(se.RetryAfter, maxRetryAfter)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("%w (retry interrupted: %w)", err, ctx.Err())
+		case <-time.After(wait):
+		}
+		wait *= 2
+	}
+}
+
+// retryable: network errors, 429 and 5xx, unless the run was cancelled.
+func retryable(ctx context.Context, err error) bool {
+	if ctx.Err() != nil || errors.Is(err, ErrTooLarge) {
+		return false
+	}
+	var se *StatusError
+	if errors.As(err, &se) {
+		return se.Code == http.StatusTooManyRequests || se.Code >= 500
+	}
+	return true
+}
+
+func (f *HTTPFetcher) fetchOnce(ctx context.Context, src Source, cond Conditional) (*Payload, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, src.Location, nil)
 	if err != nil {
 		return nil, fmt.Errorf("request %s: %w", src.Location, err)
@@ -75,17 +128,30 @@ func (f *HTTPFetcher) Fetch(ctx context.Context, src Source, cond Conditional) (
 	defer resp.Body.Close()
 	p := &Payload{URL: src.Location, FetchedAt: time.Now().UTC(), ContentType: resp.Header.Get("Content-Type"),
 		ETag: resp.Header.Get("ETag"), LastModified: resp.Header.Get("Last-Modified")}
-	if resp.StatusCode == http.StatusNotModified {
+	switch {
+	case resp.StatusCode == http.StatusNotModified:
 		p.NotModified = true
 		return p, nil
-	}
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return nil, fmt.Errorf("GET %s: HTTP %s", src.Location, resp.Status)
+	case resp.StatusCode < 200 || resp.StatusCode > 299:
+		io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+		return nil, &StatusError{URL: src.Location, Status: resp.Status, Code: resp.StatusCode, RetryAfter: retryAfter(resp.Header)}
 	}
 	if p.Body, err = readLimited(resp.Body, f.MaxBytes); err != nil {
 		return nil, fmt.Errorf("GET %s: %w", src.Location, err)
 	}
 	return p, nil
+}
+
+// retryAfter reads a Retry-After header given in seconds or as a date.
+func retryAfter(h http.Header) time.Duration {
+	v := h.Get("Retry-After")
+	if secs, err := strconv.Atoi(v); err == nil && secs > 0 {
+		return time.Duration(secs) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return time.Until(t)
+	}
+	return 0
 }
 
 // ErrTooLarge is returned when a payload exceeds the size limit.

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -108,6 +109,42 @@ func TestSchedulerSpec(t *testing.T) {
 	for _, spec := range []string{"@every 1s", "@every soon", "not cron"} {
 		if _, err := harvest.NewScheduler(ctx, spec, false, func(context.Context) {}); err == nil {
 			t.Errorf("%s: want an error", spec)
+		}
+	}
+}
+
+func TestHTTPRetries(t *testing.T) {
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := calls.Add(1)
+		switch {
+		case r.URL.Path == "/flaky" && n < 3:
+			w.Header().Set("Retry-After", "0")
+			http.Error(w, "busy", http.StatusServiceUnavailable)
+		case r.URL.Path == "/flaky":
+			w.Write([]byte("id\n1\n"))
+		case r.URL.Path == "/gone":
+			http.Error(w, "gone", http.StatusNotFound)
+		default:
+			http.Error(w, "boom", http.StatusInternalServerError)
+		}
+	}))
+	defer srv.Close()
+	h := harvest.New(harvest.Options{Retries: 2, RetryBackoff: 5 * time.Millisecond})
+	cases := []struct {
+		path      string
+		wantCalls int32
+		wantErr   string
+	}{
+		{"/flaky", 3, ""},
+		{"/gone", 1, "HTTP 404 Not Found"},
+		{"/down", 3, "HTTP 500 Internal Server Error (after 3 attempts)"},
+	}
+	for _, c := range cases {
+		calls.Store(0)
+		_, err := h.Fetch(context.Background(), harvest.Source{Name: "s", Kind: "http", Location: srv.URL + c.path}, harvest.Conditional{})
+		if calls.Load() != c.wantCalls || (c.wantErr == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), c.wantErr)) {
+			t.Errorf("%s: %d calls, error %v; want %d calls, %q", c.path, calls.Load(), err, c.wantCalls, c.wantErr)
 		}
 	}
 }

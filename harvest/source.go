@@ -37,6 +37,9 @@ type Options struct {
 	UserAgent string
 	Timeout   time.Duration
 	MaxBytes  int64
+	// Retries and RetryBackoff govern retries of transient HTTP failures.
+	Retries      int
+	RetryBackoff time.Duration
 	// BaseDir resolves relative file locations.
 	BaseDir string
 }
@@ -54,14 +57,14 @@ func New(opts Options) *Harvester {
 	if opts.Timeout <= 0 {
 		opts.Timeout = 60 * time.Second
 	}
+	if opts.RetryBackoff <= 0 {
+		opts.RetryBackoff = 2 * time.Second
+	}
 	return &Harvester{fetchers: map[string]Fetcher{
 		"file": &FileFetcher{BaseDir: opts.BaseDir, MaxBytes: opts.MaxBytes},
 		"http": NewHTTPFetcher(opts),
 	}}
 }
-
-// Register adds or replaces a source kind.
-func (h *Harvester) Register(kind string, f Fetcher) { h.fetchers[kind] = f }
 
 // Kinds lists the registered source kinds.
 func (h *Harvester) Kinds() []string {

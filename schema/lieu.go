@@ -93,12 +93,6 @@ func buildFields() []Field {
 	return out
 }
 
-// FieldByName returns the Lieu field with the standard's name.
-func FieldByName(name string) (Field, bool) {
-	f, ok := fieldByName[name]
-	return f, ok
-}
-
 // Get returns the value of the field as the standard writes it in CSV:
 // lists joined with "|", numbers in shortest decimal form, "" when empty.
 func (l *Lieu) Get(name string) string {

@@ -41,7 +41,7 @@ func wire(ctx context.Context, env environment, configPath string) (*app, error)
 		return nil, err
 	}
 	h := harvest.New(harvest.Options{UserAgent: cfg.Harvest.UserAgent, Timeout: cfg.Harvest.Timeout,
-		MaxBytes: cfg.Harvest.MaxBytes, BaseDir: cfg.Dir})
+		MaxBytes: cfg.Harvest.MaxBytes, Retries: cfg.Harvest.Retries, RetryBackoff: cfg.Harvest.RetryBackoff, BaseDir: cfg.Dir})
 	return &app{cfg: cfg, log: log, store: st, pipeline: pipeline.New(st, h, log)}, nil
 }
 
