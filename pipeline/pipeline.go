@@ -59,12 +59,14 @@ func (p *Pipeline) Run(ctx context.Context, cfg *config.Config, opts Options) (*
 		}
 		rep.Sources = append(rep.Sources, p.runSource(ctx, runID, src))
 	}
+	// Bookkeeping survives an interrupted run, so no run stays "running".
+	bg := context.WithoutCancel(ctx)
 	if err := p.publish(ctx, cfg, rep); err != nil {
-		_ = p.Store.FinishRun(ctx, runID, p.Now(), "failed")
+		_ = p.Store.FinishRun(bg, runID, p.Now(), "failed")
 		return nil, err
 	}
 	rep.FinishedAt = p.Now()
-	if err := p.Store.FinishRun(ctx, runID, rep.FinishedAt, rep.status()); err != nil {
+	if err := p.Store.FinishRun(bg, runID, rep.FinishedAt, rep.status()); err != nil {
 		return nil, fmt.Errorf("pipeline: %w", err)
 	}
 	p.Log.Info("sync_finished", "run_id", runID, "lieux", rep.Lieux.Total, "failed_sources", rep.failedSources(),
@@ -85,10 +87,10 @@ func (p *Pipeline) runSource(ctx context.Context, runID int64, src config.Source
 		p.Log.Info("source_harvested", "source", src.Name, "fetched", run.Fetched, "quarantined", run.Quarantined,
 			"created", run.Created, "updated", run.Updated, "deleted", run.Deleted)
 	}
-	if rerr := p.Store.RecordSourceRun(ctx, run); rerr != nil {
+	if rerr := p.Store.RecordSourceRun(context.WithoutCancel(ctx), run); rerr != nil {
 		p.Log.Error("source_run_not_recorded", "source", src.Name, "error", rerr)
 	}
-	return SourceReport{SourceRun: run, Notes: notes}
+	return SourceReport{SourceRun: run, Licence: src.Licence, Attribution: src.Attribution, Notes: notes}
 }
 
 func (p *Pipeline) harvestSource(ctx context.Context, src config.Source, run *store.SourceRun) ([]string, error) {

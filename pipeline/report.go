@@ -38,7 +38,9 @@ type LieuSummary struct {
 // SourceReport is one source's part of the report.
 type SourceReport struct {
 	store.SourceRun
-	Notes []string `json:"notes,omitempty"`
+	Licence     string   `json:"licence,omitempty"`
+	Attribution string   `json:"attribution,omitempty"`
+	Notes       []string `json:"notes,omitempty"`
 	// Current describes the records the source currently has in the store
 	// (this run's when it succeeded, the last good ones when it failed).
 	Current            RecordAccount       `json:"current"`

@@ -9,11 +9,15 @@ import (
 	"testing"
 )
 
-func runCLI(t *testing.T, env map[string]string, args ...string) (int, string, string) {
-	t.Helper()
+func runCLI(t *testing.T, ctx context.Context, env map[string]string, args ...string) (int, string, string) {
 	var out, errb bytes.Buffer
-	code := run(context.Background(), args, &out, &errb, func(k string) string { return env[k] })
+	code := run(ctx, args, &out, &errb, func(k string) string { return env[k] })
 	return code, out.String(), errb.String()
+}
+
+func fileExists(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && st.Size() > 0
 }
 
 // TestSyncThenValidate is acceptance point 2: sync writes the four files
@@ -22,7 +26,7 @@ func TestSyncThenValidate(t *testing.T) {
 	dir := t.TempDir()
 	env := map[string]string{"MAILLAGE_DB": filepath.Join(dir, "m.db")}
 	out := filepath.Join(dir, "out")
-	code, _, stderr := runCLI(t, env, "sync", "--config", "../../config.example.yaml", "--out", out)
+	code, _, stderr := runCLI(t, context.Background(), env, "sync", "--config", "../../config.example.yaml", "--out", out)
 	if code != 0 {
 		t.Fatalf("sync exit %d: %s", code, stderr)
 	}
@@ -31,11 +35,11 @@ func TestSyncThenValidate(t *testing.T) {
 			t.Errorf("%s: %v %v", f, err, st)
 		}
 	}
-	code, stdout, _ := runCLI(t, env, "validate", filepath.Join(out, "lieux.csv"))
+	code, stdout, _ := runCLI(t, context.Background(), env, "validate", filepath.Join(out, "lieux.csv"))
 	if code != 0 || !strings.Contains(stdout, "VALIDE") || !strings.Contains(stdout, "0 erreur(s)") {
 		t.Errorf("validate exit %d: %s", code, stdout)
 	}
-	code, _, stderr = runCLI(t, env, "sync", "--config", "../../config.example.yaml", "--out", out, "--source", "nope")
+	code, _, stderr = runCLI(t, context.Background(), env, "sync", "--config", "../../config.example.yaml", "--out", out, "--source", "nope")
 	if code != 1 || !strings.Contains(stderr, `unknown source "nope"`) {
 		t.Errorf("unknown source: exit %d %s", code, stderr)
 	}
@@ -48,21 +52,21 @@ func TestValidateReportsRowColumnRule(t *testing.T) {
 	}
 	bad := filepath.Join(t.TempDir(), "bad.csv")
 	os.WriteFile(bad, bytes.Replace(raw, []byte(`"51100"`), []byte(`"5110"`), 1), 0o644)
-	code, stdout, _ := runCLI(t, nil, "validate", bad)
+	code, stdout, _ := runCLI(t, context.Background(), nil, "validate", bad)
 	want := `bad.csv: erreur ligne 2, colonne 5 (code_postal) : constraint-error [pattern]`
 	if code != 1 || !strings.Contains(stdout, want) || !strings.Contains(stdout, "INVALIDE") || !strings.Contains(stdout, "« 5110 »") {
 		t.Errorf("exit %d:\n%s\nwant a line containing %q", code, stdout, want)
 	}
-	if code, _, _ := runCLI(t, nil, "validate", "../../testdata/official/exemple-valide-v0.1.1.csv", "--schema", "v0.1.1"); code != 0 {
+	if code, _, _ := runCLI(t, context.Background(), nil, "validate", "../../testdata/official/exemple-valide-v0.1.1.csv", "--schema", "v0.1.1"); code != 0 {
 		t.Errorf("0.1.1 example against 0.1.1: exit %d", code)
 	}
-	if code, _, stderr := runCLI(t, nil, "validate", "missing.csv"); code != 2 || !strings.Contains(stderr, "missing.csv") {
+	if code, _, stderr := runCLI(t, context.Background(), nil, "validate", "missing.csv"); code != 2 || !strings.Contains(stderr, "missing.csv") {
 		t.Errorf("missing file: exit %d %s", code, stderr)
 	}
 }
 
 func TestValidateJSON(t *testing.T) {
-	code, stdout, _ := runCLI(t, nil, "validate", "../../examples/nouvelle-caledonie-20240320.json")
+	code, stdout, _ := runCLI(t, context.Background(), nil, "validate", "../../examples/nouvelle-caledonie-20240320.json")
 	want := "nouvelle-caledonie-20240320.json: erreur élément 38, colonne 16 (presentation_resume) : constraint-error [maxLength] — 2420 caractères, maximum 280"
 	if code != 1 || !strings.Contains(stdout, want) || strings.Count(stdout, "[maxLength]") != 12 ||
 		!strings.Contains(stdout, "json: erreur, colonne 33 (courriel) : extra-label") {
@@ -71,13 +75,13 @@ func TestValidateJSON(t *testing.T) {
 }
 
 func TestUsage(t *testing.T) {
-	if code, _, stderr := runCLI(t, nil); code != 2 || !strings.Contains(stderr, "Usage") {
+	if code, _, stderr := runCLI(t, context.Background(), nil); code != 2 || !strings.Contains(stderr, "Usage") {
 		t.Errorf("no args: %d", code)
 	}
-	if code, _, stderr := runCLI(t, nil, "frobnicate"); code != 2 || !strings.Contains(stderr, `unknown command "frobnicate"`) {
+	if code, _, stderr := runCLI(t, context.Background(), nil, "frobnicate"); code != 2 || !strings.Contains(stderr, `unknown command "frobnicate"`) {
 		t.Errorf("unknown command: %d", code)
 	}
-	if code, _, stderr := runCLI(t, map[string]string{"DATABASE_URL": "postgres://x/y"}, "sync", "--config", "../../config.example.yaml"); code != 1 || !strings.Contains(stderr, "PostgreSQL") {
+	if code, _, stderr := runCLI(t, context.Background(), map[string]string{"DATABASE_URL": "postgres://x/y"}, "sync", "--config", "../../config.example.yaml"); code != 1 || !strings.Contains(stderr, "PostgreSQL") {
 		t.Errorf("postgres: %d %s", code, stderr)
 	}
 }

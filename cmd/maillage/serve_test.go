@@ -1,0 +1,73 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// TestServeSyncsServesAndShutsDown is the README's first command: a first
+// boot harvests the examples, serves them, and stops cleanly on signal.
+func TestServeSyncsServesAndShutsDown(t *testing.T) {
+	dir := t.TempDir()
+	addr := freeAddr(t)
+	env := map[string]string{"MAILLAGE_DB": filepath.Join(dir, "m.db"), "MAILLAGE_OUT": filepath.Join(dir, "out"), "MAILLAGE_LOG_LEVEL": "warn"}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	go func() {
+		code, _, stderr := runCLI(t, ctx, env, "serve", "--config", "../../config.example.yaml", "--addr", addr)
+		if code != 0 {
+			t.Errorf("serve exit %d: %s", code, stderr)
+		}
+		done <- code
+	}()
+	var page struct {
+		Features []json.RawMessage `json:"features"`
+		Links    []struct{ Rel string }
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		resp, err := http.Get("http://" + addr + "/api/v1/lieux?limit=5")
+		if err == nil {
+			json.NewDecoder(resp.Body).Decode(&page)
+			resp.Body.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("server never answered: %v", err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if len(page.Features) != 5 || len(page.Links) != 2 || page.Links[1].Rel != "next" {
+		t.Errorf("first page: %d features, links %+v", len(page.Features), page.Links)
+	}
+	for _, f := range []string{"lieux.csv", "lieux.geojson", "provenance.csv", "report.json"} {
+		if !fileExists(filepath.Join(dir, "out", f)) {
+			t.Errorf("%s not written", f)
+		}
+	}
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not shut down")
+	}
+	if _, err := http.Get("http://" + addr + "/healthz"); err == nil || !strings.Contains(err.Error(), "refused") {
+		t.Errorf("server still answering after shutdown: %v", err)
+	}
+}
