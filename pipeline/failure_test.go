@@ -145,3 +145,37 @@ func snapshot(t *testing.T, st store.Store) state {
 	}
 	return state{flaky: b.String()}
 }
+
+// TestNotModifiedSourceKeepsData: a 304 answer to the conditional GET
+// records the run as not_modified and keeps the source's lieux as they are.
+func TestNotModifiedSourceKeepsData(t *testing.T) {
+	var conditional atomic.Bool
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("If-None-Match") == `"v1"` {
+			conditional.Store(true)
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		w.Header().Set("ETag", `"v1"`)
+		w.Header().Set("Content-Type", "text/csv")
+		w.Write([]byte(goodCSV))
+	}))
+	defer srv.Close()
+	cfg := &config.Config{Dir: t.TempDir(), Sources: []config.Source{{Source: harvest.Source{Name: "hub", Kind: "http", Location: srv.URL}}}}
+	st := openStore(t)
+	p := newPipeline(st, cfg)
+	ctx := context.Background()
+	first, err := p.Run(ctx, cfg, pipeline.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := p.Run(ctx, cfg, pipeline.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := second.Sources[0]
+	if !conditional.Load() || s.Status != store.RunNotModified || s.PayloadHash != first.Sources[0].PayloadHash ||
+		second.Lieux.Total != 2 || second.Lieux.Unchanged != 2 || s.Current.Records != 3 {
+		t.Errorf("second run: conditional=%v %+v lieux %+v", conditional.Load(), s.SourceRun, second.Lieux)
+	}
+}
