@@ -141,15 +141,15 @@ func (mp *Mapper) Map(rec harvest.Record) Mapped {
 	return out
 }
 
-// draft collects values per field, keeping those read from a v1 column
-// apart from those upgraded from a 0.x column: a v1 value wins.
+// draft collects values per field in three layers: values read from a
+// column of the current standard win over fallbacks (values upgraded from a
+// 0.x column, coordinates of a GeoJSON geometry), which win over constants.
 type draft struct {
-	direct, legacy, constant Lieu
-	issues                   []Issue
-	legacyFrom               map[string]string // v1 field → old column
+	direct, fallback, constant Lieu
+	issues                     []Issue
 }
 
-func newDraft() *draft { return &draft{legacyFrom: map[string]string{}} }
+func newDraft() *draft { return &draft{} }
 
 func (d *draft) add(column, target, value string) {
 	if _, isField := fieldByName[target]; isField {
@@ -233,8 +233,7 @@ func (d *draft) addToken(dst *Lieu, column, field, tok string) {
 func (d *draft) addLegacy(column, old, value string) {
 	renamed := vocab.renames[old]
 	if !vocab.hasValueTable(old) {
-		d.noteLegacy(renamed, column)
-		d.addValue(&d.legacy, column, renamed, value)
+		d.addValue(&d.fallback, column, renamed, value)
 		return
 	}
 	for _, tok := range splitList(renamed, value) {
@@ -249,7 +248,7 @@ func (d *draft) addLegacy(column, old, value string) {
 				Message: "0.x value with no known v1.0.2 equivalent; dropped"})
 			continue
 		}
-		d.applyTargets(&d.legacy, column, old, tok, targets)
+		d.applyTargets(&d.fallback, column, old, tok, targets)
 	}
 }
 
@@ -261,9 +260,6 @@ func (d *draft) applyTargets(dst *Lieu, column, from, tok string, targets []targ
 	}
 	names := make([]string, 0, len(targets))
 	for _, t := range targets {
-		if dst == &d.legacy {
-			d.noteLegacy(t.Field, column)
-		}
 		appendUnique(dst, t.Field, t.Value)
 		names = append(names, t.Field+"="+t.Value)
 	}
@@ -271,17 +267,12 @@ func (d *draft) applyTargets(dst *Lieu, column, from, tok string, targets []targ
 		Fixed: strings.Join(names, "; "), Level: LevelFix, Message: "0.x value upgraded to v1.0.2"})
 }
 
-func (d *draft) noteLegacy(field, column string) {
-	if _, ok := d.legacyFrom[field]; !ok {
-		d.legacyFrom[field] = column
-	}
-}
-
 func (d *draft) addConstant(field, value string) {
 	d.addValue(&d.constant, "", field, value)
 }
 
-// addGeometry reads a GeoJSON Point kept by harvest as a raw field.
+// addGeometry reads a GeoJSON Point kept by harvest as a raw field; explicit
+// latitude/longitude columns win over it.
 func (d *draft) addGeometry(column, value string) {
 	var g struct {
 		Type        string    `json:"type"`
@@ -293,19 +284,18 @@ func (d *draft) addGeometry(column, value string) {
 		return
 	}
 	lon, lat := g.Coordinates[0], g.Coordinates[1]
-	d.direct.Longitude, d.direct.Latitude = &lon, &lat
+	d.fallback.Longitude, d.fallback.Latitude = &lon, &lat
 }
 
-// finish merges the three layers: v1 columns, then upgraded 0.x columns,
-// then constants.
+// finish merges the three layers field by field.
 func (d *draft) finish() (Lieu, []Issue) {
 	l := d.direct
 	for _, f := range Fields {
 		if l.Get(f.Name) != "" {
 			continue
 		}
-		if d.legacy.Get(f.Name) != "" {
-			l.CopyField(f.Name, &d.legacy)
+		if d.fallback.Get(f.Name) != "" {
+			l.CopyField(f.Name, &d.fallback)
 		} else if d.constant.Get(f.Name) != "" {
 			l.CopyField(f.Name, &d.constant)
 		}

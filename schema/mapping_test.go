@@ -135,10 +135,23 @@ func TestMappingErrors(t *testing.T) {
 }
 
 func TestGeoJSONGeometryGivesCoordinates(t *testing.T) {
-	m := mapOne(t, schema.Mapping{}, record("nom", "x", "geometry", `{"type":"Point","coordinates":[5.825644,46.105747]}`))
-	lon, lat, ok := m.Lieu.Point()
-	if !ok || lon != 5.825644 || lat != 46.105747 {
-		t.Errorf("point %v %v %v", lon, lat, ok)
+	point := `{"type":"Point","coordinates":[5.825644,46.105747]}`
+	cases := []struct {
+		name     string
+		rec      harvest.Record
+		lon, lat float64
+	}{
+		{"geometry only", record("nom", "x", "geometry", point), 5.825644, 46.105747},
+		{"explicit columns win", record("latitude", "46.1", "longitude", "5.8", "geometry", point), 5.8, 46.1},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			m := mapOne(t, schema.Mapping{}, c.rec)
+			lon, lat, ok := m.Lieu.Point()
+			if !ok || lon != c.lon || lat != c.lat {
+				t.Errorf("point %v %v %v", lon, lat, ok)
+			}
+		})
 	}
 }
 
