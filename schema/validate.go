@@ -169,20 +169,36 @@ func (v *Validator) checkLabels(t Table) []Finding {
 				Severity: SeverityError, Message: fmt.Sprintf("la colonne « %s » n'existe pas dans le schéma %s", h, v.schema.Tag)})
 		}
 	}
+	var expected []string // schema fields present in the header, in schema order
 	for i, f := range v.schema.Fields {
 		if counts[f.Name] == 0 {
 			out = append(out, Finding{Row: row, Column: f.Name, ColumnNum: i + 1, Rule: "missing-label", Severity: SeverityError,
 				Message: fmt.Sprintf("la colonne « %s » du schéma est absente", f.Name)})
 			continue
 		}
-		if t.Positional && (i >= len(t.Header) || t.Header[i] != f.Name) {
-			got := ""
-			if i < len(t.Header) {
-				got = t.Header[i]
-			}
-			out = append(out, Finding{Row: row, Column: f.Name, ColumnNum: i + 1, Rule: "incorrect-label", Severity: SeverityError,
-				Value: got, Message: fmt.Sprintf("colonne %d : « %s » attendue à cette position (ordre du schéma)", i+1, f.Name)})
+		expected = append(expected, f.Name)
+	}
+	if t.Positional {
+		out = append(out, v.checkOrder(t.Header, expected, row)...)
+	}
+	return out
+}
+
+// checkOrder reports the schema columns that are not in schema order,
+// ignoring missing and extra columns (already reported) so that one absent
+// column does not shift every following one into an error.
+func (v *Validator) checkOrder(header, expected []string, row int) []Finding {
+	var out []Finding
+	k := 0
+	for i, h := range header {
+		if _, known := v.schema.Field(h); !known || k >= len(expected) {
+			continue
 		}
+		if h != expected[k] {
+			out = append(out, Finding{Row: row, Column: h, ColumnNum: i + 1, Rule: "incorrect-label", Severity: SeverityError,
+				Value: h, Message: fmt.Sprintf("colonne %d : « %s » attendue ici (ordre du schéma)", i+1, expected[k])})
+		}
+		k++
 	}
 	return out
 }

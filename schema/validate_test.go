@@ -138,7 +138,9 @@ func TestHeaderProblems(t *testing.T) {
 		rows   [][]string
 		rules  []string
 	}{
-		{"missing column", header[:31], [][]string{rows[0][:31]}, []string{"missing-label"}},
+		{"missing last column", header[:31], [][]string{rows[0][:31]}, []string{"missing-label"}},
+		{"missing middle column", append(append([]string(nil), header[:4]...), header[5:]...),
+			[][]string{append(append([]string(nil), rows[0][:4]...), rows[0][5:]...)}, []string{"missing-label"}},
 		{"extra column", append(append([]string(nil), header...), "remarque"), [][]string{append(append([]string(nil), rows[0]...), "x")}, []string{"extra-label"}},
 		{"columns out of order", swapped, swappedRows, []string{"incorrect-label", "incorrect-label"}},
 		{"ragged row", header, [][]string{rows[0][:30]}, []string{"missing-cell", "missing-cell"}},
