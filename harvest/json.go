@@ -6,23 +6,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sort"
 	"strconv"
 )
 
 // decodeJSON reads a JSON array of objects, an array of GeoJSON Features, a
 // GeoJSON FeatureCollection, or an object holding the records under
-// recordsKey. Member order is preserved.
+// recordsKey. Member order is preserved. The document is parsed one level
+// deep; each element is then read on its own.
 func decodeJSON(body []byte, recordsKey string) (*Table, error) {
-	var top any
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	if err := dec.Decode(&top); err != nil {
-		return nil, jsonError(body, err)
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("JSON: unexpected data after the document (line %d)", lineOf(body, dec.InputOffset()))
-	}
-	elems, format, err := recordElements(body, top, recordsKey)
+	elems, format, err := recordElements(body, recordsKey)
 	if err != nil {
 		return nil, err
 	}
@@ -47,6 +40,8 @@ func decodeJSON(body []byte, recordsKey string) (*Table, error) {
 func jsonError(body []byte, err error) error {
 	var se *json.SyntaxError
 	switch {
+	case errors.As(err, &se) && se.Offset >= int64(len(bytes.TrimRight(body, " \t\r\n"))):
+		return fmt.Errorf("truncated JSON: the document ends at byte %d (line %d) before it is complete", len(body), lineOf(body, int64(len(body))))
 	case errors.As(err, &se):
 		return fmt.Errorf("invalid JSON at byte %d (line %d): %w", se.Offset, lineOf(body, se.Offset), err)
 	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
@@ -55,51 +50,49 @@ func jsonError(body []byte, err error) error {
 	return fmt.Errorf("invalid JSON: %w", err)
 }
 
-// recordElements finds the array of records in a decoded document and
-// returns each element re-encoded, in order.
-func recordElements(body []byte, top any, recordsKey string) ([]json.RawMessage, string, error) {
-	var doc struct {
-		Type     string            `json:"type"`
-		Features []json.RawMessage `json:"features"`
-	}
-	switch v := top.(type) {
-	case []any:
+// recordElements finds the array of records in a document and returns its
+// elements undecoded, in order.
+func recordElements(body []byte, recordsKey string) ([]json.RawMessage, string, error) {
+	switch firstNonSpace(body) {
+	case '[':
 		var elems []json.RawMessage
 		if err := json.Unmarshal(body, &elems); err != nil {
 			return nil, "", jsonError(body, err)
 		}
 		return elems, FormatJSON, nil
-	case map[string]any:
-		if recordsKey != "" {
-			return underKey(v, recordsKey)
+	case '{':
+		var obj map[string]json.RawMessage
+		if err := json.Unmarshal(body, &obj); err != nil {
+			return nil, "", jsonError(body, err)
 		}
-		if err := json.Unmarshal(body, &doc); err != nil || doc.Type != "FeatureCollection" {
-			return nil, "", fmt.Errorf("JSON object is neither a GeoJSON FeatureCollection nor configured with records_key (members: %s)", memberNames(v))
-		}
-		return doc.Features, FormatGeoJSON, nil
+		return objectElements(obj, recordsKey)
 	}
-	return nil, "", fmt.Errorf("JSON document is a %T, not an array or object of records", top)
+	return nil, "", fmt.Errorf("JSON document is neither an array nor an object: %q", snippet(body))
 }
 
-func underKey(obj map[string]any, key string) ([]json.RawMessage, string, error) {
-	arr, ok := obj[key].([]any)
-	if !ok {
+func objectElements(obj map[string]json.RawMessage, recordsKey string) ([]json.RawMessage, string, error) {
+	key, format := recordsKey, FormatJSON
+	if key == "" {
+		if scalarText(obj["type"]) != "FeatureCollection" {
+			return nil, "", fmt.Errorf("JSON object is neither a GeoJSON FeatureCollection nor configured with records_key (members: %s)", memberNames(obj))
+		}
+		key, format = "features", FormatGeoJSON
+	}
+	var elems []json.RawMessage
+	if err := json.Unmarshal(obj[key], &elems); err != nil || obj[key] == nil {
 		return nil, "", fmt.Errorf("records_key %q: no array under this member (members: %s)", key, memberNames(obj))
 	}
-	out := make([]json.RawMessage, len(arr))
-	for i, e := range arr {
-		b, err := json.Marshal(e)
-		if err != nil {
-			return nil, "", fmt.Errorf("records_key %q: element %d: %w", key, i, err)
-		}
-		out[i] = b
-	}
-	return out, FormatJSON, nil
+	return elems, format, nil
 }
 
-func memberNames(obj map[string]any) string {
-	var b bytes.Buffer
+func memberNames(obj map[string]json.RawMessage) string {
+	keys := make([]string, 0, len(obj))
 	for k := range obj {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b bytes.Buffer
+	for _, k := range keys {
 		if b.Len() > 0 {
 			b.WriteString(", ")
 		}
