@@ -33,9 +33,15 @@ var placeholders = func() map[string]bool {
 	return m
 }()
 
+// maxPlaceholderBytes bounds the cells worth folding: every placeholder is
+// short, and most real values are not.
+const maxPlaceholderBytes = 24
+
 // IsPlaceholder reports whether a non-empty cell only says "no value"
 // ("-", "NC", "Néant", "non renseigné"…).
-func IsPlaceholder(s string) bool { return placeholders[fold(s)] }
+func IsPlaceholder(s string) bool {
+	return len(s) <= maxPlaceholderBytes && placeholders[fold(s)]
+}
 
 // target is one v1 value an old value upgrades to.
 type target struct {
