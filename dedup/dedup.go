@@ -186,14 +186,19 @@ func candidates(refs []Ref, ex Existing) []string {
 	return ids
 }
 
+// MintID is the id a record gets when it starts a new lieu: a UUIDv5 of the
+// source name and record key, the same on every machine and every rebuild.
+func MintID(source, recordKey string) string {
+	return uuid.NewSHA1(idNamespace, []byte(source+"\x00"+recordKey)).String()
+}
+
 func mint(refs []Ref, taken map[string]bool) string {
 	sorted := slices.Clone(refs)
 	slices.SortFunc(sorted, func(a, b Ref) int {
 		return cmp.Or(cmp.Compare(a.Source, b.Source), cmp.Compare(a.RecordKey, b.RecordKey))
 	})
 	for _, r := range sorted {
-		id := uuid.NewSHA1(idNamespace, []byte(r.Source+"\x00"+r.RecordKey)).String()
-		if !taken[id] {
+		if id := MintID(r.Source, r.RecordKey); !taken[id] {
 			return id
 		}
 	}

@@ -15,10 +15,14 @@ import (
 // normaliseTable maps, normalises and geo-checks every record of a source.
 // Every record comes out, quarantined ones included, so nothing is lost.
 func normaliseTable(src config.Source, t *harvest.Table, harvested time.Time) ([]store.SourceRecord, error) {
-	mapper, err := schema.NewMapper(src.Mapping, t.Columns)
+	mapper, err := schema.NewMapper(src.Mapping, t.Columns, t.Records)
 	if err != nil {
 		return nil, err
 	}
+	return normaliseWith(mapper, src.Name, t, harvested), nil
+}
+
+func normaliseWith(mapper *schema.Mapper, source string, t *harvest.Table, harvested time.Time) []store.SourceRecord {
 	nc := schema.NormaliseContext{HarvestedAt: harvested}
 	keys := map[string]int{}
 	out := make([]store.SourceRecord, 0, len(t.Records))
@@ -31,11 +35,11 @@ func normaliseTable(src config.Source, t *harvest.Table, harvested time.Time) ([
 			issues = append(issues, *dupIssue)
 		}
 		lieu := m.Lieu
-		out = append(out, store.SourceRecord{Source: src.Name, RecordKey: key, Index: rec.Index, Line: rec.Line,
+		out = append(out, store.SourceRecord{Source: source, RecordKey: key, Index: rec.Index, Line: rec.Line,
 			Fields: rec.Fields, Hash: rec.Hash(), ProducerID: m.ProducerID, Status: schema.StatusOf(issues),
 			Lieu: &lieu, Issues: issues})
 	}
-	return out, nil
+	return out
 }
 
 // recordKey is the producer's id when the source has an id column and the

@@ -1,7 +1,6 @@
 package schema
 
 import (
-	"encoding/json"
 	"fmt"
 	"slices"
 	"sort"
@@ -43,14 +42,12 @@ type Mapped struct {
 	Issues     []Issue
 }
 
-// NewMapper checks a mapping against the columns of a source.
-func NewMapper(m Mapping, columns []string) (*Mapper, error) {
+// NewMapper checks a mapping against the columns of a source and
+// recognises the other columns: names of the standard (any version) first,
+// then the synonym dictionary, confirmed by the shape of the values found
+// in records (which may be nil: then only names count).
+func NewMapper(m Mapping, columns []string, records []harvest.Record) (*Mapper, error) {
 	mp := &Mapper{targets: map[string]string{}, constants: map[string]string{}}
-	for _, col := range columns {
-		if t := defaultTarget(col); t != "" {
-			mp.targets[col] = t
-		}
-	}
 	for col, field := range m.Columns {
 		if !slices.Contains(columns, col) {
 			return nil, fmt.Errorf("schema: mapping: column %q not found in the source (columns: %s)", col, strings.Join(columns, ", "))
@@ -60,6 +57,25 @@ func NewMapper(m Mapping, columns []string) (*Mapper, error) {
 		}
 		mp.targets[col] = field
 	}
+	taken := map[string]bool{}
+	for _, t := range mp.targets {
+		taken[fieldOf(t)] = true
+	}
+	var rest []string
+	for _, col := range columns {
+		if _, mapped := mp.targets[col]; mapped {
+			continue
+		}
+		if t := defaultTarget(col); t != "" {
+			mp.targets[col] = t
+			taken[fieldOf(t)] = true
+			continue
+		}
+		rest = append(rest, col)
+	}
+	for col, t := range recognise(rest, sampler(records), taken) {
+		mp.targets[col] = t
+	}
 	for field, value := range m.Constants {
 		if _, ok := fieldByName[field]; !ok {
 			return nil, fmt.Errorf("schema: mapping: constant %q: not a field of the standard", field)
@@ -67,6 +83,29 @@ func NewMapper(m Mapping, columns []string) (*Mapper, error) {
 		mp.constants[field] = value
 	}
 	return mp, mp.setIDColumn(m.ID, columns)
+}
+
+// fieldOf is the v1 field a target feeds (0.x names feed their successor).
+func fieldOf(target string) string {
+	if f, ok := vocab.renames[target]; ok {
+		return f
+	}
+	return target
+}
+
+// sampler returns, per column, up to sampleSize non-empty values.
+func sampler(records []harvest.Record) func(string) []string {
+	return func(col string) []string {
+		var out []string
+		for _, r := range records {
+			if v := strings.TrimSpace(r.Value(col)); v != "" && !IsPlaceholder(v) {
+				if out = append(out, v); len(out) == sampleSize {
+					break
+				}
+			}
+		}
+		return out
+	}
 }
 
 func (mp *Mapper) setIDColumn(id string, columns []string) error {
@@ -90,6 +129,30 @@ func (mp *Mapper) setIDColumn(id string, columns []string) error {
 // "" when records are keyed by position.
 func (mp *Mapper) IDColumn() string { return mp.idColumn }
 
+// Recognised returns the columns the mapper uses and the field (or 0.x
+// name) each one feeds.
+func (mp *Mapper) Recognised() map[string]string {
+	out := map[string]string{}
+	for col, target := range mp.targets {
+		if target != Ignore {
+			out[col] = target
+		}
+	}
+	return out
+}
+
+// Ignored returns, in source order, the columns no field uses (they stay in
+// the raw record).
+func (mp *Mapper) Ignored(columns []string) []string {
+	var out []string
+	for _, col := range columns {
+		if t := mp.targets[col]; (t == "" || t == Ignore) && col != geometryColumn {
+			out = append(out, col)
+		}
+	}
+	return out
+}
+
 // defaultTarget recognises a column named like a field of the standard.
 func defaultTarget(col string) string {
 	name := strings.ToLower(strings.TrimSpace(col))
@@ -101,6 +164,10 @@ func defaultTarget(col string) string {
 
 func isKnownTarget(name string) bool {
 	if _, ok := fieldByName[name]; ok {
+		return true
+	}
+	switch name {
+	case addrNumber, addrType, addrStreet, coordsField, geomField:
 		return true
 	}
 	if _, ok := vocab.renames[name]; ok {
@@ -128,12 +195,15 @@ func (mp *Mapper) Map(rec harvest.Record) Mapped {
 		case IsPlaceholder(value):
 			d.issues = append(d.issues, Issue{Column: f.Name, Rule: "placeholder", Value: value, Level: LevelFix,
 				Message: "placeholder read as no value"})
-		case target == "" && f.Name == geometryColumn:
-			d.addGeometry(f.Name, value)
+		case target == "" && f.Name == geometryColumn, target == geomField, target == coordsField:
+			d.addPoint(f.Name, value)
+		case target == addrNumber, target == addrType, target == addrStreet:
+			d.addressParts[target] = value
 		case target != "":
 			d.add(f.Name, target, value)
 		}
 	}
+	d.joinAddress()
 	for field, value := range mp.constants {
 		d.addConstant(field, value)
 	}
@@ -147,9 +217,24 @@ func (mp *Mapper) Map(rec harvest.Record) Mapped {
 type draft struct {
 	direct, fallback, constant Lieu
 	issues                     []Issue
+	addressParts               map[string]string
 }
 
-func newDraft() *draft { return &draft{} }
+func newDraft() *draft { return &draft{addressParts: map[string]string{}} }
+
+// joinAddress builds an address from its parts (number, street type, street
+// name) when no column gives it whole.
+func (d *draft) joinAddress() {
+	var parts []string
+	for _, p := range []string{addrNumber, addrType, addrStreet} {
+		if v := d.addressParts[p]; v != "" {
+			parts = append(parts, strings.TrimSuffix(v, ".0"))
+		}
+	}
+	if d.addressParts[addrStreet] != "" {
+		d.fallback.Adresse = strings.Join(parts, " ")
+	}
+}
 
 func (d *draft) add(column, target, value string) {
 	if _, isField := fieldByName[target]; isField {
@@ -271,19 +356,15 @@ func (d *draft) addConstant(field, value string) {
 	d.addValue(&d.constant, "", field, value)
 }
 
-// addGeometry reads a GeoJSON Point kept by harvest as a raw field; explicit
-// latitude/longitude columns win over it.
-func (d *draft) addGeometry(column, value string) {
-	var g struct {
-		Type        string    `json:"type"`
-		Coordinates []float64 `json:"coordinates"`
-	}
-	if err := json.Unmarshal([]byte(value), &g); err != nil || g.Type != "Point" || len(g.Coordinates) < 2 {
-		d.issues = append(d.issues, Issue{Column: column, Rule: "geometry-not-point", Value: truncate(value, 80), Level: LevelWarning,
-			Message: "GeoJSON geometry is not a Point; coordinates not taken from it"})
+// addPoint reads coordinates from one cell (GeoJSON geometry, WKT point,
+// "lat, lon" pair); explicit latitude/longitude columns win over it.
+func (d *draft) addPoint(column, value string) {
+	lat, lon, ok := ParseCoordinates(value)
+	if !ok {
+		d.issues = append(d.issues, Issue{Column: column, Rule: "coordinates-unreadable", Value: truncate(value, 80), Level: LevelWarning,
+			Message: "not a point (GeoJSON Point, WKT POINT or 'lat, lon'); coordinates not taken from it"})
 		return
 	}
-	lon, lat := g.Coordinates[0], g.Coordinates[1]
 	d.fallback.Longitude, d.fallback.Latitude = &lon, &lat
 }
 

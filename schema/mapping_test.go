@@ -26,7 +26,7 @@ func columns(r harvest.Record) []string {
 
 func mapOne(t *testing.T, m schema.Mapping, r harvest.Record) schema.Mapped {
 	t.Helper()
-	mp, err := schema.NewMapper(m, columns(r))
+	mp, err := schema.NewMapper(m, columns(r), []harvest.Record{r})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,7 +126,7 @@ func TestMappingErrors(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			_, err := schema.NewMapper(c.m, cols)
+			_, err := schema.NewMapper(c.m, cols, nil)
 			if err == nil || !strings.Contains(err.Error(), c.want) {
 				t.Errorf("error %v, want %q", err, c.want)
 			}

@@ -24,7 +24,7 @@ func readStandardFile(t *testing.T, path string, m schema.Mapping) map[string]sc
 	if err != nil {
 		t.Fatal(err)
 	}
-	mp, err := schema.NewMapper(m, tab.Columns)
+	mp, err := schema.NewMapper(m, tab.Columns, tab.Records)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@
 //	maillage sync     --config F --out DIR [--source NAME]
 //	maillage serve    --config F [--addr :8080]
 //	maillage validate FILE [--schema v1.0.2]
+//	maillage convert  INPUT [--mapping F] -o OUT.csv
 package main
 
 import (
@@ -21,6 +22,7 @@ Usage:
   maillage sync     --config FILE [--out DIR] [--source NAME]   harvest once and write the open-data files
   maillage serve    --config FILE [--addr :8080]                sync on schedule and serve the API
   maillage validate FILE [--schema v1.0.2]                     check a CSV/JSON file against the standard
+  maillage convert  INPUT [--mapping F] -o OUT.csv             any supported file → national CSV + OUT.report.json
 
 Environment: DATABASE_URL, MAILLAGE_DB, MAILLAGE_ADDR, MAILLAGE_OUT, MAILLAGE_GEOCODER_URL,
 MAILLAGE_ADMIN_TOKEN, MAILLAGE_LOG_LEVEL.
@@ -47,6 +49,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		return cmdServe(ctx, env, args[1:])
 	case "validate":
 		return cmdValidate(env, args[1:])
+	case "convert":
+		return cmdConvert(ctx, env, args[1:])
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

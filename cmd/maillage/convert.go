@@ -1,0 +1,108 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/maillage/maillage/exporters"
+	"github.com/maillage/maillage/harvest"
+	"github.com/maillage/maillage/pipeline"
+	"github.com/maillage/maillage/schema"
+)
+
+func cmdConvert(ctx context.Context, env environment, args []string) int {
+	fs := flag.NewFlagSet("convert", flag.ContinueOnError)
+	fs.SetOutput(env.stderr)
+	out := fs.String("o", "", "output CSV of the national standard (required)")
+	mappingPath := fs.String("mapping", "", "YAML mapping: id, columns, constants (optional)")
+	format := fs.String("format", "", "csv, json or geojson (default: detect)")
+	delimiter := fs.String("delimiter", "", "CSV separator (default: sniff)")
+	recordsKey := fs.String("records-key", "", "member of a JSON object holding the records")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return 2
+	}
+	if len(pos) != 1 || *out == "" {
+		fmt.Fprintln(env.stderr, "maillage convert: usage: maillage convert INPUT [--mapping F] -o OUT.csv")
+		return 2
+	}
+	m, err := loadMapping(*mappingPath)
+	if err != nil {
+		fmt.Fprintf(env.stderr, "maillage convert: %v\n", err)
+		return 1
+	}
+	src := harvest.Source{Kind: "file", Location: pos[0], Format: *format, Delimiter: *delimiter, RecordsKey: *recordsKey}
+	conv, err := pipeline.Convert(ctx, harvest.New(harvest.Options{}), pipeline.ConvertOptions{Source: src, Mapping: m, Now: time.Now().UTC()})
+	if err != nil {
+		fmt.Fprintf(env.stderr, "maillage convert: %v\n", err)
+		return 1
+	}
+	reportPath := strings.TrimSuffix(*out, ".csv") + ".report.json"
+	if err := writeConversion(conv, *out, reportPath); err != nil {
+		fmt.Fprintf(env.stderr, "maillage convert: %v\n", err)
+		return 1
+	}
+	printConversion(env.stderr, &conv.Report, *out, reportPath)
+	return 0
+}
+
+func loadMapping(path string) (schema.Mapping, error) {
+	var m schema.Mapping
+	if path == "" {
+		return m, nil
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return m, err
+	}
+	dec := yaml.NewDecoder(strings.NewReader(string(raw)))
+	dec.KnownFields(true)
+	if err := dec.Decode(&m); err != nil {
+		return m, fmt.Errorf("mapping %s: %w", path, err)
+	}
+	return m, nil
+}
+
+func writeConversion(conv *pipeline.Conversion, csvPath, reportPath string) error {
+	err := exporters.WriteFileAtomic(csvPath, func(w io.Writer) error {
+		cw, err := exporters.NewCSVWriter(w)
+		if err != nil {
+			return err
+		}
+		for i := range conv.Lieux {
+			if err := cw.Write(&conv.Lieux[i]); err != nil {
+				return err
+			}
+		}
+		return cw.Close()
+	})
+	if err != nil {
+		return err
+	}
+	return exporters.WriteFileAtomic(reportPath, func(w io.Writer) error { return exporters.WriteJSON(w, &conv.Report) })
+}
+
+// printConversion is the readable summary of a conversion.
+func printConversion(w io.Writer, r *pipeline.ConvertReport, out, reportPath string) {
+	fmt.Fprintf(w, "%s → %s: %d rows in: %d valid, %d valid after fixes, %d quarantined\n",
+		r.Input, out, r.Rows, r.Valid, r.Fixed, r.Quarantined)
+	if reasons := r.TopReasons(5); len(reasons) > 0 {
+		fmt.Fprintf(w, "  quarantined: %s\n", strings.Join(reasons, ", "))
+	}
+	var rec []string
+	for col, field := range r.Columns.Recognised {
+		rec = append(rec, field+" ← "+col)
+	}
+	sort.Strings(rec)
+	fmt.Fprintf(w, "  columns recognised (%d): %s\n", len(rec), strings.Join(rec, "; "))
+	fmt.Fprintf(w, "  columns ignored (%d): %s\n", len(r.Columns.Ignored), strings.Join(r.Columns.Ignored, "; "))
+	fmt.Fprintf(w, "  report: %s\n", reportPath)
+}

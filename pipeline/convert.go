@@ -1,0 +1,153 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"sort"
+	"time"
+
+	"github.com/maillage/maillage/dedup"
+	"github.com/maillage/maillage/harvest"
+	"github.com/maillage/maillage/schema"
+	"github.com/maillage/maillage/store"
+)
+
+// Conversion is one file turned into national-standard records, without a
+// store: what `maillage convert` and the quality report use.
+type Conversion struct {
+	Lieux  []schema.Lieu
+	Report ConvertReport
+}
+
+// ConvertReport tells a producer what became of its file.
+type ConvertReport struct {
+	Input   string   `json:"input"`
+	Format  string   `json:"format"`
+	Schema  string   `json:"schema"`
+	Notes   []string `json:"notes,omitempty"`
+	Columns struct {
+		Recognised map[string]string `json:"recognised"`
+		Ignored    []string          `json:"ignored"`
+	} `json:"columns"`
+	Rows              int                 `json:"rows"`
+	Valid             int                 `json:"valid"`
+	Fixed             int                 `json:"fixed"`
+	Quarantined       int                 `json:"quarantined"`
+	QuarantineReasons map[string]int      `json:"quarantine_reasons"`
+	Fixes             map[string]int      `json:"fixes"`
+	Warnings          map[string]int      `json:"warnings"`
+	QuarantinedRows   []ConvertedRecord   `json:"quarantined_records"`
+	WarnedRows        []QuarantinedRecord `json:"warned_records,omitempty"`
+}
+
+// ConvertedRecord is a quarantined record with its reasons and raw fields.
+type ConvertedRecord struct {
+	QuarantinedRecord
+	Fields []harvest.Field `json:"fields"`
+}
+
+// ConvertOptions describe the input file.
+type ConvertOptions struct {
+	Source  harvest.Source
+	Mapping schema.Mapping
+	// Now dates records that carry no usable date_maj.
+	Now time.Time
+}
+
+// Convert reads one file and returns its valid lieux and the report. The
+// standard's id is the producer's when the file has unique ids, else a
+// UUIDv5 of the file name and row.
+func Convert(ctx context.Context, h *harvest.Harvester, opts ConvertOptions) (*Conversion, error) {
+	src := opts.Source
+	if src.Name == "" {
+		src.Name = filepath.Base(src.Location)
+	}
+	payload, err := h.Fetch(ctx, src, harvest.Conditional{})
+	if err != nil {
+		return nil, err
+	}
+	table, err := h.Decode(src, payload)
+	if err != nil {
+		return nil, err
+	}
+	mapper, err := schema.NewMapper(opts.Mapping, table.Columns, table.Records)
+	if err != nil {
+		return nil, fmt.Errorf("pipeline: %s: %w", src.Location, err)
+	}
+	recs := normaliseWith(mapper, src.Name, table, opts.Now)
+	conv := &Conversion{Report: newConvertReport(src.Location, table, mapper)}
+	for _, r := range recs {
+		if conv.Report.add(r) {
+			l := *r.Lieu
+			l.ID = r.ProducerID
+			if r.RecordKey != r.ProducerID || l.ID == "" {
+				l.ID = dedup.MintID(src.Name, r.RecordKey)
+			}
+			conv.Lieux = append(conv.Lieux, l)
+		}
+	}
+	return conv, nil
+}
+
+func newConvertReport(input string, t *harvest.Table, mp *schema.Mapper) ConvertReport {
+	r := ConvertReport{Input: input, Format: t.Format, Schema: schema.CurrentVersion, Notes: t.Notes,
+		QuarantineReasons: map[string]int{}, Fixes: map[string]int{}, Warnings: map[string]int{},
+		QuarantinedRows: []ConvertedRecord{}}
+	r.Columns.Recognised = mp.Recognised()
+	r.Columns.Ignored = mp.Ignored(t.Columns)
+	return r
+}
+
+// add accounts for one record and reports whether it is publishable.
+func (r *ConvertReport) add(rec store.SourceRecord) bool {
+	r.Rows++
+	entry := QuarantinedRecord{RecordKey: rec.RecordKey, Index: rec.Index, Line: rec.Line}
+	var errs, warns []schema.Issue
+	for _, is := range rec.Issues {
+		switch is.Level {
+		case schema.LevelFix:
+			r.Fixes[is.Rule]++
+		case schema.LevelWarning:
+			r.Warnings[is.Rule]++
+			warns = append(warns, is)
+		case schema.LevelError:
+			errs = append(errs, is)
+			r.QuarantineReasons[is.Field+": "+is.Rule]++
+		}
+	}
+	switch rec.Status {
+	case schema.StatusQuarantined:
+		r.Quarantined++
+		entry.Reasons = errs
+		r.QuarantinedRows = append(r.QuarantinedRows, ConvertedRecord{QuarantinedRecord: entry, Fields: rec.Fields})
+		return false
+	case schema.StatusFixed:
+		r.Fixed++
+	default:
+		r.Valid++
+	}
+	if len(warns) > 0 {
+		entry.Reasons = warns
+		r.WarnedRows = append(r.WarnedRows, entry)
+	}
+	return true
+}
+
+// TopReasons returns the n most frequent quarantine reasons.
+func (r *ConvertReport) TopReasons(n int) []string {
+	type kv struct {
+		k string
+		v int
+	}
+	var all []kv
+	for k, v := range r.QuarantineReasons {
+		all = append(all, kv{k, v})
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i].v > all[j].v || all[i].v == all[j].v && all[i].k < all[j].k })
+	var out []string
+	for i := 0; i < len(all) && i < n; i++ {
+		out = append(out, fmt.Sprintf("%s (%d)", all[i].k, all[i].v))
+	}
+	return out
+}

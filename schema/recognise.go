@@ -1,0 +1,251 @@
+package schema
+
+import (
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+//go:embed data/synonyms.json
+var synonymsJSON []byte
+
+// Pseudo-fields a column can feed besides the standard's fields.
+const (
+	addrNumber  = "adresse.numero"
+	addrType    = "adresse.type_voie"
+	addrStreet  = "adresse.voie"
+	coordsField = "coordonnees"
+	geomField   = "geometry"
+)
+
+// synonym is one way of naming a field, as folded words.
+type synonym struct {
+	field string
+	words []string
+	flat  string
+}
+
+type synonymDict struct {
+	stop     map[string]bool
+	synonyms []synonym
+	vocab    map[string]bool // every word of every synonym, for segmentation
+}
+
+var synonyms = mustLoadSynonyms()
+
+func mustLoadSynonyms() *synonymDict {
+	var doc struct {
+		Stopwords []string            `json:"stopwords"`
+		Fields    map[string][]string `json:"fields"`
+	}
+	if err := json.Unmarshal(synonymsJSON, &doc); err != nil {
+		panic(fmt.Sprintf("schema: data/synonyms.json: %v", err))
+	}
+	d := &synonymDict{stop: map[string]bool{}, vocab: map[string]bool{}}
+	for _, w := range doc.Stopwords {
+		d.stop[w], d.vocab[w] = true, true
+	}
+	for field, names := range doc.Fields {
+		for _, n := range names {
+			words := d.content(words(n))
+			for _, w := range words {
+				d.vocab[w] = true
+			}
+			d.synonyms = append(d.synonyms, synonym{field: field, words: words, flat: strings.Join(words, "")})
+		}
+	}
+	sort.Slice(d.synonyms, func(i, j int) bool {
+		a, b := d.synonyms[i], d.synonyms[j]
+		return a.field < b.field || a.field == b.field && a.flat < b.flat
+	})
+	return d
+}
+
+// words splits a header into folded words: camelCase and any non
+// alphanumeric character separate words.
+func words(s string) []string {
+	var out []string
+	var cur strings.Builder
+	flush := func() {
+		if cur.Len() > 0 {
+			out = append(out, cur.String())
+			cur.Reset()
+		}
+	}
+	var prev rune
+	for _, r := range norm.NFD.String(s) {
+		switch {
+		case unicode.Is(unicode.Mn, r):
+			continue
+		case unicode.IsUpper(r) && unicode.IsLower(prev):
+			flush()
+			cur.WriteRune(unicode.ToLower(r))
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			cur.WriteRune(unicode.ToLower(r))
+		default:
+			flush()
+		}
+		prev = r
+	}
+	flush()
+	return out
+}
+
+// content drops stopwords, keeping at least one word.
+func (d *synonymDict) content(ws []string) []string {
+	var out []string
+	for _, w := range ws {
+		if !d.stop[w] {
+			out = append(out, w)
+		}
+	}
+	if len(out) == 0 {
+		return ws
+	}
+	return out
+}
+
+// headerWords folds a header, splits squashed words ("nomdelastructure")
+// with the dictionary's vocabulary and drops stopwords.
+func (d *synonymDict) headerWords(h string) []string {
+	var out []string
+	for _, w := range words(h) {
+		out = append(out, d.segment(w)...)
+	}
+	return d.content(out)
+}
+
+// segment splits a long unknown word into known words when at least 80% of
+// it is covered by them; otherwise it keeps the word whole.
+func (d *synonymDict) segment(w string) []string {
+	if len(w) < 8 || d.vocab[w] {
+		return []string{w}
+	}
+	n := len(w)
+	cost := make([]int, n+1)
+	from := make([]int, n+1)
+	for i := 1; i <= n; i++ {
+		cost[i], from[i] = cost[i-1]+3, i-1 // an unknown letter
+		for j := max(0, i-16); j < i; j++ {
+			if d.vocab[w[j:i]] && cost[j]+1 < cost[i] {
+				cost[i], from[i] = cost[j]+1, j
+			}
+		}
+	}
+	var parts []string
+	known := 0
+	for i := n; i > 0; i = from[i] {
+		p := w[from[i]:i]
+		if d.vocab[p] {
+			known += len(p)
+		}
+		parts = append([]string{p}, parts...)
+	}
+	if known*5 < n*4 {
+		return []string{w}
+	}
+	return mergeUnknown(parts, d.vocab)
+}
+
+func mergeUnknown(parts []string, vocab map[string]bool) []string {
+	var out []string
+	for _, p := range parts {
+		if !vocab[p] && len(out) > 0 && !vocab[out[len(out)-1]] {
+			out[len(out)-1] += p
+			continue
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// candidate is a possible field for a column, with its match score.
+type candidate struct {
+	column string
+	field  string
+	score  int
+}
+
+// matchScore rates how well a header's words name a synonym (0: not at all).
+func matchScore(h []string, s synonym) int {
+	flat := strings.Join(h, "")
+	switch {
+	case equalWords(h, s.words):
+		return 1000 + len(s.flat)
+	case flat == s.flat && len(flat) >= 4:
+		return 900 + len(s.flat)
+	case truncatedWords(h, s.words):
+		return 700 + len(flat)
+	}
+	at := indexWords(h, s.words)
+	if at < 0 || 2*len(s.words) < len(h) {
+		return 0
+	}
+	score := 500 + 10*len(s.flat) - 20*(len(h)-len(s.words))
+	if at+len(s.words) == len(h) {
+		score += 60 // French snake_case puts the group first: adresse_commune is a commune
+	}
+	return score
+}
+
+func equalWords(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// truncatedWords matches column names cut by old formats (DBF's ten
+// characters): "code_post" for "code postal", "etablissem".
+func truncatedWords(h, s []string) bool {
+	if len(h) != len(s) || len(strings.Join(h, "")) < 5 {
+		return false
+	}
+	for i := range h {
+		if !strings.HasPrefix(s[i], h[i]) || (h[i] != s[i] && i != len(h)-1) {
+			return false
+		}
+	}
+	return true
+}
+
+func indexWords(h, s []string) int {
+	for i := 0; i+len(s) <= len(h); i++ {
+		if equalWords(h[i:i+len(s)], s) {
+			return i
+		}
+	}
+	return -1
+}
+
+// candidates lists every field a header may name, best first.
+func (d *synonymDict) candidates(column string) []candidate {
+	h := d.headerWords(column)
+	if len(h) == 0 {
+		return nil
+	}
+	best := map[string]int{}
+	for _, s := range d.synonyms {
+		if sc := matchScore(h, s); sc > best[s.field] {
+			best[s.field] = sc
+		}
+	}
+	var out []candidate
+	for f, sc := range best {
+		out = append(out, candidate{column: column, field: f, score: sc})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		return out[i].score > out[j].score || out[i].score == out[j].score && out[i].field < out[j].field
+	})
+	return out
+}

@@ -1,0 +1,137 @@
+package schema
+
+import (
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+	"unicode"
+)
+
+// sampleSize bounds the values read to confirm a column's field.
+const sampleSize = 200
+
+var (
+	postcodeShape = regexp.MustCompile(`^\d{4,5}(\.0)?$`)
+	inseeShape    = regexp.MustCompile(`^(\d{4,5}|2[ABab]\d{3})(\.0)?$`)
+	pivotShape    = regexp.MustCompile(`^[A-Za-z0-9]{9,14}$`)
+	urlShape      = regexp.MustCompile(`(?i)^(https?://|www\.)|^[a-z0-9-]+(\.[a-z0-9-]+)+(/\S*)?$`)
+	houseNumber   = regexp.MustCompile(`(?i)^\d{1,4}\s*(bis|ter|quater|[a-d])?$`)
+)
+
+// shapeCheck says what share of a column's values must look right.
+type shapeCheck struct {
+	min  float64
+	test func(string) bool
+}
+
+var shapeChecks = map[string]shapeCheck{
+	"code_postal": {0.6, func(v string) bool { return postcodeShape.MatchString(strings.ReplaceAll(v, " ", "")) }},
+	"code_insee":  {0.6, func(v string) bool { return inseeShape.MatchString(strings.ReplaceAll(v, " ", "")) }},
+	"latitude":    {0.8, func(v string) bool { return inRange(v, 90) }},
+	"longitude":   {0.8, func(v string) bool { return inRange(v, 180) }},
+	coordsField:   {0.6, func(v string) bool { _, _, ok := ParseCoordinates(v); return ok }},
+	geomField:     {0.6, func(v string) bool { _, _, ok := ParseCoordinates(v); return ok }},
+	"courriels":   {0.5, func(v string) bool { return strings.Contains(v, "@") }},
+	"site_web":    {0.5, func(v string) bool { return !strings.Contains(v, "@") && urlShape.MatchString(strings.TrimSpace(v)) }},
+	"telephone":   {0.5, func(v string) bool { return countDigits(v) >= 6 }},
+	"pivot": {0.3, func(v string) bool {
+		return pivotShape.MatchString(strings.ReplaceAll(strings.TrimSuffix(v, ".0"), " ", ""))
+	}},
+	"date_maj":            {0.5, func(v string) bool { _, is := NormaliseDate(v, time.Time{}); return is == nil || is.Level == LevelFix }},
+	addrNumber:            {0.6, func(v string) bool { return houseNumber.MatchString(strings.TrimSpace(v)) }},
+	"nom":                 {0.8, hasLetter},
+	"commune":             {0.8, func(v string) bool { return hasLetter(v) && countDigits(v) <= 5 }},
+	"adresse":             {0.8, hasLetter},
+	addrStreet:            {0.8, hasLetter},
+	"typologie":           {0.3, func(v string) bool { _, ok := vocab.typologies[strings.ToUpper(strings.TrimSpace(v))]; return ok }},
+	"id":                  {0, nil},
+	"horaires":            {0.8, func(v string) bool { return len(v) >= 2 }},
+	"presentation_detail": {0.5, hasLetter},
+}
+
+// shapeOK confirms a recognised column by the look of its values.
+// Enumerated fields need some values the vocabulary resolves.
+func shapeOK(field string, values []string) bool {
+	if field == "-" {
+		return true
+	}
+	if len(values) == 0 {
+		return false
+	}
+	check, ok := shapeChecks[field]
+	if !ok {
+		if _, enum := vocab.enums[field]; enum {
+			check = shapeCheck{0.3, func(v string) bool { return resolvesSomething(field, v) }}
+		} else {
+			check = shapeCheck{0.5, hasLetter}
+		}
+	}
+	if check.test == nil {
+		return true
+	}
+	n := 0
+	for _, v := range values {
+		if check.test(v) {
+			n++
+		}
+	}
+	return float64(n) >= check.min*float64(len(values))
+}
+
+func resolvesSomething(field, v string) bool {
+	for _, tok := range splitList(field, v) {
+		if _, ok := vocab.resolveEnum(field, tok); ok {
+			return true
+		}
+		if _, known := vocab.resolveLegacy(field, tok); known {
+			return true
+		}
+	}
+	return false
+}
+
+func inRange(v string, limit float64) bool {
+	f, ok := ParseNumber(strings.Replace(v, ",", ".", 1))
+	return ok && f >= -limit && f <= limit && f != 0
+}
+
+func countDigits(v string) int {
+	n := 0
+	for _, r := range v {
+		if r >= '0' && r <= '9' {
+			n++
+		}
+	}
+	return n
+}
+
+func hasLetter(v string) bool { return strings.IndexFunc(v, unicode.IsLetter) >= 0 }
+
+// recognise assigns fields to the columns that no exact name or explicit
+// mapping claimed. Candidates are taken best score first; each field goes
+// to one column (pseudo-field "-" to any number) and only when the column's
+// values have the field's shape.
+func recognise(columns []string, sample func(string) []string, taken map[string]bool) map[string]string {
+	var all []candidate
+	order := map[string]int{}
+	for i, col := range columns {
+		order[col] = i
+		all = append(all, synonyms.candidates(col)...)
+	}
+	sort.SliceStable(all, func(i, j int) bool {
+		return all[i].score > all[j].score || all[i].score == all[j].score && order[all[i].column] < order[all[j].column]
+	})
+	out := map[string]string{}
+	for _, c := range all {
+		if _, done := out[c.column]; done || (taken[c.field] && c.field != "-") {
+			continue
+		}
+		if !shapeOK(c.field, sample(c.column)) {
+			continue
+		}
+		out[c.column] = c.field
+		taken[c.field] = true
+	}
+	return out
+}
