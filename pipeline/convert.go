@@ -76,6 +76,9 @@ func Convert(ctx context.Context, h *harvest.Harvester, opts ConvertOptions) (*C
 		return nil, fmt.Errorf("pipeline: %s: %w", src.Location, err)
 	}
 	recs := normaliseWith(mapper, src.Name, table, opts.Now)
+	if err := checkUsable(recs, mapper, table.Columns); err != nil {
+		return nil, fmt.Errorf("pipeline: %s: %w", src.Location, err)
+	}
 	conv := &Conversion{Report: newConvertReport(src.Location, table, mapper)}
 	for _, r := range recs {
 		if conv.Report.add(r) {

@@ -1,8 +1,11 @@
 package pipeline
 
 import (
+	"errors"
 	"fmt"
+	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/maillage/maillage/config"
@@ -19,7 +22,44 @@ func normaliseTable(src config.Source, t *harvest.Table, harvested time.Time) ([
 	if err != nil {
 		return nil, err
 	}
-	return normaliseWith(mapper, src.Name, t, harvested), nil
+	recs := normaliseWith(mapper, src.Name, t, harvested)
+	return recs, checkUsable(recs, mapper, t.Columns)
+}
+
+// ErrNoLocation marks a source whose records do not say where they are: it
+// cannot give lieux (an export of services, a list of online offers).
+var ErrNoLocation = errors.New("not a list of places")
+
+// minLocatedShare is the share of records that must carry some location
+// (address, postcode, commune, INSEE code or coordinates) for a source to
+// be a list of places; below it, the few located records are accidents
+// (an address quoted in a description).
+const minLocatedShare = 0.05
+
+func checkUsable(recs []store.SourceRecord, mp *schema.Mapper, columns []string) error {
+	located := 0
+	for _, r := range recs {
+		if l := r.Lieu; l.Adresse != "" || l.CodePostal != "" || l.Commune != "" || l.CodeINSEE != "" || l.Latitude != nil {
+			located++
+		}
+	}
+	if len(recs) == 0 || float64(located) >= minLocatedShare*float64(len(recs)) {
+		return nil
+	}
+	return fmt.Errorf("%w: %d of %d records have a location (address, postcode, commune, INSEE code or coordinates); columns recognised: %s; ignored: %s",
+		ErrNoLocation, located, len(recs), describeTargets(mp.Recognised()), strings.Join(mp.Ignored(columns), ", "))
+}
+
+func describeTargets(m map[string]string) string {
+	var parts []string
+	for col, f := range m {
+		parts = append(parts, f+" ← "+col)
+	}
+	sort.Strings(parts)
+	if len(parts) == 0 {
+		return "none"
+	}
+	return strings.Join(parts, ", ")
 }
 
 func normaliseWith(mapper *schema.Mapper, source string, t *harvest.Table, harvested time.Time) []store.SourceRecord {
@@ -44,15 +84,15 @@ func normaliseWith(mapper *schema.Mapper, source string, t *harvest.Table, harve
 
 // recordKey is the producer's id when the source has an id column and the
 // value is not already taken in this source, else row:N. A repeated id is
-// an error: the standard requires ids to be unique.
+// reported (the standard requires unique ids) but does not cost the record.
 func recordKey(idColumn, producerID string, rec harvest.Record, keys map[string]int) (string, *schema.Issue) {
 	rowKey := "row:" + strconv.Itoa(rec.Index)
 	if idColumn == "" || producerID == "" {
 		return rowKey, nil
 	}
 	if first, dup := keys[producerID]; dup {
-		return rowKey, &schema.Issue{Field: "id", Column: idColumn, Rule: "unique", Value: producerID, Level: schema.LevelError,
-			Message: fmt.Sprintf("id already used by the record at index %d of this source", first)}
+		return rowKey, &schema.Issue{Field: "id", Column: idColumn, Rule: "id-duplicate", Value: producerID, Level: schema.LevelWarning,
+			Message: fmt.Sprintf("id already used by the record at index %d of this source; this record is keyed by its row", first)}
 	}
 	keys[producerID] = rec.Index
 	return producerID, nil

@@ -130,7 +130,7 @@ func (mp *Mapper) setIDColumn(id string, columns []string) error {
 func (mp *Mapper) IDColumn() string { return mp.idColumn }
 
 // Recognised returns the columns the mapper uses and the field (or 0.x
-// name) each one feeds.
+// name) each one feeds; "~field" marks a fallback column.
 func (mp *Mapper) Recognised() map[string]string {
 	out := map[string]string{}
 	for col, target := range mp.targets {
@@ -199,6 +199,8 @@ func (mp *Mapper) Map(rec harvest.Record) Mapped {
 			d.addPoint(f.Name, value)
 		case target == addrNumber, target == addrType, target == addrStreet:
 			d.addressParts[target] = value
+		case strings.HasPrefix(target, fallbackPrefix):
+			d.addValue(&d.fallback, f.Name, strings.TrimPrefix(target, fallbackPrefix), value)
 		case target != "":
 			d.add(f.Name, target, value)
 		}

@@ -53,6 +53,7 @@ func Normalise(l *Lieu, nc NormaliseContext) []Issue {
 		}
 	}
 	steps := []func(*Lieu, NormaliseContext) []Issue{
+		func(l *Lieu, _ NormaliseContext) []Issue { return deriveLocation(l) },
 		normalisePivotField, normalisePostcodeField, normaliseINSEEField, normalisePhoneField,
 		normaliseEmailsField, normaliseWebsitesField, normaliseDateField, normaliseResumeField,
 		normaliseTypologieField,

@@ -189,3 +189,42 @@ func TestNormaliseRequiresAddressFields(t *testing.T) {
 		t.Errorf("errors on %v, postcode %q", missing, l.CodePostal)
 	}
 }
+
+func TestDeriveLocation(t *testing.T) {
+	cases := []struct {
+		name                         string
+		in                           schema.Lieu
+		adresse, cp, commune, firstR string
+	}{
+		{"postcode and commune at the end", schema.Lieu{Adresse: "8 rue de la Boétie - 33000 Bordeaux"},
+			"8 rue de la Boétie", "33000", "Bordeaux", "address-tail"},
+		{"comma and CEDEX", schema.Lieu{Adresse: "20 Avenue de Ségur, 75007 Paris CEDEX 07", Commune: "Paris"},
+			"20 Avenue de Ségur", "75007", "Paris", "address-tail"},
+		{"multi-line address", schema.Lieu{Adresse: "9 place de la Poste 23800 Dun Le Palestel", CodePostal: "23800"},
+			"9 place de la Poste", "23800", "Dun Le Palestel", "address-tail"},
+		{"other postcode kept in the address", schema.Lieu{Adresse: "Mairie 20224 CORSCIA", CodePostal: "20250", Commune: "Corte"},
+			"Mairie 20224 CORSCIA", "20250", "Corte", ""},
+		{"address inside a description", schema.Lieu{Nom: "#2Cube", PresentationDetail: "10 avenue des lissiers - 23200 Aubusson\ntel : 06 07 06 47 27"},
+			"10 avenue des lissiers", "23200", "Aubusson", "address-from-text"},
+		{"no address anywhere", schema.Lieu{Nom: "EPN", PresentationDetail: "Ouvert le mardi"}, "", "", "", ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			l := c.in
+			issues := schema.Normalise(&l, schema.NormaliseContext{HarvestedAt: time.Now()})
+			var derived []string
+			for _, is := range issues {
+				if strings.Contains(is.Rule, "address") {
+					derived = append(derived, is.Rule)
+				}
+			}
+			rules := strings.Join(derived, ",")
+			if c.firstR != "" && strings.Contains(rules, c.firstR) {
+				rules = c.firstR
+			}
+			if l.Adresse != c.adresse || l.CodePostal != c.cp || l.Commune != c.commune || rules != c.firstR {
+				t.Errorf("got %q %q %q (%s), want %q %q %q (%s)", l.Adresse, l.CodePostal, l.Commune, rules, c.adresse, c.cp, c.commune, c.firstR)
+			}
+		})
+	}
+}

@@ -23,11 +23,13 @@ const (
 	geomField   = "geometry"
 )
 
-// synonym is one way of naming a field, as folded words.
+// synonym is one way of naming a field, as folded words; rank is its
+// position in the field's list (0 = the most typical name).
 type synonym struct {
 	field string
 	words []string
 	flat  string
+	rank  int
 }
 
 type synonymDict struct {
@@ -51,12 +53,12 @@ func mustLoadSynonyms() *synonymDict {
 		d.stop[w], d.vocab[w] = true, true
 	}
 	for field, names := range doc.Fields {
-		for _, n := range names {
+		for i, n := range names {
 			words := d.content(words(n))
 			for _, w := range words {
 				d.vocab[w] = true
 			}
-			d.synonyms = append(d.synonyms, synonym{field: field, words: words, flat: strings.Join(words, "")})
+			d.synonyms = append(d.synonyms, synonym{field: field, words: words, flat: strings.Join(words, ""), rank: i})
 		}
 	}
 	sort.Slice(d.synonyms, func(i, j int) bool {
@@ -171,22 +173,26 @@ type candidate struct {
 	score  int
 }
 
-// matchScore rates how well a header's words name a synonym (0: not at all).
+// matchScore rates how well a header's words name a synonym (0: not at
+// all): exact words, then the same letters squashed, then a truncated name,
+// then the synonym inside a longer header. Within a tier, the field's more
+// typical synonyms (lower rank) win.
 func matchScore(h []string, s synonym) int {
 	flat := strings.Join(h, "")
+	typical := 200 - min(s.rank, 199)
 	switch {
 	case equalWords(h, s.words):
-		return 1000 + len(s.flat)
+		return 4000 + typical
 	case flat == s.flat && len(flat) >= 4:
-		return 900 + len(s.flat)
+		return 3000 + typical
 	case truncatedWords(h, s.words):
-		return 700 + len(flat)
+		return 2000 + typical
 	}
 	at := indexWords(h, s.words)
 	if at < 0 || 2*len(s.words) < len(h) {
 		return 0
 	}
-	score := 500 + 10*len(s.flat) - 20*(len(h)-len(s.words))
+	score := 1000 + 10*len(s.flat) - 20*(len(h)-len(s.words)) + typical/10
 	if at+len(s.words) == len(h) {
 		score += 60 // French snake_case puts the group first: adresse_commune is a commune
 	}

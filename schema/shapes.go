@@ -50,13 +50,17 @@ var shapeChecks = map[string]shapeCheck{
 	"presentation_detail": {0.5, hasLetter},
 }
 
+// textFields hold free text that differs from one lieu to the next: a
+// column of yes/no answers or of one repeated value is not one of them.
+var textFields = map[string]bool{"nom": true, "adresse": true, addrStreet: true, "courriels": true, "telephone": true, "site_web": true}
+
 // shapeOK confirms a recognised column by the look of its values.
 // Enumerated fields need some values the vocabulary resolves.
 func shapeOK(field string, values []string) bool {
 	if field == "-" {
 		return true
 	}
-	if len(values) == 0 {
+	if len(values) == 0 || textFields[field] && !varied(values) {
 		return false
 	}
 	check, ok := shapeChecks[field]
@@ -77,6 +81,28 @@ func shapeOK(field string, values []string) bool {
 		}
 	}
 	return float64(n) >= check.min*float64(len(values))
+}
+
+// booleanWords are the answers of yes/no columns.
+var booleanWords = map[string]bool{"oui": true, "non": true, "yes": true, "no": true, "true": true, "false": true,
+	"vrai": true, "faux": true, "x": true, "0": true, "1": true, "o": true, "n": true}
+
+// varied reports whether a sample looks like free text: not yes/no
+// answers, and (from ten values on) at least a third of them distinct.
+func varied(values []string) bool {
+	distinct := map[string]bool{}
+	booleans := 0
+	for _, v := range values {
+		f := fold(v)
+		distinct[f] = true
+		if booleanWords[f] {
+			booleans++
+		}
+	}
+	if 2*booleans > len(values) {
+		return false
+	}
+	return len(values) < 10 || 3*len(distinct) >= len(values)
 }
 
 func resolvesSomething(field, v string) bool {
@@ -111,7 +137,9 @@ func hasLetter(v string) bool { return strings.IndexFunc(v, unicode.IsLetter) >=
 // recognise assigns fields to the columns that no exact name or explicit
 // mapping claimed. Candidates are taken best score first; each field goes
 // to one column (pseudo-field "-" to any number) and only when the column's
-// values have the field's shape.
+// values have the field's shape. A column whose best field is already taken
+// becomes that field's fallback ("~field"): it fills the field when the
+// chosen column is empty for a record.
 func recognise(columns []string, sample func(string) []string, taken map[string]bool) map[string]string {
 	var all []candidate
 	order := map[string]int{}
@@ -123,15 +151,33 @@ func recognise(columns []string, sample func(string) []string, taken map[string]
 		return all[i].score > all[j].score || all[i].score == all[j].score && order[all[i].column] < order[all[j].column]
 	})
 	out := map[string]string{}
+	fallback := map[string]bool{}
+	tried := map[string]bool{}
 	for _, c := range all {
-		if _, done := out[c.column]; done || (taken[c.field] && c.field != "-") {
+		if _, done := out[c.column]; done || !shapeOK(c.field, sample(c.column)) {
 			continue
 		}
-		if !shapeOK(c.field, sample(c.column)) {
-			continue
+		first := !tried[c.column]
+		tried[c.column] = true
+		switch {
+		case !taken[c.field] || c.field == "-":
+			out[c.column] = c.field
+			taken[c.field] = true
+		case first && !fallback[c.field] && !isPseudo(c.field):
+			out[c.column] = fallbackPrefix + c.field
+			fallback[c.field] = true
 		}
-		out[c.column] = c.field
-		taken[c.field] = true
 	}
 	return out
+}
+
+// fallbackPrefix marks a target that only fills an empty field.
+const fallbackPrefix = "~"
+
+func isPseudo(field string) bool {
+	switch field {
+	case addrNumber, addrType, addrStreet, coordsField, geomField:
+		return true
+	}
+	return false
 }

@@ -1,0 +1,63 @@
+package schema
+
+import (
+	"regexp"
+	"strings"
+)
+
+var (
+	// addressTailRE finds "… 33000 Bordeaux" (optionally CEDEX) at the end
+	// of an address.
+	addressTailRE = regexp.MustCompile(`(?i)^(.*?)[\s,;\-–]*\b(\d{5})\s+(\pL[\pL'’\- ]*?)(?:\s+cedex(?:\s*\d+)?)?\s*$`)
+	// textAddressRE finds a whole address on one line of free text:
+	// "10 avenue des Lissiers - 23200 Aubusson".
+	textAddressRE = regexp.MustCompile(`(?i)(\d{1,4}\s*(?:bis|ter)?[\s,]+\pL[\pL\d'’.\- ]{2,60}?)[\s,;\-–]+(\d{5})\s+(\pL[\pL'’\-]*(?:[ \-][\pL'’]+){0,4})`)
+)
+
+// deriveLocation fills the location fields a source left empty from text it
+// did give: a postcode and commune at the end of the address (then cut from
+// it), or a whole address found in the name, complement or description.
+func deriveLocation(l *Lieu) []Issue {
+	var issues []Issue
+	if l.Adresse == "" {
+		issues = append(issues, addressFromText(l)...)
+	}
+	m := addressTailRE.FindStringSubmatch(l.Adresse)
+	if m == nil {
+		return issues
+	}
+	street, cp, commune := strings.Trim(m[1], " ,;-–"), m[2], strings.TrimSpace(m[3])
+	if l.CodePostal == "" {
+		l.CodePostal = cp
+		issues = append(issues, Issue{Field: "code_postal", Rule: "postcode-from-address", Value: l.Adresse, Fixed: cp, Level: LevelFix,
+			Message: "postcode read from the address"})
+	}
+	if l.Commune == "" {
+		l.Commune = commune
+		issues = append(issues, Issue{Field: "commune", Rule: "commune-from-address", Value: l.Adresse, Fixed: commune, Level: LevelFix,
+			Message: "commune read from the address"})
+	}
+	if street != "" && l.CodePostal == cp {
+		issues = append(issues, Issue{Field: "adresse", Rule: "address-tail", Value: l.Adresse, Fixed: street, Level: LevelFix,
+			Message: "postcode and commune moved out of the address"})
+		l.Adresse = street
+	}
+	return issues
+}
+
+// addressFromText looks for an address in the fields that often carry one
+// when a source has no address column.
+func addressFromText(l *Lieu) []Issue {
+	for _, text := range []string{l.ComplementAdresse, l.Nom, l.PresentationResume, l.PresentationDetail} {
+		for _, line := range strings.Split(text, "\n") {
+			m := textAddressRE.FindStringSubmatch(line)
+			if m == nil {
+				continue
+			}
+			l.Adresse = strings.TrimSpace(m[1]) + " " + m[2] + " " + strings.TrimSpace(m[3])
+			return []Issue{{Field: "adresse", Rule: "address-from-text", Value: truncate(line, 120), Fixed: l.Adresse, Level: LevelFix,
+				Message: "address found in free text"}}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,159 @@
+package schema_test
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/maillage/maillage/harvest"
+	"github.com/maillage/maillage/schema"
+)
+
+// table builds records with one column repeated over n rows of values.
+func table(n int, cols map[string]func(i int) string) ([]string, []harvest.Record) {
+	var names []string
+	for c := range cols {
+		names = append(names, c)
+	}
+	recs := make([]harvest.Record, n)
+	for i := range recs {
+		for _, c := range names {
+			recs[i].Fields = append(recs[i].Fields, harvest.Field{Name: c, Value: cols[c](i)})
+		}
+	}
+	return names, recs
+}
+
+func TestRecogniseHeaders(t *testing.T) {
+	names := func(i int) string { return fmt.Sprintf("Médiathèque %d", i) }
+	values := map[string]func(int) string{
+		"nom": names, "code_postal": func(i int) string { return fmt.Sprintf("%05d", 1000+i) },
+		"commune": func(i int) string { return fmt.Sprintf("Ville %c", 'A'+i%26) }, "adresse": func(i int) string { return fmt.Sprintf("%d rue X", i+1) },
+		"courriels": func(i int) string { return fmt.Sprintf("c%d@exemple.fr", i) }, "telephone": func(i int) string { return fmt.Sprintf("04 50 56 87 %02d", i) },
+		"site_web": func(i int) string { return fmt.Sprintf("https://lieu%d.fr", i) }, "code_insee": func(i int) string { return fmt.Sprintf("%05d", 1000+i) },
+		"coordonnees": func(i int) string { return "45.75, 4.85" }, "latitude": func(int) string { return "45.75" },
+		"-": func(int) string { return "Rhône" },
+	}
+	cases := []struct{ header, field string }{
+		{"Nom de votre structure ?", "nom"},
+		{"Nom du lieu ou de la structure *", "nom"},
+		{"nomstructure", "nom"},
+		{"Nomdelastructure", "nom"},
+		{"NOM DU LIEUX", "nom"},
+		{"etablissem", "nom"},
+		{"lib_fs", "nom"},
+		{"Code Postal", "code_postal"},
+		{"CP", "code_postal"},
+		{"Zip Code", "code_postal"},
+		{"code_post", "code_postal"},
+		{"adresse_code_postal", "code_postal"},
+		{"Codepostal", "code_postal"},
+		{"adresse_commune", "commune"},
+		{"Ville *", "commune"},
+		{"lib_com", "commune"},
+		{"City", "commune"},
+		{"City Insee Code", "code_insee"},
+		{"Code commune INSEE", "code_insee"},
+		{"Adresse postale *", "adresse"},
+		{"USER_ADRES", "adresse"},
+		{"Adressenumeronomdelavoie", "adresse"},
+		{"E-mail", "courriels"},
+		{"Adresse e-mail de votre structure", "courriels"},
+		{"Adressemail", "courriels"},
+		{"Téléphone 1", "telephone"},
+		{"Numéro de téléphone de votre structure", "telephone"},
+		{"SiteWeb", "site_web"},
+		{"Site internet de votre structure", "site_web"},
+		{"Geo Point", "coordonnees"},
+		{"pointgeo", "coordonnees"},
+		{"bf_latitude", "latitude"},
+		{"adresse_departement", "-"},
+		{"Intercommunalité", "-"},
+	}
+	for _, c := range cases {
+		t.Run(c.header, func(t *testing.T) {
+			cols, recs := table(30, map[string]func(int) string{c.header: values[c.field]})
+			mp, err := schema.NewMapper(schema.Mapping{}, cols, recs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := mp.Recognised()[c.header]
+			if c.field == "-" {
+				if got != "" {
+					t.Errorf("%q → %q, want ignored", c.header, got)
+				}
+				return
+			}
+			if got != c.field {
+				t.Errorf("%q → %q, want %q", c.header, got, c.field)
+			}
+		})
+	}
+}
+
+func TestShapeRejectsWrongColumns(t *testing.T) {
+	cases := []struct {
+		name   string
+		header string
+		values func(int) string
+	}{
+		{"yes/no column named like a name", "France services", func(i int) string { return []string{"Oui", "Non"}[i%2] }},
+		{"postcode header with names", "Code postal", func(i int) string { return "Lyon" }},
+		{"e-mail header with phone numbers", "Mail", func(i int) string { return "04 50 56 87 49" }},
+		{"latitude out of range", "Coord lat", func(i int) string { return "6543210" }},
+		{"one repeated value as a name", "Structure", func(int) string { return "Mairie" }},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			cols, recs := table(30, map[string]func(int) string{c.header: c.values})
+			mp, _ := schema.NewMapper(schema.Mapping{}, cols, recs)
+			if got := mp.Recognised()[c.header]; got != "" {
+				t.Errorf("%q → %q, want ignored", c.header, got)
+			}
+		})
+	}
+}
+
+func TestAddressPartsAndFallbackColumns(t *testing.T) {
+	cols, recs := table(20, map[string]func(int) string{
+		"N° voie":        func(i int) string { return fmt.Sprint(i + 1) },
+		"Type voie":      func(int) string { return "rue" },
+		"Nom voie":       func(i int) string { return fmt.Sprintf("des Lilas %d", i) },
+		"Nom":            func(i int) string { return map[bool]string{true: "", false: fmt.Sprintf("EPN %d", i)}[i == 3] },
+		"Raison sociale": func(i int) string { return fmt.Sprintf("Association %d", i) },
+	})
+	mp, err := schema.NewMapper(schema.Mapping{}, cols, recs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := mp.Map(recs[3]).Lieu
+	if l.Adresse != "4 rue des Lilas 3" || l.Nom != "Association 3" {
+		t.Errorf("adresse %q, nom %q (recognised %v)", l.Adresse, l.Nom, mp.Recognised())
+	}
+	if l := mp.Map(recs[4]).Lieu; l.Nom != "EPN 4" {
+		t.Errorf("the first name column wins when filled: %q", l.Nom)
+	}
+}
+
+func TestParseCoordinates(t *testing.T) {
+	cases := []struct {
+		in       string
+		lat, lon float64
+		ok       bool
+	}{
+		{"42.35473, 9.04258", 42.35473, 9.04258, true},
+		{"47.7698,7.32193", 47.7698, 7.32193, true},
+		{"43,52609;5,41423", 43.52609, 5.41423, true},
+		{`{"type":"Point","coordinates":[5.8,46.1]}`, 46.1, 5.8, true},
+		{"POINT (2.35 48.85)", 48.85, 2.35, true},
+		{"[45.1, 4.8]", 45.1, 4.8, true},
+		{"Lyon", 0, 0, false},
+		{"123456, 654321", 0, 0, false},
+		{`{"type":"Polygon","coordinates":[]}`, 0, 0, false},
+	}
+	for _, c := range cases {
+		lat, lon, ok := schema.ParseCoordinates(c.in)
+		if ok != c.ok || lat != c.lat || lon != c.lon {
+			t.Errorf("ParseCoordinates(%q) = %v, %v, %v; want %v, %v, %v", c.in, lat, lon, ok, c.lat, c.lon, c.ok)
+		}
+	}
+}
