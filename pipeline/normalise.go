@@ -69,7 +69,9 @@ func normaliseWith(mapper *schema.Mapper, source string, t *harvest.Table, harve
 	for _, rec := range t.Records {
 		m := mapper.Map(rec)
 		issues := append(m.Issues, schema.Normalise(&m.Lieu, nc)...)
+		issues = append(issues, geo.Locate(&m.Lieu)...)
 		issues = append(issues, geo.CheckCoordinates(&m.Lieu)...)
+		issues = append(issues, schema.CheckRequired(&m.Lieu)...)
 		key, dupIssue := recordKey(mapper.IDColumn(), m.ProducerID, rec, keys)
 		if dupIssue != nil {
 			issues = append(issues, *dupIssue)

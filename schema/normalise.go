@@ -44,7 +44,8 @@ type NormaliseContext struct {
 var requiredFields = []string{"nom", "commune", "code_postal", "adresse"}
 
 // Normalise cleans every field of a mapped Lieu in place and returns what it
-// fixed, dropped or found missing.
+// fixed or dropped. Required fields are checked by CheckRequired, once the
+// geo step has had its chance to fill them.
 func Normalise(l *Lieu, nc NormaliseContext) []Issue {
 	var issues []Issue
 	for _, f := range Fields {
@@ -61,6 +62,13 @@ func Normalise(l *Lieu, nc NormaliseContext) []Issue {
 	for _, step := range steps {
 		issues = append(issues, step(l, nc)...)
 	}
+	return issues
+}
+
+// CheckRequired reports, as errors that quarantine the record, the
+// required fields still empty.
+func CheckRequired(l *Lieu) []Issue {
+	var issues []Issue
 	for _, name := range requiredFields {
 		if l.Get(name) == "" {
 			issues = append(issues, Issue{Field: name, Rule: "required", Level: LevelError,

@@ -178,7 +178,7 @@ func TestShortenResume(t *testing.T) {
 
 func TestNormaliseRequiresAddressFields(t *testing.T) {
 	l := schema.Lieu{Nom: "Médiathèque", CodePostal: "1200"}
-	issues := schema.Normalise(&l, schema.NormaliseContext{HarvestedAt: time.Now()})
+	issues := append(schema.Normalise(&l, schema.NormaliseContext{HarvestedAt: time.Now()}), schema.CheckRequired(&l)...)
 	var missing []string
 	for _, is := range issues {
 		if is.Level == schema.LevelError {

@@ -1,0 +1,99 @@
+package geo
+
+import (
+	"slices"
+
+	"github.com/maillage/maillage/schema"
+)
+
+// Locate completes and checks a lieu's commune, postcode and INSEE code
+// against the commune referential: a former code is renamed, an unknown
+// one dropped; the commune comes from the INSEE code or from a postcode
+// with a single commune; the INSEE code from the postcode and commune
+// name; the postcode from an INSEE code with a single postcode. Postcode
+// and INSEE code that do not belong together are reported, not changed.
+func Locate(l *schema.Lieu) []schema.Issue {
+	r := Communes()
+	var issues []schema.Issue
+	issues = append(issues, checkINSEE(r, l)...)
+	if l.CodeINSEE == "" && l.CodePostal != "" {
+		issues = append(issues, inseeFromPostcode(r, l)...)
+	}
+	if c, ok := r.Commune(l.CodeINSEE); ok {
+		issues = append(issues, fillFromCommune(r, c, l)...)
+	}
+	return issues
+}
+
+func checkINSEE(r *Referential, l *schema.Lieu) []schema.Issue {
+	if l.CodeINSEE == "" {
+		return nil
+	}
+	if _, ok := r.Commune(l.CodeINSEE); ok {
+		return nil
+	}
+	old := l.CodeINSEE
+	if c, ok := r.Renamed(old); ok {
+		l.CodeINSEE = c.Code
+		return []schema.Issue{{Field: "code_insee", Rule: "insee-former-code", Value: old, Fixed: c.Code, Level: schema.LevelFix,
+			Message: "former commune code replaced by the current one"}}
+	}
+	l.CodeINSEE = ""
+	return []schema.Issue{{Field: "code_insee", Rule: "insee-unknown", Value: old, Level: schema.LevelWarning,
+		Message: "no commune has this code in the referential; dropped"}}
+}
+
+// inseeFromPostcode finds the INSEE code from the postcode and the commune
+// name, or from the postcode alone when it serves a single commune.
+func inseeFromPostcode(r *Referential, l *schema.Lieu) []schema.Issue {
+	var c *Commune
+	rule := "insee-from-commune"
+	if l.Commune != "" {
+		c, _ = r.Resolve(l.CodePostal, l.Commune)
+	} else if cur := currentOnly(r.ByPostcode(l.CodePostal)); len(cur) == 1 {
+		c, rule = cur[0], "insee-from-postcode"
+	}
+	if c == nil {
+		return nil
+	}
+	l.CodeINSEE = c.Code
+	return []schema.Issue{{Field: "code_insee", Rule: rule, Value: l.CodePostal + " " + l.Commune, Fixed: c.Code, Level: schema.LevelFix,
+		Message: "INSEE code found in the commune referential"}}
+}
+
+func currentOnly(cs []*Commune) []*Commune {
+	var out []*Commune
+	for _, c := range cs {
+		if c.Type == TypeCurrent {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func fillFromCommune(r *Referential, c *Commune, l *schema.Lieu) []schema.Issue {
+	var issues []schema.Issue
+	if l.Commune == "" {
+		name := c.Name
+		if c.Type == TypeArrondissmt {
+			name = r.Current(c).Name
+		}
+		l.Commune = name
+		issues = append(issues, schema.Issue{Field: "commune", Rule: "commune-from-insee", Value: c.Code, Fixed: name, Level: schema.LevelFix,
+			Message: "commune name from the INSEE code"})
+	}
+	postcodes := c.Postcodes
+	if len(postcodes) == 0 {
+		postcodes = r.Current(c).Postcodes
+	}
+	switch {
+	case l.CodePostal == "" && len(postcodes) == 1:
+		l.CodePostal = postcodes[0]
+		issues = append(issues, schema.Issue{Field: "code_postal", Rule: "postcode-from-insee", Value: c.Code, Fixed: postcodes[0], Level: schema.LevelFix,
+			Message: "the commune has a single postcode"})
+	case l.CodePostal != "" && !slices.Contains(postcodes, l.CodePostal) && !slices.Contains(r.Current(c).Postcodes, l.CodePostal):
+		issues = append(issues, schema.Issue{Field: "code_postal", Rule: "postcode-insee-mismatch", Value: l.CodePostal + " / " + c.Code,
+			Level: schema.LevelWarning, Message: "the postcode is not one of " + c.Name + "'s"})
+	}
+	return issues
+}

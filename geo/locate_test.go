@@ -1,0 +1,51 @@
+package geo_test
+
+import (
+	"testing"
+
+	"github.com/maillage/maillage/geo"
+	"github.com/maillage/maillage/schema"
+)
+
+func TestLocate(t *testing.T) {
+	cases := []struct {
+		name               string
+		in                 schema.Lieu
+		commune, cp, insee string
+		rule               string
+	}{
+		{"commune from INSEE code", schema.Lieu{CodeINSEE: "23075", CodePostal: "23800"}, "Dun-le-Palestel", "23800", "23075", "commune-from-insee"},
+		{"arrondissement gives its city", schema.Lieu{CodeINSEE: "75107", CodePostal: "75007"}, "Paris", "75007", "75107", "commune-from-insee"},
+		{"single postcode from INSEE", schema.Lieu{CodeINSEE: "01001"}, "L'Abergement-Clémenciat", "01400", "01001", "commune-from-insee"},
+		{"INSEE from postcode and fuzzy name", schema.Lieu{CodePostal: "42220", Commune: "BOURG ARGENTAL"}, "BOURG ARGENTAL", "42220", "42023", "insee-from-commune"},
+		{"St spelt out", schema.Lieu{CodePostal: "42100", Commune: "St-Etienne"}, "St-Etienne", "42100", "42218", "insee-from-commune"},
+		{"CEDEX ignored", schema.Lieu{CodePostal: "87000", Commune: "LIMOGES CEDEX 1"}, "LIMOGES CEDEX 1", "87000", "87085", "insee-from-commune"},
+		{"Corsican former code", schema.Lieu{CodeINSEE: "20001", Commune: "Afa", CodePostal: "20167"}, "Afa", "20167", "2A001", "insee-former-code"},
+		{"unknown code dropped", schema.Lieu{CodeINSEE: "99999", Commune: "X", CodePostal: "75001"}, "X", "75001", "", "insee-unknown"},
+		{"commune from a single-commune postcode", schema.Lieu{CodePostal: "01400"}, "", "01400", "", ""},
+		{"mismatch reported", schema.Lieu{CodeINSEE: "33063", CodePostal: "75001", Commune: "Bordeaux"}, "Bordeaux", "75001", "33063", "postcode-insee-mismatch"},
+		{"Nouméa", schema.Lieu{CodePostal: "98800", Commune: "Nouméa"}, "Nouméa", "98800", "98818", "insee-from-commune"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			l := c.in
+			issues := geo.Locate(&l)
+			rule := ""
+			if len(issues) > 0 {
+				rule = issues[0].Rule
+			}
+			if l.Commune != c.commune || l.CodePostal != c.cp || l.CodeINSEE != c.insee || rule != c.rule {
+				t.Errorf("got %q %q %q (%s), want %q %q %q (%s)", l.Commune, l.CodePostal, l.CodeINSEE, rule, c.commune, c.cp, c.insee, c.rule)
+			}
+		})
+	}
+}
+
+func TestFoldName(t *testing.T) {
+	for in, want := range map[string]string{"Saint-Étienne": "saint etienne", "ST ETIENNE CEDEX 2": "saint etienne",
+		"Havre (Le)": "le havre", "L'Abergement-Clémenciat": "l abergement clemenciat"} {
+		if got := geo.FoldName(in); got != want {
+			t.Errorf("FoldName(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -1,0 +1,183 @@
+package geo
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	_ "embed"
+	"fmt"
+	"strings"
+	"sync"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+//go:generate go run ./internal/gencommunes -o data/communes.tsv.gz
+
+//go:embed data/communes.tsv.gz
+var communesTSV []byte
+
+// Commune types of the referential.
+const (
+	TypeCurrent     = "A" // commune actuelle
+	TypeDelegated   = "D" // commune déléguée
+	TypeAssociated  = "S" // commune associée
+	TypeArrondissmt = "M" // arrondissement municipal (Paris, Lyon, Marseille)
+)
+
+// Commune is one entry of the referential (@etalab/decoupage-administratif).
+type Commune struct {
+	Code        string
+	Type        string
+	Name        string
+	Postcodes   []string
+	Departement string
+	Region      string
+	// Parent is the current commune of a delegated or associated commune,
+	// or the city of a municipal arrondissement.
+	Parent   string
+	OldCodes []string
+}
+
+// Referential indexes the communes by code, postcode and former code.
+type Referential struct {
+	byCode     map[string]*Commune
+	byPostcode map[string][]*Commune
+	byOldCode  map[string]*Commune
+}
+
+var (
+	refOnce sync.Once
+	ref     *Referential
+)
+
+// Communes returns the embedded referential, loaded on first use.
+func Communes() *Referential {
+	refOnce.Do(func() {
+		r, err := parseReferential(communesTSV)
+		if err != nil {
+			panic(fmt.Sprintf("geo: data/communes.tsv.gz: %v", err))
+		}
+		ref = r
+	})
+	return ref
+}
+
+func parseReferential(gz []byte) (*Referential, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(gz))
+	if err != nil {
+		return nil, err
+	}
+	r := &Referential{byCode: map[string]*Commune{}, byPostcode: map[string][]*Commune{}, byOldCode: map[string]*Commune{}}
+	sc := bufio.NewScanner(zr)
+	for sc.Scan() {
+		line := sc.Text()
+		if strings.HasPrefix(line, "#") {
+			continue
+		}
+		f := strings.Split(line, "\t")
+		if len(f) != 8 {
+			return nil, fmt.Errorf("bad line %q", line)
+		}
+		c := &Commune{Code: f[0], Type: f[1], Name: f[2], Postcodes: strings.Fields(f[3]), Departement: f[4],
+			Region: f[5], Parent: f[6], OldCodes: strings.Fields(f[7])}
+		r.add(c)
+	}
+	return r, sc.Err()
+}
+
+func (r *Referential) add(c *Commune) {
+	if old, ok := r.byCode[c.Code]; !ok || old.Type != TypeCurrent {
+		r.byCode[c.Code] = c // a current commune wins over a delegated one of the same code
+	}
+	for _, p := range c.Postcodes {
+		r.byPostcode[p] = append(r.byPostcode[p], c)
+	}
+	for _, o := range c.OldCodes {
+		r.byOldCode[o] = c
+	}
+}
+
+// Commune returns the commune of an INSEE code.
+func (r *Referential) Commune(code string) (*Commune, bool) {
+	c, ok := r.byCode[code]
+	return c, ok
+}
+
+// Current returns the current commune a code belongs to (itself, or the
+// parent of a delegated, associated commune or arrondissement).
+func (r *Referential) Current(c *Commune) *Commune {
+	if c.Parent != "" && c.Parent != c.Code {
+		if p, ok := r.byCode[c.Parent]; ok {
+			return p
+		}
+	}
+	return c
+}
+
+// Renamed returns the commune that now carries a former code (Corsica's
+// 20xxx codes became 2Axxx/2Bxxx).
+func (r *Referential) Renamed(old string) (*Commune, bool) {
+	c, ok := r.byOldCode[old]
+	return c, ok
+}
+
+// ByPostcode returns the communes (of every type) using a postcode.
+func (r *Referential) ByPostcode(cp string) []*Commune { return r.byPostcode[cp] }
+
+// Resolve finds the commune a postcode and a name designate. The name is
+// compared folded (case, accents, hyphens, "St"/"Saint", "CEDEX"); when it
+// matches nothing but the postcode has a single current commune whose name
+// contains it (or the reverse), that one is taken.
+func (r *Referential) Resolve(cp, name string) (*Commune, bool) {
+	want := FoldName(name)
+	var current []*Commune
+	for _, c := range r.byPostcode[cp] {
+		if FoldName(c.Name) == want {
+			return c, true
+		}
+		if c.Type == TypeCurrent {
+			current = append(current, c)
+		}
+	}
+	if len(current) == 1 && want != "" {
+		got := FoldName(current[0].Name)
+		if strings.Contains(got, want) || strings.Contains(want, got) {
+			return current[0], true
+		}
+	}
+	return nil, false
+}
+
+var nameWords = map[string]string{"st": "saint", "ste": "sainte", "s": "saint"}
+
+// FoldName reduces a commune name for comparison: lower case without
+// accents, words separated by single spaces, "St"/"Ste" spelt out, "CEDEX"
+// and its number dropped, "Havre (Le)" read as "le havre".
+func FoldName(s string) string {
+	if open := strings.Index(s, "("); open > 0 && strings.HasSuffix(strings.TrimSpace(s), ")") {
+		s = strings.Trim(s[open+1:], ") ") + " " + s[:open]
+	}
+	var b strings.Builder
+	for _, r := range norm.NFD.String(strings.ToLower(s)) {
+		switch {
+		case unicode.Is(unicode.Mn, r):
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			b.WriteRune(r)
+		default:
+			b.WriteByte(' ')
+		}
+	}
+	var out []string
+	for _, w := range strings.Fields(b.String()) {
+		if w == "cedex" {
+			break
+		}
+		if full, ok := nameWords[w]; ok {
+			w = full
+		}
+		out = append(out, w)
+	}
+	return strings.Join(out, " ")
+}
