@@ -30,15 +30,20 @@ type ConvertReport struct {
 		Recognised map[string]string `json:"recognised"`
 		Ignored    []string          `json:"ignored"`
 	} `json:"columns"`
-	Rows              int                 `json:"rows"`
-	Valid             int                 `json:"valid"`
-	Fixed             int                 `json:"fixed"`
-	Quarantined       int                 `json:"quarantined"`
-	QuarantineReasons map[string]int      `json:"quarantine_reasons"`
-	Fixes             map[string]int      `json:"fixes"`
-	Warnings          map[string]int      `json:"warnings"`
-	QuarantinedRows   []ConvertedRecord   `json:"quarantined_records"`
-	WarnedRows        []QuarantinedRecord `json:"warned_records,omitempty"`
+	Rows int `json:"rows"`
+	// Addressed counts the records that carry a name and a street address
+	// (from any column or found in free text); AddressedPublished those of
+	// them that were published.
+	Addressed          int                 `json:"addressed"`
+	AddressedPublished int                 `json:"addressed_published"`
+	Valid              int                 `json:"valid"`
+	Fixed              int                 `json:"fixed"`
+	Quarantined        int                 `json:"quarantined"`
+	QuarantineReasons  map[string]int      `json:"quarantine_reasons"`
+	Fixes              map[string]int      `json:"fixes"`
+	Warnings           map[string]int      `json:"warnings"`
+	QuarantinedRows    []ConvertedRecord   `json:"quarantined_records"`
+	WarnedRows         []QuarantinedRecord `json:"warned_records,omitempty"`
 }
 
 // ConvertedRecord is a quarantined record with its reasons and raw fields.
@@ -105,6 +110,13 @@ func newConvertReport(input string, t *harvest.Table, mp *schema.Mapper) Convert
 // add accounts for one record and reports whether it is publishable.
 func (r *ConvertReport) add(rec store.SourceRecord) bool {
 	r.Rows++
+	addressed := rec.Lieu.Nom != "" && rec.Lieu.Adresse != ""
+	if addressed {
+		r.Addressed++
+		if rec.Status != schema.StatusQuarantined {
+			r.AddressedPublished++
+		}
+	}
 	entry := QuarantinedRecord{RecordKey: rec.RecordKey, Index: rec.Index, Line: rec.Line}
 	var errs, warns []schema.Issue
 	for _, is := range rec.Issues {

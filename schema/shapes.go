@@ -134,6 +134,10 @@ func countDigits(v string) int {
 
 func hasLetter(v string) bool { return strings.IndexFunc(v, unicode.IsLetter) >= 0 }
 
+func isURLish(v string) bool {
+	return !strings.Contains(v, "@") && urlShape.MatchString(strings.TrimSpace(v))
+}
+
 // recognise assigns fields to the columns that no exact name or explicit
 // mapping claimed. Candidates are taken best score first; each field goes
 // to one column (pseudo-field "-" to any number) and only when the column's
