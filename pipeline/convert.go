@@ -34,16 +34,20 @@ type ConvertReport struct {
 	// Addressed counts the records that carry a name and a street address
 	// (from any column or found in free text); AddressedPublished those of
 	// them that were published.
-	Addressed          int                 `json:"addressed"`
-	AddressedPublished int                 `json:"addressed_published"`
-	Valid              int                 `json:"valid"`
-	Fixed              int                 `json:"fixed"`
-	Quarantined        int                 `json:"quarantined"`
-	QuarantineReasons  map[string]int      `json:"quarantine_reasons"`
-	Fixes              map[string]int      `json:"fixes"`
-	Warnings           map[string]int      `json:"warnings"`
-	QuarantinedRows    []ConvertedRecord   `json:"quarantined_records"`
-	WarnedRows         []QuarantinedRecord `json:"warned_records,omitempty"`
+	Addressed          int `json:"addressed"`
+	AddressedPublished int `json:"addressed_published"`
+	// HoursIn counts the records that gave opening hours; HoursValid those
+	// whose hours came out as valid OpenStreetMap syntax.
+	HoursIn           int                 `json:"hours_in"`
+	HoursValid        int                 `json:"hours_valid"`
+	Valid             int                 `json:"valid"`
+	Fixed             int                 `json:"fixed"`
+	Quarantined       int                 `json:"quarantined"`
+	QuarantineReasons map[string]int      `json:"quarantine_reasons"`
+	Fixes             map[string]int      `json:"fixes"`
+	Warnings          map[string]int      `json:"warnings"`
+	QuarantinedRows   []ConvertedRecord   `json:"quarantined_records"`
+	WarnedRows        []QuarantinedRecord `json:"warned_records,omitempty"`
 }
 
 // ConvertedRecord is a quarantined record with its reasons and raw fields.
@@ -118,6 +122,7 @@ func (r *ConvertReport) add(rec store.SourceRecord) bool {
 		}
 	}
 	entry := QuarantinedRecord{RecordKey: rec.RecordKey, Index: rec.Index, Line: rec.Line}
+	r.countHours(rec)
 	var errs, warns []schema.Issue
 	for _, is := range rec.Issues {
 		switch is.Level {
@@ -147,6 +152,20 @@ func (r *ConvertReport) add(rec store.SourceRecord) bool {
 		r.WarnedRows = append(r.WarnedRows, entry)
 	}
 	return true
+}
+
+func (r *ConvertReport) countHours(rec store.SourceRecord) {
+	if rec.Lieu.Horaires != "" {
+		r.HoursIn++
+		r.HoursValid++
+		return
+	}
+	for _, is := range rec.Issues {
+		if is.Rule == "hours-unreadable" {
+			r.HoursIn++
+			return
+		}
+	}
 }
 
 // TopReasons returns the n most frequent quarantine reasons.

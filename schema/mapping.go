@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/maillage/maillage/harvest"
+	"github.com/maillage/maillage/schema/hours"
 )
 
 // Mapping tells how a source's columns feed the standard's fields. Every
@@ -166,8 +167,7 @@ func isKnownTarget(name string) bool {
 	if _, ok := fieldByName[name]; ok {
 		return true
 	}
-	switch name {
-	case addrNumber, addrType, addrStreet, coordsField, geomField:
+	if isPseudo(name) {
 		return true
 	}
 	if _, ok := vocab.renames[name]; ok {
@@ -199,6 +199,8 @@ func (mp *Mapper) Map(rec harvest.Record) Mapped {
 			d.addPoint(f.Name, value)
 		case target == addrNumber, target == addrType, target == addrStreet:
 			d.addressParts[target] = value
+		case dayIndex(target) >= 0:
+			d.dayHours[dayIndex(target)], d.hasDays = value, true
 		case strings.HasPrefix(target, fallbackPrefix):
 			d.addValue(&d.fallback, f.Name, strings.TrimPrefix(target, fallbackPrefix), value)
 		case target != "":
@@ -206,6 +208,7 @@ func (mp *Mapper) Map(rec harvest.Record) Mapped {
 		}
 	}
 	d.joinAddress()
+	d.convertDays()
 	for field, value := range mp.constants {
 		d.addConstant(field, value)
 	}
@@ -220,6 +223,28 @@ type draft struct {
 	direct, fallback, constant Lieu
 	issues                     []Issue
 	addressParts               map[string]string
+	dayHours                   [7]string
+	hasDays                    bool
+}
+
+// convertDays turns per-day hours columns into an OSM value; what cannot
+// be read is reported with the raw cells and left out.
+func (d *draft) convertDays() {
+	if !d.hasDays {
+		return
+	}
+	osm, err := hours.FromDays(d.dayHours)
+	raw := strings.Join(d.dayHours[:], " | ")
+	if err != nil {
+		d.issues = append(d.issues, Issue{Field: "horaires", Rule: "hours-unreadable", Value: raw, Level: LevelWarning,
+			Message: "per-day hours not understood, left out: " + err.Error()})
+		return
+	}
+	if osm != "" {
+		d.fallback.Horaires = osm
+		d.issues = append(d.issues, Issue{Field: "horaires", Rule: "hours-converted", Value: raw, Fixed: osm, Level: LevelFix,
+			Message: "per-day hours columns written in OpenStreetMap syntax"})
+	}
 }
 
 func newDraft() *draft { return &draft{addressParts: map[string]string{}} }

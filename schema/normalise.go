@@ -12,6 +12,8 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
+
+	"github.com/maillage/maillage/schema/hours"
 )
 
 // PivotPlaceholder is the national convention for an unknown SIRET/RNA.
@@ -57,7 +59,7 @@ func Normalise(l *Lieu, nc NormaliseContext) []Issue {
 		func(l *Lieu, _ NormaliseContext) []Issue { return deriveLocation(l) },
 		normalisePivotField, normalisePostcodeField, normaliseINSEEField, normalisePhoneField,
 		normaliseEmailsField, normaliseWebsitesField, normaliseDateField, normaliseResumeField,
-		normaliseTypologieField,
+		normaliseTypologieField, normaliseHoursField,
 	}
 	for _, step := range steps {
 		issues = append(issues, step(l, nc)...)
@@ -408,4 +410,26 @@ func appendIfNew(list []string, v string) []string {
 		}
 	}
 	return append(list, v)
+}
+
+// normaliseHoursField keeps horaires only as valid OpenStreetMap
+// opening_hours: valid values are written in canonical form, French text
+// is converted, anything else is left out and reported with the raw text.
+func normaliseHoursField(l *Lieu, _ NormaliseContext) []Issue {
+	raw := l.Horaires
+	if raw == "" {
+		return nil
+	}
+	osm, err := hours.FromText(raw)
+	if err != nil {
+		l.Horaires = ""
+		return []Issue{{Field: "horaires", Rule: "hours-unreadable", Value: raw, Level: LevelWarning,
+			Message: "not understood as opening hours, left out: " + err.Error()}}
+	}
+	l.Horaires = osm
+	if osm == raw {
+		return nil
+	}
+	return []Issue{{Field: "horaires", Rule: "hours-converted", Value: raw, Fixed: osm, Level: LevelFix,
+		Message: "written in OpenStreetMap opening_hours syntax"}}
 }

@@ -31,7 +31,9 @@ func TestRecogniseHeaders(t *testing.T) {
 		"courriels": func(i int) string { return fmt.Sprintf("c%d@exemple.fr", i) }, "telephone": func(i int) string { return fmt.Sprintf("04 50 56 87 %02d", i) },
 		"site_web": func(i int) string { return fmt.Sprintf("https://lieu%d.fr", i) }, "code_insee": func(i int) string { return fmt.Sprintf("%05d", 1000+i) },
 		"coordonnees": func(i int) string { return "45.75, 4.85" }, "latitude": func(int) string { return "45.75" },
-		"-": func(int) string { return "Rhône" },
+		"-":           func(int) string { return "Rhône" },
+		"horaires.mo": func(int) string { return "09:00 - 12:00 / 14:00 - 17:00" }, "horaires.tu": func(int) string { return "9h-12h" },
+		"horaires.we": func(int) string { return "Fermé" },
 	}
 	cases := []struct{ header, field string }{
 		{"Nom de votre structure ?", "nom"},
@@ -66,6 +68,9 @@ func TestRecogniseHeaders(t *testing.T) {
 		{"Geo Point", "coordonnees"},
 		{"pointgeo", "coordonnees"},
 		{"bf_latitude", "latitude"},
+		{"h_lundi", "horaires.mo"},
+		{"HORAIRES MARDI", "horaires.tu"},
+		{"Mercredi", "horaires.we"},
 		{"adresse_departement", "-"},
 		{"Intercommunalité", "-"},
 	}
@@ -155,5 +160,20 @@ func TestParseCoordinates(t *testing.T) {
 		if ok != c.ok || lat != c.lat || lon != c.lon {
 			t.Errorf("ParseCoordinates(%q) = %v, %v, %v; want %v, %v, %v", c.in, lat, lon, ok, c.lat, c.lon, c.ok)
 		}
+	}
+}
+
+func TestDayColumnsBecomeOSM(t *testing.T) {
+	cols, recs := table(12, map[string]func(int) string{
+		"Nom":     func(i int) string { return fmt.Sprintf("EPN %d", i) },
+		"h_lundi": func(int) string { return "09:00 - 12:00 / 13:30 - 17:00" }, "h_mardi": func(int) string { return "09:00 - 12:00 / 13:30 - 17:00" },
+		"h_mercredi": func(int) string { return "-" }, "h_samedi": func(int) string { return "9h-12h" },
+	})
+	mp, err := schema.NewMapper(schema.Mapping{}, cols, recs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := mp.Map(recs[0]).Lieu.Horaires; got != "Mo,Tu 09:00-12:00,13:30-17:00; Sa 09:00-12:00" {
+		t.Errorf("horaires %q (recognised %v)", got, mp.Recognised())
 	}
 }

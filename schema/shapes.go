@@ -64,6 +64,9 @@ func shapeOK(field string, values []string) bool {
 		return false
 	}
 	check, ok := shapeChecks[field]
+	if dayIndex(field) >= 0 {
+		check, ok = shapeCheck{0.5, func(v string) bool { return countDigits(v) >= 1 || strings.Contains(fold(v), "ferm") }}, true
+	}
 	if !ok {
 		if _, enum := vocab.enums[field]; enum {
 			check = shapeCheck{0.3, func(v string) bool { return resolvesSomething(field, v) }}
@@ -183,5 +186,24 @@ func isPseudo(field string) bool {
 	case addrNumber, addrType, addrStreet, coordsField, geomField:
 		return true
 	}
-	return false
+	return dayIndex(field) >= 0
+}
+
+// dayColumnPrefix names the per-day hours pseudo-fields: horaires.mo …
+const dayColumnPrefix = "horaires."
+
+var dayCodes = []string{"mo", "tu", "we", "th", "fr", "sa", "su"}
+
+// dayIndex returns 0 (Monday) … 6 for a per-day hours pseudo-field, or -1.
+func dayIndex(field string) int {
+	code, ok := strings.CutPrefix(field, dayColumnPrefix)
+	if !ok {
+		return -1
+	}
+	for i, c := range dayCodes {
+		if c == code {
+			return i
+		}
+	}
+	return -1
 }
