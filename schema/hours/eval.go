@@ -93,6 +93,9 @@ func (r Rule) matches(day time.Time) bool {
 	if len(r.Months) > 0 && !slices.ContainsFunc(r.Months, func(m MonthRange) bool { return m.contains(day) }) {
 		return false
 	}
+	if len(r.Weeks) > 0 && !slices.ContainsFunc(r.Weeks, func(w WeekRange) bool { return w.contains(day) }) {
+		return false
+	}
 	if len(r.Weekdays) == 0 && len(r.Holidays) == 0 {
 		return true
 	}
@@ -112,6 +115,14 @@ func (m MonthRange) contains(day time.Time) bool {
 		return d >= from && d <= to
 	}
 	return d >= from || d <= to // wraps the year: Nov-Feb
+}
+
+func (w WeekRange) contains(day time.Time) bool {
+	_, week := day.ISOWeek()
+	if week < w.From || week > w.To {
+		return false
+	}
+	return w.Step <= 1 || (week-w.From)%w.Step == 0
 }
 
 func (w WeekdayRange) contains(day time.Time) bool {

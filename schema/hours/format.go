@@ -24,6 +24,9 @@ func (r Rule) String() string {
 	if r.AlwaysOpen {
 		parts = append(parts, "24/7")
 	}
+	if len(r.Weeks) > 0 {
+		parts = append(parts, "week "+joinMap(r.Weeks, WeekRange.String))
+	}
 	if len(r.Months) > 0 {
 		parts = append(parts, joinMap(r.Months, MonthRange.String))
 	}
@@ -69,6 +72,18 @@ func (m MonthRange) String() string {
 		s += "-" + monthNames[m.ToMonth-1]
 		if m.ToDay > 0 {
 			s += fmt.Sprintf(" %02d", m.ToDay)
+		}
+	}
+	return s
+}
+
+// String writes a week range.
+func (w WeekRange) String() string {
+	s := fmt.Sprintf("%02d", w.From)
+	if w.To != w.From {
+		s += fmt.Sprintf("-%02d", w.To)
+		if w.Step > 1 {
+			s += fmt.Sprintf("/%d", w.Step)
 		}
 	}
 	return s

@@ -50,17 +50,23 @@ var noise = map[string]bool{"le": true, "les": true, "la": true, "de": true, "du
 	"en": true, "ouvert": true, "ouverte": true, "ouverture": true, "horaires": true, "horaire": true, "h": true,
 	"heures": true, "inclus": true, "tous": true, "toutes": true, "chaque": true, "from": true, "to": true, "and": true,
 	"journee": true, "continue": true, "non": true, "stop": true, "y": true, "compris": true, "accueil": true,
-	"public": true, "matin": true, "apres": true}
+	"public": true, "matin": true, "apres": true, "uniquement": true, "seulement": true, "egalement": true,
+	"sans": true, "fin": true, "debut": true, "journee2": true}
 
 var (
-	clockRE = regexp.MustCompile(`^(\d{1,2})(?:[h:](\d{2})?)?$`)
-	splitRE = regexp.MustCompile(`(\d{1,2}[h:]\d{0,2}|\d+|[\pL]+|[-–/,;&:+])`)
+	spaceColonRE = regexp.MustCompile(`(\d) ?: ?(\d{2})`)
+	gluedHoursRE = regexp.MustCompile(`\b(\d{1,2})h(\d{1,2})h`)
+	clockRE      = regexp.MustCompile(`^(\d{1,2})(?:[h:](\d{2})?)?$`)
+	splitRE      = regexp.MustCompile(`(\d{1,2}[h:]\d{0,2}|\d+|[\pL]+|[-–/,;&:+])`)
 )
 
 // tokenize reads a French (or English, or almost-OSM) hours text.
 func tokenize(text string) ([]token, []string) {
 	s := foldText(text)
-	s = strings.NewReplacer("sur rendez vous", " rdv ", "sur rdv", " rdv ", "rendez vous", " rdv ", "jours feries", " ferie ",
+	s = spaceColonRE.ReplaceAllString(s, "$1:$2")
+	s = gluedHoursRE.ReplaceAllString(s, "${1}h-${2}h")
+	s = strings.NewReplacer("apres-midi", "apres midi", "rendez-vous", "rendez vous", "week-end", "week end", "jours-feries", "jours feries").Replace(s)
+	s = strings.NewReplacer("sans rendez vous", " ", "sans rdv", " ", "sur rendez vous", " rdv ", "sur rdv", " rdv ", "rendez vous", " rdv ", "jours feries", " ferie ",
 		"jour ferie", " ferie ", "week end", " weekend ", "7j 7", " 7j7 ", "7 jours sur 7", " 7j7 ", "apres midi", " apres ",
 		"jusqu a", " - ", "jusqu'a", " - ").Replace(s)
 	var toks []token
@@ -187,12 +193,21 @@ func parseGroups(toks []token) ([]group, error) {
 			}
 			cur.spans, i = append(cur.spans, span), next
 		case tokClosed:
+			if len(cur.days) > 0 && len(cur.spans) > 0 {
+				flush() // "lundi-vendredi 9h-17h, fermé le mercredi"
+			}
 			cur.closed = true
 		case tokAppoint:
 			cur.appoint = true
 		case tokPH:
+			if len(cur.days) > 0 && len(cur.spans) > 0 {
+				flush() // "lundi-vendredi 9h-17h, jours fériés fermé"
+			}
 			cur.ph = true
 		case tokRange:
+			if i+1 < len(toks) && toks[i+1].kind == tokDay {
+				continue // "… 19h - les mercredi …": a separator
+			}
 			return nil, errors.New("a range without its start")
 		}
 	}
@@ -203,8 +218,12 @@ func parseGroups(toks []token) ([]group, error) {
 func prevIs(toks []token, i int, k tokKind) bool { return i > 0 && toks[i-1].kind == k }
 
 // dayRange reads "lundi", "lundi au vendredi", "du lundi - vendredi" and
-// returns the days and the index of its last token.
+// returns the days and the index of its last token. A chain of three or
+// more dashed days ("Mo-Tu-Th-Fr") is a list.
 func dayRange(toks []token, i int) ([]int, int) {
+	if chain := dashedDays(toks, i); len(chain) >= 3 {
+		return chain, i + 2*(len(chain)-1)
+	}
 	from, to := toks[i].val, toks[i].end
 	if i+2 < len(toks) && toks[i+1].kind == tokRange && toks[i+2].kind == tokDay {
 		to = toks[i+2].end
@@ -220,22 +239,33 @@ func dayRange(toks []token, i int) ([]int, int) {
 	return days, i
 }
 
-// timeRange reads "9h-12h", "9h à 12h"; a single time is not a span.
+func dashedDays(toks []token, i int) []int {
+	days := []int{toks[i].val}
+	for j := i; j+2 < len(toks) && toks[j+1].kind == tokRange && toks[j+2].kind == tokDay; j += 2 {
+		days = append(days, toks[j+2].val)
+	}
+	return days
+}
+
+// timeRange reads "9h-12h", "9h à 12h", or two times with no separator
+// ("9h 12h"); a single time is not a span.
 func timeRange(toks []token, i int) (TimeSpan, int, error) {
-	if i+2 >= len(toks) || toks[i+1].kind != tokRange || toks[i+2].kind != tokTime {
+	next := i + 2
+	switch {
+	case i+2 < len(toks) && toks[i+1].kind == tokRange && toks[i+2].kind == tokTime:
+	case i+1 < len(toks) && toks[i+1].kind == tokTime && toks[i+1].val > toks[i].val:
+		next = i + 1
+	default:
 		return TimeSpan{}, i, errors.New("a time that is not part of a range")
 	}
-	from, to := toks[i].val, toks[i+2].val
+	from, to := toks[i].val, toks[next].val
 	if to <= from {
-		if to+12*60 <= from || to > 12*60 {
-			return TimeSpan{}, i, fmt.Errorf("range %s-%s ends before it starts", clockString(from), clockString(to))
-		}
-		to += 12 * 60 // "14h-6h" in a day's context means 18:00
+		return TimeSpan{}, i, fmt.Errorf("range %s-%s ends before it starts", clockString(from), clockString(to))
 	}
 	if from >= 24*60 {
 		return TimeSpan{}, i, errors.New("a range starting at midnight")
 	}
-	return TimeSpan{From: from, To: to}, i + 2, nil
+	return TimeSpan{From: from, To: to}, next, nil
 }
 
 // applyExceptions removes "sauf …" days from their group.
@@ -255,28 +285,38 @@ func applyExceptions(groups []group) []group {
 
 // buildSchedule turns groups into rules. A group with spans but no days
 // takes the days of the group that follows without spans ("9h-12h du lundi
-// au vendredi"); a closed group yields an "off" rule.
+// au vendredi"). Spans are gathered per weekday, so a day named twice
+// ("lundi matin … lundi après-midi …") keeps both; a closed group clears
+// its days; public holidays become their own rule.
 func buildSchedule(groups []group) (string, error) {
 	groups = attachOrphanSpans(groups)
-	sched := &Schedule{}
+	var spans [7][]TimeSpan
+	var appoint [7]bool
+	var extra []Rule
 	for _, g := range groups {
-		r := Rule{Times: mergeSpans(g.spans), Weekdays: weekdayRanges(g.days)}
-		if g.ph {
-			r.Holidays = []string{"PH"}
+		r, perDay, err := groupRule(g)
+		if err != nil {
+			return "", err
 		}
-		switch {
-		case g.closed && len(g.spans) == 0:
-			r.State = "off"
-		case g.appoint:
-			r.Comment = "sur rendez-vous"
-		case len(g.spans) == 0:
-			return "", fmt.Errorf("%w: days without hours", ErrNotUnderstood)
-		}
-		if len(r.Weekdays)+len(r.Holidays)+len(r.Times) == 0 && r.Comment == "" {
+		if !perDay {
+			extra = append(extra, r)
 			continue
 		}
-		sched.Rules = append(sched.Rules, r)
+		for _, d := range g.days {
+			if g.closed && len(g.spans) == 0 {
+				spans[d], appoint[d] = nil, false
+				continue
+			}
+			spans[d], appoint[d] = mergeSpans(append(spans[d], g.spans...)), appoint[d] || g.appoint
+		}
 	}
+	days, _ := daysSchedule(spans, appoint)
+	sched := &Schedule{}
+	if days != "" {
+		parsed, _ := Parse(days)
+		sched.Rules = parsed.Rules
+	}
+	sched.Rules = append(sched.Rules, extra...)
 	if len(sched.Rules) == 0 {
 		return "", fmt.Errorf("%w: no hours", ErrNotUnderstood)
 	}
@@ -285,6 +325,30 @@ func buildSchedule(groups []group) (string, error) {
 		return "", fmt.Errorf("%w: produced %q", ErrNotUnderstood, out)
 	}
 	return out, nil
+}
+
+// groupRule reports whether a group is gathered per weekday, or else the
+// rule it stands for (public holidays, spans with no day, appointment only).
+func groupRule(g group) (Rule, bool, error) {
+	r := Rule{Times: mergeSpans(g.spans)}
+	switch {
+	case len(g.days) > 0 && !g.ph:
+		if len(g.spans) == 0 && !g.closed && !g.appoint {
+			return r, false, fmt.Errorf("%w: days without hours", ErrNotUnderstood)
+		}
+		return r, true, nil
+	case g.ph:
+		r.Holidays, r.Weekdays = []string{"PH"}, weekdayRanges(g.days)
+	}
+	switch {
+	case g.closed && len(g.spans) == 0:
+		r.State = "off"
+	case g.appoint:
+		r.Comment = "sur rendez-vous"
+	case len(g.spans) == 0:
+		return r, false, fmt.Errorf("%w: a day without hours", ErrNotUnderstood)
+	}
+	return r, false, nil
 }
 
 func attachOrphanSpans(groups []group) []group {
@@ -347,6 +411,9 @@ func FromDays(cells [7]string) (string, error) {
 		if len(unknown) > 0 {
 			return "", fmt.Errorf("%w: %s %q (unknown words: %s)", ErrNotUnderstood, weekdayNames[d], cell, strings.Join(unknown, ", "))
 		}
+		if len(toks) == 0 && strings.IndexFunc(cell, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) >= 0 {
+			return "", fmt.Errorf("%w: %s %q: no hours", ErrNotUnderstood, weekdayNames[d], cell)
+		}
 		for i := 0; i < len(toks); i++ {
 			switch toks[i].kind {
 			case tokTime:
@@ -365,33 +432,29 @@ func FromDays(cells [7]string) (string, error) {
 	return daysSchedule(spans, appoint)
 }
 
+// daysSchedule writes per-day spans as rules, grouping days with the same
+// hours, consecutive or not (Mo,We,Fr 09:00-12:00).
 func daysSchedule(spans [7][]TimeSpan, appoint [7]bool) (string, error) {
 	sched := &Schedule{}
+	done := [7]bool{}
 	for d := 0; d < 7; d++ {
-		if len(spans[d]) == 0 && !appoint[d] {
+		if done[d] || len(spans[d]) == 0 && !appoint[d] {
 			continue
 		}
-		end := d
-		for end+1 < 7 && slices.Equal(spans[end+1], spans[d]) && appoint[end+1] == appoint[d] {
-			end++
+		var same []int
+		for e := d; e < 7; e++ {
+			if !done[e] && slices.Equal(spans[e], spans[d]) && appoint[e] == appoint[d] {
+				same, done[e] = append(same, e), true
+			}
 		}
-		r := Rule{Weekdays: weekdayRanges(rangeOf(d, end)), Times: mergeSpans(spans[d])}
+		r := Rule{Weekdays: weekdayRanges(same), Times: mergeSpans(spans[d])}
 		if appoint[d] {
 			r.Comment = "sur rendez-vous"
 		}
 		sched.Rules = append(sched.Rules, r)
-		d = end
 	}
 	if len(sched.Rules) == 0 {
 		return "", nil
 	}
 	return sched.String(), nil
-}
-
-func rangeOf(from, to int) []int {
-	var out []int
-	for d := from; d <= to; d++ {
-		out = append(out, d)
-	}
-	return out
 }

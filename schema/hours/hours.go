@@ -33,6 +33,7 @@ type Rule struct {
 	// Kind says how the rule joins the previous one.
 	Kind       RuleKind
 	AlwaysOpen bool
+	Weeks      []WeekRange
 	Months     []MonthRange
 	Weekdays   []WeekdayRange
 	Holidays   []string
@@ -55,6 +56,11 @@ const (
 // MonthRange selects months or dates; a zero day means the whole month.
 type MonthRange struct {
 	FromMonth, FromDay, ToMonth, ToDay int
+}
+
+// WeekRange selects ISO weeks From-To, every Step-th (Step 0 or 1: all).
+type WeekRange struct {
+	From, To, Step int
 }
 
 // WeekdayRange selects weekdays (0 = Monday); Nth restricts to the n-th
@@ -152,6 +158,9 @@ func (p *parser) rule() (Rule, error) {
 		r.AlwaysOpen = true
 		return r, p.modifier(&r)
 	}
+	if err := p.weeks(&r); err != nil {
+		return r, err
+	}
 	if err := p.months(&r); err != nil {
 		return r, err
 	}
@@ -161,7 +170,7 @@ func (p *parser) rule() (Rule, error) {
 	if err := p.times(&r); err != nil {
 		return r, err
 	}
-	if len(r.Months)+len(r.Weekdays)+len(r.Holidays)+len(r.Times) == 0 && !p.startsModifier() {
+	if len(r.Weeks)+len(r.Months)+len(r.Weekdays)+len(r.Holidays)+len(r.Times) == 0 && !p.startsModifier() {
 		return r, p.errorf("expected a selector")
 	}
 	return r, p.modifier(&r)
@@ -192,6 +201,36 @@ func (p *parser) modifier(r *Rule) error {
 		p.pos += end + 1
 	}
 	return nil
+}
+
+// weeks reads "week 01-53/2,05".
+func (p *parser) weeks(r *Rule) error {
+	p.spaces()
+	if !p.eat("week") {
+		return nil
+	}
+	for {
+		p.spaces()
+		w := WeekRange{From: p.number(2)}
+		if w.From < 1 || w.From > 53 {
+			return p.errorf("expected a week number 01-53")
+		}
+		w.To = w.From
+		if p.eat("-") {
+			if w.To = p.number(2); w.To < w.From || w.To > 53 {
+				return p.errorf("expected a week number after '-'")
+			}
+			if p.eat("/") {
+				if w.Step = p.number(2); w.Step < 1 {
+					return p.errorf("expected a step after '/'")
+				}
+			}
+		}
+		r.Weeks = append(r.Weeks, w)
+		if !p.eat(",") {
+			return nil
+		}
+	}
 }
 
 func (p *parser) months(r *Rule) error {

@@ -23,6 +23,7 @@ func TestParseAndFormat(t *testing.T) {
 		{"Mo-Fr 09:00-17:00 || \"sur rendez-vous\"", "Mo-Fr 09:00-17:00 || \"sur rendez-vous\""},
 		{"PH,Su off", "Su,PH off"},
 		{"We closed", "We closed"},
+		{"week 1-53/2 Tu 09:00-12:30; PH off", "week 01-53/2 Tu 09:00-12:30; PH off"},
 	}
 	for _, c := range cases {
 		t.Run(c.in, func(t *testing.T) {
@@ -75,6 +76,8 @@ func TestIsOpenAndNextChange(t *testing.T) {
 		{"Mo-Su 10:00-18:00; Dec 24-26 off", "2026-12-25 11:00", false, "2026-12-27 10:00"},
 		{"Su[-1] 10:00-12:00", "2026-11-29 11:00", true, "2026-11-29 12:00"}, // last Sunday of November
 		{"Su[-1] 10:00-12:00", "2026-11-22 11:00", false, "2026-11-29 10:00"},
+		{"week 01-53/2 Tu 09:00-12:00", "2026-11-24 10:00", false, "2026-12-01 09:00"}, // 24 Nov 2026 is in ISO week 48
+		{"week 02-52/2 Tu 09:00-12:00", "2026-11-24 10:00", true, "2026-11-24 12:00"},
 	}
 	for _, c := range cases {
 		t.Run(c.schedule+"@"+c.at, func(t *testing.T) {
