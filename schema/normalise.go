@@ -4,6 +4,7 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
+	"html"
 	"net/mail"
 	"net/url"
 	"regexp"
@@ -51,9 +52,16 @@ var requiredFields = []string{"nom", "commune", "code_postal", "adresse"}
 func Normalise(l *Lieu, nc NormaliseContext) []Issue {
 	var issues []Issue
 	for _, f := range Fields {
-		if f.Kind == KindText {
-			_ = l.SetText(f.Name, cleanText(f.Name, l.Get(f.Name)))
+		if f.Kind != KindText {
+			continue
 		}
+		v := l.Get(f.Name)
+		if text, ok := StripHTML(v); ok {
+			issues = append(issues, Issue{Field: f.Name, Rule: "html-stripped", Value: truncate(v, 80), Level: LevelFix,
+				Message: "HTML markup removed"})
+			v = text
+		}
+		_ = l.SetText(f.Name, cleanText(f.Name, v))
 	}
 	steps := []func(*Lieu, NormaliseContext) []Issue{
 		func(l *Lieu, _ NormaliseContext) []Issue { return deriveLocation(l) },
@@ -81,6 +89,23 @@ func CheckRequired(l *Lieu) []Issue {
 }
 
 var spacesRE = regexp.MustCompile(`[ \t\x{00A0}\x{202F}]+`)
+
+var (
+	htmlTagRE   = regexp.MustCompile(`(?i)</?[a-z][a-z0-9]*(\s[^<>]*)?/?>`)
+	htmlBlockRE = regexp.MustCompile(`(?i)<(br|/?p|/?li|/?ul|/?ol|/?div|/?h[1-6]|/?tr)(\s[^<>]*)?/?>`)
+)
+
+// StripHTML removes markup from a text that contains some: block tags
+// become line breaks, other tags disappear, entities are decoded. It
+// reports whether there was markup.
+func StripHTML(s string) (string, bool) {
+	if !htmlTagRE.MatchString(s) {
+		return s, false
+	}
+	s = htmlBlockRE.ReplaceAllString(s, "\n")
+	s = htmlTagRE.ReplaceAllString(s, "")
+	return html.UnescapeString(s), true
+}
 
 // cleanText applies Unicode NFC and collapses spaces; line breaks survive
 // only in presentation_detail.

@@ -228,3 +228,26 @@ func TestDeriveLocation(t *testing.T) {
 		})
 	}
 }
+
+func TestStripHTML(t *testing.T) {
+	cases := []struct {
+		in, want string
+		html     bool
+	}{
+		{"<ul><li>lundi 9h-12h<br></li><li>mardi 14h-17h</li></ul>", "\n\nlundi 9h-12h\n\n\nmardi 14h-17h\n\n", true},
+		{"<p>Médiathèque &amp; <b>EPN</b></p>", "\nMédiathèque & EPN\n", true},
+		{"3 < 4 et 5 > 2", "3 < 4 et 5 > 2", false},
+		{"sans balise", "sans balise", false},
+	}
+	for _, c := range cases {
+		got, ok := schema.StripHTML(c.in)
+		if got != c.want || ok != c.html {
+			t.Errorf("StripHTML(%q) = %q, %v; want %q, %v", c.in, got, ok, c.want, c.html)
+		}
+	}
+	l := schema.Lieu{Nom: "<b>EPN</b> du centre", Horaires: "<ul><li>- lundi 9h-12h<br></li><li>- mardi 14h-17h</li></ul>"}
+	schema.Normalise(&l, schema.NormaliseContext{HarvestedAt: time.Now()})
+	if l.Nom != "EPN du centre" || l.Horaires != "Mo 09:00-12:00; Tu 14:00-17:00" {
+		t.Errorf("nom %q, horaires %q", l.Nom, l.Horaires)
+	}
+}
