@@ -61,7 +61,10 @@ func Normalise(l *Lieu, nc NormaliseContext) []Issue {
 				Message: "HTML markup removed"})
 			v = text
 		}
-		_ = l.SetText(f.Name, cleanText(f.Name, v))
+		if v = cleanText(f.Name, v); IsPlaceholder(v) {
+			v = ""
+		}
+		_ = l.SetText(f.Name, v)
 	}
 	steps := []func(*Lieu, NormaliseContext) []Issue{
 		func(l *Lieu, _ NormaliseContext) []Issue { return deriveLocation(l) },

@@ -205,10 +205,8 @@ func parseGroups(toks []token) ([]group, error) {
 			}
 			cur.ph = true
 		case tokRange:
-			if i+1 < len(toks) && toks[i+1].kind == tokDay {
-				continue // "… 19h - les mercredi …": a separator
-			}
-			return nil, errors.New("a range without its start")
+			// A dash that does not join two days or two times is a
+			// separator or a bullet: "… 19h - les mercredi …", "- lundi …".
 		}
 	}
 	flush()

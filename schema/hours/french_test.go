@@ -32,6 +32,7 @@ func TestFromText(t *testing.T) {
 		{"Sa 14 :00-18h00", "Sa 14:00-18:00"},
 		{"Du lundi au vendredi, de 8h30 à 17h, sans rendez-vous", "Mo-Fr 08:30-17:00"},
 		{"week 1-53/2 Tu 09:00-12:30,13:30-15:30; PH off", "week 01-53/2 Tu 09:00-12:30,13:30-15:30; PH off"},
+		{"- lundi matin: 8h30-12h30 - mardi matin: 8h30-12h30 - -", "Mo,Tu 08:30-12:30"},
 	}
 	for _, c := range cases {
 		t.Run(c.in, func(t *testing.T) {
