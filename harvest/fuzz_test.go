@@ -1,0 +1,52 @@
+package harvest_test
+
+import (
+	"testing"
+
+	"github.com/maillage/maillage/harvest"
+)
+
+// FuzzDecodeCSV: any bytes either fail with an error or give records that
+// all have one value per column.
+func FuzzDecodeCSV(f *testing.F) {
+	for _, s := range []string{"id,nom\n1,A\n", "id;nom\r\n1;\"A\nB\"\r\n", "\xef\xbb\xbfa|b\n1|2", "a,b\n1\n", "\"", "a\r1\r2\r", "n\xe9\n\xff"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		tab, err := harvest.Decode(&harvest.Payload{Body: data}, harvest.DecodeOptions{Format: "csv"})
+		if err != nil {
+			return
+		}
+		for _, r := range tab.Records {
+			if len(r.Fields) != len(tab.Columns) {
+				t.Fatalf("record %d has %d fields for %d columns", r.Index, len(r.Fields), len(tab.Columns))
+			}
+		}
+	})
+}
+
+// FuzzDecodeJSON: any bytes either fail or give records whose fields are
+// all listed in the columns.
+func FuzzDecodeJSON(f *testing.F) {
+	for _, s := range []string{`[{"a":1,"b":{"c":[1,2]}}]`, `{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"n":"x"},"geometry":null}]}`,
+		`[{"type":"Feature","id":3}]`, `{"results":[{"a":null}]}`, `[`, `[1,2]`, `{}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		tab, err := harvest.Decode(&harvest.Payload{Body: data}, harvest.DecodeOptions{Format: "json"})
+		if err != nil {
+			return
+		}
+		cols := map[string]bool{}
+		for _, c := range tab.Columns {
+			cols[c] = true
+		}
+		for _, r := range tab.Records {
+			for _, fl := range r.Fields {
+				if !cols[fl.Name] {
+					t.Fatalf("field %q not in columns %v", fl.Name, tab.Columns)
+				}
+			}
+		}
+	})
+}
