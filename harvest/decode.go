@@ -5,9 +5,6 @@ import (
 	"fmt"
 	"path"
 	"strings"
-	"unicode/utf8"
-
-	"golang.org/x/text/encoding/charmap"
 )
 
 // DecodeOptions steer decoding; zero values mean detect.
@@ -30,10 +27,18 @@ var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 
 // Decode turns a payload into a table of raw records.
 func Decode(p *Payload, opts DecodeOptions) (*Table, error) {
-	body, notes := toUTF8(p.Body)
-	if len(bytes.TrimSpace(body)) == 0 {
+	raw, name, err := unpack(p.Body, opts.Name)
+	if err != nil {
+		return nil, err
+	}
+	if len(bytes.TrimSpace(raw)) == 0 {
 		return nil, fmt.Errorf("empty document")
 	}
+	body, notes, err := toUTF8(raw)
+	if err != nil {
+		return nil, err
+	}
+	opts.Name = name
 	if looksLikeHTML(body, p.ContentType) {
 		return nil, fmt.Errorf("got an HTML page (%s) where a data file was expected: %q", orUnknown(p.ContentType), snippet(body))
 	}
@@ -42,7 +47,6 @@ func Decode(p *Payload, opts DecodeOptions) (*Table, error) {
 		format = detectFormat(body, p.ContentType, opts.Name)
 	}
 	var t *Table
-	var err error
 	switch format {
 	case FormatCSV:
 		t, err = decodeCSV(body, opts.Delimiter)
@@ -56,20 +60,6 @@ func Decode(p *Payload, opts DecodeOptions) (*Table, error) {
 	}
 	t.Notes = append(notes, t.Notes...)
 	return t, nil
-}
-
-// toUTF8 removes a UTF-8 BOM and decodes Windows-1252 when the bytes are
-// not valid UTF-8.
-func toUTF8(b []byte) ([]byte, []string) {
-	b = bytes.TrimPrefix(b, utf8BOM)
-	if utf8.Valid(b) {
-		return b, nil
-	}
-	out, err := charmap.Windows1252.NewDecoder().Bytes(b)
-	if err != nil {
-		return b, nil
-	}
-	return out, []string{"not valid UTF-8: decoded as Windows-1252"}
 }
 
 func looksLikeHTML(body []byte, contentType string) bool {

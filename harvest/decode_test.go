@@ -1,6 +1,9 @@
 package harvest_test
 
 import (
+	"archive/zip"
+	"bytes"
+	"compress/gzip"
 	"strings"
 	"testing"
 
@@ -69,7 +72,7 @@ func TestDecodeJSON(t *testing.T) {
 			"nom", "json", func(t *harvest.Table) string { return t.Records[0].Value("nom") }},
 	}
 	want := map[string]string{
-		"array keeps member order and scalar text": `43.5true[]["a","b"]`,
+		"array keeps member order and scalar text": `43.5true[]a|b`,
 		"feature collection":                       `{"type":"Point","coordinates":[5.8,46.1]}`,
 		"array of features":                        "A",
 		"records under a key":                      "A",
@@ -98,9 +101,16 @@ func TestDecodeErrors(t *testing.T) {
 		{"ragged CSV", "id,nom,cp\n1,A,13500\n2,B\n", "", "csv", "CSV row 2 (line 3): 2 fields, the header has 3"},
 		{"empty", "  \n", "", "", "empty document"},
 		{"JSON object without records", `{"a":1}`, "", "json", "records_key"},
-		{"broken CSV quote", "id,nom\n1,\"A\n", "", "csv", "CSV row 1"},
+		{"broken CSV quote", "id,nom\n1,\"A\n", "", "csv", "CSV line 2, column"},
+		{"header only", "id,nom\n", "", "csv", "header only (line 1)"},
+		{"binary garbage", "\x00\x01\x02PK garbage", "", "", "binary content"},
+		{"invalid UTF-8 inside UTF-8", "id,nom\n1,Médiathèque\n2,caf\xe9\n", "", "csv", "invalid UTF-8 at byte 28 (line 3)"},
+		{"zip with two files", "", "", "", ""},
 	}
 	for _, c := range cases {
+		if c.want == "" {
+			continue
+		}
 		t.Run(c.name, func(t *testing.T) {
 			_, err := harvest.Decode(&harvest.Payload{Body: []byte(c.body), ContentType: c.contentType}, harvest.DecodeOptions{Format: c.format})
 			if err == nil || !strings.Contains(err.Error(), c.want) {
@@ -116,5 +126,62 @@ func TestRecordHashIsContentBased(t *testing.T) {
 	c := harvest.Record{Fields: []harvest.Field{{Name: "nom", Value: "B"}}}
 	if a.Hash() != b.Hash() || a.Hash() == c.Hash() {
 		t.Error("hash must depend on fields only")
+	}
+}
+
+func TestDecodeEncodingsAndContainers(t *testing.T) {
+	utf16le := []byte{0xFF, 0xFE}
+	for _, r := range "id;nom\n1;Médiathèque\n" {
+		utf16le = append(utf16le, byte(r), byte(r>>8))
+	}
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte("id,nom\n1,Médiathèque\n"))
+	zw.Close()
+	var zipped bytes.Buffer
+	w := zip.NewWriter(&zipped)
+	f, _ := w.Create("export/lieux.json")
+	f.Write([]byte(`[{"id":"1","nom":"Médiathèque"}]`))
+	w.Close()
+	cases := []struct {
+		name string
+		body []byte
+		note string
+	}{
+		{"UTF-16 with BOM", utf16le, "UTF-16"},
+		{"Windows-1252", []byte("id;nom\n1;M\xe9diath\xe8que\n"), "Windows-1252"},
+		{"Mac Roman", []byte("id;nom\n1;M\x8Ediath\x8Fque\n"), "Mac Roman"},
+		{"gzip", gz.Bytes(), ""},
+		{"zip holding one file", zipped.Bytes(), ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			tab, err := harvest.Decode(&harvest.Payload{Body: c.body}, harvest.DecodeOptions{Name: "lieux.csv.gz"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := tab.Records[0].Value("nom"); got != "Médiathèque" || !strings.Contains(strings.Join(tab.Notes, ";"), c.note) {
+				t.Errorf("nom %q, notes %v", got, tab.Notes)
+			}
+		})
+	}
+}
+
+func TestHeaderRowFound(t *testing.T) {
+	body := "Lieux de médiation numérique — export du 12/03,,\n,,\nIdentité,,Contact\nNom,Commune,Téléphone\nEPN,Lyon,0472000000\n"
+	tab := decode(t, body, harvest.DecodeOptions{Format: "csv"})
+	if strings.Join(tab.Columns, "|") != "Nom|Commune|Téléphone" || len(tab.Records) != 1 || tab.Records[0].Line != 5 {
+		t.Errorf("columns %q, %d records, notes %v", tab.Columns, len(tab.Records), tab.Notes)
+	}
+}
+
+func TestJSONRecordsKeyAndFlattening(t *testing.T) {
+	body := `{"total_count": 1, "results": [{"nom": "EPN", "adresse": {"voie": "1 rue X", "cp": "69001"},
+		"geo_point_2d": {"lon": 4.8, "lat": 45.7}, "services": ["a", "b"], "geometry": {"type": "Point", "coordinates": [4.8, 45.7]}}]}`
+	tab := decode(t, body, harvest.DecodeOptions{})
+	r := tab.Records[0]
+	if strings.Join(tab.Columns, "|") != "nom|adresse.voie|adresse.cp|geo_point_2d|services|geometry" ||
+		r.Value("adresse.cp") != "69001" || r.Value("services") != "a|b" || r.Value("geo_point_2d") != `{"lon":4.8,"lat":45.7}` {
+		t.Errorf("columns %q, record %+v", tab.Columns, r)
 	}
 }

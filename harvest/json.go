@@ -8,6 +8,7 @@ import (
 	"io"
 	"sort"
 	"strconv"
+	"strings"
 )
 
 // decodeJSON reads a JSON array of objects, an array of GeoJSON Features, a
@@ -70,19 +71,51 @@ func recordElements(body []byte, recordsKey string) ([]json.RawMessage, string, 
 	return nil, "", fmt.Errorf("JSON document is neither an array nor an object: %q", snippet(body))
 }
 
+// recordKeys are the members portals and APIs commonly put records under,
+// in order of preference.
+var recordKeys = []string{"records", "results", "data", "values", "items", "entries", "elements", "rows", "lieux", "structures", "features"}
+
 func objectElements(obj map[string]json.RawMessage, recordsKey string) ([]json.RawMessage, string, error) {
 	key, format := recordsKey, FormatJSON
-	if key == "" {
-		if scalarText(obj["type"]) != "FeatureCollection" {
-			return nil, "", fmt.Errorf("JSON object is neither a GeoJSON FeatureCollection nor configured with records_key (members: %s)", memberNames(obj))
-		}
+	switch {
+	case key != "":
+	case scalarText(obj["type"]) == "FeatureCollection":
 		key, format = "features", FormatGeoJSON
+	default:
+		key = guessRecordsKey(obj)
+		if key == "" {
+			return nil, "", fmt.Errorf("JSON object with no array of records (members: %s); set records_key", memberNames(obj))
+		}
 	}
 	var elems []json.RawMessage
 	if err := json.Unmarshal(obj[key], &elems); err != nil || obj[key] == nil {
 		return nil, "", fmt.Errorf("records_key %q: no array under this member (members: %s)", key, memberNames(obj))
 	}
 	return elems, format, nil
+}
+
+// guessRecordsKey finds the member holding an array of objects: a usual
+// name first, else the longest such array.
+func guessRecordsKey(obj map[string]json.RawMessage) string {
+	sizes := map[string]int{}
+	for k, v := range obj {
+		var arr []json.RawMessage
+		if json.Unmarshal(v, &arr) == nil && len(arr) > 0 && firstNonSpace(arr[0]) == '{' {
+			sizes[k] = len(arr)
+		}
+	}
+	for _, k := range recordKeys {
+		if _, ok := sizes[k]; ok {
+			return k
+		}
+	}
+	best := ""
+	for k, n := range sizes {
+		if n > sizes[best] || n == sizes[best] && k < best {
+			best = k
+		}
+	}
+	return best
 }
 
 func memberNames(obj map[string]json.RawMessage) string {
@@ -112,9 +145,66 @@ func decodeElement(raw json.RawMessage, index int) (Record, error) {
 		return featureRecord(members, index)
 	}
 	for _, m := range members {
-		rec.Fields = append(rec.Fields, Field{Name: m.name, Value: scalarText(m.value)})
+		rec.Fields = flatten(rec.Fields, m.name, m.value, 0)
 	}
 	return rec, nil
+}
+
+// maxDepth bounds the flattening of nested objects.
+const maxDepth = 4
+
+// flatten adds a member as fields: nested objects become "parent.child"
+// fields, except geometries and points ({"lat","lon"}) which stay whole;
+// arrays of scalars are joined with "|"; other values are kept as text.
+func flatten(fields []Field, name string, v json.RawMessage, depth int) []Field {
+	v = bytes.TrimSpace(v)
+	if len(v) > 0 && v[0] == '[' {
+		if joined, ok := joinScalars(v); ok {
+			return append(fields, Field{Name: name, Value: joined})
+		}
+	}
+	if len(v) == 0 || v[0] != '{' || depth >= maxDepth {
+		return append(fields, Field{Name: name, Value: scalarText(v)})
+	}
+	members, err := orderedMembers(v)
+	if err != nil || isPointObject(members) {
+		return append(fields, Field{Name: name, Value: scalarText(v)})
+	}
+	for _, m := range members {
+		fields = flatten(fields, name+"."+m.name, m.value, depth+1)
+	}
+	return fields
+}
+
+func joinScalars(v json.RawMessage) (string, bool) {
+	var arr []any
+	if json.Unmarshal(v, &arr) != nil {
+		return "", false
+	}
+	parts := make([]string, 0, len(arr))
+	for _, e := range arr {
+		switch x := e.(type) {
+		case string:
+			parts = append(parts, x)
+		case float64, bool:
+			b, _ := json.Marshal(x)
+			parts = append(parts, string(b))
+		case nil:
+		default:
+			return "", false
+		}
+	}
+	return strings.Join(parts, "|"), true
+}
+
+// isPointObject recognises GeoJSON geometries and {lat, lon} points.
+func isPointObject(members []member) bool {
+	keys := map[string]bool{}
+	for _, m := range members {
+		keys[strings.ToLower(m.name)] = true
+	}
+	return keys["type"] && keys["coordinates"] || keys["lat"] && (keys["lon"] || keys["lng"]) ||
+		keys["latitude"] && keys["longitude"] && len(keys) == 2
 }
 
 type member struct {

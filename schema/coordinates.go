@@ -20,14 +20,7 @@ func ParseCoordinates(s string) (lat, lon float64, ok bool) {
 	s = strings.TrimSpace(s)
 	switch {
 	case strings.HasPrefix(s, "{"):
-		var g struct {
-			Type        string    `json:"type"`
-			Coordinates []float64 `json:"coordinates"`
-		}
-		if json.Unmarshal([]byte(s), &g) != nil || g.Type != "Point" || len(g.Coordinates) < 2 {
-			return 0, 0, false
-		}
-		return g.Coordinates[1], g.Coordinates[0], true
+		return pointObject(s)
 	case wktPointRE.MatchString(s):
 		m := wktPointRE.FindStringSubmatch(s)
 		return numbers(m[2], m[1])
@@ -40,6 +33,33 @@ func ParseCoordinates(s string) (lat, lon float64, ok bool) {
 		return 0, 0, false
 	}
 	return numbers(m[1], m[2])
+}
+
+// pointObject reads a GeoJSON Point or a {"lat":…, "lon"/"lng":…} object.
+func pointObject(s string) (lat, lon float64, ok bool) {
+	var g struct {
+		Type        string    `json:"type"`
+		Coordinates []float64 `json:"coordinates"`
+		Lat         *float64  `json:"lat"`
+		Lon         *float64  `json:"lon"`
+		Lng         *float64  `json:"lng"`
+	}
+	if json.Unmarshal([]byte(s), &g) != nil {
+		return 0, 0, false
+	}
+	switch {
+	case g.Type == "Point" && len(g.Coordinates) >= 2:
+		return g.Coordinates[1], g.Coordinates[0], true
+	case g.Lat != nil && g.Lon != nil:
+		return numbersF(*g.Lat, *g.Lon)
+	case g.Lat != nil && g.Lng != nil:
+		return numbersF(*g.Lat, *g.Lng)
+	}
+	return 0, 0, false
+}
+
+func numbersF(lat, lon float64) (float64, float64, bool) {
+	return lat, lon, lat >= -90 && lat <= 90 && lon >= -180 && lon <= 180
 }
 
 func numbers(a, b string) (float64, float64, bool) {

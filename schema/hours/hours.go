@@ -194,8 +194,11 @@ func (p *parser) modifier(r *Rule) error {
 	}
 	if p.eat(`"`) {
 		end := strings.IndexByte(p.s[p.pos:], '"')
-		if end < 0 {
+		switch {
+		case end < 0:
 			return p.errorf("unterminated comment")
+		case strings.TrimSpace(p.s[p.pos:p.pos+end]) == "":
+			return p.errorf("empty comment")
 		}
 		r.Comment = p.s[p.pos : p.pos+end]
 		p.pos += end + 1
