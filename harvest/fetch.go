@@ -32,6 +32,9 @@ func (f *FileFetcher) Fetch(ctx context.Context, src Source, _ Conditional) (*Pa
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	defer fh.Close()
+	if st, err := fh.Stat(); err == nil && st.Size() > f.MaxBytes {
+		return nil, fmt.Errorf("%s: %w: %d bytes, the limit is %d (harvest.max_bytes)", path, ErrTooLarge, st.Size(), f.MaxBytes)
+	}
 	body, err := readLimited(fh, f.MaxBytes)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", path, err)
@@ -136,6 +139,9 @@ func (f *HTTPFetcher) fetchOnce(ctx context.Context, src Source, cond Conditiona
 		io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 		return nil, &StatusError{URL: src.Location, Status: resp.Status, Code: resp.StatusCode, RetryAfter: retryAfter(resp.Header)}
 	}
+	if resp.ContentLength > f.MaxBytes {
+		return nil, fmt.Errorf("GET %s: %w: announced %d bytes, the limit is %d (harvest.max_bytes)", src.Location, ErrTooLarge, resp.ContentLength, f.MaxBytes)
+	}
 	if p.Body, err = readLimited(resp.Body, f.MaxBytes); err != nil {
 		return nil, fmt.Errorf("GET %s: %w", src.Location, err)
 	}
@@ -163,7 +169,7 @@ func readLimited(r io.Reader, max int64) ([]byte, error) {
 		return nil, err
 	}
 	if int64(len(body)) > max {
-		return nil, fmt.Errorf("%w (%d bytes)", ErrTooLarge, max)
+		return nil, fmt.Errorf("%w: more than %d bytes (harvest.max_bytes)", ErrTooLarge, max)
 	}
 	return body, nil
 }

@@ -148,3 +148,24 @@ func TestHTTPRetries(t *testing.T) {
 		}
 	}
 }
+
+// TestHugeFileRefusedBeforeReading: a 1 GB file over the limit fails at
+// once, from its size, without being read.
+func TestHugeFileRefusedBeforeReading(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "huge.csv")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Truncate(1 << 30) // sparse: no disk, no memory
+	f.Close()
+	h := harvest.New(harvest.Options{MaxBytes: 100 << 20})
+	start := time.Now()
+	_, err = h.Fetch(context.Background(), harvest.Source{Name: "huge", Kind: "file", Location: path}, harvest.Conditional{})
+	if !errors.Is(err, harvest.ErrTooLarge) || !strings.Contains(err.Error(), "1073741824 bytes, the limit is 104857600") {
+		t.Fatalf("error %v", err)
+	}
+	if time.Since(start) > 5*time.Second {
+		t.Errorf("took %v: the file was read", time.Since(start))
+	}
+}

@@ -26,6 +26,7 @@ func cmdConvert(ctx context.Context, env environment, args []string) int {
 	format := fs.String("format", "", "csv, json or geojson (default: detect)")
 	delimiter := fs.String("delimiter", "", "CSV separator (default: sniff)")
 	recordsKey := fs.String("records-key", "", "member of a JSON object holding the records")
+	maxBytes := fs.Int64("max-bytes", 100<<20, "refuse inputs larger than this")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return 2
@@ -40,7 +41,8 @@ func cmdConvert(ctx context.Context, env environment, args []string) int {
 		return 1
 	}
 	src := harvest.Source{Kind: "file", Location: pos[0], Format: *format, Delimiter: *delimiter, RecordsKey: *recordsKey}
-	conv, err := pipeline.Convert(ctx, harvest.New(harvest.Options{}), pipeline.ConvertOptions{Source: src, Mapping: m, Now: time.Now().UTC()})
+	h := harvest.New(harvest.Options{MaxBytes: *maxBytes})
+	conv, err := pipeline.Convert(ctx, h, pipeline.ConvertOptions{Source: src, Mapping: m, Now: time.Now().UTC()})
 	if err != nil {
 		fmt.Fprintf(env.stderr, "maillage convert: %v\n", err)
 		return 1
