@@ -8,6 +8,7 @@ import (
 	"net/mail"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -127,24 +128,54 @@ func cleanText(field, s string) string {
 
 var pivotRE = regexp.MustCompile(`^[a-zA-Z0-9]{9,14}$`)
 
-// NormalisePivot cleans a SIRET/RNA/RIDET: spaces and spreadsheet float
-// suffixes removed; unusable values become the national placeholder.
+var rnaRE = regexp.MustCompile(`^W[0-9A-Z]{9}$`)
+
+// NormalisePivot cleans a SIRET/SIREN/RNA/RIDET: spaces and spreadsheet
+// float suffixes removed, SIRET and SIREN checked by their Luhn key (La
+// Poste's establishments by theirs); unusable values become the national
+// placeholder.
 func NormalisePivot(s string) (string, *Issue) {
 	v := strings.NewReplacer(" ", "", "\u00a0", "", ".", "", "-", "").Replace(strings.TrimSuffix(strings.TrimSpace(s), ".0"))
+	v = strings.ToUpper(v)
 	switch {
 	case s == "":
 		return PivotPlaceholder, &Issue{Field: "pivot", Rule: "pivot-missing", Fixed: PivotPlaceholder, Level: LevelFix,
 			Message: "no SIRET/RNA given; national placeholder used"}
 	case pivotRE.MatchString(v) && strings.Trim(v, "0") == "":
 		return PivotPlaceholder, nil
-	case pivotRE.MatchString(v):
-		if v != s {
-			return v, &Issue{Field: "pivot", Rule: "pivot-format", Value: s, Fixed: v, Level: LevelFix, Message: "separators removed"}
-		}
-		return v, nil
+	case !pivotRE.MatchString(v):
+		return PivotPlaceholder, &Issue{Field: "pivot", Rule: "pivot-invalid", Value: s, Fixed: PivotPlaceholder, Level: LevelWarning,
+			Message: "not a SIRET, SIREN, RNA or RIDET; national placeholder used"}
+	case (len(v) == 14 || len(v) == 9) && digitsRE.MatchString(v) && !siretKeyOK(v):
+		return PivotPlaceholder, &Issue{Field: "pivot", Rule: "pivot-checksum", Value: s, Fixed: PivotPlaceholder, Level: LevelWarning,
+			Message: "SIRET/SIREN check digit is wrong (typo?); national placeholder used"}
+	case v != s:
+		return v, &Issue{Field: "pivot", Rule: "pivot-format", Value: s, Fixed: v, Level: LevelFix, Message: "separators removed"}
 	}
-	return PivotPlaceholder, &Issue{Field: "pivot", Rule: "pivot-invalid", Value: s, Fixed: PivotPlaceholder, Level: LevelWarning,
-		Message: "not a SIRET, SIREN, RNA or RIDET; national placeholder used"}
+	return v, nil
+}
+
+// siretKeyOK checks the Luhn key of a SIREN or SIRET; establishments of La
+// Poste (SIREN 356000000) use a digit sum divisible by 5 instead.
+func siretKeyOK(v string) bool {
+	if len(v) == 14 && strings.HasPrefix(v, "356000000") {
+		sum := 0
+		for _, c := range v {
+			sum += int(c - '0')
+		}
+		return sum%5 == 0
+	}
+	sum := 0
+	for i := range v {
+		d := int(v[len(v)-1-i] - '0')
+		if i%2 == 1 {
+			if d *= 2; d > 9 {
+				d -= 9
+			}
+		}
+		sum += d
+	}
+	return sum%10 == 0
 }
 
 func normalisePivotField(l *Lieu, _ NormaliseContext) []Issue {
@@ -350,27 +381,54 @@ func normaliseWebsitesField(l *Lieu, _ NormaliseContext) []Issue {
 	return issues
 }
 
-var dateLayouts = []string{"2006-01-02", "2006-1-2", time.RFC3339, "2006-01-02T15:04:05", "2006-01-02 15:04:05", "02/01/2006", "2/1/2006", "02/01/2006 15:04"}
+var dateLayouts = []string{"2006-01-02", "2006-1-2", time.RFC3339, "2006-01-02T15:04:05", "2006-01-02 15:04:05", "2006-01-02T15:04:05.000Z",
+	"02/01/2006", "2/1/2006", "02/01/2006 15:04", "02/01/2006 15:04:05", "02-01-2006", "02.01.2006", "2006/01/02"}
 
-// NormaliseDate returns an ISO date; unusable or missing dates are replaced
-// by the harvest date, which is recorded.
+// placeholderDates are dates that only say "unknown" (Unix epoch, its eve
+// in UTC-1, spreadsheet and database zero values).
+var placeholderDates = map[string]bool{"1970-01-01": true, "1969-12-31": true, "1900-01-01": true, "1899-12-30": true, "0001-01-01": true}
+
+// spreadsheetEpoch is day 0 of spreadsheet serial dates (1900 system).
+var spreadsheetEpoch = time.Date(1899, 12, 30, 0, 0, 0, 0, time.UTC)
+
+// NormaliseDate returns an ISO date. dd/mm/yyyy, date-times and
+// spreadsheet serial numbers are converted; missing, placeholder, future
+// and unreadable dates are replaced by the harvest date, which is recorded.
 func NormaliseDate(s string, harvested time.Time) (string, *Issue) {
 	fallback := harvested.Format("2006-01-02")
 	if s == "" {
 		return fallback, &Issue{Field: "date_maj", Rule: "date-missing", Fixed: fallback, Level: LevelFix,
 			Message: "no update date given; harvest date used"}
 	}
+	t, ok := parseDate(s)
+	switch {
+	case !ok:
+		return fallback, &Issue{Field: "date_maj", Rule: "date-invalid", Value: s, Fixed: fallback, Level: LevelWarning,
+			Message: "not a date; harvest date used"}
+	case placeholderDates[t.Format("2006-01-02")]:
+		return fallback, &Issue{Field: "date_maj", Rule: "date-placeholder", Value: s, Fixed: fallback, Level: LevelFix,
+			Message: "placeholder date (epoch or zero value); harvest date used"}
+	case !harvested.IsZero() && t.After(harvested.AddDate(0, 0, 1)):
+		return fallback, &Issue{Field: "date_maj", Rule: "date-future", Value: s, Fixed: fallback, Level: LevelWarning,
+			Message: "date in the future; harvest date used"}
+	}
+	v := t.Format("2006-01-02")
+	if v == s {
+		return v, nil
+	}
+	return v, &Issue{Field: "date_maj", Rule: "date-format", Value: s, Fixed: v, Level: LevelFix, Message: "written as YYYY-MM-DD"}
+}
+
+func parseDate(s string) (time.Time, bool) {
 	for _, layout := range dateLayouts {
 		if t, err := time.Parse(layout, s); err == nil {
-			v := t.Format("2006-01-02")
-			if v == s {
-				return v, nil
-			}
-			return v, &Issue{Field: "date_maj", Rule: "date-format", Value: s, Fixed: v, Level: LevelFix, Message: "written as YYYY-MM-DD"}
+			return t, true
 		}
 	}
-	return fallback, &Issue{Field: "date_maj", Rule: "date-invalid", Value: s, Fixed: fallback, Level: LevelWarning,
-		Message: "not a date; harvest date used"}
+	if n, err := strconv.ParseFloat(strings.TrimSpace(s), 64); err == nil && n >= 20000 && n < 80000 {
+		return spreadsheetEpoch.AddDate(0, 0, int(n)), true // 1954..2118
+	}
+	return time.Time{}, false
 }
 
 func normaliseDateField(l *Lieu, nc NormaliseContext) []Issue {

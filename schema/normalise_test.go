@@ -12,8 +12,12 @@ import (
 func TestNormalisePivot(t *testing.T) {
 	cases := []struct{ in, want, rule string }{
 		{"43493312300029", "43493312300029", ""},
+		{"43493312300028", schema.PivotPlaceholder, "pivot-checksum"},
+		{"356000000 00001", "35600000000001", "pivot-format"}, // La Poste: digit sum divisible by 5
+		{"w751234567", "W751234567", "pivot-format"},
 		{"434 933 123 00029", "43493312300029", "pivot-format"},
 		{"13002603200016.0", "13002603200016", "pivot-format"},
+		{"434933123", "434933123", ""},
 		{"W751234567", "W751234567", ""},
 		{"00000000000000", schema.PivotPlaceholder, ""},
 		{"0.0", schema.PivotPlaceholder, "pivot-invalid"},
@@ -136,6 +140,11 @@ func TestNormaliseDate(t *testing.T) {
 		{"2023-05-11T08:12:00Z", "2023-05-11", "date-format"},
 		{"", "2026-11-24", "date-missing"},
 		{"hier", "2026-11-24", "date-invalid"},
+		{"1969-12-31", "2026-11-24", "date-placeholder"},
+		{"01/01/1970", "2026-11-24", "date-placeholder"},
+		{"44927", "2023-01-01", "date-format"},
+		{"2031-05-01", "2026-11-24", "date-future"},
+		{"12.03.2024", "2024-03-12", "date-format"},
 	}
 	for _, c := range cases {
 		got, is := schema.NormaliseDate(c.in, harvested)
