@@ -337,6 +337,14 @@ func (d *draft) addToken(dst *Lieu, column, field, tok string) {
 		}
 		return
 	}
+	if values := fromKeywords(field, tok); len(values) > 0 {
+		for _, v := range values {
+			appendUnique(dst, field, v)
+		}
+		d.issues = append(d.issues, Issue{Field: field, Column: column, Rule: "enum-from-text", Value: truncate(tok, 80),
+			Fixed: strings.Join(values, "|"), Level: LevelFix, Message: "values of the standard read in free text"})
+		return
+	}
 	d.issues = append(d.issues, Issue{Field: field, Column: column, Rule: "unknown-value", Value: tok, Level: LevelWarning,
 		Message: "not a value of the standard's list for " + field + "; dropped"})
 }

@@ -166,3 +166,25 @@ func TestPlaceholdersAreEmpty(t *testing.T) {
 		t.Error("real values are not placeholders")
 	}
 }
+
+func TestValuesFromFreeText(t *testing.T) {
+	cases := []struct{ column, value, field, want string }{
+		{"Tarifs", "Gratuit pour les adhérents", "frais_a_charge", "Gratuit sous condition"},
+		{"Tarifs", "Accès libre et gratuit", "frais_a_charge", "Gratuit"},
+		{"Tarifs", "5€ l'heure", "frais_a_charge", "Payant"},
+		{"Tarifs", "Gratuit, Payant", "frais_a_charge", "Gratuit|Payant"},
+		{"services", "Initiation à l'informatique, aide aux démarches CAF", "services", "Maîtrise des outils numériques du quotidien|Aide aux démarches administratives"},
+		{"publics", "Seniors, personnes âgées et familles", "publics_specifiquement_adresses", "Seniors|Familles et/ou enfants"},
+		{"itinerance", "Oui", "itinerance", "Itinérant"},
+		{"itinerance", "Non", "itinerance", "Fixe"},
+		{"frais_a_charge", "Sur devis", "frais_a_charge", ""},
+	}
+	for _, c := range cases {
+		t.Run(c.value, func(t *testing.T) {
+			m := mapOne(t, schema.Mapping{Columns: map[string]string{c.column: c.field}}, record(c.column, c.value))
+			if got := m.Lieu.Get(c.field); got != c.want {
+				t.Errorf("%s = %q, want %q (issues %+v)", c.field, got, c.want, m.Issues)
+			}
+		})
+	}
+}

@@ -117,7 +117,7 @@ func resolvesSomething(field, v string) bool {
 			return true
 		}
 	}
-	return false
+	return len(fromKeywords(field, v)) > 0
 }
 
 func inRange(v string, limit float64) bool {
