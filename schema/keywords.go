@@ -34,8 +34,10 @@ var keywordRules = func() map[string][]keywordRule {
 }()
 
 // fromKeywords reads values of an enumerated field in free text.
-func fromKeywords(field, text string) []string {
-	rules := keywordRules[field]
+func fromKeywords(field, text string) []string { return matchRules(keywordRules[field], text) }
+
+// matchRules returns the values whose keywords a text contains.
+func matchRules(rules []keywordRule, text string) []string {
 	if len(rules) == 0 {
 		return nil
 	}

@@ -21,6 +21,35 @@ type Mapping struct {
 	Columns map[string]string `yaml:"columns" json:"columns,omitempty"`
 	// Constants fill fields that the columns leave empty.
 	Constants map[string]string `yaml:"constants" json:"constants,omitempty"`
+	// Join builds a field from several columns: field → columns, separator.
+	Join map[string]Join `yaml:"join" json:"join,omitempty"`
+	// Split cuts one column into several fields ("lat, lon" → latitude,
+	// longitude).
+	Split []Split `yaml:"split" json:"split,omitempty"`
+	// Values are keyword dictionaries for enumerated fields, tried before
+	// the built-in ones: field → rules (value, any keyword, except keywords).
+	Values map[string][]ValueRule `yaml:"values" json:"values,omitempty"`
+}
+
+// Join is a field built from several columns.
+type Join struct {
+	Columns   []string `yaml:"columns" json:"columns"`
+	Separator string   `yaml:"separator" json:"separator"`
+}
+
+// Split is one column cut into several fields, in order.
+type Split struct {
+	Column    string   `yaml:"column" json:"column"`
+	Separator string   `yaml:"separator" json:"separator"`
+	Fields    []string `yaml:"fields" json:"fields"`
+}
+
+// ValueRule gives an enumerated field's value when a cell contains one of
+// Any and none of Except (folded, at word starts).
+type ValueRule struct {
+	Value  string   `yaml:"value" json:"value"`
+	Any    []string `yaml:"any" json:"any"`
+	Except []string `yaml:"except" json:"except,omitempty"`
 }
 
 // Ignore is the mapping target that discards a column.
@@ -34,6 +63,9 @@ type Mapper struct {
 	targets   map[string]string // column → field or legacy name
 	constants map[string]string
 	idColumn  string
+	joins     map[string]Join
+	splits    []Split
+	values    map[string][]keywordRule
 }
 
 // Mapped is the result of mapping one raw record.
@@ -58,7 +90,10 @@ func NewMapper(m Mapping, columns []string, records []harvest.Record) (*Mapper, 
 		}
 		mp.targets[col] = field
 	}
-	taken := map[string]bool{}
+	taken, err := mp.addTransforms(m, columns)
+	if err != nil {
+		return nil, err
+	}
 	for _, t := range mp.targets {
 		taken[fieldOf(t)] = true
 	}
@@ -107,6 +142,51 @@ func sampler(records []harvest.Record) func(string) []string {
 		}
 		return out
 	}
+}
+
+// addTransforms checks and keeps the joins, splits and value dictionaries
+// of a mapping; their columns and fields are taken from recognition.
+func (mp *Mapper) addTransforms(m Mapping, columns []string) (map[string]bool, error) {
+	taken := map[string]bool{}
+	claim := func(col string) error {
+		if !slices.Contains(columns, col) {
+			return fmt.Errorf("schema: mapping: column %q not found in the source", col)
+		}
+		mp.targets[col] = Ignore // read by the transform, not by recognition
+		return nil
+	}
+	for field, j := range m.Join {
+		if _, ok := fieldByName[field]; !ok || len(j.Columns) == 0 {
+			return nil, fmt.Errorf("schema: mapping: join %q: not a field of the standard, or no columns", field)
+		}
+		for _, c := range j.Columns {
+			if err := claim(c); err != nil {
+				return nil, err
+			}
+		}
+		taken[field] = true
+	}
+	for _, sp := range m.Split {
+		if err := claim(sp.Column); err != nil {
+			return nil, err
+		}
+		for _, f := range sp.Fields {
+			if _, ok := fieldByName[f]; !ok && f != Ignore {
+				return nil, fmt.Errorf("schema: mapping: split %q: %q is not a field of the standard", sp.Column, f)
+			}
+			taken[f] = true
+		}
+	}
+	mp.joins, mp.splits, mp.values = m.Join, m.Split, map[string][]keywordRule{}
+	for field, rules := range m.Values {
+		for _, r := range rules {
+			if !vocab.isCanonical(field, r.Value) {
+				return nil, fmt.Errorf("schema: mapping: values %s: %q is not a value of the standard", field, r.Value)
+			}
+			mp.values[field] = append(mp.values[field], keywordRule(r))
+		}
+	}
+	return taken, nil
 }
 
 func (mp *Mapper) setIDColumn(id string, columns []string) error {
@@ -183,6 +263,7 @@ func isKnownTarget(name string) bool {
 // Map turns one raw record into a draft Lieu (not yet normalised).
 func (mp *Mapper) Map(rec harvest.Record) Mapped {
 	d := newDraft()
+	d.values = mp.values
 	var out Mapped
 	for _, f := range rec.Fields {
 		if f.Name == mp.idColumn {
@@ -207,6 +288,7 @@ func (mp *Mapper) Map(rec harvest.Record) Mapped {
 			d.add(f.Name, target, value)
 		}
 	}
+	mp.applyTransforms(d, rec)
 	d.joinAddress()
 	d.convertDays()
 	for field, value := range mp.constants {
@@ -220,6 +302,7 @@ func (mp *Mapper) Map(rec harvest.Record) Mapped {
 // column of the current standard win over fallbacks (values upgraded from a
 // 0.x column, coordinates of a GeoJSON geometry), which win over constants.
 type draft struct {
+	values                     map[string][]keywordRule // the mapping's own dictionaries
 	direct, fallback, constant Lieu
 	issues                     []Issue
 	addressParts               map[string]string
@@ -248,6 +331,33 @@ func (d *draft) convertDays() {
 }
 
 func newDraft() *draft { return &draft{addressParts: map[string]string{}} }
+
+// applyTransforms runs the mapping's joins and splits on a record.
+func (mp *Mapper) applyTransforms(d *draft, rec harvest.Record) {
+	for field, j := range mp.joins {
+		var parts []string
+		for _, c := range j.Columns {
+			if v := strings.TrimSpace(rec.Value(c)); v != "" && !IsPlaceholder(v) {
+				parts = append(parts, v)
+			}
+		}
+		if len(parts) > 0 {
+			d.addValue(&d.direct, strings.Join(j.Columns, "+"), field, strings.Join(parts, j.Separator))
+		}
+	}
+	for _, sp := range mp.splits {
+		v := strings.TrimSpace(rec.Value(sp.Column))
+		if v == "" {
+			continue
+		}
+		parts := strings.Split(v, sp.Separator)
+		for i, f := range sp.Fields {
+			if i < len(parts) && f != Ignore && strings.TrimSpace(parts[i]) != "" {
+				d.addValue(&d.direct, sp.Column, f, strings.TrimSpace(parts[i]))
+			}
+		}
+	}
+}
 
 // joinAddress builds an address from its parts (number, street type, street
 // name) when no column gives it whole.
@@ -337,7 +447,11 @@ func (d *draft) addToken(dst *Lieu, column, field, tok string) {
 		}
 		return
 	}
-	if values := fromKeywords(field, tok); len(values) > 0 {
+	values := matchRules(d.values[field], tok)
+	if len(values) == 0 {
+		values = fromKeywords(field, tok)
+	}
+	if len(values) > 0 {
 		for _, v := range values {
 			appendUnique(dst, field, v)
 		}

@@ -188,3 +188,31 @@ func TestValuesFromFreeText(t *testing.T) {
 		})
 	}
 }
+
+func TestMappingJoinSplitValues(t *testing.T) {
+	rec := record("N°", "12", "Voie", "rue des Lilas", "Geo", "45.75;4.85", "Bus", "Oui", "Nom", "EPN", "Accueil", "Sur convocation")
+	m := schema.Mapping{
+		Join:    map[string]schema.Join{"adresse": {Columns: []string{"N°", "Voie"}, Separator: " "}},
+		Split:   []schema.Split{{Column: "Geo", Separator: ";", Fields: []string{"latitude", "longitude"}}},
+		Columns: map[string]string{"Bus": "itinerance", "Accueil": "modalites_acces"},
+		Values: map[string][]schema.ValueRule{
+			"itinerance":      {{Value: "Fixe", Any: []string{"oui"}}}, // this source's "Bus: Oui" means a fixed bus stop
+			"modalites_acces": {{Value: "Envoyer un mail avec une fiche de prescription", Any: []string{"convocation"}}},
+		},
+	}
+	got := mapOne(t, m, rec).Lieu
+	lon, lat, _ := got.Point()
+	if got.Adresse != "12 rue des Lilas" || lat != 45.75 || lon != 4.85 || got.Get("itinerance") != "Fixe" ||
+		got.Get("modalites_acces") != "Envoyer un mail avec une fiche de prescription" {
+		t.Errorf("got %+v", got)
+	}
+	for _, bad := range []schema.Mapping{
+		{Join: map[string]schema.Join{"adresse": {Columns: []string{"absent"}}}},
+		{Split: []schema.Split{{Column: "Geo", Fields: []string{"lat"}}}},
+		{Values: map[string][]schema.ValueRule{"itinerance": {{Value: "Volant"}}}},
+	} {
+		if _, err := schema.NewMapper(bad, columns(rec), nil); err == nil {
+			t.Errorf("mapping %+v: want an error", bad)
+		}
+	}
+}
