@@ -16,7 +16,30 @@ type keywordRule struct {
 	Except []string `json:"except"`
 }
 
-var keywordRules = func() map[string][]keywordRule {
+// foldedRule is a keywordRule with its keywords folded once, each as
+// " word word" to match at word starts.
+type foldedRule struct {
+	value       string
+	any, except []string
+}
+
+func foldRules(rules []keywordRule) []foldedRule {
+	out := make([]foldedRule, len(rules))
+	for i, r := range rules {
+		out[i] = foldedRule{value: r.Value, any: foldKeywords(r.Any), except: foldKeywords(r.Except)}
+	}
+	return out
+}
+
+func foldKeywords(ks []string) []string {
+	out := make([]string, len(ks))
+	for i, k := range ks {
+		out[i] = " " + strings.Join(words(k), " ")
+	}
+	return out
+}
+
+var keywordRules = func() map[string][]foldedRule {
 	var doc struct {
 		Fields map[string][]keywordRule `json:"fields"`
 	}
@@ -30,32 +53,36 @@ var keywordRules = func() map[string][]keywordRule {
 			}
 		}
 	}
-	return doc.Fields
+	out := map[string][]foldedRule{}
+	for field, rules := range doc.Fields {
+		out[field] = foldRules(rules)
+	}
+	return out
 }()
 
 // fromKeywords reads values of an enumerated field in free text.
 func fromKeywords(field, text string) []string { return matchRules(keywordRules[field], text) }
 
 // matchRules returns the values whose keywords a text contains.
-func matchRules(rules []keywordRule, text string) []string {
+func matchRules(rules []foldedRule, text string) []string {
 	if len(rules) == 0 {
 		return nil
 	}
 	t := " " + strings.Join(words(strings.ReplaceAll(text, "€", " euro ")), " ") + " "
 	var out []string
 	for _, r := range rules {
-		if containsAnyWord(t, r.Any) && !containsAnyWord(t, r.Except) {
-			out = append(out, r.Value)
+		if containsAnyWord(t, r.any) && !containsAnyWord(t, r.except) {
+			out = append(out, r.value)
 		}
 	}
 	return out
 }
 
-// containsAnyWord reports whether a folded text has one of the keywords
-// at the start of a word.
+// containsAnyWord reports whether a folded text has one of the folded
+// keywords at the start of a word.
 func containsAnyWord(text string, keywords []string) bool {
 	for _, k := range keywords {
-		if strings.Contains(text, " "+strings.Join(words(k), " ")) {
+		if strings.Contains(text, k) {
 			return true
 		}
 	}

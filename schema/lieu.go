@@ -159,6 +159,12 @@ func (l *Lieu) CopyField(name string, src *Lieu) {
 	reflect.ValueOf(l).Elem().Field(f.index).Set(reflect.ValueOf(src).Elem().Field(f.index))
 }
 
+// isEmpty reports whether a field holds no value.
+func (l *Lieu) isEmpty(f Field) bool {
+	v := reflect.ValueOf(l).Elem().Field(f.index)
+	return v.IsZero() || f.Kind == KindList && v.Len() == 0
+}
+
 // Row returns the record as CSV cells in schema order.
 func (l *Lieu) Row() []string {
 	row := make([]string, len(Fields))

@@ -65,7 +65,7 @@ type Mapper struct {
 	idColumn  string
 	joins     map[string]Join
 	splits    []Split
-	values    map[string][]keywordRule
+	values    map[string][]foldedRule
 }
 
 // Mapped is the result of mapping one raw record.
@@ -177,13 +177,13 @@ func (mp *Mapper) addTransforms(m Mapping, columns []string) (map[string]bool, e
 			taken[f] = true
 		}
 	}
-	mp.joins, mp.splits, mp.values = m.Join, m.Split, map[string][]keywordRule{}
+	mp.joins, mp.splits, mp.values = m.Join, m.Split, map[string][]foldedRule{}
 	for field, rules := range m.Values {
 		for _, r := range rules {
 			if !vocab.isCanonical(field, r.Value) {
 				return nil, fmt.Errorf("schema: mapping: values %s: %q is not a value of the standard", field, r.Value)
 			}
-			mp.values[field] = append(mp.values[field], keywordRule(r))
+			mp.values[field] = append(mp.values[field], foldRules([]keywordRule{keywordRule(r)})...)
 		}
 	}
 	return taken, nil
@@ -302,7 +302,7 @@ func (mp *Mapper) Map(rec harvest.Record) Mapped {
 // column of the current standard win over fallbacks (values upgraded from a
 // 0.x column, coordinates of a GeoJSON geometry), which win over constants.
 type draft struct {
-	values                     map[string][]keywordRule // the mapping's own dictionaries
+	values                     map[string][]foldedRule // the mapping's own dictionaries
 	direct, fallback, constant Lieu
 	issues                     []Issue
 	addressParts               map[string]string
@@ -521,12 +521,11 @@ func (d *draft) addPoint(column, value string) {
 func (d *draft) finish() (Lieu, []Issue) {
 	l := d.direct
 	for _, f := range Fields {
-		if l.Get(f.Name) != "" {
-			continue
-		}
-		if d.fallback.Get(f.Name) != "" {
+		switch {
+		case !l.isEmpty(f):
+		case !d.fallback.isEmpty(f):
 			l.CopyField(f.Name, &d.fallback)
-		} else if d.constant.Get(f.Name) != "" {
+		case !d.constant.isEmpty(f):
 			l.CopyField(f.Name, &d.constant)
 		}
 	}

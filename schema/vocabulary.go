@@ -52,6 +52,7 @@ type target struct {
 // vocabulary resolves free or old values of enumerated fields to the
 // canonical values of the current schema.
 type vocabulary struct {
+	canonical    map[string]map[string]bool     // v1 field → canonical values, as spelt
 	enums        map[string]map[string]string   // v1 field → folded → canonical
 	legacy       map[string]map[string][]target // source column → folded → targets
 	renames      map[string]string              // old column → v1 field
@@ -80,13 +81,14 @@ func loadVocabulary(ts *TableSchema) (*vocabulary, error) {
 	if err := json.Unmarshal(upgradeJSON, &up); err != nil {
 		return nil, fmt.Errorf("schema: data/upgrade.json: %w", err)
 	}
-	v := &vocabulary{enums: map[string]map[string]string{}, legacy: map[string]map[string][]target{},
+	v := &vocabulary{canonical: map[string]map[string]bool{}, enums: map[string]map[string]string{}, legacy: map[string]map[string][]target{},
 		renames: up.Renames, dropped: up.Dropped, valueAliases: up.ValueAliases, typologies: map[string]string{}}
 	for _, f := range ts.Fields {
 		if vals := f.EnumValues(); vals != nil {
-			v.enums[f.Name] = map[string]string{}
+			v.enums[f.Name], v.canonical[f.Name] = map[string]string{}, map[string]bool{}
 			for _, val := range vals {
 				v.enums[f.Name][fold(val)] = val
+				v.canonical[f.Name][val] = true
 			}
 		}
 	}
@@ -145,6 +147,9 @@ func (v *vocabulary) isCanonical(field, value string) bool {
 
 // resolveEnum finds the canonical value of token in an enumerated field.
 func (v *vocabulary) resolveEnum(field, token string) (string, bool) {
+	if v.canonical[field][token] {
+		return token, true
+	}
 	enum := v.enums[field]
 	if enum == nil {
 		return "", false

@@ -60,15 +60,20 @@ var (
 	splitRE      = regexp.MustCompile(`(\d{1,2}[h:]\d{0,2}|\d+|[\pL]+|[-–/,;&:+])`)
 )
 
+var (
+	hyphenPhrases = strings.NewReplacer("apres-midi", "apres midi", "rendez-vous", "rendez vous", "week-end", "week end", "jours-feries", "jours feries")
+	phrases       = strings.NewReplacer("sans rendez vous", " ", "sans rdv", " ", "sur rendez vous", " rdv ", "sur rdv", " rdv ", "rendez vous", " rdv ", "jours feries", " ferie ",
+		"jour ferie", " ferie ", "week end", " weekend ", "7j 7", " 7j7 ", "7 jours sur 7", " 7j7 ", "apres midi", " apres ",
+		"jusqu a", " - ", "jusqu'a", " - ")
+)
+
 // tokenize reads a French (or English, or almost-OSM) hours text.
 func tokenize(text string) ([]token, []string) {
 	s := foldText(text)
 	s = spaceColonRE.ReplaceAllString(s, "$1:$2")
 	s = gluedHoursRE.ReplaceAllString(s, "${1}h-${2}h")
-	s = strings.NewReplacer("apres-midi", "apres midi", "rendez-vous", "rendez vous", "week-end", "week end", "jours-feries", "jours feries").Replace(s)
-	s = strings.NewReplacer("sans rendez vous", " ", "sans rdv", " ", "sur rendez vous", " rdv ", "sur rdv", " rdv ", "rendez vous", " rdv ", "jours feries", " ferie ",
-		"jour ferie", " ferie ", "week end", " weekend ", "7j 7", " 7j7 ", "7 jours sur 7", " 7j7 ", "apres midi", " apres ",
-		"jusqu a", " - ", "jusqu'a", " - ").Replace(s)
+	s = hyphenPhrases.Replace(s)
+	s = phrases.Replace(s)
 	var toks []token
 	var unknown []string
 	for _, w := range splitRE.FindAllString(s, -1) {
