@@ -212,29 +212,104 @@ type member struct {
 	value json.RawMessage
 }
 
-// orderedMembers reads the members of a JSON object in document order.
+// orderedMembers reads the members of a JSON object in document order. The
+// object comes from a document json.Unmarshal already validated, so a
+// small scanner suffices: it finds each key and the extent of its value.
 func orderedMembers(raw json.RawMessage) ([]member, error) {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	tok, err := dec.Token()
-	if err != nil {
-		return nil, err
-	}
-	if d, ok := tok.(json.Delim); !ok || d != '{' {
+	b := bytes.TrimSpace(raw)
+	if len(b) < 2 || b[0] != '{' {
 		return nil, fmt.Errorf("not an object: %s", snippet(raw))
 	}
 	var out []member
-	for dec.More() {
-		kt, err := dec.Token()
-		if err != nil {
-			return nil, err
+	i := skipSpace(b, 1)
+	for i < len(b) && b[i] != '}' {
+		keyEnd := stringEnd(b, i)
+		if b[i] != '"' || keyEnd < 0 {
+			return nil, fmt.Errorf("bad object key at byte %d", i)
 		}
-		var v json.RawMessage
-		if err := dec.Decode(&v); err != nil {
-			return nil, err
+		key := unquote(b[i:keyEnd])
+		i = skipSpace(b, keyEnd)
+		if i >= len(b) || b[i] != ':' {
+			return nil, fmt.Errorf("expected ':' at byte %d", i)
 		}
-		out = append(out, member{name: kt.(string), value: v})
+		start := skipSpace(b, i+1)
+		end := valueEnd(b, start)
+		if end < 0 {
+			return nil, fmt.Errorf("bad value at byte %d", start)
+		}
+		out = append(out, member{name: key, value: b[start:end]})
+		i = skipSpace(b, end)
+		if i < len(b) && b[i] == ',' {
+			i = skipSpace(b, i+1)
+		}
 	}
 	return out, nil
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\n' || b[i] == '\r' || b[i] == '\t') {
+		i++
+	}
+	return i
+}
+
+// stringEnd returns the index after the string starting at b[i] ('"').
+func stringEnd(b []byte, i int) int {
+	for j := i + 1; j < len(b); j++ {
+		switch b[j] {
+		case '\\':
+			j++
+		case '"':
+			return j + 1
+		}
+	}
+	return -1
+}
+
+// valueEnd returns the index after the JSON value starting at b[i].
+func valueEnd(b []byte, i int) int {
+	if i >= len(b) {
+		return -1
+	}
+	switch b[i] {
+	case '"':
+		return stringEnd(b, i)
+	case '{', '[':
+		depth := 0
+		for j := i; j < len(b); j++ {
+			switch b[j] {
+			case '"':
+				if j = stringEnd(b, j) - 1; j < 0 {
+					return -1
+				}
+			case '{', '[':
+				depth++
+			case '}', ']':
+				if depth--; depth == 0 {
+					return j + 1
+				}
+			}
+		}
+		return -1
+	}
+	j := i
+	for j < len(b) && b[j] != ',' && b[j] != '}' && b[j] != ']' && b[j] != ' ' && b[j] != '\n' && b[j] != '\r' && b[j] != '\t' {
+		j++
+	}
+	return j
+}
+
+// unquote decodes a JSON string literal, without allocating a decoder when
+// it has no escapes.
+func unquote(q []byte) string {
+	if bytes.IndexByte(q, '\\') < 0 {
+		return string(q[1 : len(q)-1])
+	}
+	var s string
+	if json.Unmarshal(q, &s) != nil {
+		return string(q[1 : len(q)-1])
+	}
+	return s
 }
 
 // scalarText renders a JSON value as text: strings unquoted, numbers as
@@ -245,10 +320,7 @@ func scalarText(v json.RawMessage) string {
 	case len(v) == 0 || string(v) == "null":
 		return ""
 	case v[0] == '"':
-		var s string
-		if json.Unmarshal(v, &s) == nil {
-			return s
-		}
+		return unquote(v)
 	case v[0] == '{' || v[0] == '[':
 		var b bytes.Buffer
 		if json.Compact(&b, v) == nil {

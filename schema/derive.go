@@ -22,6 +22,9 @@ func deriveLocation(l *Lieu) []Issue {
 	if l.Adresse == "" {
 		issues = append(issues, addressFromText(l)...)
 	}
+	if !hasPostcodeLike(l.Adresse) {
+		return issues
+	}
 	m := addressTailRE.FindStringSubmatch(l.Adresse)
 	if m == nil {
 		return issues
@@ -50,6 +53,9 @@ func deriveLocation(l *Lieu) []Issue {
 func addressFromText(l *Lieu) []Issue {
 	for _, text := range []string{l.ComplementAdresse, l.Nom, l.PresentationResume, l.PresentationDetail} {
 		for _, line := range strings.Split(text, "\n") {
+			if !hasPostcodeLike(line) {
+				continue
+			}
 			m := textAddressRE.FindStringSubmatch(line)
 			if m == nil {
 				continue
@@ -60,4 +66,20 @@ func addressFromText(l *Lieu) []Issue {
 		}
 	}
 	return nil
+}
+
+// hasPostcodeLike is a cheap test for five consecutive digits, run before
+// the address regular expressions.
+func hasPostcodeLike(s string) bool {
+	run := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] >= '0' && s[i] <= '9' {
+			if run++; run == 5 {
+				return true
+			}
+		} else {
+			run = 0
+		}
+	}
+	return false
 }

@@ -103,7 +103,7 @@ var (
 // become line breaks, other tags disappear, entities are decoded. It
 // reports whether there was markup.
 func StripHTML(s string) (string, bool) {
-	if !htmlTagRE.MatchString(s) {
+	if !strings.Contains(s, "<") || !htmlTagRE.MatchString(s) {
 		return s, false
 	}
 	s = htmlBlockRE.ReplaceAllString(s, "\n")

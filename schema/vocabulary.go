@@ -40,7 +40,10 @@ const maxPlaceholderBytes = 24
 // IsPlaceholder reports whether a non-empty cell only says "no value"
 // ("-", "NC", "Néant", "non renseigné"…).
 func IsPlaceholder(s string) bool {
-	return len(s) <= maxPlaceholderBytes && placeholders[fold(s)]
+	if len(s) > maxPlaceholderBytes || strings.ContainsAny(s, "@0123456789") && !strings.Contains(s, "null") {
+		return false // placeholders have no digits (but "0null"), e-mails are not placeholders
+	}
+	return placeholders[fold(s)]
 }
 
 // target is one v1 value an old value upgrades to.
@@ -199,6 +202,19 @@ func foldKeys(s string) []string {
 // so that case, accents, apostrophes, spacing and punctuation variants of a
 // vocabulary value compare equal.
 func fold(s string) string {
+	if isASCII(s) {
+		var b strings.Builder
+		b.Grow(len(s))
+		for i := 0; i < len(s); i++ {
+			switch c := s[i]; {
+			case c >= 'a' && c <= 'z', c >= '0' && c <= '9':
+				b.WriteByte(c)
+			case c >= 'A' && c <= 'Z':
+				b.WriteByte(c + 'a' - 'A')
+			}
+		}
+		return b.String()
+	}
 	var b strings.Builder
 	for _, r := range norm.NFD.String(s) {
 		switch {
@@ -208,4 +224,13 @@ func fold(s string) string {
 		}
 	}
 	return b.String()
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }

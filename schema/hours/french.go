@@ -144,6 +144,15 @@ type group struct {
 // valid OSM opening_hours value, or fails naming what it did not
 // understand: it never guesses.
 func FromText(text string) (string, error) {
+	if r, ok := textCache.get(text); ok {
+		return r.out, r.err
+	}
+	out, err := fromText(text)
+	textCache.put(text, result{out, err})
+	return out, err
+}
+
+func fromText(text string) (string, error) {
 	if Valid(text) {
 		s, _ := Parse(text)
 		return s.String(), nil
@@ -407,6 +416,16 @@ func weekdayRanges(days []int) []WeekdayRange {
 // "Fermé"). Days with the same hours are grouped (Mo-Fr …). A cell it does
 // not understand fails the whole conversion.
 func FromDays(cells [7]string) (string, error) {
+	key := strings.Join(cells[:], "\x00")
+	if r, ok := daysCache.get(key); ok {
+		return r.out, r.err
+	}
+	out, err := fromDays(cells)
+	daysCache.put(key, result{out, err})
+	return out, err
+}
+
+func fromDays(cells [7]string) (string, error) {
 	var spans [7][]TimeSpan
 	var appoint [7]bool
 	for d, cell := range cells {
