@@ -88,7 +88,7 @@ func Convert(ctx context.Context, h *harvest.Harvester, opts ConvertOptions) (*C
 	if err := checkUsable(recs, mapper, table.Columns); err != nil {
 		return nil, fmt.Errorf("pipeline: %s: %w", src.Location, err)
 	}
-	conv := &Conversion{Report: newConvertReport(src.Location, table, mapper)}
+	conv := &Conversion{Report: newConvertReport(src.Location, table, mapper), Lieux: make([]schema.Lieu, 0, len(recs))}
 	for _, r := range recs {
 		if conv.Report.add(r) {
 			l := *r.Lieu

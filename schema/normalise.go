@@ -128,14 +128,14 @@ func cleanText(field, s string) string {
 
 var pivotRE = regexp.MustCompile(`^[a-zA-Z0-9]{9,14}$`)
 
-var rnaRE = regexp.MustCompile(`^W[0-9A-Z]{9}$`)
+var pivotSeparators = strings.NewReplacer(" ", "", "\u00a0", "", ".", "", "-", "")
 
 // NormalisePivot cleans a SIRET/SIREN/RNA/RIDET: spaces and spreadsheet
 // float suffixes removed, SIRET and SIREN checked by their Luhn key (La
 // Poste's establishments by theirs); unusable values become the national
 // placeholder.
 func NormalisePivot(s string) (string, *Issue) {
-	v := strings.NewReplacer(" ", "", "\u00a0", "", ".", "", "-", "").Replace(strings.TrimSuffix(strings.TrimSpace(s), ".0"))
+	v := pivotSeparators.Replace(strings.TrimSuffix(strings.TrimSpace(s), ".0"))
 	v = strings.ToUpper(v)
 	switch {
 	case s == "":

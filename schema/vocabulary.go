@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 	"unicode"
 
 	"golang.org/x/text/unicode/norm"
@@ -148,8 +149,45 @@ func (v *vocabulary) isCanonical(field, value string) bool {
 	return false
 }
 
+// resolutions memoises resolveEnum and resolveLegacy: sources repeat the
+// same few values over every row.
+var resolutions = struct {
+	sync.Mutex
+	enum   map[[2]string]enumResult
+	legacy map[[2]string]legacyResult
+}{enum: map[[2]string]enumResult{}, legacy: map[[2]string]legacyResult{}}
+
+type enumResult struct {
+	value string
+	ok    bool
+}
+
+type legacyResult struct {
+	targets []target
+	known   bool
+}
+
+const maxResolutions = 1 << 14
+
 // resolveEnum finds the canonical value of token in an enumerated field.
 func (v *vocabulary) resolveEnum(field, token string) (string, bool) {
+	key := [2]string{field, token}
+	resolutions.Lock()
+	r, ok := resolutions.enum[key]
+	resolutions.Unlock()
+	if !ok {
+		r.value, r.ok = v.resolveEnumSlow(field, token)
+		resolutions.Lock()
+		if len(resolutions.enum) >= maxResolutions {
+			clear(resolutions.enum)
+		}
+		resolutions.enum[key] = r
+		resolutions.Unlock()
+	}
+	return r.value, r.ok
+}
+
+func (v *vocabulary) resolveEnumSlow(field, token string) (string, bool) {
 	if v.canonical[field][token] {
 		return token, true
 	}
@@ -167,7 +205,24 @@ func (v *vocabulary) resolveEnum(field, token string) (string, bool) {
 
 // resolveLegacy finds what an old value of a source column upgrades to.
 // known is false when the value is not in the upgrade table.
-func (v *vocabulary) resolveLegacy(column, token string) (targets []target, known bool) {
+func (v *vocabulary) resolveLegacy(column, token string) ([]target, bool) {
+	key := [2]string{column, token}
+	resolutions.Lock()
+	r, ok := resolutions.legacy[key]
+	resolutions.Unlock()
+	if !ok {
+		r.targets, r.known = v.resolveLegacySlow(column, token)
+		resolutions.Lock()
+		if len(resolutions.legacy) >= maxResolutions {
+			clear(resolutions.legacy)
+		}
+		resolutions.legacy[key] = r
+		resolutions.Unlock()
+	}
+	return r.targets, r.known
+}
+
+func (v *vocabulary) resolveLegacySlow(column, token string) (targets []target, known bool) {
 	if alias, ok := v.valueAliases[column]; ok {
 		column = alias
 	}
@@ -202,19 +257,41 @@ func foldKeys(s string) []string {
 // so that case, accents, apostrophes, spacing and punctuation variants of a
 // vocabulary value compare equal.
 func fold(s string) string {
-	if isASCII(s) {
-		var b strings.Builder
-		b.Grow(len(s))
-		for i := 0; i < len(s); i++ {
-			switch c := s[i]; {
-			case c >= 'a' && c <= 'z', c >= '0' && c <= '9':
-				b.WriteByte(c)
-			case c >= 'A' && c <= 'Z':
-				b.WriteByte(c + 'a' - 'A')
-			}
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range s {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
+			b.WriteRune(r)
+		case r >= 'A' && r <= 'Z':
+			b.WriteRune(r + 'a' - 'A')
+		case r < 0x80:
+		default:
+			b.WriteString(foldRune(r))
 		}
-		return b.String()
 	}
+	return b.String()
+}
+
+// foldedRunes maps accented letters of the Latin blocks to their folded
+// base letters, computed once from Unicode decompositions.
+var foldedRunes = func() map[rune]string {
+	m := map[rune]string{}
+	for r := rune(0x80); r < 0x250; r++ {
+		m[r] = foldSlow(string(r))
+	}
+	return m
+}()
+
+func foldRune(r rune) string {
+	if f, ok := foldedRunes[r]; ok {
+		return f
+	}
+	return foldSlow(string(r))
+}
+
+// foldSlow is fold through the full Unicode decomposition.
+func foldSlow(s string) string {
 	var b strings.Builder
 	for _, r := range norm.NFD.String(s) {
 		switch {

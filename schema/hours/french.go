@@ -127,8 +127,10 @@ func foldText(s string) string {
 			b.WriteRune(r)
 		}
 	}
-	return strings.NewReplacer("’", "'", "'", " ").Replace(b.String())
+	return apostrophes.Replace(b.String())
 }
+
+var apostrophes = strings.NewReplacer("’", "'", "'", " ")
 
 // group is days sharing time spans (or closed).
 type group struct {
