@@ -38,6 +38,7 @@ type Commune struct {
 	// or the city of a municipal arrondissement.
 	Parent   string
 	OldCodes []string
+	folded   string // FoldName(Name)
 }
 
 // Referential indexes the communes by code, postcode and former code.
@@ -81,7 +82,7 @@ func parseReferential(gz []byte) (*Referential, error) {
 			return nil, fmt.Errorf("bad line %q", line)
 		}
 		c := &Commune{Code: f[0], Type: f[1], Name: f[2], Postcodes: strings.Fields(f[3]), Departement: f[4],
-			Region: f[5], Parent: f[6], OldCodes: strings.Fields(f[7])}
+			Region: f[5], Parent: f[6], OldCodes: strings.Fields(f[7]), folded: FoldName(f[2])}
 		r.add(c)
 	}
 	return r, sc.Err()
@@ -134,7 +135,7 @@ func (r *Referential) Resolve(cp, name string) (*Commune, bool) {
 	want := FoldName(name)
 	var current []*Commune
 	for _, c := range r.byPostcode[cp] {
-		if FoldName(c.Name) == want {
+		if c.folded == want {
 			return c, true
 		}
 		if c.Type == TypeCurrent {
@@ -142,7 +143,7 @@ func (r *Referential) Resolve(cp, name string) (*Commune, bool) {
 		}
 	}
 	if len(current) == 1 && want != "" {
-		got := FoldName(current[0].Name)
+		got := current[0].folded
 		if strings.Contains(got, want) || strings.Contains(want, got) {
 			return current[0], true
 		}

@@ -56,11 +56,11 @@ func jsonError(body []byte, err error) error {
 func recordElements(body []byte, recordsKey string) ([]json.RawMessage, string, error) {
 	switch firstNonSpace(body) {
 	case '[':
-		var elems []json.RawMessage
-		if err := json.Unmarshal(body, &elems); err != nil {
-			return nil, "", jsonError(body, err)
+		if !json.Valid(body) {
+			var elems []json.RawMessage
+			return nil, "", jsonError(body, json.Unmarshal(body, &elems))
 		}
-		return elems, FormatJSON, nil
+		return arrayElements(body), FormatJSON, nil
 	case '{':
 		var obj map[string]json.RawMessage
 		if err := json.Unmarshal(body, &obj); err != nil {
@@ -69,6 +69,21 @@ func recordElements(body []byte, recordsKey string) ([]json.RawMessage, string, 
 		return objectElements(obj, recordsKey)
 	}
 	return nil, "", fmt.Errorf("JSON document is neither an array nor an object: %q", snippet(body))
+}
+
+// arrayElements splits a valid JSON array into its elements, without
+// copying them.
+func arrayElements(b []byte) []json.RawMessage {
+	b = bytes.TrimSpace(b)
+	var out []json.RawMessage
+	for i := skipSpace(b, 1); i < len(b) && b[i] != ']'; {
+		end := valueEnd(b, i)
+		out = append(out, b[i:end])
+		if i = skipSpace(b, end); i < len(b) && b[i] == ',' {
+			i = skipSpace(b, i+1)
+		}
+	}
+	return out
 }
 
 // recordKeys are the members portals and APIs commonly put records under,

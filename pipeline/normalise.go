@@ -23,6 +23,9 @@ func normaliseTable(src config.Source, t *harvest.Table, harvested time.Time) ([
 		return nil, err
 	}
 	recs := normaliseWith(mapper, src.Name, t, harvested)
+	for i := range recs {
+		recs[i].Hash = harvest.Record{Fields: recs[i].Fields}.Hash() // for change detection in the store
+	}
 	return recs, checkUsable(recs, mapper, t.Columns)
 }
 
@@ -78,7 +81,7 @@ func normaliseWith(mapper *schema.Mapper, source string, t *harvest.Table, harve
 		}
 		lieu := m.Lieu
 		out = append(out, store.SourceRecord{Source: source, RecordKey: key, Index: rec.Index, Line: rec.Line,
-			Fields: rec.Fields, Hash: rec.Hash(), ProducerID: m.ProducerID, Status: schema.StatusOf(issues),
+			Fields: rec.Fields, ProducerID: m.ProducerID, Status: schema.StatusOf(issues),
 			Lieu: &lieu, Issues: issues})
 	}
 	return out

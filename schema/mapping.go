@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/maillage/maillage/harvest"
 	"github.com/maillage/maillage/schema/hours"
@@ -262,7 +263,8 @@ func isKnownTarget(name string) bool {
 
 // Map turns one raw record into a draft Lieu (not yet normalised).
 func (mp *Mapper) Map(rec harvest.Record) Mapped {
-	d := newDraft()
+	d := draftPool.Get().(*draft)
+	defer d.release()
 	d.values = mp.values
 	var out Mapped
 	for _, f := range rec.Fields {
@@ -330,7 +332,18 @@ func (d *draft) convertDays() {
 	}
 }
 
-func newDraft() *draft { return &draft{addressParts: map[string]string{}} }
+// draftPool recycles drafts: three Lieu per record otherwise dominate the
+// allocations of a conversion.
+var draftPool = sync.Pool{New: func() any { return &draft{addressParts: map[string]string{}} }}
+
+// release empties a draft (its values now belong to the returned Lieu) and
+// returns it to the pool.
+func (d *draft) release() {
+	parts := d.addressParts
+	clear(parts)
+	*d = draft{addressParts: parts}
+	draftPool.Put(d)
+}
 
 // applyTransforms runs the mapping's joins and splits on a record.
 func (mp *Mapper) applyTransforms(d *draft, rec harvest.Record) {

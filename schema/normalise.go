@@ -67,16 +67,18 @@ func Normalise(l *Lieu, nc NormaliseContext) []Issue {
 		}
 		_ = l.SetText(f.Name, v)
 	}
-	steps := []func(*Lieu, NormaliseContext) []Issue{
-		func(l *Lieu, _ NormaliseContext) []Issue { return deriveLocation(l) },
-		normalisePivotField, normalisePostcodeField, normaliseINSEEField, normalisePhoneField,
-		normaliseEmailsField, normaliseWebsitesField, normaliseDateField, normaliseResumeField,
-		normaliseTypologieField, normaliseHoursField,
-	}
-	for _, step := range steps {
+	for _, step := range normaliseSteps {
 		issues = append(issues, step(l, nc)...)
 	}
 	return issues
+}
+
+// normaliseSteps run in order after text cleaning.
+var normaliseSteps = []func(*Lieu, NormaliseContext) []Issue{
+	func(l *Lieu, _ NormaliseContext) []Issue { return deriveLocation(l) },
+	normalisePivotField, normalisePostcodeField, normaliseINSEEField, normalisePhoneField,
+	normaliseEmailsField, normaliseWebsitesField, normaliseDateField, normaliseResumeField,
+	normaliseTypologieField, normaliseHoursField,
 }
 
 // CheckRequired reports, as errors that quarantine the record, the
@@ -90,6 +92,26 @@ func CheckRequired(l *Lieu) []Issue {
 		}
 	}
 	return issues
+}
+
+// isCleanLine reports whether a text has no leading, trailing, doubled or
+// non-space whitespace (the common case, left untouched).
+func isCleanLine(s string) bool {
+	if s == "" {
+		return true
+	}
+	if s[0] == ' ' || s[len(s)-1] == ' ' {
+		return false
+	}
+	prev := byte(0)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f' || c == 0xC2 || c == 0xE2 || c == ' ' && prev == ' ' {
+			return false // 0xC2/0xE2 may start NBSP, NNBSP and other Unicode spaces
+		}
+		prev = c
+	}
+	return true
 }
 
 var spacesRE = regexp.MustCompile(`[ \t\x{00A0}\x{202F}]+`)
@@ -114,10 +136,14 @@ func StripHTML(s string) (string, bool) {
 // cleanText applies Unicode NFC and collapses spaces; line breaks survive
 // only in presentation_detail.
 func cleanText(field, s string) string {
-	s = norm.NFC.String(s)
+	if !norm.NFC.IsNormalString(s) {
+		s = norm.NFC.String(s)
+	}
 	if field != "presentation_detail" {
-		s = strings.Join(strings.Fields(s), " ")
-		return s
+		if isCleanLine(s) {
+			return s
+		}
+		return strings.Join(strings.Fields(s), " ")
 	}
 	lines := strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n")
 	for i, ln := range lines {
