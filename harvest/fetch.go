@@ -29,7 +29,7 @@ func (f *FileFetcher) Fetch(ctx context.Context, src Source, _ Conditional) (*Pa
 	}
 	fh, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", path, err)
+		return nil, err // *PathError: "open <path>: <reason>"
 	}
 	defer fh.Close()
 	if st, err := fh.Stat(); err == nil && st.Size() > f.MaxBytes {

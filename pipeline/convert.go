@@ -22,15 +22,12 @@ type Conversion struct {
 
 // ConvertReport tells a producer what became of its file.
 type ConvertReport struct {
-	Input   string   `json:"input"`
-	Format  string   `json:"format"`
-	Schema  string   `json:"schema"`
-	Notes   []string `json:"notes,omitempty"`
-	Columns struct {
-		Recognised map[string]string `json:"recognised"`
-		Ignored    []string          `json:"ignored"`
-	} `json:"columns"`
-	Rows int `json:"rows"`
+	Input   string       `json:"input"`
+	Format  string       `json:"format"`
+	Schema  string       `json:"schema"`
+	Notes   []string     `json:"notes,omitempty"`
+	Columns ColumnReport `json:"columns"`
+	Rows    int          `json:"rows"`
 	// Addressed counts the records that carry a name and a street address
 	// (from any column or found in free text); AddressedPublished those of
 	// them that were published.
@@ -46,14 +43,8 @@ type ConvertReport struct {
 	QuarantineReasons map[string]int      `json:"quarantine_reasons"`
 	Fixes             map[string]int      `json:"fixes"`
 	Warnings          map[string]int      `json:"warnings"`
-	QuarantinedRows   []ConvertedRecord   `json:"quarantined_records"`
+	QuarantinedRows   []QuarantinedRecord `json:"quarantined_records"`
 	WarnedRows        []QuarantinedRecord `json:"warned_records,omitempty"`
-}
-
-// ConvertedRecord is a quarantined record with its reasons and raw fields.
-type ConvertedRecord struct {
-	QuarantinedRecord
-	Fields []harvest.Field `json:"fields"`
 }
 
 // ConvertOptions describe the input file.
@@ -105,7 +96,7 @@ func Convert(ctx context.Context, h *harvest.Harvester, opts ConvertOptions) (*C
 func newConvertReport(input string, t *harvest.Table, mp *schema.Mapper) ConvertReport {
 	r := ConvertReport{Input: input, Format: t.Format, Schema: schema.CurrentVersion, Notes: t.Notes,
 		QuarantineReasons: map[string]int{}, Fixes: map[string]int{}, Warnings: map[string]int{},
-		QuarantinedRows: []ConvertedRecord{}}
+		QuarantinedRows: []QuarantinedRecord{}}
 	r.Columns.Recognised = mp.Recognised()
 	r.Columns.Ignored = mp.Ignored(t.Columns)
 	return r
@@ -140,7 +131,8 @@ func (r *ConvertReport) add(rec store.SourceRecord) bool {
 	case schema.StatusQuarantined:
 		r.Quarantined++
 		entry.Reasons = errs
-		r.QuarantinedRows = append(r.QuarantinedRows, ConvertedRecord{QuarantinedRecord: entry, Fields: rec.Fields})
+		entry.Fields = rec.Fields
+		r.QuarantinedRows = append(r.QuarantinedRows, entry)
 		return false
 	case schema.StatusFixed:
 		r.Fixed++

@@ -17,16 +17,16 @@ import (
 
 // normaliseTable maps, normalises and geo-checks every record of a source.
 // Every record comes out, quarantined ones included, so nothing is lost.
-func normaliseTable(src config.Source, t *harvest.Table, harvested time.Time) ([]store.SourceRecord, error) {
+func normaliseTable(src config.Source, t *harvest.Table, harvested time.Time) ([]store.SourceRecord, *schema.Mapper, error) {
 	mapper, err := schema.NewMapper(src.Mapping, t.Columns, t.Records)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	recs := normaliseWith(mapper, src.Name, t, harvested)
 	for i := range recs {
 		recs[i].Hash = harvest.Record{Fields: recs[i].Fields}.Hash() // for change detection in the store
 	}
-	return recs, checkUsable(recs, mapper, t.Columns)
+	return recs, mapper, checkUsable(recs, mapper, t.Columns)
 }
 
 // ErrNoLocation marks a source whose records do not say where they are: it

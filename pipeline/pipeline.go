@@ -78,7 +78,8 @@ func (p *Pipeline) Run(ctx context.Context, cfg *config.Config, opts Options) (*
 // source are left as they were and the failure is recorded.
 func (p *Pipeline) runSource(ctx context.Context, runID int64, src config.Source) SourceReport {
 	run := store.SourceRun{RunID: runID, Source: src.Name, StartedAt: p.Now(), Status: store.RunOK}
-	notes, err := p.harvestSource(ctx, src, &run)
+	rep := SourceReport{Licence: src.Licence, Attribution: src.Attribution}
+	err := p.harvestSource(ctx, src, &run, &rep)
 	run.FinishedAt = p.Now()
 	if err != nil {
 		run.Status, run.Error = store.RunFailed, err.Error()
@@ -90,37 +91,40 @@ func (p *Pipeline) runSource(ctx context.Context, runID int64, src config.Source
 	if rerr := p.Store.RecordSourceRun(context.WithoutCancel(ctx), run); rerr != nil {
 		p.Log.Error("source_run_not_recorded", "source", src.Name, "error", rerr)
 	}
-	return SourceReport{SourceRun: run, Licence: src.Licence, Attribution: src.Attribution, Notes: notes}
+	rep.SourceRun = run
+	return rep
 }
 
-func (p *Pipeline) harvestSource(ctx context.Context, src config.Source, run *store.SourceRun) ([]string, error) {
+func (p *Pipeline) harvestSource(ctx context.Context, src config.Source, run *store.SourceRun, rep *SourceReport) error {
 	last, _, err := p.Store.LastGoodSourceRun(ctx, src.Name)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	payload, err := p.Harvester.Fetch(ctx, src.Source, harvest.Conditional{ETag: last.ETag, LastModified: last.LastModified})
 	if err != nil {
-		return nil, err
+		return err
 	}
 	run.ETag, run.LastModified = payload.ETag, payload.LastModified
 	if payload.NotModified {
 		run.Status, run.PayloadHash, run.ETag, run.LastModified = store.RunNotModified, last.PayloadHash, last.ETag, last.LastModified
-		return []string{"not modified since the last harvest (HTTP 304)"}, nil
+		rep.Notes = []string{"not modified since the last harvest (HTTP 304)"}
+		return nil
 	}
 	run.PayloadHash = payload.Hash()
 	table, err := p.Harvester.Decode(src.Source, payload)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	recs, err := normaliseTable(src, table, payload.FetchedAt)
+	recs, mapper, err := normaliseTable(src, table, payload.FetchedAt)
 	if err != nil {
-		return nil, fmt.Errorf("pipeline: source %q: %w", src.Name, err)
+		return fmt.Errorf("pipeline: source %q: %w", src.Name, err)
 	}
+	rep.Notes, rep.Columns = table.Notes, &ColumnReport{Recognised: mapper.Recognised(), Ignored: mapper.Ignored(table.Columns)}
 	countStatuses(recs, run)
 	stats, err := p.Store.ReplaceSourceRecords(ctx, src.Name, recs, p.Now())
 	if err != nil {
-		return nil, err
+		return err
 	}
 	run.Created, run.Updated, run.Unchanged, run.Deleted = stats.Created, stats.Updated, stats.Unchanged, stats.Deleted
-	return table.Notes, nil
+	return nil
 }

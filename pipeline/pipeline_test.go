@@ -102,9 +102,12 @@ func TestNothingIsSilentlyDropped(t *testing.T) {
 		total += in
 		sr := report.Sources[i]
 		for _, q := range sr.QuarantinedRecords {
-			if len(q.Reasons) == 0 {
-				t.Errorf("%s: quarantined record %s has no reason", src.Name, q.RecordKey)
+			if len(q.Reasons) == 0 || len(q.Fields) == 0 {
+				t.Errorf("%s: quarantined record %s: %d reasons, %d raw fields", src.Name, q.RecordKey, len(q.Reasons), len(q.Fields))
 			}
+		}
+		if sr.Columns == nil || len(sr.Columns.Recognised) == 0 || sum(sr.QuarantineReasons) < len(sr.QuarantinedRecords) {
+			t.Errorf("%s: columns %+v, reasons %v", src.Name, sr.Columns, sr.QuarantineReasons)
 		}
 		if got := linked[src.Name] + len(sr.QuarantinedRecords); got != in || sr.Status != "ok" {
 			t.Errorf("%s: %d input records, %d linked + %d quarantined (status %s)", src.Name, in,
@@ -206,4 +209,12 @@ func BenchmarkResyncUnchanged(b *testing.B) {
 			b.Fatal(err, rep.Lieux)
 		}
 	}
+}
+
+func sum(m map[string]int) int {
+	n := 0
+	for _, v := range m {
+		n += v
+	}
+	return n
 }

@@ -34,7 +34,7 @@ func (p *Pipeline) publish(ctx context.Context, cfg *config.Config, rep *Report)
 	}
 	rep.Lieux = LieuSummary{LieuStats: stats, Total: len(set.Lieux), Retired: len(set.Redirects)}
 	rep.account(recs, priority, set.Links)
-	return nil
+	return rep.attachRawFields(ctx, p.Store)
 }
 
 // eligibleMembers are the current, publishable records of configured

@@ -1,9 +1,12 @@
 package pipeline
 
 import (
+	"context"
+	"fmt"
 	"sort"
 	"time"
 
+	"github.com/maillage/maillage/harvest"
 	"github.com/maillage/maillage/schema"
 	"github.com/maillage/maillage/store"
 )
@@ -41,6 +44,12 @@ type SourceReport struct {
 	Licence     string   `json:"licence,omitempty"`
 	Attribution string   `json:"attribution,omitempty"`
 	Notes       []string `json:"notes,omitempty"`
+	// Columns says which columns fed which field in this run (absent when
+	// the run did not read the source).
+	Columns *ColumnReport `json:"columns,omitempty"`
+	// QuarantineReasons counts the current quarantined records by
+	// "field: rule".
+	QuarantineReasons map[string]int `json:"quarantine_reasons,omitempty"`
 	// Current describes the records the source currently has in the store
 	// (this run's when it succeeded, the last good ones when it failed).
 	Current            RecordAccount       `json:"current"`
@@ -50,6 +59,12 @@ type SourceReport struct {
 	// WarnedRecords are published records of which a value was dropped or
 	// kept in doubt: what the producer should look at.
 	WarnedRecords []QuarantinedRecord `json:"warned_records,omitempty"`
+}
+
+// ColumnReport tells how a source's columns were read.
+type ColumnReport struct {
+	Recognised map[string]string `json:"recognised"`
+	Ignored    []string          `json:"ignored"`
 }
 
 // RecordAccount counts a source's current records.
@@ -66,6 +81,8 @@ type QuarantinedRecord struct {
 	Index     int            `json:"index"`
 	Line      int            `json:"line,omitempty"`
 	Reasons   []schema.Issue `json:"reasons"`
+	// Fields are the record's raw fields (quarantined records only).
+	Fields []harvest.Field `json:"fields,omitempty"`
 }
 
 func (r *Report) status() string {
@@ -96,7 +113,7 @@ func (r *Report) account(recs []store.SourceRecord, priority map[string]int, lin
 	bySource := map[string]*SourceReport{}
 	for i := range r.Sources {
 		s := &r.Sources[i]
-		s.Fixes, s.Warnings, s.QuarantinedRecords = map[string]int{}, map[string]int{}, []QuarantinedRecord{}
+		s.Fixes, s.Warnings, s.QuarantinedRecords, s.QuarantineReasons = map[string]int{}, map[string]int{}, []QuarantinedRecord{}, map[string]int{}
 		bySource[s.Source] = s
 	}
 	for _, rec := range recs {
@@ -146,5 +163,24 @@ func (s *SourceReport) addRecord(rec store.SourceRecord, linked bool) {
 	}
 	s.Current.Quarantined++
 	entry.Reasons = errs
+	for _, e := range errs {
+		s.QuarantineReasons[e.Field+": "+e.Rule]++
+	}
 	s.QuarantinedRecords = append(s.QuarantinedRecords, entry)
+}
+
+// attachRawFields loads the raw fields of every quarantined record, so the
+// report alone lets a producer see what it sent.
+func (r *Report) attachRawFields(ctx context.Context, st store.Store) error {
+	for i := range r.Sources {
+		q := r.Sources[i].QuarantinedRecords
+		for j := range q {
+			rec, err := st.SourceRecord(ctx, r.Sources[i].Source, q[j].RecordKey)
+			if err != nil {
+				return fmt.Errorf("pipeline: quarantined record %s/%s: %w", r.Sources[i].Source, q[j].RecordKey, err)
+			}
+			q[j].Fields = rec.Fields
+		}
+	}
+	return nil
 }

@@ -105,6 +105,10 @@ func writeMarkdown(w io.Writer, results []result) error {
 			continue
 		}
 		rep := r.report
+		if rep.Valid+rep.Fixed+rep.Quarantined != rep.Rows {
+			return fmt.Errorf("%s: %d rows but %d valid + %d fixed + %d quarantined: records unaccounted for",
+				r.file, rep.Rows, rep.Valid, rep.Fixed, rep.Quarantined)
+		}
 		rows, valid, fixed, quar = rows+rep.Rows, valid+rep.Valid, fixed+rep.Fixed, quar+rep.Quarantined
 		addr, addrPub = addr+rep.Addressed, addrPub+rep.AddressedPublished
 		hIn, hOK = hIn+rep.HoursIn, hOK+rep.HoursValid
@@ -112,7 +116,7 @@ func writeMarkdown(w io.Writer, results []result) error {
 			pct(rep.Valid+rep.Fixed, rep.Rows), rep.Addressed, pct(rep.AddressedPublished, rep.Addressed),
 			rep.HoursIn, pct(rep.HoursValid, rep.HoursIn), escape(strings.Join(rep.TopReasons(3), ", ")))
 	}
-	fmt.Fprintf(&b, "\n**Corpus:** %d files (%d unusable, not counted), %d rows: %d valid, %d fixed, %d quarantined — %s published; valid + fixed + quarantined = rows in every file.\n",
+	fmt.Fprintf(&b, "\n**Corpus:** %d files (%d unusable, not counted), %d rows: %d valid, %d fixed, %d quarantined — %s published; valid + fixed + quarantined = rows in every file (checked by the tool).\n",
 		len(results), failed, rows, valid, fixed, quar, pct(valid+fixed, rows))
 	fmt.Fprintf(&b, "\n**Records with a name and a street address:** %d, of which %d published (%s).\n", addr, addrPub, pct(addrPub, addr))
 	fmt.Fprintf(&b, "\n**Opening hours:** %d records gave hours; %d became valid OpenStreetMap values (%s); none invalid is published.\n", hIn, hOK, pct(hOK, hIn))
