@@ -284,6 +284,8 @@ func (mp *Mapper) Map(rec harvest.Record) Mapped {
 			d.addressParts[target] = value
 		case dayIndex(target) >= 0:
 			d.dayHours[dayIndex(target)], d.hasDays = value, true
+		case halfDayIndex(target) >= 0:
+			d.halfDays[halfDayIndex(target)], d.hasHalfDays = value, true
 		case strings.HasPrefix(target, fallbackPrefix):
 			d.addValue(&d.fallback, f.Name, strings.TrimPrefix(target, fallbackPrefix), value)
 		case target != "":
@@ -310,16 +312,27 @@ type draft struct {
 	addressParts               map[string]string
 	dayHours                   [7]string
 	hasDays                    bool
+	halfDays                   [5]string // days, am open, am close, pm open, pm close
+	hasHalfDays                bool
 }
 
-// convertDays turns per-day hours columns into an OSM value; what cannot
-// be read is reported with the raw cells and left out.
+// convertDays turns per-day hours columns, or opening days with morning
+// and afternoon times, into an OSM value; what cannot be read is reported
+// with the raw cells and left out.
 func (d *draft) convertDays() {
-	if !d.hasDays {
+	var osm, raw string
+	var err error
+	switch {
+	case d.hasDays:
+		osm, err = hours.FromDays(d.dayHours)
+		raw = strings.Join(d.dayHours[:], " | ")
+	case d.hasHalfDays:
+		h := d.halfDays
+		osm, err = hours.FromHalfDays(h[0], h[1], h[2], h[3], h[4])
+		raw = strings.Join(h[:], " | ")
+	default:
 		return
 	}
-	osm, err := hours.FromDays(d.dayHours)
-	raw := strings.Join(d.dayHours[:], " | ")
 	if err != nil {
 		d.issues = append(d.issues, Issue{Field: "horaires", Rule: "hours-unreadable", Value: raw, Level: LevelWarning,
 			Message: "per-day hours not understood, left out: " + err.Error()})

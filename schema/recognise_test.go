@@ -163,6 +163,22 @@ func TestParseCoordinates(t *testing.T) {
 	}
 }
 
+func TestHalfDayColumnsBecomeOSM(t *testing.T) {
+	cols, recs := table(12, map[string]func(int) string{
+		"Nom":                 func(i int) string { return fmt.Sprintf("EPN %d", i) },
+		"c_jours_semaine":     func(int) string { return "{Lundi,Mardi,Jeudi}" },
+		"c_heure_debut_matin": func(int) string { return "9h" }, "c_heure_fin_matin": func(int) string { return "12h" },
+		"c_heure_debut_aprem": func(int) string { return "14h" }, "c_heure_fin_aprem": func(int) string { return "17h" },
+	})
+	mp, err := schema.NewMapper(schema.Mapping{}, cols, recs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := mp.Map(recs[0]).Lieu.Horaires; got != "Mo,Tu,Th 09:00-12:00,14:00-17:00" {
+		t.Errorf("horaires %q (recognised %v)", got, mp.Recognised())
+	}
+}
+
 func TestDayColumnsBecomeOSM(t *testing.T) {
 	cols, recs := table(12, map[string]func(int) string{
 		"Nom":     func(i int) string { return fmt.Sprintf("EPN %d", i) },

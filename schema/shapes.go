@@ -2,6 +2,7 @@ package schema
 
 import (
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -64,8 +65,13 @@ func shapeOK(field string, values []string) bool {
 		return false
 	}
 	check, ok := shapeChecks[field]
-	if dayIndex(field) >= 0 {
+	switch i := halfDayIndex(field); {
+	case dayIndex(field) >= 0:
 		check, ok = shapeCheck{0.5, func(v string) bool { return countDigits(v) >= 1 || strings.Contains(fold(v), "ferm") }}, true
+	case i == 0:
+		check, ok = shapeCheck{0.5, func(v string) bool { return strings.Contains(fold(v), "di") || strings.Contains(fold(v), "day") }}, true
+	case i > 0:
+		check, ok = shapeCheck{0.8, func(v string) bool { return countDigits(v) >= 1 && countDigits(v) <= 4 }}, true
 	}
 	if !ok {
 		if _, enum := vocab.enums[field]; enum {
@@ -186,8 +192,14 @@ func isPseudo(field string) bool {
 	case addrNumber, addrType, addrStreet, coordsField, geomField:
 		return true
 	}
-	return dayIndex(field) >= 0
+	return dayIndex(field) >= 0 || halfDayIndex(field) >= 0
 }
+
+// halfDayFields are the pseudo-fields of opening days and morning and
+// afternoon opening and closing times.
+var halfDayFields = []string{"horaires.days", "horaires.am_open", "horaires.am_close", "horaires.pm_open", "horaires.pm_close"}
+
+func halfDayIndex(field string) int { return slices.Index(halfDayFields, field) }
 
 // dayColumnPrefix names the per-day hours pseudo-fields: horaires.mo …
 const dayColumnPrefix = "horaires."

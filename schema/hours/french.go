@@ -482,3 +482,25 @@ func daysSchedule(spans [7][]TimeSpan, appoint [7]bool) (string, error) {
 	}
 	return sched.String(), nil
 }
+
+// FromHalfDays converts opening days ("{Lundi,Mardi,Jeudi}", "lundi au
+// vendredi") and morning and afternoon opening and closing times ("9h",
+// "09:00") into an OSM value. Without days, nothing is guessed.
+func FromHalfDays(days, amOpen, amClose, pmOpen, pmClose string) (string, error) {
+	var text strings.Builder
+	for _, p := range [][2]string{{amOpen, amClose}, {pmOpen, pmClose}} {
+		switch {
+		case p[0] != "" && p[1] != "":
+			fmt.Fprintf(&text, " %s - %s /", p[0], p[1])
+		case p[0] != "" || p[1] != "":
+			return "", fmt.Errorf("%w: an opening time without its closing time (%q-%q)", ErrNotUnderstood, p[0], p[1])
+		}
+	}
+	if text.Len() == 0 {
+		return "", nil
+	}
+	if strings.Trim(days, "{} ") == "" {
+		return "", fmt.Errorf("%w: times %q without opening days", ErrNotUnderstood, text.String())
+	}
+	return FromText(strings.NewReplacer("{", " ", "}", " ").Replace(days) + " " + text.String())
+}

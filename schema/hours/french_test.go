@@ -76,3 +76,23 @@ func TestFromDays(t *testing.T) {
 		t.Errorf("unknown words must fail: %v", err)
 	}
 }
+
+func TestFromHalfDays(t *testing.T) {
+	cases := []struct{ days, amO, amC, pmO, pmC, want string }{
+		{"{Lundi,Mardi,Mercredi,Jeudi,Vendredi}", "9h", "12h", "14h", "17h30", "Mo-Fr 09:00-12:00,14:00-17:30"},
+		{"{Jeudi}", "09:00", "12:00", "", "", "Th 09:00-12:00"},
+		{"mardi au samedi", "", "", "13:30", "18:00", "Tu-Sa 13:30-18:00"},
+		{"", "", "", "", "", ""},
+	}
+	for _, c := range cases {
+		got, err := hours.FromHalfDays(c.days, c.amO, c.amC, c.pmO, c.pmC)
+		if err != nil || got != c.want {
+			t.Errorf("FromHalfDays(%q, …) = %q, %v; want %q", c.days, got, err, c.want)
+		}
+	}
+	for _, bad := range [][5]string{{"", "9h", "12h", "", ""}, {"{Lundi}", "9h", "", "", ""}} {
+		if _, err := hours.FromHalfDays(bad[0], bad[1], bad[2], bad[3], bad[4]); !errors.Is(err, hours.ErrNotUnderstood) {
+			t.Errorf("FromHalfDays(%q): want not understood, got %v", bad, err)
+		}
+	}
+}
