@@ -106,6 +106,7 @@ func TestShapeRejectsWrongColumns(t *testing.T) {
 		{"e-mail header with phone numbers", "Mail", func(i int) string { return "04 50 56 87 49" }},
 		{"latitude out of range", "Coord lat", func(i int) string { return "6543210" }},
 		{"one repeated value as a name", "Structure", func(int) string { return "Mairie" }},
+		{"two alternating values as a name", "Nom de la structure", func(i int) string { return []string{"A", "B"}[i%2] }},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -115,6 +116,15 @@ func TestShapeRejectsWrongColumns(t *testing.T) {
 				t.Errorf("%q → %q, want ignored", c.header, got)
 			}
 		})
+	}
+}
+
+func TestRepeatedPlacesStillRecognised(t *testing.T) {
+	// One row per service: each place appears five times.
+	cols, recs := table(50, map[string]func(int) string{"nom_org": func(i int) string { return fmt.Sprintf("Association %d", i/5) }})
+	mp, _ := schema.NewMapper(schema.Mapping{}, cols, recs)
+	if got := mp.Recognised()["nom_org"]; got != "nom" {
+		t.Errorf("nom_org → %q", got)
 	}
 }
 

@@ -97,7 +97,8 @@ var booleanWords = map[string]bool{"oui": true, "non": true, "yes": true, "no": 
 	"vrai": true, "faux": true, "x": true, "0": true, "1": true, "o": true, "n": true}
 
 // varied reports whether a sample looks like free text: not yes/no
-// answers, and (from ten values on) at least a third of them distinct.
+// answers, and (from ten values on) at least three distinct values making
+// a tenth of the sample (a source may repeat a place once per service).
 func varied(values []string) bool {
 	distinct := map[string]bool{}
 	booleans := 0
@@ -111,7 +112,7 @@ func varied(values []string) bool {
 	if 2*booleans > len(values) {
 		return false
 	}
-	return len(values) < 10 || 3*len(distinct) >= len(values)
+	return len(values) < 10 || len(distinct) >= 3 && 10*len(distinct) >= len(values)
 }
 
 func resolvesSomething(field, v string) bool {
