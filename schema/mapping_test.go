@@ -178,6 +178,7 @@ func TestValuesFromFreeText(t *testing.T) {
 		{"itinerance", "Oui", "itinerance", "Itinérant"},
 		{"itinerance", "Non", "itinerance", "Fixe"},
 		{"frais_a_charge", "Sur devis", "frais_a_charge", ""},
+		{"labels", "Labellisé Fabrique de territoire et étapes numériques", "formations_labels", "Fabriques de Territoire|Étapes numériques(La Poste)"},
 	}
 	for _, c := range cases {
 		t.Run(c.value, func(t *testing.T) {

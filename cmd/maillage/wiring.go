@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"sort"
+	"strings"
 
 	"github.com/maillage/maillage/config"
 	"github.com/maillage/maillage/harvest"
@@ -77,6 +79,9 @@ func printSummary(w io.Writer, rep *pipeline.Report, out string) {
 			line += "  error: " + s.Error
 		}
 		fmt.Fprintln(w, line)
+		if reasons := topReasons(s.QuarantineReasons, 3); reasons != "" {
+			fmt.Fprintf(w, "  %-32s quarantined: %s\n", "", reasons)
+		}
 	}
 	if out != "" {
 		fmt.Fprintf(w, "files written to %s\n", out)
@@ -97,4 +102,18 @@ func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 		pos = append(pos, args[0])
 		args = args[1:]
 	}
+}
+
+// topReasons writes the n most frequent reasons, most frequent first.
+func topReasons(m map[string]int, n int) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return m[keys[i]] > m[keys[j]] || m[keys[i]] == m[keys[j]] && keys[i] < keys[j] })
+	var parts []string
+	for _, k := range keys[:min(n, len(keys))] {
+		parts = append(parts, fmt.Sprintf("%s (%d)", k, m[k]))
+	}
+	return strings.Join(parts, ", ")
 }
