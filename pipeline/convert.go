@@ -114,19 +114,7 @@ func (r *ConvertReport) add(rec store.SourceRecord) bool {
 	}
 	entry := QuarantinedRecord{RecordKey: rec.RecordKey, Index: rec.Index, Line: rec.Line}
 	r.countHours(rec)
-	var errs, warns []schema.Issue
-	for _, is := range rec.Issues {
-		switch is.Level {
-		case schema.LevelFix:
-			r.Fixes[is.Rule]++
-		case schema.LevelWarning:
-			r.Warnings[is.Rule]++
-			warns = append(warns, is)
-		case schema.LevelError:
-			errs = append(errs, is)
-			r.QuarantineReasons[is.Field+": "+is.Rule]++
-		}
-	}
+	errs, warns := tally(rec.Issues, r.Fixes, r.Warnings, r.QuarantineReasons)
 	switch rec.Status {
 	case schema.StatusQuarantined:
 		r.Quarantined++

@@ -140,18 +140,7 @@ func (r *Report) account(recs []store.SourceRecord, priority map[string]int, lin
 
 func (s *SourceReport) addRecord(rec store.SourceRecord, linked bool) {
 	s.Current.Records++
-	var errs, warns []schema.Issue
-	for _, is := range rec.Issues {
-		switch is.Level {
-		case schema.LevelFix:
-			s.Fixes[is.Rule]++
-		case schema.LevelWarning:
-			s.Warnings[is.Rule]++
-			warns = append(warns, is)
-		case schema.LevelError:
-			errs = append(errs, is)
-		}
-	}
+	errs, warns := tally(rec.Issues, s.Fixes, s.Warnings, s.QuarantineReasons)
 	entry := QuarantinedRecord{RecordKey: rec.RecordKey, Index: rec.Index, Line: rec.Line}
 	if linked {
 		s.Current.Linked++
@@ -163,10 +152,25 @@ func (s *SourceReport) addRecord(rec store.SourceRecord, linked bool) {
 	}
 	s.Current.Quarantined++
 	entry.Reasons = errs
-	for _, e := range errs {
-		s.QuarantineReasons[e.Field+": "+e.Rule]++
-	}
 	s.QuarantinedRecords = append(s.QuarantinedRecords, entry)
+}
+
+// tally counts a record's issues by rule (fixes, warnings, and errors as
+// "field: rule" quarantine reasons) and returns its errors and warnings.
+func tally(issues []schema.Issue, fixes, warnings, reasons map[string]int) (errs, warns []schema.Issue) {
+	for _, is := range issues {
+		switch is.Level {
+		case schema.LevelFix:
+			fixes[is.Rule]++
+		case schema.LevelWarning:
+			warnings[is.Rule]++
+			warns = append(warns, is)
+		case schema.LevelError:
+			reasons[is.Field+": "+is.Rule]++
+			errs = append(errs, is)
+		}
+	}
+	return errs, warns
 }
 
 // attachRawFields loads the raw fields of every quarantined record, so the

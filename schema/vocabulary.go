@@ -5,10 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
-	"sync"
 	"unicode"
 
 	"golang.org/x/text/unicode/norm"
+
+	"github.com/maillage/maillage/internal/memo"
 )
 
 //go:embed data/upgrade.json
@@ -149,13 +150,12 @@ func (v *vocabulary) isCanonical(field, value string) bool {
 	return false
 }
 
-// resolutions memoises resolveEnum and resolveLegacy: sources repeat the
-// same few values over every row.
-var resolutions = struct {
-	sync.Mutex
-	enum   map[[2]string]enumResult
-	legacy map[[2]string]legacyResult
-}{enum: map[[2]string]enumResult{}, legacy: map[[2]string]legacyResult{}}
+// Sources repeat the same few values over every row: resolutions are
+// memoised.
+var (
+	enumMemo   = memo.Map[[2]string, enumResult]{Size: 1 << 14}
+	legacyMemo = memo.Map[[2]string, legacyResult]{Size: 1 << 14}
+)
 
 type enumResult struct {
 	value string
@@ -167,23 +167,12 @@ type legacyResult struct {
 	known   bool
 }
 
-const maxResolutions = 1 << 14
-
 // resolveEnum finds the canonical value of token in an enumerated field.
 func (v *vocabulary) resolveEnum(field, token string) (string, bool) {
-	key := [2]string{field, token}
-	resolutions.Lock()
-	r, ok := resolutions.enum[key]
-	resolutions.Unlock()
-	if !ok {
-		r.value, r.ok = v.resolveEnumSlow(field, token)
-		resolutions.Lock()
-		if len(resolutions.enum) >= maxResolutions {
-			clear(resolutions.enum)
-		}
-		resolutions.enum[key] = r
-		resolutions.Unlock()
-	}
+	r := enumMemo.Do([2]string{field, token}, func() enumResult {
+		value, ok := v.resolveEnumSlow(field, token)
+		return enumResult{value, ok}
+	})
 	return r.value, r.ok
 }
 
@@ -206,19 +195,10 @@ func (v *vocabulary) resolveEnumSlow(field, token string) (string, bool) {
 // resolveLegacy finds what an old value of a source column upgrades to.
 // known is false when the value is not in the upgrade table.
 func (v *vocabulary) resolveLegacy(column, token string) ([]target, bool) {
-	key := [2]string{column, token}
-	resolutions.Lock()
-	r, ok := resolutions.legacy[key]
-	resolutions.Unlock()
-	if !ok {
-		r.targets, r.known = v.resolveLegacySlow(column, token)
-		resolutions.Lock()
-		if len(resolutions.legacy) >= maxResolutions {
-			clear(resolutions.legacy)
-		}
-		resolutions.legacy[key] = r
-		resolutions.Unlock()
-	}
+	r := legacyMemo.Do([2]string{column, token}, func() legacyResult {
+		targets, known := v.resolveLegacySlow(column, token)
+		return legacyResult{targets, known}
+	})
 	return r.targets, r.known
 }
 

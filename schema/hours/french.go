@@ -10,6 +10,8 @@ import (
 	"unicode"
 
 	"golang.org/x/text/unicode/norm"
+
+	"github.com/maillage/maillage/internal/memo"
 )
 
 // ErrNotUnderstood is wrapped when a text cannot be converted safely.
@@ -146,12 +148,20 @@ type group struct {
 // valid OSM opening_hours value, or fails naming what it did not
 // understand: it never guesses.
 func FromText(text string) (string, error) {
-	if r, ok := textCache.get(text); ok {
-		return r.out, r.err
-	}
-	out, err := fromText(text)
-	textCache.put(text, result{out, err})
-	return out, err
+	r := textMemo.Do(text, func() result {
+		out, err := fromText(text)
+		return result{out, err}
+	})
+	return r.out, r.err
+}
+
+// Sources repeat the same hours over thousands of rows; conversions are
+// pure, so their results are memoised.
+var textMemo, daysMemo = memo.Map[string, result]{Size: 8192}, memo.Map[string, result]{Size: 8192}
+
+type result struct {
+	out string
+	err error
 }
 
 func fromText(text string) (string, error) {
@@ -418,13 +428,11 @@ func weekdayRanges(days []int) []WeekdayRange {
 // "Fermé"). Days with the same hours are grouped (Mo-Fr …). A cell it does
 // not understand fails the whole conversion.
 func FromDays(cells [7]string) (string, error) {
-	key := strings.Join(cells[:], "\x00")
-	if r, ok := daysCache.get(key); ok {
-		return r.out, r.err
-	}
-	out, err := fromDays(cells)
-	daysCache.put(key, result{out, err})
-	return out, err
+	r := daysMemo.Do(strings.Join(cells[:], "\x00"), func() result {
+		out, err := fromDays(cells)
+		return result{out, err}
+	})
+	return r.out, r.err
 }
 
 func fromDays(cells [7]string) (string, error) {
