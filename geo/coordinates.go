@@ -77,6 +77,32 @@ func CheckCoordinates(l *schema.Lieu) []schema.Issue {
 	if !ok {
 		return nil
 	}
+	var issues []schema.Issue
+	if fixed, is := fromProjected(l, lat, lon); fixed {
+		issues = append(issues, is)
+		lon, lat, _ = l.Point()
+	}
+	return append(issues, checkPlace(l, lat, lon)...)
+}
+
+// fromProjected converts metres in Lambert-93 (exported as latitude and
+// longitude, in either order) to degrees.
+func fromProjected(l *schema.Lieu, lat, lon float64) (bool, schema.Issue) {
+	x, y := lon, lat
+	if IsLambert93(lat, lon) {
+		x, y = lat, lon
+	}
+	if !IsLambert93(x, y) {
+		return false, schema.Issue{}
+	}
+	nlat, nlon := FromLambert93(x, y)
+	l.Latitude, l.Longitude = &nlat, &nlon
+	return true, schema.Issue{Field: "latitude", Rule: "coordinates-lambert93", Value: pair(lat, lon), Fixed: pair(nlat, nlon),
+		Level: schema.LevelFix, Message: "Lambert-93 metres (EPSG:2154) converted to WGS84 degrees"}
+}
+
+// checkPlace checks a WGS84 point against the territory of the postcode.
+func checkPlace(l *schema.Lieu, lat, lon float64) []schema.Issue {
 	terr := TerritoryOf(l.CodePostal)
 	p := orb.Point{lon, lat}
 	switch {
