@@ -35,8 +35,10 @@ type ConvertReport struct {
 	AddressedPublished int `json:"addressed_published"`
 	// HoursIn counts the records that gave opening hours; HoursValid those
 	// whose hours came out as valid OpenStreetMap syntax.
-	HoursIn           int                 `json:"hours_in"`
-	HoursValid        int                 `json:"hours_valid"`
+	HoursIn    int `json:"hours_in"`
+	HoursValid int `json:"hours_valid"`
+	// Geo counts where the published points come from.
+	Geo               GeoAccount          `json:"geolocation"`
 	Valid             int                 `json:"valid"`
 	Fixed             int                 `json:"fixed"`
 	Quarantined       int                 `json:"quarantined"`
@@ -114,6 +116,7 @@ func (r *ConvertReport) add(rec store.SourceRecord) bool {
 	}
 	entry := QuarantinedRecord{RecordKey: rec.RecordKey, Index: rec.Index, Line: rec.Line}
 	r.countHours(rec)
+	r.Geo.add(rec)
 	errs, warns := tally(rec.Issues, r.Fixes, r.Warnings, r.QuarantineReasons)
 	switch rec.Status {
 	case schema.StatusQuarantined:
@@ -132,6 +135,39 @@ func (r *ConvertReport) add(rec store.SourceRecord) bool {
 		r.WarnedRows = append(r.WarnedRows, entry)
 	}
 	return true
+}
+
+// GeoAccount classifies records by what became of their coordinates:
+// kept as given, fixed (swapped, Lambert-93, decimal comma), rejected
+// (zero, outside France, in another territory, unreadable), or none given.
+type GeoAccount struct {
+	Kept         int `json:"kept"`
+	Fixed        int `json:"fixed"`
+	Rejected     int `json:"rejected"`
+	NoCoordinate int `json:"no_coordinates"`
+}
+
+var coordFixes = map[string]bool{"coordinates-swapped": true, "coordinates-lambert93": true, "decimal-comma": true}
+
+var coordRejects = map[string]bool{"coordinates-zero": true, "coordinates-outside-france": true, "coordinates-wrong-territory": true,
+	"coordinates-incomplete": true, "coordinates-unreadable": true, "not-a-number": true}
+
+func (g *GeoAccount) add(rec store.SourceRecord) {
+	fixed, rejected := false, false
+	for _, is := range rec.Issues {
+		fixed = fixed || coordFixes[is.Rule]
+		rejected = rejected || coordRejects[is.Rule] && (is.Field == "latitude" || is.Field == "longitude" || is.Field == "")
+	}
+	switch _, _, placed := rec.Lieu.Point(); {
+	case !placed && rejected:
+		g.Rejected++
+	case placed && fixed:
+		g.Fixed++
+	case placed:
+		g.Kept++
+	default:
+		g.NoCoordinate++
+	}
 }
 
 func (r *ConvertReport) countHours(rec store.SourceRecord) {

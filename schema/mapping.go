@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -278,7 +279,7 @@ func (mp *Mapper) Map(rec harvest.Record) Mapped {
 		case IsPlaceholder(value):
 			d.issues = append(d.issues, Issue{Column: f.Name, Rule: "placeholder", Value: value, Level: LevelFix,
 				Message: "placeholder read as no value"})
-		case target == "" && f.Name == geometryColumn, target == geomField, target == coordsField:
+		case target == "" && f.Name == geometryColumn && strings.HasPrefix(value, "{"), target == geomField, target == coordsField:
 			d.addPoint(f.Name, value)
 		case target == addrNumber, target == addrType, target == addrStreet:
 			d.addressParts[target] = value
@@ -438,6 +439,10 @@ func (d *draft) addNumber(dst *Lieu, column, field, value string) {
 		d.issues = append(d.issues, Issue{Field: field, Column: column, Rule: "not-a-number", Value: value, Level: LevelWarning,
 			Message: "not a decimal number; dropped"})
 		return
+	}
+	if strings.Contains(value, ",") {
+		d.issues = append(d.issues, Issue{Field: field, Column: column, Rule: "decimal-comma", Value: value,
+			Fixed: strconv.FormatFloat(n, 'f', -1, 64), Level: LevelFix, Message: "decimal comma read as a point"})
 	}
 	if field == "latitude" {
 		dst.Latitude = &n

@@ -120,8 +120,25 @@ func writeMarkdown(w io.Writer, results []result) error {
 		len(results), failed, rows, valid, fixed, quar, pct(valid+fixed, rows))
 	fmt.Fprintf(&b, "\n**Records with a name and a street address:** %d, of which %d published (%s).\n", addr, addrPub, pct(addrPub, addr))
 	fmt.Fprintf(&b, "\n**Opening hours:** %d records gave hours; %d became valid OpenStreetMap values (%s); none invalid is published.\n", hIn, hOK, pct(hOK, hIn))
+	writeGeoTable(&b, results)
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// writeGeoTable adds what became of each file's coordinates.
+func writeGeoTable(b *strings.Builder, results []result) {
+	b.WriteString("\n## Geolocation\n\nPer record: coordinates kept as given; fixed (swapped latitude/longitude, Lambert-93 converted, decimal comma); rejected (0,0, outside France, in another territory than the postcode's, unreadable); none given. Geocoding (address or commune level) is not built yet: records without usable coordinates are not placed.\n\n")
+	b.WriteString("| file | kept | fixed | rejected | no coordinates (not placed) |\n|---|---|---|---|---|\n")
+	var total pipeline.GeoAccount
+	for _, r := range results {
+		if r.err != nil {
+			continue
+		}
+		g := r.report.Geo
+		total.Kept, total.Fixed, total.Rejected, total.NoCoordinate = total.Kept+g.Kept, total.Fixed+g.Fixed, total.Rejected+g.Rejected, total.NoCoordinate+g.NoCoordinate
+		fmt.Fprintf(b, "| `%s` | %d | %d | %d | %d |\n", r.file, g.Kept, g.Fixed, g.Rejected, g.NoCoordinate)
+	}
+	fmt.Fprintf(b, "| **total** | %d | %d | %d | %d |\n", total.Kept, total.Fixed, total.Rejected, total.NoCoordinate)
 }
 
 func pct(n, d int) string {
