@@ -64,9 +64,17 @@ type Harvest struct {
 	RetryBackoff time.Duration `yaml:"retry_backoff"`
 }
 
-// Geocoder configures the Géoplateforme geocoder ("off" disables it).
+// Geocoder configures the Géoplateforme geocoder ("off" disables it) and
+// which of its answers are accepted at address level.
 type Geocoder struct {
-	URL string `yaml:"url"`
+	URL       string        `yaml:"url"`
+	MinScore  float64       `yaml:"min_score"`
+	BatchSize int           `yaml:"batch_size"`
+	Timeout   time.Duration `yaml:"timeout"`
+	Retries   int           `yaml:"retries"`
+	// RetryFailuresAfter is how long an address the geocoder could not
+	// place stays in the cache before it is asked again.
+	RetryFailuresAfter time.Duration `yaml:"retry_failures_after"`
 }
 
 // Source is one harvested source: where to fetch it and how to map it.
@@ -86,7 +94,8 @@ func Defaults() Config {
 			WriteTimeout: 120 * time.Second, IdleTimeout: 120 * time.Second, ShutdownTimeout: 20 * time.Second},
 		Harvest: Harvest{UserAgent: "maillage/0.1 (+https://github.com/maillage/maillage)", Timeout: 60 * time.Second,
 			MaxBytes: 100 << 20, Retries: 2, RetryBackoff: 2 * time.Second},
-		Geocoder: Geocoder{URL: "https://data.geopf.fr/geocodage"},
+		Geocoder: Geocoder{URL: "https://data.geopf.fr/geocodage", MinScore: 0.75, BatchSize: 5000, Timeout: 60 * time.Second,
+			Retries: 2, RetryFailuresAfter: 7 * 24 * time.Hour},
 		Out:      "out",
 		Schedule: "@every 6h",
 		LogLevel: "info",
@@ -143,6 +152,9 @@ func (c *Config) Validate() error {
 	seen := map[string]bool{}
 	for i, s := range c.Sources {
 		errs = append(errs, s.validate(i, seen)...)
+	}
+	if c.Geocoder.MinScore < 0 || c.Geocoder.MinScore > 1 {
+		errs = append(errs, fmt.Errorf("geocoder.min_score: %v (0 to 1)", c.Geocoder.MinScore))
 	}
 	if c.Harvest.Retries < 0 || c.Harvest.Retries > 10 {
 		errs = append(errs, fmt.Errorf("harvest.retries: %d (0 to 10)", c.Harvest.Retries))

@@ -20,7 +20,9 @@ import (
 type Pipeline struct {
 	Store     store.Store
 	Harvester *harvest.Harvester
-	Log       *slog.Logger
+	// Placer geocodes records without a point; nil disables geocoding.
+	Placer *Placer
+	Log    *slog.Logger
 	// Now is the clock (time.Now in production).
 	Now func() time.Time
 }
@@ -120,6 +122,7 @@ func (p *Pipeline) harvestSource(ctx context.Context, src config.Source, run *st
 		return fmt.Errorf("pipeline: source %q: %w", src.Name, err)
 	}
 	rep.Notes, rep.Columns = table.Notes, &ColumnReport{Recognised: mapper.Recognised(), Ignored: mapper.Ignored(table.Columns)}
+	run.Geocoded = p.place(ctx, recs)
 	countStatuses(recs, run)
 	stats, err := p.Store.ReplaceSourceRecords(ctx, src.Name, recs, p.Now())
 	if err != nil {

@@ -37,6 +37,11 @@ type Store interface {
 	// normalised lieu, status and issues; raw Fields are not loaded.
 	ActiveRecords(ctx context.Context) ([]SourceRecord, error)
 
+	// GeocodeLookup returns the cached geocoder answers of the keys it has.
+	GeocodeLookup(ctx context.Context, keys []string) (map[string]GeocodeEntry, error)
+	// GeocodeSave caches geocoder answers (replacing older ones).
+	GeocodeSave(ctx context.Context, entries []GeocodeEntry) error
+
 	// LieuIndex returns the current record → lieu links and the creation
 	// time of every lieu ever published.
 	LieuIndex(ctx context.Context) (LieuIndex, error)
@@ -100,6 +105,15 @@ type SourceRecord struct {
 	Status     schema.Status
 	Lieu       *schema.Lieu
 	Issues     []schema.Issue
+}
+
+// GeocodeEntry is a cached geocoder answer: the result as JSON, whether
+// it placed anything, and when it was fetched.
+type GeocodeEntry struct {
+	Key       string
+	Result    []byte
+	Found     bool
+	FetchedAt time.Time
 }
 
 // RecordStats counts what ReplaceSourceRecords changed.

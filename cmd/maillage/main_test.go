@@ -24,7 +24,7 @@ func fileExists(path string) bool {
 // and validate finds the published CSV valid.
 func TestSyncThenValidate(t *testing.T) {
 	dir := t.TempDir()
-	env := map[string]string{"MAILLAGE_DB": filepath.Join(dir, "m.db")}
+	env := map[string]string{"MAILLAGE_DB": filepath.Join(dir, "m.db"), "MAILLAGE_GEOCODER_URL": "off"}
 	out := filepath.Join(dir, "out")
 	code, _, stderr := runCLI(t, context.Background(), env, "sync", "--config", "../../config.example.yaml", "--out", out)
 	if code != 0 {

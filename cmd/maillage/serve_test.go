@@ -26,7 +26,7 @@ func freeAddr(t *testing.T) string {
 func TestServeSyncsServesAndShutsDown(t *testing.T) {
 	dir := t.TempDir()
 	addr := freeAddr(t)
-	env := map[string]string{"MAILLAGE_DB": filepath.Join(dir, "m.db"), "MAILLAGE_OUT": filepath.Join(dir, "out"), "MAILLAGE_LOG_LEVEL": "warn"}
+	env := map[string]string{"MAILLAGE_DB": filepath.Join(dir, "m.db"), "MAILLAGE_OUT": filepath.Join(dir, "out"), "MAILLAGE_LOG_LEVEL": "warn", "MAILLAGE_GEOCODER_URL": "off"}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
 	go func() {

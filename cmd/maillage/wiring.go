@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/maillage/maillage/config"
+	"github.com/maillage/maillage/geo"
 	"github.com/maillage/maillage/harvest"
 	"github.com/maillage/maillage/pipeline"
 	"github.com/maillage/maillage/store"
@@ -44,7 +45,20 @@ func wire(ctx context.Context, env environment, configPath string) (*app, error)
 	}
 	h := harvest.New(harvest.Options{UserAgent: cfg.Harvest.UserAgent, Timeout: cfg.Harvest.Timeout,
 		MaxBytes: cfg.Harvest.MaxBytes, Retries: cfg.Harvest.Retries, RetryBackoff: cfg.Harvest.RetryBackoff, BaseDir: cfg.Dir})
-	return &app{cfg: cfg, log: log, store: st, pipeline: pipeline.New(st, h, log)}, nil
+	p := pipeline.New(st, h, log)
+	p.Placer = newPlacer(cfg.Geocoder)
+	return &app{cfg: cfg, log: log, store: st, pipeline: p}, nil
+}
+
+// newPlacer configures geocoding, or returns nil when it is off.
+func newPlacer(c config.Geocoder) *pipeline.Placer {
+	if c.URL == "" || c.URL == "off" {
+		return nil
+	}
+	g := geo.NewGeocoder(geo.GeocoderOptions{BaseURL: c.URL, Timeout: c.Timeout, BatchSize: c.BatchSize, Retries: c.Retries})
+	policy := geo.DefaultPolicy
+	policy.MinScore = c.MinScore
+	return &pipeline.Placer{Geocoder: g, Policy: policy, RetryFailures: c.RetryFailuresAfter}
 }
 
 func openStore(ctx context.Context, cfg *config.Config) (store.Store, error) {

@@ -25,6 +25,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"lieux lifecycle", testLieuxLifecycle},
 		{"pagination and bbox", testPagination},
 		{"redirects", testRedirects},
+		{"geocode cache", testGeocodeCache},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })
@@ -214,5 +215,22 @@ func want(t *testing.T, err error, got, want string) {
 	}
 	if got != want {
 		t.Errorf("got %s, want %s", got, want)
+	}
+}
+
+func testGeocodeCache(t *testing.T, st store.Store) {
+	ctx := context.Background()
+	err := st.GeocodeSave(ctx, []store.GeocodeEntry{
+		{Key: "1 rue x|75001", Result: []byte(`{"found":true}`), Found: true, FetchedAt: t0},
+		{Key: "nowhere|00000", Result: []byte(`{"found":false}`), Found: false, FetchedAt: t0},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.GeocodeSave(ctx, []store.GeocodeEntry{{Key: "nowhere|00000", Result: []byte(`{"found":false}`), FetchedAt: t0.Add(time.Hour)}})
+	got, err := st.GeocodeLookup(ctx, []string{"1 rue x|75001", "nowhere|00000", "absent"})
+	if err != nil || len(got) != 2 || !got["1 rue x|75001"].Found || string(got["1 rue x|75001"].Result) != `{"found":true}` ||
+		got["nowhere|00000"].Found || !got["nowhere|00000"].FetchedAt.Equal(t0.Add(time.Hour)) {
+		t.Errorf("%v %+v", err, got)
 	}
 }

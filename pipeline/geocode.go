@@ -1,0 +1,152 @@
+package pipeline
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/maillage/maillage/geo"
+	"github.com/maillage/maillage/schema"
+	"github.com/maillage/maillage/store"
+)
+
+// Placer geocodes the records that have no usable point.
+type Placer struct {
+	Geocoder *geo.Geocoder
+	Policy   geo.Policy
+	// RetryFailures is how long an address the geocoder could not place
+	// stays cached before it is asked again.
+	RetryFailures time.Duration
+}
+
+// place puts a point on every publishable record without one: from the
+// cache, else from one batch for the rest; at address level when the
+// policy accepts the answer, else at its commune's centre. A record is
+// never moved: only records without a point are geocoded. When the
+// geocoder fails, records stay unplaced and are tried again next run.
+func (p *Pipeline) place(ctx context.Context, recs []store.SourceRecord) int {
+	if p.Placer == nil || p.Placer.Geocoder == nil {
+		return 0
+	}
+	var todo []*store.SourceRecord
+	for i := range recs {
+		if r := &recs[i]; r.Status != schema.StatusQuarantined && r.Lieu.Latitude == nil && r.Lieu.Adresse != "" {
+			todo = append(todo, r)
+		}
+	}
+	if len(todo) == 0 {
+		return 0
+	}
+	results, err := p.geocode(ctx, addressQueries(todo))
+	if err != nil {
+		p.Log.Warn("geocoder_unavailable", "records", len(todo), "error", err)
+		markUnplaced(todo, "geocoder-unavailable", "the geocoder could not be reached; not placed this run: "+err.Error())
+		return 0
+	}
+	placed, rest := 0, []*store.SourceRecord(nil)
+	for i, r := range todo {
+		if p.Placer.Policy.Accept(results[i], r.Lieu.CodeINSEE) {
+			setPoint(r, results[i], "geocoded", "placed by the geocoder at "+results[i].Type+" level")
+			placed++
+		} else {
+			rest = append(rest, r)
+		}
+	}
+	return placed + p.placeAtCommune(ctx, rest)
+}
+
+// placeAtCommune puts the records the geocoder could not place precisely
+// at their commune's centre, marked as such.
+func (p *Pipeline) placeAtCommune(ctx context.Context, recs []*store.SourceRecord) int {
+	if len(recs) == 0 {
+		return 0
+	}
+	qs := make([]geo.Query, len(recs))
+	for i, r := range recs {
+		qs[i] = geo.Query{Postcode: r.Lieu.CodePostal, City: r.Lieu.Commune, CityCode: r.Lieu.CodeINSEE}
+	}
+	results, err := p.geocode(ctx, qs)
+	if err != nil {
+		markUnplaced(recs, "geocoder-unavailable", "the geocoder could not be reached; not placed this run: "+err.Error())
+		return 0
+	}
+	placed := 0
+	for i, r := range recs {
+		res := results[i]
+		if res.Found && res.Type == "municipality" && (r.Lieu.CodeINSEE == "" || res.CityCode == r.Lieu.CodeINSEE) {
+			setPoint(r, res, "placed-commune-centre", "address not found precisely; placed at the centre of its commune")
+			placed++
+			continue
+		}
+		markUnplaced([]*store.SourceRecord{r}, "not-placed", "neither the address nor the commune was found by the geocoder")
+	}
+	return placed
+}
+
+func addressQueries(recs []*store.SourceRecord) []geo.Query {
+	qs := make([]geo.Query, len(recs))
+	for i, r := range recs {
+		qs[i] = geo.Query{Address: r.Lieu.Adresse, Postcode: r.Lieu.CodePostal, City: r.Lieu.Commune, CityCode: r.Lieu.CodeINSEE}
+	}
+	return qs
+}
+
+// geocodeKey is the cache key of a query: its parts folded and joined.
+func geocodeKey(q geo.Query) string {
+	return strings.ToLower(strings.Join(strings.Fields(strings.Join([]string{q.Address, q.Postcode, q.City, q.CityCode}, " | ")), " "))
+}
+
+// geocode answers from the cache, and asks the geocoder, in one batch, for
+// the rest (and for failures older than RetryFailures); it caches what it
+// learns.
+func (p *Pipeline) geocode(ctx context.Context, qs []geo.Query) ([]geo.Result, error) {
+	keys := make([]string, len(qs))
+	for i, q := range qs {
+		keys[i] = geocodeKey(q)
+	}
+	cached, err := p.Store.GeocodeLookup(ctx, keys)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]geo.Result, len(qs))
+	var missQ []geo.Query
+	var missI []int
+	for i, k := range keys {
+		e, ok := cached[k]
+		if ok && (e.Found || p.Now().Sub(e.FetchedAt) < p.Placer.RetryFailures) && json.Unmarshal(e.Result, &out[i]) == nil {
+			continue
+		}
+		missQ, missI = append(missQ, qs[i]), append(missI, i)
+	}
+	if len(missQ) == 0 {
+		return out, nil
+	}
+	fresh, err := p.Placer.Geocoder.Batch(ctx, missQ)
+	if err != nil {
+		return nil, err
+	}
+	entries := make([]store.GeocodeEntry, len(fresh))
+	for j, res := range fresh {
+		out[missI[j]] = res
+		b, _ := json.Marshal(res)
+		entries[j] = store.GeocodeEntry{Key: keys[missI[j]], Result: b, Found: res.Found, FetchedAt: p.Now()}
+	}
+	return out, p.Store.GeocodeSave(ctx, entries)
+}
+
+func setPoint(r *store.SourceRecord, res geo.Result, rule, msg string) {
+	lat, lon := res.Lat, res.Lon
+	r.Lieu.Latitude, r.Lieu.Longitude = &lat, &lon
+	r.Issues = append(r.Issues, schema.Issue{Field: "latitude", Rule: rule, Value: res.Label, Level: schema.LevelFix,
+		Fixed: fmt.Sprintf("%g,%g (%s, score %.2f)", lat, lon, res.Type, res.Score), Message: msg})
+	r.Status = schema.StatusOf(r.Issues)
+}
+
+func markUnplaced(recs []*store.SourceRecord, rule, msg string) {
+	for _, r := range recs {
+		r.Issues = append(r.Issues, schema.Issue{Field: "latitude", Rule: rule, Level: schema.LevelWarning, Message: msg})
+		r.Status = schema.StatusOf(r.Issues)
+	}
+}

@@ -1,0 +1,121 @@
+package pipeline_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/maillage/maillage/config"
+	"github.com/maillage/maillage/geo"
+	"github.com/maillage/maillage/geo/geocodertest"
+	"github.com/maillage/maillage/harvest"
+	"github.com/maillage/maillage/pipeline"
+	"github.com/maillage/maillage/store"
+)
+
+// geocodeFixture writes a source whose records have no coordinates: two
+// addresses the fake knows, one unknown address in a known commune, one
+// nowhere.
+func geocodeFixture(t *testing.T, f *geocodertest.Fake) *config.Config {
+	t.Helper()
+	var known []geocodertest.Entry
+	var town geocodertest.Entry
+	for _, e := range f.Entries() {
+		switch {
+		case e.Type == "housenumber" && e.QueryPostcode == e.Postcode && e.Score >= 0.8 && len(known) < 2:
+			known = append(known, e)
+		case e.Type == "municipality" && town.Label == "":
+			town = e
+		}
+	}
+	var b strings.Builder
+	b.WriteString("id;nom;adresse;code_postal;commune;date_maj\n")
+	for i, e := range known {
+		fmt.Fprintf(&b, "g-%d;Lieu %d;%s;%s;%s;2024-01-01\n", i, i, e.Name, e.Postcode, e.City)
+	}
+	fmt.Fprintf(&b, "g-2;Mairie;1 impasse inconnue;%s;%s;2024-01-01\n", town.Postcode, town.City)
+	b.WriteString("g-3;Nulle part;2 rue de nulle part;99999;Atlantide;2024-01-01\n")
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "lieux.csv"), []byte(b.String()), 0o644)
+	return &config.Config{Dir: dir, Sources: []config.Source{{Source: harvest.Source{Name: "hub", Kind: "file", Location: "lieux.csv"}}}}
+}
+
+func placerFor(url string) *pipeline.Placer {
+	g := geo.NewGeocoder(geo.GeocoderOptions{BaseURL: url, Timeout: 200 * time.Millisecond, Retries: 1, Backoff: 10 * time.Millisecond})
+	return &pipeline.Placer{Geocoder: g, Policy: geo.DefaultPolicy, RetryFailures: 24 * time.Hour}
+}
+
+func rules(t *testing.T, st store.Store, key string) string {
+	t.Helper()
+	r, err := st.SourceRecord(context.Background(), "hub", key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, is := range r.Issues {
+		if is.Field == "latitude" {
+			out = append(out, is.Rule)
+		}
+	}
+	return strings.Join(out, ",")
+}
+
+// TestGeocodingWithCache: records are placed at address or commune level,
+// the others marked not placed; an unchanged second run asks nothing.
+func TestGeocodingWithCache(t *testing.T) {
+	f, srv := geocodertest.Start()
+	defer srv.Close()
+	cfg := geocodeFixture(t, f)
+	st := openStore(t)
+	p := newPipeline(st, cfg)
+	p.Placer = placerFor(srv.URL)
+	rep, err := p.Run(context.Background(), cfg, pipeline.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := []string{rules(t, st, "g-0"), rules(t, st, "g-1"), rules(t, st, "g-2"), rules(t, st, "g-3")}
+	if got[0] != "geocoded" || got[1] != "geocoded" || got[2] != "placed-commune-centre" || got[3] != "not-placed" || rep.Sources[0].Geocoded != 3 {
+		t.Fatalf("rules %v, geocoded %d", got, rep.Sources[0].Geocoded)
+	}
+	first := f.Calls("")
+	if _, err := p.Run(context.Background(), cfg, pipeline.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if f.Calls("") != first {
+		t.Errorf("an unchanged second run called the geocoder %d times", f.Calls("")-first)
+	}
+}
+
+// TestGeocoderFaultsLoseNothing: whatever the geocoder does, the run
+// completes, records stay unplaced and are placed on a later run.
+func TestGeocoderFaultsLoseNothing(t *testing.T) {
+	for _, fault := range []geocodertest.Fault{geocodertest.Refuse, geocodertest.ServerError, geocodertest.TooManyRequests, geocodertest.Hang} {
+		t.Run(fmt.Sprint(fault), func(t *testing.T) {
+			f, srv := geocodertest.Start()
+			defer srv.Close()
+			cfg := geocodeFixture(t, f)
+			st := openStore(t)
+			p := newPipeline(st, cfg)
+			p.Placer = placerFor(srv.URL)
+			f.SetFault(fault, time.Second)
+			rep, err := p.Run(context.Background(), cfg, pipeline.Options{})
+			if err != nil || rep.Sources[0].Status != store.RunOK || rep.Sources[0].Current.Records != 4 || rep.Lieux.Total != 4 {
+				t.Fatalf("run: %v %+v %+v", err, rep.Sources[0].SourceRun, rep.Lieux)
+			}
+			if r := rules(t, st, "g-0"); r != "geocoder-unavailable" {
+				t.Errorf("during the fault: %q", r)
+			}
+			f.SetFault(geocodertest.NoFault, 0)
+			if _, err := p.Run(context.Background(), cfg, pipeline.Options{}); err != nil {
+				t.Fatal(err)
+			}
+			if r := rules(t, st, "g-0"); r != "geocoded" {
+				t.Errorf("after the fault: %q", r)
+			}
+		})
+	}
+}
