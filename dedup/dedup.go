@@ -129,11 +129,31 @@ func merge(g []Member) Cluster {
 			}
 		}
 	}
-	// Both coordinates come from the same record.
-	if ref, ok := c.Provenance["latitude"]; ok {
-		c.Provenance["longitude"] = ref
-	}
+	placePoint(&c, g)
 	return c
+}
+
+// placePoint gives the cluster the most precise point among its members —
+// a producer's checked point beats a geocoded address, which beats a
+// commune centre — so merging never moves a lieu to a worse point. Both
+// coordinates and the placement come from that one member.
+func placePoint(c *Cluster, g []Member) {
+	best := -1
+	for i, m := range g {
+		if m.Lieu.Latitude != nil && m.Lieu.Longitude != nil &&
+			(best < 0 || m.Lieu.Placement.Rank() < g[best].Lieu.Placement.Rank()) {
+			best = i
+		}
+	}
+	c.Lieu.Latitude, c.Lieu.Longitude, c.Lieu.Placement = nil, nil, nil
+	delete(c.Provenance, "latitude")
+	delete(c.Provenance, "longitude")
+	if best < 0 {
+		return
+	}
+	m := g[best]
+	c.Lieu.Latitude, c.Lieu.Longitude, c.Lieu.Placement = m.Lieu.Latitude, m.Lieu.Longitude, m.Lieu.Placement
+	c.Provenance["latitude"], c.Provenance["longitude"] = m.Ref, m.Ref
 }
 
 // assignIDs keeps each lieu's id across runs. A cluster takes the oldest id

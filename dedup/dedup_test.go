@@ -122,3 +122,50 @@ func TestMergeKeepsOldestIDAndSplitKeepsOne(t *testing.T) {
 		t.Errorf("split: %+v", split)
 	}
 }
+
+func TestMergeKeepsTheMostPrecisePoint(t *testing.T) {
+	at := func(m dedup.Member, lat float64, p *schema.Placement) dedup.Member {
+		lon := 5.0
+		m.Lieu.Latitude, m.Lieu.Longitude, m.Lieu.Placement = &lat, &lon, p
+		return m
+	}
+	source := &schema.Placement{Source: schema.PointFromSource}
+	street := &schema.Placement{Source: schema.PointFromGeocoder, Precision: "street", Score: 0.8}
+	number := &schema.Placement{Source: schema.PointFromGeocoder, Precision: "housenumber", Score: 0.9}
+	centre := &schema.Placement{Source: schema.PointFromCommuneCentre, Precision: "municipality"}
+	id := "dora-3d647b3a-a5b6"
+	cases := []struct {
+		name    string
+		members []dedup.Member
+		lat     float64
+		from    string
+	}{
+		{"newer commune centre does not beat an older source point", []dedup.Member{
+			at(member("a", "k", id, "13500", "A", "2024-01-01", 0), 1, centre),
+			at(member("b", "k", id, "13500", "A", "2020-01-01", 1), 2, source)}, 2, "b"},
+		{"housenumber beats street", []dedup.Member{
+			at(member("a", "k", id, "13500", "A", "2024-01-01", 0), 1, street),
+			at(member("b", "k", id, "13500", "A", "2020-01-01", 1), 2, number)}, 2, "b"},
+		{"equal precision follows the usual order", []dedup.Member{
+			at(member("a", "k", id, "13500", "A", "2024-01-01", 1), 1, source),
+			at(member("b", "k", id, "13500", "A", "2020-01-01", 0), 2, source)}, 1, "a"},
+		{"a point beats none", []dedup.Member{
+			member("a", "k", id, "13500", "A", "2024-01-01", 0),
+			at(member("b", "k", id, "13500", "A", "2020-01-01", 1), 2, centre)}, 2, "b"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got := dedup.Merge(c.members, dedup.Existing{})
+			if len(got) != 1 {
+				t.Fatalf("%d clusters, want 1", len(got))
+			}
+			l := got[0].Lieu
+			if l.Latitude == nil || *l.Latitude != c.lat || l.Placement == nil {
+				t.Fatalf("point %v placement %v, want latitude %v", l.Latitude, l.Placement, c.lat)
+			}
+			if p := got[0].Provenance; p["latitude"].Source != c.from || p["longitude"].Source != c.from {
+				t.Errorf("provenance %v, want both coordinates from %s", p, c.from)
+			}
+		})
+	}
+}

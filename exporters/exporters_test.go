@@ -19,6 +19,7 @@ func sample() []schema.Lieu {
 	lon, lat := 5.41423, 43.52609
 	return []schema.Lieu{
 		{ID: "a", Nom: `La "Quincaillerie", tiers-lieu`, Adresse: "12 BIS RUE\nBâtiment B", Longitude: &lon, Latitude: &lat,
+			Placement: &schema.Placement{Source: schema.PointFromGeocoder, Precision: "housenumber", Score: 0.93},
 			Services: []string{"Aide aux démarches administratives", "Loisirs et créations numériques"}},
 		{ID: "b", Nom: "Sans coordonnées"},
 	}
@@ -77,6 +78,9 @@ func TestGeoJSON(t *testing.T) {
 	if fc.Type != "FeatureCollection" || len(f) != 2 || f[0].ID != "a" || f[0].Geometry.Coordinates[0] != 5.41423 ||
 		f[1].Geometry != nil || len(f[0].Properties["services"].([]any)) != 2 {
 		t.Errorf("%s", b.String())
+	}
+	if p, _ := f[0].Properties["placement"].(map[string]any); p["source"] != "geocoder" || p["precision"] != "housenumber" || p["score"] != 0.93 {
+		t.Errorf("placement %v", f[0].Properties["placement"])
 	}
 	var empty bytes.Buffer
 	exporters.NewGeoJSONWriter(&empty).Close()

@@ -27,16 +27,8 @@ type Placer struct {
 // never moved: only records without a point are geocoded. When the
 // geocoder fails, records stay unplaced and are tried again next run.
 func (p *Pipeline) place(ctx context.Context, recs []store.SourceRecord) int {
-	if p.Placer == nil || p.Placer.Geocoder == nil {
-		return 0
-	}
-	var todo []*store.SourceRecord
-	for i := range recs {
-		if r := &recs[i]; r.Status != schema.StatusQuarantined && r.Lieu.Latitude == nil && r.Lieu.Adresse != "" {
-			todo = append(todo, r)
-		}
-	}
-	if len(todo) == 0 {
+	todo := unplaced(recs)
+	if len(todo) == 0 || p.Placer == nil || p.Placer.Geocoder == nil {
 		return 0
 	}
 	results, err := p.geocode(ctx, addressQueries(todo))
@@ -48,13 +40,32 @@ func (p *Pipeline) place(ctx context.Context, recs []store.SourceRecord) int {
 	placed, rest := 0, []*store.SourceRecord(nil)
 	for i, r := range todo {
 		if p.Placer.Policy.Accept(results[i], r.Lieu.CodeINSEE) {
-			setPoint(r, results[i], "geocoded", "placed by the geocoder at "+results[i].Type+" level")
+			setPoint(r, results[i], schema.PointFromGeocoder, "geocoded", "placed by the geocoder at "+results[i].Type+" level")
 			placed++
 		} else {
 			rest = append(rest, r)
 		}
 	}
 	return placed + p.placeAtCommune(ctx, rest)
+}
+
+// unplaced marks the producer's own points as such and returns the
+// publishable records that have an address but no point.
+func unplaced(recs []store.SourceRecord) []*store.SourceRecord {
+	var todo []*store.SourceRecord
+	for i := range recs {
+		r := &recs[i]
+		if r.Lieu == nil || r.Status == schema.StatusQuarantined {
+			continue
+		}
+		if r.Lieu.Latitude != nil && r.Lieu.Placement == nil {
+			r.Lieu.Placement = &schema.Placement{Source: schema.PointFromSource}
+		}
+		if r.Lieu.Latitude == nil && r.Lieu.Adresse != "" {
+			todo = append(todo, r)
+		}
+	}
+	return todo
 }
 
 // placeAtCommune puts the records the geocoder could not place precisely
@@ -76,7 +87,7 @@ func (p *Pipeline) placeAtCommune(ctx context.Context, recs []*store.SourceRecor
 	for i, r := range recs {
 		res := results[i]
 		if res.Found && res.Type == "municipality" && (r.Lieu.CodeINSEE == "" || res.CityCode == r.Lieu.CodeINSEE) {
-			setPoint(r, res, "placed-commune-centre", "address not found precisely; placed at the centre of its commune")
+			setPoint(r, res, schema.PointFromCommuneCentre, "placed-commune-centre", "address not found precisely; placed at the centre of its commune")
 			placed++
 			continue
 		}
@@ -136,9 +147,10 @@ func (p *Pipeline) geocode(ctx context.Context, qs []geo.Query) ([]geo.Result, e
 	return out, p.Store.GeocodeSave(ctx, entries)
 }
 
-func setPoint(r *store.SourceRecord, res geo.Result, rule, msg string) {
+func setPoint(r *store.SourceRecord, res geo.Result, from, rule, msg string) {
 	lat, lon := res.Lat, res.Lon
 	r.Lieu.Latitude, r.Lieu.Longitude = &lat, &lon
+	r.Lieu.Placement = &schema.Placement{Source: from, Precision: res.Type, Score: res.Score}
 	r.Issues = append(r.Issues, schema.Issue{Field: "latitude", Rule: rule, Value: res.Label, Level: schema.LevelFix,
 		Fixed: fmt.Sprintf("%g,%g (%s, score %.2f)", lat, lon, res.Type, res.Score), Message: msg})
 	r.Status = schema.StatusOf(r.Issues)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -33,12 +34,13 @@ func geocodeFixture(t *testing.T, f *geocodertest.Fake) *config.Config {
 		}
 	}
 	var b strings.Builder
-	b.WriteString("id;nom;adresse;code_postal;commune;date_maj\n")
+	b.WriteString("id;nom;adresse;code_postal;commune;date_maj;latitude;longitude\n")
 	for i, e := range known {
-		fmt.Fprintf(&b, "g-%d;Lieu %d;%s;%s;%s;2024-01-01\n", i, i, e.Name, e.Postcode, e.City)
+		fmt.Fprintf(&b, "g-%d;Lieu %d;%s;%s;%s;2024-01-01;;\n", i, i, e.Name, e.Postcode, e.City)
 	}
-	fmt.Fprintf(&b, "g-2;Mairie;1 impasse inconnue;%s;%s;2024-01-01\n", town.Postcode, town.City)
-	b.WriteString("g-3;Nulle part;2 rue de nulle part;99999;Atlantide;2024-01-01\n")
+	fmt.Fprintf(&b, "g-2;Mairie;1 impasse inconnue;%s;%s;2024-01-01;;\n", town.Postcode, town.City)
+	b.WriteString("g-3;Nulle part;2 rue de nulle part;99999;Atlantide;2024-01-01;;\n")
+	b.WriteString("g-4;Médiathèque;3 place du Marché;13100;Aix-en-Provence;2024-01-01;43.5283;5.4497\n")
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "lieux.csv"), []byte(b.String()), 0o644)
 	return &config.Config{Dir: dir, Sources: []config.Source{{Source: harvest.Source{Name: "hub", Kind: "file", Location: "lieux.csv"}}}}
@@ -47,6 +49,25 @@ func geocodeFixture(t *testing.T, f *geocodertest.Fake) *config.Config {
 func placerFor(url string) *pipeline.Placer {
 	g := geo.NewGeocoder(geo.GeocoderOptions{BaseURL: url, Timeout: 200 * time.Millisecond, Retries: 1, Backoff: 10 * time.Millisecond})
 	return &pipeline.Placer{Geocoder: g, Policy: geo.DefaultPolicy, RetryFailures: 24 * time.Hour}
+}
+
+// placements lists each published lieu's placement, by producer id.
+func placements(t *testing.T, st store.Store) string {
+	t.Helper()
+	var out []string
+	err := st.EachLieu(context.Background(), func(r store.LieuRow) error {
+		p := "none"
+		if pl := r.Lieu.Placement; pl != nil {
+			p = pl.Source + "/" + pl.Precision
+		}
+		out = append(out, r.Provenance["nom"].RecordKey+"="+p)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(out)
+	return strings.Join(out, " ")
 }
 
 func rules(t *testing.T, st store.Store, key string) string {
@@ -81,6 +102,9 @@ func TestGeocodingWithCache(t *testing.T) {
 	if got[0] != "geocoded" || got[1] != "geocoded" || got[2] != "placed-commune-centre" || got[3] != "not-placed" || rep.Sources[0].Geocoded != 3 {
 		t.Fatalf("rules %v, geocoded %d", got, rep.Sources[0].Geocoded)
 	}
+	if got := placements(t, st); got != "g-0=geocoder/housenumber g-1=geocoder/housenumber g-2=commune_centre/municipality g-3=none g-4=source/" {
+		t.Errorf("placements %s", got)
+	}
 	first := f.Calls("")
 	if _, err := p.Run(context.Background(), cfg, pipeline.Options{}); err != nil {
 		t.Fatal(err)
@@ -103,11 +127,14 @@ func TestGeocoderFaultsLoseNothing(t *testing.T) {
 			p.Placer = placerFor(srv.URL)
 			f.SetFault(fault, time.Second)
 			rep, err := p.Run(context.Background(), cfg, pipeline.Options{})
-			if err != nil || rep.Sources[0].Status != store.RunOK || rep.Sources[0].Current.Records != 4 || rep.Lieux.Total != 4 {
+			if err != nil || rep.Sources[0].Status != store.RunOK || rep.Sources[0].Current.Records != 5 || rep.Lieux.Total != 5 {
 				t.Fatalf("run: %v %+v %+v", err, rep.Sources[0].SourceRun, rep.Lieux)
 			}
 			if r := rules(t, st, "g-0"); r != "geocoder-unavailable" {
 				t.Errorf("during the fault: %q", r)
+			}
+			if got := placements(t, st); got != "g-0=none g-1=none g-2=none g-3=none g-4=source/" {
+				t.Errorf("during the fault, placements %s", got)
 			}
 			f.SetFault(geocodertest.NoFault, 0)
 			if _, err := p.Run(context.Background(), cfg, pipeline.Options{}); err != nil {

@@ -11,7 +11,7 @@ import (
 const MultiSeparator = "|"
 
 // Lieu is one record of the national standard v1.0.2: its 32 fields in
-// schema order. Multi-valued fields are slices; they are joined with "|" in
+// schema order, then maillage's Placement of its point. Multi-valued fields are slices; they are joined with "|" in
 // CSV and kept as arrays in JSON and GeoJSON.
 type Lieu struct {
 	ID                            string   `json:"id" field:"id"`
@@ -46,6 +46,9 @@ type Lieu struct {
 	ModalitesAccompagnement       []string `json:"modalites_accompagnement,omitempty" field:"modalites_accompagnement"`
 	FicheAccesLibre               string   `json:"fiche_acces_libre,omitempty" field:"fiche_acces_libre"`
 	PriseRdv                      string   `json:"prise_rdv,omitempty" field:"prise_rdv"`
+
+	// Placement is maillage's own: not a field of the standard.
+	Placement *Placement `json:"placement,omitempty"`
 }
 
 // FieldKind says how a field's value is held in a Lieu.
@@ -81,7 +84,11 @@ func buildFields() []Field {
 	out := make([]Field, 0, t.NumField())
 	for i := range t.NumField() {
 		sf := t.Field(i)
-		f := Field{Name: sf.Tag.Get("field"), index: i}
+		name := sf.Tag.Get("field")
+		if name == "" {
+			continue
+		}
+		f := Field{Name: name, index: i}
 		switch sf.Type.Kind() {
 		case reflect.Slice:
 			f.Kind = KindList

@@ -1,0 +1,42 @@
+package schema
+
+// Where a lieu's point came from. The standard has no field for it, so it
+// travels with the lieu in JSON, GeoJSON and the API, never in the CSV.
+const (
+	PointFromSource        = "source"         // the producer's coordinates, checked
+	PointFromGeocoder      = "geocoder"       // the geocoder placed the address
+	PointFromCommuneCentre = "commune_centre" // only the commune was found
+)
+
+// Placement says where a lieu's point came from and how precise it is.
+type Placement struct {
+	Source string `json:"source"`
+	// Precision is the geocoder's result type: housenumber, street,
+	// locality or municipality; empty for the producer's own points.
+	Precision string  `json:"precision,omitempty"`
+	Score     float64 `json:"score,omitempty"`
+}
+
+// Rank orders placements from best (0) to worst: the producer's checked
+// point, then geocoded points by precision, then commune centres, then no
+// placement at all.
+func (p *Placement) Rank() int {
+	if p == nil {
+		return 9
+	}
+	switch p.Source {
+	case PointFromSource:
+		return 0
+	case PointFromCommuneCentre:
+		return 8
+	}
+	switch p.Precision {
+	case "housenumber":
+		return 1
+	case "street":
+		return 2
+	case "locality":
+		return 3
+	}
+	return 7
+}
