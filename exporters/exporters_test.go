@@ -20,7 +20,7 @@ func sample() []schema.Lieu {
 	return []schema.Lieu{
 		{ID: "a", Nom: `La "Quincaillerie", tiers-lieu`, Adresse: "12 BIS RUE\nBâtiment B", Longitude: &lon, Latitude: &lat,
 			Placement: &schema.Placement{Source: schema.PointFromGeocoder, Precision: "housenumber", Score: 0.93},
-			Services: []string{"Aide aux démarches administratives", "Loisirs et créations numériques"}},
+			Services:  []string{"Aide aux démarches administratives", "Loisirs et créations numériques"}},
 		{ID: "b", Nom: "Sans coordonnées"},
 	}
 }
