@@ -38,7 +38,10 @@ type ConvertReport struct {
 	HoursIn    int `json:"hours_in"`
 	HoursValid int `json:"hours_valid"`
 	// Geo counts where the published points come from.
-	Geo               GeoAccount          `json:"geolocation"`
+	Geo GeoAccount `json:"geolocation"`
+	// GeocoderError says why records were left unplaced when the
+	// geocoder failed (they carry a geocoder-unavailable warning).
+	GeocoderError     string              `json:"geocoder_error,omitempty"`
 	Valid             int                 `json:"valid"`
 	Fixed             int                 `json:"fixed"`
 	Quarantined       int                 `json:"quarantined"`
@@ -55,6 +58,10 @@ type ConvertOptions struct {
 	Mapping schema.Mapping
 	// Now dates records that carry no usable date_maj.
 	Now time.Time
+	// Placer, when set, geocodes the records without a usable point,
+	// through Cache (an in-memory one when nil).
+	Placer *Placer
+	Cache  GeocodeCache
 }
 
 // Convert reads one file and returns its valid lieux and the report. The
@@ -82,6 +89,9 @@ func Convert(ctx context.Context, h *harvest.Harvester, opts ConvertOptions) (*C
 		return nil, fmt.Errorf("pipeline: %s: %w", src.Location, err)
 	}
 	conv := &Conversion{Report: newConvertReport(src.Location, table, mapper), Lieux: make([]schema.Lieu, 0, len(recs))}
+	if err := opts.place(ctx, recs); err != nil {
+		conv.Report.GeocoderError = err.Error()
+	}
 	for _, r := range recs {
 		if conv.Report.add(r) {
 			l := *r.Lieu
@@ -137,14 +147,34 @@ func (r *ConvertReport) add(rec store.SourceRecord) bool {
 	return true
 }
 
-// GeoAccount classifies records by what became of their coordinates:
-// kept as given, fixed (swapped, Lambert-93, decimal comma), rejected
-// (zero, outside France, in another territory, unreadable), or none given.
+func (opts ConvertOptions) place(ctx context.Context, recs []store.SourceRecord) error {
+	cache := opts.Cache
+	if cache == nil {
+		cache = MemoryCache{}
+	}
+	_, err := opts.Placer.Place(ctx, cache, recs, opts.Now)
+	return err
+}
+
+// GeoAccount classifies records by where their point came from: the
+// producer's coordinates kept as given or fixed (swapped, Lambert-93,
+// decimal comma), the geocoder at address or commune level, or not placed;
+// these add up to the rows. Rejected counts the records whose own
+// coordinates were refused (zero, outside France, in another territory,
+// unreadable): they are then geocoded or not placed.
 type GeoAccount struct {
-	Kept         int `json:"kept"`
-	Fixed        int `json:"fixed"`
-	Rejected     int `json:"rejected"`
-	NoCoordinate int `json:"no_coordinates"`
+	Kept            int `json:"kept"`
+	Fixed           int `json:"fixed"`
+	GeocodedAddress int `json:"geocoded_address"`
+	GeocodedCommune int `json:"geocoded_commune"`
+	NotPlaced       int `json:"not_placed"`
+	Rejected        int `json:"rejected"`
+}
+
+// Add sums two accounts.
+func (g *GeoAccount) Add(o GeoAccount) {
+	g.Kept, g.Fixed, g.Rejected = g.Kept+o.Kept, g.Fixed+o.Fixed, g.Rejected+o.Rejected
+	g.GeocodedAddress, g.GeocodedCommune, g.NotPlaced = g.GeocodedAddress+o.GeocodedAddress, g.GeocodedCommune+o.GeocodedCommune, g.NotPlaced+o.NotPlaced
 }
 
 var coordFixes = map[string]bool{"coordinates-swapped": true, "coordinates-lambert93": true, "decimal-comma": true}
@@ -158,15 +188,25 @@ func (g *GeoAccount) add(rec store.SourceRecord) {
 		fixed = fixed || coordFixes[is.Rule]
 		rejected = rejected || coordRejects[is.Rule] && (is.Field == "latitude" || is.Field == "longitude" || is.Field == "")
 	}
-	switch _, _, placed := rec.Lieu.Point(); {
-	case !placed && rejected:
+	_, _, placed := rec.Lieu.Point()
+	// A refused cell does not count when other columns gave a good point.
+	if rejected && (!placed || rec.Lieu.Placement == nil || rec.Lieu.Placement.Source != schema.PointFromSource) {
 		g.Rejected++
-	case placed && fixed:
+	}
+	switch from := ""; {
+	case !placed:
+		g.NotPlaced++
+	case rec.Lieu.Placement != nil && rec.Lieu.Placement.Source != schema.PointFromSource:
+		from = rec.Lieu.Placement.Source
+		if from == schema.PointFromGeocoder {
+			g.GeocodedAddress++
+		} else {
+			g.GeocodedCommune++
+		}
+	case fixed:
 		g.Fixed++
-	case placed:
-		g.Kept++
 	default:
-		g.NoCoordinate++
+		g.Kept++
 	}
 }
 

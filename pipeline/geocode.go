@@ -21,32 +21,50 @@ type Placer struct {
 	RetryFailures time.Duration
 }
 
-// place puts a point on every publishable record without one: from the
+// GeocodeCache keeps geocoder answers between runs; both stores are one,
+// and Convert uses an in-memory one.
+type GeocodeCache interface {
+	GeocodeLookup(ctx context.Context, keys []string) (map[string]store.GeocodeEntry, error)
+	GeocodeSave(ctx context.Context, entries []store.GeocodeEntry) error
+}
+
+// place puts a point on the run's records that need one; a geocoder
+// failure is logged, the records stay unplaced for a later run.
+func (p *Pipeline) place(ctx context.Context, recs []store.SourceRecord) int {
+	n, err := p.Placer.Place(ctx, p.Store, recs, p.Now())
+	if err != nil {
+		p.Log.Warn("geocoder_unavailable", "error", err)
+	}
+	return n
+}
+
+// Place puts a point on every publishable record without one: from the
 // cache, else from one batch for the rest; at address level when the
 // policy accepts the answer, else at its commune's centre. A record is
 // never moved: only records without a point are geocoded. When the
-// geocoder fails, records stay unplaced and are tried again next run.
-func (p *Pipeline) place(ctx context.Context, recs []store.SourceRecord) int {
+// geocoder fails, the records are marked unplaced (nothing is cached) and
+// the error returned. A nil Placer only marks the producers' own points.
+func (pl *Placer) Place(ctx context.Context, cache GeocodeCache, recs []store.SourceRecord, now time.Time) (int, error) {
 	todo := unplaced(recs)
-	if len(todo) == 0 || p.Placer == nil || p.Placer.Geocoder == nil {
-		return 0
+	if len(todo) == 0 || pl == nil || pl.Geocoder == nil {
+		return 0, nil
 	}
-	results, err := p.geocode(ctx, addressQueries(todo))
+	results, err := pl.geocode(ctx, cache, addressQueries(todo), now)
 	if err != nil {
-		p.Log.Warn("geocoder_unavailable", "records", len(todo), "error", err)
 		markUnplaced(todo, "geocoder-unavailable", "the geocoder could not be reached; not placed this run: "+err.Error())
-		return 0
+		return 0, err
 	}
 	placed, rest := 0, []*store.SourceRecord(nil)
 	for i, r := range todo {
-		if p.Placer.Policy.Accept(results[i], r.Lieu.CodeINSEE) {
+		if pl.Policy.Accept(results[i], r.Lieu.CodeINSEE) {
 			setPoint(r, results[i], schema.PointFromGeocoder, "geocoded", "placed by the geocoder at "+results[i].Type+" level")
 			placed++
 		} else {
 			rest = append(rest, r)
 		}
 	}
-	return placed + p.placeAtCommune(ctx, rest)
+	n, err := pl.placeAtCommune(ctx, cache, rest, now)
+	return placed + n, err
 }
 
 // unplaced marks the producer's own points as such and returns the
@@ -70,18 +88,18 @@ func unplaced(recs []store.SourceRecord) []*store.SourceRecord {
 
 // placeAtCommune puts the records the geocoder could not place precisely
 // at their commune's centre, marked as such.
-func (p *Pipeline) placeAtCommune(ctx context.Context, recs []*store.SourceRecord) int {
+func (pl *Placer) placeAtCommune(ctx context.Context, cache GeocodeCache, recs []*store.SourceRecord, now time.Time) (int, error) {
 	if len(recs) == 0 {
-		return 0
+		return 0, nil
 	}
 	qs := make([]geo.Query, len(recs))
 	for i, r := range recs {
 		qs[i] = geo.Query{Postcode: r.Lieu.CodePostal, City: r.Lieu.Commune, CityCode: r.Lieu.CodeINSEE}
 	}
-	results, err := p.geocode(ctx, qs)
+	results, err := pl.geocode(ctx, cache, qs, now)
 	if err != nil {
 		markUnplaced(recs, "geocoder-unavailable", "the geocoder could not be reached; not placed this run: "+err.Error())
-		return 0
+		return 0, err
 	}
 	placed := 0
 	for i, r := range recs {
@@ -93,7 +111,7 @@ func (p *Pipeline) placeAtCommune(ctx context.Context, recs []*store.SourceRecor
 		}
 		markUnplaced([]*store.SourceRecord{r}, "not-placed", "neither the address nor the commune was found by the geocoder")
 	}
-	return placed
+	return placed, nil
 }
 
 func addressQueries(recs []*store.SourceRecord) []geo.Query {
@@ -112,12 +130,12 @@ func geocodeKey(q geo.Query) string {
 // geocode answers from the cache, and asks the geocoder, in one batch, for
 // the rest (and for failures older than RetryFailures); it caches what it
 // learns.
-func (p *Pipeline) geocode(ctx context.Context, qs []geo.Query) ([]geo.Result, error) {
+func (pl *Placer) geocode(ctx context.Context, cache GeocodeCache, qs []geo.Query, now time.Time) ([]geo.Result, error) {
 	keys := make([]string, len(qs))
 	for i, q := range qs {
 		keys[i] = geocodeKey(q)
 	}
-	cached, err := p.Store.GeocodeLookup(ctx, keys)
+	cached, err := cache.GeocodeLookup(ctx, keys)
 	if err != nil {
 		return nil, err
 	}
@@ -126,7 +144,7 @@ func (p *Pipeline) geocode(ctx context.Context, qs []geo.Query) ([]geo.Result, e
 	var missI []int
 	for i, k := range keys {
 		e, ok := cached[k]
-		if ok && (e.Found || p.Now().Sub(e.FetchedAt) < p.Placer.RetryFailures) && json.Unmarshal(e.Result, &out[i]) == nil {
+		if ok && (e.Found || now.Sub(e.FetchedAt) < pl.RetryFailures) && json.Unmarshal(e.Result, &out[i]) == nil {
 			continue
 		}
 		missQ, missI = append(missQ, qs[i]), append(missI, i)
@@ -134,7 +152,7 @@ func (p *Pipeline) geocode(ctx context.Context, qs []geo.Query) ([]geo.Result, e
 	if len(missQ) == 0 {
 		return out, nil
 	}
-	fresh, err := p.Placer.Geocoder.Batch(ctx, missQ)
+	fresh, err := pl.Geocoder.Batch(ctx, missQ)
 	if err != nil {
 		return nil, err
 	}
@@ -142,9 +160,9 @@ func (p *Pipeline) geocode(ctx context.Context, qs []geo.Query) ([]geo.Result, e
 	for j, res := range fresh {
 		out[missI[j]] = res
 		b, _ := json.Marshal(res)
-		entries[j] = store.GeocodeEntry{Key: keys[missI[j]], Result: b, Found: res.Found, FetchedAt: p.Now()}
+		entries[j] = store.GeocodeEntry{Key: keys[missI[j]], Result: b, Found: res.Found, FetchedAt: now}
 	}
-	return out, p.Store.GeocodeSave(ctx, entries)
+	return out, cache.GeocodeSave(ctx, entries)
 }
 
 func setPoint(r *store.SourceRecord, res geo.Result, from, rule, msg string) {
@@ -161,4 +179,26 @@ func markUnplaced(recs []*store.SourceRecord, rule, msg string) {
 		r.Issues = append(r.Issues, schema.Issue{Field: "latitude", Rule: rule, Level: schema.LevelWarning, Message: msg})
 		r.Status = schema.StatusOf(r.Issues)
 	}
+}
+
+// MemoryCache is a GeocodeCache for one process (convert, quality).
+type MemoryCache map[string]store.GeocodeEntry
+
+// GeocodeLookup returns the entries it has.
+func (m MemoryCache) GeocodeLookup(_ context.Context, keys []string) (map[string]store.GeocodeEntry, error) {
+	out := make(map[string]store.GeocodeEntry, len(keys))
+	for _, k := range keys {
+		if e, ok := m[k]; ok {
+			out[k] = e
+		}
+	}
+	return out, nil
+}
+
+// GeocodeSave keeps the entries.
+func (m MemoryCache) GeocodeSave(_ context.Context, entries []store.GeocodeEntry) error {
+	for _, e := range entries {
+		m[e.Key] = e
+	}
+	return nil
 }

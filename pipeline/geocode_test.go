@@ -146,3 +146,32 @@ func TestGeocoderFaultsLoseNothing(t *testing.T) {
 		})
 	}
 }
+
+// TestConvertGeoAccount: convert places points too, and its account adds
+// up to the rows.
+func TestConvertGeoAccount(t *testing.T) {
+	f, srv := geocodertest.Start()
+	defer srv.Close()
+	cfg := geocodeFixture(t, f)
+	h := harvest.New(harvest.Options{BaseDir: cfg.Dir})
+	cases := []struct {
+		name   string
+		placer *pipeline.Placer
+		want   pipeline.GeoAccount
+	}{
+		{"no geocoder", nil, pipeline.GeoAccount{Kept: 1, NotPlaced: 4}},
+		{"fake geocoder", placerFor(srv.URL), pipeline.GeoAccount{Kept: 1, GeocodedAddress: 2, GeocodedCommune: 1, NotPlaced: 1}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			conv, err := pipeline.Convert(context.Background(), h, pipeline.ConvertOptions{
+				Source: harvest.Source{Kind: "file", Location: "lieux.csv"}, Now: time.Now(), Placer: c.placer})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if conv.Report.Geo != c.want || conv.Report.GeocoderError != "" {
+				t.Errorf("account %+v (%s), want %+v", conv.Report.Geo, conv.Report.GeocoderError, c.want)
+			}
+		})
+	}
+}

@@ -12,6 +12,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/maillage/maillage/config"
 	"github.com/maillage/maillage/exporters"
 	"github.com/maillage/maillage/harvest"
 	"github.com/maillage/maillage/pipeline"
@@ -27,6 +28,7 @@ func cmdConvert(ctx context.Context, env environment, args []string) int {
 	delimiter := fs.String("delimiter", "", "CSV separator (default: sniff)")
 	recordsKey := fs.String("records-key", "", "member of a JSON object holding the records")
 	maxBytes := fs.Int64("max-bytes", 100<<20, "refuse inputs larger than this")
+	geocoder := fs.String("geocoder", "off", "geocode records without a usable point with the Géoplateforme at this base URL (e.g. https://data.geopf.fr/geocodage)")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return 2
@@ -42,7 +44,9 @@ func cmdConvert(ctx context.Context, env environment, args []string) int {
 	}
 	src := harvest.Source{Kind: "file", Location: pos[0], Format: *format, Delimiter: *delimiter, RecordsKey: *recordsKey}
 	h := harvest.New(harvest.Options{MaxBytes: *maxBytes})
-	conv, err := pipeline.Convert(ctx, h, pipeline.ConvertOptions{Source: src, Mapping: m, Now: time.Now().UTC()})
+	gc := config.Defaults().Geocoder
+	gc.URL = *geocoder
+	conv, err := pipeline.Convert(ctx, h, pipeline.ConvertOptions{Source: src, Mapping: m, Now: time.Now().UTC(), Placer: newPlacer(gc)})
 	if err != nil {
 		fmt.Fprintf(env.stderr, "maillage convert: %v\n", err)
 		return 1
@@ -106,5 +110,11 @@ func printConversion(w io.Writer, r *pipeline.ConvertReport, out, reportPath str
 	sort.Strings(rec)
 	fmt.Fprintf(w, "  columns recognised (%d): %s\n", len(rec), strings.Join(rec, "; "))
 	fmt.Fprintf(w, "  columns ignored (%d): %s\n", len(r.Columns.Ignored), strings.Join(r.Columns.Ignored, "; "))
+	g := r.Geo
+	fmt.Fprintf(w, "  points: %d kept, %d fixed, %d geocoded at address level, %d at commune centre, %d not placed\n",
+		g.Kept, g.Fixed, g.GeocodedAddress, g.GeocodedCommune, g.NotPlaced)
+	if r.GeocoderError != "" {
+		fmt.Fprintf(w, "  geocoder unavailable, records left unplaced: %s\n", r.GeocoderError)
+	}
 	fmt.Fprintf(w, "  report: %s\n", reportPath)
 }

@@ -3,11 +3,13 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/maillage/maillage/geo/geocodertest"
 	"github.com/maillage/maillage/pipeline"
 	"github.com/maillage/maillage/schema"
 )
@@ -62,6 +64,37 @@ func TestConvertFixtures(t *testing.T) {
 				if rep.QuarantineReasons[reason] == 0 || len(rep.QuarantinedRows[0].Fields) == 0 {
 					t.Errorf("quarantine reasons %v, want %q with raw fields", rep.QuarantineReasons, reason)
 				}
+			}
+		})
+	}
+}
+
+// TestConvertGeocoder: -geocoder places records without a point; a dead
+// geocoder leaves them unplaced, says so, and the conversion still lands.
+func TestConvertGeocoder(t *testing.T) {
+	f, srv := geocodertest.Start()
+	defer srv.Close()
+	e := f.Entries()[0]
+	for _, x := range f.Entries() {
+		if x.Type == "housenumber" && x.Score >= 0.9 && x.QueryPostcode == x.Postcode {
+			e = x
+			break
+		}
+	}
+	in := filepath.Join(t.TempDir(), "in.csv")
+	os.WriteFile(in, []byte("nom;adresse;code_postal;commune\nLieu;\""+e.QueryAddress+"\";"+e.QueryPostcode+";"+e.QueryCity+"\n"), 0o644)
+	dead := httptest.NewServer(nil)
+	dead.Close()
+	cases := []struct{ name, url, want string }{
+		{"fake", srv.URL, "1 geocoded at address level"},
+		{"refused", dead.URL, "geocoder unavailable"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "out.csv")
+			code, _, stderr := runCLI(t, context.Background(), nil, "convert", in, "-geocoder", c.url, "-o", out)
+			if code != 0 || !strings.Contains(stderr, c.want) {
+				t.Fatalf("exit %d, stderr lacks %q:\n%s", code, c.want, stderr)
 			}
 		})
 	}
