@@ -130,6 +130,11 @@ func merge(g []Member) Cluster {
 		}
 	}
 	placePoint(&c, g)
+	for _, m := range g {
+		if m.Ref == c.Provenance["code_insee"] {
+			c.Lieu.Territoire = m.Lieu.Territoire
+		}
+	}
 	return c
 }
 

@@ -169,3 +169,14 @@ func TestMergeKeepsTheMostPrecisePoint(t *testing.T) {
 		})
 	}
 }
+
+func TestMergeTakesTerritoireWithTheCommune(t *testing.T) {
+	id := "dora-3d647b3a-a5b6"
+	a := member("a", "k", id, "13500", "A", "2024-01-01", 0)
+	b := member("b", "k", id, "13500", "A", "2020-01-01", 1)
+	b.Lieu.CodeINSEE, b.Lieu.Territoire = "13056", &schema.Territoire{Departement: "13", Region: "93", EPCI: "200054807"}
+	got := dedup.Merge([]dedup.Member{a, b}, dedup.Existing{})
+	if len(got) != 1 || got[0].Lieu.CodeINSEE != "13056" || got[0].Lieu.Territoire == nil || got[0].Lieu.Territoire.EPCI != "200054807" {
+		t.Errorf("merged %+v", got)
+	}
+}

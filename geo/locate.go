@@ -72,6 +72,7 @@ func currentOnly(cs []*Commune) []*Commune {
 }
 
 func fillFromCommune(r *Referential, c *Commune, l *schema.Lieu) []schema.Issue {
+	l.Territoire = &schema.Territoire{Departement: c.Departement, Region: c.Region, EPCI: c.EPCI}
 	var issues []schema.Issue
 	if l.Commune == "" {
 		name := c.Name

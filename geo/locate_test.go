@@ -49,3 +49,27 @@ func TestFoldName(t *testing.T) {
 		}
 	}
 }
+
+func TestTerritoire(t *testing.T) {
+	cases := []struct {
+		name string
+		in   schema.Lieu
+		want *schema.Territoire
+	}{
+		{"arrondissement takes its city's EPCI", schema.Lieu{CodeINSEE: "75112"}, &schema.Territoire{Departement: "75", Region: "11", EPCI: "200054781"}},
+		{"Marseille 1er", schema.Lieu{CodeINSEE: "13201"}, &schema.Territoire{Departement: "13", Region: "93", EPCI: "200054807"}},
+		{"rural commune", schema.Lieu{CodeINSEE: "01001"}, &schema.Territoire{Departement: "01", Region: "84", EPCI: "200069193"}},
+		{"island outside any EPCI", schema.Lieu{CodeINSEE: "29083"}, &schema.Territoire{Departement: "29", Region: "53"}},
+		{"found from postcode and name", schema.Lieu{CodePostal: "42100", Commune: "St-Etienne"}, &schema.Territoire{Departement: "42", Region: "84", EPCI: "244200770"}},
+		{"unknown commune", schema.Lieu{CodePostal: "99999", Commune: "Atlantide"}, nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			l := c.in
+			geo.Locate(&l)
+			if (l.Territoire == nil) != (c.want == nil) || c.want != nil && *l.Territoire != *c.want {
+				t.Errorf("got %+v, want %+v", l.Territoire, c.want)
+			}
+		})
+	}
+}

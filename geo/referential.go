@@ -38,7 +38,11 @@ type Commune struct {
 	// or the city of a municipal arrondissement.
 	Parent   string
 	OldCodes []string
-	folded   string // FoldName(Name)
+	// EPCI is the SIREN of the commune's intercommunality (its parent's
+	// for a delegated commune or arrondissement); empty for the few
+	// communes outside any (islands).
+	EPCI   string
+	folded string // FoldName(Name)
 }
 
 // Referential indexes the communes by code, postcode and former code.
@@ -78,11 +82,11 @@ func parseReferential(gz []byte) (*Referential, error) {
 			continue
 		}
 		f := strings.Split(line, "\t")
-		if len(f) != 8 {
+		if len(f) != 9 {
 			return nil, fmt.Errorf("bad line %q", line)
 		}
 		c := &Commune{Code: f[0], Type: f[1], Name: f[2], Postcodes: strings.Fields(f[3]), Departement: f[4],
-			Region: f[5], Parent: f[6], OldCodes: strings.Fields(f[7]), folded: FoldName(f[2])}
+			Region: f[5], Parent: f[6], OldCodes: strings.Fields(f[7]), EPCI: f[8], folded: FoldName(f[2])}
 		r.add(c)
 	}
 	return r, sc.Err()

@@ -11,7 +11,7 @@ import (
 const MultiSeparator = "|"
 
 // Lieu is one record of the national standard v1.0.2: its 32 fields in
-// schema order, then maillage's Placement of its point. Multi-valued fields are slices; they are joined with "|" in
+// schema order, then maillage's Placement of its point and Territoire. Multi-valued fields are slices; they are joined with "|" in
 // CSV and kept as arrays in JSON and GeoJSON.
 type Lieu struct {
 	ID                            string   `json:"id" field:"id"`
@@ -47,8 +47,10 @@ type Lieu struct {
 	FicheAccesLibre               string   `json:"fiche_acces_libre,omitempty" field:"fiche_acces_libre"`
 	PriseRdv                      string   `json:"prise_rdv,omitempty" field:"prise_rdv"`
 
-	// Placement is maillage's own: not a field of the standard.
-	Placement *Placement `json:"placement,omitempty"`
+	// Placement and Territoire are maillage's own: not fields of the
+	// standard, never in its CSV.
+	Placement  *Placement  `json:"placement,omitempty"`
+	Territoire *Territoire `json:"territoire,omitempty"`
 }
 
 // FieldKind says how a field's value is held in a Lieu.

@@ -1,7 +1,7 @@
 // Command gencommunes builds geo/data/communes.tsv.gz from the npm package
 // @etalab/decoupage-administratif (MIT): communes (current, delegated,
 // associated) and municipal arrondissements, with postcodes, département,
-// région, parent commune and former codes. It downloads the package from
+// région, parent commune, former codes and EPCI. It downloads the package from
 // the npm registry and checks the registry's published sha512 before use.
 //
 //	go generate ./geo   (runs: go run ./internal/gencommunes -o data/communes.tsv.gz)
@@ -71,7 +71,35 @@ func run(out, local string) error {
 	if err := json.Unmarshal(raw, &cs); err != nil {
 		return fmt.Errorf("communes.json: %w", err)
 	}
-	return write(out, cs)
+	epcis, err := epciOf(tgz)
+	if err != nil {
+		return err
+	}
+	return write(out, cs, epcis)
+}
+
+// epciOf maps each member commune's code to its EPCI's SIREN.
+func epciOf(tgz []byte) (map[string]string, error) {
+	raw, err := extract(tgz, "package/data/epci.json")
+	if err != nil {
+		return nil, err
+	}
+	var es []struct {
+		Code    string `json:"code"`
+		Membres []struct {
+			Code string `json:"code"`
+		} `json:"membres"`
+	}
+	if err := json.Unmarshal(raw, &es); err != nil {
+		return nil, fmt.Errorf("epci.json: %w", err)
+	}
+	out := map[string]string{}
+	for _, e := range es {
+		for _, m := range e.Membres {
+			out[m.Code] = e.Code
+		}
+	}
+	return out, nil
 }
 
 func fetch(local string) ([]byte, error) {
@@ -112,8 +140,9 @@ func extract(tgz []byte, name string) ([]byte, error) {
 // write emits one line per commune, sorted by code, tab-separated:
 // code, type (A current, D delegated, S associated, M municipal
 // arrondissement), name, postcodes, département, région, parent commune,
-// former codes. The gzip header carries no time, so output is reproducible.
-func write(path string, cs []commune) error {
+// former codes, EPCI (a delegated commune or arrondissement takes its
+// parent's). The gzip header carries no time, so output is reproducible.
+func write(path string, cs []commune, epcis map[string]string) error {
 	sort.Slice(cs, func(i, j int) bool {
 		return cs[i].Code < cs[j].Code || cs[i].Code == cs[j].Code && cs[i].Type < cs[j].Type
 	})
@@ -125,8 +154,12 @@ func write(path string, cs []commune) error {
 		if c.Commune != "" {
 			parent = c.Commune
 		}
-		fmt.Fprintf(zw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", c.Code, typeCodes[c.Type], c.Nom, strings.Join(c.CodesPostal, " "),
-			c.Departement, c.Region, parent, strings.Join(c.Anciens, " "))
+		epci := epcis[c.Code]
+		if epci == "" {
+			epci = epcis[parent]
+		}
+		fmt.Fprintf(zw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", c.Code, typeCodes[c.Type], c.Nom, strings.Join(c.CodesPostal, " "),
+			c.Departement, c.Region, parent, strings.Join(c.Anciens, " "), epci)
 	}
 	if err := zw.Close(); err != nil {
 		return err

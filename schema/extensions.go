@@ -1,5 +1,15 @@
 package schema
 
+// Territoire gives the administrative areas of a lieu's commune, for
+// territory filters and per-territory exports. Like Placement it is
+// maillage's own, not a field of the standard.
+type Territoire struct {
+	Departement string `json:"departement"`
+	Region      string `json:"region"`
+	// EPCI is the SIREN of the intercommunality, when the commune has one.
+	EPCI string `json:"epci,omitempty"`
+}
+
 // Where a lieu's point came from. The standard has no field for it, so it
 // travels with the lieu in JSON, GeoJSON and the API, never in the CSV.
 const (
