@@ -28,11 +28,24 @@ type GeocodeCache interface {
 	GeocodeSave(ctx context.Context, entries []store.GeocodeEntry) error
 }
 
+// runState is what the sources of one run share.
+type runState struct {
+	// geocoderErr, once set, spares the later sources of the run the
+	// geocoder's timeouts and retries.
+	geocoderErr error
+}
+
 // place puts a point on the run's records that need one; a geocoder
-// failure is logged, the records stay unplaced for a later run.
-func (p *Pipeline) place(ctx context.Context, recs []store.SourceRecord) int {
+// failure is logged once, and the records of this and the run's later
+// sources stay unplaced until a later run.
+func (p *Pipeline) place(ctx context.Context, recs []store.SourceRecord, st *runState) int {
+	if st.geocoderErr != nil {
+		markUnplaced(unplaced(recs), "geocoder-unavailable", "the geocoder could not be reached; not placed this run: "+st.geocoderErr.Error())
+		return 0
+	}
 	n, err := p.Placer.Place(ctx, p.Store, recs, p.Now())
 	if err != nil {
+		st.geocoderErr = err
 		p.Log.Warn("geocoder_unavailable", "error", err)
 	}
 	return n

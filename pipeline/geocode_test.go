@@ -175,3 +175,29 @@ func TestConvertGeoAccount(t *testing.T) {
 		})
 	}
 }
+
+// TestGeocoderDownAsksOncePerRun: once the geocoder has failed, the run's
+// later sources do not wait for it again; all stay unplaced.
+func TestGeocoderDownAsksOncePerRun(t *testing.T) {
+	f, srv := geocodertest.Start()
+	defer srv.Close()
+	cfg := geocodeFixture(t, f)
+	second := cfg.Sources[0]
+	second.Name = "hub-bis"
+	cfg.Sources = append(cfg.Sources, second)
+	st := openStore(t)
+	p := newPipeline(st, cfg)
+	p.Placer = placerFor(srv.URL) // one retry: two requests per failed batch
+	f.SetFault(geocodertest.ServerError, 0)
+	rep, err := p.Run(context.Background(), cfg, pipeline.Options{})
+	if err != nil || len(rep.Sources) != 2 {
+		t.Fatal(err)
+	}
+	if n := f.Calls(""); n != 2 {
+		t.Errorf("%d geocoder requests, want 2 (the first source's batch and its retry)", n)
+	}
+	r, err := st.SourceRecord(context.Background(), "hub-bis", "g-0")
+	if err != nil || len(r.Issues) == 0 || r.Issues[len(r.Issues)-1].Rule != "geocoder-unavailable" {
+		t.Errorf("second source's record: %v %+v", err, r)
+	}
+}

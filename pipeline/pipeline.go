@@ -55,11 +55,12 @@ func (p *Pipeline) Run(ctx context.Context, cfg *config.Config, opts Options) (*
 		return nil, fmt.Errorf("pipeline: %w", err)
 	}
 	rep := &Report{RunID: runID, StartedAt: started}
+	st := &runState{}
 	for _, src := range cfg.Sources {
 		if opts.Only != "" && src.Name != opts.Only {
 			continue
 		}
-		rep.Sources = append(rep.Sources, p.runSource(ctx, runID, src))
+		rep.Sources = append(rep.Sources, p.runSource(ctx, runID, src, st))
 	}
 	// Bookkeeping survives an interrupted run, so no run stays "running".
 	bg := context.WithoutCancel(ctx)
@@ -78,10 +79,10 @@ func (p *Pipeline) Run(ctx context.Context, cfg *config.Config, opts Options) (*
 
 // runSource harvests one source; on any failure the stored records of the
 // source are left as they were and the failure is recorded.
-func (p *Pipeline) runSource(ctx context.Context, runID int64, src config.Source) SourceReport {
+func (p *Pipeline) runSource(ctx context.Context, runID int64, src config.Source, st *runState) SourceReport {
 	run := store.SourceRun{RunID: runID, Source: src.Name, StartedAt: p.Now(), Status: store.RunOK}
 	rep := SourceReport{Licence: src.Licence, Attribution: src.Attribution}
-	err := p.harvestSource(ctx, src, &run, &rep)
+	err := p.harvestSource(ctx, src, &run, &rep, st)
 	run.FinishedAt = p.Now()
 	if err != nil {
 		run.Status, run.Error = store.RunFailed, err.Error()
@@ -97,7 +98,7 @@ func (p *Pipeline) runSource(ctx context.Context, runID int64, src config.Source
 	return rep
 }
 
-func (p *Pipeline) harvestSource(ctx context.Context, src config.Source, run *store.SourceRun, rep *SourceReport) error {
+func (p *Pipeline) harvestSource(ctx context.Context, src config.Source, run *store.SourceRun, rep *SourceReport, st *runState) error {
 	last, _, err := p.Store.LastGoodSourceRun(ctx, src.Name)
 	if err != nil {
 		return err
@@ -122,7 +123,7 @@ func (p *Pipeline) harvestSource(ctx context.Context, src config.Source, run *st
 		return fmt.Errorf("pipeline: source %q: %w", src.Name, err)
 	}
 	rep.Notes, rep.Columns = table.Notes, &ColumnReport{Recognised: mapper.Recognised(), Ignored: mapper.Ignored(table.Columns)}
-	run.Geocoded = p.place(ctx, recs)
+	run.Geocoded = p.place(ctx, recs, st)
 	countStatuses(recs, run)
 	stats, err := p.Store.ReplaceSourceRecords(ctx, src.Name, recs, p.Now())
 	if err != nil {
