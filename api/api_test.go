@@ -30,7 +30,9 @@ func lieu(i int) store.PublishedLieu {
 	lon, lat := 2.0+float64(i)*0.1, 45.0+float64(i)*0.1
 	return store.PublishedLieu{Lieu: schema.Lieu{ID: fmt.Sprintf("lieu-%03d", i), Pivot: schema.PivotPlaceholder, Nom: fmt.Sprintf("Lieu %d", i),
 		Commune: "Lyon", CodePostal: "69003", Adresse: "1 rue X", DateMaj: "2024-01-01", Longitude: &lon, Latitude: &lat,
-		Services: []string{"Aide aux démarches administratives", "Accès internet et matériel informatique"}},
+		Services:   []string{"Aide aux démarches administratives", "Accès internet et matériel informatique"},
+		Placement:  &schema.Placement{Source: schema.PointFromGeocoder, Precision: "housenumber", Score: 0.91},
+		Territoire: &schema.Territoire{Departement: "69", Region: "84", EPCI: "200046977"}},
 		Provenance: map[string]store.RecordRef{"nom": {Source: "hub", RecordKey: fmt.Sprint(i)}}}
 }
 
@@ -185,7 +187,9 @@ func TestGetLieuAndRedirect(t *testing.T) {
 	f := newFixture(t, 2)
 	resp, body := get(t, f.srv.URL+"/api/v1/lieux/lieu-001")
 	if resp.StatusCode != 200 || !strings.Contains(string(body), `"id":"lieu-001"`) ||
-		!strings.Contains(string(body), `"provenance":{"nom":{"source":"hub","record_key":"1"}}`) {
+		!strings.Contains(string(body), `"provenance":{"nom":{"source":"hub","record_key":"1"}}`) ||
+		!strings.Contains(string(body), `"placement":{"source":"geocoder","precision":"housenumber","score":0.91}`) ||
+		!strings.Contains(string(body), `"territoire":{"departement":"69","region":"84","epci":"200046977"}`) {
 		t.Fatalf("%d %s", resp.StatusCode, body)
 	}
 	etag := resp.Header.Get("ETag")
