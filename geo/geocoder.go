@@ -108,7 +108,7 @@ func (g *Geocoder) batch(ctx context.Context, qs []Query) ([]Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	return parseBatch(raw, len(qs))
+	return parseCSVResults(raw, len(qs), "/search/csv", "latitude", "longitude")
 }
 
 // batchForm writes the multipart form /search/csv expects.
@@ -120,28 +120,34 @@ func batchForm(qs []Query) ([]byte, string, error) {
 		w.Write([]string{q.Address, q.Postcode, q.City, q.CityCode})
 	}
 	w.Flush()
+	return multipartCSV(csvBuf.Bytes(), [][2]string{{"columns", "adresse"}, {"columns", "code_postal"}, {"columns", "commune"},
+		{"citycode", "code_insee"}, {"result_columns", "result_score"}})
+}
+
+// multipartCSV wraps a CSV as the "data" file of a form, with fields.
+func multipartCSV(data []byte, fields [][2]string) ([]byte, string, error) {
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
 	fw, err := mw.CreateFormFile("data", "lieux.csv")
 	if err != nil {
 		return nil, "", fmt.Errorf("%w: %v", ErrGeocoder, err)
 	}
-	fw.Write(csvBuf.Bytes())
-	for _, c := range []string{"adresse", "code_postal", "commune"} {
-		mw.WriteField("columns", c)
+	fw.Write(data)
+	for _, f := range fields {
+		mw.WriteField(f[0], f[1])
 	}
-	mw.WriteField("citycode", "code_insee")
-	mw.WriteField("result_columns", "result_score")
 	if err := mw.Close(); err != nil {
 		return nil, "", fmt.Errorf("%w: %v", ErrGeocoder, err)
 	}
 	return body.Bytes(), mw.FormDataContentType(), nil
 }
 
-func parseBatch(raw []byte, n int) ([]Result, error) {
+// parseCSVResults reads a batch answer: one row per query, the point in
+// the latCol/lonCol columns, the rest in result_* columns.
+func parseCSVResults(raw []byte, n int, endpoint, latCol, lonCol string) ([]Result, error) {
 	rows, err := csv.NewReader(bytes.NewReader(raw)).ReadAll()
 	if err != nil || len(rows) != n+1 {
-		return nil, fmt.Errorf("%w: /search/csv: %d rows for %d queries (%v)", ErrGeocoder, len(rows)-1, n, err)
+		return nil, fmt.Errorf("%w: %s: %d rows for %d queries (%v)", ErrGeocoder, endpoint, len(rows)-1, n, err)
 	}
 	col := map[string]int{}
 	for i, h := range rows[0] {
@@ -155,14 +161,49 @@ func parseBatch(raw []byte, n int) ([]Result, error) {
 	}
 	out := make([]Result, n)
 	for i, row := range rows[1:] {
-		lat, err1 := strconv.ParseFloat(get(row, "latitude"), 64)
-		lon, err2 := strconv.ParseFloat(get(row, "longitude"), 64)
+		lat, err1 := strconv.ParseFloat(get(row, latCol), 64)
+		lon, err2 := strconv.ParseFloat(get(row, lonCol), 64)
 		score, _ := strconv.ParseFloat(get(row, "result_score"), 64)
 		if err1 != nil || err2 != nil || get(row, "result_status") == "not-found" {
 			continue
 		}
 		out[i] = Result{Found: true, Lat: lat, Lon: lon, Score: score, Type: get(row, "result_type"), Label: get(row, "result_label"),
 			CityCode: get(row, "result_citycode"), Postcode: get(row, "result_postcode")}
+	}
+	return out, nil
+}
+
+// Point is a WGS84 position to reverse-geocode.
+type Point struct{ Lat, Lon float64 }
+
+// ReverseBatch finds the address nearest to each point with POST
+// /reverse/csv, BatchSize rows at a time; results come back in the
+// points' order, with Score left at zero (reverse answers carry a
+// distance, not a score).
+func (g *Geocoder) ReverseBatch(ctx context.Context, pts []Point) ([]Result, error) {
+	out := make([]Result, 0, len(pts))
+	for start := 0; start < len(pts); start += g.opts.BatchSize {
+		chunk := pts[start:min(start+g.opts.BatchSize, len(pts))]
+		var rows bytes.Buffer
+		w := csv.NewWriter(&rows)
+		w.Write([]string{"latitude", "longitude"})
+		for _, p := range chunk {
+			w.Write([]string{strconv.FormatFloat(p.Lat, 'f', -1, 64), strconv.FormatFloat(p.Lon, 'f', -1, 64)})
+		}
+		w.Flush()
+		body, contentType, err := multipartCSV(rows.Bytes(), nil)
+		if err != nil {
+			return out, err
+		}
+		raw, err := g.do(ctx, http.MethodPost, g.opts.BaseURL+"/reverse/csv", body, contentType)
+		if err != nil {
+			return out, err
+		}
+		res, err := parseCSVResults(raw, len(chunk), "/reverse/csv", "result_latitude", "result_longitude")
+		if err != nil {
+			return out, err
+		}
+		out = append(out, res...)
 	}
 	return out, nil
 }

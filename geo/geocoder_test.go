@@ -119,3 +119,27 @@ func TestPolicy(t *testing.T) {
 		}
 	}
 }
+
+func TestGeocoderReverseBatch(t *testing.T) {
+	f, srv := geocodertest.Start()
+	defer srv.Close()
+	known := entries(f, "housenumber", 3)
+	var pts []geo.Point
+	for _, e := range known {
+		pts = append(pts, geo.Point{Lat: e.Lat + 0.00005, Lon: e.Lon}) // ~5 m away
+	}
+	pts = append(pts, geo.Point{Lat: 45, Lon: -5}) // Bay of Biscay
+	g := geo.NewGeocoder(geo.GeocoderOptions{BaseURL: srv.URL, BatchSize: 3})
+	res, err := g.ReverseBatch(context.Background(), pts)
+	if err != nil || len(res) != 4 {
+		t.Fatalf("%v %d results", err, len(res))
+	}
+	for i, e := range known {
+		if !res[i].Found || res[i].CityCode != e.CityCode || res[i].Lat != e.Lat || res[i].Type != e.Type || res[i].Label != e.Label {
+			t.Errorf("point %d: %+v, want %s (%s)", i, res[i], e.Label, e.CityCode)
+		}
+	}
+	if res[3].Found || f.Calls("/reverse/csv") != 2 {
+		t.Errorf("point at sea %+v; %d batch calls for 4 points by 3", res[3], f.Calls("/reverse/csv"))
+	}
+}

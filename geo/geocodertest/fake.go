@@ -1,8 +1,9 @@
 // Package geocodertest is a fake of the Géoplateforme geocoder (the service
 // behind the former api-adresse.data.gouv.fr) for tests, benchmarks and
-// offline demos. It implements GET /search, POST /search/csv and GET
-// /reverse with the real response shapes (GeoJSON FeatureCollections; the
-// CSV with latitude, longitude and result_* columns), answers from a table
+// offline demos. It implements GET /search, POST /search/csv, GET /reverse
+// and POST /reverse/csv with the real response shapes (GeoJSON
+// FeatureCollections; CSV with the result columns addok-csv appends),
+// answers from a table
 // of real geocoder results, counts calls and can be told to fail.
 package geocodertest
 
@@ -59,7 +60,7 @@ type Fake struct {
 
 // New returns a fake answering from the embedded table of real results.
 func New() *Fake {
-	f := &Fake{calls: map[string]*atomic.Int64{"/search": {}, "/search/csv": {}, "/reverse": {}}}
+	f := &Fake{calls: map[string]*atomic.Int64{"/search": {}, "/search/csv": {}, "/reverse": {}, "/reverse/csv": {}}}
 	sc := bufio.NewScanner(strings.NewReader(addressesTSV))
 	for sc.Scan() {
 		if e, ok := parseEntry(sc.Text()); ok {
@@ -125,6 +126,8 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		f.searchCSV(w, r)
 	case r.Method == http.MethodGet && r.URL.Path == "/reverse":
 		f.reverse(w, r)
+	case r.Method == http.MethodPost && strings.TrimSuffix(r.URL.Path, "/") == "/reverse/csv":
+		f.reverseCSV(w, r)
 	default:
 		http.Error(w, `{"code":404,"message":"not found"}`, http.StatusNotFound)
 	}

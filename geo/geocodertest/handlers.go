@@ -72,20 +72,8 @@ var resultColumns = []string{"latitude", "longitude", "result_label", "result_sc
 // "data", the query columns in "columns" (repeated), and optional
 // "postcode" and "citycode" column names used as filters.
 func (f *Fake) searchCSV(w http.ResponseWriter, r *http.Request) {
-	if err := r.ParseMultipartForm(50 << 20); err != nil {
-		http.Error(w, `{"code":400,"message":"a multipart form is expected"}`, http.StatusBadRequest)
-		return
-	}
-	file, _, err := r.FormFile("data")
-	if err != nil {
-		http.Error(w, `{"code":400,"message":"data: a CSV file is required"}`, http.StatusBadRequest)
-		return
-	}
-	defer file.Close()
-	raw, _ := io.ReadAll(file)
-	rows, sep, err := readCSV(raw)
-	if err != nil || len(rows) == 0 {
-		http.Error(w, `{"code":400,"message":"data: not a CSV file"}`, http.StatusBadRequest)
+	rows, sep, ok := formCSV(w, r)
+	if !ok {
 		return
 	}
 	out := f.geocodeRows(rows, r.MultipartForm.Value["columns"], r.FormValue("postcode"), r.FormValue("citycode"))
@@ -144,4 +132,75 @@ func resultCells(e Entry, ok bool) []string {
 	return []string{strconv.FormatFloat(e.Lat, 'f', -1, 64), strconv.FormatFloat(e.Lon, 'f', -1, 64), e.Label,
 		strconv.FormatFloat(e.Score, 'f', -1, 64), "", e.Type, e.ID, e.HouseNumber, e.Name, e.Street, e.Postcode, e.City,
 		e.Context, e.CityCode, "", "", "", "ok"}
+}
+
+// reverseColumns are appended by /reverse/csv, in the real service's
+// order (addok-csv): the found point and distance, then result_* fields.
+var reverseColumns = []string{"result_latitude", "result_longitude", "result_label", "result_distance", "result_type", "result_id",
+	"result_housenumber", "result_name", "result_street", "result_postcode", "result_city", "result_context", "result_citycode"}
+
+// reverseCSV answers POST /reverse/csv: a multipart form with the CSV in
+// "data", whose "latitude" (or "lat") and "longitude" (or "lon", "lng")
+// columns are placed; rows without a point or an answer get empty results.
+func (f *Fake) reverseCSV(w http.ResponseWriter, r *http.Request) {
+	rows, sep, ok := formCSV(w, r)
+	if !ok {
+		return
+	}
+	latCol, lonCol := column(rows[0], "latitude", "lat"), column(rows[0], "longitude", "lon", "lng")
+	if latCol < 0 || lonCol < 0 {
+		http.Error(w, `{"code":400,"message":"data: latitude and longitude columns are required"}`, http.StatusBadRequest)
+		return
+	}
+	out := [][]string{append(append([]string{}, rows[0]...), reverseColumns...)}
+	for _, row := range rows[1:] {
+		cells := make([]string, len(reverseColumns))
+		if latCol < len(row) && lonCol < len(row) {
+			lat, err1 := strconv.ParseFloat(row[latCol], 64)
+			lon, err2 := strconv.ParseFloat(row[lonCol], 64)
+			if e, found := f.Nearest(lat, lon, 2000); err1 == nil && err2 == nil && found {
+				cells = []string{strconv.FormatFloat(e.Lat, 'f', -1, 64), strconv.FormatFloat(e.Lon, 'f', -1, 64), e.Label,
+					strconv.Itoa(int(distance(lat, lon, e.Lat, e.Lon))), e.Type, e.ID, e.HouseNumber, e.Name, e.Street, e.Postcode,
+					e.City, e.Context, e.CityCode}
+			}
+		}
+		out = append(out, append(append([]string{}, row...), cells...))
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	cw := csv.NewWriter(w)
+	cw.Comma = sep
+	cw.WriteAll(out)
+}
+
+// formCSV reads the CSV of a batch request's "data" field, answering 400
+// itself when there is none.
+func formCSV(w http.ResponseWriter, r *http.Request) ([][]string, rune, bool) {
+	if err := r.ParseMultipartForm(50 << 20); err != nil {
+		http.Error(w, `{"code":400,"message":"a multipart form is expected"}`, http.StatusBadRequest)
+		return nil, 0, false
+	}
+	file, _, err := r.FormFile("data")
+	if err != nil {
+		http.Error(w, `{"code":400,"message":"data: a CSV file is required"}`, http.StatusBadRequest)
+		return nil, 0, false
+	}
+	defer file.Close()
+	raw, _ := io.ReadAll(file)
+	rows, sep, err := readCSV(raw)
+	if err != nil || len(rows) == 0 {
+		http.Error(w, `{"code":400,"message":"data: not a CSV file"}`, http.StatusBadRequest)
+		return nil, 0, false
+	}
+	return rows, sep, true
+}
+
+func column(header []string, names ...string) int {
+	for _, n := range names {
+		for i, h := range header {
+			if h == n {
+				return i
+			}
+		}
+	}
+	return -1
 }
