@@ -61,3 +61,6 @@ func distanceMetres(lat1, lon1, lat2, lon2 float64) float64 {
 	h := math.Sin(dLat/2)*math.Sin(dLat/2) + math.Cos(lat1*rad)*math.Cos(lat2*rad)*math.Sin(dLon/2)*math.Sin(dLon/2)
 	return 2 * earth * math.Asin(math.Sqrt(h))
 }
+
+// Distance is the great-circle distance between two points, in metres.
+func Distance(a, b Point) float64 { return distanceMetres(a.Lat, a.Lon, b.Lat, b.Lon) }

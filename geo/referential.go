@@ -186,3 +186,16 @@ func FoldName(s string) string {
 	}
 	return strings.Join(out, " ")
 }
+
+// SameCommune reports whether two INSEE codes name the same current
+// commune (a city and one of its arrondissements or delegated communes
+// count as the same).
+func SameCommune(a, b string) bool {
+	if a == b {
+		return true
+	}
+	r := Communes()
+	ca, okA := r.Commune(a)
+	cb, okB := r.Commune(b)
+	return okA && okB && r.Current(ca).Code == r.Current(cb).Code
+}

@@ -169,12 +169,17 @@ type GeoAccount struct {
 	GeocodedCommune int `json:"geocoded_commune"`
 	NotPlaced       int `json:"not_placed"`
 	Rejected        int `json:"rejected"`
+	// OtherCommune counts the producers' points the reverse geocoder put
+	// in another commune than their INSEE code: moved to their geocoded
+	// address (then counted as geocoded) or kept with a warning.
+	OtherCommune int `json:"other_commune"`
 }
 
 // Add sums two accounts.
 func (g *GeoAccount) Add(o GeoAccount) {
 	g.Kept, g.Fixed, g.Rejected = g.Kept+o.Kept, g.Fixed+o.Fixed, g.Rejected+o.Rejected
 	g.GeocodedAddress, g.GeocodedCommune, g.NotPlaced = g.GeocodedAddress+o.GeocodedAddress, g.GeocodedCommune+o.GeocodedCommune, g.NotPlaced+o.NotPlaced
+	g.OtherCommune += o.OtherCommune
 }
 
 var coordFixes = map[string]bool{"coordinates-swapped": true, "coordinates-lambert93": true, "decimal-comma": true}
@@ -185,6 +190,9 @@ var coordRejects = map[string]bool{"coordinates-zero": true, "coordinates-outsid
 func (g *GeoAccount) add(rec store.SourceRecord) {
 	fixed, rejected := false, false
 	for _, is := range rec.Issues {
+		if is.Rule == "coordinates-other-commune" {
+			g.OtherCommune++
+		}
 		fixed = fixed || coordFixes[is.Rule]
 		rejected = rejected || coordRejects[is.Rule] && (is.Field == "latitude" || is.Field == "longitude" || is.Field == "")
 	}

@@ -59,7 +59,14 @@ func (p *Pipeline) place(ctx context.Context, recs []store.SourceRecord, st *run
 // the error returned. A nil Placer only marks the producers' own points.
 func (pl *Placer) Place(ctx context.Context, cache GeocodeCache, recs []store.SourceRecord, now time.Time) (int, error) {
 	todo := unplaced(recs)
-	if len(todo) == 0 || pl == nil || pl.Geocoder == nil {
+	if pl == nil || pl.Geocoder == nil {
+		return 0, nil
+	}
+	if err := pl.checkCommunes(ctx, cache, recs, now); err != nil {
+		markUnplaced(todo, "geocoder-unavailable", "the geocoder could not be reached; not placed this run: "+err.Error())
+		return 0, err
+	}
+	if len(todo) == 0 {
 		return 0, nil
 	}
 	results, err := pl.geocode(ctx, cache, addressQueries(todo), now)
@@ -140,40 +147,52 @@ func geocodeKey(q geo.Query) string {
 	return strings.ToLower(strings.Join(strings.Fields(strings.Join([]string{q.Address, q.Postcode, q.City, q.CityCode}, " | ")), " "))
 }
 
-// geocode answers from the cache, and asks the geocoder, in one batch, for
-// the rest (and for failures older than RetryFailures); it caches what it
-// learns.
+// geocode answers queries from the cache, and asks the geocoder, in one
+// batch, for the rest.
 func (pl *Placer) geocode(ctx context.Context, cache GeocodeCache, qs []geo.Query, now time.Time) ([]geo.Result, error) {
 	keys := make([]string, len(qs))
 	for i, q := range qs {
 		keys[i] = geocodeKey(q)
 	}
-	cached, err := cache.GeocodeLookup(ctx, keys)
+	return pl.cached(ctx, cache, keys, now, func(miss []int) ([]geo.Result, error) {
+		sub := make([]geo.Query, len(miss))
+		for j, i := range miss {
+			sub[j] = qs[i]
+		}
+		return pl.Geocoder.Batch(ctx, sub)
+	})
+}
+
+// cached answers keys from the cache (failures older than RetryFailures
+// do not count), asks fetch for the missing ones, and caches what it
+// learns.
+func (pl *Placer) cached(ctx context.Context, cache GeocodeCache, keys []string, now time.Time,
+	fetch func(miss []int) ([]geo.Result, error)) ([]geo.Result, error) {
+	hits, err := cache.GeocodeLookup(ctx, keys)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]geo.Result, len(qs))
-	var missQ []geo.Query
-	var missI []int
+	out := make([]geo.Result, len(keys))
+	var miss []int
 	for i, k := range keys {
-		e, ok := cached[k]
+		e, ok := hits[k]
 		if ok && (e.Found || now.Sub(e.FetchedAt) < pl.RetryFailures) && json.Unmarshal(e.Result, &out[i]) == nil {
 			continue
 		}
-		missQ, missI = append(missQ, qs[i]), append(missI, i)
+		miss = append(miss, i)
 	}
-	if len(missQ) == 0 {
+	if len(miss) == 0 {
 		return out, nil
 	}
-	fresh, err := pl.Geocoder.Batch(ctx, missQ)
+	fresh, err := fetch(miss)
 	if err != nil {
 		return nil, err
 	}
 	entries := make([]store.GeocodeEntry, len(fresh))
 	for j, res := range fresh {
-		out[missI[j]] = res
+		out[miss[j]] = res
 		b, _ := json.Marshal(res)
-		entries[j] = store.GeocodeEntry{Key: keys[missI[j]], Result: b, Found: res.Found, FetchedAt: now}
+		entries[j] = store.GeocodeEntry{Key: keys[miss[j]], Result: b, Found: res.Found, FetchedAt: now}
 	}
 	return out, cache.GeocodeSave(ctx, entries)
 }

@@ -201,3 +201,54 @@ func TestGeocoderDownAsksOncePerRun(t *testing.T) {
 		t.Errorf("second source's record: %v %+v", err, r)
 	}
 }
+
+// TestPointInAnotherCommune: a producer's point that the reverse geocoder
+// puts in another commune is moved to its address when the geocoder
+// places that address precisely in the declared commune, and kept with a
+// warning when it cannot.
+func TestPointInAnotherCommune(t *testing.T) {
+	f, srv := geocodertest.Start()
+	defer srv.Close()
+	var a, b geocodertest.Entry // two real addresses of different communes, over 3 km apart
+	for _, e := range f.Entries() {
+		if e.Type != "housenumber" || e.Score < 0.8 || e.QueryPostcode != e.Postcode || e.Postcode >= "97" {
+			continue // metropolitan only: an overseas point is caught earlier
+		}
+		if a.Label == "" {
+			a = e
+		} else if e.CityCode != a.CityCode && geo.Distance(geo.Point{Lat: a.Lat, Lon: a.Lon}, geo.Point{Lat: e.Lat, Lon: e.Lon}) > 3000 {
+			b = e
+			break
+		}
+	}
+	var csvText strings.Builder
+	csvText.WriteString("id;nom;adresse;code_postal;commune;code_insee;date_maj;latitude;longitude\n")
+	fmt.Fprintf(&csvText, "moved;Lieu;%s;%s;%s;%s;2024-01-01;%g;%g\n", b.Name, b.Postcode, b.City, b.CityCode, a.Lat, a.Lon)
+	fmt.Fprintf(&csvText, "kept;Lieu;1 impasse introuvable;%s;%s;%s;2024-01-01;%g;%g\n", b.Postcode, b.City, b.CityCode, a.Lat, a.Lon)
+	fmt.Fprintf(&csvText, "right;Lieu;%s;%s;%s;%s;2024-01-01;%g;%g\n", a.Name, a.Postcode, a.City, a.CityCode, a.Lat, a.Lon)
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "lieux.csv"), []byte(csvText.String()), 0o644)
+	cfg := &config.Config{Dir: dir, Sources: []config.Source{{Source: harvest.Source{Name: "hub", Kind: "file", Location: "lieux.csv"}}}}
+	st := openStore(t)
+	p := newPipeline(st, cfg)
+	p.Placer = placerFor(srv.URL)
+	if _, err := p.Run(context.Background(), cfg, pipeline.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if got := placements(t, st); got != "kept=source/ moved=geocoder/housenumber right=source/" {
+		t.Errorf("placements %s", got)
+	}
+	if r := rules(t, st, "moved"); r != "coordinates-other-commune" {
+		t.Errorf("moved: %q", r)
+	}
+	if r := rules(t, st, "kept"); r != "coordinates-other-commune" {
+		t.Errorf("kept: %q", r)
+	}
+	if r := rules(t, st, "right"); r != "" {
+		t.Errorf("right: %q", r)
+	}
+	calls := f.Calls("")
+	if _, err := p.Run(context.Background(), cfg, pipeline.Options{}); err != nil || f.Calls("") != calls {
+		t.Errorf("unchanged re-run: %v, %d more calls", err, f.Calls("")-calls)
+	}
+}
