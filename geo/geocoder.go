@@ -79,6 +79,12 @@ type Result struct {
 	Label    string  `json:"label,omitempty"`
 	CityCode string  `json:"citycode,omitempty"`
 	Postcode string  `json:"postcode,omitempty"`
+	// Name is the address without postcode and city ("12 Rue de la
+	// Paix"); City the commune's name.
+	Name string `json:"name,omitempty"`
+	City string `json:"city,omitempty"`
+	// Distance is, for reverse answers, metres from the asked point.
+	Distance float64 `json:"distance,omitempty"`
 }
 
 // ErrGeocoder wraps every failure of the service.
@@ -167,8 +173,10 @@ func parseCSVResults(raw []byte, n int, endpoint, latCol, lonCol string) ([]Resu
 		if err1 != nil || err2 != nil || get(row, "result_status") == "not-found" {
 			continue
 		}
+		dist, _ := strconv.ParseFloat(get(row, "result_distance"), 64)
 		out[i] = Result{Found: true, Lat: lat, Lon: lon, Score: score, Type: get(row, "result_type"), Label: get(row, "result_label"),
-			CityCode: get(row, "result_citycode"), Postcode: get(row, "result_postcode")}
+			CityCode: get(row, "result_citycode"), Postcode: get(row, "result_postcode"), Name: get(row, "result_name"),
+			City: get(row, "result_city"), Distance: dist}
 	}
 	return out, nil
 }
@@ -234,8 +242,8 @@ func (g *Geocoder) first(ctx context.Context, u string) (Result, error) {
 				Coordinates []float64 `json:"coordinates"`
 			} `json:"geometry"`
 			Properties struct {
-				Label, Type, Citycode, Postcode string
-				Score                           float64
+				Label, Type, Citycode, Postcode, Name, City string
+				Score, Distance                             float64
 			} `json:"properties"`
 		} `json:"features"`
 	}
@@ -247,7 +255,8 @@ func (g *Geocoder) first(ctx context.Context, u string) (Result, error) {
 	}
 	f := fc.Features[0]
 	return Result{Found: true, Lon: f.Geometry.Coordinates[0], Lat: f.Geometry.Coordinates[1], Score: f.Properties.Score,
-		Type: f.Properties.Type, Label: f.Properties.Label, CityCode: f.Properties.Citycode, Postcode: f.Properties.Postcode}, nil
+		Type: f.Properties.Type, Label: f.Properties.Label, CityCode: f.Properties.Citycode, Postcode: f.Properties.Postcode,
+		Name: f.Properties.Name, City: f.Properties.City, Distance: f.Properties.Distance}, nil
 }
 
 // do sends a request within the rate limit, retrying network errors, 429

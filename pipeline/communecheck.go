@@ -33,18 +33,7 @@ func (pl *Placer) checkCommunes(ctx context.Context, cache GeocodeCache, recs []
 	if len(cand) == 0 {
 		return nil
 	}
-	pts, keys := make([]geo.Point, len(cand)), make([]string, len(cand))
-	for i, r := range cand {
-		pts[i] = geo.Point{Lat: *r.Lieu.Latitude, Lon: *r.Lieu.Longitude}
-		keys[i] = fmt.Sprintf("reverse|%.5f|%.5f", pts[i].Lat, pts[i].Lon)
-	}
-	res, err := pl.cached(ctx, cache, keys, now, func(miss []int) ([]geo.Result, error) {
-		sub := make([]geo.Point, len(miss))
-		for j, i := range miss {
-			sub[j] = pts[i]
-		}
-		return pl.Geocoder.ReverseBatch(ctx, sub)
-	})
+	res, err := pl.reverse(ctx, cache, cand, now)
 	if err != nil {
 		return err
 	}
@@ -55,6 +44,23 @@ func (pl *Placer) checkCommunes(ctx context.Context, cache GeocodeCache, recs []
 		}
 	}
 	return pl.relocate(ctx, cache, off, now)
+}
+
+// reverse finds the address nearest to each record's point, from the
+// cache (keyed by the point to about 1 m) or in one /reverse/csv batch.
+func (pl *Placer) reverse(ctx context.Context, cache GeocodeCache, recs []*store.SourceRecord, now time.Time) ([]geo.Result, error) {
+	pts, keys := make([]geo.Point, len(recs)), make([]string, len(recs))
+	for i, r := range recs {
+		pts[i] = geo.Point{Lat: *r.Lieu.Latitude, Lon: *r.Lieu.Longitude}
+		keys[i] = fmt.Sprintf("reverse|%.5f|%.5f", pts[i].Lat, pts[i].Lon)
+	}
+	return pl.cached(ctx, cache, keys, now, func(miss []int) ([]geo.Result, error) {
+		sub := make([]geo.Point, len(miss))
+		for j, i := range miss {
+			sub[j] = pts[i]
+		}
+		return pl.Geocoder.ReverseBatch(ctx, sub)
+	})
 }
 
 // relocate geocodes the addresses of points found in another commune.

@@ -62,6 +62,10 @@ func (pl *Placer) Place(ctx context.Context, cache GeocodeCache, recs []store.So
 	if pl == nil || pl.Geocoder == nil {
 		return 0, nil
 	}
+	if err := pl.addressFromPoint(ctx, cache, recs, now); err != nil {
+		markUnplaced(todo, "geocoder-unavailable", "the geocoder could not be reached; not placed this run: "+err.Error())
+		return 0, err
+	}
 	if err := pl.checkCommunes(ctx, cache, recs, now); err != nil {
 		markUnplaced(todo, "geocoder-unavailable", "the geocoder could not be reached; not placed this run: "+err.Error())
 		return 0, err

@@ -15,6 +15,7 @@ import (
 	"github.com/maillage/maillage/geo/geocodertest"
 	"github.com/maillage/maillage/harvest"
 	"github.com/maillage/maillage/pipeline"
+	"github.com/maillage/maillage/schema"
 	"github.com/maillage/maillage/store"
 )
 
@@ -250,5 +251,45 @@ func TestPointInAnotherCommune(t *testing.T) {
 	calls := f.Calls("")
 	if _, err := p.Run(context.Background(), cfg, pipeline.Options{}); err != nil || f.Calls("") != calls {
 		t.Errorf("unchanged re-run: %v, %d more calls", err, f.Calls("")-calls)
+	}
+}
+
+// TestAddressFromPoint: a record with a point but no address gets the
+// nearest address (a derived fix) and is published; one whose point has no
+// address nearby stays quarantined.
+func TestAddressFromPoint(t *testing.T) {
+	f, srv := geocodertest.Start()
+	defer srv.Close()
+	var a geocodertest.Entry
+	for _, e := range f.Entries() {
+		if e.Type == "housenumber" && e.Postcode < "97" && e.Name != "" {
+			a = e
+			break
+		}
+	}
+	dir := t.TempDir()
+	text := fmt.Sprintf("id;nom;adresse;code_postal;commune;date_maj;latitude;longitude\n"+
+		"near;Médiathèque;;;;2024-01-01;%g;%g\nfar;Permanence;;;;2024-01-01;%g;%g\n", a.Lat+0.0003, a.Lon, 48.3, -4.1)
+	os.WriteFile(filepath.Join(dir, "lieux.csv"), []byte(text), 0o644)
+	cfg := &config.Config{Dir: dir, Sources: []config.Source{{Source: harvest.Source{Name: "hub", Kind: "file", Location: "lieux.csv"}}}}
+	st := openStore(t)
+	p := newPipeline(st, cfg)
+	p.Placer = placerFor(srv.URL)
+	rep, err := p.Run(context.Background(), cfg, pipeline.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Lieux.Total != 1 || rep.Sources[0].Quarantined != 1 {
+		t.Fatalf("%d lieux, %d quarantined; want 1 and 1", rep.Lieux.Total, rep.Sources[0].Quarantined)
+	}
+	var got schema.Lieu
+	st.EachLieu(context.Background(), func(r store.LieuRow) error { got = r.Lieu; return nil })
+	if got.Adresse != a.Name || got.CodePostal != a.Postcode || got.Commune != a.City || got.CodeINSEE != a.CityCode || got.Territoire == nil {
+		t.Errorf("published %q %q %q %q %v, want %q %q %q %q", got.Adresse, got.CodePostal, got.Commune, got.CodeINSEE, got.Territoire,
+			a.Name, a.Postcode, a.City, a.CityCode)
+	}
+	r, err := st.SourceRecord(context.Background(), "hub", "near")
+	if err != nil || !slices.ContainsFunc(r.Issues, func(is schema.Issue) bool { return is.Rule == "address-from-reverse" && is.Level == schema.LevelFix }) {
+		t.Errorf("near: %v %+v", err, r.Issues)
 	}
 }
