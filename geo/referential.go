@@ -157,13 +157,9 @@ func (r *Referential) Resolve(cp, name string) (*Commune, bool) {
 
 var nameWords = map[string]string{"st": "saint", "ste": "sainte", "s": "saint"}
 
-// FoldName reduces a commune name for comparison: lower case without
-// accents, words separated by single spaces, "St"/"Ste" spelt out, "CEDEX"
-// and its number dropped, "Havre (Le)" read as "le havre".
-func FoldName(s string) string {
-	if open := strings.Index(s, "("); open > 0 && strings.HasSuffix(strings.TrimSpace(s), ")") {
-		s = strings.Trim(s[open+1:], ") ") + " " + s[:open]
-	}
+// Fold reduces text for comparison: lower case without accents, letters
+// and digits only, words separated by single spaces.
+func Fold(s string) string {
 	var b strings.Builder
 	for _, r := range norm.NFD.String(strings.ToLower(s)) {
 		switch {
@@ -174,8 +170,18 @@ func FoldName(s string) string {
 			b.WriteByte(' ')
 		}
 	}
+	return strings.Join(strings.Fields(b.String()), " ")
+}
+
+// FoldName reduces a commune name for comparison: lower case without
+// accents, words separated by single spaces, "St"/"Ste" spelt out, "CEDEX"
+// and its number dropped, "Havre (Le)" read as "le havre".
+func FoldName(s string) string {
+	if open := strings.Index(s, "("); open > 0 && strings.HasSuffix(strings.TrimSpace(s), ")") {
+		s = strings.Trim(s[open+1:], ") ") + " " + s[:open]
+	}
 	var out []string
-	for _, w := range strings.Fields(b.String()) {
+	for _, w := range strings.Fields(Fold(s)) {
 		if w == "cedex" {
 			break
 		}

@@ -42,9 +42,27 @@ func geocodeFixture(t *testing.T, f *geocodertest.Fake) *config.Config {
 	fmt.Fprintf(&b, "g-2;Mairie;1 impasse inconnue;%s;%s;2024-01-01;;\n", town.Postcode, town.City)
 	b.WriteString("g-3;Nulle part;2 rue de nulle part;99999;Atlantide;2024-01-01;;\n")
 	b.WriteString("g-4;Médiathèque;3 place du Marché;13100;Aix-en-Provence;2024-01-01;43.5283;5.4497\n")
+	return hubConfig(t, b.String())
+}
+
+// hubConfig writes one CSV source named "hub".
+func hubConfig(t *testing.T, text string) *config.Config {
+	t.Helper()
 	dir := t.TempDir()
-	os.WriteFile(filepath.Join(dir, "lieux.csv"), []byte(b.String()), 0o644)
+	if err := os.WriteFile(filepath.Join(dir, "lieux.csv"), []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	return &config.Config{Dir: dir, Sources: []config.Source{{Source: harvest.Source{Name: "hub", Kind: "file", Location: "lieux.csv"}}}}
+}
+
+// geocoding returns a fresh store and a pipeline over it that geocodes
+// with the geocoder at url (one retry: two requests per failed batch).
+func geocoding(t *testing.T, cfg *config.Config, url string) (store.Store, *pipeline.Pipeline) {
+	t.Helper()
+	st := openStore(t)
+	p := newPipeline(st, cfg)
+	p.Placer = placerFor(url)
+	return st, p
 }
 
 func placerFor(url string) *pipeline.Placer {
@@ -92,9 +110,7 @@ func TestGeocodingWithCache(t *testing.T) {
 	f, srv := geocodertest.Start()
 	defer srv.Close()
 	cfg := geocodeFixture(t, f)
-	st := openStore(t)
-	p := newPipeline(st, cfg)
-	p.Placer = placerFor(srv.URL)
+	st, p := geocoding(t, cfg, srv.URL)
 	rep, err := p.Run(context.Background(), cfg, pipeline.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -123,9 +139,7 @@ func TestGeocoderFaultsLoseNothing(t *testing.T) {
 			f, srv := geocodertest.Start()
 			defer srv.Close()
 			cfg := geocodeFixture(t, f)
-			st := openStore(t)
-			p := newPipeline(st, cfg)
-			p.Placer = placerFor(srv.URL)
+			st, p := geocoding(t, cfg, srv.URL)
 			f.SetFault(fault, time.Second)
 			rep, err := p.Run(context.Background(), cfg, pipeline.Options{})
 			if err != nil || rep.Sources[0].Status != store.RunOK || rep.Sources[0].Current.Records != 5 || rep.Lieux.Total != 5 {
@@ -186,9 +200,7 @@ func TestGeocoderDownAsksOncePerRun(t *testing.T) {
 	second := cfg.Sources[0]
 	second.Name = "hub-bis"
 	cfg.Sources = append(cfg.Sources, second)
-	st := openStore(t)
-	p := newPipeline(st, cfg)
-	p.Placer = placerFor(srv.URL) // one retry: two requests per failed batch
+	st, p := geocoding(t, cfg, srv.URL)
 	f.SetFault(geocodertest.ServerError, 0)
 	rep, err := p.Run(context.Background(), cfg, pipeline.Options{})
 	if err != nil || len(rep.Sources) != 2 {
@@ -227,12 +239,8 @@ func TestPointInAnotherCommune(t *testing.T) {
 	fmt.Fprintf(&csvText, "moved;Lieu;%s;%s;%s;%s;2024-01-01;%g;%g\n", b.Name, b.Postcode, b.City, b.CityCode, a.Lat, a.Lon)
 	fmt.Fprintf(&csvText, "kept;Lieu;1 impasse introuvable;%s;%s;%s;2024-01-01;%g;%g\n", b.Postcode, b.City, b.CityCode, a.Lat, a.Lon)
 	fmt.Fprintf(&csvText, "right;Lieu;%s;%s;%s;%s;2024-01-01;%g;%g\n", a.Name, a.Postcode, a.City, a.CityCode, a.Lat, a.Lon)
-	dir := t.TempDir()
-	os.WriteFile(filepath.Join(dir, "lieux.csv"), []byte(csvText.String()), 0o644)
-	cfg := &config.Config{Dir: dir, Sources: []config.Source{{Source: harvest.Source{Name: "hub", Kind: "file", Location: "lieux.csv"}}}}
-	st := openStore(t)
-	p := newPipeline(st, cfg)
-	p.Placer = placerFor(srv.URL)
+	cfg := hubConfig(t, csvText.String())
+	st, p := geocoding(t, cfg, srv.URL)
 	if _, err := p.Run(context.Background(), cfg, pipeline.Options{}); err != nil {
 		t.Fatal(err)
 	}
@@ -267,14 +275,10 @@ func TestAddressFromPoint(t *testing.T) {
 			break
 		}
 	}
-	dir := t.TempDir()
 	text := fmt.Sprintf("id;nom;adresse;code_postal;commune;date_maj;latitude;longitude\n"+
 		"near;Médiathèque;;;;2024-01-01;%g;%g\nfar;Permanence;;;;2024-01-01;%g;%g\n", a.Lat+0.0003, a.Lon, 48.3, -4.1)
-	os.WriteFile(filepath.Join(dir, "lieux.csv"), []byte(text), 0o644)
-	cfg := &config.Config{Dir: dir, Sources: []config.Source{{Source: harvest.Source{Name: "hub", Kind: "file", Location: "lieux.csv"}}}}
-	st := openStore(t)
-	p := newPipeline(st, cfg)
-	p.Placer = placerFor(srv.URL)
+	cfg := hubConfig(t, text)
+	st, p := geocoding(t, cfg, srv.URL)
 	rep, err := p.Run(context.Background(), cfg, pipeline.Options{})
 	if err != nil {
 		t.Fatal(err)

@@ -18,9 +18,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-	"unicode"
 
-	"golang.org/x/text/unicode/norm"
+	"github.com/maillage/maillage/geo"
 )
 
 //go:embed data/addresses.tsv
@@ -172,7 +171,7 @@ func (f *Fake) Match(q, postcode, citycode string) (Entry, bool) {
 		if postcode != "" && e.Postcode != postcode || citycode != "" && e.CityCode != citycode {
 			continue
 		}
-		name := fold(e.Name)
+		name := geo.Fold(e.Name)
 		if name == "" || !containsAll(words, strings.Fields(name)) {
 			continue
 		}
@@ -195,23 +194,9 @@ func (f *Fake) Nearest(lat, lon, maxMetres float64) (Entry, bool) {
 	return best, found
 }
 
-func fold(s string) string {
-	var b strings.Builder
-	for _, r := range norm.NFD.String(strings.ToLower(s)) {
-		switch {
-		case unicode.Is(unicode.Mn, r):
-		case unicode.IsLetter(r) || unicode.IsDigit(r):
-			b.WriteRune(r)
-		default:
-			b.WriteByte(' ')
-		}
-	}
-	return strings.Join(strings.Fields(b.String()), " ")
-}
-
 func wordSet(s string) map[string]bool {
 	m := map[string]bool{}
-	for _, w := range strings.Fields(fold(s)) {
+	for _, w := range strings.Fields(geo.Fold(s)) {
 		m[w] = true
 	}
 	return m
