@@ -1,7 +1,7 @@
-// Package geo places lieux: coordinate sanity checks against the territory
-// a lieu's postcode belongs to (swapped latitude/longitude, points outside
-// France or outside their territory). The commune referential, geocoding
-// and the spatial index plug in here.
+// Package geo places lieux: the commune referential (codes, names,
+// postcodes, territories, centres), coordinate sanity checks (Lambert-93,
+// swapped latitude/longitude, points outside France, their territory or
+// their commune) and the Géoplateforme geocoder's client.
 package geo
 
 import (
@@ -82,7 +82,8 @@ func CheckCoordinates(l *schema.Lieu) []schema.Issue {
 		issues = append(issues, is)
 		lon, lat, _ = l.Point()
 	}
-	return append(issues, checkPlace(l, lat, lon)...)
+	issues = append(issues, checkPlace(l, lat, lon)...)
+	return append(issues, checkCommune(l)...)
 }
 
 // fromProjected converts metres in Lambert-93 (exported as latitude and

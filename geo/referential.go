@@ -5,7 +5,9 @@ import (
 	"bytes"
 	"compress/gzip"
 	_ "embed"
+	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"unicode"
@@ -41,8 +43,13 @@ type Commune struct {
 	// EPCI is the SIREN of the commune's intercommunality (its parent's
 	// for a delegated commune or arrondissement); empty for the few
 	// communes outside any (islands).
-	EPCI   string
-	folded string // FoldName(Name)
+	EPCI string
+	// Centre is the commune's centre (geo.api.gouv.fr, about 10 m), nil
+	// when unknown; Spacing, in metres, is the distance from it to the 4th
+	// nearest other commune centre: a measure of the commune's size.
+	Centre  *Point
+	Spacing float64
+	folded  string // FoldName(Name)
 }
 
 // Referential indexes the communes by code, postcode and former code.
@@ -50,6 +57,11 @@ type Referential struct {
 	byCode     map[string]*Commune
 	byPostcode map[string][]*Commune
 	byOldCode  map[string]*Commune
+	// parts lists the delegated and associated communes and the
+	// arrondissements of each current commune.
+	parts map[string][]*Commune
+	// byName indexes the communes by nameKey.
+	byName map[string][]*Commune
 }
 
 var (
@@ -74,22 +86,42 @@ func parseReferential(gz []byte) (*Referential, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &Referential{byCode: map[string]*Commune{}, byPostcode: map[string][]*Commune{}, byOldCode: map[string]*Commune{}}
+	r := &Referential{byCode: map[string]*Commune{}, byPostcode: map[string][]*Commune{}, byOldCode: map[string]*Commune{},
+		parts: map[string][]*Commune{}, byName: map[string][]*Commune{}}
 	sc := bufio.NewScanner(zr)
-	for sc.Scan() {
+	for n := 1; sc.Scan(); n++ {
 		line := sc.Text()
 		if strings.HasPrefix(line, "#") {
 			continue
 		}
-		f := strings.Split(line, "\t")
-		if len(f) != 9 {
-			return nil, fmt.Errorf("bad line %q", line)
+		c, err := parseCommune(line)
+		if err != nil {
+			return nil, fmt.Errorf("line %d: %w", n, err)
 		}
-		c := &Commune{Code: f[0], Type: f[1], Name: f[2], Postcodes: strings.Fields(f[3]), Departement: f[4],
-			Region: f[5], Parent: f[6], OldCodes: strings.Fields(f[7]), EPCI: f[8], folded: FoldName(f[2])}
 		r.add(c)
 	}
 	return r, sc.Err()
+}
+
+// parseCommune reads one line of the generated file (see gencommunes).
+func parseCommune(line string) (*Commune, error) {
+	f := strings.Split(line, "\t")
+	if len(f) != 12 {
+		return nil, fmt.Errorf("%d columns, want 12: %q", len(f), line)
+	}
+	c := &Commune{Code: f[0], Type: f[1], Name: f[2], Postcodes: strings.Fields(f[3]), Departement: f[4],
+		Region: f[5], Parent: f[6], OldCodes: strings.Fields(f[7]), EPCI: f[8], folded: FoldName(f[2])}
+	if f[9] == "" {
+		return c, nil
+	}
+	lon, err1 := strconv.ParseFloat(f[9], 64)
+	lat, err2 := strconv.ParseFloat(f[10], 64)
+	spacing, err3 := strconv.ParseFloat(f[11], 64)
+	if err := errors.Join(err1, err2, err3); err != nil {
+		return nil, fmt.Errorf("commune %s centre: %w", c.Code, err)
+	}
+	c.Centre, c.Spacing = &Point{Lat: lat, Lon: lon}, spacing
+	return c, nil
 }
 
 func (r *Referential) add(c *Commune) {
@@ -101,6 +133,13 @@ func (r *Referential) add(c *Commune) {
 	}
 	for _, o := range c.OldCodes {
 		r.byOldCode[o] = c
+	}
+	if c.Parent != "" && c.Parent != c.Code {
+		r.parts[c.Parent] = append(r.parts[c.Parent], c)
+	}
+	if c.Type != TypeArrondissmt {
+		k := nameKey(c.folded)
+		r.byName[k] = append(r.byName[k], c)
 	}
 }
 

@@ -161,7 +161,8 @@ func (opts ConvertOptions) place(ctx context.Context, recs []store.SourceRecord)
 // decimal comma), the geocoder at address or commune level, or not placed;
 // these add up to the rows. Rejected counts the records whose own
 // coordinates were refused (zero, outside France, in another territory,
-// unreadable): they are then geocoded or not placed.
+// unreadable, far outside their confirmed commune): they are then geocoded
+// or not placed.
 type GeoAccount struct {
 	Kept            int `json:"kept"`
 	Fixed           int `json:"fixed"`
@@ -169,9 +170,11 @@ type GeoAccount struct {
 	GeocodedCommune int `json:"geocoded_commune"`
 	NotPlaced       int `json:"not_placed"`
 	Rejected        int `json:"rejected"`
-	// OtherCommune counts the producers' points the reverse geocoder put
-	// in another commune than their INSEE code: moved to their geocoded
-	// address (then counted as geocoded) or kept with a warning.
+	// OtherCommune counts the producers' points found in another commune
+	// than their INSEE code, by the reverse geocoder (moved to their
+	// geocoded address, then counted as geocoded, or kept with a warning)
+	// or, far outside it, by the distance to its centre when neither the
+	// postcode nor the commune name confirm the code (kept with a warning).
 	OtherCommune int `json:"other_commune"`
 }
 
@@ -185,12 +188,12 @@ func (g *GeoAccount) Add(o GeoAccount) {
 var coordFixes = map[string]bool{"coordinates-swapped": true, "coordinates-lambert93": true, "decimal-comma": true}
 
 var coordRejects = map[string]bool{"coordinates-zero": true, "coordinates-outside-france": true, "coordinates-wrong-territory": true,
-	"coordinates-incomplete": true, "coordinates-unreadable": true, "not-a-number": true}
+	"coordinates-incomplete": true, "coordinates-unreadable": true, "not-a-number": true, "coordinates-far-from-commune": true}
 
 func (g *GeoAccount) add(rec store.SourceRecord) {
 	fixed, rejected := false, false
 	for _, is := range rec.Issues {
-		if is.Rule == "coordinates-other-commune" {
+		if is.Rule == "coordinates-other-commune" || is.Rule == "insee-far-from-point" {
 			g.OtherCommune++
 		}
 		fixed = fixed || coordFixes[is.Rule]

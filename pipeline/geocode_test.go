@@ -218,33 +218,42 @@ func TestGeocoderDownAsksOncePerRun(t *testing.T) {
 // TestPointInAnotherCommune: a producer's point that the reverse geocoder
 // puts in another commune is moved to its address when the geocoder
 // places that address precisely in the declared commune, and kept with a
-// warning when it cannot.
+// warning when it cannot; a point far outside its commune is dropped
+// before, and the record geocoded.
 func TestPointInAnotherCommune(t *testing.T) {
 	f, srv := geocodertest.Start()
 	defer srv.Close()
-	var a, b geocodertest.Entry // two real addresses of different communes, over 3 km apart
+	// two real addresses of different communes, over 3 km apart, but
+	// within b's commune's reach (else the point is dropped before reverse)
+	var a, b geocodertest.Entry
 	for _, e := range f.Entries() {
 		if e.Type != "housenumber" || e.Score < 0.8 || e.QueryPostcode != e.Postcode || e.Postcode >= "97" {
 			continue // metropolitan only: an overseas point is caught earlier
 		}
 		if a.Label == "" {
 			a = e
-		} else if e.CityCode != a.CityCode && geo.Distance(geo.Point{Lat: a.Lat, Lon: a.Lon}, geo.Point{Lat: e.Lat, Lon: e.Lon}) > 3000 {
+		} else if e.CityCode != a.CityCode && geo.Distance(geo.Point{Lat: a.Lat, Lon: a.Lon}, geo.Point{Lat: e.Lat, Lon: e.Lon}) > 3000 &&
+			withinReach(e.CityCode, a) {
 			b = e
 			break
 		}
+	}
+	farLat := b.Lat + 1 // 111 km north or south, still in France
+	if b.Lat > 47 {
+		farLat = b.Lat - 1
 	}
 	var csvText strings.Builder
 	csvText.WriteString("id;nom;adresse;code_postal;commune;code_insee;date_maj;latitude;longitude\n")
 	fmt.Fprintf(&csvText, "moved;Lieu;%s;%s;%s;%s;2024-01-01;%g;%g\n", b.Name, b.Postcode, b.City, b.CityCode, a.Lat, a.Lon)
 	fmt.Fprintf(&csvText, "kept;Lieu;1 impasse introuvable;%s;%s;%s;2024-01-01;%g;%g\n", b.Postcode, b.City, b.CityCode, a.Lat, a.Lon)
 	fmt.Fprintf(&csvText, "right;Lieu;%s;%s;%s;%s;2024-01-01;%g;%g\n", a.Name, a.Postcode, a.City, a.CityCode, a.Lat, a.Lon)
+	fmt.Fprintf(&csvText, "far;Lieu;%s;%s;%s;%s;2024-01-01;%g;%g\n", b.Name, b.Postcode, b.City, b.CityCode, farLat, b.Lon)
 	cfg := hubConfig(t, csvText.String())
 	st, p := geocoding(t, cfg, srv.URL)
 	if _, err := p.Run(context.Background(), cfg, pipeline.Options{}); err != nil {
 		t.Fatal(err)
 	}
-	if got := placements(t, st); got != "kept=source/ moved=geocoder/housenumber right=source/" {
+	if got := placements(t, st); got != "far=geocoder/housenumber kept=source/ moved=geocoder/housenumber right=source/" {
 		t.Errorf("placements %s", got)
 	}
 	if r := rules(t, st, "moved"); r != "coordinates-other-commune" {
@@ -256,10 +265,18 @@ func TestPointInAnotherCommune(t *testing.T) {
 	if r := rules(t, st, "right"); r != "" {
 		t.Errorf("right: %q", r)
 	}
+	if r := rules(t, st, "far"); r != "coordinates-far-from-commune,geocoded" {
+		t.Errorf("far: %q", r)
+	}
 	calls := f.Calls("")
 	if _, err := p.Run(context.Background(), cfg, pipeline.Options{}); err != nil || f.Calls("") != calls {
 		t.Errorf("unchanged re-run: %v, %d more calls", err, f.Calls("")-calls)
 	}
+}
+
+func withinReach(code string, e geocodertest.Entry) bool {
+	_, ratio, ok := geo.Communes().Reach(code, geo.Point{Lat: e.Lat, Lon: e.Lon})
+	return ok && ratio <= 1
 }
 
 // TestAddressFromPoint: a record with a point but no address gets the
