@@ -1,7 +1,7 @@
 // Package dedup groups source records that describe the same lieu, merges
 // each group into one record with per-field provenance and gives it a
-// stable id. For now groups are formed by exact producer id (guarded by the
-// postcode); scoring-based matching plugs in later. No I/O.
+// stable id: blocking, pair scoring, clustering under operators'
+// decisions, survivorship with per-field provenance, stable ids. No I/O.
 package dedup
 
 import (
@@ -52,44 +52,16 @@ type Cluster struct {
 	Retired []string
 }
 
-// Merge groups members, merges each group and assigns stable ids.
-func Merge(members []Member, ex Existing) []Cluster {
-	groups := group(members)
-	clusters := make([]Cluster, len(groups))
-	for i, g := range groups {
-		clusters[i] = merge(g)
-	}
-	assignIDs(clusters, ex)
-	return clusters
-}
-
-// group puts together the members that carry the same globally unique
-// producer id and the same postcode. Short or purely numeric ids (1, 2,
-// 3…) only identify a record inside its own source, where ids are unique
-// already, so they never merge anything.
-func group(members []Member) [][]Member {
-	byKey := map[string]int{}
-	var groups [][]Member
-	for _, m := range members {
-		key := exactKey(m)
-		if i, ok := byKey[key]; ok && key != "" {
-			groups[i] = append(groups[i], m)
-			continue
-		}
-		if key != "" {
-			byKey[key] = len(groups)
-		}
-		groups = append(groups, []Member{m})
-	}
-	return groups
-}
-
-func exactKey(m Member) string {
-	id := strings.ToLower(strings.TrimSpace(m.ProducerID))
+// exactKey is a producer id specific enough to name the same record in
+// any source (UUIDs, object ids, source-prefixed ids), lower-cased; ""
+// for short or purely numeric ids, which only identify a record inside
+// its own source.
+func exactKey(producerID string) string {
+	id := strings.ToLower(strings.TrimSpace(producerID))
 	if !globalID(id) {
 		return ""
 	}
-	return id + "\x00" + m.Lieu.CodePostal
+	return id
 }
 
 // globalID reports whether an id is specific enough to name the same

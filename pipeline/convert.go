@@ -18,6 +18,9 @@ import (
 type Conversion struct {
 	Lieux  []schema.Lieu
 	Report ConvertReport
+	// Records are all the file's records, quarantined ones included, as
+	// the pipeline left them (for tools that measure what follows).
+	Records []store.SourceRecord
 }
 
 // ConvertReport tells a producer what became of its file.
@@ -88,7 +91,7 @@ func Convert(ctx context.Context, h *harvest.Harvester, opts ConvertOptions) (*C
 	if err := checkUsable(recs, mapper, table.Columns); err != nil {
 		return nil, fmt.Errorf("pipeline: %s: %w", src.Location, err)
 	}
-	conv := &Conversion{Report: newConvertReport(src.Location, table, mapper), Lieux: make([]schema.Lieu, 0, len(recs))}
+	conv := &Conversion{Report: newConvertReport(src.Location, table, mapper), Lieux: make([]schema.Lieu, 0, len(recs)), Records: recs}
 	if err := opts.place(ctx, recs); err != nil {
 		conv.Report.GeocoderError = err.Error()
 	}

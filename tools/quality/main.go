@@ -16,10 +16,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/maillage/maillage/exporters"
-	"github.com/maillage/maillage/geo"
-	"github.com/maillage/maillage/geo/geocodertest"
 	"github.com/maillage/maillage/harvest"
+	"github.com/maillage/maillage/internal/corpus"
 	"github.com/maillage/maillage/pipeline"
 )
 
@@ -33,11 +31,15 @@ func main() {
 		fmt.Fprintln(os.Stderr, "quality:", err)
 		os.Exit(1)
 	}
-	placer, used, stop := newPlacer(*geocoder)
+	placer, used, stop := corpus.NewPlacer(*geocoder)
 	defer stop()
 	results := convertAll(context.Background(), *ref, files, placer)
-	err = exporters.WriteFileAtomic(*out, func(w io.Writer) error { return writeMarkdown(w, results, used) })
-	if err != nil {
+	var b strings.Builder
+	if err := writeMarkdown(&b, results, used); err != nil {
+		fmt.Fprintln(os.Stderr, "quality:", err)
+		os.Exit(1)
+	}
+	if err := corpus.WriteSection(*out, "quality", b.String()); err != nil {
 		fmt.Fprintln(os.Stderr, "quality:", err)
 		os.Exit(1)
 	}
@@ -77,23 +79,6 @@ type result struct {
 	file   string
 	report *pipeline.ConvertReport
 	err    error
-}
-
-// newPlacer returns the geocoding step, a description of the geocoder for
-// the report, and what stops it.
-func newPlacer(url string) (*pipeline.Placer, string, func()) {
-	stop := func() {}
-	used := "the Géoplateforme geocoder at " + url
-	switch url {
-	case "off":
-		return nil, "no geocoder", stop
-	case "fake":
-		f, srv := geocodertest.Start()
-		url, stop = srv.URL, srv.Close
-		used = fmt.Sprintf("the offline fake geocoder of `geo/geocodertest` (%d real Géoplateforme answers recorded in the corpus; the live service places more)", len(f.Entries()))
-	}
-	g := geo.NewGeocoder(geo.GeocoderOptions{BaseURL: url, Timeout: time.Minute, Retries: 2})
-	return &pipeline.Placer{Geocoder: g, Policy: geo.DefaultPolicy, RetryFailures: time.Hour}, used, stop
 }
 
 func convertAll(ctx context.Context, root string, files []string, placer *pipeline.Placer) []result {

@@ -1,0 +1,251 @@
+package dedup
+
+import (
+	"cmp"
+	"fmt"
+	"runtime"
+	"slices"
+	"sync"
+)
+
+// Decision is an operator's verdict on two records; it always wins over
+// the scorer. A « different » verdict also forbids merging the two
+// through third records.
+type Decision struct {
+	A, B Ref
+	Same bool
+}
+
+// Input is everything one deduplication run needs.
+type Input struct {
+	Members   []Member
+	Existing  Existing
+	Decisions []Decision
+	Weights   Weights
+}
+
+// Result is the run's lieux and the pairs left for a human.
+type Result struct {
+	Clusters []Cluster
+	// Review holds the undecided pairs scored between ReviewAt and
+	// MergeAt, and the pairs above MergeAt that the cluster-size cap
+	// kept apart (Capped).
+	Review []Pair
+	Capped int
+}
+
+// Engine holds a population of members ready to be compared.
+type Engine struct {
+	members []Member
+	ps      []profile
+	s       *scorer
+	index   map[Ref]int
+}
+
+// NewEngine profiles the members once; zero weights mean the defaults.
+func NewEngine(members []Member, w Weights) *Engine {
+	if w.MergeAt == 0 {
+		w = DefaultWeights()
+	}
+	e := &Engine{members: members, ps: make([]profile, len(members)), index: make(map[Ref]int, len(members))}
+	for i := range members {
+		e.ps[i] = newProfile(&members[i])
+		e.index[members[i].Ref] = i
+	}
+	e.s = &scorer{w: w, multiSite: multiSites(e.ps)}
+	return e
+}
+
+// Explain scores two members of the population and lists every
+// feature's contribution.
+func (e *Engine) Explain(a, b Ref) (Pair, error) {
+	i, okA := e.index[a]
+	j, okB := e.index[b]
+	if !okA || !okB {
+		return Pair{}, fmt.Errorf("dedup: %v or %v is not a current, publishable record", a, b)
+	}
+	score, parts := e.s.score(&e.ps[i], &e.ps[j], true)
+	return Pair{A: a, B: b, Score: score, Features: parts}, nil
+}
+
+// Run scores the candidate pairs, clusters the members under the
+// decisions and the size cap, merges each cluster and assigns stable ids.
+func Run(in Input) Result {
+	return NewEngine(in.Members, in.Weights).Run(in.Existing, in.Decisions)
+}
+
+// Run deduplicates the engine's population.
+func (e *Engine) Run(ex Existing, decisions []Decision) Result {
+	pairs := scorePairs(e.ps, e.s)
+	groups, review, capped := clusterPairs(e.members, pairs, decisions, e.s.w)
+	clusters := make([]Cluster, len(groups))
+	for i, g := range groups {
+		clusters[i] = merge(g)
+	}
+	assignIDs(clusters, ex)
+	return Result{Clusters: clusters, Review: review, Capped: capped}
+}
+
+// Merge clusters members with the default weights and no decisions.
+func Merge(members []Member, ex Existing) []Cluster {
+	return Run(Input{Members: members, Existing: ex}).Clusters
+}
+
+type scored struct {
+	i, j  int32
+	score float64
+}
+
+// scorePairs scores every blocked pair, on all cores, and keeps those at
+// or above the review threshold, best first.
+func scorePairs(ps []profile, s *scorer) []scored {
+	b := newBlocks(ps)
+	workers := runtime.GOMAXPROCS(0)
+	out := make([][]scored, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			seen := make([]int32, len(ps))
+			for i := w; i < len(ps); i += workers {
+				b.neighbours(i, seen, func(j int) {
+					if sc, _ := s.score(&ps[i], &ps[j], false); sc >= s.w.ReviewAt {
+						out[w] = append(out[w], scored{int32(i), int32(j), sc})
+					}
+				})
+			}
+		}()
+	}
+	wg.Wait()
+	all := slices.Concat(out...)
+	slices.SortFunc(all, func(a, b scored) int {
+		return cmp.Or(cmp.Compare(b.score, a.score), cmp.Compare(a.i, b.i), cmp.Compare(a.j, b.j))
+	})
+	return all
+}
+
+// unionFind tracks clusters, their sizes and the « different » verdicts
+// that bind them.
+type unionFind struct {
+	parent, size []int32
+	apart        map[int32][]int32 // root → members it must stay apart from
+}
+
+func newUnionFind(n int) *unionFind {
+	u := &unionFind{parent: make([]int32, n), size: make([]int32, n), apart: map[int32][]int32{}}
+	for i := range u.parent {
+		u.parent[i], u.size[i] = int32(i), 1
+	}
+	return u
+}
+
+func (u *unionFind) find(i int32) int32 {
+	for u.parent[i] != i {
+		u.parent[i] = u.parent[u.parent[i]]
+		i = u.parent[i]
+	}
+	return i
+}
+
+// forbidden reports whether a « different » verdict separates the
+// clusters of i and j.
+func (u *unionFind) forbidden(ri, rj int32) bool {
+	for _, k := range u.apart[ri] {
+		if u.find(k) == rj {
+			return true
+		}
+	}
+	return false
+}
+
+func (u *unionFind) union(ri, rj int32) {
+	if u.size[ri] < u.size[rj] {
+		ri, rj = rj, ri
+	}
+	u.parent[rj] = ri
+	u.size[ri] += u.size[rj]
+	u.apart[ri] = append(u.apart[ri], u.apart[rj]...)
+	delete(u.apart, rj)
+}
+
+// clusterPairs joins members, strongest pairs first: operators' « same »
+// verdicts, then pairs at or above MergeAt, never across a « different »
+// verdict or past the size cap. It returns the groups, the pairs left for
+// review and how many merges the cap refused.
+func clusterPairs(members []Member, pairs []scored, decisions []Decision, w Weights) ([][]Member, []Pair, int) {
+	u := newUnionFind(len(members))
+	index := make(map[Ref]int32, len(members))
+	for i, m := range members {
+		index[m.Ref] = int32(i)
+	}
+	decided := applyDecisions(u, index, decisions)
+	var pending []scored
+	capped := 0
+	for _, p := range pairs {
+		if decided[[2]int32{p.i, p.j}] {
+			continue
+		}
+		ri, rj := u.find(p.i), u.find(p.j)
+		switch {
+		case ri == rj || u.forbidden(ri, rj):
+		case p.score < w.MergeAt:
+			pending = append(pending, p)
+		case w.MaxClusterSize > 0 && int(u.size[ri]+u.size[rj]) > w.MaxClusterSize:
+			capped++
+			pending = append(pending, p)
+		default:
+			u.union(ri, rj)
+		}
+	}
+	var review []Pair
+	for _, p := range pending {
+		if ri, rj := u.find(p.i), u.find(p.j); ri != rj && !u.forbidden(ri, rj) {
+			review = append(review, Pair{A: members[p.i].Ref, B: members[p.j].Ref, Score: p.score})
+		}
+	}
+	return groupsOf(u, members), review, capped
+}
+
+// applyDecisions records the « different » verdicts, then joins the
+// « same » ones that no « different » verdict contradicts; it returns the
+// decided pairs (by index, lower first).
+func applyDecisions(u *unionFind, index map[Ref]int32, decisions []Decision) map[[2]int32]bool {
+	decided := map[[2]int32]bool{}
+	for _, pass := range []bool{false, true} {
+		for _, d := range decisions {
+			i, okA := index[d.A]
+			j, okB := index[d.B]
+			if !okA || !okB || i == j || d.Same != pass {
+				continue
+			}
+			decided[[2]int32{min(i, j), max(i, j)}] = true
+			ri, rj := u.find(i), u.find(j)
+			switch {
+			case !d.Same:
+				u.apart[ri] = append(u.apart[ri], j)
+				u.apart[rj] = append(u.apart[rj], i)
+			case ri != rj && !u.forbidden(ri, rj):
+				u.union(ri, rj)
+			}
+		}
+	}
+	return decided
+}
+
+// groupsOf lists the clusters in the order of their first member.
+func groupsOf(u *unionFind, members []Member) [][]Member {
+	at := map[int32]int{}
+	var groups [][]Member
+	for i, m := range members {
+		r := u.find(int32(i))
+		k, ok := at[r]
+		if !ok {
+			k = len(groups)
+			at[r] = k
+			groups = append(groups, nil)
+		}
+		groups[k] = append(groups[k], m)
+	}
+	return groups
+}

@@ -1,0 +1,241 @@
+package dedup
+
+import (
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"sort"
+	"strings"
+	"unicode"
+
+	"github.com/maillage/maillage/geo"
+)
+
+//go:embed data/words.json
+var wordsJSON []byte
+
+// vocabulary is data/words.json, indexed.
+type vocabulary struct {
+	Phrases      map[string]string  `json:"phrases"`
+	Stopwords    []string           `json:"stopwords"`
+	Generic      map[string]float64 `json:"generic"`
+	StreetTypes  map[string]string  `json:"street_types"`
+	TypeWords    []string           `json:"street_type_words"`
+	PostalWords  []string           `json:"postal_words"`
+	GenericHosts []string           `json:"generic_hosts"`
+	Itinerant    []string           `json:"itinerant"`
+	Kinds        map[string]string  `json:"kinds"`
+
+	phraseKeys []string // longest first
+	stop       map[string]bool
+	typeWord   map[string]bool
+	postal     map[string]bool
+	hosts      map[string]bool
+	mobile     map[string]bool
+}
+
+var words = func() *vocabulary {
+	var v vocabulary
+	if err := json.Unmarshal(wordsJSON, &v); err != nil {
+		panic(fmt.Sprintf("dedup: data/words.json: %v", err))
+	}
+	for k := range v.Phrases {
+		v.phraseKeys = append(v.phraseKeys, k)
+	}
+	sort.Slice(v.phraseKeys, func(i, j int) bool {
+		a, b := v.phraseKeys[i], v.phraseKeys[j]
+		return len(a) > len(b) || len(a) == len(b) && a < b
+	})
+	v.stop, v.typeWord, v.postal = set(v.Stopwords), set(v.TypeWords), set(v.PostalWords)
+	v.hosts, v.mobile = set(v.GenericHosts), set(v.Itinerant)
+	return &v
+}()
+
+func set(list []string) map[string]bool {
+	m := make(map[string]bool, len(list))
+	for _, w := range list {
+		m[w] = true
+	}
+	return m
+}
+
+// profile is what the scorer compares of a member, computed once.
+type profile struct {
+	name     []string // folded name tokens, phrases canonical, stopwords out
+	number   string   // house number with its suffix ("12b"), "" when none
+	street   []string // folded street tokens, types spelt out
+	insee    string   // current commune of the INSEE code
+	postcode string
+	point    *geo.Point // only a producer's or an address-level point
+	siret    string
+	phone    string
+	emails   []string
+	hosts    []string
+	types    []string
+	mobile   bool
+	id       string   // exactKey of the producer's id
+	kinds    []string // kinds of service the name says (words.Kinds)
+	distinct []string // the name's words that are neither generic nor kinds
+	source   string
+}
+
+func newProfile(m *Member) profile {
+	l := &m.Lieu
+	p := profile{postcode: l.CodePostal, siret: siretOf(l.Pivot), phone: digits(l.Telephone), types: l.Typologie}
+	p.name = nameTokens(l.Nom, l.Commune)
+	p.number, p.street = splitAddress(l.Adresse)
+	if c, ok := geo.Communes().Commune(l.CodeINSEE); ok {
+		p.insee = geo.Communes().Current(c).Code
+	}
+	if lon, lat, ok := l.Point(); ok && (l.Placement == nil || l.Placement.Rank() <= 2) {
+		p.point = &geo.Point{Lat: lat, Lon: lon}
+	}
+	for _, e := range l.Courriels {
+		p.emails = append(p.emails, strings.ToLower(strings.TrimSpace(e)))
+	}
+	for _, w := range l.SiteWeb {
+		if h := hostOf(w); h != "" && !words.hosts[h] {
+			p.hosts = append(p.hosts, h)
+		}
+	}
+	p.mobile = containsAny(p.name, words.mobile)
+	for _, v := range l.Itinerance {
+		p.mobile = p.mobile || strings.HasPrefix(geo.Fold(v), "itinerant")
+	}
+	p.id = exactKey(m.ProducerID)
+	p.source = m.Source
+	for _, t := range p.name {
+		switch k, ok := words.Kinds[t]; {
+		case ok:
+			if !contains(p.kinds, k) {
+				p.kinds = append(p.kinds, k)
+			}
+		case tokenWeight(t) >= 0.5:
+			p.distinct = append(p.distinct, t)
+		}
+	}
+	return p
+}
+
+// canonical folds text and rewrites the vocabulary's phrases. A
+// replacement character (a file decoded with the wrong charset) is read
+// as « e », the commonest accented letter in French.
+func canonical(s string) string {
+	f := " " + geo.Fold(strings.ReplaceAll(s, "\uFFFD", "e")) + " "
+	for _, k := range words.phraseKeys {
+		if strings.Contains(f, " "+k+" ") {
+			f = strings.ReplaceAll(f, " "+k+" ", " "+words.Phrases[k]+" ")
+		}
+	}
+	return strings.TrimSpace(f)
+}
+
+// nameTokens are the name's words without stopwords and without the words
+// of the commune's name (« Mairie de Lagnes » says « mairie » in Lagnes).
+func nameTokens(name, commune string) []string {
+	town := set(strings.Fields(canonical(commune)))
+	var out []string
+	for _, w := range strings.Fields(canonical(name)) {
+		if !words.stop[w] && !town[w] && !contains(out, w) {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// splitAddress finds the house number (with bis/ter or a letter) and the
+// street words; postal additions (BP, CS, CEDEX and their numbers) are
+// dropped, street-type abbreviations spelt out.
+func splitAddress(addr string) (string, []string) {
+	toks := strings.Fields(geo.Fold(strings.ReplaceAll(addr, "\uFFFD", "e")))
+	var number string
+	var street []string
+	for i := 0; i < len(toks); i++ {
+		w := toks[i]
+		switch {
+		case words.postal[w]:
+			if i+1 < len(toks) && isDigits(toks[i+1]) {
+				i++
+			}
+		case number == "" && len(street) == 0 && isNumber(w):
+			number = w
+			if i+1 < len(toks) && suffix(toks[i+1]) {
+				number += toks[i+1][:1]
+				i++
+			}
+		case words.stop[w]:
+		default:
+			if full, ok := words.StreetTypes[w]; ok {
+				w = full
+			}
+			street = append(street, w)
+		}
+	}
+	return strings.TrimLeft(number, "0"), street
+}
+
+func suffix(w string) bool {
+	return w == "bis" || w == "ter" || w == "quater" || len(w) == 1 && w >= "a" && w <= "h"
+}
+
+// isNumber accepts "12", "12b", "12bis" (house numbers up to 4 digits: a
+// longer figure is a postal or internal code).
+func isNumber(w string) bool {
+	n := 0
+	for n < len(w) && w[n] >= '0' && w[n] <= '9' {
+		n++
+	}
+	return n > 0 && n <= 4 && (n == len(w) || suffix(w[n:]))
+}
+
+func isDigits(w string) bool {
+	return w != "" && strings.IndexFunc(w, func(r rune) bool { return !unicode.IsDigit(r) }) < 0
+}
+
+func digits(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsDigit(r) {
+			return r
+		}
+		return -1
+	}, s)
+}
+
+// siretOf keeps a 14-digit SIRET (the pivot may also be an RNA number).
+func siretOf(pivot string) string {
+	d := digits(pivot)
+	if len(d) != 14 || strings.Trim(d, "0") == "" {
+		return ""
+	}
+	return d
+}
+
+func hostOf(raw string) string {
+	if !strings.Contains(raw, "://") {
+		raw = "http://" + raw
+	}
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil {
+		return ""
+	}
+	return strings.TrimPrefix(strings.ToLower(u.Hostname()), "www.")
+}
+
+func contains(list []string, w string) bool {
+	for _, x := range list {
+		if x == w {
+			return true
+		}
+	}
+	return false
+}
+
+func containsAny(list []string, m map[string]bool) bool {
+	for _, w := range list {
+		if m[w] {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,373 @@
+package dedup
+
+import (
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/maillage/maillage/geo"
+)
+
+//go:embed data/weights.json
+var weightsJSON []byte
+
+// Weights are the scorer's parameters, in log-odds (see data/weights.json).
+type Weights struct {
+	Prior          float64 `json:"prior" yaml:"prior"`
+	MergeAt        float64 `json:"merge_at" yaml:"merge_at"`
+	ReviewAt       float64 `json:"review_at" yaml:"review_at"`
+	MaxClusterSize int     `json:"max_cluster_size" yaml:"max_cluster_size"`
+
+	// Name lists [similarity, contribution] points, interpolated; a
+	// positive contribution is scaled by how informative the names are.
+	Name              [][2]float64 `json:"name" yaml:"name"`
+	StreetNoNumber    float64      `json:"street_no_number" yaml:"street_no_number"`
+	StreetSameNumber  float64      `json:"street_same_number" yaml:"street_same_number"`
+	StreetOneNumber   float64      `json:"street_one_number" yaml:"street_one_number"`
+	StreetNearNumber  float64      `json:"street_near_number" yaml:"street_near_number"`
+	StreetOtherNumber float64      `json:"street_other_number" yaml:"street_other_number"`
+	OtherStreet       float64      `json:"other_street" yaml:"other_street"`
+	// Distance lists [metres, contribution] steps: the first step whose
+	// distance is not exceeded applies.
+	Distance         [][2]float64 `json:"distance" yaml:"distance"`
+	SameCommune      float64      `json:"same_commune" yaml:"same_commune"`
+	OtherCommune     float64      `json:"other_commune" yaml:"other_commune"`
+	SameSIRET        float64      `json:"same_siret" yaml:"same_siret"`
+	OtherSIREN       float64      `json:"other_siren" yaml:"other_siren"`
+	SamePhone        float64      `json:"same_phone" yaml:"same_phone"`
+	OtherPhone       float64      `json:"other_phone" yaml:"other_phone"`
+	SameEmail        float64      `json:"same_email" yaml:"same_email"`
+	SameHost         float64      `json:"same_host" yaml:"same_host"`
+	OtherTypologie   float64      `json:"other_typologie" yaml:"other_typologie"`
+	ItinerantVsFixed float64      `json:"itinerant_vs_fixed" yaml:"itinerant_vs_fixed"`
+	SameProducerID   float64      `json:"same_producer_id" yaml:"same_producer_id"`
+	// SameKind rewards two records naming the same kind of service (a
+	// France services, a CCAS, a library…) in the same commune, when no
+	// source lists two of that kind there and their names do not name two
+	// different sites.
+	SameKind float64 `json:"same_kind" yaml:"same_kind"`
+}
+
+// DefaultWeights returns the embedded defaults.
+func DefaultWeights() Weights {
+	var w Weights
+	if err := json.Unmarshal(weightsJSON, &w); err != nil {
+		panic(fmt.Sprintf("dedup: data/weights.json: %v", err))
+	}
+	return w
+}
+
+// Contribution is one feature's part in a pair's score.
+type Contribution struct {
+	Feature string  `json:"feature"`
+	Detail  string  `json:"detail"`
+	Weight  float64 `json:"weight"`
+}
+
+// Pair is two members and what the scorer made of them.
+type Pair struct {
+	A, B     Ref
+	Score    float64        `json:"score"`
+	Features []Contribution `json:"features"`
+}
+
+// scorer compares profiles with the weights.
+type scorer struct {
+	w Weights
+	// multiSite holds the commune+kind pairs for which one source lists
+	// several records: there, the kind alone does not tell the site.
+	multiSite map[string]bool
+}
+
+// score returns the pair's probability-like score (0–1) and, when explain
+// is set, every feature's contribution.
+func (s *scorer) score(a, b *profile, explain bool) (float64, []Contribution) {
+	var parts []Contribution
+	sum := s.w.Prior
+	add := func(feature, detail string, weight float64) {
+		sum += weight
+		if explain {
+			parts = append(parts, Contribution{feature, detail, weight})
+		}
+	}
+	if explain {
+		parts = append(parts, Contribution{"prior", "", s.w.Prior})
+	}
+	s.nameFeature(a, b, add)
+	s.kindFeature(a, b, add)
+	s.addressFeature(a, b, add)
+	s.placeFeatures(a, b, add)
+	s.contactFeatures(a, b, add)
+	return 1 / (1 + math.Exp(-sum)), parts
+}
+
+type addFunc func(feature, detail string, weight float64)
+
+func (s *scorer) nameFeature(a, b *profile, add addFunc) {
+	sim, info := nameSimilarity(a.name, b.name)
+	c := interpolate(s.w.Name, sim)
+	if c > 0 {
+		c *= info
+	}
+	add("name", fmt.Sprintf("%.2f (%s | %s)", sim, strings.Join(a.name, " "), strings.Join(b.name, " ")), c)
+}
+
+func (s *scorer) kindFeature(a, b *profile, add addFunc) {
+	if a.insee == "" || a.insee != b.insee || a.mobile || b.mobile {
+		return
+	}
+	k := shared(a.kinds, b.kinds)
+	if k == "" || s.multiSite[a.insee+"\x00"+k] {
+		return
+	}
+	if len(a.distinct) > 0 && len(b.distinct) > 0 && !anyMatch(a.distinct, b.distinct) {
+		return
+	}
+	add("kind", k+" in "+a.insee+", the only one its sources list", s.w.SameKind)
+}
+
+func anyMatch(a, b []string) bool {
+	for _, t := range a {
+		if matchToken(t, b) {
+			return true
+		}
+	}
+	return false
+}
+
+// multiSites finds the commune+kind pairs some source lists twice.
+func multiSites(ps []profile) map[string]bool {
+	count := map[string]int{}
+	out := map[string]bool{}
+	for i := range ps {
+		p := &ps[i]
+		if p.insee == "" || p.mobile {
+			continue
+		}
+		for _, k := range p.kinds {
+			key := p.insee + "\x00" + k
+			count[key+"\x00"+p.source]++
+			if count[key+"\x00"+p.source] > 1 {
+				out[key] = true
+			}
+		}
+	}
+	return out
+}
+
+func (s *scorer) addressFeature(a, b *profile, add addFunc) {
+	if len(a.street) == 0 || len(b.street) == 0 {
+		return
+	}
+	sim := streetSimilarity(a.street, b.street)
+	detail := fmt.Sprintf("%.2f, numbers %q %q", sim, a.number, b.number)
+	switch {
+	case sim < 0.3:
+		add("address", "other street "+detail, s.w.OtherStreet)
+	case sim < 0.7:
+	case a.number == b.number && a.number != "":
+		add("address", "same number "+detail, s.w.StreetSameNumber)
+	case a.number == "" && b.number == "":
+		if sim >= 0.9 {
+			add("address", "same street, no numbers "+detail, s.w.StreetNoNumber)
+		}
+	case a.number == "" || b.number == "":
+		add("address", "one number "+detail, s.w.StreetOneNumber)
+	case numberGap(a.number, b.number) <= 2:
+		add("address", "near number "+detail, s.w.StreetNearNumber)
+	default:
+		add("address", "other number "+detail, s.w.StreetOtherNumber)
+	}
+}
+
+func (s *scorer) placeFeatures(a, b *profile, add addFunc) {
+	near := false
+	if a.point != nil && b.point != nil {
+		d := geo.Distance(*a.point, *b.point)
+		near = d <= 400
+		for _, step := range s.w.Distance {
+			if d <= step[0] {
+				add("distance", fmt.Sprintf("%.0f m", d), step[1])
+				break
+			}
+		}
+	}
+	switch {
+	case a.insee == "" || b.insee == "":
+	case a.insee == b.insee:
+		add("commune", a.insee, s.w.SameCommune)
+	case !near:
+		add("commune", a.insee+" ≠ "+b.insee, s.w.OtherCommune)
+	}
+	if a.mobile != b.mobile {
+		add("itinerant", "one itinerant, one fixed", s.w.ItinerantVsFixed)
+	}
+	if len(a.types) > 0 && len(b.types) > 0 && !overlap(a.types, b.types) {
+		add("typologie", strings.Join(a.types, "|")+" ≠ "+strings.Join(b.types, "|"), s.w.OtherTypologie)
+	}
+}
+
+func (s *scorer) contactFeatures(a, b *profile, add addFunc) {
+	if a.id != "" && a.id == b.id {
+		add("id", a.id, s.w.SameProducerID)
+	}
+	switch {
+	case a.siret == "" || b.siret == "":
+	case a.siret == b.siret:
+		add("siret", a.siret, s.w.SameSIRET)
+	case a.siret[:9] != b.siret[:9]:
+		add("siret", a.siret+" ≠ "+b.siret, s.w.OtherSIREN)
+	}
+	switch {
+	case len(a.phone) < 9 || len(b.phone) < 9:
+	case lastDigits(a.phone) == lastDigits(b.phone):
+		add("telephone", a.phone, s.w.SamePhone)
+	default:
+		add("telephone", a.phone+" ≠ "+b.phone, s.w.OtherPhone)
+	}
+	if e := shared(a.emails, b.emails); e != "" {
+		add("courriels", e, s.w.SameEmail)
+	}
+	if h := shared(a.hosts, b.hosts); h != "" {
+		add("site_web", h, s.w.SameHost)
+	}
+}
+
+// lastDigits compares national and international spellings of a number.
+func lastDigits(p string) string { return p[len(p)-9:] }
+
+func shared(a, b []string) string {
+	for _, x := range a {
+		if contains(b, x) {
+			return x
+		}
+	}
+	return ""
+}
+
+func overlap(a, b []string) bool { return shared(a, b) != "" }
+
+func numberGap(a, b string) int {
+	x, y := leadingInt(a), leadingInt(b)
+	if x > y {
+		return x - y
+	}
+	return y - x
+}
+
+func leadingInt(s string) int {
+	n := 0
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			break
+		}
+		n = n*10 + int(r-'0')
+	}
+	return n
+}
+
+// interpolate reads a piecewise-linear curve given as sorted [x, y] points.
+func interpolate(curve [][2]float64, x float64) float64 {
+	if len(curve) == 0 {
+		return 0
+	}
+	if x <= curve[0][0] {
+		return curve[0][1]
+	}
+	for k := 1; k < len(curve); k++ {
+		if x <= curve[k][0] {
+			a, b := curve[k-1], curve[k]
+			return a[1] + (b[1]-a[1])*(x-a[0])/(b[0]-a[0])
+		}
+	}
+	return curve[len(curve)-1][1]
+}
+
+// tokenWeight is how much a name word tells which place it is.
+func tokenWeight(t string) float64 {
+	if w, ok := words.Generic[t]; ok {
+		return w
+	}
+	if isDigits(t) {
+		return 0.3
+	}
+	return 1
+}
+
+// nameSimilarity is the weighted share of words two names have in common
+// (the mean of its ratio to the shorter and to the longer name), and how
+// informative the shorter name is (1 once it holds one ordinary word).
+func nameSimilarity(a, b []string) (sim, info float64) {
+	wa, wb, inter := 0.0, 0.0, 0.0
+	for _, t := range a {
+		wa += tokenWeight(t)
+		if matchToken(t, b) {
+			inter += tokenWeight(t)
+		}
+	}
+	for _, t := range b {
+		wb += tokenWeight(t)
+	}
+	lo, hi := min(wa, wb), max(wa, wb)
+	if lo == 0 {
+		return 0, 0
+	}
+	if strings.Join(a, "") == strings.Join(b, "") {
+		return 1, min(1, lo)
+	}
+	inter = min(inter, lo)
+	return (inter/lo + inter/hi) / 2, min(1, lo)
+}
+
+// matchToken finds t in list, allowing one typo in words of 6 letters or more.
+func matchToken(t string, list []string) bool {
+	for _, u := range list {
+		if t == u || len(t) >= 6 && len(u) >= 6 && editDistanceAtMostOne(t, u) {
+			return true
+		}
+	}
+	return false
+}
+
+func streetSimilarity(a, b []string) float64 {
+	weight := func(t string) float64 {
+		if words.typeWord[t] {
+			return 0.3
+		}
+		return 1
+	}
+	wa, wb, inter := 0.0, 0.0, 0.0
+	for _, t := range a {
+		wa += weight(t)
+		if matchToken(t, b) {
+			inter += weight(t)
+		}
+	}
+	for _, t := range b {
+		wb += weight(t)
+	}
+	if wa == 0 || wb == 0 {
+		return 0
+	}
+	inter = min(inter, wa, wb)
+	return (inter/min(wa, wb) + inter/max(wa, wb)) / 2
+}
+
+func editDistanceAtMostOne(a, b string) bool {
+	if len(a) < len(b) {
+		a, b = b, a
+	}
+	if len(a)-len(b) > 1 {
+		return false
+	}
+	i := 0
+	for i < len(b) && a[i] == b[i] {
+		i++
+	}
+	if len(a) == len(b) {
+		return a[i+1:] == b[i+1:]
+	}
+	return a[i+1:] == b[i:]
+}

@@ -1,0 +1,197 @@
+package main
+
+import (
+	"context"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/maillage/maillage/dedup"
+	"github.com/maillage/maillage/harvest"
+	"github.com/maillage/maillage/pipeline"
+	"github.com/maillage/maillage/schema"
+	"github.com/maillage/maillage/store"
+)
+
+// goldRecord is one row of the gold file.
+type goldRecord struct {
+	cluster, file, key, kind, name, address string
+}
+
+func readGold(path string) ([]goldRecord, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	var out []goldRecord
+	for n, r := range rows[1:] {
+		if len(r) < 6 {
+			return nil, fmt.Errorf("%s: row %d: %d columns, want 8", path, n+2, len(r))
+		}
+		out = append(out, goldRecord{cluster: r[0], file: r[1], key: r[2], kind: r[3], name: r[4], address: r[5]})
+	}
+	return out, nil
+}
+
+// memberSet is the gold's records as the pipeline made them.
+type memberSet struct {
+	members     []dedup.Member
+	cluster     map[dedup.Ref]string // gold cluster of each member
+	gold        map[dedup.Ref]goldRecord
+	goldRecords int
+	files       int
+}
+
+// loadMembers converts every file the gold names and keeps its records.
+func loadMembers(ctx context.Context, root string, gold []goldRecord, placer *pipeline.Placer) (*memberSet, error) {
+	byFile := map[string][]goldRecord{}
+	var files []string
+	for _, g := range gold {
+		if _, ok := byFile[g.file]; !ok {
+			files = append(files, g.file)
+		}
+		byFile[g.file] = append(byFile[g.file], g)
+	}
+	h := harvest.New(harvest.Options{BaseDir: root})
+	set := &memberSet{cluster: map[dedup.Ref]string{}, gold: map[dedup.Ref]goldRecord{}, goldRecords: len(gold), files: len(files)}
+	cache := pipeline.MemoryCache{}
+	for prio, file := range files {
+		conv, err := pipeline.Convert(ctx, h, pipeline.ConvertOptions{Source: harvest.Source{Kind: "file", Location: file},
+			Now: time.Date(2024, 6, 1, 0, 0, 0, 0, time.UTC), Placer: placer, Cache: cache})
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", file, err)
+		}
+		set.add(file, prio, byFile[file], conv.Records)
+	}
+	return set, nil
+}
+
+func (s *memberSet) add(file string, prio int, gold []goldRecord, recs []store.SourceRecord) {
+	for _, g := range gold {
+		r := find(recs, g)
+		if r == nil || r.Status == schema.StatusQuarantined || r.Lieu == nil {
+			continue
+		}
+		ref := dedup.Ref{Source: file, RecordKey: r.RecordKey}
+		s.members = append(s.members, dedup.Member{Ref: ref, ProducerID: r.ProducerID, Lieu: *r.Lieu, Priority: prio})
+		s.cluster[ref], s.gold[ref] = g.cluster, g
+	}
+}
+
+// find locates a gold record: by 0-based data-row index, or by the value
+// of the id column the gold names.
+func find(recs []store.SourceRecord, g goldRecord) *store.SourceRecord {
+	if g.kind == "row_index" {
+		n, err := strconv.Atoi(g.key)
+		if err != nil {
+			return nil
+		}
+		for i := range recs {
+			if recs[i].Index == n {
+				return &recs[i]
+			}
+		}
+		return nil
+	}
+	for i := range recs {
+		for _, f := range recs[i].Fields {
+			if f.Name == g.kind && strings.TrimSpace(f.Value) == g.key {
+				return &recs[i]
+			}
+		}
+	}
+	return nil
+}
+
+// scores are pairwise counts.
+type scores struct {
+	predicted, correct, goldPairs int
+	falsePairs, missed            [][2]dedup.Ref
+}
+
+func (s scores) precision() float64 { return ratio(s.correct, s.predicted) }
+func (s scores) recall() float64    { return ratio(s.correct, s.goldPairs) }
+func (s scores) f1() float64 {
+	p, r := s.precision(), s.recall()
+	if p+r == 0 {
+		return 0
+	}
+	return 2 * p * r / (p + r)
+}
+
+func ratio(a, b int) float64 {
+	if b == 0 {
+		return 0
+	}
+	return float64(a) / float64(b)
+}
+
+// evaluate compares predicted clusters with the gold: every pair inside a
+// predicted cluster is right when the gold puts both in one cluster.
+func evaluate(gold []goldRecord, set *memberSet, predicted [][]dedup.Ref) scores {
+	var s scores
+	size := map[string]int{}
+	for _, g := range gold {
+		size[g.cluster]++
+	}
+	for _, n := range size {
+		s.goldPairs += n * (n - 1) / 2
+	}
+	together := map[[2]dedup.Ref]bool{}
+	for _, c := range predicted {
+		for x := range c {
+			for _, b := range c[x+1:] {
+				a := c[x]
+				s.predicted++
+				together[[2]dedup.Ref{a, b}], together[[2]dedup.Ref{b, a}] = true, true
+				if set.cluster[a] == set.cluster[b] {
+					s.correct++
+				} else {
+					s.falsePairs = append(s.falsePairs, [2]dedup.Ref{a, b})
+				}
+			}
+		}
+	}
+	for x, a := range set.members {
+		for _, b := range set.members[x+1:] {
+			if set.cluster[a.Ref] == set.cluster[b.Ref] && !together[[2]dedup.Ref{a.Ref, b.Ref}] {
+				s.missed = append(s.missed, [2]dedup.Ref{a.Ref, b.Ref})
+			}
+		}
+	}
+	return s
+}
+
+// list prints the false and missed pairs with the scorer's explanation.
+func (s scores) list(w io.Writer, set *memberSet) {
+	engine := dedup.NewEngine(set.members, dedup.Weights{})
+	byRef := map[dedup.Ref]dedup.Member{}
+	for _, m := range set.members {
+		byRef[m.Ref] = m
+	}
+	for _, part := range []struct {
+		title string
+		pairs [][2]dedup.Ref
+	}{{"FALSE", s.falsePairs}, {"MISSED", s.missed}} {
+		sort.Slice(part.pairs, func(i, j int) bool { return set.cluster[part.pairs[i][0]] < set.cluster[part.pairs[j][0]] })
+		for _, p := range part.pairs {
+			a, b := byRef[p[0]], byRef[p[1]]
+			ex, _ := engine.Explain(a.Ref, b.Ref)
+			fmt.Fprintf(w, "\n%s %.3f  %s %q %q | %s %q %q\n", part.title, ex.Score, set.cluster[p[0]], a.Lieu.Nom, a.Lieu.Adresse,
+				set.cluster[p[1]], b.Lieu.Nom, b.Lieu.Adresse)
+			for _, c := range ex.Features {
+				fmt.Fprintf(w, "    %-10s %+.2f  %s\n", c.Feature, c.Weight, c.Detail)
+			}
+		}
+	}
+}
