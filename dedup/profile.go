@@ -63,6 +63,7 @@ func set(list []string) map[string]bool {
 // profile is what the scorer compares of a member, computed once.
 type profile struct {
 	name     []string // folded name tokens, phrases canonical, stopwords out
+	fullName string   // the whole name, canonical
 	number   string   // house number with its suffix ("12b"), "" when none
 	street   []string // folded street tokens, types spelt out
 	insee    string   // current commune of the INSEE code
@@ -75,6 +76,7 @@ type profile struct {
 	types    []string
 	mobile   bool
 	id       string   // exactKey of the producer's id
+	localID  string   // the producer's id, however short
 	kinds    []string // kinds of service the name says (words.Kinds)
 	distinct []string // the name's words that are neither generic nor kinds
 	source   string
@@ -84,6 +86,7 @@ func newProfile(m *Member) profile {
 	l := &m.Lieu
 	p := profile{postcode: l.CodePostal, siret: siretOf(l.Pivot), phone: digits(l.Telephone), types: l.Typologie}
 	p.name = nameTokens(l.Nom, l.Commune)
+	p.fullName = canonical(l.Nom)
 	p.number, p.street = splitAddress(l.Adresse)
 	if c, ok := geo.Communes().Commune(l.CodeINSEE); ok {
 		p.insee = geo.Communes().Current(c).Code
@@ -104,6 +107,7 @@ func newProfile(m *Member) profile {
 		p.mobile = p.mobile || strings.HasPrefix(geo.Fold(v), "itinerant")
 	}
 	p.id = exactKey(m.ProducerID)
+	p.localID = strings.ToLower(strings.TrimSpace(m.ProducerID))
 	p.source = m.Source
 	for _, t := range p.name {
 		switch k, ok := words.Kinds[t]; {

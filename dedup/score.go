@@ -22,13 +22,16 @@ type Weights struct {
 
 	// Name lists [similarity, contribution] points, interpolated; a
 	// positive contribution is scaled by how informative the names are.
-	Name              [][2]float64 `json:"name" yaml:"name"`
-	StreetNoNumber    float64      `json:"street_no_number" yaml:"street_no_number"`
-	StreetSameNumber  float64      `json:"street_same_number" yaml:"street_same_number"`
-	StreetOneNumber   float64      `json:"street_one_number" yaml:"street_one_number"`
-	StreetNearNumber  float64      `json:"street_near_number" yaml:"street_near_number"`
-	StreetOtherNumber float64      `json:"street_other_number" yaml:"street_other_number"`
-	OtherStreet       float64      `json:"other_street" yaml:"other_street"`
+	Name           [][2]float64 `json:"name" yaml:"name"`
+	StreetNoNumber float64      `json:"street_no_number" yaml:"street_no_number"`
+	// SameNumberUnplaced adds to a same street and number when one side
+	// has no point, so that the address alone stands for co-location.
+	SameNumberUnplaced float64 `json:"same_number_unplaced" yaml:"same_number_unplaced"`
+	StreetSameNumber   float64 `json:"street_same_number" yaml:"street_same_number"`
+	StreetOneNumber    float64 `json:"street_one_number" yaml:"street_one_number"`
+	StreetNearNumber   float64 `json:"street_near_number" yaml:"street_near_number"`
+	StreetOtherNumber  float64 `json:"street_other_number" yaml:"street_other_number"`
+	OtherStreet        float64 `json:"other_street" yaml:"other_street"`
 	// Distance lists [metres, contribution] steps: the first step whose
 	// distance is not exceeded applies.
 	Distance         [][2]float64 `json:"distance" yaml:"distance"`
@@ -43,11 +46,16 @@ type Weights struct {
 	OtherTypologie   float64      `json:"other_typologie" yaml:"other_typologie"`
 	ItinerantVsFixed float64      `json:"itinerant_vs_fixed" yaml:"itinerant_vs_fixed"`
 	SameProducerID   float64      `json:"same_producer_id" yaml:"same_producer_id"`
+	SameLocalID      float64      `json:"same_local_id" yaml:"same_local_id"`
 	// SameKind rewards two records naming the same kind of service (a
 	// France services, a CCAS, a library…) in the same commune, when no
 	// source lists two of that kind there and their names do not name two
 	// different sites.
 	SameKind float64 `json:"same_kind" yaml:"same_kind"`
+	// KindConflict: both names say a kind of service, different ones
+	// (a mairie and a library at one address), France services aside
+	// since they are hosted by all kinds.
+	KindConflict float64 `json:"kind_conflict" yaml:"kind_conflict"`
 }
 
 // DefaultWeights returns the embedded defaults.
@@ -97,8 +105,8 @@ func (s *scorer) score(a, b *profile, explain bool) (float64, []Contribution) {
 	}
 	s.nameFeature(a, b, add)
 	s.kindFeature(a, b, add)
-	s.addressFeature(a, b, add)
-	s.placeFeatures(a, b, add)
+	addr := s.addressFeature(a, b, add)
+	s.placeFeatures(a, b, addr, add)
 	s.contactFeatures(a, b, add)
 	return 1 / (1 + math.Exp(-sum)), parts
 }
@@ -107,6 +115,9 @@ type addFunc func(feature, detail string, weight float64)
 
 func (s *scorer) nameFeature(a, b *profile, add addFunc) {
 	sim, info := nameSimilarity(a.name, b.name)
+	if a.fullName == b.fullName && a.fullName != "" {
+		sim, info = 1, max(info, 0.6) // the very same name, generic as it may be
+	}
 	c := interpolate(s.w.Name, sim)
 	if c > 0 {
 		c *= info
@@ -119,6 +130,10 @@ func (s *scorer) kindFeature(a, b *profile, add addFunc) {
 		return
 	}
 	k := shared(a.kinds, b.kinds)
+	if k == "" && len(a.kinds) > 0 && len(b.kinds) > 0 && !contains(a.kinds, "franceservices") && !contains(b.kinds, "franceservices") {
+		add("kind", strings.Join(a.kinds, "|")+" ≠ "+strings.Join(b.kinds, "|"), s.w.KindConflict)
+		return
+	}
 	if k == "" || s.multiSite[a.insee+"\x00"+k] {
 		return
 	}
@@ -137,9 +152,12 @@ func anyMatch(a, b []string) bool {
 	return false
 }
 
-// multiSites finds the commune+kind pairs some source lists twice.
+// multiSites finds the commune+kind pairs for which one source lists two
+// records that look like two sites: names with distinctive words, none
+// shared (« Médiathèque Ceccano », « Médiathèque Jean-Louis Barrault »),
+// or the same bare kind at two addresses (« La Poste », twice).
 func multiSites(ps []profile) map[string]bool {
-	count := map[string]int{}
+	seen := map[string][]*profile{}
 	out := map[string]bool{}
 	for i := range ps {
 		p := &ps[i]
@@ -148,27 +166,55 @@ func multiSites(ps []profile) map[string]bool {
 		}
 		for _, k := range p.kinds {
 			key := p.insee + "\x00" + k
-			count[key+"\x00"+p.source]++
-			if count[key+"\x00"+p.source] > 1 {
-				out[key] = true
+			for _, q := range seen[key+"\x00"+p.source] {
+				if twoSites(p, q) {
+					out[key] = true
+				}
 			}
+			seen[key+"\x00"+p.source] = append(seen[key+"\x00"+p.source], p)
 		}
 	}
 	return out
 }
 
-func (s *scorer) addressFeature(a, b *profile, add addFunc) {
+func twoSites(p, q *profile) bool {
+	if len(p.distinct) > 0 && len(q.distinct) > 0 {
+		return !anyMatch(p.distinct, q.distinct)
+	}
+	if len(p.distinct) > 0 || len(q.distinct) > 0 || len(p.street) == 0 || len(q.street) == 0 {
+		return false
+	}
+	return streetSimilarity(p.street, q.street) < 0.7 || p.number != q.number && p.number != "" && q.number != ""
+}
+
+// addressAgreement is what the addresses say of the points: nothing,
+// that they name two streets, or the very same street and number.
+type addressAgreement int
+
+const (
+	addressUnknown addressAgreement = iota
+	addressOtherStreet
+	addressSame
+)
+
+// addressFeature compares streets and numbers.
+func (s *scorer) addressFeature(a, b *profile, add addFunc) addressAgreement {
 	if len(a.street) == 0 || len(b.street) == 0 {
-		return
+		return addressUnknown
 	}
 	sim := streetSimilarity(a.street, b.street)
 	detail := fmt.Sprintf("%.2f, numbers %q %q", sim, a.number, b.number)
 	switch {
 	case sim < 0.3:
 		add("address", "other street "+detail, s.w.OtherStreet)
+		return addressOtherStreet
 	case sim < 0.7:
-	case a.number == b.number && a.number != "":
+	case sameNumber(a.number, b.number):
 		add("address", "same number "+detail, s.w.StreetSameNumber)
+		if a.point == nil || b.point == nil {
+			add("address", "the address is all that places them", s.w.SameNumberUnplaced)
+		}
+		return addressSame
 	case a.number == "" && b.number == "":
 		if sim >= 0.9 {
 			add("address", "same street, no numbers "+detail, s.w.StreetNoNumber)
@@ -180,16 +226,37 @@ func (s *scorer) addressFeature(a, b *profile, add addFunc) {
 	default:
 		add("address", "other number "+detail, s.w.StreetOtherNumber)
 	}
+	return addressUnknown
 }
 
-func (s *scorer) placeFeatures(a, b *profile, add addFunc) {
+// sameNumber: equal house numbers, a suffix on one side only (« 10 » and
+// « 10 bis ») counting as equal.
+func sameNumber(a, b string) bool {
+	if a == "" || b == "" {
+		return false
+	}
+	return a == b || leadingInt(a) == leadingInt(b) && (isDigits(a) || isDigits(b))
+}
+
+// placeFeatures compares points, communes, itinerance and typologies. The
+// distance counts only where the addresses leave room for it: two points
+// together while the streets differ say nothing (a producer copied one
+// point onto both), two apart at the very same address blame a geocoder.
+func (s *scorer) placeFeatures(a, b *profile, addr addressAgreement, add addFunc) {
 	near := false
 	if a.point != nil && b.point != nil {
 		d := geo.Distance(*a.point, *b.point)
 		near = d <= 400
 		for _, step := range s.w.Distance {
 			if d <= step[0] {
-				add("distance", fmt.Sprintf("%.0f m", d), step[1])
+				c := step[1]
+				switch addr {
+				case addressOtherStreet:
+					c = min(c, 0)
+				case addressSame:
+					c = max(c, 0)
+				}
+				add("distance", fmt.Sprintf("%.0f m", d), c)
 				break
 			}
 		}
@@ -210,8 +277,11 @@ func (s *scorer) placeFeatures(a, b *profile, add addFunc) {
 }
 
 func (s *scorer) contactFeatures(a, b *profile, add addFunc) {
-	if a.id != "" && a.id == b.id {
+	switch {
+	case a.id != "" && a.id == b.id:
 		add("id", a.id, s.w.SameProducerID)
+	case a.localID != "" && a.localID == b.localID && a.source != b.source && a.fullName == b.fullName:
+		add("id", "same local id "+a.localID+" and name in two sources (two vintages of one list)", s.w.SameLocalID)
 	}
 	switch {
 	case a.siret == "" || b.siret == "":

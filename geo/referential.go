@@ -175,10 +175,10 @@ func (r *Referential) ByPostcode(cp string) []*Commune { return r.byPostcode[cp]
 // matches nothing but the postcode has a single current commune whose name
 // contains it (or the reverse), that one is taken.
 func (r *Referential) Resolve(cp, name string) (*Commune, bool) {
-	want := FoldName(name)
+	want := FoldName(strings.ReplaceAll(name, "\uFFFD", wildcard))
 	var current []*Commune
 	for _, c := range r.byPostcode[cp] {
-		if c.folded == want {
+		if matchFolded(want, c.folded) {
 			return c, true
 		}
 		if c.Type == TypeCurrent {
@@ -192,6 +192,28 @@ func (r *Referential) Resolve(cp, name string) (*Commune, bool) {
 		}
 	}
 	return nil, false
+}
+
+// wildcard stands, in a name to resolve, for a character lost to a wrong
+// charset (U+FFFD, « SAINT-SATURNIN-L�S-AVIGNON »): it matches any letter.
+const wildcard = "ʔ"
+
+// matchFolded compares a folded name that may hold wildcards with a
+// referential name.
+func matchFolded(want, got string) bool {
+	if !strings.Contains(want, wildcard) {
+		return want == got
+	}
+	w, g := []rune(want), []rune(got)
+	if len(w) != len(g) {
+		return false
+	}
+	for i := range w {
+		if w[i] != g[i] && string(w[i]) != wildcard {
+			return false
+		}
+	}
+	return true
 }
 
 var nameWords = map[string]string{"st": "saint", "ste": "sainte", "s": "saint"}

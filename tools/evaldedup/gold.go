@@ -195,3 +195,38 @@ func (s scores) list(w io.Writer, set *memberSet) {
 		}
 	}
 }
+
+// splits prints the gold clusters the engine split, member by member with
+// the predicted cluster each went to.
+func splits(w io.Writer, set *memberSet, predicted [][]dedup.Ref) {
+	comp := map[dedup.Ref]int{}
+	for i, c := range predicted {
+		for _, r := range c {
+			comp[r] = i
+		}
+	}
+	byCluster := map[string][]dedup.Member{}
+	var order []string
+	for _, m := range set.members {
+		c := set.cluster[m.Ref]
+		if _, ok := byCluster[c]; !ok {
+			order = append(order, c)
+		}
+		byCluster[c] = append(byCluster[c], m)
+	}
+	sort.Strings(order)
+	for _, c := range order {
+		ms := byCluster[c]
+		parts := map[int]bool{}
+		for _, m := range ms {
+			parts[comp[m.Ref]] = true
+		}
+		if len(parts) < 2 {
+			continue
+		}
+		fmt.Fprintf(w, "\nSPLIT %s into %d (%d pairs)\n", c, len(parts), len(ms)*(len(ms)-1)/2)
+		for _, m := range ms {
+			fmt.Fprintf(w, "   [%4d] %-45.45s | %-45.45s | %s %s\n", comp[m.Ref], m.Lieu.Nom, m.Lieu.Adresse, m.Lieu.CodeINSEE, m.Source[len(m.Source)-20:])
+		}
+	}
+}

@@ -52,6 +52,7 @@ func run(ref, goldPath, out, geocoder string, verbose bool) error {
 	fmt.Print(report)
 	if verbose {
 		ours.list(os.Stdout, set)
+		splits(os.Stdout, set, clusterRefs(res.Clusters))
 	}
 	if out == "" {
 		return nil
