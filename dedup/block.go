@@ -29,13 +29,17 @@ func cellOf(p *profile) (cell, bool) {
 // blockKeys are a profile's non-spatial blocks.
 func blockKeys(p *profile) []string {
 	var keys []string
-	if p.insee != "" {
+	// by commune and by postcode: either may be wrong in a record
+	for _, area := range []string{p.insee, p.postcode} {
+		if area == "" {
+			continue
+		}
 		if len(p.street) > 0 {
-			keys = append(keys, "s\x00"+p.insee+"\x00"+streetKey(p.street))
+			keys = append(keys, "s\x00"+area+"\x00"+streetKey(p.street))
 		}
 		for _, t := range p.name {
 			if tokenWeight(t) >= 0.5 {
-				keys = append(keys, "n\x00"+p.insee+"\x00"+t)
+				keys = append(keys, "n\x00"+area+"\x00"+t)
 			}
 		}
 	}

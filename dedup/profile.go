@@ -26,6 +26,7 @@ type vocabulary struct {
 	GenericHosts []string           `json:"generic_hosts"`
 	Itinerant    []string           `json:"itinerant"`
 	Kinds        map[string]string  `json:"kinds"`
+	OnePerTown   []string           `json:"one_per_commune"`
 
 	phraseKeys []string // longest first
 	stop       map[string]bool
@@ -74,7 +75,8 @@ type profile struct {
 	emails   []string
 	hosts    []string
 	types    []string
-	mobile   bool
+	mobile   bool     // the name says bus or itinerant
+	roams    bool     // itinerance says itinerant only (not also fixed)
 	id       string   // exactKey of the producer's id
 	localID  string   // the producer's id, however short
 	kinds    []string // kinds of service the name says (words.Kinds)
@@ -103,9 +105,7 @@ func newProfile(m *Member) profile {
 		}
 	}
 	p.mobile = containsAny(p.name, words.mobile)
-	for _, v := range l.Itinerance {
-		p.mobile = p.mobile || strings.HasPrefix(geo.Fold(v), "itinerant")
-	}
+	p.roams = declaredItinerant(l.Itinerance)
 	p.id = exactKey(m.ProducerID)
 	p.localID = strings.ToLower(strings.TrimSpace(m.ProducerID))
 	p.source = m.Source
@@ -120,6 +120,16 @@ func newProfile(m *Member) profile {
 		}
 	}
 	return p
+}
+
+func declaredItinerant(values []string) bool {
+	itinerant, fixed := false, false
+	for _, v := range values {
+		f := geo.Fold(v)
+		itinerant = itinerant || strings.HasPrefix(f, "itinerant")
+		fixed = fixed || strings.HasPrefix(f, "fixe")
+	}
+	return itinerant && !fixed
 }
 
 // canonical folds text and rewrites the vocabulary's phrases. A

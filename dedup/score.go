@@ -45,8 +45,13 @@ type Weights struct {
 	SameHost         float64      `json:"same_host" yaml:"same_host"`
 	OtherTypologie   float64      `json:"other_typologie" yaml:"other_typologie"`
 	ItinerantVsFixed float64      `json:"itinerant_vs_fixed" yaml:"itinerant_vs_fixed"`
-	SameProducerID   float64      `json:"same_producer_id" yaml:"same_producer_id"`
-	SameLocalID      float64      `json:"same_local_id" yaml:"same_local_id"`
+	// DeclaredItinerant: the itinerance field alone differs (producers
+	// fill it loosely).
+	DeclaredItinerant float64 `json:"declared_itinerant" yaml:"declared_itinerant"`
+	// SameRecord: the very same name and address in two records.
+	SameRecord     float64 `json:"same_record" yaml:"same_record"`
+	SameProducerID float64 `json:"same_producer_id" yaml:"same_producer_id"`
+	SameLocalID    float64 `json:"same_local_id" yaml:"same_local_id"`
 	// SameKind rewards two records naming the same kind of service (a
 	// France services, a CCAS, a library…) in the same commune, when no
 	// source lists two of that kind there and their names do not name two
@@ -123,6 +128,10 @@ func (s *scorer) nameFeature(a, b *profile, add addFunc) {
 		c *= info
 	}
 	add("name", fmt.Sprintf("%.2f (%s | %s)", sim, strings.Join(a.name, " "), strings.Join(b.name, " ")), c)
+	if a.fullName == b.fullName && a.fullName != "" && a.number == b.number && len(a.street) > 0 &&
+		strings.Join(a.street, " ") == strings.Join(b.street, " ") {
+		add("name", "same name and address", s.w.SameRecord)
+	}
 }
 
 func (s *scorer) kindFeature(a, b *profile, add addFunc) {
@@ -167,7 +176,7 @@ func multiSites(ps []profile) map[string]bool {
 		for _, k := range p.kinds {
 			key := p.insee + "\x00" + k
 			for _, q := range seen[key+"\x00"+p.source] {
-				if twoSites(p, q) {
+				if twoSites(p, q, k) {
 					out[key] = true
 				}
 			}
@@ -177,11 +186,11 @@ func multiSites(ps []profile) map[string]bool {
 	return out
 }
 
-func twoSites(p, q *profile) bool {
+func twoSites(p, q *profile, kind string) bool {
 	if len(p.distinct) > 0 && len(q.distinct) > 0 {
 		return !anyMatch(p.distinct, q.distinct)
 	}
-	if len(p.distinct) > 0 || len(q.distinct) > 0 || len(p.street) == 0 || len(q.street) == 0 {
+	if len(p.distinct) > 0 || len(q.distinct) > 0 || len(p.street) == 0 || len(q.street) == 0 || contains(words.OnePerTown, kind) {
 		return false
 	}
 	return streetSimilarity(p.street, q.street) < 0.7 || p.number != q.number && p.number != "" && q.number != ""
@@ -218,6 +227,7 @@ func (s *scorer) addressFeature(a, b *profile, add addFunc) addressAgreement {
 	case a.number == "" && b.number == "":
 		if sim >= 0.9 {
 			add("address", "same street, no numbers "+detail, s.w.StreetNoNumber)
+			return addressSame
 		}
 	case a.number == "" || b.number == "":
 		add("address", "one number "+detail, s.w.StreetOneNumber)
@@ -265,11 +275,14 @@ func (s *scorer) placeFeatures(a, b *profile, addr addressAgreement, add addFunc
 	case a.insee == "" || b.insee == "":
 	case a.insee == b.insee:
 		add("commune", a.insee, s.w.SameCommune)
-	case !near:
+	case !near && !(addr == addressSame && a.postcode == b.postcode):
 		add("commune", a.insee+" ≠ "+b.insee, s.w.OtherCommune)
 	}
-	if a.mobile != b.mobile {
-		add("itinerant", "one itinerant, one fixed", s.w.ItinerantVsFixed)
+	switch {
+	case a.mobile != b.mobile:
+		add("itinerant", "one named as a bus or itinerant service, the other not", s.w.ItinerantVsFixed)
+	case a.roams != b.roams:
+		add("itinerant", "one declared itinerant only, the other not", s.w.DeclaredItinerant)
 	}
 	if len(a.types) > 0 && len(b.types) > 0 && !overlap(a.types, b.types) {
 		add("typologie", strings.Join(a.types, "|")+" ≠ "+strings.Join(b.types, "|"), s.w.OtherTypologie)
@@ -422,7 +435,8 @@ func streetSimilarity(a, b []string) float64 {
 		return 0
 	}
 	inter = min(inter, wa, wb)
-	return (inter/min(wa, wb) + inter/max(wa, wb)) / 2
+	// mostly containment: one side often adds a quarter or a building
+	return 0.8*inter/min(wa, wb) + 0.2*inter/max(wa, wb)
 }
 
 func editDistanceAtMostOne(a, b string) bool {

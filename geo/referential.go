@@ -187,11 +187,35 @@ func (r *Referential) Resolve(cp, name string) (*Commune, bool) {
 	}
 	if len(current) == 1 && want != "" {
 		got := current[0].folded
-		if strings.Contains(got, want) || strings.Contains(want, got) {
+		if strings.Contains(got, want) || strings.Contains(want, got) || typoDistance(want, got) <= 2 {
 			return current[0], true
 		}
 	}
 	return nil, false
+}
+
+// typoDistance is the edit distance between two folded names, spaces
+// ignored and a wildcard matching any letter (« MORIʔRES-LE-SAVIGNON »
+// for Morières-lès-Avignon is 1).
+func typoDistance(a, b string) int {
+	x := []rune(strings.ReplaceAll(a, " ", ""))
+	y := []rune(strings.ReplaceAll(b, " ", ""))
+	prev, cur := make([]int, len(y)+1), make([]int, len(y)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(x); i++ {
+		cur[0] = i
+		for j := 1; j <= len(y); j++ {
+			cost := 1
+			if x[i-1] == y[j-1] || string(x[i-1]) == wildcard {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(y)]
 }
 
 // wildcard stands, in a name to resolve, for a character lost to a wrong
