@@ -14,6 +14,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/maillage/maillage/dedup"
 	"github.com/maillage/maillage/harvest"
 	"github.com/maillage/maillage/schema"
 )
@@ -28,6 +29,9 @@ type Config struct {
 	Server   Server   `yaml:"server"`
 	Harvest  Harvest  `yaml:"harvest"`
 	Geocoder Geocoder `yaml:"geocoder"`
+	// Dedup holds the pair scorer's weights and thresholds; any left out
+	// keep their defaults (dedup/data/weights.json).
+	Dedup dedup.Weights `yaml:"dedup"`
 	// Out is the directory where sync and serve write the open-data files.
 	Out string `yaml:"out"`
 	// Schedule is a cron expression or "@every <duration>" for serve.
@@ -96,6 +100,7 @@ func Defaults() Config {
 			MaxBytes: 100 << 20, Retries: 2, RetryBackoff: 2 * time.Second},
 		Geocoder: Geocoder{URL: "https://data.geopf.fr/geocodage", MinScore: 0.75, BatchSize: 5000, Timeout: 60 * time.Second,
 			Retries: 2, RetryFailuresAfter: 7 * 24 * time.Hour},
+		Dedup:    dedup.DefaultWeights(),
 		Out:      "out",
 		Schedule: "@every 6h",
 		LogLevel: "info",
@@ -155,6 +160,12 @@ func (c *Config) Validate() error {
 	}
 	if c.Geocoder.MinScore < 0 || c.Geocoder.MinScore > 1 {
 		errs = append(errs, fmt.Errorf("geocoder.min_score: %v (0 to 1)", c.Geocoder.MinScore))
+	}
+	if d := c.Dedup; d.ReviewAt <= 0 || d.ReviewAt > d.MergeAt || d.MergeAt > 1 {
+		errs = append(errs, fmt.Errorf("dedup: review_at %v and merge_at %v (0 < review_at ≤ merge_at ≤ 1)", d.ReviewAt, d.MergeAt))
+	}
+	if c.Dedup.MaxClusterSize < 2 {
+		errs = append(errs, fmt.Errorf("dedup.max_cluster_size: %d (at least 2)", c.Dedup.MaxClusterSize))
 	}
 	if c.Harvest.Retries < 0 || c.Harvest.Retries > 10 {
 		errs = append(errs, fmt.Errorf("harvest.retries: %d (0 to 10)", c.Harvest.Retries))

@@ -34,48 +34,30 @@ func byMember(clusters []dedup.Cluster) map[dedup.Ref]dedup.Cluster {
 	return out
 }
 
-func TestGrouping(t *testing.T) {
-	cases := []struct {
-		name     string
-		members  []dedup.Member
-		clusters int
-	}{
-		{"same global id and postcode merge", []dedup.Member{
-			member("paca-1x", "dora-3d647b3a-a5b6", "dora-3d647b3a-a5b6", "13500", "A", "2023-05-11", 0),
-			member("paca-0x", "dora-3d647b3a-a5b6", "dora-3d647b3a-a5b6", "13500", "A", "2023-05-11", 1)}, 1},
-		{"same global id, other postcode", []dedup.Member{
-			member("a", "k1", "dora-3d647b3a-a5b6", "13500", "A", "", 0),
-			member("b", "k1", "dora-3d647b3a-a5b6", "13001", "A", "", 1)}, 2},
-		{"short numeric ids never merge across sources", []dedup.Member{
-			member("fs-2021", "1", "1", "01200", "Valserhône", "", 0),
-			member("fs-2022", "1", "1", "01200", "France services de Valserhône", "", 1)}, 2},
-		{"no producer id", []dedup.Member{
-			member("a", "row:0", "", "13500", "A", "", 0),
-			member("a", "row:1", "", "13500", "A", "", 0)}, 2},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			if got := dedup.Merge(c.members, dedup.Existing{}); len(got) != c.clusters {
-				t.Errorf("%d clusters, want %d", len(got), c.clusters)
-			}
-		})
-	}
-}
-
 func TestSurvivorship(t *testing.T) {
-	older := member("first", "abc-1234567890", "abc-1234567890", "13500", "Ancien nom", "2023-05-16", 0)
-	older.Lieu.Telephone = "+33442000000"
-	newer := member("second", "abc-1234567890", "abc-1234567890", "13500", "Nouveau nom", "2023-05-17", 1)
-	c := dedup.Merge([]dedup.Member{older, newer}, dedup.Existing{})[0]
-	if c.Lieu.Nom != "Nouveau nom" || c.Lieu.Telephone != "+33442000000" || c.Lieu.ID != c.ID {
-		t.Errorf("merged %+v", c.Lieu)
+	first := member("first", "abc-1234567890", "abc-1234567890", "13500", "Médiathèque Alpha", "2023-05-16", 0)
+	first.Lieu.Telephone, first.Lieu.Services = "+33442000000", []string{"Accès internet et matériel informatique"}
+	second := member("second", "abc-1234567890", "abc-1234567890", "13500", "Médiathèque Alpha de Martigues", "2023-05-17", 1)
+	second.Lieu.Services = []string{"Aide aux démarches administratives", "Accès internet et matériel informatique"}
+	second.Lieu.Courriels = []string{"alpha@example.org"}
+	c := dedup.Merge([]dedup.Member{second, first}, dedup.Existing{})
+	if len(c) != 1 {
+		t.Fatalf("%d clusters, want 1", len(c))
 	}
-	if c.Provenance["nom"].Source != "second" || c.Provenance["telephone"].Source != "first" {
-		t.Errorf("provenance %+v", c.Provenance)
+	l, prov := c[0].Lieu, c[0].Provenance
+	if l.Nom != "Médiathèque Alpha" || prov["nom"].Source != "first" {
+		t.Errorf("the source listed first wins over a fresher one: %q from %v", l.Nom, prov["nom"])
 	}
-	tie := member("second", "abc-1234567890", "abc-1234567890", "13500", "Autre", "2023-05-16", 1)
-	if c := dedup.Merge([]dedup.Member{tie, older}, dedup.Existing{})[0]; c.Lieu.Nom != "Ancien nom" {
-		t.Errorf("on equal dates the source listed first wins, got %q", c.Lieu.Nom)
+	if l.Courriels[0] != "alpha@example.org" || prov["courriels"].Source != "second" || l.Telephone != "+33442000000" {
+		t.Errorf("an empty field is filled from the next member: %+v %v", l, prov)
+	}
+	if len(l.Services) != 2 || l.Services[0] != "Accès internet et matériel informatique" || prov["services"].Source != "first" {
+		t.Errorf("multi-valued fields are united, best-ranked first: %v %v", l.Services, prov["services"])
+	}
+	same := second
+	same.Ref, same.Priority, same.Lieu.Nom, same.Lieu.DateMaj = dedup.Ref{Source: "third", RecordKey: "k"}, 0, "Médiathèque Alpha (ancien)", "2022-01-01"
+	if c := dedup.Merge([]dedup.Member{same, first}, dedup.Existing{}); len(c) != 1 || c[0].Lieu.Nom != "Médiathèque Alpha" {
+		t.Errorf("on equal priority the fresher record wins: %+v", c)
 	}
 }
 
@@ -125,7 +107,7 @@ func TestMergeKeepsOldestIDAndSplitKeepsOne(t *testing.T) {
 
 func TestMergeKeepsTheMostPrecisePoint(t *testing.T) {
 	at := func(m dedup.Member, lat float64, p *schema.Placement) dedup.Member {
-		lon := 5.0
+		lat, lon := 43+lat/10000, 5.0 // a few metres apart
 		m.Lieu.Latitude, m.Lieu.Longitude, m.Lieu.Placement = &lat, &lon, p
 		return m
 	}
@@ -146,9 +128,9 @@ func TestMergeKeepsTheMostPrecisePoint(t *testing.T) {
 		{"housenumber beats street", []dedup.Member{
 			at(member("a", "k", id, "13500", "A", "2024-01-01", 0), 1, street),
 			at(member("b", "k", id, "13500", "A", "2020-01-01", 1), 2, number)}, 2, "b"},
-		{"equal precision follows the usual order", []dedup.Member{
+		{"equal precision follows source priority", []dedup.Member{
 			at(member("a", "k", id, "13500", "A", "2024-01-01", 1), 1, source),
-			at(member("b", "k", id, "13500", "A", "2020-01-01", 0), 2, source)}, 1, "a"},
+			at(member("b", "k", id, "13500", "A", "2020-01-01", 0), 2, source)}, 2, "b"},
 		{"a point beats none", []dedup.Member{
 			member("a", "k", id, "13500", "A", "2024-01-01", 0),
 			at(member("b", "k", id, "13500", "A", "2020-01-01", 1), 2, centre)}, 2, "b"},
@@ -160,7 +142,7 @@ func TestMergeKeepsTheMostPrecisePoint(t *testing.T) {
 				t.Fatalf("%d clusters, want 1", len(got))
 			}
 			l := got[0].Lieu
-			if l.Latitude == nil || *l.Latitude != c.lat || l.Placement == nil {
+			if l.Latitude == nil || *l.Latitude != 43+c.lat/10000 || l.Placement == nil {
 				t.Fatalf("point %v placement %v, want latitude %v", l.Latitude, l.Placement, c.lat)
 			}
 			if p := got[0].Provenance; p["latitude"].Source != c.from || p["longitude"].Source != c.from {

@@ -244,10 +244,11 @@ func TestPointInAnotherCommune(t *testing.T) {
 	}
 	var csvText strings.Builder
 	csvText.WriteString("id;nom;adresse;code_postal;commune;code_insee;date_maj;latitude;longitude\n")
-	fmt.Fprintf(&csvText, "moved;Lieu;%s;%s;%s;%s;2024-01-01;%g;%g\n", b.Name, b.Postcode, b.City, b.CityCode, a.Lat, a.Lon)
-	fmt.Fprintf(&csvText, "kept;Lieu;1 impasse introuvable;%s;%s;%s;2024-01-01;%g;%g\n", b.Postcode, b.City, b.CityCode, a.Lat, a.Lon)
-	fmt.Fprintf(&csvText, "right;Lieu;%s;%s;%s;%s;2024-01-01;%g;%g\n", a.Name, a.Postcode, a.City, a.CityCode, a.Lat, a.Lon)
-	fmt.Fprintf(&csvText, "far;Lieu;%s;%s;%s;%s;2024-01-01;%g;%g\n", b.Name, b.Postcode, b.City, b.CityCode, farLat, b.Lon)
+	// names of four kinds of service, so that deduplication keeps them apart
+	fmt.Fprintf(&csvText, "moved;Mairie annexe;%s;%s;%s;%s;2024-01-01;%g;%g\n", b.Name, b.Postcode, b.City, b.CityCode, a.Lat, a.Lon)
+	fmt.Fprintf(&csvText, "kept;CCAS;1 impasse introuvable;%s;%s;%s;2024-01-01;%g;%g\n", b.Postcode, b.City, b.CityCode, a.Lat, a.Lon)
+	fmt.Fprintf(&csvText, "right;Bibliothèque;%s;%s;%s;%s;2024-01-01;%g;%g\n", a.Name, a.Postcode, a.City, a.CityCode, a.Lat, a.Lon)
+	fmt.Fprintf(&csvText, "far;Mission locale;%s;%s;%s;%s;2024-01-01;%g;%g\n", b.Name, b.Postcode, b.City, b.CityCode, farLat, b.Lon)
 	cfg := hubConfig(t, csvText.String())
 	st, p := geocoding(t, cfg, srv.URL)
 	if _, err := p.Run(context.Background(), cfg, pipeline.Options{}); err != nil {

@@ -2,7 +2,9 @@ package pipeline
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/maillage/maillage/config"
 	"github.com/maillage/maillage/dedup"
@@ -11,7 +13,8 @@ import (
 )
 
 // publish merges the current records of the configured sources into lieux
-// and stores them; it also fills the report's record accounting.
+// (under the operators' decisions), stores them and the pairs left for
+// review, and fills the report's record accounting.
 func (p *Pipeline) publish(ctx context.Context, cfg *config.Config, rep *Report) error {
 	recs, err := p.Store.ActiveRecords(ctx)
 	if err != nil {
@@ -21,20 +24,46 @@ func (p *Pipeline) publish(ctx context.Context, cfg *config.Config, rep *Report)
 	if err != nil {
 		return fmt.Errorf("pipeline: %w", err)
 	}
-	priority := map[string]int{}
-	for i, s := range cfg.Sources {
-		priority[s.Name] = i
+	decisions, err := p.Store.Decisions(ctx)
+	if err != nil {
+		return fmt.Errorf("pipeline: %w", err)
 	}
-	members := eligibleMembers(recs, priority)
-	clusters := dedup.Merge(members, existingFrom(idx))
-	set := lieuSet(clusters)
+	priority := sourcePriority(cfg)
+	engine := dedup.NewEngine(eligibleMembers(recs, priority), cfg.Dedup)
+	res := engine.Run(existingFrom(idx), decisionsFrom(decisions))
+	set := lieuSet(res.Clusters)
 	stats, err := p.Store.SaveLieux(ctx, set, p.Now())
 	if err != nil {
 		return fmt.Errorf("pipeline: %w", err)
 	}
-	rep.Lieux = LieuSummary{LieuStats: stats, Total: len(set.Lieux), Retired: len(set.Redirects)}
+	if err := p.Store.SaveReviewPairs(ctx, reviewPairs(engine, res.Review, p.Now())); err != nil {
+		return fmt.Errorf("pipeline: %w", err)
+	}
+	rep.Lieux = LieuSummary{LieuStats: stats, Total: len(set.Lieux), Retired: len(set.Redirects), Review: len(res.Review), Capped: res.Capped}
 	rep.account(recs, priority, set.Links)
 	return rep.attachRawFields(ctx, p.Store)
+}
+
+func decisionsFrom(ds []store.Decision) []dedup.Decision {
+	out := make([]dedup.Decision, len(ds))
+	for i, d := range ds {
+		out[i] = dedup.Decision{A: dedup.Ref(d.A), B: dedup.Ref(d.B), Same: d.Same}
+	}
+	return out
+}
+
+// reviewPairs stores each pair with the scorer's explanation.
+func reviewPairs(e *dedup.Engine, pairs []dedup.Pair, at time.Time) []store.ReviewPair {
+	out := make([]store.ReviewPair, 0, len(pairs))
+	for _, p := range pairs {
+		ex, err := e.Explain(p.A, p.B)
+		if err != nil {
+			continue
+		}
+		features, _ := json.Marshal(ex.Features)
+		out = append(out, store.ReviewPair{A: store.RecordRef(p.A), B: store.RecordRef(p.B), Score: p.Score, Features: features, FoundAt: at})
+	}
+	return out
 }
 
 // eligibleMembers are the current, publishable records of configured
@@ -53,9 +82,14 @@ func eligibleMembers(recs []store.SourceRecord, priority map[string]int) []dedup
 }
 
 func existingFrom(idx store.LieuIndex) dedup.Existing {
-	ex := dedup.Existing{Links: make(map[dedup.Ref]string, len(idx.Links)), Created: idx.Created}
+	ex := dedup.Existing{Links: make(map[dedup.Ref]string, len(idx.Links)), Since: make(map[dedup.Ref]time.Time, len(idx.Links)),
+		Created: idx.Created, Retired: make(map[string]bool, len(idx.Retired))}
 	for _, l := range idx.Links {
-		ex.Links[dedup.Ref{Source: l.Source, RecordKey: l.RecordKey}] = l.LieuID
+		ref := dedup.Ref{Source: l.Source, RecordKey: l.RecordKey}
+		ex.Links[ref], ex.Since[ref] = l.LieuID, l.LinkedAt
+	}
+	for _, id := range idx.Retired {
+		ex.Retired[id] = true
 	}
 	return ex
 }

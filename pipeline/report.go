@@ -36,6 +36,10 @@ type LieuSummary struct {
 	store.LieuStats
 	Total   int `json:"total"`
 	Retired int `json:"retired"`
+	// Review counts the pairs left for `maillage review`; Capped those
+	// of them the cluster-size cap kept apart.
+	Review int `json:"review"`
+	Capped int `json:"capped"`
 }
 
 // SourceReport is one source's part of the report.

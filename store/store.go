@@ -60,6 +60,16 @@ type Store interface {
 	// Version describes the published dataset for caching.
 	Version(ctx context.Context) (Version, error)
 
+	// SaveReviewPairs makes pairs the pending review set.
+	SaveReviewPairs(ctx context.Context, pairs []ReviewPair) error
+	// ReviewPairs returns the pending pairs, best score first.
+	ReviewPairs(ctx context.Context) ([]ReviewPair, error)
+	// SaveDecision records (or replaces) an operator's verdict on a pair
+	// and takes the pair out of the review set.
+	SaveDecision(ctx context.Context, d Decision) error
+	// Decisions returns every verdict.
+	Decisions(ctx context.Context) ([]Decision, error)
+
 	Ping(ctx context.Context) error
 	Close() error
 }
@@ -121,11 +131,12 @@ type RecordStats struct {
 	Created, Updated, Unchanged, Deleted int
 }
 
-// Link says which lieu a source record feeds.
+// Link says which lieu a source record feeds, since when.
 type Link struct {
 	LieuID    string
 	Source    string
 	RecordKey string
+	LinkedAt  time.Time
 }
 
 // RecordRef names a source record.
@@ -145,6 +156,34 @@ type PublishedLieu struct {
 type LieuIndex struct {
 	Links   []Link
 	Created map[string]time.Time
+	// Retired lists the ids that redirect to another lieu.
+	Retired []string
+}
+
+// ReviewPair is a pair of records left for an operator, with the
+// scorer's explanation (JSON list of feature contributions).
+type ReviewPair struct {
+	A, B     RecordRef
+	Score    float64
+	Features []byte
+	FoundAt  time.Time
+}
+
+// Decision is an operator's verdict on two records.
+type Decision struct {
+	A, B      RecordRef
+	Same      bool
+	By        string
+	DecidedAt time.Time
+}
+
+// Ordered returns the pair with A the lower record (source, then key), the
+// order in which pairs are stored.
+func Ordered(a, b RecordRef) (RecordRef, RecordRef) {
+	if b.Source < a.Source || b.Source == a.Source && b.RecordKey < a.RecordKey {
+		return b, a
+	}
+	return a, b
 }
 
 // LieuSet is everything a run publishes.

@@ -5,6 +5,8 @@
 //	maillage serve    --config F [--addr :8080]
 //	maillage validate FILE [--schema v1.0.2]
 //	maillage convert  INPUT [--mapping F] -o OUT.csv
+//	maillage review   list|same|different [A B] [--config F]
+//	maillage explain  A B [--config F]
 package main
 
 import (
@@ -23,6 +25,8 @@ Usage:
   maillage serve    --config FILE [--addr :8080]                sync on schedule and serve the API
   maillage validate FILE [--schema v1.0.2]                     check a CSV/JSON file against the standard
   maillage convert  INPUT [--mapping F] -o OUT.csv             any supported file → national CSV + OUT.report.json
+  maillage review   list|same|different [A B] [--config FILE]  settle the pairs deduplication left in doubt
+  maillage explain  A B [--config FILE]                         how the scorer compares two records or lieux
 
 Environment: DATABASE_URL, MAILLAGE_DB, MAILLAGE_ADDR, MAILLAGE_OUT, MAILLAGE_GEOCODER_URL,
 MAILLAGE_ADMIN_TOKEN, MAILLAGE_LOG_LEVEL.
@@ -51,6 +55,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		return cmdValidate(env, args[1:])
 	case "convert":
 		return cmdConvert(ctx, env, args[1:])
+	case "review":
+		return cmdReview(ctx, env, args[1:])
+	case "explain":
+		return cmdExplain(ctx, env, args[1:])
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

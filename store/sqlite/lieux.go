@@ -36,7 +36,28 @@ func (s *Store) LieuIndex(ctx context.Context) (store.LieuIndex, error) {
 		}
 		idx.Created[id] = parseTS(created)
 	}
-	return idx, rows.Err()
+	if err := rows.Err(); err != nil {
+		return idx, fmt.Errorf("sqlite: lieu index: %w", err)
+	}
+	idx.Retired, err = s.retiredIDs(ctx)
+	return idx, err
+}
+
+func (s *Store) retiredIDs(ctx context.Context) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT old_id FROM lieu_redirects ORDER BY old_id`)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: redirects: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("sqlite: redirects: %w", err)
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
 }
 
 type storedLieu struct {
@@ -61,7 +82,7 @@ func (s *Store) SaveLieux(ctx context.Context, set store.LieuSet, at time.Time) 
 	if err := saveLieuRows(ctx, tx, set.Lieux, existing, rev, at, &st); err != nil {
 		return st, err
 	}
-	if err := syncLinks(ctx, tx, set); err != nil {
+	if err := syncLinks(ctx, tx, set, at); err != nil {
 		return st, err
 	}
 	if err := saveRedirects(ctx, tx, set, at); err != nil {
@@ -177,7 +198,7 @@ func coords(l *schema.Lieu) (lon, lat sql.NullFloat64) {
 
 // syncLinks makes the record → lieu links those of set, touching only the
 // rows that changed.
-func syncLinks(ctx context.Context, tx *sql.Tx, set store.LieuSet) error {
+func syncLinks(ctx context.Context, tx *sql.Tx, set store.LieuSet, at time.Time) error {
 	current := map[store.RecordRef]string{}
 	rows, err := tx.QueryContext(ctx, `SELECT source, record_key, lieu_id FROM lieu_links`)
 	if err != nil {
@@ -193,8 +214,9 @@ func syncLinks(ctx context.Context, tx *sql.Tx, set store.LieuSet) error {
 		current[ref] = id
 	}
 	rows.Close()
-	upsert, err := tx.PrepareContext(ctx, `INSERT INTO lieu_links (source, record_key, lieu_id) VALUES ($1, $2, $3)
-		ON CONFLICT (source, record_key) DO UPDATE SET lieu_id = excluded.lieu_id`)
+	// linked_at changes only when a record moves to another lieu
+	upsert, err := tx.PrepareContext(ctx, `INSERT INTO lieu_links (source, record_key, lieu_id, linked_at) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (source, record_key) DO UPDATE SET lieu_id = excluded.lieu_id, linked_at = excluded.linked_at`)
 	if err != nil {
 		return fmt.Errorf("sqlite: links: %w", err)
 	}
@@ -202,7 +224,7 @@ func syncLinks(ctx context.Context, tx *sql.Tx, set store.LieuSet) error {
 	for _, l := range set.Links {
 		ref := store.RecordRef{Source: l.Source, RecordKey: l.RecordKey}
 		if id, ok := current[ref]; !ok || id != l.LieuID {
-			if _, err := upsert.ExecContext(ctx, l.Source, l.RecordKey, l.LieuID); err != nil {
+			if _, err := upsert.ExecContext(ctx, l.Source, l.RecordKey, l.LieuID, ts(at)); err != nil {
 				return fmt.Errorf("sqlite: link %s/%s: %w", l.Source, l.RecordKey, err)
 			}
 		}
@@ -324,16 +346,18 @@ func (s *Store) Redirect(ctx context.Context, id string) (string, bool, error) {
 
 // EachLink calls fn for every record → lieu link, by lieu then record.
 func (s *Store) EachLink(ctx context.Context, fn func(store.Link) error) error {
-	rows, err := s.db.QueryContext(ctx, `SELECT lieu_id, source, record_key FROM lieu_links ORDER BY lieu_id, source, record_key`)
+	rows, err := s.db.QueryContext(ctx, `SELECT lieu_id, source, record_key, linked_at FROM lieu_links ORDER BY lieu_id, source, record_key`)
 	if err != nil {
 		return fmt.Errorf("sqlite: links: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var l store.Link
-		if err := rows.Scan(&l.LieuID, &l.Source, &l.RecordKey); err != nil {
+		var at string
+		if err := rows.Scan(&l.LieuID, &l.Source, &l.RecordKey, &at); err != nil {
 			return fmt.Errorf("sqlite: links: %w", err)
 		}
+		l.LinkedAt = parseTS(at)
 		if err := fn(l); err != nil {
 			return err
 		}

@@ -26,6 +26,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"pagination and bbox", testPagination},
 		{"redirects", testRedirects},
 		{"geocode cache", testGeocodeCache},
+		{"review pairs and decisions", testReview},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })
@@ -144,8 +145,48 @@ func testLieuxLifecycle(t *testing.T, st store.Store) {
 	}
 	links = nil
 	st.EachLink(ctx, func(l store.Link) error { links = append(links, l); return nil })
-	if fmt.Sprint(links) != "[{c s 1} {c s 5}]" {
+	if len(links) != 2 || links[0].LieuID != "c" || links[1].RecordKey != "5" || !links[0].LinkedAt.Equal(t0.Add(3*time.Hour)) {
 		t.Errorf("links after a move: %v", links)
+	}
+	if _, err := st.SaveLieux(ctx, moved, t0.Add(4*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	idx, err = st.LieuIndex(ctx)
+	if err != nil || len(idx.Links) != 2 || !idx.Links[0].LinkedAt.Equal(t0.Add(3*time.Hour)) {
+		t.Errorf("an unchanged link keeps its time: %v %+v", err, idx.Links)
+	}
+}
+
+func testReview(t *testing.T, st store.Store) {
+	ctx := context.Background()
+	a, b, c := store.RecordRef{Source: "s", RecordKey: "1"}, store.RecordRef{Source: "r", RecordKey: "9"}, store.RecordRef{Source: "s", RecordKey: "2"}
+	pairs := []store.ReviewPair{{A: a, B: b, Score: 0.6, Features: []byte(`[{"feature":"name"}]`), FoundAt: t0},
+		{A: a, B: c, Score: 0.8, FoundAt: t0}}
+	if err := st.SaveReviewPairs(ctx, pairs); err != nil {
+		t.Fatal(err)
+	}
+	got, err := st.ReviewPairs(ctx)
+	if err != nil || len(got) != 2 || got[0].Score != 0.8 || got[1].A != b || got[1].B != a || string(got[1].Features) != `[{"feature":"name"}]` {
+		t.Errorf("review pairs (best first, lower record first): %v %+v", err, got)
+	}
+	if err := st.SaveDecision(ctx, store.Decision{A: c, B: a, Same: false, By: "test", DecidedAt: t0}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.SaveDecision(ctx, store.Decision{A: a, B: b, Same: true, By: "test", DecidedAt: t0.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.SaveDecision(ctx, store.Decision{A: b, B: a, Same: false, By: "other", DecidedAt: t0.Add(2 * time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	ds, err := st.Decisions(ctx)
+	if err != nil || len(ds) != 2 || ds[0].A != b || ds[0].Same || ds[0].By != "other" || ds[1].A != a || ds[1].B != c {
+		t.Errorf("decisions (one per pair, the latest): %v %+v", err, ds)
+	}
+	if got, _ := st.ReviewPairs(ctx); len(got) != 0 {
+		t.Errorf("decided pairs left in review: %+v", got)
+	}
+	if err := st.SaveReviewPairs(ctx, nil); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -201,6 +242,9 @@ func testRedirects(t *testing.T, st store.Store) {
 		if err != nil || !ok || to != "c" {
 			t.Errorf("redirect %s → %q %v %v, want c", old, to, ok, err)
 		}
+	}
+	if idx, err := st.LieuIndex(ctx); err != nil || fmt.Sprint(idx.Retired) != "[a b]" {
+		t.Errorf("retired ids in the index: %v %v", err, idx.Retired)
 	}
 	st.SaveLieux(ctx, store.LieuSet{Lieux: []store.PublishedLieu{lieu("a", "A", 0, 45), lieu("c", "C", 0, 45)}}, t0)
 	if _, ok, _ := st.Redirect(ctx, "a"); ok {

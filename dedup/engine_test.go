@@ -1,0 +1,139 @@
+package dedup_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/maillage/maillage/dedup"
+	"github.com/maillage/maillage/schema"
+)
+
+// rec builds a member from the fields the scorer reads; lat/lon 0 means
+// no point.
+func rec(source, key, nom, adresse, cp, insee string, lat, lon float64) dedup.Member {
+	m := dedup.Member{Ref: dedup.Ref{Source: source, RecordKey: key},
+		Lieu: schema.Lieu{Nom: nom, Adresse: adresse, CodePostal: cp, CodeINSEE: insee}}
+	if lat != 0 {
+		m.Lieu.Latitude, m.Lieu.Longitude = &lat, &lon
+	}
+	return m
+}
+
+func together(res dedup.Result, a, b dedup.Ref) bool {
+	for _, c := range res.Clusters {
+		hasA, hasB := false, false
+		for _, m := range c.Members {
+			hasA, hasB = hasA || m == a, hasB || m == b
+		}
+		if hasA || hasB {
+			return hasA && hasB
+		}
+	}
+	return false
+}
+
+// TestPairs: pairs taken from the reference corpus (Vaucluse, as the
+// sources spell them) and the situations the labelling rules single out.
+func TestPairs(t *testing.T) {
+	cases := []struct {
+		name  string
+		a, b  dedup.Member
+		merge bool
+	}{
+		{"one France services in two lists", rec("fs", "1", "France services Le Pontet", "1 Avenue Pasteur", "84130", "84092", 43.9606, 4.8606),
+			rec("hub", "1", "France Services - Le Pontet", "1 avenue pasteur", "84130", "84092", 43.9607, 4.8607), true},
+		{"acronym and its spelling at one address", rec("ac", "1", "CCAS ORANGE", "100 Rue des Phocéens", "84100", "84087", 0, 0),
+			rec("cnfs", "1", "CTRE COM ACTION SOCIALE D ORANGE", "100 RUE DES PHOCEENS", "84100", "84087", 0, 0), true},
+		{"lost characters in one file", rec("paca", "1", "M\uFFFDdiath\uFFFDque Raoul Milhaud", "133 rue du baron le roy", "84470", "84036", 0, 0),
+			rec("hub", "1", "Médiathèque Raoul Milhaud", "133 Rue du baron le roy", "84470", "84036", 0, 0), true},
+		{"mairie and library at one address", rec("a", "1", "Mairie de Lagnes", "248 rue de la République", "84800", "84062", 43.8930, 5.1130),
+			rec("b", "1", "Médiathèque intercommunale", "248 rue de la République", "84800", "84062", 43.8930, 5.1130), false},
+		{"a bus and its carrier's office", rec("fs", "1", "Bus France services Avignon (Avenir 84)", "27 bis avenue de la Trillade", "84000", "84007", 0, 0),
+			rec("hub", "1", "Avenir 84", "27 bis avenue de la Trillade", "84000", "84007", 0, 0), false},
+		{"same generic name, two communes, no points", rec("a", "1", "Mairie", "Place de la Mairie", "84210", "84088", 0, 0),
+			rec("b", "1", "Mairie", "Place de la Mairie", "84380", "84072", 0, 0), false},
+		{"same name, two streets, no points: two sites", rec("a", "1", "Croix-Rouge française", "6 rue Porte Evêque", "84000", "84007", 0, 0),
+			rec("b", "1", "Croix-Rouge française", "20 boulevard Henry Dunant", "84000", "84007", 0, 0), false},
+		{"across a commune border, 20 m apart", rec("a", "1", "Espace numérique Lou Pasquié", "1 place du Marché", "84310", "84081", 43.94, 4.9),
+			rec("b", "1", "Espace Numerique Lou Pasquie", "1 pl du marche", "84470", "84036", 43.9401, 4.9002), true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			res := dedup.Run(dedup.Input{Members: []dedup.Member{c.a, c.b}})
+			if got := together(res, c.a.Ref, c.b.Ref); got != c.merge {
+				ex, _ := dedup.NewEngine([]dedup.Member{c.a, c.b}, dedup.Weights{}).Explain(c.a.Ref, c.b.Ref)
+				t.Errorf("merged %v, want %v; score %.3f %+v", got, c.merge, ex.Score, ex.Features)
+			}
+		})
+	}
+}
+
+// TestMultiSiteKinds: a source listing two « La Poste » at two addresses
+// in one commune says the commune has two offices; the kind alone then
+// merges nothing.
+func TestMultiSiteKinds(t *testing.T) {
+	ms := []dedup.Member{
+		rec("ac", "1", "LA POSTE", "6 RUE DU BLE DE LUNE", "84000", "84007", 0, 0),
+		rec("ac", "2", "LA POSTE", "4 CRS PRESIDENT KENNEDY", "84000", "84007", 0, 0),
+		rec("cnfs", "1", "La Poste", "Cours Président Kennedy", "84000", "84007", 0, 0),
+	}
+	res := dedup.Run(dedup.Input{Members: ms})
+	if together(res, ms[0].Ref, ms[1].Ref) || together(res, ms[0].Ref, ms[2].Ref) {
+		t.Errorf("two offices merged: %+v", res.Clusters)
+	}
+}
+
+// TestDecisions: a « different » verdict survives and blocks a merge
+// through a third record; a « same » verdict merges below the threshold.
+func TestDecisions(t *testing.T) {
+	a := rec("a", "1", "France services Sarrians", "148 Avenue de la Camargue", "84260", "84122", 0, 0)
+	b := rec("b", "1", "France Services Sarrians", "148 av de la Camargue", "84260", "84122", 0, 0)
+	c := rec("c", "1", "France services de Sarrians", "148 avenue de la Camargue", "84260", "84122", 0, 0)
+	d := rec("d", "1", "Association AFCAS", "332 Avenue de la Camargue", "84260", "84122", 0, 0)
+	ms := []dedup.Member{a, b, c, d}
+	if res := dedup.Run(dedup.Input{Members: ms}); !together(res, a.Ref, c.Ref) || together(res, a.Ref, d.Ref) {
+		t.Fatalf("without decisions: %+v", res.Clusters)
+	}
+	res := dedup.Run(dedup.Input{Members: ms, Decisions: []dedup.Decision{{A: a.Ref, B: c.Ref}, {A: d.Ref, B: b.Ref, Same: true}}})
+	if together(res, a.Ref, c.Ref) {
+		t.Errorf("« different » merged through a third record: %+v", res.Clusters)
+	}
+	if !together(res, d.Ref, b.Ref) {
+		t.Errorf("« same » did not merge: %+v", res.Clusters)
+	}
+}
+
+// TestClusterCap: past the size cap a cluster stops growing and the
+// refused pair goes to review.
+func TestClusterCap(t *testing.T) {
+	var ms []dedup.Member
+	for i, src := range []string{"a", "b", "c"} {
+		ms = append(ms, rec(src, "1", "France services Bédoin", "301 Avenue Barral des Baux", "84410", "84017", 44.1245+float64(i)*1e-5, 5.1792))
+	}
+	w := dedup.DefaultWeights()
+	w.MaxClusterSize = 2
+	res := dedup.Run(dedup.Input{Members: ms, Weights: w})
+	if len(res.Clusters) != 2 || res.Capped == 0 || len(res.Review) == 0 {
+		t.Errorf("clusters %d, capped %d, review %d; want 2, >0, >0", len(res.Clusters), res.Capped, len(res.Review))
+	}
+}
+
+// TestExplain lists each feature's part, and they add up to the score.
+func TestExplain(t *testing.T) {
+	a := rec("fs", "1", "France services Le Pontet", "1 Avenue Pasteur", "84130", "84092", 43.9606, 4.8606)
+	b := rec("ac", "1", "Espace Ressources du Pontet", "1 Avenue Pasteur", "84130", "84092", 0, 0)
+	ex, err := dedup.NewEngine([]dedup.Member{a, b}, dedup.Weights{}).Explain(a.Ref, b.Ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, f := range ex.Features {
+		names = append(names, f.Feature)
+	}
+	if got := strings.Join(names, ","); got != "prior,name,address,address,commune" {
+		t.Errorf("features %s", got)
+	}
+	if _, err := dedup.NewEngine([]dedup.Member{a}, dedup.Weights{}).Explain(a.Ref, b.Ref); err == nil {
+		t.Error("explaining an unknown record gave no error")
+	}
+}

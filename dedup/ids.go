@@ -1,0 +1,106 @@
+package dedup
+
+import (
+	"cmp"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// idNamespace seeds the UUIDv5 ids minted for new lieux.
+var idNamespace = uuid.MustParse("6f1c7e0a-3d0b-5b8e-9a4c-6d61696c6c61")
+
+// assignIDs keeps each lieu's id across runs. Every earlier id passes to
+// the cluster now holding its oldest member (the record linked to it the
+// longest), so that when a lieu splits, the part with that member keeps
+// the id. A cluster inheriting several ids keeps the oldest lieu's and
+// retires the others (they then redirect to it); a cluster inheriting
+// none gets a UUIDv5 derived from its records, so that a rebuilt
+// database mints the same ids again.
+func assignIDs(clusters []Cluster, ex Existing) {
+	inherited := heirs(clusters, ex)
+	taken := map[string]bool{}
+	for i := range clusters {
+		ids := inherited[i]
+		slices.SortFunc(ids, func(a, b string) int {
+			return cmp.Or(ex.Created[a].Compare(ex.Created[b]), cmp.Compare(a, b))
+		})
+		if len(ids) > 0 {
+			clusters[i].ID, clusters[i].Retired = ids[0], ids[1:]
+			taken[ids[0]] = true
+		}
+	}
+	for i := range clusters {
+		c := &clusters[i]
+		if c.ID == "" {
+			c.ID = mint(c.Members, taken, ex)
+			taken[c.ID] = true
+		}
+		c.Lieu.ID = c.ID
+	}
+}
+
+// heirs maps each cluster to the earlier ids whose oldest present member
+// it holds.
+func heirs(clusters []Cluster, ex Existing) map[int][]string {
+	type oldest struct {
+		ref     Ref
+		since   time.Time
+		cluster int
+	}
+	best := map[string]oldest{}
+	for i, c := range clusters {
+		for _, r := range c.Members {
+			id, ok := ex.Links[r]
+			if !ok {
+				continue
+			}
+			cand := oldest{r, ex.Since[r], i}
+			if b, seen := best[id]; !seen || older(cand.since, cand.ref, b.since, b.ref) {
+				best[id] = cand
+			}
+		}
+	}
+	out := map[int][]string{}
+	for id, b := range best {
+		out[b.cluster] = append(out[b.cluster], id)
+	}
+	return out
+}
+
+func older(ta time.Time, a Ref, tb time.Time, b Ref) bool {
+	if !ta.Equal(tb) {
+		return ta.Before(tb)
+	}
+	return cmp.Or(cmp.Compare(a.Source, b.Source), cmp.Compare(a.RecordKey, b.RecordKey)) < 0
+}
+
+// MintID is the id a record gets when it starts a new lieu: a UUIDv5 of the
+// source name and record key, the same on every machine and every rebuild.
+func MintID(source, recordKey string) string {
+	return uuid.NewSHA1(idNamespace, []byte(source+"\x00"+recordKey)).String()
+}
+
+// mint picks the first id derived from the cluster's records that no
+// lieu holds and that was never retired (a retired id keeps redirecting).
+// A record that comes back after its lieu was deleted gets its id again.
+func mint(refs []Ref, taken map[string]bool, ex Existing) string {
+	sorted := slices.Clone(refs)
+	slices.SortFunc(sorted, func(a, b Ref) int {
+		return cmp.Or(cmp.Compare(a.Source, b.Source), cmp.Compare(a.RecordKey, b.RecordKey))
+	})
+	free := func(id string) bool { return !taken[id] && !ex.Retired[id] }
+	for _, r := range sorted {
+		if id := MintID(r.Source, r.RecordKey); free(id) {
+			return id
+		}
+	}
+	seed := sorted[0].Source + "\x00" + sorted[0].RecordKey
+	for n := 1; ; n++ {
+		if id := uuid.NewSHA1(idNamespace, []byte(seed+"\x00"+strconv.Itoa(n))).String(); free(id) {
+			return id
+		}
+	}
+}
