@@ -38,10 +38,10 @@ func Baseline(members []Member) [][]Ref {
 		}
 	}
 	var out [][]Ref
-	for _, g := range groupsOf(u, members) {
+	for _, g := range groupsOf(u, len(members)) {
 		refs := make([]Ref, len(g))
-		for k, m := range g {
-			refs[k] = m.Ref
+		for k, i := range g {
+			refs[k] = members[i].Ref
 		}
 		out = append(out, refs)
 	}

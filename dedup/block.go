@@ -1,7 +1,9 @@
 package dedup
 
 import (
+	"cmp"
 	"math"
+	"slices"
 )
 
 // Blocking: two members are scored only when they share a block. Blocks
@@ -11,14 +13,15 @@ import (
 // commune and street, its commune and a distinctive name word, or a shared
 // identifier or contact.
 const (
-	cellMetres   = 500.0
-	maxBlockSize = 200 // identifier blocks larger than this say nothing (a head-office SIRET)
+	cellMetres   = 150.0
+	maxBlockSize = 200  // identifier blocks larger than this say nothing (a head-office SIRET)
+	maxAreaBlock = 2000 // a word shared by more records of one commune is no lead (cells still are)
 )
 
 type cell struct{ x, y int32 }
 
 func cellOf(p *profile) (cell, bool) {
-	if p.point == nil {
+	if !p.placed {
 		return cell{}, false
 	}
 	y := p.point.Lat * 111_320 / cellMetres
@@ -26,39 +29,54 @@ func cellOf(p *profile) (cell, bool) {
 	return cell{int32(math.Floor(x)), int32(math.Floor(y))}, true
 }
 
-// blockKeys are a profile's non-spatial blocks.
-func blockKeys(p *profile) []string {
-	var keys []string
+// blockKey hashes a block's name (FNV-1a): a collision only adds pairs to
+// score, and hashes spare a string per key and record.
+func blockKey(parts ...string) uint64 {
+	h := uint64(14695981039346656037)
+	for _, part := range parts {
+		for i := 0; i < len(part); i++ {
+			h = (h ^ uint64(part[i])) * 1099511628211
+		}
+		h = (h ^ 0xff) * 1099511628211
+	}
+	return h
+}
+
+// blockKeys appends a profile's non-spatial blocks to keys; the area
+// blocks (commune or postcode with a street or a name word) come first,
+// areaKeys of them.
+func blockKeys(keys []uint64, p *profile) (_ []uint64, areaKeys int) {
 	// by commune and by postcode: either may be wrong in a record
 	for _, area := range []string{p.insee, p.postcode} {
 		if area == "" {
 			continue
 		}
 		if len(p.street) > 0 {
-			keys = append(keys, "s\x00"+area+"\x00"+streetKey(p.street))
+			keys = append(keys, blockKey("s", area, streetKey(p.street)))
 		}
 		for _, t := range p.name {
 			if tokenWeight(t) >= 0.5 {
-				keys = append(keys, "n\x00"+area+"\x00"+t)
+				keys = append(keys, blockKey("n", area, t))
 			}
 		}
 	}
+	areaKeys = len(keys)
 	if p.siret != "" {
-		keys = append(keys, "siret\x00"+p.siret)
+		keys = append(keys, blockKey("siret", p.siret))
 	}
 	if len(p.phone) >= 9 {
-		keys = append(keys, "tel\x00"+lastDigits(p.phone))
+		keys = append(keys, blockKey("tel", lastDigits(p.phone)))
 	}
 	for _, e := range p.emails {
-		keys = append(keys, "mail\x00"+e)
+		keys = append(keys, blockKey("mail", e))
 	}
 	for _, h := range p.hosts {
-		keys = append(keys, "host\x00"+h)
+		keys = append(keys, blockKey("host", h))
 	}
-	if p.id != "" {
-		keys = append(keys, "id\x00"+p.id)
+	if p.globalID {
+		keys = append(keys, blockKey("id", p.localID))
 	}
-	return keys
+	return keys, areaKeys
 }
 
 // streetKey is the street's most distinctive word: its longest non-type word.
@@ -75,53 +93,84 @@ func streetKey(street []string) string {
 	return best
 }
 
-// blocks indexes members by cell and by key.
+// blocks indexes members by cell, and by key in one sorted array (a block
+// is a run of equal keys; runs holds where each block of two or more
+// members starts and ends): far lighter than a map of slices at national
+// scale, where most keys name a single record.
 type blocks struct {
-	cells map[cell][]int32
-	keyed map[string][]int32
-	keys  [][]string
-	at    []cell
-	has   []bool
+	ps      []profile
+	cells   map[cell][]int32
+	entries []entry
+	runs    map[uint64][2]int32
+}
+
+type entry struct {
+	key uint64
+	idx int32
 }
 
 func newBlocks(ps []profile) *blocks {
-	b := &blocks{cells: map[cell][]int32{}, keyed: map[string][]int32{}, keys: make([][]string, len(ps)),
-		at: make([]cell, len(ps)), has: make([]bool, len(ps))}
+	b := &blocks{ps: ps, cells: make(map[cell][]int32, len(ps)/2), entries: make([]entry, 0, 8*len(ps))}
+	var scratch []uint64
 	for i := range ps {
 		if c, ok := cellOf(&ps[i]); ok {
-			b.at[i], b.has[i] = c, true
 			b.cells[c] = append(b.cells[c], int32(i))
 		}
-		b.keys[i] = blockKeys(&ps[i])
-		for _, k := range b.keys[i] {
-			b.keyed[k] = append(b.keyed[k], int32(i))
+		scratch, _ = blockKeys(scratch[:0], &ps[i])
+		for _, k := range scratch {
+			b.entries = append(b.entries, entry{k, int32(i)})
 		}
+	}
+	slices.SortFunc(b.entries, func(x, y entry) int { return cmp.Or(cmp.Compare(x.key, y.key), cmp.Compare(x.idx, y.idx)) })
+	b.runs = map[uint64][2]int32{}
+	for lo := 0; lo < len(b.entries); {
+		hi := lo + 1
+		for hi < len(b.entries) && b.entries[hi].key == b.entries[lo].key {
+			hi++
+		}
+		if hi-lo > 1 {
+			b.runs[b.entries[lo].key] = [2]int32{int32(lo), int32(hi)}
+		}
+		lo = hi
 	}
 	return b
 }
 
+// block returns the members sharing key, when there are two or more.
+func (b *blocks) block(key uint64) []entry {
+	r, ok := b.runs[key]
+	if !ok {
+		return nil
+	}
+	return b.entries[r[0]:r[1]]
+}
+
 // neighbours calls fn once for every j > i that shares a block with i;
-// seen is scratch space of len(members), stamped with i+1.
-func (b *blocks) neighbours(i int, seen []int32, fn func(j int)) {
-	visit := func(list []int32) {
-		for _, j := range list {
-			if int(j) > i && seen[j] != int32(i+1) {
-				seen[j] = int32(i + 1)
-				fn(int(j))
-			}
+// seen is scratch space of len(members), stamped with i+1, and keys
+// scratch space for i's keys.
+func (b *blocks) neighbours(i int, seen []int32, keys []uint64, fn func(j int)) []uint64 {
+	mark := func(j int32) {
+		if int(j) > i && seen[j] != int32(i+1) {
+			seen[j] = int32(i + 1)
+			fn(int(j))
 		}
 	}
-	if b.has[i] {
-		c := b.at[i]
+	if c, ok := cellOf(&b.ps[i]); ok {
 		for dx := int32(-1); dx <= 1; dx++ {
 			for dy := int32(-1); dy <= 1; dy++ {
-				visit(b.cells[cell{c.x + dx, c.y + dy}])
+				for _, j := range b.cells[cell{c.x + dx, c.y + dy}] {
+					mark(j)
+				}
 			}
 		}
 	}
-	for _, k := range b.keys[i] {
-		if list := b.keyed[k]; len(list) <= maxBlockSize || k[0] == 's' || k[0] == 'n' {
-			visit(list)
+	keys, area := blockKeys(keys[:0], &b.ps[i])
+	for x, k := range keys {
+		if list := b.block(k); len(list) <= maxBlockSize || x < area && len(list) <= maxAreaBlock {
+			for _, e := range list {
+				mark(e.idx)
+			}
 		}
 	}
+	return keys
 }

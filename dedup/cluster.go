@@ -39,7 +39,7 @@ type Engine struct {
 	members []Member
 	ps      []profile
 	s       *scorer
-	index   map[Ref]int
+	index   map[Ref]int32 // built on first use (Explain, decisions)
 }
 
 // NewEngine profiles the members once; zero weights mean the defaults.
@@ -47,20 +47,29 @@ func NewEngine(members []Member, w Weights) *Engine {
 	if w.MergeAt == 0 {
 		w = DefaultWeights()
 	}
-	e := &Engine{members: members, ps: make([]profile, len(members)), index: make(map[Ref]int, len(members))}
-	for i := range members {
-		e.ps[i] = newProfile(&members[i])
-		e.index[members[i].Ref] = i
-	}
+	e := &Engine{members: members, ps: make([]profile, len(members))}
+	parallel(len(members), func(i int) { e.ps[i] = newProfile(&members[i]) })
 	e.s = &scorer{w: w, multiSite: multiSites(e.ps)}
 	return e
+}
+
+// indexOf maps each member's record to its position.
+func (e *Engine) indexOf() map[Ref]int32 {
+	if e.index == nil {
+		e.index = make(map[Ref]int32, len(e.members))
+		for i := range e.members {
+			e.index[e.members[i].Ref] = int32(i)
+		}
+	}
+	return e.index
 }
 
 // Explain scores two members of the population and lists every
 // feature's contribution.
 func (e *Engine) Explain(a, b Ref) (Pair, error) {
-	i, okA := e.index[a]
-	j, okB := e.index[b]
+	index := e.indexOf()
+	i, okA := index[a]
+	j, okB := index[b]
 	if !okA || !okB {
 		return Pair{}, fmt.Errorf("dedup: %v or %v is not a current, publishable record", a, b)
 	}
@@ -77,10 +86,14 @@ func Run(in Input) Result {
 // Run deduplicates the engine's population.
 func (e *Engine) Run(ex Existing, decisions []Decision) Result {
 	pairs := scorePairs(e.ps, e.s)
-	groups, review, capped := clusterPairs(e.members, pairs, decisions, e.s.w)
+	var index map[Ref]int32
+	if len(decisions) > 0 {
+		index = e.indexOf()
+	}
+	groups, review, capped := clusterPairs(e.members, index, pairs, decisions, e.s.w)
 	clusters := make([]Cluster, len(groups))
 	for i, g := range groups {
-		clusters[i] = merge(g)
+		clusters[i] = merge(e.members, g)
 	}
 	assignIDs(clusters, ex)
 	return Result{Clusters: clusters, Review: review, Capped: capped}
@@ -89,6 +102,22 @@ func (e *Engine) Run(ex Existing, decisions []Decision) Result {
 // Merge clusters members with the default weights and no decisions.
 func Merge(members []Member, ex Existing) []Cluster {
 	return Run(Input{Members: members, Existing: ex}).Clusters
+}
+
+// parallel calls fn for 0 ≤ i < n on all cores.
+func parallel(n int, fn func(i int)) {
+	workers := runtime.GOMAXPROCS(0)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < n; i += workers {
+				fn(i)
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 type scored struct {
@@ -108,8 +137,9 @@ func scorePairs(ps []profile, s *scorer) []scored {
 		go func() {
 			defer wg.Done()
 			seen := make([]int32, len(ps))
+			var keys []uint64
 			for i := w; i < len(ps); i += workers {
-				b.neighbours(i, seen, func(j int) {
+				keys = b.neighbours(i, seen, keys, func(j int) {
 					if sc, _ := s.score(&ps[i], &ps[j], false); sc >= s.w.ReviewAt {
 						out[w] = append(out[w], scored{int32(i), int32(j), sc})
 					}
@@ -173,12 +203,8 @@ func (u *unionFind) union(ri, rj int32) {
 // verdicts, then pairs at or above MergeAt, never across a « different »
 // verdict or past the size cap. It returns the groups, the pairs left for
 // review and how many merges the cap refused.
-func clusterPairs(members []Member, pairs []scored, decisions []Decision, w Weights) ([][]Member, []Pair, int) {
+func clusterPairs(members []Member, index map[Ref]int32, pairs []scored, decisions []Decision, w Weights) ([][]int32, []Pair, int) {
 	u := newUnionFind(len(members))
-	index := make(map[Ref]int32, len(members))
-	for i, m := range members {
-		index[m.Ref] = int32(i)
-	}
 	decided := applyDecisions(u, index, decisions)
 	var pending []scored
 	capped := 0
@@ -204,7 +230,7 @@ func clusterPairs(members []Member, pairs []scored, decisions []Decision, w Weig
 			review = append(review, Pair{A: members[p.i].Ref, B: members[p.j].Ref, Score: p.score})
 		}
 	}
-	return groupsOf(u, members), review, capped
+	return groupsOf(u, len(members)), review, capped
 }
 
 // applyDecisions records the « different » verdicts, then joins the
@@ -233,11 +259,12 @@ func applyDecisions(u *unionFind, index map[Ref]int32, decisions []Decision) map
 	return decided
 }
 
-// groupsOf lists the clusters in the order of their first member.
-func groupsOf(u *unionFind, members []Member) [][]Member {
+// groupsOf lists the clusters (as member indexes) in the order of their
+// first member.
+func groupsOf(u *unionFind, n int) [][]int32 {
 	at := map[int32]int{}
-	var groups [][]Member
-	for i, m := range members {
+	var groups [][]int32
+	for i := range n {
 		r := u.find(int32(i))
 		k, ok := at[r]
 		if !ok {
@@ -245,7 +272,7 @@ func groupsOf(u *unionFind, members []Member) [][]Member {
 			at[r] = k
 			groups = append(groups, nil)
 		}
-		groups[k] = append(groups[k], m)
+		groups[k] = append(groups[k], int32(i))
 	}
 	return groups
 }

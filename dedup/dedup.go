@@ -38,26 +38,17 @@ type Existing struct {
 	Retired map[string]bool
 }
 
-// Cluster is one published lieu and the records merged into it.
+// Cluster is one published lieu and the records merged into it (best
+// ranked first); Provenance and From say which record gave each field.
+// Lieu is read-only: a lone record's cluster shares its member's record,
+// whose id field is the producer's; the lieu's id is ID.
 type Cluster struct {
-	ID         string
-	Members    []Ref
-	Lieu       schema.Lieu
-	Provenance map[string]Ref
+	ID      string
+	Members []Ref
+	Lieu    *schema.Lieu
 	// Retired lists ids of earlier lieux merged into this one.
 	Retired []string
-}
-
-// exactKey is a producer id specific enough to name the same record in
-// any source (UUIDs, object ids, source-prefixed ids), lower-cased; ""
-// for short or purely numeric ids, which only identify a record inside
-// its own source.
-func exactKey(producerID string) string {
-	id := strings.ToLower(strings.TrimSpace(producerID))
-	if !globalID(id) {
-		return ""
-	}
-	return id
+	from    provenance
 }
 
 // globalID reports whether an id is specific enough to name the same

@@ -44,7 +44,7 @@ func TestSurvivorship(t *testing.T) {
 	if len(c) != 1 {
 		t.Fatalf("%d clusters, want 1", len(c))
 	}
-	l, prov := c[0].Lieu, c[0].Provenance
+	l, prov := c[0].Lieu, c[0].Provenance()
 	if l.Nom != "Médiathèque Alpha" || prov["nom"].Source != "first" {
 		t.Errorf("the source listed first wins over a fresher one: %q from %v", l.Nom, prov["nom"])
 	}
@@ -145,7 +145,7 @@ func TestMergeKeepsTheMostPrecisePoint(t *testing.T) {
 			if l.Latitude == nil || *l.Latitude != 43+c.lat/10000 || l.Placement == nil {
 				t.Fatalf("point %v placement %v, want latitude %v", l.Latitude, l.Placement, c.lat)
 			}
-			if p := got[0].Provenance; p["latitude"].Source != c.from || p["longitude"].Source != c.from {
+			if p := got[0].Provenance(); p["latitude"].Source != c.from || p["longitude"].Source != c.from {
 				t.Errorf("provenance %v, want both coordinates from %s", p, c.from)
 			}
 		})

@@ -38,7 +38,6 @@ func assignIDs(clusters []Cluster, ex Existing) {
 			c.ID = mint(c.Members, taken, ex)
 			taken[c.ID] = true
 		}
-		c.Lieu.ID = c.ID
 	}
 }
 

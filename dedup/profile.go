@@ -10,6 +10,7 @@ import (
 	"unicode"
 
 	"github.com/maillage/maillage/geo"
+	"github.com/maillage/maillage/schema"
 )
 
 //go:embed data/words.json
@@ -61,53 +62,54 @@ func set(list []string) map[string]bool {
 	return m
 }
 
+// contacts are the identifiers and contacts a record may carry (most carry
+// few: they live apart, to keep the national profile set small).
+type contacts struct {
+	siret  string
+	phone  string
+	emails []string
+	hosts  []string
+}
+
+var noContacts = &contacts{}
+
 // profile is what the scorer compares of a member, computed once.
 type profile struct {
-	name     []string // folded name tokens, phrases canonical, stopwords out
-	fullName string   // the whole name, canonical
-	number   string   // house number with its suffix ("12b"), "" when none
-	street   []string // folded street tokens, types spelt out
-	insee    string   // current commune of the INSEE code
-	postcode string
-	point    *geo.Point // only a producer's or an address-level point
-	siret    string
-	phone    string
-	emails   []string
-	hosts    []string
-	types    []string
-	mobile   bool     // the name says bus or itinerant
-	roams    bool     // itinerance says itinerant only (not also fixed)
-	id       string   // exactKey of the producer's id
-	localID  string   // the producer's id, however short
-	kinds    []string // kinds of service the name says (words.Kinds)
-	distinct []string // the name's words that are neither generic nor kinds
-	source   string
+	name      []string // folded name tokens, phrases canonical, stopwords out
+	fullName  string   // the whole name, canonical
+	number    string   // house number with its suffix ("12b"), "" when none
+	street    []string // folded street tokens, types spelt out
+	insee     string   // current commune of the INSEE code
+	postcode  string
+	point     geo.Point // only a producer's or an address-level point…
+	placed    bool      // …when there is one
+	*contacts           // nil when the record has none
+	types     []string
+	mobile    bool     // the name says bus or itinerant
+	roams     bool     // itinerance says itinerant only (not also fixed)
+	localID   string   // the producer's id, lower-cased, however short
+	globalID  bool     // localID is specific enough to name a record anywhere
+	kinds     []string // kinds of service the name says (words.Kinds)
+	distinct  []string // the name's words that are neither generic nor kinds
+	source    string
 }
 
 func newProfile(m *Member) profile {
 	l := &m.Lieu
-	p := profile{postcode: l.CodePostal, siret: siretOf(l.Pivot), phone: digits(l.Telephone), types: l.Typologie}
-	p.name = nameTokens(l.Nom, l.Commune)
+	p := profile{postcode: l.CodePostal, types: l.Typologie, contacts: contactsOf(l)}
 	p.fullName = canonical(l.Nom)
+	p.name = nameTokens(p.fullName, l.Commune)
 	p.number, p.street = splitAddress(l.Adresse)
 	if c, ok := geo.Communes().Commune(l.CodeINSEE); ok {
 		p.insee = geo.Communes().Current(c).Code
 	}
 	if lon, lat, ok := l.Point(); ok && (l.Placement == nil || l.Placement.Rank() <= 2) {
-		p.point = &geo.Point{Lat: lat, Lon: lon}
-	}
-	for _, e := range l.Courriels {
-		p.emails = append(p.emails, strings.ToLower(strings.TrimSpace(e)))
-	}
-	for _, w := range l.SiteWeb {
-		if h := hostOf(w); h != "" && !words.hosts[h] {
-			p.hosts = append(p.hosts, h)
-		}
+		p.point, p.placed = geo.Point{Lat: lat, Lon: lon}, true
 	}
 	p.mobile = containsAny(p.name, words.mobile)
 	p.roams = declaredItinerant(l.Itinerance)
-	p.id = exactKey(m.ProducerID)
 	p.localID = strings.ToLower(strings.TrimSpace(m.ProducerID))
+	p.globalID = globalID(p.localID)
 	p.source = m.Source
 	for _, t := range p.name {
 		switch k, ok := words.Kinds[t]; {
@@ -120,6 +122,22 @@ func newProfile(m *Member) profile {
 		}
 	}
 	return p
+}
+
+func contactsOf(l *schema.Lieu) *contacts {
+	c := contacts{siret: siretOf(l.Pivot), phone: digits(l.Telephone)}
+	for _, e := range l.Courriels {
+		c.emails = append(c.emails, strings.ToLower(strings.TrimSpace(e)))
+	}
+	for _, w := range l.SiteWeb {
+		if h := hostOf(w); h != "" && !words.hosts[h] {
+			c.hosts = append(c.hosts, h)
+		}
+	}
+	if c.siret == "" && c.phone == "" && c.emails == nil && c.hosts == nil {
+		return noContacts
+	}
+	return &c
 }
 
 func declaredItinerant(values []string) bool {
@@ -145,13 +163,14 @@ func canonical(s string) string {
 	return strings.TrimSpace(f)
 }
 
-// nameTokens are the name's words without stopwords and without the words
-// of the commune's name (« Mairie de Lagnes » says « mairie » in Lagnes).
+// nameTokens are the canonical name's words without stopwords and without
+// the words of the commune's name (« Mairie de Lagnes » says « mairie » in
+// Lagnes).
 func nameTokens(name, commune string) []string {
-	town := set(strings.Fields(canonical(commune)))
+	town := strings.Fields(canonical(commune))
 	var out []string
-	for _, w := range strings.Fields(canonical(name)) {
-		if !words.stop[w] && !town[w] && !contains(out, w) {
+	for _, w := range strings.Fields(name) {
+		if !words.stop[w] && !contains(town, w) && !contains(out, w) {
 			out = append(out, w)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/maillage/maillage/geo"
@@ -97,29 +98,33 @@ type scorer struct {
 // score returns the pair's probability-like score (0–1) and, when explain
 // is set, every feature's contribution.
 func (s *scorer) score(a, b *profile, explain bool) (float64, []Contribution) {
-	var parts []Contribution
-	sum := s.w.Prior
-	add := func(feature, detail string, weight float64) {
-		sum += weight
-		if explain {
-			parts = append(parts, Contribution{feature, detail, weight})
-		}
-	}
-	if explain {
-		parts = append(parts, Contribution{"prior", "", s.w.Prior})
-	}
-	s.nameFeature(a, b, add)
-	s.kindFeature(a, b, add)
-	addr := s.addressFeature(a, b, add)
-	s.placeFeatures(a, b, addr, add)
-	s.contactFeatures(a, b, add)
-	return 1 / (1 + math.Exp(-sum)), parts
+	t := tally{explain: explain}
+	t.add("prior", s.w.Prior, func() string { return "" })
+	s.nameFeature(a, b, &t)
+	s.kindFeature(a, b, &t)
+	addr := s.addressFeature(a, b, &t)
+	s.placeFeatures(a, b, addr, &t)
+	s.contactFeatures(a, b, &t)
+	return 1 / (1 + math.Exp(-t.sum)), t.parts
 }
 
-type addFunc func(feature, detail string, weight float64)
+// tally sums contributions; it spells out their details only when
+// explaining (scoring millions of pairs formats nothing).
+type tally struct {
+	sum     float64
+	explain bool
+	parts   []Contribution
+}
 
-func (s *scorer) nameFeature(a, b *profile, add addFunc) {
-	sim, info := nameSimilarity(a.name, b.name)
+func (t *tally) add(feature string, weight float64, detail func() string) {
+	t.sum += weight
+	if t.explain {
+		t.parts = append(t.parts, Contribution{feature, detail(), weight})
+	}
+}
+
+func (s *scorer) nameFeature(a, b *profile, t *tally) {
+	sim, info := nameSimilarity(a, b)
 	if a.fullName == b.fullName && a.fullName != "" {
 		sim, info = 1, max(info, 0.6) // the very same name, generic as it may be
 	}
@@ -127,20 +132,21 @@ func (s *scorer) nameFeature(a, b *profile, add addFunc) {
 	if c > 0 {
 		c *= info
 	}
-	add("name", fmt.Sprintf("%.2f (%s | %s)", sim, strings.Join(a.name, " "), strings.Join(b.name, " ")), c)
-	if a.fullName == b.fullName && a.fullName != "" && a.number == b.number && len(a.street) > 0 &&
-		strings.Join(a.street, " ") == strings.Join(b.street, " ") {
-		add("name", "same name and address", s.w.SameRecord)
+	t.add("name", c, func() string {
+		return fmt.Sprintf("%.2f (%s | %s)", sim, strings.Join(a.name, " "), strings.Join(b.name, " "))
+	})
+	if a.fullName == b.fullName && a.fullName != "" && len(a.street) > 0 && a.number == b.number && slices.Equal(a.street, b.street) {
+		t.add("name", s.w.SameRecord, func() string { return "same name and address" })
 	}
 }
 
-func (s *scorer) kindFeature(a, b *profile, add addFunc) {
+func (s *scorer) kindFeature(a, b *profile, t *tally) {
 	if a.insee == "" || a.insee != b.insee || a.mobile || b.mobile {
 		return
 	}
 	k := shared(a.kinds, b.kinds)
 	if k == "" && len(a.kinds) > 0 && len(b.kinds) > 0 && !contains(a.kinds, "franceservices") && !contains(b.kinds, "franceservices") {
-		add("kind", strings.Join(a.kinds, "|")+" ≠ "+strings.Join(b.kinds, "|"), s.w.KindConflict)
+		t.add("kind", s.w.KindConflict, func() string { return strings.Join(a.kinds, "|") + " ≠ " + strings.Join(b.kinds, "|") })
 		return
 	}
 	if k == "" || s.multiSite[a.insee+"\x00"+k] {
@@ -149,7 +155,7 @@ func (s *scorer) kindFeature(a, b *profile, add addFunc) {
 	if len(a.distinct) > 0 && len(b.distinct) > 0 && !anyMatch(a.distinct, b.distinct) {
 		return
 	}
-	add("kind", k+" in "+a.insee+", the only one its sources list", s.w.SameKind)
+	t.add("kind", s.w.SameKind, func() string { return k + " in " + a.insee + ", the only one its sources list" })
 }
 
 func anyMatch(a, b []string) bool {
@@ -207,34 +213,34 @@ const (
 )
 
 // addressFeature compares streets and numbers.
-func (s *scorer) addressFeature(a, b *profile, add addFunc) addressAgreement {
+func (s *scorer) addressFeature(a, b *profile, t *tally) addressAgreement {
 	if len(a.street) == 0 || len(b.street) == 0 {
 		return addressUnknown
 	}
 	sim := streetSimilarity(a.street, b.street)
-	detail := fmt.Sprintf("%.2f, numbers %q %q", sim, a.number, b.number)
+	detail := func() string { return fmt.Sprintf("%.2f, numbers %q %q", sim, a.number, b.number) }
 	switch {
 	case sim < 0.3:
-		add("address", "other street "+detail, s.w.OtherStreet)
+		t.add("address", s.w.OtherStreet, func() string { return "other street " + detail() })
 		return addressOtherStreet
 	case sim < 0.7:
 	case sameNumber(a.number, b.number):
-		add("address", "same number "+detail, s.w.StreetSameNumber)
-		if a.point == nil || b.point == nil {
-			add("address", "the address is all that places them", s.w.SameNumberUnplaced)
+		t.add("address", s.w.StreetSameNumber, func() string { return "same number " + detail() })
+		if !a.placed || !b.placed {
+			t.add("address", s.w.SameNumberUnplaced, func() string { return "the address is all that places them" })
 		}
 		return addressSame
 	case a.number == "" && b.number == "":
 		if sim >= 0.9 {
-			add("address", "same street, no numbers "+detail, s.w.StreetNoNumber)
+			t.add("address", s.w.StreetNoNumber, func() string { return "same street, no numbers " + detail() })
 			return addressSame
 		}
 	case a.number == "" || b.number == "":
-		add("address", "one number "+detail, s.w.StreetOneNumber)
+		t.add("address", s.w.StreetOneNumber, func() string { return "one number " + detail() })
 	case numberGap(a.number, b.number) <= 2:
-		add("address", "near number "+detail, s.w.StreetNearNumber)
+		t.add("address", s.w.StreetNearNumber, func() string { return "near number " + detail() })
 	default:
-		add("address", "other number "+detail, s.w.StreetOtherNumber)
+		t.add("address", s.w.StreetOtherNumber, func() string { return "other number " + detail() })
 	}
 	return addressUnknown
 }
@@ -252,10 +258,10 @@ func sameNumber(a, b string) bool {
 // distance counts only where the addresses leave room for it: two points
 // together while the streets differ say nothing (a producer copied one
 // point onto both), two apart at the very same address blame a geocoder.
-func (s *scorer) placeFeatures(a, b *profile, addr addressAgreement, add addFunc) {
+func (s *scorer) placeFeatures(a, b *profile, addr addressAgreement, t *tally) {
 	near := false
-	if a.point != nil && b.point != nil {
-		d := geo.Distance(*a.point, *b.point)
+	if a.placed && b.placed {
+		d := geo.Distance(a.point, b.point)
 		near = d <= 400
 		for _, step := range s.w.Distance {
 			if d <= step[0] {
@@ -266,7 +272,7 @@ func (s *scorer) placeFeatures(a, b *profile, addr addressAgreement, add addFunc
 				case addressSame:
 					c = max(c, 0)
 				}
-				add("distance", fmt.Sprintf("%.0f m", d), c)
+				t.add("distance", c, func() string { return fmt.Sprintf("%.0f m", d) })
 				break
 			}
 		}
@@ -274,47 +280,49 @@ func (s *scorer) placeFeatures(a, b *profile, addr addressAgreement, add addFunc
 	switch {
 	case a.insee == "" || b.insee == "":
 	case a.insee == b.insee:
-		add("commune", a.insee, s.w.SameCommune)
+		t.add("commune", s.w.SameCommune, func() string { return a.insee })
 	case !near && !(addr == addressSame && a.postcode == b.postcode):
-		add("commune", a.insee+" ≠ "+b.insee, s.w.OtherCommune)
+		t.add("commune", s.w.OtherCommune, func() string { return a.insee + " ≠ " + b.insee })
 	}
 	switch {
 	case a.mobile != b.mobile:
-		add("itinerant", "one named as a bus or itinerant service, the other not", s.w.ItinerantVsFixed)
+		t.add("itinerant", s.w.ItinerantVsFixed, func() string { return "one named as a bus or itinerant service, the other not" })
 	case a.roams != b.roams:
-		add("itinerant", "one declared itinerant only, the other not", s.w.DeclaredItinerant)
+		t.add("itinerant", s.w.DeclaredItinerant, func() string { return "one declared itinerant only, the other not" })
 	}
 	if len(a.types) > 0 && len(b.types) > 0 && !overlap(a.types, b.types) {
-		add("typologie", strings.Join(a.types, "|")+" ≠ "+strings.Join(b.types, "|"), s.w.OtherTypologie)
+		t.add("typologie", s.w.OtherTypologie, func() string { return strings.Join(a.types, "|") + " ≠ " + strings.Join(b.types, "|") })
 	}
 }
 
-func (s *scorer) contactFeatures(a, b *profile, add addFunc) {
+func (s *scorer) contactFeatures(a, b *profile, t *tally) {
 	switch {
-	case a.id != "" && a.id == b.id:
-		add("id", a.id, s.w.SameProducerID)
+	case a.globalID && a.localID == b.localID:
+		t.add("id", s.w.SameProducerID, func() string { return a.localID })
 	case a.localID != "" && a.localID == b.localID && a.source != b.source && a.fullName == b.fullName:
-		add("id", "same local id "+a.localID+" and name in two sources (two vintages of one list)", s.w.SameLocalID)
+		t.add("id", s.w.SameLocalID, func() string {
+			return "same local id " + a.localID + " and name in two sources (two vintages of one list)"
+		})
 	}
 	switch {
 	case a.siret == "" || b.siret == "":
 	case a.siret == b.siret:
-		add("siret", a.siret, s.w.SameSIRET)
+		t.add("siret", s.w.SameSIRET, func() string { return a.siret })
 	case a.siret[:9] != b.siret[:9]:
-		add("siret", a.siret+" ≠ "+b.siret, s.w.OtherSIREN)
+		t.add("siret", s.w.OtherSIREN, func() string { return a.siret + " ≠ " + b.siret })
 	}
 	switch {
 	case len(a.phone) < 9 || len(b.phone) < 9:
 	case lastDigits(a.phone) == lastDigits(b.phone):
-		add("telephone", a.phone, s.w.SamePhone)
+		t.add("telephone", s.w.SamePhone, func() string { return a.phone })
 	default:
-		add("telephone", a.phone+" ≠ "+b.phone, s.w.OtherPhone)
+		t.add("telephone", s.w.OtherPhone, func() string { return a.phone + " ≠ " + b.phone })
 	}
 	if e := shared(a.emails, b.emails); e != "" {
-		add("courriels", e, s.w.SameEmail)
+		t.add("courriels", s.w.SameEmail, func() string { return e })
 	}
 	if h := shared(a.hosts, b.hosts); h != "" {
-		add("site_web", h, s.w.SameHost)
+		t.add("site_web", s.w.SameHost, func() string { return h })
 	}
 }
 
@@ -382,7 +390,8 @@ func tokenWeight(t string) float64 {
 // nameSimilarity is the weighted share of words two names have in common
 // (the mean of its ratio to the shorter and to the longer name), and how
 // informative the shorter name is (1 once it holds one ordinary word).
-func nameSimilarity(a, b []string) (sim, info float64) {
+func nameSimilarity(pa, pb *profile) (sim, info float64) {
+	a, b := pa.name, pb.name
 	wa, wb, inter := 0.0, 0.0, 0.0
 	for _, t := range a {
 		wa += tokenWeight(t)
@@ -397,11 +406,32 @@ func nameSimilarity(a, b []string) (sim, info float64) {
 	if lo == 0 {
 		return 0, 0
 	}
-	if strings.Join(a, "") == strings.Join(b, "") {
+	if sameLetters(a, b) {
 		return 1, min(1, lo)
 	}
 	inter = min(inter, lo)
 	return (inter/lo + inter/hi) / 2, min(1, lo)
+}
+
+// sameLetters reports whether two token lists spell the same letters once
+// the spaces are gone (« avenir84 », « avenir 84 »).
+func sameLetters(a, b []string) bool {
+	i, j, x, y := 0, 0, 0, 0 // token and byte positions in a and b
+	for {
+		for i < len(a) && x == len(a[i]) {
+			i, x = i+1, 0
+		}
+		for j < len(b) && y == len(b[j]) {
+			j, y = j+1, 0
+		}
+		if i == len(a) || j == len(b) {
+			return i == len(a) && j == len(b)
+		}
+		if a[i][x] != b[j][y] {
+			return false
+		}
+		x, y = x+1, y+1
+	}
 }
 
 // matchToken finds t in list, allowing one typo in words of 6 letters or more.

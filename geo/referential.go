@@ -7,6 +7,7 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -141,6 +142,18 @@ func (r *Referential) add(c *Commune) {
 		k := nameKey(c.folded)
 		r.byName[k] = append(r.byName[k], c)
 	}
+}
+
+// CurrentCommunes lists the current communes, by code.
+func (r *Referential) CurrentCommunes() []*Commune {
+	var out []*Commune
+	for _, c := range r.byCode {
+		if c.Type == TypeCurrent {
+			out = append(out, c)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Code < out[j].Code })
+	return out
 }
 
 // Commune returns the commune of an INSEE code.

@@ -97,11 +97,14 @@ func existingFrom(idx store.LieuIndex) dedup.Existing {
 func lieuSet(clusters []dedup.Cluster) store.LieuSet {
 	set := store.LieuSet{Redirects: map[string]string{}}
 	for _, c := range clusters {
-		prov := make(map[string]store.RecordRef, len(c.Provenance))
-		for field, ref := range c.Provenance {
+		cp := c.Provenance()
+		prov := make(map[string]store.RecordRef, len(cp))
+		for field, ref := range cp {
 			prov[field] = store.RecordRef{Source: ref.Source, RecordKey: ref.RecordKey}
 		}
-		set.Lieux = append(set.Lieux, store.PublishedLieu{Lieu: c.Lieu, Provenance: prov})
+		l := *c.Lieu
+		l.ID = c.ID
+		set.Lieux = append(set.Lieux, store.PublishedLieu{Lieu: l, Provenance: prov})
 		for _, m := range c.Members {
 			set.Links = append(set.Links, store.Link{LieuID: c.ID, Source: m.Source, RecordKey: m.RecordKey})
 		}

@@ -168,6 +168,23 @@ func (l *Lieu) CopyField(name string, src *Lieu) {
 	reflect.ValueOf(l).Elem().Field(f.index).Set(reflect.ValueOf(src).Elem().Field(f.index))
 }
 
+// Has reports whether a field holds a value, without formatting it.
+func (l *Lieu) Has(name string) bool {
+	f, ok := fieldByName[name]
+	return ok && !l.isEmpty(f)
+}
+
+// Filled counts the fields that hold a value.
+func (l *Lieu) Filled() int {
+	n := 0
+	for _, f := range Fields {
+		if !l.isEmpty(f) {
+			n++
+		}
+	}
+	return n
+}
+
 // isEmpty reports whether a field holds no value.
 func (l *Lieu) isEmpty(f Field) bool {
 	v := reflect.ValueOf(l).Elem().Field(f.index)

@@ -1,0 +1,93 @@
+package dedup_test
+
+import (
+	"fmt"
+	"runtime"
+	"runtime/debug"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/maillage/maillage/dedup"
+	"github.com/maillage/maillage/internal/synth"
+)
+
+// BenchmarkDedup runs the whole deduplication (profiles, blocking,
+// scoring, clustering, survivorship, ids) on synthetic national corpora:
+// 25,000 records (France ×1) and 250,000 (×10). It reports records/s, the
+// peak heap seen during the runs (corpus included) and pairwise precision
+// and recall against the generator's truth. The process's peak memory is
+// read with /usr/bin/time -v on one sub-benchmark (docs/PERFORMANCE.md).
+//
+//	go test -run '^$' -bench Dedup -benchtime 3x -count 5 ./dedup
+func BenchmarkDedup(b *testing.B) {
+	for _, n := range []int{25_000, 250_000} {
+		b.Run(fmt.Sprintf("records=%d", n), func(b *testing.B) {
+			members, places := synth.Corpus(n, 1)
+			debug.FreeOSMemory() // the generator's garbage is not the run's
+			var peak atomic.Uint64
+			stop := sampleHeap(&peak)
+			var res dedup.Result
+			for b.Loop() {
+				b.StopTimer() // one run's memory at a time: the last result goes first
+				res = dedup.Result{}
+				runtime.GC()
+				b.StartTimer()
+				res = dedup.Run(dedup.Input{Members: members})
+			}
+			stop()
+			perRun := b.Elapsed().Seconds() / float64(b.N)
+			p, r := pairwise(res.Clusters, places)
+			b.ReportMetric(float64(len(members))/perRun, "records/s")
+			b.ReportMetric(float64(peak.Load())/(1<<20), "peak-heap-MiB")
+			b.ReportMetric(p, "precision")
+			b.ReportMetric(r, "recall")
+		})
+	}
+}
+
+// sampleHeap records the largest heap in use until stopped.
+func sampleHeap(peak *atomic.Uint64) (stop func()) {
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		var ms runtime.MemStats
+		for {
+			runtime.ReadMemStats(&ms)
+			if ms.HeapInuse > peak.Load() {
+				peak.Store(ms.HeapInuse)
+			}
+			select {
+			case <-done:
+				return
+			case <-time.After(20 * time.Millisecond):
+			}
+		}
+	}()
+	return func() { close(done); <-finished }
+}
+
+// pairwise compares clusters with the generator's places.
+func pairwise(clusters []dedup.Cluster, places []synth.Place) (precision, recall float64) {
+	place := map[dedup.Ref]int{}
+	truePairs := 0
+	for i, p := range places {
+		for _, r := range p.Records {
+			place[r] = i
+		}
+		truePairs += len(p.Records) * (len(p.Records) - 1) / 2
+	}
+	predicted, correct := 0, 0
+	for _, c := range clusters {
+		for x, a := range c.Members {
+			for _, bb := range c.Members[x+1:] {
+				predicted++
+				if place[a] == place[bb] {
+					correct++
+				}
+			}
+		}
+	}
+	return float64(correct) / float64(max(predicted, 1)), float64(correct) / float64(max(truePairs, 1))
+}
