@@ -5,7 +5,7 @@ BIN     := bin/maillage
 # The race detector needs cgo and a C compiler; use it whenever they exist.
 RACE    := $(shell [ "$$($(GO) env CGO_ENABLED)" = 1 ] && command -v "$$($(GO) env CC)" >/dev/null 2>&1 && echo -race)
 
-.PHONY: run build sync test vet fmt-check bench quality clean
+.PHONY: run build sync test vet fmt-check bench quality eval-dedup clean
 
 ## run: build, harvest the bundled examples, write out/, serve http://localhost:8080
 run: build
@@ -36,6 +36,10 @@ bench:
 ## quality: convert every file of ../shared/reference with no mapping → docs/QUALITY.md
 quality:
 	$(GO) run ./tools/quality -ref ../shared/reference -o docs/QUALITY.md
+
+## eval-dedup: pairwise precision/recall of the whole pipeline and of the national baseline on the labelled set → docs/QUALITY.md
+eval-dedup:
+	$(GO) run ./tools/evaldedup -ref ../shared/reference -gold ../shared/eval/dedup/dev-84.gold.csv -o docs/QUALITY.md
 
 clean:
 	rm -rf bin out data
