@@ -43,8 +43,8 @@ func blockKey(parts ...string) uint64 {
 }
 
 // blockKeys appends a profile's non-spatial blocks to keys; the area
-// blocks (commune or postcode with a street or a name word) come first,
-// areaKeys of them.
+// blocks (commune or postcode with a street, a name word, a kind of
+// service or the whole name) come first, areaKeys of them.
 func blockKeys(keys []uint64, p *profile) (_ []uint64, areaKeys int) {
 	// by commune and by postcode: either may be wrong in a record
 	for _, area := range []string{p.insee, p.postcode} {
@@ -58,6 +58,12 @@ func blockKeys(keys []uint64, p *profile) (_ []uint64, areaKeys int) {
 			if tokenWeight(t) >= 0.5 {
 				keys = append(keys, blockKey("n", area, t))
 			}
+		}
+		for _, k := range p.kinds {
+			keys = append(keys, blockKey("k", area, k))
+		}
+		if p.fullName != "" {
+			keys = append(keys, blockKey("f", area, p.fullName))
 		}
 	}
 	areaKeys = len(keys)

@@ -24,6 +24,7 @@ type vocabulary struct {
 	StreetTypes  map[string]string  `json:"street_types"`
 	TypeWords    []string           `json:"street_type_words"`
 	PostalWords  []string           `json:"postal_words"`
+	Vague        []string           `json:"vague_addresses"`
 	GenericHosts []string           `json:"generic_hosts"`
 	Itinerant    []string           `json:"itinerant"`
 	Kinds        map[string]string  `json:"kinds"`
@@ -33,6 +34,7 @@ type vocabulary struct {
 	stop       map[string]bool
 	typeWord   map[string]bool
 	postal     map[string]bool
+	vague      map[string]bool
 	hosts      map[string]bool
 	mobile     map[string]bool
 }
@@ -50,7 +52,7 @@ var words = func() *vocabulary {
 		return len(a) > len(b) || len(a) == len(b) && a < b
 	})
 	v.stop, v.typeWord, v.postal = set(v.Stopwords), set(v.TypeWords), set(v.PostalWords)
-	v.hosts, v.mobile = set(v.GenericHosts), set(v.Itinerant)
+	v.hosts, v.mobile, v.vague = set(v.GenericHosts), set(v.Itinerant), set(v.Vague)
 	return &v
 }()
 
@@ -191,6 +193,7 @@ func splitAddress(addr string) (string, []string) {
 			if i+1 < len(toks) && isDigits(toks[i+1]) {
 				i++
 			}
+		case gluedPostal(w):
 		case number == "" && len(street) == 0 && isNumber(w):
 			number = w
 			if i+1 < len(toks) && suffix(toks[i+1]) {
@@ -205,7 +208,20 @@ func splitAddress(addr string) (string, []string) {
 			street = append(street, w)
 		}
 	}
+	if number == "" && words.vague[strings.Join(street, " ")] {
+		street = nil // « le village », « mairie »: no street to compare
+	}
 	return strings.TrimLeft(number, "0"), street
+}
+
+// gluedPostal spots a postal box glued to its number (« tsa58432 »).
+func gluedPostal(w string) bool {
+	for _, p := range words.PostalWords {
+		if rest, ok := strings.CutPrefix(w, p); ok && len(rest) >= 3 && isDigits(rest) {
+			return true
+		}
+	}
+	return false
 }
 
 func suffix(w string) bool {

@@ -100,9 +100,9 @@ type scorer struct {
 func (s *scorer) score(a, b *profile, explain bool) (float64, []Contribution) {
 	t := tally{explain: explain}
 	t.add("prior", s.w.Prior, func() string { return "" })
-	s.nameFeature(a, b, &t)
+	sameVenue := s.nameFeature(a, b, &t)
 	s.kindFeature(a, b, &t)
-	addr := s.addressFeature(a, b, &t)
+	addr := s.addressFeature(a, b, sameVenue, &t)
 	s.placeFeatures(a, b, addr, &t)
 	s.contactFeatures(a, b, &t)
 	return 1 / (1 + math.Exp(-t.sum)), t.parts
@@ -123,7 +123,9 @@ func (t *tally) add(feature string, weight float64, detail func() string) {
 	}
 }
 
-func (s *scorer) nameFeature(a, b *profile, t *tally) {
+// nameFeature scores the names; it reports whether they name the same
+// venue (the same distinctive name).
+func (s *scorer) nameFeature(a, b *profile, t *tally) bool {
 	sim, info := nameSimilarity(a, b)
 	if a.fullName == b.fullName && a.fullName != "" {
 		sim, info = 1, max(info, 0.6) // the very same name, generic as it may be
@@ -138,6 +140,7 @@ func (s *scorer) nameFeature(a, b *profile, t *tally) {
 	if a.fullName == b.fullName && a.fullName != "" && len(a.street) > 0 && a.number == b.number && slices.Equal(a.street, b.street) {
 		t.add("name", s.w.SameRecord, func() string { return "same name and address" })
 	}
+	return sim >= 0.9 && info >= 1 && len(a.distinct) > 0
 }
 
 func (s *scorer) kindFeature(a, b *profile, t *tally) {
@@ -213,7 +216,7 @@ const (
 )
 
 // addressFeature compares streets and numbers.
-func (s *scorer) addressFeature(a, b *profile, t *tally) addressAgreement {
+func (s *scorer) addressFeature(a, b *profile, sameVenue bool, t *tally) addressAgreement {
 	if len(a.street) == 0 || len(b.street) == 0 {
 		return addressUnknown
 	}
@@ -231,7 +234,7 @@ func (s *scorer) addressFeature(a, b *profile, t *tally) addressAgreement {
 		}
 		return addressSame
 	case a.number == "" && b.number == "":
-		if sim >= 0.9 {
+		if sim >= 0.8 {
 			t.add("address", s.w.StreetNoNumber, func() string { return "same street, no numbers " + detail() })
 			return addressSame
 		}
@@ -239,6 +242,8 @@ func (s *scorer) addressFeature(a, b *profile, t *tally) addressAgreement {
 		t.add("address", s.w.StreetOneNumber, func() string { return "one number " + detail() })
 	case numberGap(a.number, b.number) <= 2:
 		t.add("address", s.w.StreetNearNumber, func() string { return "near number " + detail() })
+	case sameVenue: // one venue, two numbers (a long building, a corner)
+		t.add("address", 0, func() string { return "other number, same venue " + detail() })
 	default:
 		t.add("address", s.w.StreetOtherNumber, func() string { return "other number " + detail() })
 	}

@@ -16,6 +16,7 @@ func Locate(l *schema.Lieu) []schema.Issue {
 	r := Communes()
 	var issues []schema.Issue
 	issues = append(issues, checkINSEE(r, l)...)
+	issues = append(issues, postcodeWasINSEE(r, l)...)
 	if l.CodeINSEE == "" && l.CodePostal != "" {
 		issues = append(issues, inseeFromPostcode(r, l)...)
 	}
@@ -41,6 +42,29 @@ func checkINSEE(r *Referential, l *schema.Lieu) []schema.Issue {
 	l.CodeINSEE = ""
 	return []schema.Issue{{Field: "code_insee", Rule: "insee-unknown", Value: old, Level: schema.LevelWarning,
 		Message: "no commune has this code in the referential; dropped"}}
+}
+
+// postcodeWasINSEE repairs a postcode field that holds the commune's
+// INSEE code (« 84036 » for Châteauneuf-de-Gadagne, whose postcode is
+// 84470): no commune uses it as a postcode, a commune has it as its code,
+// and the record's commune name, if any, is that commune's.
+func postcodeWasINSEE(r *Referential, l *schema.Lieu) []schema.Issue {
+	if l.CodePostal == "" || len(r.ByPostcode(l.CodePostal)) > 0 || l.CodeINSEE != "" && l.CodeINSEE != l.CodePostal {
+		return nil
+	}
+	c, ok := r.Commune(l.CodePostal)
+	if !ok || len(c.Postcodes) == 0 {
+		return nil
+	}
+	if l.Commune != "" {
+		if found, ok := r.Resolve(c.Postcodes[0], l.Commune); !ok || found.Code != c.Code {
+			return nil
+		}
+	}
+	old := l.CodePostal
+	l.CodeINSEE, l.CodePostal = c.Code, c.Postcodes[0]
+	return []schema.Issue{{Field: "code_postal", Rule: "postcode-was-insee", Value: old, Fixed: l.CodePostal, Level: schema.LevelFix,
+		Message: "the postcode field held the INSEE code of " + c.Name + "; code_insee set from it, postcode from the referential"}}
 }
 
 // inseeFromPostcode finds the INSEE code from the postcode and the commune

@@ -25,6 +25,14 @@ func TestLocate(t *testing.T) {
 		{"commune from a single-commune postcode", schema.Lieu{CodePostal: "01400"}, "", "01400", "", ""},
 		{"mismatch reported", schema.Lieu{CodeINSEE: "33063", CodePostal: "75001", Commune: "Bordeaux"}, "Bordeaux", "75001", "33063", "postcode-insee-mismatch"},
 		{"Nouméa", schema.Lieu{CodePostal: "98800", Commune: "Nouméa"}, "Nouméa", "98800", "98818", "insee-from-commune"},
+		{"characters lost to a wrong charset", schema.Lieu{CodePostal: "84450", Commune: "SAINT-SATURNIN-L\uFFFDS-AVIGNON"},
+			"SAINT-SATURNIN-L\uFFFDS-AVIGNON", "84450", "84119", "insee-from-commune"},
+		{"lost character and a typo, single-commune postcode", schema.Lieu{CodePostal: "84310", Commune: "MORI\uFFFDRES-LE-SAVIGNON"},
+			"MORI\uFFFDRES-LE-SAVIGNON", "84310", "84081", "insee-from-commune"},
+		{"a longer customary name", schema.Lieu{CodePostal: "84390", Commune: "SAINT-CHRISTOL-D'ALBION"},
+			"SAINT-CHRISTOL-D'ALBION", "84390", "84107", "insee-from-commune"},
+		{"the postcode field holds the INSEE code", schema.Lieu{CodePostal: "84036", Commune: "CHÂTEAUNEUF-DE-GADAGNE"},
+			"CHÂTEAUNEUF-DE-GADAGNE", "84470", "84036", "postcode-was-insee"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

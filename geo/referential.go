@@ -184,9 +184,11 @@ func (r *Referential) Renamed(old string) (*Commune, bool) {
 func (r *Referential) ByPostcode(cp string) []*Commune { return r.byPostcode[cp] }
 
 // Resolve finds the commune a postcode and a name designate. The name is
-// compared folded (case, accents, hyphens, "St"/"Saint", "CEDEX"); when it
-// matches nothing but the postcode has a single current commune whose name
-// contains it (or the reverse), that one is taken.
+// compared folded (case, accents, hyphens, "St"/"Saint", "CEDEX", lost
+// characters); when it matches nothing exactly, the one current commune of
+// the postcode whose name holds it, or is held by it, word for word
+// (« Saint-Christol-d'Albion » for Saint-Christol), is taken, or, for a
+// postcode with a single commune, one within two typos.
 func (r *Referential) Resolve(cp, name string) (*Commune, bool) {
 	want := FoldName(strings.ReplaceAll(name, "\uFFFD", wildcard))
 	var current []*Commune
@@ -198,13 +200,28 @@ func (r *Referential) Resolve(cp, name string) (*Commune, bool) {
 			current = append(current, c)
 		}
 	}
-	if len(current) == 1 && want != "" {
-		got := current[0].folded
-		if strings.Contains(got, want) || strings.Contains(want, got) || typoDistance(want, got) <= 2 {
-			return current[0], true
+	if want == "" {
+		return nil, false
+	}
+	var holding []*Commune
+	for _, c := range current {
+		if wordsWithin(want, c.folded) || wordsWithin(c.folded, want) {
+			holding = append(holding, c)
 		}
 	}
+	if len(holding) == 1 {
+		return holding[0], true
+	}
+	if len(current) == 1 && typoDistance(want, current[0].folded) <= 2 {
+		return current[0], true
+	}
 	return nil, false
+}
+
+// wordsWithin reports whether the words of a appear, in order and whole,
+// in b.
+func wordsWithin(a, b string) bool {
+	return strings.Contains(" "+b+" ", " "+a+" ")
 }
 
 // typoDistance is the edit distance between two folded names, spaces
