@@ -1,0 +1,26 @@
+package main
+
+import (
+	"testing"
+
+	"github.com/maillage/maillage/dedup"
+)
+
+// TestEvaluate: gold {a,b,c} {d}; predicted {a,b} {c,d}: 2 predicted
+// pairs, 1 right; 3 gold pairs, 1 found.
+func TestEvaluate(t *testing.T) {
+	ref := func(k string) dedup.Ref { return dedup.Ref{Source: "s", RecordKey: k} }
+	gold := []goldRecord{{cluster: "G1", key: "a"}, {cluster: "G1", key: "b"}, {cluster: "G1", key: "c"}, {cluster: "G2", key: "d"}}
+	set := &memberSet{cluster: map[dedup.Ref]string{}}
+	for _, g := range gold {
+		set.members = append(set.members, dedup.Member{Ref: ref(g.key)})
+		set.cluster[ref(g.key)] = g.cluster
+	}
+	s := evaluate(gold, set, [][]dedup.Ref{{ref("a"), ref("b")}, {ref("c"), ref("d")}})
+	if s.predicted != 2 || s.correct != 1 || s.goldPairs != 3 || len(s.missed) != 2 || len(s.falsePairs) != 1 {
+		t.Errorf("%+v", s)
+	}
+	if s.precision() != 0.5 || s.recall() != 1.0/3 {
+		t.Errorf("precision %v recall %v", s.precision(), s.recall())
+	}
+}
