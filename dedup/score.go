@@ -396,25 +396,13 @@ func tokenWeight(t string) float64 {
 // (the mean of its ratio to the shorter and to the longer name), and how
 // informative the shorter name is (1 once it holds one ordinary word).
 func nameSimilarity(pa, pb *profile) (sim, info float64) {
-	a, b := pa.name, pb.name
-	wa, wb, inter := 0.0, 0.0, 0.0
-	for _, t := range a {
-		wa += tokenWeight(t)
-		if matchToken(t, b) {
-			inter += tokenWeight(t)
-		}
-	}
-	for _, t := range b {
-		wb += tokenWeight(t)
-	}
-	lo, hi := min(wa, wb), max(wa, wb)
+	lo, hi, inter := weightedOverlap(pa.name, pb.name, tokenWeight)
 	if lo == 0 {
 		return 0, 0
 	}
-	if sameLetters(a, b) {
+	if sameLetters(pa.name, pb.name) {
 		return 1, min(1, lo)
 	}
-	inter = min(inter, lo)
 	return (inter/lo + inter/hi) / 2, min(1, lo)
 }
 
@@ -450,13 +438,25 @@ func matchToken(t string, list []string) bool {
 }
 
 func streetSimilarity(a, b []string) float64 {
-	weight := func(t string) float64 {
-		if words.typeWord[t] {
-			return 0.3
-		}
-		return 1
+	lo, hi, inter := weightedOverlap(a, b, streetWeight)
+	if lo == 0 {
+		return 0
 	}
-	wa, wb, inter := 0.0, 0.0, 0.0
+	// mostly containment: one side often adds a quarter or a building
+	return 0.8*inter/lo + 0.2*inter/hi
+}
+
+func streetWeight(t string) float64 {
+	if words.typeWord[t] {
+		return 0.3
+	}
+	return 1
+}
+
+// weightedOverlap weighs two token lists: the lighter and heavier totals, and the
+// weight of a's tokens found in b (one typo allowed), at most the lighter.
+func weightedOverlap(a, b []string, weight func(string) float64) (lo, hi, inter float64) {
+	wa, wb := 0.0, 0.0
 	for _, t := range a {
 		wa += weight(t)
 		if matchToken(t, b) {
@@ -466,12 +466,8 @@ func streetSimilarity(a, b []string) float64 {
 	for _, t := range b {
 		wb += weight(t)
 	}
-	if wa == 0 || wb == 0 {
-		return 0
-	}
-	inter = min(inter, wa, wb)
-	// mostly containment: one side often adds a quarter or a building
-	return 0.8*inter/min(wa, wb) + 0.2*inter/max(wa, wb)
+	lo, hi = min(wa, wb), max(wa, wb)
+	return lo, hi, min(inter, lo)
 }
 
 func editDistanceAtMostOne(a, b string) bool {
