@@ -289,10 +289,10 @@ func (s *scorer) placeFeatures(a, b *profile, addr addressAgreement, t *tally) {
 	case !near && !(addr == addressSame && a.postcode == b.postcode):
 		t.add("commune", s.w.OtherCommune, func() string { return a.insee + " ≠ " + b.insee })
 	}
-	switch {
-	case a.mobile != b.mobile:
-		t.add("itinerant", s.w.ItinerantVsFixed, func() string { return "one named as a bus or itinerant service, the other not" })
-	case a.roams != b.roams:
+	switch moveA, moveB := a.mobile || a.roams, b.mobile || b.roams; {
+	case moveA != moveB && (a.mobile || b.mobile):
+		t.add("itinerant", s.w.ItinerantVsFixed, func() string { return "one named as a bus or itinerant service, the other fixed" })
+	case moveA != moveB:
 		t.add("itinerant", s.w.DeclaredItinerant, func() string { return "one declared itinerant only, the other not" })
 	}
 	if len(a.types) > 0 && len(b.types) > 0 && !overlap(a.types, b.types) {
