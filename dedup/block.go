@@ -13,9 +13,14 @@ import (
 // commune and street, its commune and a distinctive name word, or a shared
 // identifier or contact.
 const (
-	cellMetres   = 150.0
-	maxBlockSize = 200  // identifier blocks larger than this say nothing (a head-office SIRET)
-	maxAreaBlock = 2000 // a word shared by more records of one commune is no lead (cells still are)
+	cellMetres = 150.0
+	// Blocks larger than these say nothing and are skipped (cells still
+	// bring neighbours together): a head-office SIRET, a word most records
+	// of a city share, a kind of service or a name a commune has many of
+	// (then it is no single site, and nothing the kind alone can merge).
+	maxIDBlock   = 200
+	maxAreaBlock = 100
+	maxKindBlock = 30
 )
 
 type cell struct{ x, y int32 }
@@ -42,47 +47,53 @@ func blockKey(parts ...string) uint64 {
 	return h
 }
 
-// blockKeys appends a profile's non-spatial blocks to keys; the area
-// blocks (commune or postcode with a street, a name word, a kind of
-// service or the whole name) come first, areaKeys of them.
-func blockKeys(keys []uint64, p *profile) (_ []uint64, areaKeys int) {
-	// by commune and by postcode: either may be wrong in a record
+// blockRef is one of a record's blocks and the size past which it is
+// skipped.
+type blockRef struct {
+	key   uint64
+	limit int
+}
+
+// blockKeys appends a profile's non-spatial blocks to refs: by commune
+// and by postcode (either may be wrong in a record) a street word, a
+// distinctive name word, a kind of service, the whole name; then its
+// SIRET, phone, e-mails, web hosts and a globally unique producer id.
+func blockKeys(refs []blockRef, p *profile) []blockRef {
 	for _, area := range []string{p.insee, p.postcode} {
 		if area == "" {
 			continue
 		}
 		if len(p.street) > 0 {
-			keys = append(keys, blockKey("s", area, streetKey(p.street)))
+			refs = append(refs, blockRef{blockKey("s", area, streetKey(p.street)), maxAreaBlock})
 		}
 		for _, t := range p.name {
 			if tokenWeight(t) >= 0.5 {
-				keys = append(keys, blockKey("n", area, t))
+				refs = append(refs, blockRef{blockKey("n", area, t), maxAreaBlock})
 			}
 		}
 		for _, k := range p.kinds {
-			keys = append(keys, blockKey("k", area, k))
+			refs = append(refs, blockRef{blockKey("k", area, k), maxKindBlock})
 		}
 		if p.fullName != "" {
-			keys = append(keys, blockKey("f", area, p.fullName))
+			refs = append(refs, blockRef{blockKey("f", area, p.fullName), maxKindBlock})
 		}
 	}
-	areaKeys = len(keys)
 	if p.siret != "" {
-		keys = append(keys, blockKey("siret", p.siret))
+		refs = append(refs, blockRef{blockKey("siret", p.siret), maxIDBlock})
 	}
 	if len(p.phone) >= 9 {
-		keys = append(keys, blockKey("tel", lastDigits(p.phone)))
+		refs = append(refs, blockRef{blockKey("tel", lastDigits(p.phone)), maxIDBlock})
 	}
 	for _, e := range p.emails {
-		keys = append(keys, blockKey("mail", e))
+		refs = append(refs, blockRef{blockKey("mail", e), maxIDBlock})
 	}
 	for _, h := range p.hosts {
-		keys = append(keys, blockKey("host", h))
+		refs = append(refs, blockRef{blockKey("host", h), maxIDBlock})
 	}
 	if p.globalID {
-		keys = append(keys, blockKey("id", p.localID))
+		refs = append(refs, blockRef{blockKey("id", p.localID), maxIDBlock})
 	}
-	return keys, areaKeys
+	return refs
 }
 
 // streetKey is the street's most distinctive word: its longest non-type word.
@@ -117,14 +128,14 @@ type entry struct {
 
 func newBlocks(ps []profile) *blocks {
 	b := &blocks{ps: ps, cells: make(map[cell][]int32, len(ps)/2), entries: make([]entry, 0, 8*len(ps))}
-	var scratch []uint64
+	var scratch []blockRef
 	for i := range ps {
 		if c, ok := cellOf(&ps[i]); ok {
 			b.cells[c] = append(b.cells[c], int32(i))
 		}
-		scratch, _ = blockKeys(scratch[:0], &ps[i])
-		for _, k := range scratch {
-			b.entries = append(b.entries, entry{k, int32(i)})
+		scratch = blockKeys(scratch[:0], &ps[i])
+		for _, r := range scratch {
+			b.entries = append(b.entries, entry{r.key, int32(i)})
 		}
 	}
 	slices.SortFunc(b.entries, func(x, y entry) int { return cmp.Or(cmp.Compare(x.key, y.key), cmp.Compare(x.idx, y.idx)) })
@@ -154,7 +165,7 @@ func (b *blocks) block(key uint64) []entry {
 // neighbours calls fn once for every j > i that shares a block with i;
 // seen is scratch space of len(members), stamped with i+1, and keys
 // scratch space for i's keys.
-func (b *blocks) neighbours(i int, seen []int32, keys []uint64, fn func(j int)) []uint64 {
+func (b *blocks) neighbours(i int, seen []int32, keys []blockRef, fn func(j int)) []blockRef {
 	mark := func(j int32) {
 		if int(j) > i && seen[j] != int32(i+1) {
 			seen[j] = int32(i + 1)
@@ -170,9 +181,9 @@ func (b *blocks) neighbours(i int, seen []int32, keys []uint64, fn func(j int)) 
 			}
 		}
 	}
-	keys, area := blockKeys(keys[:0], &b.ps[i])
-	for x, k := range keys {
-		if list := b.block(k); len(list) <= maxBlockSize || x < area && len(list) <= maxAreaBlock {
+	keys = blockKeys(keys[:0], &b.ps[i])
+	for _, r := range keys {
+		if list := b.block(r.key); len(list) <= r.limit {
 			for _, e := range list {
 				mark(e.idx)
 			}

@@ -137,7 +137,7 @@ func scorePairs(ps []profile, s *scorer) []scored {
 		go func() {
 			defer wg.Done()
 			seen := make([]int32, len(ps))
-			var keys []uint64
+			var keys []blockRef
 			for i := w; i < len(ps); i += workers {
 				keys = b.neighbours(i, seen, keys, func(j int) {
 					if sc, _ := s.score(&ps[i], &ps[j], false); sc >= s.w.ReviewAt {

@@ -10,6 +10,7 @@ import (
 	"unicode"
 
 	"github.com/maillage/maillage/geo"
+	"github.com/maillage/maillage/internal/memo"
 	"github.com/maillage/maillage/schema"
 )
 
@@ -30,7 +31,8 @@ type vocabulary struct {
 	Kinds        map[string]string  `json:"kinds"`
 	OnePerTown   []string           `json:"one_per_commune"`
 
-	phraseKeys []string // longest first
+	phraseKeys []string // " key ", longest first
+	phraseTo   []string // " replacement ", same order
 	stop       map[string]bool
 	typeWord   map[string]bool
 	postal     map[string]bool
@@ -51,6 +53,10 @@ var words = func() *vocabulary {
 		a, b := v.phraseKeys[i], v.phraseKeys[j]
 		return len(a) > len(b) || len(a) == len(b) && a < b
 	})
+	for i, k := range v.phraseKeys {
+		v.phraseKeys[i] = " " + k + " "
+		v.phraseTo = append(v.phraseTo, " "+v.Phrases[k]+" ")
+	}
 	v.stop, v.typeWord, v.postal = set(v.Stopwords), set(v.TypeWords), set(v.PostalWords)
 	v.hosts, v.mobile, v.vague = set(v.GenericHosts), set(v.Itinerant), set(v.Vague)
 	return &v
@@ -157,19 +163,23 @@ func declaredItinerant(values []string) bool {
 // as « e », the commonest accented letter in French.
 func canonical(s string) string {
 	f := " " + geo.Fold(strings.ReplaceAll(s, "\uFFFD", "e")) + " "
-	for _, k := range words.phraseKeys {
-		if strings.Contains(f, " "+k+" ") {
-			f = strings.ReplaceAll(f, " "+k+" ", " "+words.Phrases[k]+" ")
+	for i, k := range words.phraseKeys {
+		if strings.Contains(f, k) {
+			f = strings.ReplaceAll(f, k, words.phraseTo[i])
 		}
 	}
 	return strings.TrimSpace(f)
 }
 
+// townWords caches the canonical words of commune names, which every
+// record of a commune repeats.
+var townWords = memo.Map[string, []string]{Size: 1 << 16}
+
 // nameTokens are the canonical name's words without stopwords and without
 // the words of the commune's name (« Mairie de Lagnes » says « mairie » in
 // Lagnes).
 func nameTokens(name, commune string) []string {
-	town := strings.Fields(canonical(commune))
+	town := townWords.Do(commune, func() []string { return strings.Fields(canonical(commune)) })
 	var out []string
 	for _, w := range strings.Fields(name) {
 		if !words.stop[w] && !contains(town, w) && !contains(out, w) {
