@@ -83,11 +83,13 @@ var noContacts = &contacts{}
 
 // profile is what the scorer compares of a member, computed once.
 type profile struct {
-	name      []string // folded name tokens, phrases canonical, stopwords out
-	fullName  string   // the whole name, canonical
-	number    string   // house number with its suffix ("12b"), "" when none
-	street    []string // folded street tokens, types spelt out
-	insee     string   // current commune of the INSEE code
+	name      []string  // folded name tokens, phrases canonical, stopwords out
+	nameW     []float64 // tokenWeight of each name token
+	fullName  string    // the whole name, canonical
+	number    string    // house number with its suffix ("12b"), "" when none
+	street    []string  // folded street tokens, types spelt out
+	streetW   []float64 // streetWeight of each street token
+	insee     string    // current commune of the INSEE code
 	postcode  string
 	point     geo.Point // only a producer's or an address-level point…
 	placed    bool      // …when there is one
@@ -107,7 +109,15 @@ func newProfile(m *Member) profile {
 	p := profile{postcode: l.CodePostal, types: l.Typologie, contacts: contactsOf(l)}
 	p.fullName = canonical(l.Nom)
 	p.name = nameTokens(p.fullName, l.Commune)
+	p.nameW = make([]float64, len(p.name))
+	for i, t := range p.name {
+		p.nameW[i] = tokenWeight(t)
+	}
 	p.number, p.street = splitAddress(l.Adresse)
+	p.streetW = make([]float64, len(p.street))
+	for i, t := range p.street {
+		p.streetW[i] = streetWeight(t)
+	}
 	if c, ok := geo.Communes().Commune(l.CodeINSEE); ok {
 		p.insee = geo.Communes().Current(c).Code
 	}

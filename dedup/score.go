@@ -202,7 +202,7 @@ func twoSites(p, q *profile, kind string) bool {
 	if len(p.distinct) > 0 || len(q.distinct) > 0 || len(p.street) == 0 || len(q.street) == 0 || contains(words.OnePerTown, kind) {
 		return false
 	}
-	return streetSimilarity(p.street, q.street) < 0.7 || p.number != q.number && p.number != "" && q.number != ""
+	return streetSimilarity(p, q) < 0.7 || p.number != q.number && p.number != "" && q.number != ""
 }
 
 // addressAgreement is what the addresses say of the points: nothing,
@@ -220,7 +220,7 @@ func (s *scorer) addressFeature(a, b *profile, sameVenue bool, t *tally) address
 	if len(a.street) == 0 || len(b.street) == 0 {
 		return addressUnknown
 	}
-	sim := streetSimilarity(a.street, b.street)
+	sim := streetSimilarity(a, b)
 	detail := func() string { return fmt.Sprintf("%.2f, numbers %q %q", sim, a.number, b.number) }
 	switch {
 	case sim < 0.3:
@@ -396,7 +396,7 @@ func tokenWeight(t string) float64 {
 // (the mean of its ratio to the shorter and to the longer name), and how
 // informative the shorter name is (1 once it holds one ordinary word).
 func nameSimilarity(pa, pb *profile) (sim, info float64) {
-	lo, hi, inter := weightedOverlap(pa.name, pb.name, tokenWeight)
+	lo, hi, inter := weightedOverlap(pa.name, pb.name, pa.nameW, pb.nameW)
 	if lo == 0 {
 		return 0, 0
 	}
@@ -437,8 +437,8 @@ func matchToken(t string, list []string) bool {
 	return false
 }
 
-func streetSimilarity(a, b []string) float64 {
-	lo, hi, inter := weightedOverlap(a, b, streetWeight)
+func streetSimilarity(a, b *profile) float64 {
+	lo, hi, inter := weightedOverlap(a.street, b.street, a.streetW, b.streetW)
 	if lo == 0 {
 		return 0
 	}
@@ -453,20 +453,21 @@ func streetWeight(t string) float64 {
 	return 1
 }
 
-// weightedOverlap weighs two token lists: the lighter and heavier totals, and the
-// weight of a's tokens found in b (one typo allowed), at most the lighter.
-func weightedOverlap(a, b []string, weight func(string) float64) (lo, hi, inter float64) {
-	wa, wb := 0.0, 0.0
-	for _, t := range a {
-		wa += weight(t)
+// weightedOverlap weighs two token lists, given each token's weight: the
+// lighter and heavier totals, and the weight of a's tokens found in b (one
+// typo allowed), at most the lighter.
+func weightedOverlap(a, b []string, wa, wb []float64) (lo, hi, inter float64) {
+	ta, tb := 0.0, 0.0
+	for i, t := range a {
+		ta += wa[i]
 		if matchToken(t, b) {
-			inter += weight(t)
+			inter += wa[i]
 		}
 	}
-	for _, t := range b {
-		wb += weight(t)
+	for _, w := range wb {
+		tb += w
 	}
-	lo, hi = min(wa, wb), max(wa, wb)
+	lo, hi = min(ta, tb), max(ta, tb)
 	return lo, hi, min(inter, lo)
 }
 
