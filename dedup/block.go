@@ -20,7 +20,7 @@ const (
 	// (then it is no single site, and nothing the kind alone can merge).
 	maxIDBlock   = 200
 	maxAreaBlock = 100
-	maxKindBlock = 30
+	maxKindBlock = 12
 )
 
 type cell struct{ x, y int32 }

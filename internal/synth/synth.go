@@ -75,12 +75,19 @@ type generator struct {
 	cumul    []float64 // cumulative density weights of communes
 	keys     map[string]int
 	unaccent transform.Transformer
+	// streetNames are the name parts of the seeds' streets.
+	streetNames []string
 }
 
 var sources = []string{"hub-1", "hub-2", "departement", "france-services", "cnfs", "aidants-connect", "data-inclusion", "peer"}
 
 func newGenerator(seedValue uint64) *generator {
 	g := &generator{rnd: rand.New(rand.NewPCG(seedValue, 0x6d61696c6c616765)), seeds: loadSeeds(), keys: map[string]int{}}
+	for _, s := range g.seeds {
+		if _, _, name := splitStreet(s.address); name != "" {
+			g.streetNames = append(g.streetNames, name)
+		}
+	}
 	total := 0.0
 	for _, c := range geo.Communes().CurrentCommunes() {
 		if c.Centre == nil || len(c.Postcodes) == 0 {
@@ -106,7 +113,7 @@ func (g *generator) place(i int) []dedup.Member {
 	angle := g.rnd.Float64() * 2 * math.Pi
 	lat := c.Centre.Lat + r*math.Sin(angle)/111_320
 	lon := c.Centre.Lon + r*math.Cos(angle)/(111_320*math.Cos(c.Centre.Lat*math.Pi/180))
-	truth := schema.Lieu{Nom: s.name, Adresse: s.address, CodePostal: c.Postcodes[0], CodeINSEE: c.Code, Commune: c.Name,
+	truth := schema.Lieu{Nom: g.name(s.name), Adresse: g.street(s.address), CodePostal: c.Postcodes[0], CodeINSEE: c.Code, Commune: c.Name,
 		Telephone: fmt.Sprintf("+334%08d", g.rnd.IntN(1e8)), Courriels: []string{fmt.Sprintf("contact%d@lieu%d.fr", i, i)},
 		Pivot: fmt.Sprintf("%014d", g.rnd.Int64N(1e14))}
 	truth.Latitude, truth.Longitude = &lat, &lon
@@ -115,6 +122,46 @@ func (g *generator) place(i int) []dedup.Member {
 		out = append(out, g.record(src, truth, k))
 	}
 	return out
+}
+
+// name keeps the seed's name or, one time in two, its first word (the
+// kind of place: « Médiathèque », « Espace », « Association ») with a
+// proper name taken from the seeds' streets (« Médiathèque Jean Jaurès »):
+// ten times more places have ten times more names, not each name ten times.
+func (g *generator) name(seedName string) string {
+	first, _, ok := strings.Cut(seedName, " ")
+	if !ok || g.rnd.Float64() < 0.5 {
+		return seedName
+	}
+	return first + " " + g.streetNames[g.rnd.IntN(len(g.streetNames))]
+}
+
+// street gives a place a street of its own: the seed's house number and
+// street type with a street name made of one or two name parts of the
+// seeds' streets (« rue » + « Jean Jaurès » + « Pasteur »). A real ×10
+// corpus has ten times more streets, not the same streets ten times.
+func (g *generator) street(seedAddress string) string {
+	number, kind, _ := splitStreet(seedAddress)
+	name := g.streetNames[g.rnd.IntN(len(g.streetNames))]
+	if g.rnd.Float64() < 0.6 {
+		name += " " + g.streetNames[g.rnd.IntN(len(g.streetNames))]
+	}
+	return strings.TrimSpace(strings.Join([]string{number, kind, name}, " "))
+}
+
+// splitStreet cuts "12 bis rue Jean Jaurès" into "12 bis", "rue" and
+// "Jean Jaurès" (each part may be empty).
+func splitStreet(a string) (number, kind, name string) {
+	words := strings.Fields(a)
+	i := 0
+	for i < len(words) && (words[i][0] >= '0' && words[i][0] <= '9' || strings.EqualFold(words[i], "bis") || strings.EqualFold(words[i], "ter")) {
+		i++
+	}
+	number = strings.Join(words[:i], " ")
+	if i < len(words) && len(words)-i > 1 {
+		kind, i = words[i], i+1
+	}
+	return number, kind, strings.Join(words[i:], " ")
 }
 
 // sourcesFor draws how many sources list a place (1: 45%, 2: 25%, 3: 15%,
