@@ -12,6 +12,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -43,11 +44,15 @@ func run(ref, goldPath, out, geocoder string, verbose bool) error {
 	if err != nil {
 		return err
 	}
+	apart, err := lenientPairs(filepath.Join(filepath.Dir(goldPath), "LABELLING.md"))
+	if err != nil {
+		return err
+	}
 	start := time.Now()
 	res := dedup.Run(dedup.Input{Members: set.members})
 	elapsed := time.Since(start)
-	ours := evaluate(gold, set, clusterRefs(res.Clusters))
-	base := evaluate(gold, set, dedup.Baseline(set.members))
+	ours := evaluate(gold, set, clusterRefs(res.Clusters), apart)
+	base := evaluate(gold, set, dedup.Baseline(set.members), apart)
 	report := markdown(goldPath, used, set, ours, base, len(res.Review), elapsed)
 	fmt.Print(report)
 	if verbose {
@@ -75,12 +80,13 @@ func markdown(goldPath, geocoder string, set *memberSet, ours, base scores, revi
 		"(normalise, geolocate with %s, dedup with the default weights), then pairwise precision and recall against the gold's %d pairs. "+
 		"%d gold records could not take part (quarantined by the pipeline or not found): their pairs count as missed.\n\n",
 		goldPath, set.goldRecords, set.files, geocoder, ours.goldPairs, set.goldRecords-len(set.members))
-	b.WriteString("| engine | predicted pairs | correct | precision | recall | F1 |\n|---|---|---|---|---|---|\n")
+	b.WriteString("| engine | predicted pairs | correct | precision | recall | F1 | precision, §6.2 pairs neither right nor wrong |\n|---|---|---|---|---|---|---|\n")
 	for _, r := range []struct {
 		name string
 		s    scores
 	}{{"maillage", ours}, {"baseline: national cartography's rule (mean of fuzzy name, fuzzy address, distance > 83 within one commune)", base}} {
-		fmt.Fprintf(&b, "| %s | %d | %d | %.3f | %.3f | %.3f |\n", r.name, r.s.predicted, r.s.correct, r.s.precision(), r.s.recall(), r.s.f1())
+		fmt.Fprintf(&b, "| %s | %d | %d | %.4f | %.4f | %.4f | %.4f (%d such pairs) |\n", r.name, r.s.predicted, r.s.correct, r.s.precision(),
+			r.s.recall(), r.s.f1(), r.s.sensitivePrecision(), r.s.lenient)
 	}
 	fmt.Fprintf(&b, "\nmaillage left %d pairs for review (between `review_at` and `merge_at`); dedup of the %d records took %s.\n",
 		review, len(set.members), elapsed.Round(time.Millisecond))
