@@ -34,7 +34,8 @@ type Result struct {
 	Capped int
 }
 
-// Engine holds a population of members ready to be compared.
+// Engine holds a population of members ready to be compared. It is not
+// safe for concurrent use (Run itself uses all cores).
 type Engine struct {
 	members []Member
 	ps      []profile
