@@ -29,6 +29,7 @@ type vocabulary struct {
 	GenericHosts []string           `json:"generic_hosts"`
 	Itinerant    []string           `json:"itinerant"`
 	Kinds        map[string]string  `json:"kinds"`
+	LabelKinds   map[string]string  `json:"label_kinds"`
 	OnePerTown   []string           `json:"one_per_commune"`
 
 	phraseKeys []string // " key ", longest first
@@ -99,7 +100,7 @@ type profile struct {
 	roams     bool     // itinerance says itinerant only (not also fixed)
 	localID   string   // the producer's id, lower-cased, however short
 	globalID  bool     // localID is specific enough to name a record anywhere
-	kinds     []string // kinds of service the name says (words.Kinds)
+	kinds     []string // kinds of service the name or the labels say (words.Kinds, LabelKinds)
 	distinct  []string // the name's words that are neither generic nor kinds
 	source    string
 }
@@ -137,6 +138,11 @@ func newProfile(m *Member) profile {
 			}
 		case tokenWeight(t) >= 0.5:
 			p.distinct = append(p.distinct, t)
+		}
+	}
+	for _, d := range l.DispositifProgrammesNationaux {
+		if k, ok := words.LabelKinds[d]; ok && !contains(p.kinds, k) {
+			p.kinds = append(p.kinds, k)
 		}
 	}
 	return p

@@ -52,6 +52,8 @@ func TestUpgrade0x(t *testing.T) {
 		{"labels_nationaux", "CNFS;France Services;Grande école du numérique;Point relais CAF", "dispositif_programmes_nationaux", "Conseillers numériques|France Services|Grande école du numérique|Point d'accès numérique CAF"},
 		{"labels_nationaux", "Fabriques de Territoire", "formations_labels", "Fabriques de Territoire"},
 		{"labels_nationaux", "APTIC;French Tech", "autres_formations_labels", "APTIC|French Tech"},
+		{"labels", "FRANCE SERVICES", "dispositif_programmes_nationaux", "France Services"}, // Région Sud's column: a programme among labels
+		{"formations_labels", "CNFS;Fabriques de Territoire", "dispositif_programmes_nationaux", "Conseillers numériques"},
 		{"modalites_accompagnement", "Seul : j’ai accès à du matériel et une connexion;A ma place : une personne habilitée fait les démarches à ma place", "modalites_accompagnement", "En autonomie|Accompagnement individuel"},
 		{"modalites_accompagnement", "Dans un atelier", "modalites_accompagnement", "Dans un atelier collectif"},
 		{"courriel", "contact@exemple.fr", "courriels", "contact@exemple.fr"},

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -267,4 +268,24 @@ func lenientPairs(path string) (map[[2]string]bool, error) {
 		}
 	}
 	return out, nil
+}
+
+// showCluster prints the normalised records of one gold cluster, one JSON
+// object per line, to read what the engine compares.
+func showCluster(w io.Writer, set *memberSet, cluster string) error {
+	enc := json.NewEncoder(w)
+	n := 0
+	for _, m := range set.members {
+		if set.cluster[m.Ref] != cluster {
+			continue
+		}
+		n++
+		if err := enc.Encode(m); err != nil {
+			return fmt.Errorf("evaldedup: %w", err)
+		}
+	}
+	if n == 0 {
+		return fmt.Errorf("evaldedup: no record of the gold is in cluster %q", cluster)
+	}
+	return nil
 }

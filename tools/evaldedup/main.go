@@ -26,14 +26,15 @@ func main() {
 	out := flag.String("o", "docs/QUALITY.md", `markdown report whose "eval-dedup" section to write ("" for none)`)
 	geocoder := flag.String("geocoder", "fake", `geocoder base URL, "fake" (the offline fake of geo/geocodertest) or "off"`)
 	verbose := flag.Bool("v", false, "list the false and missed pairs")
+	show := flag.String("show", "", "print the normalised records of this gold cluster (e.g. D0239) as JSON lines, and stop")
 	flag.Parse()
-	if err := run(*ref, *goldPath, *out, *geocoder, *verbose); err != nil {
+	if err := run(*ref, *goldPath, *out, *geocoder, *verbose, *show); err != nil {
 		fmt.Fprintln(os.Stderr, "evaldedup:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ref, goldPath, out, geocoder string, verbose bool) error {
+func run(ref, goldPath, out, geocoder string, verbose bool, show string) error {
 	gold, err := readGold(goldPath)
 	if err != nil {
 		return err
@@ -43,6 +44,9 @@ func run(ref, goldPath, out, geocoder string, verbose bool) error {
 	set, err := loadMembers(context.Background(), ref, gold, placer)
 	if err != nil {
 		return err
+	}
+	if show != "" {
+		return showCluster(os.Stdout, set, show)
 	}
 	apart, err := lenientPairs(filepath.Join(filepath.Dir(goldPath), "LABELLING.md"))
 	if err != nil {
