@@ -68,7 +68,9 @@ func postcodeWasINSEE(r *Referential, l *schema.Lieu) []schema.Issue {
 }
 
 // inseeFromPostcode finds the INSEE code from the postcode and the commune
-// name, or from the postcode alone when it serves a single commune.
+// name, or from the postcode alone when it serves a single commune, or
+// else from the one commune of the postcode that the lieu's name or
+// address names (« Médiathèque de Saint-Saturnin-lès-Avignon », 84450).
 func inseeFromPostcode(r *Referential, l *schema.Lieu) []schema.Issue {
 	var c *Commune
 	rule := "insee-from-commune"
@@ -76,6 +78,8 @@ func inseeFromPostcode(r *Referential, l *schema.Lieu) []schema.Issue {
 		c, _ = r.Resolve(l.CodePostal, l.Commune)
 	} else if cur := currentOnly(r.ByPostcode(l.CodePostal)); len(cur) == 1 {
 		c, rule = cur[0], "insee-from-postcode"
+	} else {
+		c, rule = namedIn(cur, l.Nom+" "+l.Adresse), "insee-from-name"
 	}
 	if c == nil {
 		return nil
@@ -83,6 +87,21 @@ func inseeFromPostcode(r *Referential, l *schema.Lieu) []schema.Issue {
 	l.CodeINSEE = c.Code
 	return []schema.Issue{{Field: "code_insee", Rule: rule, Value: l.CodePostal + " " + l.Commune, Fixed: c.Code, Level: schema.LevelFix,
 		Message: "INSEE code found in the commune referential"}}
+}
+
+// namedIn returns the only commune among cs whose name is in text.
+func namedIn(cs []*Commune, text string) *Commune {
+	folded := FoldName(text)
+	var found *Commune
+	for _, c := range cs {
+		if wordsWithin(c.folded, folded) {
+			if found != nil {
+				return nil
+			}
+			found = c
+		}
+	}
+	return found
 }
 
 func currentOnly(cs []*Commune) []*Commune {

@@ -33,6 +33,9 @@ func TestLocate(t *testing.T) {
 			"SAINT-CHRISTOL-D'ALBION", "84390", "84107", "insee-from-commune"},
 		{"the postcode field holds the INSEE code", schema.Lieu{CodePostal: "84036", Commune: "CHÂTEAUNEUF-DE-GADAGNE"},
 			"CHÂTEAUNEUF-DE-GADAGNE", "84470", "84036", "postcode-was-insee"},
+		{"no commune, shared postcode, the name says which", schema.Lieu{CodePostal: "84450", Nom: "Médiathèque de Saint-Saturnin-lès-Avignon"},
+			"Saint-Saturnin-lès-Avignon", "84450", "84119", "insee-from-name"},
+		{"no commune, shared postcode, the name says none", schema.Lieu{CodePostal: "84450", Nom: "Médiathèque", Adresse: "1 rue de la Mairie"}, "", "84450", "", ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -51,6 +51,7 @@ type memberSet struct {
 	gold        map[dedup.Ref]goldRecord
 	goldRecords int
 	files       int
+	absent      []string // the gold records that could not take part, and why
 }
 
 // loadMembers converts every file the gold names and keeps its records.
@@ -80,7 +81,12 @@ func loadMembers(ctx context.Context, root string, gold []goldRecord, placer *pi
 func (s *memberSet) add(file string, prio int, gold []goldRecord, recs []store.SourceRecord) {
 	for _, g := range gold {
 		r := find(recs, g)
-		if r == nil || r.Status == schema.StatusQuarantined || r.Lieu == nil {
+		switch {
+		case r == nil:
+			s.absent = append(s.absent, fmt.Sprintf("%s %s %s: not found", g.cluster, file, g.key))
+			continue
+		case r.Status == schema.StatusQuarantined || r.Lieu == nil:
+			s.absent = append(s.absent, fmt.Sprintf("%s %s %s: quarantined (%s)", g.cluster, file, g.key, reasons(r.Issues)))
 			continue
 		}
 		ref := dedup.Ref{Source: file, RecordKey: r.RecordKey}
@@ -288,4 +294,14 @@ func showCluster(w io.Writer, set *memberSet, cluster string) error {
 		return fmt.Errorf("evaldedup: no record of the gold is in cluster %q", cluster)
 	}
 	return nil
+}
+
+func reasons(issues []schema.Issue) string {
+	var out []string
+	for _, i := range issues {
+		if i.Level == schema.LevelError {
+			out = append(out, i.Field+": "+i.Message)
+		}
+	}
+	return strings.Join(out, "; ")
 }

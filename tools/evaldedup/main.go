@@ -62,6 +62,9 @@ func run(ref, goldPath, out, geocoder string, verbose bool, show string) error {
 	if verbose {
 		ours.list(os.Stdout, set)
 		splits(os.Stdout, set, clusterRefs(res.Clusters))
+		for _, a := range set.absent {
+			fmt.Println("ABSENT", a)
+		}
 	}
 	if out == "" {
 		return nil
