@@ -87,8 +87,8 @@ func blockKeys(refs []blockRef, p *profile) []blockRef {
 	for _, e := range p.emails {
 		refs = append(refs, blockRef{blockKey("mail", e), maxIDBlock})
 	}
-	for _, h := range p.hosts {
-		refs = append(refs, blockRef{blockKey("host", h), maxIDBlock})
+	for _, d := range p.domains {
+		refs = append(refs, blockRef{blockKey("dom", d), maxIDBlock})
 	}
 	if p.globalID {
 		refs = append(refs, blockRef{blockKey("id", p.localID), maxIDBlock})

@@ -74,10 +74,11 @@ func set(list []string) map[string]bool {
 // contacts are the identifiers and contacts a record may carry (most carry
 // few: they live apart, to keep the national profile set small).
 type contacts struct {
-	siret  string
-	phone  string
-	emails []string
-	hosts  []string
+	siret   string
+	phone   string
+	emails  []string
+	hosts   []string
+	domains []string // the e-mails' domains and the web hosts, once each
 }
 
 var noContacts = &contacts{}
@@ -156,6 +157,16 @@ func contactsOf(l *schema.Lieu) *contacts {
 	for _, w := range l.SiteWeb {
 		if h := hostOf(w); h != "" && !words.hosts[h] {
 			c.hosts = append(c.hosts, h)
+		}
+	}
+	for _, e := range c.emails {
+		if _, d, ok := strings.Cut(e, "@"); ok && d != "" && !contains(c.domains, d) {
+			c.domains = append(c.domains, d)
+		}
+	}
+	for _, h := range c.hosts {
+		if !contains(c.domains, h) {
+			c.domains = append(c.domains, h)
 		}
 	}
 	if c.siret == "" && c.phone == "" && c.emails == nil && c.hosts == nil {

@@ -35,17 +35,21 @@ type Weights struct {
 	OtherStreet        float64 `json:"other_street" yaml:"other_street"`
 	// Distance lists [metres, contribution] steps: the first step whose
 	// distance is not exceeded applies.
-	Distance         [][2]float64 `json:"distance" yaml:"distance"`
-	SameCommune      float64      `json:"same_commune" yaml:"same_commune"`
-	OtherCommune     float64      `json:"other_commune" yaml:"other_commune"`
-	SameSIRET        float64      `json:"same_siret" yaml:"same_siret"`
-	OtherSIREN       float64      `json:"other_siren" yaml:"other_siren"`
-	SamePhone        float64      `json:"same_phone" yaml:"same_phone"`
-	OtherPhone       float64      `json:"other_phone" yaml:"other_phone"`
-	SameEmail        float64      `json:"same_email" yaml:"same_email"`
-	SameHost         float64      `json:"same_host" yaml:"same_host"`
-	OtherTypologie   float64      `json:"other_typologie" yaml:"other_typologie"`
-	ItinerantVsFixed float64      `json:"itinerant_vs_fixed" yaml:"itinerant_vs_fixed"`
+	Distance     [][2]float64 `json:"distance" yaml:"distance"`
+	SameCommune  float64      `json:"same_commune" yaml:"same_commune"`
+	OtherCommune float64      `json:"other_commune" yaml:"other_commune"`
+	SameSIRET    float64      `json:"same_siret" yaml:"same_siret"`
+	OtherSIREN   float64      `json:"other_siren" yaml:"other_siren"`
+	SamePhone    float64      `json:"same_phone" yaml:"same_phone"`
+	OtherPhone   float64      `json:"other_phone" yaml:"other_phone"`
+	SameEmail    float64      `json:"same_email" yaml:"same_email"`
+	SameHost     float64      `json:"same_host" yaml:"same_host"`
+	// SameDomain: an e-mail domain or web host in common (« afcas.fr » in
+	// an address and a web site) that the population uses in one or two
+	// communes only: one organisation, not yet one place.
+	SameDomain       float64 `json:"same_domain" yaml:"same_domain"`
+	OtherTypologie   float64 `json:"other_typologie" yaml:"other_typologie"`
+	ItinerantVsFixed float64 `json:"itinerant_vs_fixed" yaml:"itinerant_vs_fixed"`
 	// DeclaredItinerant: the itinerance field alone differs (producers
 	// fill it loosely).
 	DeclaredItinerant float64 `json:"declared_itinerant" yaml:"declared_itinerant"`
@@ -62,6 +66,11 @@ type Weights struct {
 	// (a mairie and a library at one address), France services aside
 	// since they are hosted by all kinds.
 	KindConflict float64 `json:"kind_conflict" yaml:"kind_conflict"`
+	// SingleSiteConflict bounds what disagreeing addresses and points take
+	// from a pair that is the only one of its kind in the commune, or
+	// bears the same distinctive name there (LABELLING R7: a
+	// registered address, a stale list, a typo).
+	SingleSiteConflict float64 `json:"single_site_conflict" yaml:"single_site_conflict"`
 }
 
 // DefaultWeights returns the embedded defaults.
@@ -93,6 +102,10 @@ type scorer struct {
 	// multiSite holds the commune+kind pairs for which one source lists
 	// several records: there, the kind alone does not tell the site.
 	multiSite map[string]bool
+	// local holds the e-mail domains and web hosts that the population
+	// uses in at most two communes (a mail provider or a national
+	// network's domain is everywhere and tells nothing).
+	local map[string]bool
 }
 
 // score returns the pair's probability-like score (0–1) and, when explain
@@ -101,23 +114,32 @@ func (s *scorer) score(a, b *profile, explain bool) (float64, []Contribution) {
 	t := tally{explain: explain}
 	t.add("prior", s.w.Prior, func() string { return "" })
 	sameVenue := s.nameFeature(a, b, &t)
-	s.kindFeature(a, b, &t)
+	sole := s.kindFeature(a, b, &t)
 	addr := s.addressFeature(a, b, sameVenue, &t)
 	s.placeFeatures(a, b, addr, &t)
 	s.contactFeatures(a, b, &t)
+	if (sole || sameVenue && a.insee == b.insee && a.insee != "") && t.conflict < s.w.SingleSiteConflict {
+		t.add("single_site", s.w.SingleSiteConflict-t.conflict, func() string {
+			return "one site in the commune: its addresses disagree, as a stale or administrative address does"
+		})
+	}
 	return 1 / (1 + math.Exp(-t.sum)), t.parts
 }
 
 // tally sums contributions; it spells out their details only when
 // explaining (scoring millions of pairs formats nothing).
 type tally struct {
-	sum     float64
-	explain bool
-	parts   []Contribution
+	sum      float64
+	conflict float64 // the negative part of address and distance
+	explain  bool
+	parts    []Contribution
 }
 
 func (t *tally) add(feature string, weight float64, detail func() string) {
 	t.sum += weight
+	if weight < 0 && (feature == "address" || feature == "distance") {
+		t.conflict += weight
+	}
 	if t.explain {
 		t.parts = append(t.parts, Contribution{feature, detail(), weight})
 	}
@@ -143,22 +165,25 @@ func (s *scorer) nameFeature(a, b *profile, t *tally) bool {
 	return sim >= 0.9 && info >= 1 && len(a.distinct) > 0
 }
 
-func (s *scorer) kindFeature(a, b *profile, t *tally) {
+// kindFeature compares the kinds of service the names and labels say; it
+// reports whether both are the only one of a kind in their commune.
+func (s *scorer) kindFeature(a, b *profile, t *tally) bool {
 	if a.insee == "" || a.insee != b.insee || a.mobile || b.mobile {
-		return
+		return false
 	}
 	k := shared(a.kinds, b.kinds)
 	if k == "" && len(a.kinds) > 0 && len(b.kinds) > 0 && !contains(a.kinds, "franceservices") && !contains(b.kinds, "franceservices") {
 		t.add("kind", s.w.KindConflict, func() string { return strings.Join(a.kinds, "|") + " ≠ " + strings.Join(b.kinds, "|") })
-		return
+		return false
 	}
 	if k == "" || s.multiSite[a.insee+"\x00"+k] {
-		return
+		return false
 	}
 	if len(a.distinct) > 0 && len(b.distinct) > 0 && !anyMatch(a.distinct, b.distinct) {
-		return
+		return false
 	}
 	t.add("kind", s.w.SameKind, func() string { return k + " in " + a.insee + ", the only one its sources list" })
+	return true
 }
 
 func anyMatch(a, b []string) bool {
@@ -326,9 +351,42 @@ func (s *scorer) contactFeatures(a, b *profile, t *tally) {
 	if e := shared(a.emails, b.emails); e != "" {
 		t.add("courriels", s.w.SameEmail, func() string { return e })
 	}
-	if h := shared(a.hosts, b.hosts); h != "" {
+	h := shared(a.hosts, b.hosts)
+	if h != "" {
 		t.add("site_web", s.w.SameHost, func() string { return h })
 	}
+	if d := s.localDomain(a.domains, b.domains); d != "" && h == "" && shared(a.emails, b.emails) == "" {
+		t.add("domain", s.w.SameDomain, func() string { return d + ", used in one or two communes" })
+	}
+}
+
+func (s *scorer) localDomain(a, b []string) string {
+	for _, d := range a {
+		if s.local[d] && contains(b, d) {
+			return d
+		}
+	}
+	return ""
+}
+
+// localDomains finds the domains that the members use in at most two
+// communes.
+func localDomains(ps []profile) map[string]bool {
+	communes := map[string][]string{}
+	for i := range ps {
+		for _, d := range ps[i].domains {
+			if cs := communes[d]; len(cs) <= 2 && ps[i].insee != "" && !contains(cs, ps[i].insee) {
+				communes[d] = append(cs, ps[i].insee)
+			}
+		}
+	}
+	out := map[string]bool{}
+	for d, cs := range communes {
+		if len(cs) <= 2 {
+			out[d] = true
+		}
+	}
+	return out
 }
 
 // lastDigits compares national and international spellings of a number.
