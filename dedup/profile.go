@@ -106,6 +106,9 @@ type profile struct {
 	source    string
 }
 
+// moves: a bus or an itinerant service, whose address is a nominal base.
+func (p *profile) moves() bool { return p.mobile || p.roams }
+
 func newProfile(m *Member) profile {
 	l := &m.Lieu
 	p := profile{postcode: l.CodePostal, types: l.Typologie, contacts: contactsOf(l)}

@@ -168,7 +168,7 @@ func (s *scorer) nameFeature(a, b *profile, t *tally) bool {
 // kindFeature compares the kinds of service the names and labels say; it
 // reports whether both are the only one of a kind in their commune.
 func (s *scorer) kindFeature(a, b *profile, t *tally) bool {
-	if a.insee == "" || a.insee != b.insee || a.mobile || b.mobile {
+	if a.insee == "" || a.insee != b.insee || a.moves() != b.moves() {
 		return false
 	}
 	k := shared(a.kinds, b.kinds)
@@ -176,7 +176,7 @@ func (s *scorer) kindFeature(a, b *profile, t *tally) bool {
 		t.add("kind", s.w.KindConflict, func() string { return strings.Join(a.kinds, "|") + " ≠ " + strings.Join(b.kinds, "|") })
 		return false
 	}
-	if k == "" || s.multiSite[a.insee+"\x00"+k] {
+	if k == "" || s.multiSite[kindKey(a, k)] {
 		return false
 	}
 	if len(a.distinct) > 0 && len(b.distinct) > 0 && !anyMatch(a.distinct, b.distinct) {
@@ -204,11 +204,11 @@ func multiSites(ps []profile) map[string]bool {
 	out := map[string]bool{}
 	for i := range ps {
 		p := &ps[i]
-		if p.insee == "" || p.mobile {
+		if p.insee == "" {
 			continue
 		}
 		for _, k := range p.kinds {
-			key := p.insee + "\x00" + k
+			key := kindKey(p, k)
 			for _, q := range seen[key+"\x00"+p.source] {
 				if twoSites(p, q, k) {
 					out[key] = true
@@ -218,6 +218,15 @@ func multiSites(ps []profile) map[string]bool {
 		}
 	}
 	return out
+}
+
+// kindKey names a kind of service in a commune, moving services (a bus,
+// an itinerant desk) apart from fixed ones.
+func kindKey(p *profile, kind string) string {
+	if p.moves() {
+		return p.insee + "\x00" + kind + "\x00moving"
+	}
+	return p.insee + "\x00" + kind
 }
 
 func twoSites(p, q *profile, kind string) bool {
@@ -314,7 +323,7 @@ func (s *scorer) placeFeatures(a, b *profile, addr addressAgreement, t *tally) {
 	case !near && !(addr == addressSame && a.postcode == b.postcode):
 		t.add("commune", s.w.OtherCommune, func() string { return a.insee + " ≠ " + b.insee })
 	}
-	switch moveA, moveB := a.mobile || a.roams, b.mobile || b.roams; {
+	switch moveA, moveB := a.moves(), b.moves(); {
 	case moveA != moveB && (a.mobile || b.mobile):
 		t.add("itinerant", s.w.ItinerantVsFixed, func() string { return "one named as a bus or itinerant service, the other fixed" })
 	case moveA != moveB:
