@@ -30,6 +30,7 @@ type vocabulary struct {
 	Itinerant    []string           `json:"itinerant"`
 	Kinds        map[string]string  `json:"kinds"`
 	LabelKinds   map[string]string  `json:"label_kinds"`
+	SIRENKinds   map[string]string  `json:"siren_kinds"`
 	OnePerTown   []string           `json:"one_per_commune"`
 
 	phraseKeys []string // " key ", longest first
@@ -101,7 +102,7 @@ type profile struct {
 	roams     bool     // itinerance says itinerant only (not also fixed)
 	localID   string   // the producer's id, lower-cased, however short
 	globalID  bool     // localID is specific enough to name a record anywhere
-	kinds     []string // kinds of service the name or the labels say (words.Kinds, LabelKinds)
+	kinds     []string // kinds of service the name, labels or SIREN say (words.Kinds, LabelKinds, SIRENKinds)
 	distinct  []string // the name's words that are neither generic nor kinds
 	source    string
 }
@@ -148,6 +149,9 @@ func newProfile(m *Member) profile {
 		if k, ok := words.LabelKinds[d]; ok && !contains(p.kinds, k) {
 			p.kinds = append(p.kinds, k)
 		}
+	}
+	if k, ok := words.SIRENKinds[p.siret[:min(2, len(p.siret))]]; ok && !contains(p.kinds, k) {
+		p.kinds = append(p.kinds, k)
 	}
 	return p
 }
