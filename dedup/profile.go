@@ -30,6 +30,8 @@ type vocabulary struct {
 	Itinerant    []string           `json:"itinerant"`
 	Kinds        map[string]string  `json:"kinds"`
 	LabelKinds   map[string]string  `json:"label_kinds"`
+	NameKinds    map[string]string  `json:"name_kinds"`
+	KindPlaces   []string           `json:"name_kind_places"`
 	SIRENKinds   map[string]string  `json:"siren_kinds"`
 	OnePerTown   []string           `json:"one_per_commune"`
 
@@ -145,6 +147,9 @@ func newProfile(m *Member) profile {
 			p.distinct = append(p.distinct, t)
 		}
 	}
+	if len(p.name) == 1 && words.NameKinds[p.name[0]] != "" && atKindPlace(p.street) {
+		p.kinds = append(p.kinds, words.NameKinds[p.name[0]])
+	}
 	for _, d := range l.DispositifProgrammesNationaux {
 		if k, ok := words.LabelKinds[d]; ok && !contains(p.kinds, k) {
 			p.kinds = append(p.kinds, k)
@@ -154,6 +159,18 @@ func newProfile(m *Member) profile {
 		p.kinds = append(p.kinds, k)
 	}
 	return p
+}
+
+// atKindPlace: no street, or one that names the building of a kind
+// (« av de la liberation hotel de ville »).
+func atKindPlace(street []string) bool {
+	s := " " + strings.Join(street, " ") + " "
+	for _, w := range words.KindPlaces {
+		if strings.Contains(s, " "+w+" ") {
+			return true
+		}
+	}
+	return len(street) == 0
 }
 
 func contactsOf(l *schema.Lieu) *contacts {
