@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"math"
 	"slices"
+	"strings"
 )
 
 // Blocking: two members are scored only when they share a block. Blocks
@@ -63,8 +64,8 @@ func blockKeys(refs []blockRef, p *profile) []blockRef {
 		if area == "" {
 			continue
 		}
-		if len(p.street) > 0 {
-			refs = append(refs, blockRef{blockKey("s", area, streetKey(p.street)), maxAreaBlock})
+		for _, k := range streetKeys(p.street) {
+			refs = append(refs, blockRef{blockKey("s", area, k), maxAreaBlock})
 		}
 		for _, t := range p.name {
 			if tokenWeight(t) >= 0.5 {
@@ -96,18 +97,33 @@ func blockKeys(refs []blockRef, p *profile) []blockRef {
 	return refs
 }
 
-// streetKey is the street's most distinctive word: its longest non-type word.
-func streetKey(street []string) string {
-	best := ""
+// streetKeys name the street by its most distinctive word, its longest
+// non-type word. A word with lost characters is keyed with « e » in
+// their place, the likeliest letter, and the longest whole word is
+// keyed too.
+func streetKeys(street []string) []string {
+	if len(street) == 0 {
+		return nil
+	}
+	best, whole := "", ""
 	for _, w := range street {
-		if !words.typeWord[w] && len(w) > len(best) {
+		if words.typeWord[w] {
+			continue
+		}
+		if len(w) > len(best) {
 			best = w
 		}
+		if len(w) > len(whole) && !strings.Contains(w, lost) {
+			whole = w
+		}
 	}
-	if best == "" {
-		best = street[len(street)-1]
+	switch {
+	case best == "":
+		return []string{street[len(street)-1]}
+	case best == whole || whole == "":
+		return []string{strings.ReplaceAll(best, lost, "e")}
 	}
-	return best
+	return []string{strings.ReplaceAll(best, lost, "e"), whole}
 }
 
 // blocks indexes members by cell, and by key in one sorted array (a block

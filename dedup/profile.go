@@ -222,6 +222,10 @@ func canonical(s string) string {
 	return strings.TrimSpace(f)
 }
 
+// lost stands, in an address, for a character lost to a wrong charset
+// (« h\uFFFDtel de ville »); it matches any letter.
+const lost = "ʔ"
+
 // townWords caches the canonical words of commune names, which every
 // record of a commune repeats.
 var townWords = memo.Map[string, []string]{Size: 1 << 16}
@@ -241,10 +245,10 @@ func nameTokens(name, commune string) []string {
 }
 
 // splitAddress finds the house number (with bis/ter or a letter) and the
-// street words; postal additions (BP, CS, CEDEX and their numbers) are
+// street words, lost characters kept as such; postal additions (BP, CS, CEDEX and their numbers) are
 // dropped, street-type abbreviations spelt out.
 func splitAddress(addr string) (string, []string) {
-	toks := strings.Fields(geo.Fold(strings.ReplaceAll(addr, "\uFFFD", "e")))
+	toks := strings.Fields(geo.Fold(strings.ReplaceAll(addr, "\uFFFD", lost)))
 	var number string
 	var street []string
 	for i := 0; i < len(toks); i++ {

@@ -494,14 +494,32 @@ func sameLetters(a, b []string) bool {
 	}
 }
 
-// matchToken finds t in list, allowing one typo in words of 6 letters or more.
+// matchToken finds t in list, allowing one typo in words of 6 letters or
+// more, and a lost character (lost) to stand for any letter.
 func matchToken(t string, list []string) bool {
 	for _, u := range list {
-		if t == u || len(t) >= 6 && len(u) >= 6 && editDistanceAtMostOne(t, u) {
+		if t == u || len(t) >= 6 && len(u) >= 6 && editDistanceAtMostOne(t, u) || sameButLost(t, u) {
 			return true
 		}
 	}
 	return false
+}
+
+// sameButLost compares two words, one of which holds lost characters.
+func sameButLost(a, b string) bool {
+	if !strings.Contains(a, lost) && !strings.Contains(b, lost) {
+		return false
+	}
+	x, y := []rune(a), []rune(b)
+	if len(x) != len(y) {
+		return false
+	}
+	for i := range x {
+		if x[i] != y[i] && string(x[i]) != lost && string(y[i]) != lost {
+			return false
+		}
+	}
+	return true
 }
 
 func streetSimilarity(a, b *profile) float64 {
