@@ -50,7 +50,7 @@ func NewEngine(members []Member, w Weights) *Engine {
 	}
 	e := &Engine{members: members, ps: make([]profile, len(members))}
 	parallel(len(members), func(i int) { e.ps[i] = newProfile(&members[i]) })
-	e.s = &scorer{w: w, multiSite: multiSites(e.ps), local: localDomains(e.ps)}
+	e.s = &scorer{w: w, multiSite: multiSites(e.ps), local: localDomains(e.ps), multiOrg: organisations(e.ps)}
 	return e
 }
 

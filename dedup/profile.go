@@ -82,6 +82,7 @@ type contacts struct {
 	emails  []string
 	hosts   []string
 	domains []string // the e-mails' domains and the web hosts, once each
+	parent  string   // the structure_parente, canonical
 }
 
 var noContacts = &contacts{}
@@ -107,6 +108,7 @@ type profile struct {
 	kinds     []string // kinds of service the name, labels or SIREN say (words.Kinds, LabelKinds, SIRENKinds)
 	distinct  []string // the name's words that are neither generic nor kinds
 	source    string
+	org       int32 // the organisation it belongs to in its commune (organisations), -1 when unknown
 }
 
 // moves: a bus or an itinerant service, whose address is a nominal base.
@@ -174,7 +176,7 @@ func atKindPlace(street []string) bool {
 }
 
 func contactsOf(l *schema.Lieu) *contacts {
-	c := contacts{siret: siretOf(l.Pivot), phone: digits(l.Telephone)}
+	c := contacts{siret: siretOf(l.Pivot), phone: digits(l.Telephone), parent: canonical(l.StructureParente)}
 	for _, e := range l.Courriels {
 		c.emails = append(c.emails, strings.ToLower(strings.TrimSpace(e)))
 	}
@@ -193,7 +195,7 @@ func contactsOf(l *schema.Lieu) *contacts {
 			c.domains = append(c.domains, h)
 		}
 	}
-	if c.siret == "" && c.phone == "" && c.emails == nil && c.hosts == nil {
+	if c.siret == "" && c.phone == "" && c.emails == nil && c.hosts == nil && c.parent == "" {
 		return noContacts
 	}
 	return &c

@@ -47,7 +47,10 @@ type Weights struct {
 	// SameDomain: an e-mail domain or web host in common (« afcas.fr » in
 	// an address and a web site) that the population uses in one or two
 	// communes only: one organisation, not yet one place.
-	SameDomain       float64 `json:"same_domain" yaml:"same_domain"`
+	SameDomain float64 `json:"same_domain" yaml:"same_domain"`
+	// SameOrganisation: two records that identifiers tie to one
+	// organisation that has one site in their commune (see organisations).
+	SameOrganisation float64 `json:"same_organisation" yaml:"same_organisation"`
 	OtherTypologie   float64 `json:"other_typologie" yaml:"other_typologie"`
 	ItinerantVsFixed float64 `json:"itinerant_vs_fixed" yaml:"itinerant_vs_fixed"`
 	// DeclaredItinerant: the itinerance field alone differs (producers
@@ -106,6 +109,9 @@ type scorer struct {
 	// uses in at most two communes (a mail provider or a national
 	// network's domain is everywhere and tells nothing).
 	local map[string]bool
+	// multiOrg holds the organisations (see organisations) that a
+	// producer lists at two addresses of their commune.
+	multiOrg map[int32]bool
 }
 
 // score returns the pair's probability-like score (0–1) and, when explain
@@ -115,6 +121,7 @@ func (s *scorer) score(a, b *profile, explain bool) (float64, []Contribution) {
 	t.add("prior", s.w.Prior, func() string { return "" })
 	sameVenue := s.nameFeature(a, b, &t)
 	sole := s.kindFeature(a, b, &t)
+	sole = s.orgFeature(a, b, &t) || sole
 	addr := s.addressFeature(a, b, sameVenue, &t)
 	s.placeFeatures(a, b, addr, &t)
 	s.contactFeatures(a, b, &t)
@@ -183,6 +190,18 @@ func (s *scorer) kindFeature(a, b *profile, t *tally) bool {
 		return false
 	}
 	t.add("kind", s.w.SameKind, func() string { return k + " in " + a.insee + ", the only one its sources list" })
+	return true
+}
+
+// orgFeature: two records of one organisation, which has one site in
+// their commune; it reports whether it applied.
+func (s *scorer) orgFeature(a, b *profile, t *tally) bool {
+	if a.org < 0 || a.org != b.org || a.insee != b.insee || s.multiOrg[a.org] || a.moves() != b.moves() {
+		return false
+	}
+	t.add("organisation", s.w.SameOrganisation, func() string {
+		return "one organisation (SIRET, structure parente or acronym), one site in " + a.insee
+	})
 	return true
 }
 

@@ -1,0 +1,137 @@
+package dedup
+
+import "strings"
+
+// Organisations: records of one commune that their identifiers tie to one
+// organisation, beyond what their names and addresses say. The ties are
+// the same SIRET of a private body used in that commune only, a
+// structure_parente that is another record's very name, and an acronym
+// that spells another record's name (« AFCAS », « Association Franca
+// Centre Aéré Sarriansa »). An organisation that no producer lists at two
+// addresses of the commune has one site there (LABELLING R1, R7).
+
+// organisations assigns each profile's org and returns the organisations
+// that some producer lists at two addresses of their commune.
+func organisations(ps []profile) map[int32]bool {
+	u := newUnionFind(len(ps))
+	link := func(i int, js []int32) {
+		for _, j := range js {
+			if ri, rj := u.find(int32(i)), u.find(j); ri != rj {
+				u.union(ri, rj)
+			}
+		}
+	}
+	private := privateSIRETs(ps)
+	names := map[string][]int32{} // commune + name or acronym → bodies of no public kind so named
+	for i := range ps {
+		p := &ps[i]
+		if p.insee == "" || len(p.kinds) > 0 || public(p.siret) {
+			continue
+		}
+		names[p.insee+"\x00"+p.fullName] = append(names[p.insee+"\x00"+p.fullName], int32(i))
+		for _, a := range acronyms(p.fullName) {
+			names[p.insee+"\x00"+a] = append(names[p.insee+"\x00"+a], int32(i))
+		}
+	}
+	bySIRET := map[string]int32{}
+	for i := range ps {
+		p := &ps[i]
+		if p.insee == "" {
+			continue
+		}
+		if j, ok := bySIRET[p.siret]; ok {
+			link(i, []int32{j})
+		} else if private[p.siret] {
+			bySIRET[p.siret] = int32(i)
+		}
+		if p.parent != "" {
+			link(i, names[p.insee+"\x00"+p.parent])
+		}
+		for _, t := range p.distinct {
+			if len(t) >= 4 {
+				link(i, names[p.insee+"\x00"+t])
+			}
+		}
+	}
+	return assignOrgs(ps, u)
+}
+
+// assignOrgs sets p.org for the profiles tied to another, and finds the
+// organisations listed at two addresses by one producer.
+func assignOrgs(ps []profile, u *unionFind) map[int32]bool {
+	type listing struct {
+		org    int32
+		source string
+	}
+	multi := map[int32]bool{}
+	first := map[listing]*profile{}
+	for i := range ps {
+		p := &ps[i]
+		r := u.find(int32(i))
+		if u.size[r] < 2 {
+			p.org = -1
+			continue
+		}
+		p.org = r
+		k := listing{r, p.source}
+		if q := first[k]; q != nil && otherAddress(p, q) {
+			multi[r] = true
+		}
+		first[k] = p
+	}
+	return multi
+}
+
+func public(siret string) bool { return siret != "" && (siret[0] == '1' || siret[0] == '2') }
+
+// privateSIRETs: the SIRETs of private bodies (public ones, 1… and 2…,
+// cover a commune's mairie, library and CCAS alike) used in one commune.
+func privateSIRETs(ps []profile) map[string]bool {
+	commune := map[string]string{}
+	out := map[string]bool{}
+	for i := range ps {
+		s := ps[i].siret
+		if s == "" || public(s) {
+			continue
+		}
+		switch c, seen := commune[s]; {
+		case !seen:
+			commune[s], out[s] = ps[i].insee, true
+		case c != ps[i].insee:
+			out[s] = false
+		}
+	}
+	return out
+}
+
+// acronyms spells the initials of a name of four words or more, with and
+// without its « et » (« maison livre et culture » → « mlec », « mlc »).
+func acronyms(name string) []string {
+	var with, without strings.Builder
+	for _, w := range strings.Fields(name) {
+		if w == "et" {
+			with.WriteByte(w[0])
+			continue
+		}
+		if !words.stop[w] {
+			with.WriteByte(w[0])
+			without.WriteByte(w[0])
+		}
+	}
+	var out []string
+	for _, a := range []string{with.String(), without.String()} {
+		if len(a) >= 4 && !contains(out, a) {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// otherAddress: two records whose addresses name two streets or two
+// numbers.
+func otherAddress(p, q *profile) bool {
+	if len(p.street) == 0 || len(q.street) == 0 {
+		return false
+	}
+	return streetSimilarity(p, q) < 0.7 || p.number != q.number && p.number != "" && q.number != ""
+}
