@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -58,7 +59,8 @@ type blockRef struct {
 // blockKeys appends a profile's non-spatial blocks to refs: by commune
 // and by postcode (either may be wrong in a record) a street word, a
 // distinctive name word, a kind of service, the whole name; then its
-// SIRET, phone, e-mails, web hosts and a globally unique producer id.
+// SIRET, phone, e-mails, e-mail domains and web hosts, organisation and a
+// globally unique producer id.
 func blockKeys(refs []blockRef, p *profile) []blockRef {
 	for _, area := range []string{p.insee, p.postcode} {
 		if area == "" {
@@ -90,6 +92,9 @@ func blockKeys(refs []blockRef, p *profile) []blockRef {
 	}
 	for _, d := range p.domains {
 		refs = append(refs, blockRef{blockKey("dom", d), maxIDBlock})
+	}
+	if p.org >= 0 {
+		refs = append(refs, blockRef{blockKey("org", strconv.Itoa(int(p.org))), maxKindBlock})
 	}
 	if p.globalID {
 		refs = append(refs, blockRef{blockKey("id", p.localID), maxIDBlock})

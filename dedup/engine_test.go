@@ -19,6 +19,12 @@ func rec(source, key, nom, adresse, cp, insee string, lat, lon float64) dedup.Me
 	return m
 }
 
+// with sets more fields of a member.
+func with(m dedup.Member, set func(l *schema.Lieu)) dedup.Member {
+	set(&m.Lieu)
+	return m
+}
+
 func together(res dedup.Result, a, b dedup.Ref) bool {
 	for _, c := range res.Clusters {
 		hasA, hasB := false, false
@@ -56,6 +62,22 @@ func TestPairs(t *testing.T) {
 			rec("b", "1", "Croix-Rouge française", "20 boulevard Henry Dunant", "84000", "84007", 0, 0), false},
 		{"across a commune border, 20 m apart", rec("a", "1", "Espace numérique Lou Pasquié", "1 place du Marché", "84310", "84081", 43.94, 4.9),
 			rec("b", "1", "Espace Numerique Lou Pasquie", "1 pl du marche", "84470", "84036", 43.9401, 4.9002), true},
+		{"a France Services label says the kind", with(rec("paca", "1", "Centre Com Action Sociale de Valreas", "rue hotel de ville", "84600", "84138", 44.383246, 4.989009),
+			func(l *schema.Lieu) { l.DispositifProgrammesNationaux = []string{"France Services"} }),
+			rec("cnfs", "1", "france services", "35 hotel de ville", "84600", "84138", 44.383319, 4.988615), true},
+		{"a SIREN 26… is a CCAS", with(rec("ac", "1", "Pôle solidarité de Valréas", "HOTEL DE VILLE - Place A. Briand", "84600", "84138", 0, 0), sirenCCAS),
+			with(rec("cnfs", "1", "CTRE COM ACTION SOCIALE DE VALREAS", "RUE HOTEL DE VILLE", "84600", "84138", 0, 0), sirenCCAS), true},
+		{"« Commune de X » at its hôtel de ville is the mairie", with(rec("cnfs", "1", "Mairie de Jonquières - Bibliothèque municipale", "AV DE LA LIBERATION", "84150", "84056", 0, 0), sirenJonquieres),
+			with(rec("struct", "1", "COMMUNE DE JONQUIERES", "AV DE LA LIBERATION HOTEL DE VILLE", "84150", "84056", 0, 0), sirenJonquieres), true},
+		{"« Commune de X » elsewhere is one of its services", rec("ac", "1", "COMMUNE DE CADEROUSSE", "Rue Berbiguier", "84860", "84027", 0, 0),
+			rec("struct", "1", "COMMUNE DE CADEROUSSE", "HOTEL DE VILLE", "84860", "84027", 0, 0), false},
+		{"two nominal addresses of one bus", with(rec("paca", "1", "Le Lien France Services", "81 avenue frédéric mistral", "84400", "84003", 0, 0),
+			func(l *schema.Lieu) { l.Itinerance = []string{"Itinérant"} }),
+			rec("ac", "1", "Espace France Services Itinérant Le Lien", "CHE DE LA BOUCHEYRONNE", "84400", "84003", 0, 0), true},
+		{"numbers two apart on one street", with(rec("ac", "1", "CCAS d'Avignon - Site Ilot Saint Jean", "4 AV DE SAINT JEAN", "84000", "84007", 0, 0), sirenCCAS),
+			with(rec("ac", "2", "CCAS AVIGNON", "2 Avenue Saint Jean", "84000", "84007", 0, 0), sirenCCAS), true},
+		{"lost characters in an address", rec("paca", "1", "Biblioth\uFFFDque", "85 chemin des coll\uFFFDgiens", "84380", "84072", 0, 0),
+			rec("ac", "1", "Espace Francine FOUSSA", "85 chemin des Collégiens", "84380", "84072", 0, 0), true},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -65,6 +87,34 @@ func TestPairs(t *testing.T) {
 				t.Errorf("merged %v, want %v; score %.3f %+v", got, c.merge, ex.Score, ex.Features)
 			}
 		})
+	}
+}
+
+func sirenCCAS(l *schema.Lieu)       { l.Pivot = "26840095900014" }
+func sirenJonquieres(l *schema.Lieu) { l.Pivot, l.Commune = "21840056200011", "Jonquières" }
+
+// TestOrganisations: records that a private SIRET, a structure parente
+// and an acronym tie to one organisation are one place when it has one
+// site in the commune (Sarrians: an association, its espace numérique
+// and the France services it runs, at three numbers of one avenue), and
+// stay apart when a producer lists two of its sites.
+func TestOrganisations(t *testing.T) {
+	siret := func(l *schema.Lieu) { l.Pivot = "33946661700018" }
+	espace := with(rec("paca", "1", "Espace numérique Sarrians", "322 Avenue de la Camargue - quartier de Sainte Croix", "84260", "84122", 0, 0),
+		func(l *schema.Lieu) { l.StructureParente = "Association Franca Centre Aere Sarriansa" })
+	employer := rec("struct", "1", "ASSOCIATION FRANCA CENTRE AERE SARRIANSA", "SAINTE CROIX", "84260", "84122", 0, 0)
+	permanence := with(rec("cnfs", "1", "ASSOCIATION AFCAS", "332 Avenue de la Camargue", "84260", "84122", 0, 0), siret)
+	ac := with(rec("ac", "1", "Espace Numérique Sarrians", "322 avenue de la camargue", "84260", "84122", 0, 0), siret)
+	res := dedup.Run(dedup.Input{Members: []dedup.Member{espace, employer, permanence, ac}})
+	for _, m := range []dedup.Member{employer, permanence, ac} {
+		if !together(res, espace.Ref, m.Ref) {
+			t.Errorf("%s apart from %s: %+v", m.Lieu.Nom, espace.Lieu.Nom, res.Clusters)
+		}
+	}
+	second := with(rec("ac", "2", "AFCAS accueil de loisirs", "12 rue du Stade", "84260", "84122", 0, 0), siret)
+	res = dedup.Run(dedup.Input{Members: []dedup.Member{espace, employer, permanence, ac, second}})
+	if together(res, espace.Ref, permanence.Ref) || together(res, ac.Ref, second.Ref) {
+		t.Errorf("an organisation listed at two addresses merged as one site: %+v", res.Clusters)
 	}
 }
 

@@ -116,7 +116,7 @@ func (p *profile) moves() bool { return p.mobile || p.roams }
 
 func newProfile(m *Member) profile {
 	l := &m.Lieu
-	p := profile{postcode: l.CodePostal, types: l.Typologie, contacts: contactsOf(l)}
+	p := profile{postcode: l.CodePostal, types: l.Typologie, contacts: contactsOf(l), org: -1}
 	p.fullName = canonical(l.Nom)
 	p.name = nameTokens(p.fullName, l.Commune)
 	p.nameW = make([]float64, len(p.name))
