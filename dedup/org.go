@@ -22,15 +22,16 @@ func organisations(ps []profile) map[int32]bool {
 		}
 	}
 	private := privateSIRETs(ps)
-	names := map[string][]int32{} // commune + name or acronym → bodies of no public kind so named
+	type named struct{ insee, name string }
+	names := map[named][]int32{} // commune and name or acronym → bodies of no public kind so named
 	for i := range ps {
 		p := &ps[i]
 		if p.insee == "" || len(p.kinds) > 0 || public(p.siret) {
 			continue
 		}
-		names[p.insee+"\x00"+p.fullName] = append(names[p.insee+"\x00"+p.fullName], int32(i))
+		names[named{p.insee, p.fullName}] = append(names[named{p.insee, p.fullName}], int32(i))
 		for _, a := range acronyms(p.fullName) {
-			names[p.insee+"\x00"+a] = append(names[p.insee+"\x00"+a], int32(i))
+			names[named{p.insee, a}] = append(names[named{p.insee, a}], int32(i))
 		}
 	}
 	bySIRET := map[string]int32{}
@@ -45,11 +46,11 @@ func organisations(ps []profile) map[int32]bool {
 			bySIRET[p.siret] = int32(i)
 		}
 		if p.parent != "" {
-			link(i, names[p.insee+"\x00"+p.parent])
+			link(i, names[named{p.insee, p.parent}])
 		}
 		for _, t := range p.distinct {
 			if len(t) >= 4 {
-				link(i, names[p.insee+"\x00"+t])
+				link(i, names[named{p.insee, t}])
 			}
 		}
 	}

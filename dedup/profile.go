@@ -215,6 +215,9 @@ func declaredItinerant(values []string) bool {
 // replacement character (a file decoded with the wrong charset) is read
 // as « e », the commonest accented letter in French.
 func canonical(s string) string {
+	if s == "" {
+		return ""
+	}
 	f := " " + geo.Fold(strings.ReplaceAll(s, "\uFFFD", "e")) + " "
 	for i, k := range words.phraseKeys {
 		if strings.Contains(f, k) {
