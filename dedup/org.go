@@ -45,7 +45,7 @@ func organisations(ps []profile) map[int32]bool {
 		} else if private[p.siret] {
 			bySIRET[p.siret] = int32(i)
 		}
-		if p.parent != "" {
+		if p.parent != "" && p.parent != p.fullName { // a body that is its own parent says nothing
 			link(i, names[named{p.insee, p.parent}])
 		}
 		for _, t := range p.distinct {
