@@ -50,7 +50,13 @@ func NewEngine(members []Member, w Weights) *Engine {
 	}
 	e := &Engine{members: members, ps: make([]profile, len(members))}
 	parallel(len(members), func(i int) { e.ps[i] = newProfile(&members[i]) })
-	e.s = &scorer{w: w, multiSite: multiSites(e.ps), local: localDomains(e.ps), multiOrg: organisations(e.ps)}
+	e.s = &scorer{w: w, multiSite: multiSites(e.ps), multiOrg: organisations(e.ps)}
+	local := localDomains(e.ps)
+	for i := range e.ps { // only local domains block and score
+		if c := e.ps[i].contacts; len(c.domains) > 0 {
+			c.domains = slices.DeleteFunc(c.domains, func(d string) bool { return !local[d] })
+		}
+	}
 	return e
 }
 

@@ -21,20 +21,8 @@ func organisations(ps []profile) map[int32]bool {
 			}
 		}
 	}
-	private := privateSIRETs(ps)
-	type named struct{ insee, name string }
-	names := map[named][]int32{} // commune and name or acronym → bodies of no public kind so named
-	for i := range ps {
-		p := &ps[i]
-		if p.insee == "" || len(p.kinds) > 0 || public(p.siret) {
-			continue
-		}
-		names[named{p.insee, p.fullName}] = append(names[named{p.insee, p.fullName}], int32(i))
-		for _, a := range acronyms(p.fullName) {
-			names[named{p.insee, a}] = append(names[named{p.insee, a}], int32(i))
-		}
-	}
-	bySIRET := map[string]int32{}
+	names := indexNames(ps)
+	bySIRET, private := map[string]int32{}, privateSIRETs(ps)
 	for i := range ps {
 		p := &ps[i]
 		if p.insee == "" {
@@ -55,6 +43,33 @@ func organisations(ps []profile) map[int32]bool {
 		}
 	}
 	return assignOrgs(ps, u)
+}
+
+type named struct{ insee, name string }
+
+// indexNames lists, by commune, the bodies of no public kind by the
+// acronym of their name, and by their name when another record gives it
+// as its parent.
+func indexNames(ps []profile) map[named][]int32 {
+	names := map[named][]int32{}
+	for i := range ps {
+		if p := &ps[i]; p.parent != "" && p.parent != p.fullName && p.insee != "" {
+			names[named{p.insee, p.parent}] = nil
+		}
+	}
+	for i := range ps {
+		p := &ps[i]
+		if p.insee == "" || len(p.kinds) > 0 || public(p.siret) {
+			continue
+		}
+		if js, wanted := names[named{p.insee, p.fullName}]; wanted {
+			names[named{p.insee, p.fullName}] = append(js, int32(i))
+		}
+		for _, a := range acronyms(p.fullName) {
+			names[named{p.insee, a}] = append(names[named{p.insee, a}], int32(i))
+		}
+	}
+	return names
 }
 
 // assignOrgs sets p.org for the profiles tied to another, and finds the

@@ -81,7 +81,7 @@ type contacts struct {
 	phone   string
 	emails  []string
 	hosts   []string
-	domains []string // the e-mails' domains and the web hosts, once each
+	domains []string // the e-mails' domains and the web hosts, once each; NewEngine keeps the local ones
 	parent  string   // the structure_parente, canonical
 }
 

@@ -105,10 +105,6 @@ type scorer struct {
 	// multiSite holds the commune+kind pairs for which one source lists
 	// several records: there, the kind alone does not tell the site.
 	multiSite map[string]bool
-	// local holds the e-mail domains and web hosts that the population
-	// uses in at most two communes (a mail provider or a national
-	// network's domain is everywhere and tells nothing).
-	local map[string]bool
 	// multiOrg holds the organisations (see organisations) that a
 	// producer lists at two addresses of their commune.
 	multiOrg map[int32]bool
@@ -383,34 +379,37 @@ func (s *scorer) contactFeatures(a, b *profile, t *tally) {
 	if h != "" {
 		t.add("site_web", s.w.SameHost, func() string { return h })
 	}
-	if d := s.localDomain(a.domains, b.domains); d != "" && h == "" && shared(a.emails, b.emails) == "" {
+	if d := shared(a.domains, b.domains); d != "" && h == "" && shared(a.emails, b.emails) == "" {
 		t.add("domain", s.w.SameDomain, func() string { return d + ", used in one or two communes" })
 	}
 }
 
-func (s *scorer) localDomain(a, b []string) string {
-	for _, d := range a {
-		if s.local[d] && contains(b, d) {
-			return d
-		}
-	}
-	return ""
-}
-
-// localDomains finds the domains that the members use in at most two
-// communes.
+// localDomains finds the e-mail domains and web hosts that the members
+// use in at most two communes (a mail provider or a national network's
+// domain is everywhere and tells nothing); profiles keep only those.
 func localDomains(ps []profile) map[string]bool {
-	communes := map[string][]string{}
+	type seen struct {
+		first, second string
+		more          bool
+	}
+	communes := map[string]seen{}
 	for i := range ps {
+		c := ps[i].insee
 		for _, d := range ps[i].domains {
-			if cs := communes[d]; len(cs) <= 2 && ps[i].insee != "" && !contains(cs, ps[i].insee) {
-				communes[d] = append(cs, ps[i].insee)
+			switch s := communes[d]; {
+			case c == "" || s.more || c == s.first || c == s.second:
+			case s.first == "":
+				communes[d] = seen{first: c}
+			case s.second == "":
+				communes[d] = seen{s.first, c, false}
+			default:
+				communes[d] = seen{more: true}
 			}
 		}
 	}
-	out := map[string]bool{}
-	for d, cs := range communes {
-		if len(cs) <= 2 {
+	out := make(map[string]bool, len(communes))
+	for d, s := range communes {
+		if !s.more && s.first != "" {
 			out[d] = true
 		}
 	}
