@@ -76,6 +76,8 @@ func TestPairs(t *testing.T) {
 			rec("ac", "1", "Espace France Services Itinérant Le Lien", "CHE DE LA BOUCHEYRONNE", "84400", "84003", 0, 0), true},
 		{"numbers two apart on one street", with(rec("ac", "1", "CCAS d'Avignon - Site Ilot Saint Jean", "4 AV DE SAINT JEAN", "84000", "84007", 0, 0), sirenCCAS),
 			with(rec("ac", "2", "CCAS AVIGNON", "2 Avenue Saint Jean", "84000", "84007", 0, 0), sirenCCAS), true},
+		{"an initial for a first name", rec("a", "1", "Point numérique", "12 place J. Moulin", "84000", "84007", 0, 0),
+			rec("b", "1", "Point numérique", "12 place Jean Moulin", "84000", "84007", 0, 0), true},
 		{"lost characters in an address", rec("paca", "1", "Biblioth\uFFFDque", "85 chemin des coll\uFFFDgiens", "84380", "84072", 0, 0),
 			rec("ac", "1", "Espace Francine FOUSSA", "85 chemin des Collégiens", "84380", "84072", 0, 0), true},
 	}

@@ -513,14 +513,20 @@ func sameLetters(a, b []string) bool {
 }
 
 // matchToken finds t in list, allowing one typo in words of 6 letters or
-// more, and a lost character (lost) to stand for any letter.
+// more, a lost character (lost) to stand for any letter, and an initial
+// for a word (« place j moulin », « place jean moulin »).
 func matchToken(t string, list []string) bool {
 	for _, u := range list {
-		if t == u || len(t) >= 6 && len(u) >= 6 && editDistanceAtMostOne(t, u) || sameButLost(t, u) {
+		if t == u || len(t) >= 6 && len(u) >= 6 && editDistanceAtMostOne(t, u) || sameButLost(t, u) || initialOf(t, u) || initialOf(u, t) {
 			return true
 		}
 	}
 	return false
+}
+
+// initialOf: a is the initial of the word b (not of a street type).
+func initialOf(a, b string) bool {
+	return len(a) == 1 && len(b) > 1 && a[0] == b[0] && !words.typeWord[b] && !isDigits(a)
 }
 
 // sameButLost compares two words, one of which holds lost characters.

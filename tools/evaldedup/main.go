@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -27,17 +28,21 @@ func main() {
 	geocoder := flag.String("geocoder", "fake", `geocoder base URL, "fake" (the offline fake of geo/geocodertest) or "off"`)
 	verbose := flag.Bool("v", false, "list the false and missed pairs")
 	show := flag.String("show", "", "print the normalised records of this gold cluster (e.g. D0239) as JSON lines, and stop")
+	drop := flag.String("drop", "", "leave out the gold's records of the files whose path contains this text (LABELLING: the other pairs stay valid)")
 	flag.Parse()
-	if err := run(*ref, *goldPath, *out, *geocoder, *verbose, *show); err != nil {
+	if err := run(*ref, *goldPath, *out, *geocoder, *verbose, *show, *drop); err != nil {
 		fmt.Fprintln(os.Stderr, "evaldedup:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ref, goldPath, out, geocoder string, verbose bool, show string) error {
+func run(ref, goldPath, out, geocoder string, verbose bool, show, drop string) error {
 	gold, err := readGold(goldPath)
 	if err != nil {
 		return err
+	}
+	if drop != "" {
+		gold = slices.DeleteFunc(gold, func(g goldRecord) bool { return strings.Contains(g.file, drop) })
 	}
 	placer, used, stop := corpus.NewPlacer(geocoder)
 	defer stop()
