@@ -13,7 +13,7 @@ import (
 	"strings"
 )
 
-//go:embed sqlite/*.sql
+//go:embed sqlite/*.sql postgres/*.sql
 var files embed.FS
 
 // Migration is one numbered SQL script.
@@ -23,7 +23,7 @@ type Migration struct {
 	SQL     string
 }
 
-// For returns the migrations of a dialect ("sqlite"), in order.
+// For returns the migrations of a dialect ("sqlite" or "postgres"), in order.
 func For(dialect string) ([]Migration, error) {
 	entries, err := fs.ReadDir(files, dialect)
 	if err != nil {

@@ -1,0 +1,180 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/maillage/maillage/schema"
+	"github.com/maillage/maillage/store"
+)
+
+// ReplaceSourceRecords makes recs the current records of source, in one
+// transaction: the records are copied into a staging table, then merged
+// by three statements (touch the unchanged, upsert the others, mark the
+// missing deleted).
+func (s *Store) ReplaceSourceRecords(ctx context.Context, source string, recs []store.SourceRecord, at time.Time) (store.RecordStats, error) {
+	var st store.RecordStats
+	rows, err := encodeRecords(recs)
+	if err != nil {
+		return st, err
+	}
+	err = s.inTx(ctx, "records of "+source, func(tx pgx.Tx) error {
+		if err := stageRecords(ctx, tx, rows); err != nil {
+			return fmt.Errorf("postgres: records of %s: %w", source, err)
+		}
+		if err := mergeRecords(ctx, tx, source, at, &st); err != nil {
+			return fmt.Errorf("postgres: records of %s: %w", source, err)
+		}
+		return nil
+	})
+	return st, err
+}
+
+func encodeRecords(recs []store.SourceRecord) ([][]any, error) {
+	rows := make([][]any, len(recs))
+	for i := range recs {
+		r := &recs[i]
+		fields, err := json.Marshal(r.Fields)
+		if err != nil {
+			return nil, fmt.Errorf("postgres: record %s/%s: fields: %w", r.Source, r.RecordKey, err)
+		}
+		var lieu *string
+		if r.Lieu != nil {
+			b, err := json.Marshal(r.Lieu)
+			if err != nil {
+				return nil, fmt.Errorf("postgres: record %s/%s: lieu: %w", r.Source, r.RecordKey, err)
+			}
+			l := string(b)
+			lieu = &l
+		}
+		issues := "[]"
+		if r.Issues != nil {
+			b, err := json.Marshal(r.Issues)
+			if err != nil {
+				return nil, fmt.Errorf("postgres: record %s/%s: issues: %w", r.Source, r.RecordKey, err)
+			}
+			issues = string(b)
+		}
+		rows[i] = []any{r.RecordKey, int32(r.Index), int32(r.Line), string(fields), r.Hash, r.ProducerID, string(r.Status), lieu, issues}
+	}
+	return rows, nil
+}
+
+func stageRecords(ctx context.Context, tx pgx.Tx, rows [][]any) error {
+	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE stage_records (record_key text COLLATE "C" PRIMARY KEY, row_index integer,
+		line integer, fields text, content_hash text, producer_id text, status text, lieu text, issues text) ON COMMIT DROP`); err != nil {
+		return err
+	}
+	_, err := tx.CopyFrom(ctx, pgx.Identifier{"stage_records"},
+		[]string{"record_key", "row_index", "line", "fields", "content_hash", "producer_id", "status", "lieu", "issues"},
+		pgx.CopyFromRows(rows))
+	return err
+}
+
+// mergeRecords applies the staged records: those whose content, lieu and
+// issues are unchanged are only seen again; the others are inserted or
+// updated (a deleted record comes back as created); the source's records
+// missing from the stage are marked deleted.
+func mergeRecords(ctx context.Context, tx pgx.Tx, source string, at time.Time, st *store.RecordStats) error {
+	err := tx.QueryRow(ctx, `SELECT
+		count(*) FILTER (WHERE r.record_key IS NULL OR r.deleted_at IS NOT NULL),
+		count(*) FILTER (WHERE r.deleted_at IS NULL AND r.content_hash = s.content_hash
+			AND r.lieu::text IS NOT DISTINCT FROM s.lieu AND r.issues::text = s.issues),
+		count(*)
+		FROM stage_records s LEFT JOIN source_records r ON r.source = $1 AND r.record_key = s.record_key`, source).
+		Scan(&st.Created, &st.Unchanged, &st.Updated)
+	if err != nil {
+		return err
+	}
+	st.Updated -= st.Created + st.Unchanged
+	if _, err := tx.Exec(ctx, `UPDATE source_records r SET last_seen = $2, row_index = s.row_index, line = s.line
+		FROM stage_records s WHERE r.source = $1 AND r.record_key = s.record_key AND r.deleted_at IS NULL
+		AND r.content_hash = s.content_hash AND r.lieu::text IS NOT DISTINCT FROM s.lieu AND r.issues::text = s.issues`, source, at); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO source_records AS r (source, record_key, row_index, line, fields, content_hash,
+		producer_id, status, lieu, issues, first_seen, last_seen, updated_at)
+		SELECT $1, record_key, row_index, line, fields::json, content_hash, producer_id, status, lieu::json, issues::json, $2, $2, $2
+		FROM stage_records
+		ON CONFLICT (source, record_key) DO UPDATE SET row_index = excluded.row_index, line = excluded.line,
+			fields = excluded.fields, content_hash = excluded.content_hash, producer_id = excluded.producer_id,
+			status = excluded.status, lieu = excluded.lieu, issues = excluded.issues, last_seen = $2, updated_at = $2, deleted_at = NULL
+		WHERE r.deleted_at IS NOT NULL OR r.content_hash <> excluded.content_hash
+			OR r.lieu::text IS DISTINCT FROM excluded.lieu::text OR r.issues::text <> excluded.issues::text`, source, at); err != nil {
+		return err
+	}
+	tag, err := tx.Exec(ctx, `UPDATE source_records r SET deleted_at = $2, updated_at = $2
+		WHERE r.source = $1 AND r.deleted_at IS NULL AND NOT EXISTS (SELECT 1 FROM stage_records s WHERE s.record_key = r.record_key)`,
+		source, at)
+	st.Deleted = int(tag.RowsAffected())
+	return err
+}
+
+const recordColumns = `source, record_key, row_index, line, content_hash, producer_id, status, lieu::text, issues::text`
+
+// SourceRecord returns one record, raw fields included.
+func (s *Store) SourceRecord(ctx context.Context, source, key string) (store.SourceRecord, error) {
+	var fields string
+	row := s.pool.QueryRow(ctx, `SELECT `+recordColumns+`, fields::text FROM source_records WHERE source = $1 AND record_key = $2`, source, key)
+	r, err := scanRecord(row, &fields)
+	if noRows(err) {
+		return store.SourceRecord{}, store.ErrNotFound
+	}
+	if err != nil {
+		return r, err
+	}
+	if err := json.Unmarshal([]byte(fields), &r.Fields); err != nil {
+		return r, fmt.Errorf("postgres: record %s/%s: fields: %w", source, key, err)
+	}
+	return r, nil
+}
+
+// ActiveRecords returns the current records of every source, without
+// their raw fields.
+func (s *Store) ActiveRecords(ctx context.Context) ([]store.SourceRecord, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+recordColumns+` FROM source_records WHERE deleted_at IS NULL
+		ORDER BY source, row_index, record_key`)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: active records: %w", err)
+	}
+	defer rows.Close()
+	var out []store.SourceRecord
+	for rows.Next() {
+		r, err := scanRecord(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// scanRecord reads the common record columns, then any extra ones.
+func scanRecord(sc interface{ Scan(...any) error }, extra ...any) (store.SourceRecord, error) {
+	var r store.SourceRecord
+	var issues, status string
+	var lieu *string
+	var index, line int32
+	dest := append([]any{&r.Source, &r.RecordKey, &index, &line, &r.Hash, &r.ProducerID, &status, &lieu, &issues}, extra...)
+	if err := sc.Scan(dest...); err != nil {
+		if noRows(err) {
+			return r, err
+		}
+		return r, fmt.Errorf("postgres: scan record: %w", err)
+	}
+	r.Index, r.Line, r.Status = int(index), int(line), schema.Status(status)
+	if err := json.Unmarshal([]byte(issues), &r.Issues); err != nil {
+		return r, fmt.Errorf("postgres: record %s/%s: issues: %w", r.Source, r.RecordKey, err)
+	}
+	if lieu != nil {
+		r.Lieu = new(schema.Lieu)
+		if err := json.Unmarshal([]byte(*lieu), r.Lieu); err != nil {
+			return r, fmt.Errorf("postgres: record %s/%s: lieu: %w", r.Source, r.RecordKey, err)
+		}
+	}
+	return r, nil
+}

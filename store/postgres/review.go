@@ -1,0 +1,93 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/maillage/maillage/store"
+)
+
+// SaveReviewPairs makes pairs the pending review set, in one transaction.
+func (s *Store) SaveReviewPairs(ctx context.Context, pairs []store.ReviewPair) error {
+	return s.inTx(ctx, "review pairs", func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `DELETE FROM review_pairs`); err != nil {
+			return fmt.Errorf("postgres: review pairs: %w", err)
+		}
+		b := &pgx.Batch{}
+		for _, p := range pairs {
+			a, bb := store.Ordered(p.A, p.B)
+			features := p.Features
+			if len(features) == 0 {
+				features = []byte("[]")
+			}
+			b.Queue(`INSERT INTO review_pairs (a_source, a_key, b_source, b_key, score, features, found_at)
+				VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
+				a.Source, a.RecordKey, bb.Source, bb.RecordKey, p.Score, string(features), p.FoundAt)
+		}
+		if err := tx.SendBatch(ctx, b).Close(); err != nil {
+			return fmt.Errorf("postgres: review pairs: %w", err)
+		}
+		return nil
+	})
+}
+
+// ReviewPairs returns the pending pairs, best score first.
+func (s *Store) ReviewPairs(ctx context.Context) ([]store.ReviewPair, error) {
+	rows, err := s.pool.Query(ctx, `SELECT a_source, a_key, b_source, b_key, score, features, found_at FROM review_pairs
+		ORDER BY score DESC, a_source, a_key, b_source, b_key`)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: review pairs: %w", err)
+	}
+	defer rows.Close()
+	var out []store.ReviewPair
+	for rows.Next() {
+		var p store.ReviewPair
+		var features string
+		if err := rows.Scan(&p.A.Source, &p.A.RecordKey, &p.B.Source, &p.B.RecordKey, &p.Score, &features, &p.FoundAt); err != nil {
+			return nil, fmt.Errorf("postgres: review pairs: %w", err)
+		}
+		p.Features, p.FoundAt = []byte(features), utc(p.FoundAt)
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// SaveDecision records a verdict and takes the pair out of review.
+func (s *Store) SaveDecision(ctx context.Context, d store.Decision) error {
+	a, b := store.Ordered(d.A, d.B)
+	return s.inTx(ctx, "decision", func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `INSERT INTO dedup_decisions (a_source, a_key, b_source, b_key, same, decided_by, decided_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7)
+			ON CONFLICT (a_source, a_key, b_source, b_key) DO UPDATE SET same = excluded.same, decided_by = excluded.decided_by,
+			decided_at = excluded.decided_at`, a.Source, a.RecordKey, b.Source, b.RecordKey, d.Same, d.By, d.DecidedAt); err != nil {
+			return fmt.Errorf("postgres: decision %v %v: %w", a, b, err)
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM review_pairs WHERE a_source = $1 AND a_key = $2 AND b_source = $3 AND b_key = $4`,
+			a.Source, a.RecordKey, b.Source, b.RecordKey); err != nil {
+			return fmt.Errorf("postgres: decision %v %v: %w", a, b, err)
+		}
+		return nil
+	})
+}
+
+// Decisions returns every verdict, in pair order.
+func (s *Store) Decisions(ctx context.Context) ([]store.Decision, error) {
+	rows, err := s.pool.Query(ctx, `SELECT a_source, a_key, b_source, b_key, same, decided_by, decided_at FROM dedup_decisions
+		ORDER BY a_source, a_key, b_source, b_key`)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: decisions: %w", err)
+	}
+	defer rows.Close()
+	var out []store.Decision
+	for rows.Next() {
+		var d store.Decision
+		if err := rows.Scan(&d.A.Source, &d.A.RecordKey, &d.B.Source, &d.B.RecordKey, &d.Same, &d.By, &d.DecidedAt); err != nil {
+			return nil, fmt.Errorf("postgres: decisions: %w", err)
+		}
+		d.DecidedAt = utc(d.DecidedAt)
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
