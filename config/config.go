@@ -43,10 +43,13 @@ type Config struct {
 	LogLevel    string   `yaml:"log_level"`
 }
 
-// Database selects the store: URL empty means embedded SQLite at Path.
+// Database selects the store: URL empty means embedded SQLite at Path,
+// a postgres:// URL the PostgreSQL store, whose statements are bounded by
+// StatementTimeout.
 type Database struct {
-	URL  string `yaml:"url"`
-	Path string `yaml:"path"`
+	URL              string        `yaml:"url"`
+	Path             string        `yaml:"path"`
+	StatementTimeout time.Duration `yaml:"statement_timeout"`
 }
 
 // Server configures the HTTP API.
@@ -93,7 +96,7 @@ type Source struct {
 // Defaults returns the configuration used for anything a file leaves out.
 func Defaults() Config {
 	return Config{
-		Database: Database{Path: "data/maillage.db"},
+		Database: Database{Path: "data/maillage.db", StatementTimeout: time.Minute},
 		Server: Server{Addr: ":8080", ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second,
 			WriteTimeout: 120 * time.Second, IdleTimeout: 120 * time.Second, ShutdownTimeout: 20 * time.Second},
 		Harvest: Harvest{UserAgent: "maillage/0.1 (+https://github.com/maillage/maillage)", Timeout: 60 * time.Second,

@@ -11,10 +11,17 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 )
 
 //go:embed sqlite/*.sql postgres/*.sql
 var files embed.FS
+
+// State is a migration and when a database applied it (zero: pending).
+type State struct {
+	Migration
+	AppliedAt time.Time
+}
 
 // Migration is one numbered SQL script.
 type Migration struct {

@@ -7,6 +7,7 @@
 //	maillage convert  INPUT [--mapping F] -o OUT.csv
 //	maillage review   list|same|different [A B] [--config F]
 //	maillage explain  A B [--config F]
+//	maillage migrate  up|status [--config F]
 package main
 
 import (
@@ -27,6 +28,7 @@ Usage:
   maillage convert  INPUT [--mapping F] -o OUT.csv             any supported file → national CSV + OUT.report.json
   maillage review   list|same|different [A B] [--config FILE]  settle the pairs deduplication left in doubt
   maillage explain  A B [--config FILE]                         how the scorer compares two records or lieux
+  maillage migrate  up|status [--config FILE]                   apply or list the store's schema migrations
 
 Environment: DATABASE_URL, MAILLAGE_DB, MAILLAGE_ADDR, MAILLAGE_OUT, MAILLAGE_GEOCODER_URL,
 MAILLAGE_ADMIN_TOKEN, MAILLAGE_LOG_LEVEL.
@@ -59,6 +61,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		return cmdReview(ctx, env, args[1:])
 	case "explain":
 		return cmdExplain(ctx, env, args[1:])
+	case "migrate":
+		return cmdMigrate(ctx, env, args[1:])
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -15,6 +14,7 @@ import (
 	"github.com/maillage/maillage/harvest"
 	"github.com/maillage/maillage/pipeline"
 	"github.com/maillage/maillage/store"
+	"github.com/maillage/maillage/store/postgres"
 	"github.com/maillage/maillage/store/sqlite"
 )
 
@@ -61,9 +61,11 @@ func newPlacer(c config.Geocoder) *pipeline.Placer {
 	return &pipeline.Placer{Geocoder: g, Policy: policy, RetryFailures: c.RetryFailuresAfter}
 }
 
+// openStore opens (and migrates) the configured store: PostgreSQL when
+// database.url (DATABASE_URL) is set, else the embedded SQLite file.
 func openStore(ctx context.Context, cfg *config.Config) (store.Store, error) {
 	if cfg.Database.URL != "" {
-		return nil, errors.New("DATABASE_URL: the PostgreSQL store is not part of this build yet; unset DATABASE_URL to use the embedded SQLite store")
+		return postgres.Open(ctx, cfg.Database.URL, postgres.Options{StatementTimeout: cfg.Database.StatementTimeout})
 	}
 	return sqlite.Open(ctx, cfg.Database.Path)
 }

@@ -78,12 +78,6 @@ func connect(ctx context.Context, url string, opts Options) (*pgxpool.Pool, erro
 	return pool, nil
 }
 
-// MigrationState is a migration and whether the database has it.
-type MigrationState struct {
-	migrations.Migration
-	AppliedAt time.Time // zero when pending
-}
-
 // migrate applies the pending migrations, each in its own transaction,
 // holding the advisory lock on one connection throughout.
 func (s *Store) migrate(ctx context.Context) error {
@@ -138,7 +132,7 @@ func apply(ctx context.Context, conn *pgx.Conn, m migrations.Migration) error {
 
 // Migrations reports every migration of the dialect and when the database
 // at url applied it, without applying anything.
-func Migrations(ctx context.Context, url string) ([]MigrationState, error) {
+func Migrations(ctx context.Context, url string) ([]migrations.State, error) {
 	ms, err := migrations.For("postgres")
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
@@ -162,9 +156,9 @@ func Migrations(ctx context.Context, url string) ([]MigrationState, error) {
 		}
 		rows.Close()
 	}
-	out := make([]MigrationState, len(ms))
+	out := make([]migrations.State, len(ms))
 	for i, m := range ms {
-		out[i] = MigrationState{Migration: m, AppliedAt: applied[m.Version]}
+		out[i] = migrations.State{Migration: m, AppliedAt: applied[m.Version]}
 	}
 	return out, nil
 }

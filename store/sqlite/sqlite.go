@@ -91,6 +91,41 @@ func (s *Store) apply(ctx context.Context, m migrations.Migration) error {
 	return tx.Commit()
 }
 
+// Migrations reports every migration of the dialect and when the database
+// file at path applied it, without applying anything (a missing file has
+// none).
+func Migrations(ctx context.Context, path string) ([]migrations.State, error) {
+	ms, err := migrations.For("sqlite")
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	applied := map[int]time.Time{}
+	if _, err := os.Stat(path); err == nil {
+		db, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+		}
+		defer db.Close()
+		rows, err := db.QueryContext(ctx, `SELECT version, applied_at FROM schema_migrations`)
+		if err == nil {
+			defer rows.Close()
+			for rows.Next() {
+				var v int
+				var at string
+				if err := rows.Scan(&v, &at); err != nil {
+					return nil, fmt.Errorf("sqlite: migrations: %w", err)
+				}
+				applied[v] = parseTS(at)
+			}
+		}
+	}
+	out := make([]migrations.State, len(ms))
+	for i, m := range ms {
+		out[i] = migrations.State{Migration: m, AppliedAt: applied[m.Version]}
+	}
+	return out, nil
+}
+
 // Ping checks the database answers.
 func (s *Store) Ping(ctx context.Context) error {
 	if err := s.db.PingContext(ctx); err != nil {
