@@ -236,7 +236,7 @@ func TestSources(t *testing.T) {
 		t.Fatalf("no runs yet: %d %s", resp.StatusCode, body)
 	}
 	ctx := context.Background()
-	id, _ := f.st.StartRun(ctx, time.Now())
+	id, _ := f.st.StartRun(ctx, time.Now(), "test")
 	f.st.RecordSourceRun(ctx, store.SourceRun{RunID: id, Source: "hub", Status: store.RunFailed, Error: "HTTP 500", Fetched: 0})
 	resp, body = get(t, f.srv.URL+"/api/v1/sources")
 	if resp.StatusCode != 200 || !strings.Contains(string(body), `"source":"hub","started_at"`) || !strings.Contains(string(body), `"error":"HTTP 500"`) {

@@ -9,6 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
+	"strconv"
 	"time"
 
 	"github.com/maillage/maillage/config"
@@ -25,11 +27,19 @@ type Pipeline struct {
 	Log    *slog.Logger
 	// Now is the clock (time.Now in production).
 	Now func() time.Time
+	// Instance names this process in the runs it records (host:pid).
+	Instance string
 }
 
 // New returns a pipeline with the real clock.
 func New(st store.Store, h *harvest.Harvester, log *slog.Logger) *Pipeline {
-	return &Pipeline{Store: st, Harvester: h, Log: log, Now: func() time.Time { return time.Now().UTC() }}
+	return &Pipeline{Store: st, Harvester: h, Log: log, Now: func() time.Time { return time.Now().UTC() }, Instance: instanceName()}
+}
+
+// instanceName is host:pid.
+func instanceName() string {
+	host, _ := os.Hostname()
+	return host + ":" + strconv.Itoa(os.Getpid())
 }
 
 // Options narrow a run.
@@ -50,7 +60,7 @@ func (p *Pipeline) Run(ctx context.Context, cfg *config.Config, opts Options) (*
 		}
 	}
 	started := p.Now()
-	runID, err := p.Store.StartRun(ctx, started)
+	runID, err := p.Store.StartRun(ctx, started, p.Instance)
 	if err != nil {
 		return nil, fmt.Errorf("pipeline: %w", err)
 	}

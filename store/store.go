@@ -16,8 +16,8 @@ var ErrNotFound = errors.New("store: not found")
 
 // Store is the persistence contract of maillage.
 type Store interface {
-	// StartRun opens a run and returns its id.
-	StartRun(ctx context.Context, at time.Time) (int64, error)
+	// StartRun opens a run, done by instance (host:pid), and returns its id.
+	StartRun(ctx context.Context, at time.Time, instance string) (int64, error)
 	// FinishRun closes a run.
 	FinishRun(ctx context.Context, runID int64, at time.Time, status string) error
 	// RecordSourceRun stores what a run did with one source.

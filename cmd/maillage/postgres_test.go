@@ -11,7 +11,12 @@ import (
 	"github.com/maillage/maillage/internal/pgtest"
 )
 
-func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+func TestMain(m *testing.M) {
+	if os.Getenv(beMain) == "1" {
+		main() // a maillage process started by a test
+	}
+	os.Exit(pgtest.Main(m))
+}
 
 // TestSameFilesOnBothStores is issue 7's acceptance point 1: the same
 // config and inputs give byte-identical open-data files on SQLite and on

@@ -56,10 +56,15 @@ func (a *app) serve(ctx context.Context, env environment) error {
 		return err
 	}
 	syncFirst := a.cfg.SyncOnStart && v.Count == 0
-	if syncFirst {
-		job(ctx)
+	if syncFirst && (a.elector == nil || a.elector.IsLeader(ctx) == nil) {
+		job(ctx) // with several instances, only the leader
 	}
-	sched, err := harvest.NewScheduler(ctx, a.cfg.Schedule, a.cfg.SyncOnStart && !syncFirst, job)
+	var elector harvest.Elector
+	if a.elector != nil {
+		elector = a.elector
+		defer a.elector.Resign(context.WithoutCancel(ctx))
+	}
+	sched, err := harvest.NewScheduler(ctx, a.cfg.Schedule, a.cfg.SyncOnStart && !syncFirst, job, elector)
 	if err != nil {
 		return err
 	}

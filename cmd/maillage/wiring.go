@@ -24,7 +24,13 @@ type app struct {
 	log      *slog.Logger
 	store    store.Store
 	pipeline *pipeline.Pipeline
+	// elector picks the instance that runs the scheduled syncs when
+	// several share a PostgreSQL database; nil with SQLite (one process).
+	elector *postgres.Elector
 }
+
+// syncLeadership names the advisory lock of the scheduled syncs' leader.
+const syncLeadership = 0x6d61696c2d73796e // "mail-syn"
 
 func newLogger(w io.Writer, level string) *slog.Logger {
 	var l slog.Level
@@ -47,7 +53,11 @@ func wire(ctx context.Context, env environment, configPath string) (*app, error)
 		MaxBytes: cfg.Harvest.MaxBytes, Retries: cfg.Harvest.Retries, RetryBackoff: cfg.Harvest.RetryBackoff, BaseDir: cfg.Dir})
 	p := pipeline.New(st, h, log)
 	p.Placer = newPlacer(cfg.Geocoder)
-	return &app{cfg: cfg, log: log, store: st, pipeline: p}, nil
+	a := &app{cfg: cfg, log: log, store: st, pipeline: p}
+	if pg, ok := st.(*postgres.Store); ok {
+		a.elector = pg.Elector(syncLeadership)
+	}
+	return a, nil
 }
 
 // newPlacer configures geocoding, or returns nil when it is off.

@@ -9,9 +9,9 @@ import (
 )
 
 // StartRun opens a run.
-func (s *Store) StartRun(ctx context.Context, at time.Time) (int64, error) {
+func (s *Store) StartRun(ctx context.Context, at time.Time, instance string) (int64, error) {
 	var id int64
-	if err := s.pool.QueryRow(ctx, `INSERT INTO runs (started_at, status) VALUES ($1, 'running') RETURNING id`, at).Scan(&id); err != nil {
+	if err := s.pool.QueryRow(ctx, `INSERT INTO runs (started_at, status, instance) VALUES ($1, 'running', $2) RETURNING id`, at, instance).Scan(&id); err != nil {
 		return 0, fmt.Errorf("postgres: start run: %w", err)
 	}
 	return id, nil

@@ -11,8 +11,8 @@ import (
 )
 
 // StartRun opens a run.
-func (s *Store) StartRun(ctx context.Context, at time.Time) (int64, error) {
-	res, err := s.db.ExecContext(ctx, `INSERT INTO runs (started_at, status) VALUES ($1, 'running')`, ts(at))
+func (s *Store) StartRun(ctx context.Context, at time.Time, instance string) (int64, error) {
+	res, err := s.db.ExecContext(ctx, `INSERT INTO runs (started_at, status, instance) VALUES ($1, 'running', $2)`, ts(at), instance)
 	if err != nil {
 		return 0, fmt.Errorf("sqlite: start run: %w", err)
 	}

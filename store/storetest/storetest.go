@@ -72,7 +72,7 @@ func testSourceRecords(t *testing.T, st store.Store) {
 func testSourceRuns(t *testing.T, st store.Store) {
 	ctx := context.Background()
 	for i, status := range []string{store.RunOK, store.RunFailed} {
-		id, err := st.StartRun(ctx, t0.Add(time.Duration(i)*time.Hour))
+		id, err := st.StartRun(ctx, t0.Add(time.Duration(i)*time.Hour), "test")
 		if err != nil {
 			t.Fatal(err)
 		}
