@@ -58,6 +58,7 @@ type runRow struct {
 	instance string
 	started  time.Time
 	sources  int
+	finished bool
 }
 
 func runs(t *testing.T, url string) []runRow {
@@ -68,15 +69,15 @@ func runs(t *testing.T, url string) []runRow {
 		t.Fatal(err)
 	}
 	defer conn.Close(ctx)
-	rows, err := conn.Query(ctx, `SELECT r.id, r.instance, r.started_at, (SELECT count(*) FROM source_runs s WHERE s.run_id = r.id)
-		FROM runs r ORDER BY r.id`)
+	rows, err := conn.Query(ctx, `SELECT r.id, r.instance, r.started_at, (SELECT count(*) FROM source_runs s WHERE s.run_id = r.id),
+		r.finished_at IS NOT NULL FROM runs r ORDER BY r.id`)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var out []runRow
 	for rows.Next() {
 		var r runRow
-		if err := rows.Scan(&r.id, &r.instance, &r.started, &r.sources); err != nil {
+		if err := rows.Scan(&r.id, &r.instance, &r.started, &r.sources, &r.finished); err != nil {
 			t.Fatal(err)
 		}
 		out = append(out, r)
@@ -133,7 +134,9 @@ sources:
 	if len(taken) < 2 {
 		t.Fatalf("after the leader was killed, %d runs by the other instance: %+v", len(taken), after)
 	}
-	if wait := taken[0].started.Sub(killedAt); wait > tick+time.Second {
+	wait := taken[0].started.Sub(killedAt)
+	t.Logf("the other instance took over %v after the kill", wait.Round(time.Millisecond))
+	if wait > tick+1500*time.Millisecond { // a tick, and the scheduler's and the database's latency
 		t.Errorf("the other instance took over %v after the kill, more than a tick (%v)", wait, tick)
 	}
 	checkOneLeader(t, taken, tick)
@@ -143,8 +146,9 @@ sources:
 	}
 }
 
-// checkOneLeader: the runs come from one instance, one source run each,
-// a tick apart (never two for one tick); it returns that instance.
+// checkOneLeader: the runs come from one instance, one source run each
+// (once finished), a tick apart (never two for one tick); it returns that
+// instance.
 func checkOneLeader(t *testing.T, rs []runRow, tick time.Duration) string {
 	t.Helper()
 	if len(rs) < 3 {
@@ -154,7 +158,7 @@ func checkOneLeader(t *testing.T, rs []runRow, tick time.Duration) string {
 		if r.instance != rs[0].instance {
 			t.Errorf("run %d by %s, run %d by %s: two instances ran the schedule", rs[0].id, rs[0].instance, r.id, r.instance)
 		}
-		if r.sources != 1 {
+		if r.finished && r.sources != 1 {
 			t.Errorf("run %d ran %d source runs, want 1", r.id, r.sources)
 		}
 		if i > 0 && r.started.Sub(rs[i-1].started) < tick/2 {
