@@ -15,6 +15,7 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
 
+	"github.com/maillage/maillage/internal/failpoint"
 	"github.com/maillage/maillage/schema"
 )
 
@@ -185,9 +186,14 @@ func WriteFileAtomic(path string, write func(io.Writer) error) error {
 		tmp.Close()
 		return fmt.Errorf("exporters: %s: %w", path, err)
 	}
+	if err := tmp.Sync(); err != nil { // the rename must never publish a file the disk does not hold
+		tmp.Close()
+		return fmt.Errorf("exporters: %s: %w", path, err)
+	}
 	if err := tmp.Close(); err != nil {
 		return fmt.Errorf("exporters: %s: %w", path, err)
 	}
+	failpoint.Reach(failpoint.Export)
 	if err := os.Rename(tmp.Name(), path); err != nil {
 		return fmt.Errorf("exporters: %s: %w", path, err)
 	}

@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/maillage/maillage/internal/failpoint"
 )
 
 // Source describes where and how to fetch one source.
@@ -86,6 +88,7 @@ func (h *Harvester) Fetch(ctx context.Context, src Source, cond Conditional) (*P
 	if err != nil {
 		return nil, fmt.Errorf("harvest: source %q: %w", src.Name, err)
 	}
+	failpoint.Reach(failpoint.Fetch)
 	return p, nil
 }
 

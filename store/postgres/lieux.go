@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/maillage/maillage/internal/failpoint"
 	"github.com/maillage/maillage/store"
 )
 
@@ -80,6 +81,7 @@ func (s *Store) SaveLieux(ctx context.Context, set store.LieuSet, at time.Time) 
 		if err := saveRedirects(ctx, tx, set.Redirects, at); err != nil {
 			return fmt.Errorf("postgres: redirects: %w", err)
 		}
+		failpoint.Reach(failpoint.StoreWrite)
 		return nil
 	})
 	return st, err

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/maillage/maillage/internal/failpoint"
 	"github.com/maillage/maillage/schema"
 	"github.com/maillage/maillage/store"
 )
@@ -88,6 +89,7 @@ func (s *Store) SaveLieux(ctx context.Context, set store.LieuSet, at time.Time) 
 	if err := saveRedirects(ctx, tx, set, at); err != nil {
 		return st, err
 	}
+	failpoint.Reach(failpoint.StoreWrite)
 	if err := tx.Commit(); err != nil {
 		return st, fmt.Errorf("sqlite: save lieux: commit: %w", err)
 	}
