@@ -4,11 +4,10 @@ import (
 	"fmt"
 	"runtime"
 	"runtime/debug"
-	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/maillage/maillage/dedup"
+	"github.com/maillage/maillage/internal/benchutil"
 	"github.com/maillage/maillage/internal/synth"
 )
 
@@ -25,8 +24,7 @@ func BenchmarkDedup(b *testing.B) {
 		b.Run(fmt.Sprintf("records=%d", n), func(b *testing.B) {
 			members, places := synth.Corpus(n, 1)
 			debug.FreeOSMemory() // the generator's garbage is not the run's
-			var peak atomic.Uint64
-			stop := sampleHeap(&peak)
+			stop := benchutil.PeakHeap()
 			var res dedup.Result
 			for b.Loop() {
 				b.StopTimer() // one run's memory at a time: the last result goes first
@@ -35,37 +33,15 @@ func BenchmarkDedup(b *testing.B) {
 				b.StartTimer()
 				res = dedup.Run(dedup.Input{Members: members})
 			}
-			stop()
+			peak := stop()
 			perRun := b.Elapsed().Seconds() / float64(b.N)
 			p, r := pairwise(res.Clusters, places)
 			b.ReportMetric(float64(len(members))/perRun, "records/s")
-			b.ReportMetric(float64(peak.Load())/(1<<20), "peak-heap-MiB")
+			b.ReportMetric(peak, "peak-heap-MiB")
 			b.ReportMetric(p, "precision")
 			b.ReportMetric(r, "recall")
 		})
 	}
-}
-
-// sampleHeap records the largest heap in use until stopped.
-func sampleHeap(peak *atomic.Uint64) (stop func()) {
-	done := make(chan struct{})
-	finished := make(chan struct{})
-	go func() {
-		defer close(finished)
-		var ms runtime.MemStats
-		for {
-			runtime.ReadMemStats(&ms)
-			if ms.HeapInuse > peak.Load() {
-				peak.Store(ms.HeapInuse)
-			}
-			select {
-			case <-done:
-				return
-			case <-time.After(20 * time.Millisecond):
-			}
-		}
-	}()
-	return func() { close(done); <-finished }
 }
 
 // pairwise compares clusters with the generator's places.

@@ -31,7 +31,7 @@ func (p *Pipeline) publish(ctx context.Context, cfg *config.Config, rep *Report)
 	priority := sourcePriority(cfg)
 	engine := dedup.NewEngine(eligibleMembers(recs, priority), cfg.Dedup)
 	res := engine.Run(existingFrom(idx), decisionsFrom(decisions))
-	set := lieuSet(res.Clusters)
+	set := LieuSet(res.Clusters)
 	stats, err := p.Store.SaveLieux(ctx, set, p.Now())
 	if err != nil {
 		return fmt.Errorf("pipeline: %w", err)
@@ -94,7 +94,9 @@ func existingFrom(idx store.LieuIndex) dedup.Existing {
 	return ex
 }
 
-func lieuSet(clusters []dedup.Cluster) store.LieuSet {
+// LieuSet is what deduplicated clusters publish: each cluster's lieu with
+// its id and provenance, its members' links, its retired ids' redirects.
+func LieuSet(clusters []dedup.Cluster) store.LieuSet {
 	set := store.LieuSet{Redirects: map[string]string{}}
 	for _, c := range clusters {
 		cp := c.Provenance()

@@ -1,6 +1,6 @@
 -- The PostgreSQL dialect of sqlite/0001_init.sql: the same tables and
--- meaning; times are timestamptz, documents json (kept as written, so
--- that both stores give back the same bytes), keys compare bytewise
+-- meaning; times are timestamptz, documents json or text (kept as
+-- written, so that both stores give back the same bytes), keys compare bytewise
 -- (COLLATE "C", as SQLite does: the same order whatever the database's
 -- locale), and a published lieu has a PostGIS point.
 CREATE EXTENSION IF NOT EXISTS postgis;
@@ -39,17 +39,19 @@ CREATE INDEX source_runs_source ON source_runs (source, run_id);
 
 -- Every record of every source, raw fields verbatim, with what the
 -- normaliser made of it. Records gone from their source keep a deleted_at.
+-- fields, lieu and issues are JSON documents only maillage reads: stored
+-- as text, they are loaded without being parsed.
 CREATE TABLE source_records (
     source       text COLLATE "C" NOT NULL,
     record_key   text COLLATE "C" NOT NULL,
     row_index    integer NOT NULL,
     line         integer NOT NULL DEFAULT 0,
-    fields       json NOT NULL,
+    fields       text NOT NULL,
     content_hash text NOT NULL,
     producer_id  text NOT NULL DEFAULT '',
     status       text NOT NULL,
-    lieu         json,
-    issues       json NOT NULL DEFAULT '[]',
+    lieu         text,
+    issues       text NOT NULL DEFAULT '[]',
     first_seen   timestamptz NOT NULL,
     last_seen    timestamptz NOT NULL,
     updated_at   timestamptz NOT NULL,

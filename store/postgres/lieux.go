@@ -72,7 +72,18 @@ func (s *Store) SaveLieux(ctx context.Context, set store.LieuSet, at time.Time) 
 		if err := tx.QueryRow(ctx, `SELECT coalesce(max(revision), 0) + 1 FROM lieux`).Scan(&st.Revision); err != nil {
 			return fmt.Errorf("postgres: save lieux: %w", err)
 		}
-		if err := mergeLieux(ctx, tx, rows, at, &st); err != nil {
+		var first bool
+		if err := tx.QueryRow(ctx, `SELECT NOT EXISTS (SELECT 1 FROM lieux)`).Scan(&first); err != nil {
+			return fmt.Errorf("postgres: save lieux: %w", err)
+		}
+		var err error
+		if first {
+			st.Created = len(rows)
+			err = copyLieux(ctx, tx, rows, at, st.Revision)
+		} else {
+			err = mergeLieux(ctx, tx, rows, at, &st)
+		}
+		if err != nil {
 			return fmt.Errorf("postgres: save lieux: %w", err)
 		}
 		if err := syncLinks(ctx, tx, set.Links, at); err != nil {
@@ -113,6 +124,17 @@ func encodeLieux(lieux []store.PublishedLieu) ([][]any, error) {
 	return rows, nil
 }
 
+// copyLieux is the first publication: the lieux copied straight into
+// their table.
+func copyLieux(ctx context.Context, tx pgx.Tx, rows [][]any, at time.Time, rev int64) error {
+	_, err := tx.CopyFrom(ctx, pgx.Identifier{"lieux"},
+		[]string{"id", "data", "provenance", "content_hash", "lon", "lat", "created_at", "updated_at", "revision"},
+		pgx.CopyFromSlice(len(rows), func(i int) ([]any, error) { return append(rows[i][:6:6], at, at, rev), nil }))
+	return err
+}
+
+// mergeLieux stages the lieux, then inserts the new, updates the changed
+// and tombstones the missing ones.
 func mergeLieux(ctx context.Context, tx pgx.Tx, rows [][]any, at time.Time, st *store.LieuStats) error {
 	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE stage_lieux (id text COLLATE "C" PRIMARY KEY, data text, provenance text,
 		content_hash text, lon double precision, lat double precision) ON COMMIT DROP`); err != nil {
@@ -120,6 +142,9 @@ func mergeLieux(ctx context.Context, tx pgx.Tx, rows [][]any, at time.Time, st *
 	}
 	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"stage_lieux"}, []string{"id", "data", "provenance", "content_hash", "lon", "lat"},
 		pgx.CopyFromRows(rows)); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `ANALYZE stage_lieux`); err != nil {
 		return err
 	}
 	err := tx.QueryRow(ctx, `SELECT count(*) FILTER (WHERE l.id IS NULL OR l.deleted_at IS NOT NULL),
@@ -143,8 +168,20 @@ func mergeLieux(ctx context.Context, tx pgx.Tx, rows [][]any, at time.Time, st *
 }
 
 // syncLinks makes the record → lieu links those of the set; linked_at
-// changes only for a record that moves to another lieu.
+// changes only for a record that moves to another lieu. The first links
+// are copied in; later ones staged and merged.
 func syncLinks(ctx context.Context, tx pgx.Tx, links []store.Link, at time.Time) error {
+	var first bool
+	if err := tx.QueryRow(ctx, `SELECT NOT EXISTS (SELECT 1 FROM lieu_links)`).Scan(&first); err != nil {
+		return err
+	}
+	if first { // copied straight into their table
+		_, err := tx.CopyFrom(ctx, pgx.Identifier{"lieu_links"}, []string{"source", "record_key", "lieu_id", "linked_at"},
+			pgx.CopyFromSlice(len(links), func(i int) ([]any, error) {
+				return []any{links[i].Source, links[i].RecordKey, links[i].LieuID, at}, nil
+			}))
+		return err
+	}
 	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE stage_links (source text COLLATE "C", record_key text COLLATE "C",
 		lieu_id text COLLATE "C", PRIMARY KEY (source, record_key)) ON COMMIT DROP`); err != nil {
 		return err
@@ -153,6 +190,9 @@ func syncLinks(ctx context.Context, tx pgx.Tx, links []store.Link, at time.Time)
 		pgx.CopyFromSlice(len(links), func(i int) ([]any, error) {
 			return []any{links[i].Source, links[i].RecordKey, links[i].LieuID}, nil
 		})); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `ANALYZE stage_links`); err != nil {
 		return err
 	}
 	if _, err := tx.Exec(ctx, `INSERT INTO lieu_links AS l (source, record_key, lieu_id, linked_at)

@@ -69,3 +69,15 @@ func TestConcurrentOpenMigratesOnce(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkStore: bulk loads and a bbox read on the ×10 corpus
+// (docs/PERFORMANCE.md).
+func BenchmarkStore(b *testing.B) {
+	storetest.Bench(b, func(b *testing.B) store.Store {
+		st, err := postgres.Open(context.Background(), pgtest.Database(b, migrated), postgres.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		return st
+	})
+}

@@ -13,20 +13,25 @@ import (
 )
 
 // ReplaceSourceRecords makes recs the current records of source, in one
-// transaction: the records are copied into a staging table, then merged
-// by three statements (touch the unchanged, upsert the others, mark the
-// missing deleted).
+// transaction. The records are encoded as COPY asks for them: a source's
+// first load is copied straight into the table; later ones into a staging
+// table, then merged by set-based statements (touch the unchanged, upsert
+// the others, mark the missing deleted).
 func (s *Store) ReplaceSourceRecords(ctx context.Context, source string, recs []store.SourceRecord, at time.Time) (store.RecordStats, error) {
 	var st store.RecordStats
-	rows, err := encodeRecords(recs)
-	if err != nil {
-		return st, err
-	}
-	err = s.inTx(ctx, "records of "+source, func(tx pgx.Tx) error {
-		if err := stageRecords(ctx, tx, rows); err != nil {
+	err := s.inTx(ctx, "records of "+source, func(tx pgx.Tx) error {
+		var first bool
+		if err := tx.QueryRow(ctx, `SELECT NOT EXISTS (SELECT 1 FROM source_records WHERE source = $1)`, source).Scan(&first); err != nil {
 			return fmt.Errorf("postgres: records of %s: %w", source, err)
 		}
-		if err := mergeRecords(ctx, tx, source, at, &st); err != nil {
+		var err error
+		if first {
+			st.Created = len(recs)
+			err = copyRecords(ctx, tx, source, recs, at)
+		} else if err = stageRecords(ctx, tx, recs); err == nil {
+			err = mergeRecords(ctx, tx, source, at, &st)
+		}
+		if err != nil {
 			return fmt.Errorf("postgres: records of %s: %w", source, err)
 		}
 		return nil
@@ -34,44 +39,85 @@ func (s *Store) ReplaceSourceRecords(ctx context.Context, source string, recs []
 	return st, err
 }
 
-func encodeRecords(recs []store.SourceRecord) ([][]any, error) {
-	rows := make([][]any, len(recs))
-	for i := range recs {
-		r := &recs[i]
-		fields, err := json.Marshal(r.Fields)
-		if err != nil {
-			return nil, fmt.Errorf("postgres: record %s/%s: fields: %w", r.Source, r.RecordKey, err)
-		}
-		var lieu *string
-		if r.Lieu != nil {
-			b, err := json.Marshal(r.Lieu)
-			if err != nil {
-				return nil, fmt.Errorf("postgres: record %s/%s: lieu: %w", r.Source, r.RecordKey, err)
+// recordColumnsIn are the columns a record's row gives (encodeRecord).
+var recordColumnsIn = []string{"record_key", "row_index", "line", "fields", "content_hash", "producer_id", "status", "lieu", "issues"}
+
+// copyRecords is a source's first load: its records copied straight
+// into the table.
+func copyRecords(ctx context.Context, tx pgx.Tx, source string, recs []store.SourceRecord, at time.Time) error {
+	i := 0
+	_, err := tx.CopyFrom(ctx, pgx.Identifier{"source_records"},
+		append([]string{"source", "first_seen", "last_seen", "updated_at"}, recordColumnsIn...),
+		pgx.CopyFromFunc(func() ([]any, error) {
+			if i == len(recs) {
+				return nil, nil
 			}
-			l := string(b)
-			lieu = &l
-		}
-		issues := "[]"
-		if r.Issues != nil {
-			b, err := json.Marshal(r.Issues)
-			if err != nil {
-				return nil, fmt.Errorf("postgres: record %s/%s: issues: %w", r.Source, r.RecordKey, err)
-			}
-			issues = string(b)
-		}
-		rows[i] = []any{r.RecordKey, int32(r.Index), int32(r.Line), string(fields), r.Hash, r.ProducerID, string(r.Status), lieu, issues}
-	}
-	return rows, nil
+			i++
+			row, err := encodeRecord(&recs[i-1])
+			return append([]any{source, at, at, at}, row...), err
+		}))
+	return err
 }
 
-func stageRecords(ctx context.Context, tx pgx.Tx, rows [][]any) error {
+// encodeRecord is a record as a row of the staging table.
+func encodeRecord(r *store.SourceRecord) ([]any, error) {
+	fields, err := json.Marshal(r.Fields)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: record %s/%s: fields: %w", r.Source, r.RecordKey, err)
+	}
+	var lieu *string
+	if r.Lieu != nil {
+		b, err := json.Marshal(r.Lieu)
+		if err != nil {
+			return nil, fmt.Errorf("postgres: record %s/%s: lieu: %w", r.Source, r.RecordKey, err)
+		}
+		l := string(b)
+		lieu = &l
+	}
+	issues := "[]"
+	if r.Issues != nil {
+		b, err := json.Marshal(r.Issues)
+		if err != nil {
+			return nil, fmt.Errorf("postgres: record %s/%s: issues: %w", r.Source, r.RecordKey, err)
+		}
+		issues = string(b)
+	}
+	return []any{r.RecordKey, int32(r.Index), int32(r.Line), string(fields), r.Hash, r.ProducerID, string(r.Status), lieu, issues}, nil
+}
+
+// stageRecords copies the records into a temporary table, encoding each
+// as COPY streams it, and analyzes it: the merge's plan needs statistics.
+func stageRecords(ctx context.Context, tx pgx.Tx, recs []store.SourceRecord) error {
 	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE stage_records (record_key text COLLATE "C" PRIMARY KEY, row_index integer,
 		line integer, fields text, content_hash text, producer_id text, status text, lieu text, issues text) ON COMMIT DROP`); err != nil {
 		return err
 	}
-	_, err := tx.CopyFrom(ctx, pgx.Identifier{"stage_records"},
-		[]string{"record_key", "row_index", "line", "fields", "content_hash", "producer_id", "status", "lieu", "issues"},
-		pgx.CopyFromRows(rows))
+	i := 0
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"stage_records"}, recordColumnsIn,
+		pgx.CopyFromFunc(func() ([]any, error) {
+			if i == len(recs) {
+				return nil, nil
+			}
+			i++
+			return encodeRecord(&recs[i-1])
+		})); err != nil {
+		return err
+	}
+	_, err := tx.Exec(ctx, `ANALYZE stage_records`)
+	return err
+}
+
+// insertRecords inserts or updates the staged records that changed.
+func insertRecords(ctx context.Context, tx pgx.Tx, source string, at time.Time) error {
+	_, err := tx.Exec(ctx, `INSERT INTO source_records AS r (source, record_key, row_index, line, fields, content_hash,
+		producer_id, status, lieu, issues, first_seen, last_seen, updated_at)
+		SELECT $1, record_key, row_index, line, fields, content_hash, producer_id, status, lieu, issues, $2, $2, $2
+		FROM stage_records
+		ON CONFLICT (source, record_key) DO UPDATE SET row_index = excluded.row_index, line = excluded.line,
+			fields = excluded.fields, content_hash = excluded.content_hash, producer_id = excluded.producer_id,
+			status = excluded.status, lieu = excluded.lieu, issues = excluded.issues, last_seen = $2, updated_at = $2, deleted_at = NULL
+		WHERE r.deleted_at IS NOT NULL OR r.content_hash <> excluded.content_hash
+			OR r.lieu IS DISTINCT FROM excluded.lieu OR r.issues <> excluded.issues`, source, at)
 	return err
 }
 
@@ -83,7 +129,7 @@ func mergeRecords(ctx context.Context, tx pgx.Tx, source string, at time.Time, s
 	err := tx.QueryRow(ctx, `SELECT
 		count(*) FILTER (WHERE r.record_key IS NULL OR r.deleted_at IS NOT NULL),
 		count(*) FILTER (WHERE r.deleted_at IS NULL AND r.content_hash = s.content_hash
-			AND r.lieu::text IS NOT DISTINCT FROM s.lieu AND r.issues::text = s.issues),
+			AND r.lieu IS NOT DISTINCT FROM s.lieu AND r.issues = s.issues),
 		count(*)
 		FROM stage_records s LEFT JOIN source_records r ON r.source = $1 AND r.record_key = s.record_key`, source).
 		Scan(&st.Created, &st.Unchanged, &st.Updated)
@@ -93,18 +139,10 @@ func mergeRecords(ctx context.Context, tx pgx.Tx, source string, at time.Time, s
 	st.Updated -= st.Created + st.Unchanged
 	if _, err := tx.Exec(ctx, `UPDATE source_records r SET last_seen = $2, row_index = s.row_index, line = s.line
 		FROM stage_records s WHERE r.source = $1 AND r.record_key = s.record_key AND r.deleted_at IS NULL
-		AND r.content_hash = s.content_hash AND r.lieu::text IS NOT DISTINCT FROM s.lieu AND r.issues::text = s.issues`, source, at); err != nil {
+		AND r.content_hash = s.content_hash AND r.lieu IS NOT DISTINCT FROM s.lieu AND r.issues = s.issues`, source, at); err != nil {
 		return err
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO source_records AS r (source, record_key, row_index, line, fields, content_hash,
-		producer_id, status, lieu, issues, first_seen, last_seen, updated_at)
-		SELECT $1, record_key, row_index, line, fields::json, content_hash, producer_id, status, lieu::json, issues::json, $2, $2, $2
-		FROM stage_records
-		ON CONFLICT (source, record_key) DO UPDATE SET row_index = excluded.row_index, line = excluded.line,
-			fields = excluded.fields, content_hash = excluded.content_hash, producer_id = excluded.producer_id,
-			status = excluded.status, lieu = excluded.lieu, issues = excluded.issues, last_seen = $2, updated_at = $2, deleted_at = NULL
-		WHERE r.deleted_at IS NOT NULL OR r.content_hash <> excluded.content_hash
-			OR r.lieu::text IS DISTINCT FROM excluded.lieu::text OR r.issues::text <> excluded.issues::text`, source, at); err != nil {
+	if err := insertRecords(ctx, tx, source, at); err != nil {
 		return err
 	}
 	tag, err := tx.Exec(ctx, `UPDATE source_records r SET deleted_at = $2, updated_at = $2
@@ -114,12 +152,12 @@ func mergeRecords(ctx context.Context, tx pgx.Tx, source string, at time.Time, s
 	return err
 }
 
-const recordColumns = `source, record_key, row_index, line, content_hash, producer_id, status, lieu::text, issues::text`
+const recordColumns = `source, record_key, row_index, line, content_hash, producer_id, status, lieu, issues`
 
 // SourceRecord returns one record, raw fields included.
 func (s *Store) SourceRecord(ctx context.Context, source, key string) (store.SourceRecord, error) {
 	var fields string
-	row := s.pool.QueryRow(ctx, `SELECT `+recordColumns+`, fields::text FROM source_records WHERE source = $1 AND record_key = $2`, source, key)
+	row := s.pool.QueryRow(ctx, `SELECT `+recordColumns+`, fields FROM source_records WHERE source = $1 AND record_key = $2`, source, key)
 	r, err := scanRecord(row, &fields)
 	if noRows(err) {
 		return store.SourceRecord{}, store.ErrNotFound

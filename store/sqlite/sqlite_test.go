@@ -34,3 +34,15 @@ func TestReopenDoesNotReapplyMigrations(t *testing.T) {
 		st.Close()
 	}
 }
+
+// BenchmarkStore: bulk loads and a bbox read on the ×10 corpus
+// (docs/PERFORMANCE.md).
+func BenchmarkStore(b *testing.B) {
+	storetest.Bench(b, func(b *testing.B) store.Store {
+		st, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "m.db"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		return st
+	})
+}

@@ -1,0 +1,126 @@
+package storetest
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/maillage/maillage/dedup"
+	"github.com/maillage/maillage/harvest"
+	"github.com/maillage/maillage/internal/benchutil"
+	"github.com/maillage/maillage/internal/synth"
+	"github.com/maillage/maillage/pipeline"
+	"github.com/maillage/maillage/schema"
+	"github.com/maillage/maillage/store"
+)
+
+// Bench measures a store on the synthetic France ×10 corpus (250,000
+// source records of 8 sources, internal/synth): the bulk load of the
+// records into an empty store, the publication of the lieux their
+// deduplication gives, and a bbox read of 10,000 lieux. open must return
+// an empty store each time.
+//
+//	go test -run '^$' -bench Store -benchtime 3x ./store/...
+func Bench(b *testing.B, open func(b *testing.B) store.Store) {
+	members, _ := synth.Corpus(250_000, 1)
+	bySource := sourceRecords(members)
+	set := pipeline.LieuSet(dedup.Run(dedup.Input{Members: members}).Clusters)
+	ctx := context.Background()
+	at := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+	b.Run(fmt.Sprintf("records=%d", len(members)), func(b *testing.B) {
+		measure(b, open, len(members), "records/s", func(st store.Store) error {
+			for _, source := range slices.Sorted(maps.Keys(bySource)) {
+				if _, err := st.ReplaceSourceRecords(ctx, source, bySource[source], at); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	})
+	b.Run(fmt.Sprintf("lieux=%d", len(set.Lieux)), func(b *testing.B) {
+		measure(b, open, len(set.Lieux), "lieux/s", func(st store.Store) error {
+			_, err := st.SaveLieux(ctx, set, at)
+			return err
+		})
+	})
+	b.Run("bbox=10000", func(b *testing.B) { benchBBox(b, open(b), set) })
+}
+
+// measure times op on a fresh store per iteration and reports its rate
+// and the peak heap.
+func measure(b *testing.B, open func(b *testing.B) store.Store, n int, unit string, op func(store.Store) error) {
+	stop := benchutil.PeakHeap()
+	var elapsed time.Duration
+	for b.Loop() {
+		b.StopTimer()
+		st := open(b)
+		b.StartTimer()
+		start := time.Now()
+		if err := op(st); err != nil {
+			b.Fatal(err)
+		}
+		elapsed += time.Since(start)
+		b.StopTimer()
+		st.Close()
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(n)*float64(b.N)/elapsed.Seconds(), unit)
+	b.ReportMetric(stop(), "peak-heap-MiB")
+}
+
+// benchBBox reads the 10,000 lieux of a box cut to hold that many.
+func benchBBox(b *testing.B, st store.Store, set store.LieuSet) {
+	ctx := context.Background()
+	if _, err := st.SaveLieux(ctx, set, time.Now()); err != nil {
+		b.Fatal(err)
+	}
+	box := boxOf(set, 10_000)
+	var got int
+	for b.Loop() {
+		rows, err := st.ListLieux(ctx, store.LieuQuery{BBox: &box, Limit: 20_000})
+		if err != nil {
+			b.Fatal(err)
+		}
+		got = len(rows)
+	}
+	if got < 9_000 || got > 11_000 {
+		b.Fatalf("the box holds %d lieux, not about 10,000", got)
+	}
+	b.ReportMetric(float64(got), "lieux/op")
+}
+
+// boxOf is a band of longitudes holding n of the set's points.
+func boxOf(set store.LieuSet, n int) store.BBox {
+	var lons []float64
+	for i := range set.Lieux {
+		if lon, _, ok := set.Lieux[i].Lieu.Point(); ok {
+			lons = append(lons, lon)
+		}
+	}
+	slices.Sort(lons)
+	mid := len(lons) / 2
+	lo, hi := lons[max(mid-n/2, 0)], lons[min(mid+n/2-1, len(lons)-1)]
+	return store.BBox{lo, -90, hi, 90}
+}
+
+// sourceRecords gives the members as the records of their sources: raw
+// fields (the standard's, as a file would have them) and normalised lieu.
+func sourceRecords(members []dedup.Member) map[string][]store.SourceRecord {
+	out := map[string][]store.SourceRecord{}
+	for i := range members {
+		m := &members[i]
+		var fields []harvest.Field
+		for _, f := range schema.Fields {
+			if v := m.Lieu.Get(f.Name); v != "" {
+				fields = append(fields, harvest.Field{Name: f.Name, Value: v})
+			}
+		}
+		l := m.Lieu
+		out[m.Source] = append(out[m.Source], store.SourceRecord{Source: m.Source, RecordKey: m.RecordKey, Index: len(out[m.Source]),
+			Fields: fields, Hash: harvest.Record{Fields: fields}.Hash(), ProducerID: m.ProducerID, Status: schema.StatusValid, Lieu: &l})
+	}
+	return out
+}
