@@ -19,9 +19,10 @@ import (
 
 // Bench measures a store on the synthetic France ×10 corpus (250,000
 // source records of 8 sources, internal/synth): the bulk load of the
-// records into an empty store, the publication of the lieux their
-// deduplication gives, and a bbox read of 10,000 lieux. open must return
-// an empty store each time.
+// records into an empty store, their next harvest (a tenth edited, a
+// hundredth gone), the publication of the lieux their deduplication
+// gives, and a bbox read of 10,000 lieux. open must return an empty store
+// each time.
 //
 //	go test -run '^$' -bench Store -benchtime 3x ./store/...
 func Bench(b *testing.B, open func(b *testing.B) store.Store) {
@@ -30,18 +31,24 @@ func Bench(b *testing.B, open func(b *testing.B) store.Store) {
 	set := pipeline.LieuSet(dedup.Run(dedup.Input{Members: members}).Clusters)
 	ctx := context.Background()
 	at := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
-	b.Run(fmt.Sprintf("records=%d", len(members)), func(b *testing.B) {
-		measure(b, open, len(members), "records/s", func(st store.Store) error {
-			for _, source := range slices.Sorted(maps.Keys(bySource)) {
-				if _, err := st.ReplaceSourceRecords(ctx, source, bySource[source], at); err != nil {
+	load := func(recs map[string][]store.SourceRecord) func(st store.Store) error {
+		return func(st store.Store) error {
+			for _, source := range slices.Sorted(maps.Keys(recs)) {
+				if _, err := st.ReplaceSourceRecords(ctx, source, recs[source], at); err != nil {
 					return err
 				}
 			}
 			return nil
-		})
+		}
+	}
+	b.Run(fmt.Sprintf("records=%d", len(members)), func(b *testing.B) {
+		measure(b, open, nil, len(members), "records/s", load(bySource))
+	})
+	b.Run(fmt.Sprintf("records=%d/reharvest", len(members)), func(b *testing.B) {
+		measure(b, open, load(bySource), len(members), "records/s", load(changed(bySource)))
 	})
 	b.Run(fmt.Sprintf("lieux=%d", len(set.Lieux)), func(b *testing.B) {
-		measure(b, open, len(set.Lieux), "lieux/s", func(st store.Store) error {
+		measure(b, open, nil, len(set.Lieux), "lieux/s", func(st store.Store) error {
 			_, err := st.SaveLieux(ctx, set, at)
 			return err
 		})
@@ -49,14 +56,19 @@ func Bench(b *testing.B, open func(b *testing.B) store.Store) {
 	b.Run("bbox=10000", func(b *testing.B) { benchBBox(b, open(b), set) })
 }
 
-// measure times op on a fresh store per iteration and reports its rate
-// and the peak heap.
-func measure(b *testing.B, open func(b *testing.B) store.Store, n int, unit string, op func(store.Store) error) {
+// measure times op on a fresh store per iteration, prepared by prepare
+// when not nil, and reports its rate and the peak heap.
+func measure(b *testing.B, open func(b *testing.B) store.Store, prepare func(store.Store) error, n int, unit string, op func(store.Store) error) {
 	stop := benchutil.PeakHeap()
 	var elapsed time.Duration
 	for b.Loop() {
 		b.StopTimer()
 		st := open(b)
+		if prepare != nil {
+			if err := prepare(st); err != nil {
+				b.Fatal(err)
+			}
+		}
 		b.StartTimer()
 		start := time.Now()
 		if err := op(st); err != nil {
@@ -104,6 +116,28 @@ func boxOf(set store.LieuSet, n int) store.BBox {
 	mid := len(lons) / 2
 	lo, hi := lons[max(mid-n/2, 0)], lons[min(mid+n/2-1, len(lons)-1)]
 	return store.BBox{lo, -90, hi, 90}
+}
+
+// changed is the next harvest of the sources: every tenth record edited,
+// every hundredth gone.
+func changed(bySource map[string][]store.SourceRecord) map[string][]store.SourceRecord {
+	out := map[string][]store.SourceRecord{}
+	for source, recs := range bySource {
+		for i, r := range recs {
+			switch {
+			case i%100 == 99:
+				continue
+			case i%10 == 0:
+				l := *r.Lieu
+				l.Nom += " (modifié)"
+				r.Lieu = &l
+				r.Fields = append(slices.Clone(r.Fields), harvest.Field{Name: "note", Value: "modifié"})
+				r.Hash = harvest.Record{Fields: r.Fields}.Hash()
+			}
+			out[source] = append(out[source], r)
+		}
+	}
+	return out
 }
 
 // sourceRecords gives the members as the records of their sources: raw
