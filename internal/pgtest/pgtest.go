@@ -99,8 +99,22 @@ func ensurePostGIS(ctx context.Context, bin string) error {
 	if os.Geteuid() != 0 {
 		return fmt.Errorf("pgtest: PostGIS is missing (%s) and only root may install postgresql-%s-postgis-3", control, major)
 	}
+	// test packages start in parallel: one installs, the others wait
+	lock, err := os.OpenFile(filepath.Join(os.TempDir(), "pgtest-postgis.lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return fmt.Errorf("pgtest: %w", err)
+	}
+	defer lock.Close()
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
+		return fmt.Errorf("pgtest: %w", err)
+	}
+	if _, err := os.Stat(control); err == nil {
+		return nil // installed while we waited
+	}
 	pkg := "postgresql-" + major + "-postgis-3"
-	install := func() error { return run(ctx, nil, "apt-get", "install", "-y", "--no-install-recommends", pkg) }
+	install := func() error {
+		return run(ctx, nil, "apt-get", "install", "-y", "--no-install-recommends", "-o", "DPkg::Lock::Timeout=300", pkg)
+	}
 	if err := install(); err != nil {
 		if err := run(ctx, nil, "apt-get", "update"); err != nil {
 			return fmt.Errorf("pgtest: apt-get update: %w", err)
@@ -185,7 +199,7 @@ func run(ctx context.Context, as *user.User, name string, args ...string) error 
 	cmd := exec.CommandContext(ctx, name, args...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
-	cmd.Env = append(os.Environ(), "LC_ALL=C.UTF-8")
+	cmd.Env = append(os.Environ(), "LC_ALL=C.UTF-8", "DEBIAN_FRONTEND=noninteractive")
 	if as != nil {
 		uid, _ := strconv.Atoi(as.Uid)
 		gid, _ := strconv.Atoi(as.Gid)
