@@ -81,7 +81,11 @@ func TestUsage(t *testing.T) {
 	if code, _, stderr := runCLI(t, context.Background(), nil, "frobnicate"); code != 2 || !strings.Contains(stderr, `unknown command "frobnicate"`) {
 		t.Errorf("unknown command: %d", code)
 	}
-	if code, _, stderr := runCLI(t, context.Background(), map[string]string{"DATABASE_URL": "postgres://x/y"}, "sync", "--config", "../../config.example.yaml"); code != 1 || !strings.Contains(stderr, "PostgreSQL") {
-		t.Errorf("postgres: %d %s", code, stderr)
+	if code, _, stderr := runCLI(t, context.Background(), map[string]string{"DATABASE_URL": "postgres://nobody@127.0.0.1:1/none?connect_timeout=5"},
+		"sync", "--config", "../../config.example.yaml"); code != 1 || !strings.Contains(stderr, "postgres: connect") {
+		t.Errorf("unreachable PostgreSQL: %d %s", code, stderr)
+	}
+	if code, _, stderr := runCLI(t, context.Background(), map[string]string{"DATABASE_URL": "mysql://x/y"}, "sync", "--config", "../../config.example.yaml"); code != 1 || !strings.Contains(stderr, "not a postgres:// URL") {
+		t.Errorf("not a PostgreSQL URL: %d %s", code, stderr)
 	}
 }
