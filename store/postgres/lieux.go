@@ -2,9 +2,6 @@ package postgres
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -98,28 +95,15 @@ func (s *Store) SaveLieux(ctx context.Context, set store.LieuSet, at time.Time) 
 	return st, err
 }
 
-// encodeLieux gives each lieu its row: id, JSON data and provenance,
-// their hash, and its point.
+// encodeLieux gives each lieu its row: id, documents, hash, point.
 func encodeLieux(lieux []store.PublishedLieu) ([][]any, error) {
 	rows := make([][]any, len(lieux))
 	for i := range lieux {
-		pl := &lieux[i]
-		data, err := json.Marshal(&pl.Lieu)
+		e, err := store.EncodeLieu(&lieux[i])
 		if err != nil {
-			return nil, fmt.Errorf("postgres: lieu %s: %w", pl.Lieu.ID, err)
+			return nil, err
 		}
-		prov, err := json.Marshal(pl.Provenance)
-		if err != nil {
-			return nil, fmt.Errorf("postgres: lieu %s: provenance: %w", pl.Lieu.ID, err)
-		}
-		h := sha256.New()
-		h.Write(data)
-		h.Write(prov)
-		var lon, lat *float64
-		if x, y, ok := pl.Lieu.Point(); ok {
-			lon, lat = &x, &y
-		}
-		rows[i] = []any{pl.Lieu.ID, string(data), string(prov), hex.EncodeToString(h.Sum(nil)), lon, lat}
+		rows[i] = []any{e.ID, e.Data, e.Provenance, e.Hash, e.Lon, e.Lat}
 	}
 	return rows, nil
 }
@@ -227,14 +211,8 @@ func scanLieu(sc interface{ Scan(...any) error }) (store.LieuRow, error) {
 	if err := sc.Scan(&data, &prov, &r.CreatedAt, &r.UpdatedAt, &r.Revision); err != nil {
 		return r, err
 	}
-	if err := json.Unmarshal([]byte(data), &r.Lieu); err != nil {
-		return r, fmt.Errorf("postgres: lieu data: %w", err)
-	}
-	if err := json.Unmarshal([]byte(prov), &r.Provenance); err != nil {
-		return r, fmt.Errorf("postgres: lieu provenance: %w", err)
-	}
 	r.CreatedAt, r.UpdatedAt = utc(r.CreatedAt), utc(r.UpdatedAt)
-	return r, nil
+	return r, store.DecodeLieu(&r, data, prov)
 }
 
 // ListLieux returns one page of published lieux in id order; a bbox is

@@ -61,28 +61,11 @@ func copyRecords(ctx context.Context, tx pgx.Tx, source string, recs []store.Sou
 
 // encodeRecord is a record as a row of the staging table.
 func encodeRecord(r *store.SourceRecord) ([]any, error) {
-	fields, err := json.Marshal(r.Fields)
+	e, err := store.EncodeRecord(r)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: record %s/%s: fields: %w", r.Source, r.RecordKey, err)
+		return nil, err
 	}
-	var lieu *string
-	if r.Lieu != nil {
-		b, err := json.Marshal(r.Lieu)
-		if err != nil {
-			return nil, fmt.Errorf("postgres: record %s/%s: lieu: %w", r.Source, r.RecordKey, err)
-		}
-		l := string(b)
-		lieu = &l
-	}
-	issues := "[]"
-	if r.Issues != nil {
-		b, err := json.Marshal(r.Issues)
-		if err != nil {
-			return nil, fmt.Errorf("postgres: record %s/%s: issues: %w", r.Source, r.RecordKey, err)
-		}
-		issues = string(b)
-	}
-	return []any{r.RecordKey, int32(r.Index), int32(r.Line), string(fields), r.Hash, r.ProducerID, string(r.Status), lieu, issues}, nil
+	return []any{r.RecordKey, int32(r.Index), int32(r.Line), e.Fields, r.Hash, r.ProducerID, string(r.Status), e.Lieu, e.Issues}, nil
 }
 
 // stageRecords copies the records into a temporary table, encoding each
@@ -205,14 +188,5 @@ func scanRecord(sc interface{ Scan(...any) error }, extra ...any) (store.SourceR
 		return r, fmt.Errorf("postgres: scan record: %w", err)
 	}
 	r.Index, r.Line, r.Status = int(index), int(line), schema.Status(status)
-	if err := json.Unmarshal([]byte(issues), &r.Issues); err != nil {
-		return r, fmt.Errorf("postgres: record %s/%s: issues: %w", r.Source, r.RecordKey, err)
-	}
-	if lieu != nil {
-		r.Lieu = new(schema.Lieu)
-		if err := json.Unmarshal([]byte(*lieu), r.Lieu); err != nil {
-			return r, fmt.Errorf("postgres: record %s/%s: lieu: %w", r.Source, r.RecordKey, err)
-		}
-	}
-	return r, nil
+	return r, store.DecodeRecord(&r, lieu, issues)
 }

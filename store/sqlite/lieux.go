@@ -2,16 +2,12 @@ package sqlite
 
 import (
 	"context"
-	"crypto/sha256"
 	"database/sql"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
 
 	"github.com/maillage/maillage/internal/failpoint"
-	"github.com/maillage/maillage/schema"
 	"github.com/maillage/maillage/store"
 )
 
@@ -150,19 +146,14 @@ type lieuRow struct {
 }
 
 func encodeLieu(pl *store.PublishedLieu) (lieuRow, error) {
-	data, err := json.Marshal(&pl.Lieu)
+	e, err := store.EncodeLieu(pl)
 	if err != nil {
-		return lieuRow{}, fmt.Errorf("sqlite: lieu %s: %w", pl.Lieu.ID, err)
+		return lieuRow{}, err
 	}
-	prov, err := json.Marshal(pl.Provenance)
-	if err != nil {
-		return lieuRow{}, fmt.Errorf("sqlite: lieu %s: provenance: %w", pl.Lieu.ID, err)
+	row := lieuRow{id: e.ID, data: e.Data, provenance: e.Provenance, hash: e.Hash}
+	if e.Lon != nil {
+		row.lon, row.lat = sql.NullFloat64{Float64: *e.Lon, Valid: true}, sql.NullFloat64{Float64: *e.Lat, Valid: true}
 	}
-	h := sha256.New()
-	h.Write(data)
-	h.Write(prov)
-	row := lieuRow{id: pl.Lieu.ID, data: string(data), provenance: string(prov), hash: hex.EncodeToString(h.Sum(nil))}
-	row.lon, row.lat = coords(&pl.Lieu)
 	return row, nil
 }
 
@@ -189,13 +180,6 @@ func upsertLieu(ctx context.Context, tx *sql.Tx, r lieuRow, existing map[string]
 		return fmt.Errorf("sqlite: lieu %s: %w", r.id, err)
 	}
 	return nil
-}
-
-func coords(l *schema.Lieu) (lon, lat sql.NullFloat64) {
-	if x, y, ok := l.Point(); ok {
-		return sql.NullFloat64{Float64: x, Valid: true}, sql.NullFloat64{Float64: y, Valid: true}
-	}
-	return lon, lat
 }
 
 // syncLinks makes the record → lieu links those of set, touching only the
@@ -266,14 +250,8 @@ func scanLieu(sc interface{ Scan(...any) error }) (store.LieuRow, error) {
 	if err := sc.Scan(&data, &prov, &created, &updated, &r.Revision); err != nil {
 		return r, err
 	}
-	if err := json.Unmarshal([]byte(data), &r.Lieu); err != nil {
-		return r, fmt.Errorf("sqlite: lieu data: %w", err)
-	}
-	if err := json.Unmarshal([]byte(prov), &r.Provenance); err != nil {
-		return r, fmt.Errorf("sqlite: lieu provenance: %w", err)
-	}
 	r.CreatedAt, r.UpdatedAt = parseTS(created), parseTS(updated)
-	return r, nil
+	return r, store.DecodeLieu(&r, data, prov)
 }
 
 // ListLieux returns one page of published lieux in id order.

@@ -114,9 +114,14 @@ func (s *recordStmts) close() {
 }
 
 func (s *recordStmts) upsert(ctx context.Context, r store.SourceRecord, existing map[string]storedRecord, at time.Time, st *store.RecordStats) error {
-	fields, lieu, issues, err := encodeRecord(r)
+	e, err := store.EncodeRecord(&r)
 	if err != nil {
 		return err
+	}
+	fields, issues := e.Fields, e.Issues
+	var lieu sql.NullString
+	if e.Lieu != nil {
+		lieu = sql.NullString{String: *e.Lieu, Valid: true}
 	}
 	old, ok := existing[r.RecordKey]
 	switch {
@@ -140,28 +145,6 @@ func (s *recordStmts) upsert(ctx context.Context, r store.SourceRecord, existing
 		return fmt.Errorf("sqlite: record %s/%s: %w", r.Source, r.RecordKey, err)
 	}
 	return nil
-}
-
-func encodeRecord(r store.SourceRecord) (fields string, lieu sql.NullString, issues string, err error) {
-	fb, err := json.Marshal(r.Fields)
-	if err != nil {
-		return "", lieu, "", fmt.Errorf("sqlite: record %s/%s: fields: %w", r.Source, r.RecordKey, err)
-	}
-	if r.Lieu != nil {
-		lb, err := json.Marshal(r.Lieu)
-		if err != nil {
-			return "", lieu, "", fmt.Errorf("sqlite: record %s/%s: lieu: %w", r.Source, r.RecordKey, err)
-		}
-		lieu = sql.NullString{String: string(lb), Valid: true}
-	}
-	if r.Issues == nil {
-		return string(fb), lieu, "[]", nil
-	}
-	ib, err := json.Marshal(r.Issues)
-	if err != nil {
-		return "", lieu, "", fmt.Errorf("sqlite: record %s/%s: issues: %w", r.Source, r.RecordKey, err)
-	}
-	return string(fb), lieu, string(ib), nil
 }
 
 // SourceRecord returns one record, raw fields included.
@@ -216,14 +199,9 @@ func scanRecord(rows *sql.Rows, extra ...any) (store.SourceRecord, error) {
 		return r, fmt.Errorf("sqlite: scan record: %w", err)
 	}
 	r.Status = schema.Status(status)
-	if err := json.Unmarshal([]byte(issues), &r.Issues); err != nil {
-		return r, fmt.Errorf("sqlite: record %s/%s: issues: %w", r.Source, r.RecordKey, err)
-	}
+	var l *string
 	if lieu.Valid {
-		r.Lieu = new(schema.Lieu)
-		if err := json.Unmarshal([]byte(lieu.String), r.Lieu); err != nil {
-			return r, fmt.Errorf("sqlite: record %s/%s: lieu: %w", r.Source, r.RecordKey, err)
-		}
+		l = &lieu.String
 	}
-	return r, nil
+	return r, store.DecodeRecord(&r, l, issues)
 }

@@ -1,0 +1,100 @@
+package store
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+
+	"github.com/maillage/maillage/schema"
+)
+
+// The stores keep records and lieux as JSON documents; these codecs are
+// theirs, so that both give back the same bytes.
+
+// EncodedRecord is a source record's documents as stored.
+type EncodedRecord struct {
+	Fields string
+	Lieu   *string // nil when the record has no lieu
+	Issues string
+}
+
+// EncodeRecord encodes a record's raw fields, lieu and issues.
+func EncodeRecord(r *SourceRecord) (EncodedRecord, error) {
+	var e EncodedRecord
+	fb, err := json.Marshal(r.Fields)
+	if err != nil {
+		return e, fmt.Errorf("store: record %s/%s: fields: %w", r.Source, r.RecordKey, err)
+	}
+	e.Fields, e.Issues = string(fb), "[]"
+	if r.Lieu != nil {
+		lb, err := json.Marshal(r.Lieu)
+		if err != nil {
+			return e, fmt.Errorf("store: record %s/%s: lieu: %w", r.Source, r.RecordKey, err)
+		}
+		l := string(lb)
+		e.Lieu = &l
+	}
+	if r.Issues != nil {
+		ib, err := json.Marshal(r.Issues)
+		if err != nil {
+			return e, fmt.Errorf("store: record %s/%s: issues: %w", r.Source, r.RecordKey, err)
+		}
+		e.Issues = string(ib)
+	}
+	return e, nil
+}
+
+// DecodeRecord fills r's issues and lieu from their stored documents.
+func DecodeRecord(r *SourceRecord, lieu *string, issues string) error {
+	if err := json.Unmarshal([]byte(issues), &r.Issues); err != nil {
+		return fmt.Errorf("store: record %s/%s: issues: %w", r.Source, r.RecordKey, err)
+	}
+	if lieu != nil {
+		r.Lieu = new(schema.Lieu)
+		if err := json.Unmarshal([]byte(*lieu), r.Lieu); err != nil {
+			return fmt.Errorf("store: record %s/%s: lieu: %w", r.Source, r.RecordKey, err)
+		}
+	}
+	return nil
+}
+
+// EncodedLieu is a published lieu as stored: its document, its
+// provenance's, the hash of both (what a publication compares) and its
+// point.
+type EncodedLieu struct {
+	ID, Data, Provenance, Hash string
+	Lon, Lat                   *float64
+}
+
+// EncodeLieu encodes a published lieu.
+func EncodeLieu(pl *PublishedLieu) (EncodedLieu, error) {
+	data, err := json.Marshal(&pl.Lieu)
+	if err != nil {
+		return EncodedLieu{}, fmt.Errorf("store: lieu %s: %w", pl.Lieu.ID, err)
+	}
+	prov, err := json.Marshal(pl.Provenance)
+	if err != nil {
+		return EncodedLieu{}, fmt.Errorf("store: lieu %s: provenance: %w", pl.Lieu.ID, err)
+	}
+	h := sha256.New()
+	h.Write(data)
+	h.Write(prov)
+	e := EncodedLieu{ID: pl.Lieu.ID, Data: string(data), Provenance: string(prov), Hash: hex.EncodeToString(h.Sum(nil))}
+	if x, y, ok := pl.Lieu.Point(); ok {
+		e.Lon, e.Lat = &x, &y
+	}
+	return e, nil
+}
+
+// DecodeLieu fills a row's lieu and provenance from their stored
+// documents.
+func DecodeLieu(r *LieuRow, data, prov string) error {
+	if err := json.Unmarshal([]byte(data), &r.Lieu); err != nil {
+		return fmt.Errorf("store: lieu data: %w", err)
+	}
+	if err := json.Unmarshal([]byte(prov), &r.Provenance); err != nil {
+		return fmt.Errorf("store: lieu provenance: %w", err)
+	}
+	return nil
+}
