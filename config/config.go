@@ -196,11 +196,8 @@ func (s Source) validate(i int, seen map[string]bool) []error {
 		errs = append(errs, fmt.Errorf("%s: duplicate name", where))
 	}
 	seen[s.Name] = true
-	if s.Kind != "file" && s.Kind != "http" {
-		errs = append(errs, fmt.Errorf("%s: kind %q (file, http)", where, s.Kind))
-	}
-	if s.Location == "" {
-		errs = append(errs, fmt.Errorf("%s: location is required", where))
+	if err := harvest.ValidateSource(s.Source); err != nil {
+		errs = append(errs, fmt.Errorf("%s: %w", where, err))
 	}
 	switch s.Format {
 	case "", "csv", "json", "geojson":

@@ -78,9 +78,16 @@ func (e *StatusError) Error() string { return fmt.Sprintf("GET %s: HTTP %s", e.U
 
 // Fetch GETs the source URL, conditionally when validators are known.
 func (f *HTTPFetcher) Fetch(ctx context.Context, src Source, cond Conditional) (*Payload, error) {
+	return f.Get(ctx, src.Location, cond, nil)
+}
+
+// Get GETs a URL with extra headers (may be nil), conditionally when
+// validators are known, retrying network errors, 429 and 5xx with a
+// doubling wait or the server's Retry-After.
+func (f *HTTPFetcher) Get(ctx context.Context, url string, cond Conditional, header http.Header) (*Payload, error) {
 	wait := f.Backoff
 	for attempt := 1; ; attempt++ {
-		p, err := f.fetchOnce(ctx, src, cond)
+		p, err := f.fetchOnce(ctx, url, cond, header)
 		if err == nil || attempt > f.Retries || !retryable(ctx, err) {
 			if err != nil && attempt > 1 {
 				err = fmt.Errorf("%w (after %d attempts)", err, attempt)
@@ -111,10 +118,13 @@ func retryable(ctx context.Context, err error) bool {
 	return true
 }
 
-func (f *HTTPFetcher) fetchOnce(ctx context.Context, src Source, cond Conditional) (*Payload, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, src.Location, nil)
+func (f *HTTPFetcher) fetchOnce(ctx context.Context, url string, cond Conditional, header http.Header) (*Payload, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
-		return nil, fmt.Errorf("request %s: %w", src.Location, err)
+		return nil, fmt.Errorf("request %s: %w", url, err)
+	}
+	for k, vs := range header {
+		req.Header[k] = vs
 	}
 	req.Header.Set("User-Agent", f.UserAgent)
 	req.Header.Set("Accept", "text/csv, application/json, application/geo+json;q=0.9, */*;q=0.5")
@@ -126,24 +136,24 @@ func (f *HTTPFetcher) fetchOnce(ctx context.Context, src Source, cond Conditiona
 	}
 	resp, err := f.Client.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("GET %s: %w", src.Location, err)
+		return nil, fmt.Errorf("GET %s: %w", url, err)
 	}
 	defer resp.Body.Close()
-	p := &Payload{URL: src.Location, FetchedAt: time.Now().UTC(), ContentType: resp.Header.Get("Content-Type"),
-		ETag: resp.Header.Get("ETag"), LastModified: resp.Header.Get("Last-Modified")}
+	p := &Payload{URL: url, FetchedAt: time.Now().UTC(), ContentType: resp.Header.Get("Content-Type"),
+		ETag: resp.Header.Get("ETag"), LastModified: resp.Header.Get("Last-Modified"), Link: resp.Header.Get("Link")}
 	switch {
 	case resp.StatusCode == http.StatusNotModified:
 		p.NotModified = true
 		return p, nil
 	case resp.StatusCode < 200 || resp.StatusCode > 299:
 		io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-		return nil, &StatusError{URL: src.Location, Status: resp.Status, Code: resp.StatusCode, RetryAfter: retryAfter(resp.Header)}
+		return nil, &StatusError{URL: url, Status: resp.Status, Code: resp.StatusCode, RetryAfter: retryAfter(resp.Header)}
 	}
 	if resp.ContentLength > f.MaxBytes {
-		return nil, fmt.Errorf("GET %s: %w: announced %d bytes, the limit is %d (harvest.max_bytes)", src.Location, ErrTooLarge, resp.ContentLength, f.MaxBytes)
+		return nil, fmt.Errorf("GET %s: %w: announced %d bytes, the limit is %d (harvest.max_bytes)", url, ErrTooLarge, resp.ContentLength, f.MaxBytes)
 	}
 	if p.Body, err = readLimited(resp.Body, f.MaxBytes); err != nil {
-		return nil, fmt.Errorf("GET %s: %w", src.Location, err)
+		return nil, fmt.Errorf("GET %s: %w", url, err)
 	}
 	return p, nil
 }

@@ -62,6 +62,8 @@ type Payload struct {
 	FetchedAt    time.Time
 	ETag         string
 	LastModified string
+	// Link is the HTTP Link header (paginated APIs name the next page there).
+	Link string
 	// NotModified is set when a conditional GET answered 304.
 	NotModified bool
 }

@@ -3,6 +3,7 @@ package harvest
 import (
 	"context"
 	"fmt"
+	"os"
 	"sort"
 	"strings"
 	"time"
@@ -21,6 +22,11 @@ type Source struct {
 	Delimiter string `yaml:"delimiter"`
 	// RecordsKey names the member of a JSON object that holds the records.
 	RecordsKey string `yaml:"records_key"`
+
+	// The options of the kinds that need more than a location.
+	DataGouv DataGouvOptions `yaml:"datagouv"`
+	ODS      ODSOptions      `yaml:"ods"`
+	JSONAPI  JSONAPIOptions  `yaml:"http_json"`
 }
 
 // Conditional carries validators of the last good fetch for conditional GET.
@@ -44,6 +50,9 @@ type Options struct {
 	RetryBackoff time.Duration
 	// BaseDir resolves relative file locations.
 	BaseDir string
+	// Getenv reads the environment variables that hold sources' secrets
+	// (default os.Getenv).
+	Getenv func(string) string
 }
 
 // Harvester fetches and decodes sources through a registry of kinds.
@@ -51,7 +60,7 @@ type Harvester struct {
 	fetchers map[string]Fetcher
 }
 
-// New returns a harvester with the built-in kinds file and http.
+// New returns a harvester with every registered kind (kinds.go).
 func New(opts Options) *Harvester {
 	if opts.MaxBytes <= 0 {
 		opts.MaxBytes = 100 << 20
@@ -62,10 +71,15 @@ func New(opts Options) *Harvester {
 	if opts.RetryBackoff <= 0 {
 		opts.RetryBackoff = 2 * time.Second
 	}
-	return &Harvester{fetchers: map[string]Fetcher{
-		"file": &FileFetcher{BaseDir: opts.BaseDir, MaxBytes: opts.MaxBytes},
-		"http": NewHTTPFetcher(opts),
-	}}
+	if opts.Getenv == nil {
+		opts.Getenv = os.Getenv
+	}
+	web := NewHTTPFetcher(opts)
+	h := &Harvester{fetchers: map[string]Fetcher{}}
+	for name, k := range kinds {
+		h.fetchers[name] = k.fetcher(opts, web)
+	}
+	return h
 }
 
 // Kinds lists the registered source kinds.
