@@ -25,6 +25,8 @@ var kinds = map[string]kind{
 	"http-json": {validate: validateJSONAPI, fetcher: func(o Options, web *HTTPFetcher) Fetcher {
 		return &jsonAPI{web: web, getenv: o.Getenv}
 	}},
+	"yeswiki":   {validate: validateYesWiki, fetcher: func(_ Options, web *HTTPFetcher) Fetcher { return &yesWiki{web: web} }},
+	"gogocarto": {validate: needLocation, fetcher: func(_ Options, web *HTTPFetcher) Fetcher { return &goGoCarto{web: web} }},
 }
 
 // KindNames lists the source kinds, sorted.

@@ -27,6 +27,7 @@ type Source struct {
 	DataGouv DataGouvOptions `yaml:"datagouv"`
 	ODS      ODSOptions      `yaml:"ods"`
 	JSONAPI  JSONAPIOptions  `yaml:"http_json"`
+	YesWiki  YesWikiOptions  `yaml:"yeswiki"`
 }
 
 // Conditional carries validators of the last good fetch for conditional GET.
