@@ -53,6 +53,9 @@ type HTTPFetcher struct {
 	Backoff time.Duration
 }
 
+// defaultUserAgent names maillage and where to read about it.
+const defaultUserAgent = "maillage (+https://github.com/maillage/maillage)"
+
 // maxRetryAfter caps the wait a server may ask for.
 const maxRetryAfter = time.Minute
 
@@ -60,7 +63,7 @@ const maxRetryAfter = time.Minute
 func NewHTTPFetcher(opts Options) *HTTPFetcher {
 	ua := opts.UserAgent
 	if ua == "" {
-		ua = "maillage (+https://github.com/maillage/maillage)"
+		ua = defaultUserAgent
 	}
 	return &HTTPFetcher{Client: &http.Client{Timeout: opts.Timeout}, UserAgent: ua, MaxBytes: opts.MaxBytes,
 		Retries: opts.Retries, Backoff: opts.RetryBackoff}

@@ -28,6 +28,7 @@ type Source struct {
 	ODS      ODSOptions      `yaml:"ods"`
 	JSONAPI  JSONAPIOptions  `yaml:"http_json"`
 	YesWiki  YesWikiOptions  `yaml:"yeswiki"`
+	HTML     HTMLOptions     `yaml:"html"`
 }
 
 // Conditional carries validators of the last good fetch for conditional GET.
@@ -74,6 +75,9 @@ func New(opts Options) *Harvester {
 	}
 	if opts.Getenv == nil {
 		opts.Getenv = os.Getenv
+	}
+	if opts.UserAgent == "" {
+		opts.UserAgent = defaultUserAgent
 	}
 	web := NewHTTPFetcher(opts)
 	h := &Harvester{fetchers: map[string]Fetcher{}}
