@@ -69,6 +69,10 @@ type Harvest struct {
 	MaxBytes     int64         `yaml:"max_bytes"`
 	Retries      int           `yaml:"retries"`
 	RetryBackoff time.Duration `yaml:"retry_backoff"`
+	// HoldBelow holds a harvest that brings fewer records than this share
+	// of the last good one (or quarantines nearly all when the last did
+	// not): nothing is applied until `sync --force`.
+	HoldBelow float64 `yaml:"hold_below"`
 }
 
 // Geocoder configures the Géoplateforme geocoder ("off" disables it) and
@@ -100,7 +104,7 @@ func Defaults() Config {
 		Server: Server{Addr: ":8080", ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second,
 			WriteTimeout: 120 * time.Second, IdleTimeout: 120 * time.Second, ShutdownTimeout: 20 * time.Second},
 		Harvest: Harvest{UserAgent: "maillage/0.1 (+https://github.com/maillage/maillage)", Timeout: 60 * time.Second,
-			MaxBytes: 100 << 20, Retries: 2, RetryBackoff: 2 * time.Second},
+			MaxBytes: 100 << 20, Retries: 2, RetryBackoff: 2 * time.Second, HoldBelow: 0.5},
 		Geocoder: Geocoder{URL: "https://data.geopf.fr/geocodage", MinScore: 0.75, BatchSize: 5000, Timeout: 60 * time.Second,
 			Retries: 2, RetryFailuresAfter: 7 * 24 * time.Hour},
 		Dedup:    dedup.DefaultWeights(),
@@ -169,6 +173,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Dedup.MaxClusterSize < 2 {
 		errs = append(errs, fmt.Errorf("dedup.max_cluster_size: %d (at least 2)", c.Dedup.MaxClusterSize))
+	}
+	if c.Harvest.HoldBelow < 0 || c.Harvest.HoldBelow >= 1 {
+		errs = append(errs, fmt.Errorf("harvest.hold_below: %v (0 to hold nothing, below 1)", c.Harvest.HoldBelow))
 	}
 	if c.Harvest.Retries < 0 || c.Harvest.Retries > 10 {
 		errs = append(errs, fmt.Errorf("harvest.retries: %d (0 to 10)", c.Harvest.Retries))

@@ -33,6 +33,9 @@ type runState struct {
 	// geocoderErr, once set, spares the later sources of the run the
 	// geocoder's timeouts and retries.
 	geocoderErr error
+	// holdBelow and force govern safety holds (hold.go).
+	holdBelow float64
+	force     bool
 }
 
 // place puts a point on the run's records that need one; a geocoder

@@ -46,6 +46,8 @@ func instanceName() string {
 type Options struct {
 	// Only restricts the harvest to one source (others keep their data).
 	Only string
+	// Force applies what safety holds would keep back.
+	Force bool
 }
 
 // ErrUnknownSource is returned when Options.Only names no source.
@@ -65,7 +67,7 @@ func (p *Pipeline) Run(ctx context.Context, cfg *config.Config, opts Options) (*
 		return nil, fmt.Errorf("pipeline: %w", err)
 	}
 	rep := &Report{RunID: runID, StartedAt: started}
-	st := &runState{}
+	st := &runState{holdBelow: cfg.Harvest.HoldBelow, force: opts.Force}
 	for _, src := range cfg.Sources {
 		if opts.Only != "" && src.Name != opts.Only {
 			continue
@@ -133,6 +135,13 @@ func (p *Pipeline) harvestSource(ctx context.Context, src config.Source, run *st
 		return fmt.Errorf("pipeline: source %q: %w", src.Name, err)
 	}
 	rep.Notes, rep.Columns = table.Notes, &ColumnReport{Recognised: mapper.Recognised(), Ignored: mapper.Ignored(table.Columns)}
+	if reason := holdReason(recs, last, st.holdBelow); reason != "" && !st.force {
+		run.Status, run.Error = store.RunHeld, reason
+		run.ETag, run.LastModified = last.ETag, last.LastModified // the next run fetches it again
+		countStatuses(recs, run)
+		p.Log.Warn("source_held", "source", src.Name, "reason", reason)
+		return nil
+	}
 	run.Geocoded = p.place(ctx, recs, st)
 	countStatuses(recs, run)
 	stats, err := p.Store.ReplaceSourceRecords(ctx, src.Name, recs, p.Now())

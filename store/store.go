@@ -22,7 +22,8 @@ type Store interface {
 	FinishRun(ctx context.Context, runID int64, at time.Time, status string) error
 	// RecordSourceRun stores what a run did with one source.
 	RecordSourceRun(ctx context.Context, r SourceRun) error
-	// LastGoodSourceRun returns the latest successful run of a source.
+	// LastGoodSourceRun returns the latest run of a source that applied
+	// its data (neither failed nor held).
 	LastGoodSourceRun(ctx context.Context, source string) (SourceRun, bool, error)
 	// LatestSourceRuns returns the latest run of every source.
 	LatestSourceRuns(ctx context.Context) ([]SourceRun, error)
@@ -101,6 +102,9 @@ const (
 	RunOK          = "ok"
 	RunFailed      = "failed"
 	RunNotModified = "not_modified"
+	// RunHeld: fetched, but not applied (far fewer records than the last
+	// good harvest…); the source's data stays as it was.
+	RunHeld = "held"
 )
 
 // SourceRecord is one record of a source with its normalised form.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/maillage/maillage/api"
 	"github.com/maillage/maillage/harvest"
+	"github.com/maillage/maillage/pipeline"
 )
 
 func cmdServe(ctx context.Context, env environment, args []string) int {
@@ -41,7 +42,7 @@ func cmdServe(ctx context.Context, env environment, args []string) int {
 func (a *app) serve(ctx context.Context, env environment) error {
 	srv := api.New(a.store, a.log)
 	job := func(ctx context.Context) {
-		rep, err := a.syncOnce(ctx, a.cfg.Out, "")
+		rep, err := a.syncOnce(ctx, a.cfg.Out, pipeline.Options{})
 		if err != nil {
 			a.log.Error("sync_failed", "error", err)
 			return

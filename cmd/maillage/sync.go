@@ -4,6 +4,8 @@ import (
 	"context"
 	"flag"
 	"fmt"
+
+	"github.com/maillage/maillage/pipeline"
 )
 
 func cmdSync(ctx context.Context, env environment, args []string) int {
@@ -12,7 +14,12 @@ func cmdSync(ctx context.Context, env environment, args []string) int {
 	configPath := fs.String("config", "config.yaml", "configuration file")
 	out := fs.String("out", "", "directory for lieux.csv, lieux.geojson, provenance.csv, report.json (default: config out)")
 	only := fs.String("source", "", "harvest only this source")
+	force := fs.Bool("force", false, "with --source: apply a harvest that safety holds would keep back")
 	if _, err := parseFlags(fs, args); err != nil {
+		return 2
+	}
+	if *force && *only == "" {
+		fmt.Fprintln(env.stderr, "maillage sync: --force applies one source's harvest: name it with --source")
 		return 2
 	}
 	a, err := wire(ctx, env, *configPath)
@@ -25,7 +32,7 @@ func cmdSync(ctx context.Context, env environment, args []string) int {
 	if dir == "" {
 		dir = a.cfg.Out
 	}
-	rep, err := a.syncOnce(ctx, dir, *only)
+	rep, err := a.syncOnce(ctx, dir, pipeline.Options{Only: *only, Force: *force})
 	if err != nil {
 		fmt.Fprintf(env.stderr, "maillage sync: %v\n", err)
 		return 1

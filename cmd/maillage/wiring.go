@@ -81,8 +81,8 @@ func openStore(ctx context.Context, cfg *config.Config) (store.Store, error) {
 }
 
 // syncOnce runs the pipeline and writes the files into out.
-func (a *app) syncOnce(ctx context.Context, out, only string) (*pipeline.Report, error) {
-	rep, err := a.pipeline.Run(ctx, a.cfg, pipeline.Options{Only: only})
+func (a *app) syncOnce(ctx context.Context, out string, opts pipeline.Options) (*pipeline.Report, error) {
+	rep, err := a.pipeline.Run(ctx, a.cfg, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -101,7 +101,10 @@ func printSummary(w io.Writer, rep *pipeline.Report, out string) {
 	for _, s := range rep.Sources {
 		line := fmt.Sprintf("  %-32s %-12s fetched %5d  valid %5d  fixed %5d  quarantined %4d", s.Source, s.Status,
 			s.Fetched, s.Valid, s.Fixed, s.Quarantined)
-		if s.Error != "" {
+		switch {
+		case s.Status == store.RunHeld:
+			line += "  " + s.Error // « held: … », and how to apply it
+		case s.Error != "":
 			line += "  error: " + s.Error
 		}
 		fmt.Fprintln(w, line)

@@ -52,10 +52,10 @@ func scanSourceRun(sc interface{ Scan(...any) error }) (store.SourceRun, error) 
 	return r, err
 }
 
-// LastGoodSourceRun returns the latest run of a source that did not fail.
+// LastGoodSourceRun returns the latest run of a source that applied its data.
 func (s *Store) LastGoodSourceRun(ctx context.Context, source string) (store.SourceRun, bool, error) {
 	row := s.db.QueryRowContext(ctx, `SELECT `+sourceRunColumns+` FROM source_runs
-		WHERE source = $1 AND status <> $2 ORDER BY run_id DESC LIMIT 1`, source, store.RunFailed)
+		WHERE source = $1 AND status <> $2 AND status <> $3 ORDER BY run_id DESC LIMIT 1`, source, store.RunFailed, store.RunHeld)
 	r, err := scanSourceRun(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.SourceRun{}, false, nil

@@ -71,7 +71,7 @@ func testSourceRecords(t *testing.T, st store.Store) {
 
 func testSourceRuns(t *testing.T, st store.Store) {
 	ctx := context.Background()
-	for i, status := range []string{store.RunOK, store.RunFailed} {
+	for i, status := range []string{store.RunOK, store.RunHeld, store.RunFailed} {
 		id, err := st.StartRun(ctx, t0.Add(time.Duration(i)*time.Hour), "test")
 		if err != nil {
 			t.Fatal(err)
@@ -90,7 +90,7 @@ func testSourceRuns(t *testing.T, st store.Store) {
 		t.Errorf("last good run: %v %v %+v", err, ok, good)
 	}
 	latest, err := st.LatestSourceRuns(ctx)
-	if err != nil || len(latest) != 1 || latest[0].Status != store.RunFailed {
+	if err != nil || len(latest) != 1 || latest[0].Status != store.RunFailed || latest[0].Fetched != 12 {
 		t.Errorf("latest runs: %v %+v", err, latest)
 	}
 	if _, ok, _ := st.LastGoodSourceRun(ctx, "never"); ok {
