@@ -179,3 +179,33 @@ func TestNotModifiedSourceKeepsData(t *testing.T) {
 		t.Errorf("second run: conditional=%v %+v lieux %+v", conditional.Load(), s.SourceRun, second.Lieux)
 	}
 }
+
+// TestUnchangedBodyWithoutValidators: a server that gives no ETag nor
+// Last-Modified answers the same bytes: the run costs one request, no
+// record is normalised again and the geocoder is not asked.
+func TestUnchangedBodyWithoutValidators(t *testing.T) {
+	var requests atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		w.Header().Set("Content-Type", "text/csv")
+		w.Write([]byte(goodCSV))
+	}))
+	defer srv.Close()
+	cfg := &config.Config{Dir: t.TempDir(), Sources: []config.Source{{Source: harvest.Source{Name: "hub", Kind: "http", Location: srv.URL}}}}
+	st := openStore(t)
+	p := newPipeline(st, cfg)
+	ctx := context.Background()
+	if _, err := p.Run(ctx, cfg, pipeline.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	requests.Store(0)
+	second, err := p.Run(ctx, cfg, pipeline.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := second.Sources[0]
+	if requests.Load() != 1 || s.Status != store.RunNotModified || s.Valid+s.Fixed+s.Quarantined != 0 || s.Geocoded != 0 ||
+		second.Lieux.Total != 2 || second.Lieux.Unchanged != 2 {
+		t.Errorf("second run: %d requests, %+v, lieux %+v", requests.Load(), s.SourceRun, second.Lieux)
+	}
+}

@@ -125,7 +125,14 @@ func (p *Pipeline) harvestSource(ctx context.Context, src config.Source, run *st
 		rep.Notes = []string{"not modified since the last harvest (HTTP 304)"}
 		return nil
 	}
-	run.PayloadHash = payload.Hash()
+	run.PayloadHash = inputHash(payload, src)
+	if run.PayloadHash == last.PayloadHash && !st.force {
+		// the same bytes as the last applied harvest (a server without
+		// validators): nothing to decode, normalise or geocode
+		run.Status = store.RunNotModified
+		rep.Notes = []string{"unchanged since the last harvest (same content hash)"}
+		return nil
+	}
 	table, err := p.Harvester.Decode(src.Source, payload)
 	if err != nil {
 		return err
@@ -143,6 +150,9 @@ func (p *Pipeline) harvestSource(ctx context.Context, src config.Source, run *st
 		return nil
 	}
 	run.Geocoded = p.place(ctx, recs, st)
+	if geocodingPending(recs) {
+		run.PayloadHash += pendingMark // so that the next run processes it again
+	}
 	countStatuses(recs, run)
 	stats, err := p.Store.ReplaceSourceRecords(ctx, src.Name, recs, p.Now())
 	if err != nil {

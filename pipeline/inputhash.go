@@ -1,0 +1,58 @@
+package pipeline
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"runtime/debug"
+	"sync"
+
+	"github.com/maillage/maillage/config"
+	"github.com/maillage/maillage/harvest"
+	"github.com/maillage/maillage/store"
+)
+
+// inputHash identifies what a harvest's records are made from: the
+// payload's bytes, the source's configuration (mapping, kind options) and
+// the build of maillage (its normaliser). Equal to the last applied run's,
+// the harvest would give the same records: it is skipped.
+func inputHash(p *harvest.Payload, src config.Source) string {
+	h := sha256.New()
+	h.Write([]byte(p.Hash()))
+	cfg, _ := json.Marshal(src)
+	h.Write(cfg)
+	h.Write([]byte(buildID()))
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// pendingMark ends the input hash of a harvest some of whose records the
+// geocoder could not place: no later harvest equals it, so they are
+// placed again.
+const pendingMark = " (geocoding pending)"
+
+func geocodingPending(recs []store.SourceRecord) bool {
+	for i := range recs {
+		for _, is := range recs[i].Issues {
+			if is.Rule == "geocoder-unavailable" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// buildID is the VCS revision the binary was built from, or the
+// executable's hash when there is none (go run, tests).
+var buildID = sync.OnceValue(func() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return ""
+	}
+	id := info.Main.Version
+	for _, s := range info.Settings {
+		if s.Key == "vcs.revision" || s.Key == "vcs.modified" {
+			id += " " + s.Key + "=" + s.Value
+		}
+	}
+	return id
+})
