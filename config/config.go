@@ -69,6 +69,8 @@ type Harvest struct {
 	MaxBytes     int64         `yaml:"max_bytes"`
 	Retries      int           `yaml:"retries"`
 	RetryBackoff time.Duration `yaml:"retry_backoff"`
+	// Jitter delays each scheduled harvest by a random duration below it.
+	Jitter time.Duration `yaml:"jitter"`
 	// HoldBelow holds a harvest that brings fewer records than this share
 	// of the last good one (or quarantines nearly all when the last did
 	// not): nothing is applied until `sync --force`.
@@ -88,10 +90,16 @@ type Geocoder struct {
 	RetryFailuresAfter time.Duration `yaml:"retry_failures_after"`
 }
 
-// Source is one harvested source: where to fetch it and how to map it.
+// Source is one harvested source: where to fetch it, how to map it and
+// when to harvest it.
 type Source struct {
 	harvest.Source `yaml:",inline"`
 	Mapping        schema.Mapping `yaml:"mapping"`
+	// Schedule is the source's own schedule ("@every 6h" or cron); empty,
+	// the configuration's.
+	Schedule string `yaml:"schedule"`
+	// Timeout bounds one harvest of the source (default 30 min).
+	Timeout time.Duration `yaml:"timeout"`
 	// Licence and Attribution describe the data's terms for republication.
 	Licence     string `yaml:"licence"`
 	Attribution string `yaml:"attribution"`
@@ -174,6 +182,9 @@ func (c *Config) Validate() error {
 	if c.Dedup.MaxClusterSize < 2 {
 		errs = append(errs, fmt.Errorf("dedup.max_cluster_size: %d (at least 2)", c.Dedup.MaxClusterSize))
 	}
+	if err := harvest.ValidateSpec(c.Schedule); err != nil {
+		errs = append(errs, err)
+	}
 	if c.Harvest.HoldBelow < 0 || c.Harvest.HoldBelow >= 1 {
 		errs = append(errs, fmt.Errorf("harvest.hold_below: %v (0 to hold nothing, below 1)", c.Harvest.HoldBelow))
 	}
@@ -206,12 +217,36 @@ func (s Source) validate(i int, seen map[string]bool) []error {
 	if err := harvest.ValidateSource(s.Source); err != nil {
 		errs = append(errs, fmt.Errorf("%s: %w", where, err))
 	}
+	if s.Schedule != "" {
+		if err := harvest.ValidateSpec(s.Schedule); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", where, err))
+		}
+	}
+	if s.Timeout < 0 {
+		errs = append(errs, fmt.Errorf("%s: timeout %v", where, s.Timeout))
+	}
 	switch s.Format {
 	case "", "csv", "json", "geojson":
 	default:
 		errs = append(errs, fmt.Errorf("%s: format %q (csv, json, geojson)", where, s.Format))
 	}
 	return errs
+}
+
+// ScheduleOf is a source's schedule: its own, else the configuration's.
+func (c *Config) ScheduleOf(s Source) string {
+	if s.Schedule != "" {
+		return s.Schedule
+	}
+	return c.Schedule
+}
+
+// TimeoutOf bounds one harvest of a source: its own timeout, else 30 min.
+func (s Source) TimeoutOf() time.Duration {
+	if s.Timeout > 0 {
+		return s.Timeout
+	}
+	return 30 * time.Minute
 }
 
 // Source returns the source with a name.

@@ -81,56 +81,6 @@ func TestFileFetch(t *testing.T) {
 	}
 }
 
-func TestSchedulerRunsNow(t *testing.T) {
-	ran := make(chan struct{}, 1)
-	s, err := harvest.NewScheduler(context.Background(), "@every 1h", true, func(context.Context) { ran <- struct{}{} }, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.Start()
-	defer s.Shutdown()
-	select {
-	case <-ran:
-	case <-time.After(5 * time.Second):
-		t.Fatal("runNow job did not run")
-	}
-}
-
-// follower is an elector that never elects this instance.
-type follower struct{}
-
-func (follower) IsLeader(context.Context) error { return errors.New("another instance leads") }
-
-func TestSchedulerRunsOnlyOnTheLeader(t *testing.T) {
-	ran := make(chan struct{}, 10)
-	s, err := harvest.NewScheduler(context.Background(), "@every 1s", true, func(context.Context) { ran <- struct{}{} }, follower{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.Start()
-	time.Sleep(2500 * time.Millisecond)
-	s.Shutdown()
-	if len(ran) != 0 {
-		t.Errorf("a follower ran the job %d times", len(ran))
-	}
-}
-
-func TestSchedulerSpec(t *testing.T) {
-	ctx := context.Background()
-	for _, spec := range []string{"@every 6h", "30 3 * * *"} {
-		s, err := harvest.NewScheduler(ctx, spec, false, func(context.Context) {}, nil)
-		if err != nil {
-			t.Errorf("%s: %v", spec, err)
-			continue
-		}
-		s.Shutdown()
-	}
-	for _, spec := range []string{"@every 500ms", "@every soon", "not cron"} {
-		if _, err := harvest.NewScheduler(ctx, spec, false, func(context.Context) {}, nil); err == nil {
-			t.Errorf("%s: want an error", spec)
-		}
-	}
-}
 
 func TestHTTPRetries(t *testing.T) {
 	var calls atomic.Int32

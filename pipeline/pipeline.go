@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/maillage/maillage/config"
@@ -29,6 +30,9 @@ type Pipeline struct {
 	Now func() time.Time
 	// Instance names this process in the runs it records (host:pid).
 	Instance string
+	// publishing serialises publications: sources harvested at once each
+	// publish after their harvest, one at a time.
+	publishing sync.Mutex
 }
 
 // New returns a pipeline with the real clock.
@@ -76,7 +80,10 @@ func (p *Pipeline) Run(ctx context.Context, cfg *config.Config, opts Options) (*
 	}
 	// Bookkeeping survives an interrupted run, so no run stays "running".
 	bg := context.WithoutCancel(ctx)
-	if err := p.publish(ctx, cfg, rep); err != nil {
+	p.publishing.Lock()
+	err = p.publish(ctx, cfg, rep)
+	p.publishing.Unlock()
+	if err != nil {
 		_ = p.Store.FinishRun(bg, runID, p.Now(), "failed")
 		return nil, err
 	}

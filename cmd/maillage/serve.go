@@ -37,14 +37,14 @@ func cmdServe(ctx context.Context, env environment, args []string) int {
 	return 0
 }
 
-// serve runs the scheduled syncs and the HTTP server until ctx ends, then
-// shuts both down gracefully.
+// serve runs each source's scheduled harvests and the HTTP server until
+// ctx ends, then shuts both down gracefully.
 func (a *app) serve(ctx context.Context, env environment) error {
 	srv := api.New(a.store, a.log)
-	job := func(ctx context.Context) {
-		rep, err := a.syncOnce(ctx, a.cfg.Out, pipeline.Options{})
+	sync := func(ctx context.Context, only string) {
+		rep, err := a.syncOnce(ctx, a.cfg.Out, pipeline.Options{Only: only})
 		if err != nil {
-			a.log.Error("sync_failed", "error", err)
+			a.log.Error("sync_failed", "source", only, "error", err)
 			return
 		}
 		srv.SyncFinished(rep.FinishedAt)
@@ -58,20 +58,31 @@ func (a *app) serve(ctx context.Context, env environment) error {
 	}
 	syncFirst := a.cfg.SyncOnStart && v.Count == 0
 	if syncFirst && (a.elector == nil || a.elector.IsLeader(ctx) == nil) {
-		job(ctx) // with several instances, only the leader
+		sync(ctx, "") // with several instances, only the leader
 	}
-	var elector harvest.Elector
+	opts := harvest.SchedulerOptions{RunNow: a.cfg.SyncOnStart && !syncFirst, Jitter: a.cfg.Harvest.Jitter}
 	if a.elector != nil {
-		elector = a.elector
+		opts.Elector = a.elector
 		defer a.elector.Resign(context.WithoutCancel(ctx))
 	}
-	sched, err := harvest.NewScheduler(ctx, a.cfg.Schedule, a.cfg.SyncOnStart && !syncFirst, job, elector)
+	sched, err := harvest.NewScheduler(ctx, a.sourceJobs(sync), opts)
 	if err != nil {
 		return err
 	}
 	sched.Start()
 	defer sched.Shutdown()
 	return a.listen(ctx, srv.Handler())
+}
+
+// sourceJobs gives each source its job: its own schedule and timeout.
+func (a *app) sourceJobs(sync func(ctx context.Context, only string)) []harvest.Job {
+	jobs := make([]harvest.Job, 0, len(a.cfg.Sources))
+	for _, s := range a.cfg.Sources {
+		name := s.Name
+		jobs = append(jobs, harvest.Job{Name: name, Spec: a.cfg.ScheduleOf(s), Timeout: s.TimeoutOf(),
+			Run: func(ctx context.Context) { sync(ctx, name) }})
+	}
+	return jobs
 }
 
 func (a *app) listen(ctx context.Context, h http.Handler) error {
