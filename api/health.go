@@ -45,6 +45,15 @@ func (s *Server) landing(w http.ResponseWriter, r *http.Request) {
 // listSources reports the latest harvest of every source: status, error
 // and counts, so a hub sees at once whether its data came through.
 func (s *Server) listSources(w http.ResponseWriter, r *http.Request) {
+	if s.Statuses != nil {
+		statuses, err := s.Statuses(r.Context())
+		if err != nil {
+			s.internalError(w, r, err)
+			return
+		}
+		s.writeJSON(w, r, http.StatusOK, contentJSON, map[string]any{"sources": statuses})
+		return
+	}
 	runs, err := s.store.LatestSourceRuns(r.Context())
 	if err != nil {
 		s.internalError(w, r, err)

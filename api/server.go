@@ -5,6 +5,7 @@
 package api
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"sync/atomic"
@@ -25,6 +26,9 @@ type Server struct {
 	lastSync atomic.Pointer[time.Time]
 	requests atomic.Int64
 	errors   atomic.Int64
+	// Statuses, when set, answers /api/v1/sources with the configured
+	// sources' statuses (next runs included) instead of the bare runs.
+	Statuses func(ctx context.Context) (any, error)
 }
 
 // New returns an API server over a store.

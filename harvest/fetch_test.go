@@ -81,7 +81,6 @@ func TestFileFetch(t *testing.T) {
 	}
 }
 
-
 func TestHTTPRetries(t *testing.T) {
 	var calls atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

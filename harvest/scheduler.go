@@ -150,3 +150,31 @@ func (s *Scheduler) Start() { s.s.Start() }
 
 // Shutdown stops it, waiting for running jobs.
 func (s *Scheduler) Shutdown() error { return s.s.Shutdown() }
+
+// NextRun is when a schedule next fires after now, for a job last
+// started at last (zero: never): an interval counts from the last start,
+// a cron expression from now.
+func NextRun(spec string, last, now time.Time) (time.Time, error) {
+	def, err := jobDefinition(spec)
+	if err != nil {
+		return time.Time{}, err
+	}
+	if rest, ok := strings.CutPrefix(spec, "@every "); ok {
+		d, _ := time.ParseDuration(strings.TrimSpace(rest))
+		if last.IsZero() || last.Add(d).Before(now) {
+			return now, nil
+		}
+		return last.Add(d), nil
+	}
+	s, err := gocron.NewScheduler(gocron.WithClock(clockwork.NewFakeClockAt(now)), gocron.WithLocation(time.UTC))
+	if err != nil {
+		return time.Time{}, err
+	}
+	defer s.Shutdown()
+	j, err := s.NewJob(def, gocron.NewTask(func() {}))
+	if err != nil {
+		return time.Time{}, fmt.Errorf("schedule %q: %w", spec, err)
+	}
+	s.Start() // gocron computes next runs once started
+	return j.NextRun()
+}

@@ -8,6 +8,7 @@
 //	maillage review   list|same|different [A B] [--config F]
 //	maillage explain  A B [--config F]
 //	maillage migrate  up|status [--config F]
+//	maillage sources  [--config F]
 package main
 
 import (
@@ -29,6 +30,7 @@ Usage:
   maillage review   list|same|different [A B] [--config FILE]  settle the pairs deduplication left in doubt
   maillage explain  A B [--config FILE]                         how the scorer compares two records or lieux
   maillage migrate  up|status [--config FILE]                   apply or list the store's schema migrations
+  maillage sources  [--config FILE]                             each source: kind, schedule, last success, errors, holds, next run
 
 Environment: DATABASE_URL, MAILLAGE_DB, MAILLAGE_ADDR, MAILLAGE_OUT, MAILLAGE_GEOCODER_URL,
 MAILLAGE_ADMIN_TOKEN, MAILLAGE_LOG_LEVEL.
@@ -63,6 +65,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		return cmdExplain(ctx, env, args[1:])
 	case "migrate":
 		return cmdMigrate(ctx, env, args[1:])
+	case "sources":
+		return cmdSources(ctx, env, args[1:])
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

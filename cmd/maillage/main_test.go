@@ -89,3 +89,35 @@ func TestUsage(t *testing.T) {
 		t.Errorf("not a PostgreSQL URL: %d %s", code, stderr)
 	}
 }
+
+// TestSourcesCommand: after a sync, every source has its kind, schedule,
+// last success, records, status and next run; a source never run says so.
+func TestSourcesCommand(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"MAILLAGE_DB": filepath.Join(dir, "m.db"), "MAILLAGE_GEOCODER_URL": "off"}
+	if code, _, stderr := runCLI(t, context.Background(), env, "sync", "--config", "../../config.example.yaml", "--out", filepath.Join(dir, "out"),
+		"--source", "nouvelle-caledonie-2024-03-20"); code != 0 {
+		t.Fatalf("sync: %s", stderr)
+	}
+	code, stdout, stderr := runCLI(t, context.Background(), env, "sources", "--config", "../../config.example.yaml")
+	if code != 0 {
+		t.Fatalf("sources exit %d: %s", code, stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	var nc, never string
+	for _, l := range lines {
+		switch {
+		case strings.HasPrefix(l, "nouvelle-caledonie-2024-03-20"):
+			nc = l
+		case strings.HasPrefix(l, "paca-2023-05-17"):
+			never = l
+		}
+	}
+	if !strings.HasPrefix(lines[0], "SOURCE") || !strings.Contains(nc, "file") || !strings.Contains(nc, "@every 6h") ||
+		!strings.Contains(nc, " ok ") || !strings.Contains(nc, " 90 ") || strings.Count(nc, "Z") != 2 {
+		t.Errorf("a harvested source:\n%s", stdout)
+	}
+	if !strings.Contains(never, "never run") || !strings.Contains(never, "—") {
+		t.Errorf("a source never run:\n%s", stdout)
+	}
+}

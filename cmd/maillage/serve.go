@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"time"
 
 	"github.com/maillage/maillage/api"
 	"github.com/maillage/maillage/harvest"
@@ -68,6 +69,9 @@ func (a *app) serve(ctx context.Context, env environment) error {
 	sched, err := harvest.NewScheduler(ctx, a.sourceJobs(sync), opts)
 	if err != nil {
 		return err
+	}
+	srv.Statuses = func(ctx context.Context) (any, error) {
+		return pipeline.Statuses(ctx, a.store, a.cfg, time.Now().UTC(), sched.NextRuns())
 	}
 	sched.Start()
 	defer sched.Shutdown()
