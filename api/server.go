@@ -29,6 +29,8 @@ type Server struct {
 	// Statuses, when set, answers /api/v1/sources with the configured
 	// sources' statuses (next runs included) instead of the bare runs.
 	Statuses func(ctx context.Context) (any, error)
+	// Admin, when set, enables the administrator's routes.
+	Admin *Admin
 }
 
 // New returns an API server over a store.
@@ -48,6 +50,7 @@ func (s *Server) Handler() http.Handler {
 	r.Get("/api/v1/lieux", s.listLieux)
 	r.Get("/api/v1/lieux/{id}", s.getLieu)
 	r.Get("/api/v1/sources", s.listSources)
+	r.Post("/api/v1/sources/{name}/sync", s.syncSource)
 	r.Get("/exports/lieux.csv", s.exportCSV)
 	r.Get("/exports/lieux.geojson", s.exportGeoJSON)
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {

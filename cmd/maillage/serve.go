@@ -5,11 +5,14 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/maillage/maillage/api"
+	"github.com/maillage/maillage/config"
 	"github.com/maillage/maillage/harvest"
 	"github.com/maillage/maillage/pipeline"
 )
@@ -42,7 +45,7 @@ func cmdServe(ctx context.Context, env environment, args []string) int {
 // ctx ends, then shuts both down gracefully.
 func (a *app) serve(ctx context.Context, env environment) error {
 	srv := api.New(a.store, a.log)
-	sync := func(ctx context.Context, only string) {
+	runSource := func(ctx context.Context, only string) {
 		rep, err := a.syncOnce(ctx, a.cfg.Out, pipeline.Options{Only: only})
 		if err != nil {
 			a.log.Error("sync_failed", "source", only, "error", err)
@@ -59,34 +62,88 @@ func (a *app) serve(ctx context.Context, env environment) error {
 	}
 	syncFirst := a.cfg.SyncOnStart && v.Count == 0
 	if syncFirst && (a.elector == nil || a.elector.IsLeader(ctx) == nil) {
-		sync(ctx, "") // with several instances, only the leader
+		runSource(ctx, "") // with several instances, only the leader
 	}
+	busy := newSourceLocks(a.cfg)
+	defer busy.started.Wait() // harvests an administrator started end with serve
 	opts := harvest.SchedulerOptions{RunNow: a.cfg.SyncOnStart && !syncFirst, Jitter: a.cfg.Harvest.Jitter}
 	if a.elector != nil {
 		opts.Elector = a.elector
 		defer a.elector.Resign(context.WithoutCancel(ctx))
 	}
-	sched, err := harvest.NewScheduler(ctx, a.sourceJobs(sync), opts)
+	sched, err := harvest.NewScheduler(ctx, a.sourceJobs(busy.guard(runSource, a.log)), opts)
 	if err != nil {
 		return err
 	}
 	srv.Statuses = func(ctx context.Context) (any, error) {
 		return pipeline.Statuses(ctx, a.store, a.cfg, time.Now().UTC(), sched.NextRuns())
 	}
+	srv.Admin = &api.Admin{Token: a.cfg.AdminToken, Trigger: func(rctx context.Context, name string) error {
+		if a.elector != nil && a.elector.IsLeader(rctx) != nil {
+			return fmt.Errorf("%w: on the instance that leads the schedule", api.ErrBusy)
+		}
+		return busy.start(ctx, name, runSource) // the harvest lives as long as serve, not the request
+	}}
 	sched.Start()
 	defer sched.Shutdown()
 	return a.listen(ctx, srv.Handler())
 }
 
 // sourceJobs gives each source its job: its own schedule and timeout.
-func (a *app) sourceJobs(sync func(ctx context.Context, only string)) []harvest.Job {
+func (a *app) sourceJobs(run func(ctx context.Context, only string)) []harvest.Job {
 	jobs := make([]harvest.Job, 0, len(a.cfg.Sources))
 	for _, s := range a.cfg.Sources {
 		name := s.Name
 		jobs = append(jobs, harvest.Job{Name: name, Spec: a.cfg.ScheduleOf(s), Timeout: s.TimeoutOf(),
-			Run: func(ctx context.Context) { sync(ctx, name) }})
+			Run: func(ctx context.Context) { run(ctx, name) }})
 	}
 	return jobs
+}
+
+// sourceLocks keeps one harvest of a source at a time, scheduled or asked
+// for by an administrator; wait waits for the latter.
+type sourceLocks struct {
+	mu      map[string]*sync.Mutex
+	started sync.WaitGroup
+}
+
+func newSourceLocks(cfg *config.Config) *sourceLocks {
+	l := &sourceLocks{mu: map[string]*sync.Mutex{}}
+	for _, s := range cfg.Sources {
+		l.mu[s.Name] = &sync.Mutex{}
+	}
+	return l
+}
+
+// guard wraps a harvest: a scheduled run finding one running skips its
+// tick.
+func (l *sourceLocks) guard(run func(ctx context.Context, only string), log *slog.Logger) func(ctx context.Context, only string) {
+	return func(ctx context.Context, name string) {
+		if !l.mu[name].TryLock() {
+			log.Warn("source_busy", "source", name)
+			return
+		}
+		defer l.mu[name].Unlock()
+		run(ctx, name)
+	}
+}
+
+// start runs a harvest in the background, unless one is running.
+func (l *sourceLocks) start(ctx context.Context, name string, run func(ctx context.Context, only string)) error {
+	mu, ok := l.mu[name]
+	if !ok {
+		return api.ErrUnknownSource
+	}
+	if !mu.TryLock() {
+		return api.ErrBusy
+	}
+	l.started.Add(1)
+	go func() {
+		defer l.started.Done()
+		defer mu.Unlock()
+		run(ctx, name)
+	}()
+	return nil
 }
 
 func (a *app) listen(ctx context.Context, h http.Handler) error {

@@ -26,7 +26,8 @@ func freeAddr(t *testing.T) string {
 func TestServeSyncsServesAndShutsDown(t *testing.T) {
 	dir := t.TempDir()
 	addr := freeAddr(t)
-	env := map[string]string{"MAILLAGE_DB": filepath.Join(dir, "m.db"), "MAILLAGE_OUT": filepath.Join(dir, "out"), "MAILLAGE_LOG_LEVEL": "warn", "MAILLAGE_GEOCODER_URL": "off"}
+	env := map[string]string{"MAILLAGE_DB": filepath.Join(dir, "m.db"), "MAILLAGE_OUT": filepath.Join(dir, "out"), "MAILLAGE_LOG_LEVEL": "warn",
+		"MAILLAGE_GEOCODER_URL": "off", "MAILLAGE_ADMIN_TOKEN": "s3cret"}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
 	go func() {
@@ -61,6 +62,7 @@ func TestServeSyncsServesAndShutsDown(t *testing.T) {
 			t.Errorf("%s not written", f)
 		}
 	}
+	checkSourcesAndAdmin(t, addr)
 	cancel()
 	select {
 	case <-done:
@@ -69,5 +71,36 @@ func TestServeSyncsServesAndShutsDown(t *testing.T) {
 	}
 	if _, err := http.Get("http://" + addr + "/healthz"); err == nil || !strings.Contains(err.Error(), "refused") {
 		t.Errorf("server still answering after shutdown: %v", err)
+	}
+}
+
+// checkSourcesAndAdmin: the sources' statuses carry their next run; an
+// administrator starts one source's harvest now.
+func checkSourcesAndAdmin(t *testing.T, addr string) {
+	t.Helper()
+	var sources struct {
+		Sources []struct {
+			Name    string     `json:"name"`
+			Status  string     `json:"status"`
+			NextRun *time.Time `json:"next_run"`
+		} `json:"sources"`
+	}
+	resp, err := http.Get("http://" + addr + "/api/v1/sources")
+	if err != nil {
+		t.Fatal(err)
+	}
+	json.NewDecoder(resp.Body).Decode(&sources)
+	resp.Body.Close()
+	if len(sources.Sources) != 5 || sources.Sources[0].Status != "ok" || sources.Sources[0].NextRun == nil {
+		t.Errorf("sources: %+v", sources)
+	}
+	req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/api/v1/sources/"+sources.Sources[0].Name+"/sync", nil)
+	req.Header.Set("Authorization", "Bearer s3cret")
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != http.StatusAccepted {
+		t.Errorf("admin sync: %v %v", err, resp)
+	}
+	if resp != nil {
+		resp.Body.Close()
 	}
 }
