@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"time"
 )
 
@@ -42,8 +43,10 @@ func (f *FileFetcher) Fetch(ctx context.Context, src Source, _ Conditional) (*Pa
 	return &Payload{Body: body, URL: path, FetchedAt: time.Now().UTC()}, nil
 }
 
-// HTTPFetcher performs GET requests, retrying transient failures.
+// HTTPFetcher performs GET requests, retrying transient failures, one
+// at a time per host (sources harvested at once may share a portal).
 type HTTPFetcher struct {
+	hosts sync.Map // host → chan struct{} of capacity 1
 	Client    *http.Client
 	UserAgent string
 	MaxBytes  int64
@@ -126,6 +129,11 @@ func (f *HTTPFetcher) fetchOnce(ctx context.Context, url string, cond Conditiona
 	if err != nil {
 		return nil, fmt.Errorf("request %s: %w", url, err)
 	}
+	release, err := f.hostTurn(ctx, req.URL.Host)
+	if err != nil {
+		return nil, fmt.Errorf("GET %s: %w", url, err)
+	}
+	defer release()
 	for k, vs := range header {
 		req.Header[k] = vs
 	}
@@ -159,6 +167,18 @@ func (f *HTTPFetcher) fetchOnce(ctx context.Context, url string, cond Conditiona
 		return nil, fmt.Errorf("GET %s: %w", url, err)
 	}
 	return p, nil
+}
+
+// hostTurn waits until no other request to host is under way.
+func (f *HTTPFetcher) hostTurn(ctx context.Context, host string) (release func(), err error) {
+	v, _ := f.hosts.LoadOrStore(host, make(chan struct{}, 1))
+	turn := v.(chan struct{})
+	select {
+	case turn <- struct{}{}:
+		return func() { <-turn }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
 // retryAfter reads a Retry-After header given in seconds or as a date.

@@ -137,3 +137,38 @@ func TestHugeFileRefusedBeforeReading(t *testing.T) {
 		t.Errorf("took %v: the file was read", time.Since(start))
 	}
 }
+
+// TestOneRequestPerHost: sources harvested at once that share a host wait
+// for one another's requests.
+func TestOneRequestPerHost(t *testing.T) {
+	var inFlight, most atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := inFlight.Add(1)
+		for {
+			m := most.Load()
+			if n <= m || most.CompareAndSwap(m, n) {
+				break
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+		inFlight.Add(-1)
+		w.Write([]byte("id,nom\n1,A\n"))
+	}))
+	defer srv.Close()
+	h := harvest.New(harvest.Options{})
+	done := make(chan error, 4)
+	for i := range 4 {
+		go func() {
+			_, err := h.Fetch(context.Background(), harvest.Source{Name: "s", Kind: "http", Location: srv.URL + "/" + string(rune('a'+i))}, harvest.Conditional{})
+			done <- err
+		}()
+	}
+	for range 4 {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if most.Load() != 1 {
+		t.Errorf("%d requests at once to one host", most.Load())
+	}
+}
