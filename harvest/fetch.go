@@ -46,7 +46,7 @@ func (f *FileFetcher) Fetch(ctx context.Context, src Source, _ Conditional) (*Pa
 // HTTPFetcher performs GET requests, retrying transient failures, one
 // at a time per host (sources harvested at once may share a portal).
 type HTTPFetcher struct {
-	hosts sync.Map // host → chan struct{} of capacity 1
+	hosts     sync.Map // host → chan struct{} of capacity 1
 	Client    *http.Client
 	UserAgent string
 	MaxBytes  int64
