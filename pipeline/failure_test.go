@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/maillage/maillage/config"
+	"github.com/maillage/maillage/geo/geocodertest"
 	"github.com/maillage/maillage/harvest"
 	"github.com/maillage/maillage/pipeline"
 	"github.com/maillage/maillage/store"
@@ -191,19 +192,24 @@ func TestUnchangedBodyWithoutValidators(t *testing.T) {
 		w.Write([]byte(goodCSV))
 	}))
 	defer srv.Close()
+	fake, geocoder := geocodertest.Start()
+	defer geocoder.Close()
 	cfg := &config.Config{Dir: t.TempDir(), Sources: []config.Source{{Source: harvest.Source{Name: "hub", Kind: "http", Location: srv.URL}}}}
-	st := openStore(t)
-	p := newPipeline(st, cfg)
+	_, p := geocoding(t, cfg, geocoder.URL)
 	ctx := context.Background()
 	if _, err := p.Run(ctx, cfg, pipeline.Options{}); err != nil {
 		t.Fatal(err)
 	}
 	requests.Store(0)
+	calls := fake.Calls("")
 	second, err := p.Run(ctx, cfg, pipeline.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	s := second.Sources[0]
+	if calls == 0 || fake.Calls("") != calls {
+		t.Errorf("geocoder calls: %d on the first run, %d more on the second", calls, fake.Calls("")-calls)
+	}
 	if requests.Load() != 1 || s.Status != store.RunNotModified || s.Valid+s.Fixed+s.Quarantined != 0 || s.Geocoded != 0 ||
 		second.Lieux.Total != 2 || second.Lieux.Unchanged != 2 {
 		t.Errorf("second run: %d requests, %+v, lieux %+v", requests.Load(), s.SourceRun, second.Lieux)
