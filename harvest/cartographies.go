@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -25,8 +24,8 @@ type YesWikiOptions struct {
 
 func validateYesWiki(src Source) error {
 	var errs []error
-	if u, err := url.Parse(src.Location); err != nil || u.Scheme == "" || u.Host == "" {
-		errs = append(errs, fmt.Errorf("location %q: the wiki's base URL is required", src.Location))
+	if err := needURL(src, "the wiki's base URL"); err != nil {
+		errs = append(errs, err)
 	}
 	if src.YesWiki.Form <= 0 {
 		errs = append(errs, errors.New("yeswiki.form: the Bazar form's number is required"))

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/url"
 	"sort"
 	"strings"
 	"sync"
@@ -38,8 +37,8 @@ type HTMLOptions struct {
 
 func validateHTML(src Source) error {
 	var errs []error
-	if u, err := url.Parse(src.Location); err != nil || u.Scheme == "" || u.Host == "" {
-		errs = append(errs, fmt.Errorf("location %q: the first page's URL is required", src.Location))
+	if err := needURL(src, "the first page's URL"); err != nil {
+		errs = append(errs, err)
 	}
 	if len(src.HTML.Fields) == 0 {
 		errs = append(errs, errors.New("html.fields: at least one column and its CSS selector"))

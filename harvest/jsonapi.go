@@ -40,8 +40,8 @@ type JSONAPIOptions struct {
 
 func validateJSONAPI(src Source) error {
 	var errs []error
-	if u, err := url.Parse(src.Location); err != nil || u.Scheme == "" || u.Host == "" {
-		errs = append(errs, fmt.Errorf("location %q: the first page's URL is required", src.Location))
+	if err := needURL(src, "the first page's URL"); err != nil {
+		errs = append(errs, err)
 	}
 	o := src.JSONAPI
 	switch o.Paging {

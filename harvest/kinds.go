@@ -3,6 +3,7 @@ package harvest
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"sort"
 	"strings"
 )
@@ -47,6 +48,14 @@ func ValidateSource(src Source) error {
 		return fmt.Errorf("kind %q (%s)", src.Kind, strings.Join(KindNames(), ", "))
 	}
 	return k.validate(src)
+}
+
+// needURL checks that the location is an absolute URL, what says which.
+func needURL(src Source, what string) error {
+	if u, err := url.Parse(src.Location); err != nil || u.Scheme == "" || u.Host == "" {
+		return fmt.Errorf("location %q: %s is required", src.Location, what)
+	}
+	return nil
 }
 
 func needLocation(src Source) error {

@@ -27,8 +27,8 @@ type ODSOptions struct {
 
 func validateODS(src Source) error {
 	var errs []error
-	if u, err := url.Parse(src.Location); err != nil || u.Scheme == "" || u.Host == "" {
-		errs = append(errs, fmt.Errorf("location %q: the portal's base URL is required", src.Location))
+	if err := needURL(src, "the portal's base URL"); err != nil {
+		errs = append(errs, err)
 	}
 	if src.ODS.Dataset == "" {
 		errs = append(errs, errors.New("ods.dataset is required"))
