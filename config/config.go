@@ -100,6 +100,9 @@ type Source struct {
 	Schedule string `yaml:"schedule"`
 	// Timeout bounds one harvest of the source (default 30 min).
 	Timeout time.Duration `yaml:"timeout"`
+	// Enabled false keeps the source out of syncs and schedules (still
+	// checked; `sync --source NAME` runs it on request). Default true.
+	Enabled *bool `yaml:"enabled"`
 	// Licence and Attribution describe the data's terms for republication.
 	Licence     string `yaml:"licence"`
 	Attribution string `yaml:"attribution"`
@@ -240,6 +243,9 @@ func (c *Config) ScheduleOf(s Source) string {
 	}
 	return c.Schedule
 }
+
+// On reports whether the source is enabled.
+func (s Source) On() bool { return s.Enabled == nil || *s.Enabled }
 
 // TimeoutOf bounds one harvest of a source: its own timeout, else 30 min.
 func (s Source) TimeoutOf() time.Duration {

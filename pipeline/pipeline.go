@@ -73,7 +73,7 @@ func (p *Pipeline) Run(ctx context.Context, cfg *config.Config, opts Options) (*
 	rep := &Report{RunID: runID, StartedAt: started}
 	st := &runState{holdBelow: cfg.Harvest.HoldBelow, force: opts.Force}
 	for _, src := range cfg.Sources {
-		if opts.Only != "" && src.Name != opts.Only {
+		if opts.Only != "" && src.Name != opts.Only || opts.Only == "" && !src.On() {
 			continue
 		}
 		rep.Sources = append(rep.Sources, p.runSource(ctx, runID, src, st))

@@ -54,7 +54,11 @@ func Statuses(ctx context.Context, st store.Store, cfg *config.Config, now time.
 			at := good.FinishedAt
 			s.LastSuccess, s.Records = &at, good.Fetched
 		}
-		s.NextRun = nextRun(s.Schedule, byName[src.Name].StartedAt, now, next, src.Name)
+		if src.On() {
+			s.NextRun = nextRun(s.Schedule, byName[src.Name].StartedAt, now, next, src.Name)
+		} else {
+			s.Status, s.Schedule = "disabled", "—"
+		}
 		out = append(out, s)
 	}
 	return out, nil

@@ -93,6 +93,9 @@ func (a *app) serve(ctx context.Context, env environment) error {
 func (a *app) sourceJobs(run func(ctx context.Context, only string)) []harvest.Job {
 	jobs := make([]harvest.Job, 0, len(a.cfg.Sources))
 	for _, s := range a.cfg.Sources {
+		if !s.On() {
+			continue
+		}
 		name := s.Name
 		jobs = append(jobs, harvest.Job{Name: name, Spec: a.cfg.ScheduleOf(s), Timeout: s.TimeoutOf(),
 			Run: func(ctx context.Context) { run(ctx, name) }})

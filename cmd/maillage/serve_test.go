@@ -91,8 +91,15 @@ func checkSourcesAndAdmin(t *testing.T, addr string) {
 	}
 	json.NewDecoder(resp.Body).Decode(&sources)
 	resp.Body.Close()
-	if len(sources.Sources) != 5 || sources.Sources[0].Status != "ok" || sources.Sources[0].NextRun == nil {
-		t.Errorf("sources: %+v", sources)
+	count := map[string]int{}
+	for _, s := range sources.Sources {
+		count[s.Status]++
+		if (s.Status == "ok") != (s.NextRun != nil) {
+			t.Errorf("%s: status %s, next run %v", s.Name, s.Status, s.NextRun)
+		}
+	}
+	if sources.Sources[0].Status != "ok" || count["ok"] != 5 || count["disabled"] != len(sources.Sources)-5 {
+		t.Errorf("sources: %v", count)
 	}
 	req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/api/v1/sources/"+sources.Sources[0].Name+"/sync", nil)
 	req.Header.Set("Authorization", "Bearer s3cret")
