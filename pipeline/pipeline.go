@@ -30,6 +30,8 @@ type Pipeline struct {
 	Now func() time.Time
 	// Instance names this process in the runs it records (host:pid).
 	Instance string
+	// Progress, when set, hears each source's stages.
+	Progress Progress
 	// publishing serialises publications: sources harvested at once each
 	// publish after their harvest, one at a time.
 	publishing sync.Mutex
@@ -114,6 +116,9 @@ func (p *Pipeline) runSource(ctx context.Context, runID int64, src config.Source
 		p.Log.Error("source_run_not_recorded", "source", src.Name, "error", rerr)
 	}
 	rep.SourceRun = run
+	if p.Progress != nil {
+		p.Progress.Done(src.Name, run.Status, run.Error)
+	}
 	return rep
 }
 
@@ -122,6 +127,7 @@ func (p *Pipeline) harvestSource(ctx context.Context, src config.Source, run *st
 	if err != nil {
 		return err
 	}
+	p.stage(src.Name, StageFetch, 0)
 	payload, err := p.Harvester.Fetch(ctx, src.Source, harvest.Conditional{ETag: last.ETag, LastModified: last.LastModified})
 	if err != nil {
 		return err
@@ -140,10 +146,12 @@ func (p *Pipeline) harvestSource(ctx context.Context, src config.Source, run *st
 		rep.Notes = []string{"unchanged since the last harvest (same content hash)"}
 		return nil
 	}
+	p.stage(src.Name, StageDecode, 0)
 	table, err := p.Harvester.Decode(src.Source, payload)
 	if err != nil {
 		return err
 	}
+	p.stage(src.Name, StageNormalise, len(table.Records))
 	recs, mapper, err := normaliseTable(src, table, payload.FetchedAt)
 	if err != nil {
 		return fmt.Errorf("pipeline: source %q: %w", src.Name, err)
@@ -156,11 +164,13 @@ func (p *Pipeline) harvestSource(ctx context.Context, src config.Source, run *st
 		p.Log.Warn("source_held", "source", src.Name, "reason", reason)
 		return nil
 	}
+	p.stage(src.Name, StageGeocode, len(recs))
 	run.Geocoded = p.place(ctx, recs, st)
 	if geocodingPending(recs) {
 		run.PayloadHash += pendingMark // so that the next run processes it again
 	}
 	countStatuses(recs, run)
+	p.stage(src.Name, StageStore, len(recs))
 	stats, err := p.Store.ReplaceSourceRecords(ctx, src.Name, recs, p.Now())
 	if err != nil {
 		return err

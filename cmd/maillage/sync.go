@@ -28,6 +28,7 @@ func cmdSync(ctx context.Context, env environment, args []string) int {
 		return 1
 	}
 	defer a.store.Close()
+	a.pipeline.Progress = newProgress(env.stderr)
 	dir := *out
 	if dir == "" {
 		dir = a.cfg.Out
