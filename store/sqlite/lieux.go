@@ -264,25 +264,22 @@ func (s *Store) ListLieux(ctx context.Context, q store.LieuQuery) ([]store.LieuR
 	}
 	query += fmt.Sprintf(` ORDER BY id LIMIT $%d`, len(args)+1)
 	args = append(args, q.Limit)
-	rows, err := s.db.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: list lieux: %w", err)
-	}
-	defer rows.Close()
 	var out []store.LieuRow
-	for rows.Next() {
-		r, err := scanLieu(rows)
-		if err != nil {
-			return nil, fmt.Errorf("sqlite: list lieux: %w", err)
-		}
+	err := s.queryLieux(ctx, query, args, func(r store.LieuRow) error {
 		out = append(out, r)
-	}
-	return out, rows.Err()
+		return nil
+	})
+	return out, err
 }
 
 // EachLieu calls fn for every published lieu in id order.
 func (s *Store) EachLieu(ctx context.Context, fn func(store.LieuRow) error) error {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+lieuColumns+` FROM lieux WHERE deleted_at IS NULL ORDER BY id`)
+	return s.queryLieux(ctx, `SELECT `+lieuColumns+` FROM lieux WHERE deleted_at IS NULL ORDER BY id`, nil, fn)
+}
+
+// queryLieux calls fn for each lieu a query selects (lieuColumns).
+func (s *Store) queryLieux(ctx context.Context, query string, args []any, fn func(store.LieuRow) error) error {
+	rows, err := s.db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return fmt.Errorf("sqlite: lieux: %w", err)
 	}
