@@ -34,8 +34,14 @@ func (r Record) Value(name string) string {
 }
 
 // Hash is a content hash of the record's fields (names and values, in order).
-func (r Record) Hash() string {
+func (r Record) Hash() string { return r.HashWith("") }
+
+// HashWith is a content hash of salt (what the fields are read with) and
+// the record's fields.
+func (r Record) HashWith(salt string) string {
 	h := sha256.New()
+	h.Write([]byte(salt))
+	h.Write([]byte{0})
 	for _, f := range r.Fields {
 		h.Write([]byte(f.Name))
 		h.Write([]byte{0})

@@ -87,7 +87,7 @@ func Convert(ctx context.Context, h *harvest.Harvester, opts ConvertOptions) (*C
 	if err != nil {
 		return nil, fmt.Errorf("pipeline: %s: %w", src.Location, err)
 	}
-	recs := normaliseWith(mapper, src.Name, table, opts.Now)
+	recs := normaliseWith(mapper, src.Name, table, opts.Now, nil)
 	if err := checkUsable(recs, mapper, table.Columns); err != nil {
 		return nil, fmt.Errorf("pipeline: %s: %w", src.Location, err)
 	}

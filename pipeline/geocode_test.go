@@ -152,8 +152,12 @@ func TestGeocoderFaultsLoseNothing(t *testing.T) {
 				t.Errorf("during the fault, placements %s", got)
 			}
 			f.SetFault(geocodertest.NoFault, 0)
-			if _, err := p.Run(context.Background(), cfg, pipeline.Options{}); err != nil {
+			rep, err = p.Run(context.Background(), cfg, pipeline.Options{})
+			if err != nil {
 				t.Fatal(err)
+			}
+			if n := rep.Sources[0].Normalised; n != 4 {
+				t.Errorf("after the fault, %d records normalised again; want the 4 left unplaced", n)
 			}
 			if r := rules(t, st, "g-0"); r != "geocoded" {
 				t.Errorf("after the fault: %q", r)

@@ -25,20 +25,25 @@ func inputHash(p *harvest.Payload, src config.Source) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// pendingMark ends the input hash of a harvest some of whose records the
-// geocoder could not place: no later harvest equals it, so they are
-// placed again.
+// pendingMark ends the input hash of a harvest, and the content hash of
+// each of its records, that the geocoder could not place: no later
+// harvest nor record equals them, so they are placed again.
 const pendingMark = " (geocoding pending)"
 
-func geocodingPending(recs []store.SourceRecord) bool {
+// markPending marks the records the geocoder could not place and says
+// whether there were any.
+func markPending(recs []store.SourceRecord) bool {
+	pending := false
 	for i := range recs {
 		for _, is := range recs[i].Issues {
 			if is.Rule == "geocoder-unavailable" {
-				return true
+				recs[i].Hash += pendingMark
+				pending = true
+				break
 			}
 		}
 	}
-	return false
+	return pending
 }
 
 // buildID is the VCS revision the binary was built from, or the

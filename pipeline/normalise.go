@@ -1,6 +1,9 @@
 package pipeline
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -15,18 +18,39 @@ import (
 	"github.com/maillage/maillage/store"
 )
 
-// normaliseTable maps, normalises and geo-checks every record of a source.
-// Every record comes out, quarantined ones included, so nothing is lost.
-func normaliseTable(src config.Source, t *harvest.Table, harvested time.Time) ([]store.SourceRecord, *schema.Mapper, error) {
+// normaliseTable maps, normalises and geo-checks the records of a source
+// that are new or changed since the stored ones (prior, by key); the
+// others come out Kept, with their stored status. Every record comes out,
+// quarantined ones included, so nothing is lost.
+func normaliseTable(src config.Source, t *harvest.Table, harvested time.Time, prior map[string]store.RecordDigest) ([]store.SourceRecord, *schema.Mapper, error) {
 	mapper, err := schema.NewMapper(src.Mapping, t.Columns, t.Records)
 	if err != nil {
 		return nil, nil, err
 	}
-	recs := normaliseWith(mapper, src.Name, t, harvested)
-	for i := range recs {
-		recs[i].Hash = harvest.Record{Fields: recs[i].Fields}.Hash() // for change detection in the store
+	known := &priorRecords{salt: normalisationSalt(src, mapper), byKey: prior}
+	recs := normaliseWith(mapper, src.Name, t, harvested, known)
+	if known.kept > 0 {
+		return recs, mapper, nil // the source was usable, read with this very mapping
 	}
 	return recs, mapper, checkUsable(recs, mapper, t.Columns)
+}
+
+// priorRecords are a source's stored records, and the salt of the hashes
+// that tell whether a record changed since: what is read with the raw
+// fields (the mapping, what the mapper recognised, the normaliser's build).
+type priorRecords struct {
+	salt  string
+	byKey map[string]store.RecordDigest
+	kept  int
+}
+
+func normalisationSalt(src config.Source, mp *schema.Mapper) string {
+	h := sha256.New()
+	mapping, _ := json.Marshal(src.Mapping)
+	h.Write(mapping)
+	h.Write([]byte(mp.Fingerprint()))
+	h.Write([]byte(buildID()))
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // ErrNoLocation marks a source whose records do not say where they are: it
@@ -65,26 +89,43 @@ func describeTargets(m map[string]string) string {
 	return strings.Join(parts, ", ")
 }
 
-func normaliseWith(mapper *schema.Mapper, source string, t *harvest.Table, harvested time.Time) []store.SourceRecord {
+// normaliseWith normalises the records of t; with prior (a sync, not a
+// conversion) each is hashed, and one whose key and hash are stored is
+// kept as it is.
+func normaliseWith(mapper *schema.Mapper, source string, t *harvest.Table, harvested time.Time, prior *priorRecords) []store.SourceRecord {
 	nc := schema.NormaliseContext{HarvestedAt: harvested}
 	keys := map[string]int{}
 	out := make([]store.SourceRecord, 0, len(t.Records))
 	for _, rec := range t.Records {
-		m := mapper.Map(rec)
-		issues := append(m.Issues, schema.Normalise(&m.Lieu, nc)...)
-		issues = append(issues, geo.Locate(&m.Lieu)...)
-		issues = append(issues, geo.CheckCoordinates(&m.Lieu)...)
-		issues = append(issues, schema.CheckRequired(&m.Lieu)...)
-		key, dupIssue := recordKey(mapper.IDColumn(), m.ProducerID, rec, keys)
-		if dupIssue != nil {
-			issues = append(issues, *dupIssue)
+		key, dupIssue := recordKey(mapper.IDColumn(), mapper.ProducerID(rec), rec, keys)
+		r := store.SourceRecord{Source: source, RecordKey: key, Index: rec.Index, Line: rec.Line}
+		if prior != nil {
+			r.Hash = rec.HashWith(prior.salt)
+			if d, ok := prior.byKey[key]; ok && d.Hash == r.Hash {
+				r.Status, r.Kept = d.Status, true
+				prior.kept++
+				out = append(out, r)
+				continue
+			}
 		}
-		lieu := m.Lieu
-		out = append(out, store.SourceRecord{Source: source, RecordKey: key, Index: rec.Index, Line: rec.Line,
-			Fields: rec.Fields, ProducerID: m.ProducerID, Status: schema.StatusOf(issues),
-			Lieu: &lieu, Issues: issues})
+		normaliseRecord(mapper, nc, rec, &r, dupIssue)
+		out = append(out, r)
 	}
 	return out
+}
+
+// normaliseRecord maps rec into r and checks it.
+func normaliseRecord(mapper *schema.Mapper, nc schema.NormaliseContext, rec harvest.Record, r *store.SourceRecord, dupIssue *schema.Issue) {
+	m := mapper.Map(rec)
+	issues := append(m.Issues, schema.Normalise(&m.Lieu, nc)...)
+	issues = append(issues, geo.Locate(&m.Lieu)...)
+	issues = append(issues, geo.CheckCoordinates(&m.Lieu)...)
+	issues = append(issues, schema.CheckRequired(&m.Lieu)...)
+	if dupIssue != nil {
+		issues = append(issues, *dupIssue)
+	}
+	lieu := m.Lieu
+	r.Fields, r.ProducerID, r.Status, r.Lieu, r.Issues = rec.Fields, m.ProducerID, schema.StatusOf(issues), &lieu, issues
 }
 
 // recordKey is the producer's id when the source has an id column and the

@@ -151,8 +151,12 @@ func (p *Pipeline) harvestSource(ctx context.Context, src config.Source, run *st
 	if err != nil {
 		return err
 	}
+	prior, err := p.priorRecords(ctx, src.Name, st.force)
+	if err != nil {
+		return err
+	}
 	p.stage(src.Name, StageNormalise, len(table.Records))
-	recs, mapper, err := normaliseTable(src, table, payload.FetchedAt)
+	recs, mapper, err := normaliseTable(src, table, payload.FetchedAt, prior)
 	if err != nil {
 		return fmt.Errorf("pipeline: source %q: %w", src.Name, err)
 	}
@@ -164,10 +168,17 @@ func (p *Pipeline) harvestSource(ctx context.Context, src config.Source, run *st
 		p.Log.Warn("source_held", "source", src.Name, "reason", reason)
 		return nil
 	}
-	p.stage(src.Name, StageGeocode, len(recs))
-	run.Geocoded = p.place(ctx, recs, st)
-	if geocodingPending(recs) {
+	fresh := freshRecords(recs)
+	run.Normalised = len(fresh)
+	p.stage(src.Name, StageGeocode, len(fresh))
+	run.Geocoded = p.place(ctx, fresh, st)
+	if markPending(fresh) {
 		run.PayloadHash += pendingMark // so that the next run processes it again
+	}
+	for i, j := 0, 0; i < len(recs) && j < len(fresh); i++ {
+		if !recs[i].Kept {
+			recs[i], j = fresh[j], j+1
+		}
 	}
 	countStatuses(recs, run)
 	p.stage(src.Name, StageStore, len(recs))
@@ -177,4 +188,32 @@ func (p *Pipeline) harvestSource(ctx context.Context, src config.Source, run *st
 	}
 	run.Created, run.Updated, run.Unchanged, run.Deleted = stats.Created, stats.Updated, stats.Unchanged, stats.Deleted
 	return nil
+}
+
+// priorRecords are the stored records of a source by key, which records
+// of the same content hash keep; none when forced (all are normalised).
+func (p *Pipeline) priorRecords(ctx context.Context, source string, force bool) (map[string]store.RecordDigest, error) {
+	if force {
+		return nil, nil
+	}
+	digests, err := p.Store.RecordDigests(ctx, source)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]store.RecordDigest, len(digests))
+	for _, d := range digests {
+		out[d.RecordKey] = d
+	}
+	return out, nil
+}
+
+// freshRecords copies out the records normalised this run.
+func freshRecords(recs []store.SourceRecord) []store.SourceRecord {
+	var out []store.SourceRecord
+	for i := range recs {
+		if !recs[i].Kept {
+			out = append(out, recs[i])
+		}
+	}
+	return out
 }

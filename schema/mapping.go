@@ -212,6 +212,29 @@ func (mp *Mapper) setIDColumn(id string, columns []string) error {
 // "" when records are keyed by position.
 func (mp *Mapper) IDColumn() string { return mp.idColumn }
 
+// ProducerID is the record's value of the id column, as Map gives it.
+func (mp *Mapper) ProducerID(rec harvest.Record) string {
+	id := ""
+	for _, f := range rec.Fields {
+		if f.Name == mp.idColumn {
+			id = strings.TrimSpace(f.Value)
+		}
+	}
+	return id
+}
+
+// Fingerprint names what the mapper decided from the source's columns and
+// values (the field each column feeds, the id column): two mappers of equal
+// fingerprints built from one mapping map a record alike.
+func (mp *Mapper) Fingerprint() string {
+	cols := make([]string, 0, len(mp.targets))
+	for col, target := range mp.targets {
+		cols = append(cols, col+"\x00"+target)
+	}
+	slices.Sort(cols)
+	return mp.idColumn + "\x01" + strings.Join(cols, "\x01")
+}
+
 // Recognised returns the columns the mapper uses and the field (or 0.x
 // name) each one feeds; "~field" marks a fallback column.
 func (mp *Mapper) Recognised() map[string]string {
@@ -268,10 +291,8 @@ func (mp *Mapper) Map(rec harvest.Record) Mapped {
 	defer d.release()
 	d.values = mp.values
 	var out Mapped
+	out.ProducerID = mp.ProducerID(rec)
 	for _, f := range rec.Fields {
-		if f.Name == mp.idColumn {
-			out.ProducerID = strings.TrimSpace(f.Value)
-		}
 		target := mp.targets[f.Name]
 		value := strings.TrimSpace(f.Value)
 		switch {

@@ -14,6 +14,10 @@ import (
 // ErrNotFound is returned when a lieu does not exist.
 var ErrNotFound = errors.New("store: not found")
 
+// ErrKeptChanged is returned when a record given as Kept is not stored,
+// current and of the same hash (another writer changed it meanwhile).
+var ErrKeptChanged = errors.New("store: record given as kept is not stored as it was")
+
 // Store is the persistence contract of maillage.
 type Store interface {
 	// StartRun opens a run, done by instance (host:pid), and returns its id.
@@ -30,8 +34,16 @@ type Store interface {
 
 	// ReplaceSourceRecords makes recs the current records of a source in
 	// one transaction: new ones inserted, changed ones updated, missing
-	// ones marked deleted.
+	// ones marked deleted. A Kept record must be stored, current and of
+	// the same hash: only its position is written.
 	ReplaceSourceRecords(ctx context.Context, source string, recs []SourceRecord, at time.Time) (RecordStats, error)
+	// RecordDigests returns what tells the current records of a source
+	// (of every source when source is "") apart from a new harvest's, in
+	// the order of ActiveRecords, without their documents.
+	RecordDigests(ctx context.Context, source string) ([]RecordDigest, error)
+	// ActiveRecordsOf returns the named records that are current, as
+	// ActiveRecords does, in no particular order.
+	ActiveRecordsOf(ctx context.Context, refs []RecordRef) ([]SourceRecord, error)
 	// SourceRecord returns one record with its raw fields, or ErrNotFound.
 	SourceRecord(ctx context.Context, source, key string) (SourceRecord, error)
 	// ActiveRecords returns the current records of every source with their
@@ -77,24 +89,27 @@ type Store interface {
 
 // SourceRun is the outcome of one run for one source.
 type SourceRun struct {
-	RunID        int64     `json:"run_id"`
-	Source       string    `json:"source"`
-	StartedAt    time.Time `json:"started_at"`
-	FinishedAt   time.Time `json:"finished_at"`
-	Status       string    `json:"status"`
-	Error        string    `json:"error,omitempty"`
-	Fetched      int       `json:"fetched"`
-	Unchanged    int       `json:"unchanged"`
-	Valid        int       `json:"valid"`
-	Fixed        int       `json:"fixed"`
-	Quarantined  int       `json:"quarantined"`
-	Geocoded     int       `json:"geocoded"`
-	Created      int       `json:"created"`
-	Updated      int       `json:"updated"`
-	Deleted      int       `json:"deleted"`
-	PayloadHash  string    `json:"payload_hash,omitempty"`
-	ETag         string    `json:"-"`
-	LastModified string    `json:"-"`
+	RunID       int64     `json:"run_id"`
+	Source      string    `json:"source"`
+	StartedAt   time.Time `json:"started_at"`
+	FinishedAt  time.Time `json:"finished_at"`
+	Status      string    `json:"status"`
+	Error       string    `json:"error,omitempty"`
+	Fetched     int       `json:"fetched"`
+	Unchanged   int       `json:"unchanged"`
+	Valid       int       `json:"valid"`
+	Fixed       int       `json:"fixed"`
+	Quarantined int       `json:"quarantined"`
+	Geocoded    int       `json:"geocoded"`
+	Created     int       `json:"created"`
+	Updated     int       `json:"updated"`
+	Deleted     int       `json:"deleted"`
+	// Normalised counts the records mapped and normalised by this run
+	// (new or changed ones); the others kept what they had.
+	Normalised   int    `json:"normalised"`
+	PayloadHash  string `json:"payload_hash,omitempty"`
+	ETag         string `json:"-"`
+	LastModified string `json:"-"`
 }
 
 // Source run statuses.
@@ -108,6 +123,11 @@ const (
 )
 
 // SourceRecord is one record of a source with its normalised form.
+//
+// Hash identifies what the normalised form is made of (raw fields, mapping,
+// normaliser). A Kept record is one the store already holds with that
+// hash: only its key, position, hash and status are given, and the stored
+// fields, lieu and issues stay.
 type SourceRecord struct {
 	Source     string
 	RecordKey  string
@@ -119,6 +139,18 @@ type SourceRecord struct {
 	Status     schema.Status
 	Lieu       *schema.Lieu
 	Issues     []schema.Issue
+	Kept       bool
+}
+
+// RecordDigest is a current record as its store tells it apart from
+// another version: its content hash, status and position, and when its
+// row last changed.
+type RecordDigest struct {
+	Source, RecordKey string
+	Hash              string
+	Status            schema.Status
+	Index, Line       int
+	UpdatedAt         time.Time
 }
 
 // GeocodeEntry is a cached geocoder answer: the result as JSON, whether

@@ -25,7 +25,9 @@ func (s *Store) ReplaceSourceRecords(ctx context.Context, source string, recs []
 			return fmt.Errorf("postgres: records of %s: %w", source, err)
 		}
 		var err error
-		if first {
+		if first && anyKept(recs) {
+			err = store.ErrKeptChanged
+		} else if first {
 			st.Created = len(recs)
 			err = copyRecords(ctx, tx, source, recs, at)
 		} else if err = stageRecords(ctx, tx, recs); err == nil {
@@ -42,41 +44,57 @@ func (s *Store) ReplaceSourceRecords(ctx context.Context, source string, recs []
 // recordColumnsIn are the columns a record's row gives (encodeRecord).
 var recordColumnsIn = []string{"record_key", "row_index", "line", "fields", "content_hash", "producer_id", "status", "lieu", "issues"}
 
+func anyKept(recs []store.SourceRecord) bool {
+	for i := range recs {
+		if recs[i].Kept {
+			return true
+		}
+	}
+	return false
+}
+
 // copyRecords is a source's first load: its records copied straight
 // into the table.
 func copyRecords(ctx context.Context, tx pgx.Tx, source string, recs []store.SourceRecord, at time.Time) error {
 	i := 0
 	_, err := tx.CopyFrom(ctx, pgx.Identifier{"source_records"},
-		append([]string{"source", "first_seen", "last_seen", "updated_at"}, recordColumnsIn...),
+		append([]string{"source", "first_seen", "updated_at"}, recordColumnsIn...),
 		pgx.CopyFromFunc(func() ([]any, error) {
 			if i == len(recs) {
 				return nil, nil
 			}
 			i++
 			row, err := encodeRecord(&recs[i-1])
-			return append([]any{source, at, at, at}, row...), err
+			if err != nil {
+				return nil, err
+			}
+			return append([]any{source, at, at}, row[:len(row)-1]...), nil
 		}))
 	return err
 }
 
-// encodeRecord is a record as a row of the staging table.
+// encodeRecord is a record as a row of the staging table (recordColumnsIn,
+// then kept); a kept record's documents are not given.
 func encodeRecord(r *store.SourceRecord) ([]any, error) {
+	if r.Kept {
+		return []any{r.RecordKey, int32(r.Index), int32(r.Line), nil, r.Hash, nil, string(r.Status), nil, nil, true}, nil
+	}
 	e, err := store.EncodeRecord(r)
 	if err != nil {
 		return nil, err
 	}
-	return []any{r.RecordKey, int32(r.Index), int32(r.Line), e.Fields, r.Hash, r.ProducerID, string(r.Status), e.Lieu, e.Issues}, nil
+	return []any{r.RecordKey, int32(r.Index), int32(r.Line), e.Fields, r.Hash, r.ProducerID, string(r.Status), e.Lieu, e.Issues, false}, nil
 }
 
 // stageRecords copies the records into a temporary table, encoding each
 // as COPY streams it, and analyzes it: the merge's plan needs statistics.
 func stageRecords(ctx context.Context, tx pgx.Tx, recs []store.SourceRecord) error {
 	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE stage_records (record_key text COLLATE "C" PRIMARY KEY, row_index integer,
-		line integer, fields text, content_hash text, producer_id text, status text, lieu text, issues text) ON COMMIT DROP`); err != nil {
+		line integer, fields text, content_hash text, producer_id text, status text, lieu text, issues text, kept boolean) ON COMMIT DROP`); err != nil {
 		return err
 	}
 	i := 0
-	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"stage_records"}, recordColumnsIn,
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"stage_records"}, append(recordColumnsIn, "kept"),
 		pgx.CopyFromFunc(func() ([]any, error) {
 			if i == len(recs) {
 				return nil, nil
@@ -93,36 +111,45 @@ func stageRecords(ctx context.Context, tx pgx.Tx, recs []store.SourceRecord) err
 // insertRecords inserts or updates the staged records that changed.
 func insertRecords(ctx context.Context, tx pgx.Tx, source string, at time.Time) error {
 	_, err := tx.Exec(ctx, `INSERT INTO source_records AS r (source, record_key, row_index, line, fields, content_hash,
-		producer_id, status, lieu, issues, first_seen, last_seen, updated_at)
-		SELECT $1, record_key, row_index, line, fields, content_hash, producer_id, status, lieu, issues, $2, $2, $2
-		FROM stage_records
+		producer_id, status, lieu, issues, first_seen, updated_at)
+		SELECT $1, record_key, row_index, line, fields, content_hash, producer_id, status, lieu, issues, $2, $2
+		FROM stage_records WHERE NOT kept
 		ON CONFLICT (source, record_key) DO UPDATE SET row_index = excluded.row_index, line = excluded.line,
 			fields = excluded.fields, content_hash = excluded.content_hash, producer_id = excluded.producer_id,
-			status = excluded.status, lieu = excluded.lieu, issues = excluded.issues, last_seen = $2, updated_at = $2, deleted_at = NULL
+			status = excluded.status, lieu = excluded.lieu, issues = excluded.issues, updated_at = $2, deleted_at = NULL
 		WHERE r.deleted_at IS NOT NULL OR r.content_hash <> excluded.content_hash
 			OR r.lieu IS DISTINCT FROM excluded.lieu OR r.issues <> excluded.issues`, source, at)
 	return err
 }
 
-// mergeRecords applies the staged records: those whose content, lieu and
-// issues are unchanged are only seen again; the others are inserted or
-// updated (a deleted record comes back as created); the source's records
-// missing from the stage are marked deleted.
+// sameRecord holds for a staged record the stored one already is: kept,
+// or of the same hash and documents.
+const sameRecord = `(s.kept OR r.content_hash = s.content_hash AND r.lieu IS NOT DISTINCT FROM s.lieu AND r.issues = s.issues)`
+
+// mergeRecords applies the staged records: kept ones and those whose
+// content, lieu and issues are unchanged are only moved when their
+// position changed; the others are inserted or updated (a deleted record
+// comes back as created); the source's records missing from the stage
+// are marked deleted.
 func mergeRecords(ctx context.Context, tx pgx.Tx, source string, at time.Time, st *store.RecordStats) error {
+	var lost int
 	err := tx.QueryRow(ctx, `SELECT
 		count(*) FILTER (WHERE r.record_key IS NULL OR r.deleted_at IS NOT NULL),
-		count(*) FILTER (WHERE r.deleted_at IS NULL AND r.content_hash = s.content_hash
-			AND r.lieu IS NOT DISTINCT FROM s.lieu AND r.issues = s.issues),
-		count(*)
+		count(*) FILTER (WHERE r.deleted_at IS NULL AND `+sameRecord+`),
+		count(*),
+		count(*) FILTER (WHERE s.kept AND (r.record_key IS NULL OR r.deleted_at IS NOT NULL OR r.content_hash <> s.content_hash))
 		FROM stage_records s LEFT JOIN source_records r ON r.source = $1 AND r.record_key = s.record_key`, source).
-		Scan(&st.Created, &st.Unchanged, &st.Updated)
+		Scan(&st.Created, &st.Unchanged, &st.Updated, &lost)
 	if err != nil {
 		return err
 	}
+	if lost > 0 {
+		return fmt.Errorf("%d records: %w", lost, store.ErrKeptChanged)
+	}
 	st.Updated -= st.Created + st.Unchanged
-	if _, err := tx.Exec(ctx, `UPDATE source_records r SET last_seen = $2, row_index = s.row_index, line = s.line
+	if _, err := tx.Exec(ctx, `UPDATE source_records r SET row_index = s.row_index, line = s.line
 		FROM stage_records s WHERE r.source = $1 AND r.record_key = s.record_key AND r.deleted_at IS NULL
-		AND r.content_hash = s.content_hash AND r.lieu IS NOT DISTINCT FROM s.lieu AND r.issues = s.issues`, source, at); err != nil {
+		AND (r.row_index <> s.row_index OR r.line <> s.line) AND `+sameRecord, source); err != nil {
 		return err
 	}
 	if err := insertRecords(ctx, tx, source, at); err != nil {
@@ -154,6 +181,46 @@ func (s *Store) SourceRecord(ctx context.Context, source, key string) (store.Sou
 	return r, nil
 }
 
+// RecordDigests returns the current records' digests of source (of all
+// sources when source is "").
+func (s *Store) RecordDigests(ctx context.Context, source string) ([]store.RecordDigest, error) {
+	where, args := "", []any{}
+	if source != "" {
+		where, args = "AND source = $1", []any{source}
+	}
+	rows, err := s.pool.Query(ctx, `SELECT source, record_key, content_hash, status, row_index, line, updated_at
+		FROM source_records WHERE deleted_at IS NULL `+where+` ORDER BY source, row_index, record_key`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: record digests: %w", err)
+	}
+	defer rows.Close()
+	var out []store.RecordDigest
+	for rows.Next() {
+		var d store.RecordDigest
+		var index, line int32
+		if err := rows.Scan(&d.Source, &d.RecordKey, &d.Hash, &d.Status, &index, &line, &d.UpdatedAt); err != nil {
+			return nil, fmt.Errorf("postgres: record digests: %w", err)
+		}
+		d.Index, d.Line, d.UpdatedAt = int(index), int(line), utc(d.UpdatedAt)
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// ActiveRecordsOf returns the named current records in one query.
+func (s *Store) ActiveRecordsOf(ctx context.Context, refs []store.RecordRef) ([]store.SourceRecord, error) {
+	sources, keys := make([]string, len(refs)), make([]string, len(refs))
+	for i, r := range refs {
+		sources[i], keys[i] = r.Source, r.RecordKey
+	}
+	rows, err := s.pool.Query(ctx, `SELECT `+recordColumns+` FROM source_records
+		WHERE (source, record_key) IN (SELECT * FROM unnest($1::text[], $2::text[])) AND deleted_at IS NULL`, sources, keys)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: records: %w", err)
+	}
+	return collectRecords(rows)
+}
+
 // ActiveRecords returns the current records of every source, without
 // their raw fields.
 func (s *Store) ActiveRecords(ctx context.Context) ([]store.SourceRecord, error) {
@@ -162,6 +229,10 @@ func (s *Store) ActiveRecords(ctx context.Context) ([]store.SourceRecord, error)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: active records: %w", err)
 	}
+	return collectRecords(rows)
+}
+
+func collectRecords(rows pgx.Rows) ([]store.SourceRecord, error) {
 	defer rows.Close()
 	var out []store.SourceRecord
 	for rows.Next() {

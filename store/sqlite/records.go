@@ -11,9 +11,11 @@ import (
 	"github.com/maillage/maillage/store"
 )
 
+// storedRecord is what ReplaceSourceRecords compares a record with.
 type storedRecord struct {
-	hash, lieu, issues string
-	deleted            bool
+	hash        string
+	index, line int
+	deleted     bool
 }
 
 // ReplaceSourceRecords makes recs the current records of source.
@@ -34,9 +36,9 @@ func (s *Store) ReplaceSourceRecords(ctx context.Context, source string, recs []
 	}
 	defer stmts.close()
 	seen := make(map[string]bool, len(recs))
-	for _, r := range recs {
-		seen[r.RecordKey] = true
-		if err := stmts.upsert(ctx, r, existing, at, &st); err != nil {
+	for i := range recs {
+		seen[recs[i].RecordKey] = true
+		if err := stmts.upsert(ctx, &recs[i], existing, at, &st); err != nil {
 			return st, err
 		}
 	}
@@ -44,8 +46,7 @@ func (s *Store) ReplaceSourceRecords(ctx context.Context, source string, recs []
 		if seen[key] || old.deleted {
 			continue
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE source_records SET deleted_at = $1, updated_at = $1
-			WHERE source = $2 AND record_key = $3`, ts(at), source, key); err != nil {
+		if _, err := stmts.remove.ExecContext(ctx, ts(at), source, key); err != nil {
 			return st, fmt.Errorf("sqlite: delete record %s/%s: %w", source, key, err)
 		}
 		st.Deleted++
@@ -57,7 +58,7 @@ func (s *Store) ReplaceSourceRecords(ctx context.Context, source string, recs []
 }
 
 func loadRecordState(ctx context.Context, tx *sql.Tx, source string) (map[string]storedRecord, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT record_key, content_hash, coalesce(lieu, ''), issues, deleted_at IS NOT NULL
+	rows, err := tx.QueryContext(ctx, `SELECT record_key, content_hash, row_index, line, deleted_at IS NOT NULL
 		FROM source_records WHERE source = $1`, source)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: records of %s: %w", source, err)
@@ -67,7 +68,7 @@ func loadRecordState(ctx context.Context, tx *sql.Tx, source string) (map[string
 	for rows.Next() {
 		var key string
 		var r storedRecord
-		if err := rows.Scan(&key, &r.hash, &r.lieu, &r.issues, &r.deleted); err != nil {
+		if err := rows.Scan(&key, &r.hash, &r.index, &r.line, &r.deleted); err != nil {
 			return nil, fmt.Errorf("sqlite: records of %s: %w", source, err)
 		}
 		out[key] = r
@@ -77,7 +78,7 @@ func loadRecordState(ctx context.Context, tx *sql.Tx, source string) (map[string
 
 // recordStmts are the statements of ReplaceSourceRecords, prepared once.
 type recordStmts struct {
-	insert, touch, update *sql.Stmt
+	insert, move, update, remove, documents *sql.Stmt
 }
 
 func prepareRecordStmts(ctx context.Context, tx *sql.Tx) (*recordStmts, error) {
@@ -87,12 +88,14 @@ func prepareRecordStmts(ctx context.Context, tx *sql.Tx) (*recordStmts, error) {
 		query string
 	}{
 		{&s.insert, `INSERT INTO source_records (source, record_key, row_index, line, fields, content_hash,
-			producer_id, status, lieu, issues, first_seen, last_seen, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $11)`},
-		{&s.touch, `UPDATE source_records SET last_seen = $1, row_index = $2, line = $3 WHERE source = $4 AND record_key = $5`},
+			producer_id, status, lieu, issues, first_seen, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)`},
+		{&s.move, `UPDATE source_records SET row_index = $1, line = $2 WHERE source = $3 AND record_key = $4`},
 		{&s.update, `UPDATE source_records SET row_index = $1, line = $2, fields = $3, content_hash = $4,
-			producer_id = $5, status = $6, lieu = $7, issues = $8, last_seen = $9, updated_at = $9, deleted_at = NULL
+			producer_id = $5, status = $6, lieu = $7, issues = $8, updated_at = $9, deleted_at = NULL
 			WHERE source = $10 AND record_key = $11`},
+		{&s.remove, `UPDATE source_records SET deleted_at = $1, updated_at = $1 WHERE source = $2 AND record_key = $3`},
+		{&s.documents, `SELECT coalesce(lieu, ''), issues FROM source_records WHERE source = $1 AND record_key = $2`},
 	}
 	for _, q := range queries {
 		st, err := tx.PrepareContext(ctx, q.query)
@@ -106,39 +109,54 @@ func prepareRecordStmts(ctx context.Context, tx *sql.Tx) (*recordStmts, error) {
 }
 
 func (s *recordStmts) close() {
-	for _, st := range []*sql.Stmt{s.insert, s.touch, s.update} {
+	for _, st := range []*sql.Stmt{s.insert, s.move, s.update, s.remove, s.documents} {
 		if st != nil {
 			st.Close()
 		}
 	}
 }
 
-func (s *recordStmts) upsert(ctx context.Context, r store.SourceRecord, existing map[string]storedRecord, at time.Time, st *store.RecordStats) error {
-	e, err := store.EncodeRecord(&r)
+// upsert writes one record: a kept one only where it moved; a new one
+// inserted; a stored one rewritten when its hash or documents differ.
+func (s *recordStmts) upsert(ctx context.Context, r *store.SourceRecord, existing map[string]storedRecord, at time.Time, st *store.RecordStats) error {
+	old, ok := existing[r.RecordKey]
+	if r.Kept {
+		if !ok || old.deleted || old.hash != r.Hash {
+			return fmt.Errorf("sqlite: record %s/%s: %w", r.Source, r.RecordKey, store.ErrKeptChanged)
+		}
+		st.Unchanged++
+		return s.moveIfNeeded(ctx, r, old)
+	}
+	e, err := store.EncodeRecord(r)
 	if err != nil {
 		return err
 	}
-	fields, issues := e.Fields, e.Issues
 	var lieu sql.NullString
 	if e.Lieu != nil {
 		lieu = sql.NullString{String: *e.Lieu, Valid: true}
 	}
-	old, ok := existing[r.RecordKey]
+	if ok && !old.deleted && old.hash == r.Hash {
+		var storedLieu, storedIssues string
+		if err := s.documents.QueryRowContext(ctx, r.Source, r.RecordKey).Scan(&storedLieu, &storedIssues); err != nil {
+			return fmt.Errorf("sqlite: record %s/%s: %w", r.Source, r.RecordKey, err)
+		}
+		if storedLieu == lieu.String && storedIssues == e.Issues {
+			st.Unchanged++
+			return s.moveIfNeeded(ctx, r, old)
+		}
+	}
 	switch {
 	case !ok:
 		st.Created++
-		_, err = s.insert.ExecContext(ctx, r.Source, r.RecordKey, r.Index, r.Line, fields, r.Hash, r.ProducerID,
-			string(r.Status), lieu, issues, ts(at))
-	case !old.deleted && old.hash == r.Hash && old.lieu == lieu.String && old.issues == issues:
-		st.Unchanged++
-		_, err = s.touch.ExecContext(ctx, ts(at), r.Index, r.Line, r.Source, r.RecordKey)
+		_, err = s.insert.ExecContext(ctx, r.Source, r.RecordKey, r.Index, r.Line, e.Fields, r.Hash, r.ProducerID,
+			string(r.Status), lieu, e.Issues, ts(at))
+	case old.deleted:
+		st.Created++
 	default:
-		if old.deleted {
-			st.Created++
-		} else {
-			st.Updated++
-		}
-		_, err = s.update.ExecContext(ctx, r.Index, r.Line, fields, r.Hash, r.ProducerID, string(r.Status), lieu, issues,
+		st.Updated++
+	}
+	if ok {
+		_, err = s.update.ExecContext(ctx, r.Index, r.Line, e.Fields, r.Hash, r.ProducerID, string(r.Status), lieu, e.Issues,
 			ts(at), r.Source, r.RecordKey)
 	}
 	if err != nil {
@@ -147,11 +165,22 @@ func (s *recordStmts) upsert(ctx context.Context, r store.SourceRecord, existing
 	return nil
 }
 
+func (s *recordStmts) moveIfNeeded(ctx context.Context, r *store.SourceRecord, old storedRecord) error {
+	if old.index == r.Index && old.line == r.Line {
+		return nil
+	}
+	if _, err := s.move.ExecContext(ctx, r.Index, r.Line, r.Source, r.RecordKey); err != nil {
+		return fmt.Errorf("sqlite: record %s/%s: %w", r.Source, r.RecordKey, err)
+	}
+	return nil
+}
+
+const recordColumns = `source, record_key, row_index, line, content_hash, producer_id, status, lieu, issues`
+
 // SourceRecord returns one record, raw fields included.
 func (s *Store) SourceRecord(ctx context.Context, source, key string) (store.SourceRecord, error) {
 	var fields string
-	rows, err := s.db.QueryContext(ctx, `SELECT source, record_key, row_index, line, content_hash, producer_id,
-		status, lieu, issues, fields FROM source_records WHERE source = $1 AND record_key = $2`, source, key)
+	rows, err := s.db.QueryContext(ctx, `SELECT `+recordColumns+`, fields FROM source_records WHERE source = $1 AND record_key = $2`, source, key)
 	if err != nil {
 		return store.SourceRecord{}, fmt.Errorf("sqlite: record %s/%s: %w", source, key, err)
 	}
@@ -169,11 +198,64 @@ func (s *Store) SourceRecord(ctx context.Context, source, key string) (store.Sou
 	return r, rows.Err()
 }
 
+// RecordDigests returns the current records' digests of source (of all
+// sources when source is "").
+func (s *Store) RecordDigests(ctx context.Context, source string) ([]store.RecordDigest, error) {
+	where, args := "", []any{}
+	if source != "" {
+		where, args = "AND source = $1", []any{source}
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT source, record_key, content_hash, status, row_index, line, updated_at
+		FROM source_records WHERE deleted_at IS NULL `+where+` ORDER BY source, row_index, record_key`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: record digests: %w", err)
+	}
+	defer rows.Close()
+	var out []store.RecordDigest
+	for rows.Next() {
+		var d store.RecordDigest
+		var updated string
+		if err := rows.Scan(&d.Source, &d.RecordKey, &d.Hash, &d.Status, &d.Index, &d.Line, &updated); err != nil {
+			return nil, fmt.Errorf("sqlite: record digests: %w", err)
+		}
+		d.UpdatedAt = parseTS(updated)
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// ActiveRecordsOf returns the named current records, one query each.
+func (s *Store) ActiveRecordsOf(ctx context.Context, refs []store.RecordRef) ([]store.SourceRecord, error) {
+	stmt, err := s.db.PrepareContext(ctx, `SELECT `+recordColumns+` FROM source_records WHERE source = $1 AND record_key = $2 AND deleted_at IS NULL`)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: records: %w", err)
+	}
+	defer stmt.Close()
+	out := make([]store.SourceRecord, 0, len(refs))
+	for _, ref := range refs {
+		rows, err := stmt.QueryContext(ctx, ref.Source, ref.RecordKey)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: record %s/%s: %w", ref.Source, ref.RecordKey, err)
+		}
+		if rows.Next() {
+			r, err := scanRecord(rows)
+			if err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out = append(out, r)
+		}
+		if err := rows.Close(); err != nil {
+			return nil, fmt.Errorf("sqlite: record %s/%s: %w", ref.Source, ref.RecordKey, err)
+		}
+	}
+	return out, nil
+}
+
 // ActiveRecords returns the current records of every source, without their
 // raw fields.
 func (s *Store) ActiveRecords(ctx context.Context) ([]store.SourceRecord, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT source, record_key, row_index, line, content_hash, producer_id,
-		status, lieu, issues FROM source_records WHERE deleted_at IS NULL ORDER BY source, row_index, record_key`)
+	rows, err := s.db.QueryContext(ctx, `SELECT `+recordColumns+` FROM source_records WHERE deleted_at IS NULL ORDER BY source, row_index, record_key`)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: active records: %w", err)
 	}

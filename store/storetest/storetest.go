@@ -6,6 +6,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -21,6 +23,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		fn   func(*testing.T, store.Store)
 	}{
 		{"source records", testSourceRecords},
+		{"kept records and digests", testKeptRecords},
 		{"source runs", testSourceRuns},
 		{"lieux lifecycle", testLieuxLifecycle},
 		{"pagination and bbox", testPagination},
@@ -67,6 +70,61 @@ func testSourceRecords(t *testing.T, st store.Store) {
 	}
 	stats, err = st.ReplaceSourceRecords(ctx, "a", []store.SourceRecord{rec("a", "3", "Trois")}, t0.Add(3*time.Hour))
 	want(t, err, fmt.Sprint(stats), "{1 0 0 3}")
+}
+
+// kept is r as a harvest that found it unchanged gives it, at index.
+func kept(r store.SourceRecord, index int) store.SourceRecord {
+	return store.SourceRecord{Source: r.Source, RecordKey: r.RecordKey, Index: index, Line: index + 2, Hash: r.Hash, Status: r.Status, Kept: true}
+}
+
+func testKeptRecords(t *testing.T, st store.Store) {
+	ctx := context.Background()
+	one, two, three := rec("a", "1", "Un"), rec("a", "2", "Deux"), rec("a", "3", "Trois")
+	one.Index, two.Index, three.Index = 0, 1, 2
+	_, err := st.ReplaceSourceRecords(ctx, "a", []store.SourceRecord{one, two, three}, t0)
+	want(t, err, "", "")
+	if _, err := st.ReplaceSourceRecords(ctx, "b", []store.SourceRecord{kept(rec("b", "1", "Un"), 0)}, t0); !errors.Is(err, store.ErrKeptChanged) {
+		t.Errorf("a kept record never stored: %v", err)
+	}
+	// Two kept (one moved up a row), one changed, one gone.
+	changed := rec("a", "2", "Deux bis")
+	changed.Index = 1
+	stats, err := st.ReplaceSourceRecords(ctx, "a", []store.SourceRecord{kept(three, 0), changed}, t0.Add(time.Hour))
+	want(t, err, fmt.Sprint(stats), "{0 1 1 1}")
+	digests, err := st.RecordDigests(ctx, "a")
+	if err != nil || len(digests) != 2 {
+		t.Fatalf("digests: %v %+v", err, digests)
+	}
+	d := digests[0]
+	if d.RecordKey != "3" || d.Index != 0 || d.Line != 2 || d.Hash != three.Hash || d.Status != schema.StatusValid || !d.UpdatedAt.Equal(t0) {
+		t.Errorf("kept record's digest (moved, not rewritten): %+v", d)
+	}
+	if d := digests[1]; d.RecordKey != "2" || d.Hash != changed.Hash || !d.UpdatedAt.Equal(t0.Add(time.Hour)) {
+		t.Errorf("changed record's digest: %+v", d)
+	}
+	full, err := st.SourceRecord(ctx, "a", "3")
+	if err != nil || full.Lieu.Nom != "Trois" || len(full.Fields) != 2 || len(full.Issues) != 1 {
+		t.Errorf("a kept record keeps its documents: %v %+v", err, full)
+	}
+	// A kept record whose stored hash differs was changed meanwhile.
+	stale := kept(one, 0)
+	stale.RecordKey = "2"
+	if _, err := st.ReplaceSourceRecords(ctx, "a", []store.SourceRecord{stale}, t0.Add(2*time.Hour)); !errors.Is(err, store.ErrKeptChanged) {
+		t.Errorf("a kept record of another hash: %v", err)
+	}
+	st.ReplaceSourceRecords(ctx, "b", []store.SourceRecord{rec("b", "9", "Neuf")}, t0)
+	all, err := st.RecordDigests(ctx, "")
+	if err != nil || len(all) != 3 || all[2].Source != "b" {
+		t.Errorf("every source's digests: %v %+v", err, all)
+	}
+	got, err := st.ActiveRecordsOf(ctx, []store.RecordRef{{Source: "a", RecordKey: "2"}, {Source: "b", RecordKey: "9"}, {Source: "a", RecordKey: "1"}})
+	if err != nil || len(got) != 2 {
+		t.Fatalf("records of refs (a/1 is gone): %v %+v", err, got)
+	}
+	slices.SortFunc(got, func(x, y store.SourceRecord) int { return strings.Compare(x.Source, y.Source) })
+	if got[0].Lieu.Nom != "Deux bis" || got[1].Lieu.Nom != "Neuf" || got[1].Hash != rec("b", "9", "Neuf").Hash {
+		t.Errorf("records of refs: %+v", got)
+	}
 }
 
 func testSourceRuns(t *testing.T, st store.Store) {

@@ -1,0 +1,6 @@
+-- Records are normalised again only when their content changed: a record
+-- seen again unchanged is not rewritten (under MVCC a rewrite is a new row
+-- version), so its row no longer says when it was last seen (its source's
+-- last applied run does). Each source run counts the records it normalised.
+ALTER TABLE source_records DROP COLUMN last_seen;
+ALTER TABLE source_runs ADD COLUMN normalised integer NOT NULL DEFAULT 0;

@@ -1,0 +1,73 @@
+package pipeline_test
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/maillage/maillage/config"
+	"github.com/maillage/maillage/geo/geocodertest"
+	"github.com/maillage/maillage/pipeline"
+	"github.com/maillage/maillage/store"
+)
+
+// TestOnlyChangedRecordsNormalised: a harvest whose file changed maps,
+// normalises and geocodes only the records that are new or changed; what
+// it publishes is what a sync of the same file into an empty store
+// publishes. A forced run, or a changed mapping, normalises them all.
+func TestOnlyChangedRecordsNormalised(t *testing.T) {
+	f, srv := geocodertest.Start()
+	defer srv.Close()
+	cfg := geocodeFixture(t, f)
+	st, p := geocoding(t, cfg, srv.URL)
+	ctx := context.Background()
+	first := runOnce(t, p, cfg, pipeline.Options{})
+	if first.Normalised != 5 {
+		t.Fatalf("first run normalised %d records", first.Normalised)
+	}
+	// g-1 renamed, g-3 gone, g-5 new at g-0's address (cached).
+	path := filepath.Join(cfg.Dir, "lieux.csv")
+	raw, _ := os.ReadFile(path)
+	lines := strings.Split(strings.TrimSuffix(string(raw), "\n"), "\n")
+	g0 := strings.Split(lines[1], ";")
+	edited := []string{lines[0], lines[1], strings.Replace(lines[2], "Lieu 1", "Lieu un", 1), lines[3], lines[5],
+		"g-5;Nouveau lieu;" + strings.Join(g0[2:], ";")}
+	if err := os.WriteFile(path, []byte(strings.Join(edited, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	calls := f.Calls("")
+	second := runOnce(t, p, cfg, pipeline.Options{})
+	if second.Normalised != 2 || second.Created != 1 || second.Updated != 1 || second.Unchanged != 3 || second.Deleted != 1 {
+		t.Errorf("second run: %+v", second)
+	}
+	if f.Calls("") != calls {
+		t.Errorf("the second run called the geocoder %d times", f.Calls("")-calls)
+	}
+	var incremental, scratch bytes.Buffer
+	pipeline.WriteLieuxCSV(ctx, st, &incremental)
+	st2, p2 := geocoding(t, cfg, srv.URL)
+	runOnce(t, p2, cfg, pipeline.Options{})
+	pipeline.WriteLieuxCSV(ctx, st2, &scratch)
+	if incremental.String() != scratch.String() {
+		t.Errorf("incremental sync published\n%s\na sync from scratch\n%s", incremental.String(), scratch.String())
+	}
+	if forced := runOnce(t, p, cfg, pipeline.Options{Force: true}); forced.Normalised != 5 || forced.Unchanged != 5 {
+		t.Errorf("forced run: %+v", forced)
+	}
+	cfg.Sources[0].Mapping.Constants = map[string]string{"structure_parente": "Réseau des lieux"}
+	if remapped := runOnce(t, p, cfg, pipeline.Options{}); remapped.Normalised != 5 || remapped.Updated != 5 {
+		t.Errorf("run under a new mapping: %+v", remapped)
+	}
+}
+
+func runOnce(t *testing.T, p *pipeline.Pipeline, cfg *config.Config, opts pipeline.Options) store.SourceRun {
+	t.Helper()
+	rep, err := p.Run(context.Background(), cfg, opts)
+	if err != nil || rep.Sources[0].Status != store.RunOK {
+		t.Fatalf("run: %v %+v", err, rep.Sources[0].SourceRun)
+	}
+	return rep.Sources[0].SourceRun
+}

@@ -1,0 +1,247 @@
+package pipeline_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime/pprof"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/maillage/maillage/config"
+	"github.com/maillage/maillage/geo"
+	"github.com/maillage/maillage/geo/geocodertest"
+	"github.com/maillage/maillage/pipeline"
+)
+
+// BenchmarkResyncCorpus syncs the whole reference corpus (one file source
+// per data file, the fake geocoder answering) into an empty store, then
+// edits one record in a hundred in every file and syncs again. Each sync
+// is timed whole: harvest, normalise, geocode, store, merge, publish and
+// write the open-data files. resync-% is the second sync's time as a share
+// of the first's.
+func BenchmarkResyncCorpus(b *testing.B) {
+	root, files := corpusFiles(b)
+	dir := b.TempDir()
+	cfg := corpusConfig(b, root, dir, files)
+	_, srv := geocodertest.Start()
+	defer srv.Close()
+	ctx := context.Background()
+	var first, resync time.Duration
+	var records, edited int
+	for b.Loop() {
+		b.StopTimer()
+		copyCorpus(b, root, dir, files)
+		st := openStore(b)
+		p := newPipeline(st, cfg)
+		p.Placer = &pipeline.Placer{Policy: geo.DefaultPolicy, RetryFailures: 24 * time.Hour,
+			Geocoder: geo.NewGeocoder(geo.GeocoderOptions{BaseURL: srv.URL, Timeout: time.Minute, BatchSize: 5000})}
+		b.StartTimer()
+		start := time.Now()
+		rep, err := p.Run(ctx, cfg, pipeline.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := pipeline.WriteFiles(ctx, st, b.TempDir(), rep); err != nil {
+			b.Fatal(err)
+		}
+		first += time.Since(start)
+		b.StopTimer()
+		records = 0
+		for _, s := range rep.Sources {
+			records += s.Fetched
+		}
+		edited = editCorpus(b, dir, files, 100)
+		b.StartTimer()
+		start = time.Now()
+		if pf := os.Getenv("RESYNC_PROF"); pf != "" {
+			fh, _ := os.Create(pf)
+			pprof.StartCPUProfile(fh)
+			defer pprof.StopCPUProfile()
+		}
+		rep, err = p.Run(ctx, cfg, pipeline.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := pipeline.WriteFiles(ctx, st, b.TempDir(), rep); err != nil {
+			b.Fatal(err)
+		}
+		resync += time.Since(start)
+		if os.Getenv("RESYNC_DEBUG") != "" {
+			for _, s := range rep.Sources {
+				fmt.Fprintf(os.Stderr, "%s %s fetched=%d normalised=%d created=%d updated=%d unchanged=%d deleted=%d %s\n", s.Source, s.Status, s.Fetched, s.Normalised, s.Created, s.Updated, s.Unchanged, s.Deleted, s.Error)
+			}
+		}
+	}
+	b.ReportMetric(first.Seconds()/float64(b.N), "first-s")
+	b.ReportMetric(resync.Seconds()/float64(b.N), "resync-s")
+	b.ReportMetric(100*resync.Seconds()/first.Seconds(), "resync-%")
+	b.ReportMetric(float64(records), "records")
+	b.ReportMetric(float64(edited), "edited")
+}
+
+// corpusConfig is one file source per corpus file, read from dir.
+func corpusConfig(b *testing.B, root, dir string, files []string) *config.Config {
+	var y strings.Builder
+	y.WriteString("harvest:\n  max_bytes: 67108864\nsources:\n")
+	for i, f := range files {
+		fmt.Fprintf(&y, "  - name: s%02d\n    kind: file\n    location: %q\n", i, f)
+	}
+	path := filepath.Join(dir, "maillage.yaml")
+	if err := os.WriteFile(path, []byte(y.String()), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	cfg, err := config.Load(path, func(string) string { return "" })
+	if err != nil {
+		b.Fatal(err)
+	}
+	return cfg
+}
+
+func copyCorpus(b *testing.B, root, dir string, files []string) {
+	for _, f := range files {
+		raw, err := os.ReadFile(filepath.Join(root, f))
+		if err == nil {
+			err = os.MkdirAll(filepath.Dir(filepath.Join(dir, f)), 0o755)
+		}
+		if err == nil {
+			err = os.WriteFile(filepath.Join(dir, f), raw, 0o644)
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// editCorpus changes one letter of one value in every n-th record of each
+// file (CSV rows; the elements of a JSON file's largest array of objects)
+// and returns how many records it edited.
+func editCorpus(b *testing.B, dir string, files []string, n int) int {
+	edited := 0
+	for _, f := range files {
+		path := filepath.Join(dir, f)
+		raw, err := os.ReadFile(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		var k int
+		if strings.HasSuffix(strings.ToLower(f), ".csv") {
+			k = editCSV(raw, n)
+		} else {
+			k = editJSON(raw, n)
+		}
+		if err := os.WriteFile(path, raw, 0o644); err != nil {
+			b.Fatal(err)
+		}
+		edited += k
+	}
+	return edited
+}
+
+// editCSV changes the first lowercase ASCII letter of every n-th line
+// after the header.
+func editCSV(raw []byte, n int) int {
+	edited := 0
+	for i, line := range bytes.Split(raw, []byte("\n")) {
+		if i == 0 || i%n != n/2 {
+			continue
+		}
+		if j := bytes.IndexFunc(line, func(r rune) bool { return r >= 'a' && r <= 'z' }); j >= 0 {
+			line[j] = nextLetter(line[j])
+			edited++
+		}
+	}
+	return edited
+}
+
+func nextLetter(c byte) byte { return 'a' + (c-'a'+1)%26 }
+
+// editJSON finds the array holding the most objects (the records) and,
+// in every n-th of them, changes the last letter of the first string
+// value ending in one (a GeoJSON "type" is structure, not data).
+func editJSON(raw []byte, n int) int {
+	counts := map[string]int{}
+	walkJSON(raw, "", func(string, int, int64) {}, counts)
+	best, most := "", 0
+	for p, c := range counts {
+		if c > most {
+			best, most = p, c
+		}
+	}
+	edited, last := 0, -1
+	walkJSON(raw, best, func(key string, elem int, end int64) {
+		if elem%n != n/2 || elem == last || key == "type" {
+			return
+		}
+		if c := raw[end-2]; c >= 'a' && c <= 'z' && raw[end-3] != '\\' {
+			raw[end-2], last = nextLetter(c), elem
+			edited++
+		}
+	}, map[string]int{})
+	return edited
+}
+
+// walkJSON counts, per array path, the objects directly in it, and calls
+// fn for every string value inside an element of the array at records,
+// with its key, the element's index and the offset past the value's
+// closing quote.
+func walkJSON(raw []byte, records string, fn func(key string, elem int, end int64), counts map[string]int) {
+	type frame struct {
+		path              string
+		object, expectKey bool
+		key               string
+		n                 int
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	stack := []frame{{path: "$"}}
+	elem, depth := -1, 0
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return
+		}
+		top := &stack[len(stack)-1]
+		switch t := tok.(type) {
+		case json.Delim:
+			switch t {
+			case '{', '[':
+				path := top.path
+				if top.object {
+					path += "." + top.key
+				} else if len(stack) > 1 {
+					path += "[]"
+				}
+				if t == '{' && !top.object && len(stack) > 1 {
+					counts[top.path]++
+					if top.path == records && elem < 0 {
+						elem, depth = top.n, len(stack)
+					}
+					top.n++
+				}
+				top.expectKey = true
+				stack = append(stack, frame{path: path, object: t == '{', expectKey: true})
+			default:
+				stack = stack[:len(stack)-1]
+				stack[len(stack)-1].expectKey = true
+				if len(stack) == depth {
+					elem, depth = -1, 0
+				}
+			}
+		case string:
+			if top.object && top.expectKey {
+				top.key, top.expectKey = t, false
+				continue
+			}
+			top.expectKey = true
+			if elem >= 0 && len(t) > 1 {
+				fn(top.key, elem, dec.InputOffset())
+			}
+		default:
+			top.expectKey = true
+		}
+	}
+}
