@@ -5,6 +5,7 @@ package exporters
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -23,34 +24,73 @@ import (
 // comma-separated, RFC 4180 quoting and CRLF line ends, columns in schema
 // order, "|" between values of multi-valued fields.
 type CSVWriter struct {
-	w *csv.Writer
+	w *bufio.Writer
+	r CSVRenderer
 }
 
 // NewCSVWriter writes the header row.
 func NewCSVWriter(w io.Writer) (*CSVWriter, error) {
-	cw := csv.NewWriter(w)
-	cw.UseCRLF = true
-	if err := cw.Write(schema.Current().FieldNames()); err != nil {
+	c := &CSVWriter{w: bufio.NewWriter(w)}
+	header, err := c.r.render(schema.Current().FieldNames())
+	if err != nil {
 		return nil, fmt.Errorf("exporters: csv header: %w", err)
 	}
-	return &CSVWriter{w: cw}, nil
+	_, err = c.w.Write(header)
+	return c, err
 }
 
 // Write writes one lieu.
 func (c *CSVWriter) Write(l *schema.Lieu) error {
-	if err := c.w.Write(l.Row()); err != nil {
-		return fmt.Errorf("exporters: csv row %s: %w", l.ID, err)
+	row, err := c.r.Render(l)
+	if err != nil {
+		return err
+	}
+	return c.WriteRendered(row)
+}
+
+// WriteRendered writes one row as a CSVRenderer rendered it.
+func (c *CSVWriter) WriteRendered(row []byte) error {
+	if _, err := c.w.Write(row); err != nil {
+		return fmt.Errorf("exporters: csv: %w", err)
 	}
 	return nil
 }
 
 // Close flushes the output.
 func (c *CSVWriter) Close() error {
-	c.w.Flush()
-	if err := c.w.Error(); err != nil {
+	if err := c.w.Flush(); err != nil {
 		return fmt.Errorf("exporters: csv: %w", err)
 	}
 	return nil
+}
+
+// CSVRenderer renders lieux as rows of the CSV file, one at a time.
+type CSVRenderer struct {
+	buf bytes.Buffer
+	cw  *csv.Writer
+}
+
+// Render returns a lieu's row, line end included, in a new slice.
+func (r *CSVRenderer) Render(l *schema.Lieu) ([]byte, error) {
+	row, err := r.render(l.Row())
+	if err != nil {
+		return nil, fmt.Errorf("exporters: csv row %s: %w", l.ID, err)
+	}
+	return row, nil
+}
+
+func (r *CSVRenderer) render(cells []string) ([]byte, error) {
+	if r.cw == nil {
+		r.cw = csv.NewWriter(&r.buf)
+		r.cw.UseCRLF = true
+	}
+	r.buf.Reset()
+	r.cw.Write(cells)
+	r.cw.Flush()
+	if err := r.cw.Error(); err != nil {
+		return nil, err
+	}
+	return bytes.Clone(r.buf.Bytes()), nil
 }
 
 // Feature is a lieu as an RFC 7946 Feature: the lieu id as feature id, the
@@ -86,14 +126,28 @@ func NewGeoJSONWriter(w io.Writer) *GeoJSONWriter {
 	return g
 }
 
-// Write adds one lieu.
-func (g *GeoJSONWriter) Write(l *schema.Lieu) error {
-	if g.err != nil {
-		return g.err
-	}
+// RenderFeature returns a lieu as one Feature of the collection.
+func RenderFeature(l *schema.Lieu) ([]byte, error) {
 	b, err := json.Marshal(NewFeature(l))
 	if err != nil {
-		return fmt.Errorf("exporters: geojson %s: %w", l.ID, err)
+		return nil, fmt.Errorf("exporters: geojson %s: %w", l.ID, err)
+	}
+	return b, nil
+}
+
+// Write adds one lieu.
+func (g *GeoJSONWriter) Write(l *schema.Lieu) error {
+	b, err := RenderFeature(l)
+	if err != nil {
+		return err
+	}
+	return g.WriteRendered(b)
+}
+
+// WriteRendered adds one feature as RenderFeature rendered it.
+func (g *GeoJSONWriter) WriteRendered(b []byte) error {
+	if g.err != nil {
+		return g.err
 	}
 	if g.n > 0 {
 		g.w.WriteByte(',')

@@ -28,6 +28,10 @@ func TestOnlyChangedRecordsNormalised(t *testing.T) {
 	if first.Normalised != 5 {
 		t.Fatalf("first run normalised %d records", first.Normalised)
 	}
+	out := t.TempDir()
+	if err := p.WriteFiles(ctx, out, &pipeline.Report{}); err != nil {
+		t.Fatal(err)
+	}
 	// g-1 renamed, g-3 gone, g-5 new at g-0's address (cached).
 	path := filepath.Join(cfg.Dir, "lieux.csv")
 	raw, _ := os.ReadFile(path)
@@ -46,8 +50,20 @@ func TestOnlyChangedRecordsNormalised(t *testing.T) {
 	if f.Calls("") != calls {
 		t.Errorf("the second run called the geocoder %d times", f.Calls("")-calls)
 	}
-	var incremental, scratch bytes.Buffer
+	var incremental, scratch, geojson bytes.Buffer
 	pipeline.WriteLieuxCSV(ctx, st, &incremental)
+	pipeline.WriteLieuxGeoJSON(ctx, st, &geojson)
+	if err := p.WriteFiles(ctx, out, &pipeline.Report{}); err != nil {
+		t.Fatal(err)
+	}
+	files := [2]string{}
+	for i, name := range []string{pipeline.FileLieuxCSV, pipeline.FileLieuxGeoJSON} {
+		raw, _ := os.ReadFile(filepath.Join(out, name))
+		files[i] = string(raw)
+	}
+	if files[0] != incremental.String() || files[1] != geojson.String() || !strings.Contains(files[0], "Lieu un") {
+		t.Errorf("files written from kept renderings differ from the store's lieux:\n%s\n%s", files[0], incremental.String())
+	}
 	st2, p2 := geocoding(t, cfg, srv.URL)
 	runOnce(t, p2, cfg, pipeline.Options{})
 	pipeline.WriteLieuxCSV(ctx, st2, &scratch)

@@ -33,8 +33,10 @@ type Pipeline struct {
 	// Progress, when set, hears each source's stages.
 	Progress Progress
 	// publishing serialises publications: sources harvested at once each
-	// publish after their harvest, one at a time.
+	// publish after their harvest, one at a time. It guards records.
 	publishing sync.Mutex
+	records    recordCache
+	exports    exportCache
 }
 
 // New returns a pipeline with the real clock.

@@ -79,12 +79,13 @@ func inputRecords(t *testing.T, cfg *config.Config, src config.Source) int {
 func TestNothingIsSilentlyDropped(t *testing.T) {
 	cfg := exampleConfig(t)
 	st := openStore(t)
-	rep, err := newPipeline(st, cfg).Run(context.Background(), cfg, pipeline.Options{})
+	p := newPipeline(st, cfg)
+	rep, err := p.Run(context.Background(), cfg, pipeline.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	out := t.TempDir()
-	if err := pipeline.WriteFiles(context.Background(), st, out, rep); err != nil {
+	if err := p.WriteFiles(context.Background(), out, rep); err != nil {
 		t.Fatal(err)
 	}
 	linked := map[string]int{}
@@ -188,11 +189,12 @@ func BenchmarkSyncExamples(b *testing.B) {
 		b.StopTimer()
 		st := openStore(b)
 		b.StartTimer()
-		rep, err := newPipeline(st, cfg).Run(ctx, cfg, pipeline.Options{})
+		p := newPipeline(st, cfg)
+		rep, err := p.Run(ctx, cfg, pipeline.Options{})
 		if err != nil {
 			b.Fatal(err)
 		}
-		if err := pipeline.WriteFiles(ctx, st, b.TempDir(), rep); err != nil {
+		if err := p.WriteFiles(ctx, b.TempDir(), rep); err != nil {
 			b.Fatal(err)
 		}
 	}

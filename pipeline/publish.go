@@ -16,9 +16,9 @@ import (
 // (under the operators' decisions), stores them and the pairs left for
 // review, and fills the report's record accounting.
 func (p *Pipeline) publish(ctx context.Context, cfg *config.Config, rep *Report) error {
-	recs, err := p.Store.ActiveRecords(ctx)
+	recs, err := p.records.active(ctx, p.Store)
 	if err != nil {
-		return fmt.Errorf("pipeline: %w", err)
+		return err
 	}
 	idx, err := p.Store.LieuIndex(ctx)
 	if err != nil {

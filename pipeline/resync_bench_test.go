@@ -42,11 +42,16 @@ func BenchmarkResyncCorpus(b *testing.B) {
 			Geocoder: geo.NewGeocoder(geo.GeocoderOptions{BaseURL: srv.URL, Timeout: time.Minute, BatchSize: 5000})}
 		b.StartTimer()
 		start := time.Now()
+		clock0 := &stageClock{took: map[string]time.Duration{}, at: map[string]time.Time{}, stage: map[string]string{}}
+		p.Progress = clock0
 		rep, err := p.Run(ctx, cfg, pipeline.Options{})
+		if os.Getenv("RESYNC_DEBUG") != "" {
+			fmt.Fprintf(os.Stderr, "first stages %v run %v\n", clock0.took, time.Since(start))
+		}
 		if err != nil {
 			b.Fatal(err)
 		}
-		if err := pipeline.WriteFiles(ctx, st, b.TempDir(), rep); err != nil {
+		if err := p.WriteFiles(ctx, b.TempDir(), rep); err != nil {
 			b.Fatal(err)
 		}
 		first += time.Since(start)
@@ -63,14 +68,25 @@ func BenchmarkResyncCorpus(b *testing.B) {
 			pprof.StartCPUProfile(fh)
 			defer pprof.StopCPUProfile()
 		}
+		clock := &stageClock{took: map[string]time.Duration{}, at: map[string]time.Time{}, stage: map[string]string{}}
+		p.Progress = clock
 		rep, err = p.Run(ctx, cfg, pipeline.Options{})
 		if err != nil {
 			b.Fatal(err)
 		}
-		if err := pipeline.WriteFiles(ctx, st, b.TempDir(), rep); err != nil {
+		ran := time.Since(start)
+		if err := p.WriteFiles(ctx, b.TempDir(), rep); err != nil {
 			b.Fatal(err)
 		}
 		resync += time.Since(start)
+		p.Progress = nil
+		if os.Getenv("RESYNC_DEBUG") != "" {
+			var harvest time.Duration
+			for _, d := range clock.took {
+				harvest += d
+			}
+			fmt.Fprintf(os.Stderr, "stages %v publish %v files %v\n", clock.took, ran-harvest, time.Since(start)-ran)
+		}
 		if os.Getenv("RESYNC_DEBUG") != "" {
 			for _, s := range rep.Sources {
 				fmt.Fprintf(os.Stderr, "%s %s fetched=%d normalised=%d created=%d updated=%d unchanged=%d deleted=%d %s\n", s.Source, s.Status, s.Fetched, s.Normalised, s.Created, s.Updated, s.Unchanged, s.Deleted, s.Error)
@@ -243,5 +259,24 @@ func walkJSON(raw []byte, records string, fn func(key string, elem int, end int6
 		default:
 			top.expectKey = true
 		}
+	}
+}
+
+// stageClock adds up the time sources spend in each stage.
+type stageClock struct {
+	took  map[string]time.Duration
+	at    map[string]time.Time
+	stage map[string]string
+}
+
+func (c *stageClock) Stage(source, stage string, _ int) {
+	c.Done(source, "", "")
+	c.at[source], c.stage[source] = time.Now(), stage
+}
+
+func (c *stageClock) Done(source, _, _ string) {
+	if st, ok := c.stage[source]; ok {
+		c.took[st] += time.Since(c.at[source])
+		delete(c.stage, source)
 	}
 }

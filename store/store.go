@@ -64,6 +64,12 @@ type Store interface {
 	ListLieux(ctx context.Context, q LieuQuery) ([]LieuRow, error)
 	// EachLieu calls fn for every published lieu, in id order.
 	EachLieu(ctx context.Context, fn func(LieuRow) error) error
+	// LieuDigests returns the id and revision of every published lieu,
+	// in id order.
+	LieuDigests(ctx context.Context) ([]LieuDigest, error)
+	// LieuxOf returns the named lieux that are published, in no
+	// particular order.
+	LieuxOf(ctx context.Context, ids []string) ([]LieuRow, error)
 	// Lieu returns one published lieu, or ErrNotFound.
 	Lieu(ctx context.Context, id string) (LieuRow, error)
 	// Redirect returns the id a retired id now resolves to.
@@ -140,6 +146,13 @@ type SourceRecord struct {
 	Lieu       *schema.Lieu
 	Issues     []schema.Issue
 	Kept       bool
+}
+
+// LieuDigest names a published lieu and the revision that last changed
+// it.
+type LieuDigest struct {
+	ID       string
+	Revision int64
 }
 
 // RecordDigest is a current record as its store tells it apart from

@@ -87,7 +87,7 @@ func (a *app) syncOnce(ctx context.Context, out string, opts pipeline.Options) (
 		return nil, err
 	}
 	if out != "" {
-		if err := pipeline.WriteFiles(ctx, a.store, out, rep); err != nil {
+		if err := a.pipeline.WriteFiles(ctx, out, rep); err != nil {
 			return rep, err
 		}
 	}

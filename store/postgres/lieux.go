@@ -258,6 +258,35 @@ func (s *Store) queryLieux(ctx context.Context, query string, args []any, fn fun
 	return rows.Err()
 }
 
+// LieuDigests returns every published lieu's id and revision.
+func (s *Store) LieuDigests(ctx context.Context) ([]store.LieuDigest, error) {
+	rows, err := s.pool.Query(ctx, `SELECT id, revision FROM lieux WHERE deleted_at IS NULL ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: lieu digests: %w", err)
+	}
+	defer rows.Close()
+	var out []store.LieuDigest
+	for rows.Next() {
+		var d store.LieuDigest
+		if err := rows.Scan(&d.ID, &d.Revision); err != nil {
+			return nil, fmt.Errorf("postgres: lieu digests: %w", err)
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// LieuxOf returns the named published lieux in one query.
+func (s *Store) LieuxOf(ctx context.Context, ids []string) ([]store.LieuRow, error) {
+	var out []store.LieuRow
+	err := s.queryLieux(ctx, `SELECT `+lieuColumns+` FROM lieux WHERE deleted_at IS NULL AND id = ANY($1)`, []any{ids},
+		func(r store.LieuRow) error {
+			out = append(out, r)
+			return nil
+		})
+	return out, err
+}
+
 // Lieu returns a published lieu.
 func (s *Store) Lieu(ctx context.Context, id string) (store.LieuRow, error) {
 	r, err := scanLieu(s.pool.QueryRow(ctx, `SELECT `+lieuColumns+` FROM lieux WHERE id = $1 AND deleted_at IS NULL`, id))

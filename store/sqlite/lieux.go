@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/maillage/maillage/internal/failpoint"
@@ -294,6 +295,47 @@ func (s *Store) queryLieux(ctx context.Context, query string, args []any, fn fun
 		}
 	}
 	return rows.Err()
+}
+
+// LieuDigests returns every published lieu's id and revision.
+func (s *Store) LieuDigests(ctx context.Context) ([]store.LieuDigest, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, revision FROM lieux WHERE deleted_at IS NULL ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: lieu digests: %w", err)
+	}
+	defer rows.Close()
+	var out []store.LieuDigest
+	for rows.Next() {
+		var d store.LieuDigest
+		if err := rows.Scan(&d.ID, &d.Revision); err != nil {
+			return nil, fmt.Errorf("sqlite: lieu digests: %w", err)
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// LieuxOf returns the named published lieux, in batches of ids.
+func (s *Store) LieuxOf(ctx context.Context, ids []string) ([]store.LieuRow, error) {
+	var out []store.LieuRow
+	collect := func(r store.LieuRow) error {
+		out = append(out, r)
+		return nil
+	}
+	const batch = 500
+	for start := 0; start < len(ids); start += batch {
+		part := ids[start:min(start+batch, len(ids))]
+		args := make([]any, len(part))
+		marks := make([]string, len(part))
+		for i, id := range part {
+			args[i], marks[i] = id, fmt.Sprintf("$%d", i+1)
+		}
+		query := `SELECT ` + lieuColumns + ` FROM lieux WHERE deleted_at IS NULL AND id IN (` + strings.Join(marks, ",") + `)`
+		if err := s.queryLieux(ctx, query, args, collect); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // Lieu returns a published lieu.

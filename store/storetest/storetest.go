@@ -175,9 +175,21 @@ func testLieuxLifecycle(t *testing.T, st store.Store) {
 		row.Provenance["nom"].RecordKey != "b" {
 		t.Errorf("lieu b: %v %+v", err, row)
 	}
+	digests, err := st.LieuDigests(ctx)
+	if err != nil || len(digests) != 2 || digests[0].ID != "a" || digests[1].ID != "b" || digests[0].Revision != 1 || digests[1].Revision != 2 {
+		t.Fatalf("lieu digests: %v %+v", err, digests)
+	}
 	set.Lieux[1].Provenance = map[string]store.RecordRef{"nom": {Source: "other", RecordKey: "9"}}
 	stats, err = st.SaveLieux(ctx, set, t0.Add(time.Hour))
 	want(t, err, fmt.Sprint(stats), "{0 1 1 0 3}")
+	after, _ := st.LieuDigests(ctx)
+	if len(after) != 2 || after[0].Revision != 3 || after[1].Revision != 2 {
+		t.Errorf("a lieu's revision changes with its provenance, and only its: %+v then %+v", digests, after)
+	}
+	rows, err := st.LieuxOf(ctx, []string{"b", "nope", "a"})
+	if err != nil || len(rows) != 2 || rows[0].Lieu.ID == rows[1].Lieu.ID {
+		t.Errorf("lieux of ids: %v %+v", err, rows)
+	}
 	stats, err = st.SaveLieux(ctx, store.LieuSet{Lieux: set.Lieux[1:], Links: set.Links[:1]}, t0.Add(2*time.Hour))
 	want(t, err, fmt.Sprint(stats), "{0 0 1 1 4}")
 	if _, err := st.Lieu(ctx, "b"); !errors.Is(err, store.ErrNotFound) {
