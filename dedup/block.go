@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"math"
 	"slices"
-	"strconv"
 	"strings"
 )
 
@@ -94,7 +93,7 @@ func blockKeys(refs []blockRef, p *profile) []blockRef {
 		refs = append(refs, blockRef{blockKey("dom", d), maxIDBlock})
 	}
 	if p.org >= 0 {
-		refs = append(refs, blockRef{blockKey("org", strconv.Itoa(int(p.org))), maxKindBlock})
+		refs = append(refs, blockRef{p.orgKey, maxKindBlock})
 	}
 	if p.globalID {
 		refs = append(refs, blockRef{blockKey("id", p.localID), maxIDBlock})
@@ -137,6 +136,7 @@ func streetKeys(street []string) []string {
 // scale, where most keys name a single record.
 type blocks struct {
 	ps      []profile
+	keys    [][]blockRef // each member's keys, when kept (Memo); else computed again
 	cells   map[cell][]int32
 	entries []entry
 	runs    map[uint64][2]int32
@@ -147,14 +147,16 @@ type entry struct {
 	idx int32
 }
 
-func newBlocks(ps []profile) *blocks {
-	b := &blocks{ps: ps, cells: make(map[cell][]int32, len(ps)/2), entries: make([]entry, 0, 8*len(ps))}
+// newBlocks indexes the members; keys, when given, are each member's
+// block keys.
+func newBlocks(ps []profile, keys [][]blockRef) *blocks {
+	b := &blocks{ps: ps, keys: keys, cells: make(map[cell][]int32, len(ps)/2), entries: make([]entry, 0, 8*len(ps))}
 	var scratch []blockRef
 	for i := range ps {
 		if c, ok := cellOf(&ps[i]); ok {
 			b.cells[c] = append(b.cells[c], int32(i))
 		}
-		scratch = blockKeys(scratch[:0], &ps[i])
+		scratch = b.keysOf(i, scratch)
 		for _, r := range scratch {
 			b.entries = append(b.entries, entry{r.key, int32(i)})
 		}
@@ -183,12 +185,20 @@ func (b *blocks) block(key uint64) []entry {
 	return b.entries[r[0]:r[1]]
 }
 
-// neighbours calls fn once for every j > i that shares a block with i;
-// seen is scratch space of len(members), stamped with i+1, and keys
-// scratch space for i's keys.
-func (b *blocks) neighbours(i int, seen []int32, keys []blockRef, fn func(j int)) []blockRef {
+// keysOf returns member i's block keys, in scratch unless they are kept.
+func (b *blocks) keysOf(i int, scratch []blockRef) []blockRef {
+	if b.keys != nil {
+		return b.keys[i]
+	}
+	return blockKeys(scratch[:0], &b.ps[i])
+}
+
+// neighbours calls fn once for every j > i (every j ≠ i when all is set)
+// that shares a block with i; seen is scratch space of len(members),
+// stamped with i+1, and keys scratch space for i's keys.
+func (b *blocks) neighbours(i int, all bool, seen []int32, keys []blockRef, fn func(j int)) []blockRef {
 	mark := func(j int32) {
-		if int(j) > i && seen[j] != int32(i+1) {
+		if (int(j) > i || all && int(j) != i) && seen[j] != int32(i+1) {
 			seen[j] = int32(i + 1)
 			fn(int(j))
 		}
@@ -202,13 +212,16 @@ func (b *blocks) neighbours(i int, seen []int32, keys []blockRef, fn func(j int)
 			}
 		}
 	}
-	keys = blockKeys(keys[:0], &b.ps[i])
-	for _, r := range keys {
+	mine := b.keysOf(i, keys)
+	for _, r := range mine {
 		if list := b.block(r.key); len(list) <= r.limit {
 			for _, e := range list {
 				mark(e.idx)
 			}
 		}
 	}
-	return keys
+	if b.keys != nil {
+		return keys // mine is kept, not scratch
+	}
+	return mine
 }

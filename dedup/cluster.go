@@ -41,16 +41,31 @@ type Engine struct {
 	ps      []profile
 	s       *scorer
 	index   map[Ref]int32 // built on first use (Explain, decisions)
+	memo    *Memo         // nil: every pair is scored
+	raw     []profile     // with memo: the profiles before the population's filters
 }
 
 // NewEngine profiles the members once; zero weights mean the defaults.
-func NewEngine(members []Member, w Weights) *Engine {
+func NewEngine(members []Member, w Weights) *Engine { return NewEngineWith(members, w, nil) }
+
+// NewEngineWith is NewEngine carrying memo from the last run (see Memo).
+func NewEngineWith(members []Member, w Weights, memo *Memo) *Engine {
 	if w.MergeAt == 0 {
 		w = DefaultWeights()
 	}
-	e := &Engine{members: members, ps: make([]profile, len(members))}
-	parallel(len(members), func(i int) { e.ps[i] = newProfile(&members[i]) })
+	e := &Engine{members: members, ps: make([]profile, len(members)), memo: memo}
+	if memo != nil {
+		memo.use(w)
+		e.raw = make([]profile, len(members))
+	}
+	parallel(len(members), func(i int) {
+		e.ps[i] = e.profile(i)
+		if memo != nil {
+			e.raw[i] = cloneProfile(e.ps[i])
+		}
+	})
 	e.s = &scorer{w: w, multiSite: multiSites(e.ps), multiOrg: organisations(e.ps)}
+	orgKeys(members, e.ps)
 	local := localDomains(e.ps)
 	for i := range e.ps { // only local domains block and score
 		if c := e.ps[i].contacts; len(c.domains) > 0 {
@@ -58,6 +73,16 @@ func NewEngine(members []Member, w Weights) *Engine {
 		}
 	}
 	return e
+}
+
+// profile is member i's profile: the memo's when it knows the member.
+func (e *Engine) profile(i int) profile {
+	if e.memo != nil {
+		if k, ok := e.memo.knows(&e.members[i]); ok {
+			return cloneProfile(k.p)
+		}
+	}
+	return newProfile(&e.members[i])
 }
 
 // indexOf maps each member's record to its position.
@@ -92,7 +117,12 @@ func Run(in Input) Result {
 
 // Run deduplicates the engine's population.
 func (e *Engine) Run(ex Existing, decisions []Decision) Result {
-	pairs := scorePairs(e.ps, e.s)
+	var pairs []scored
+	if e.memo != nil {
+		pairs = e.memo.score(e)
+	} else {
+		pairs = scorePairs(newBlocks(e.ps, nil), e.s)
+	}
 	var index map[Ref]int32
 	if len(decisions) > 0 {
 		index = e.indexOf()
@@ -134,8 +164,20 @@ type scored struct {
 
 // scorePairs scores every blocked pair, on all cores, and keeps those at
 // or above the review threshold, best first.
-func scorePairs(ps []profile, s *scorer) []scored {
-	b := newBlocks(ps)
+func scorePairs(b *blocks, s *scorer) []scored {
+	return sortPairs(scoreFrom(b, s, nil, nil))
+}
+
+// scoreFrom scores, on all cores, the blocked pairs of the members at
+// from (every member when nil) with any other, each pair once (inFrom
+// marks the members of from), and keeps those at or above the review
+// threshold.
+func scoreFrom(b *blocks, s *scorer, from []int32, inFrom []bool) []scored {
+	ps := b.ps
+	n := len(ps)
+	if from != nil {
+		n = len(from)
+	}
 	workers := runtime.GOMAXPROCS(0)
 	out := make([][]scored, workers)
 	var wg sync.WaitGroup
@@ -145,17 +187,29 @@ func scorePairs(ps []profile, s *scorer) []scored {
 			defer wg.Done()
 			seen := make([]int32, len(ps))
 			var keys []blockRef
-			for i := w; i < len(ps); i += workers {
-				keys = b.neighbours(i, seen, keys, func(j int) {
-					if sc, _ := s.score(&ps[i], &ps[j], false); sc >= s.w.ReviewAt {
-						out[w] = append(out[w], scored{int32(i), int32(j), sc})
+			for k := w; k < n; k += workers {
+				i := k
+				if from != nil {
+					i = int(from[k])
+				}
+				keys = b.neighbours(i, from != nil, seen, keys, func(j int) {
+					if from != nil && inFrom[j] && j < i {
+						return // scored from j
+					}
+					lo, hi := min(i, j), max(i, j)
+					if sc, _ := s.score(&ps[lo], &ps[hi], false); sc >= s.w.ReviewAt {
+						out[w] = append(out[w], scored{int32(lo), int32(hi), sc})
 					}
 				})
 			}
 		}()
 	}
 	wg.Wait()
-	all := slices.Concat(out...)
+	return slices.Concat(out...)
+}
+
+// sortPairs orders pairs best first, then by members.
+func sortPairs(all []scored) []scored {
 	slices.SortFunc(all, func(a, b scored) int {
 		return cmp.Or(cmp.Compare(b.score, a.score), cmp.Compare(a.i, b.i), cmp.Compare(a.j, b.j))
 	})

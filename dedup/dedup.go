@@ -25,6 +25,9 @@ type Member struct {
 	Lieu       schema.Lieu
 	// Priority is the rank of the source in the configuration (0 first).
 	Priority int
+	// Version tells two states of the record apart (see Memo); "" is
+	// never taken as known.
+	Version string
 }
 
 // Existing is what earlier runs decided: which lieu each record fed,

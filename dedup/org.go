@@ -1,6 +1,9 @@
 package dedup
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // Organisations: records of one commune that their identifiers tie to one
 // organisation, beyond what their names and addresses say. The ties are
@@ -96,6 +99,26 @@ func assignOrgs(ps []profile, u *unionFind) map[int32]bool {
 		first[k] = p
 	}
 	return multi
+}
+
+// orgKeys names each organisation's block by its records (their refs,
+// sorted), so that a run that finds the same organisation gives it the
+// same block (see Memo).
+func orgKeys(members []Member, ps []profile) {
+	byOrg := map[int32][]string{}
+	for i := range ps {
+		if org := ps[i].org; org >= 0 {
+			byOrg[org] = append(byOrg[org], members[i].Source+"\x00"+members[i].RecordKey)
+		}
+	}
+	keys := make(map[int32]uint64, len(byOrg))
+	for org, refs := range byOrg {
+		slices.Sort(refs)
+		keys[org] = blockKey(append([]string{"org"}, refs...)...)
+	}
+	for i := range ps {
+		ps[i].orgKey = keys[ps[i].org]
+	}
 }
 
 func public(siret string) bool { return siret != "" && (siret[0] == '1' || siret[0] == '2') }

@@ -108,7 +108,8 @@ type profile struct {
 	kinds     []string // kinds of service the name, labels or SIREN say (words.Kinds, LabelKinds, SIRENKinds)
 	distinct  []string // the name's words that are neither generic nor kinds
 	source    string
-	org       int32 // the organisation it belongs to in its commune (organisations), -1 when unknown
+	org       int32  // the organisation it belongs to in its commune (organisations), -1 when unknown
+	orgKey    uint64 // its organisation's block, named by the organisation's records (orgKeys)
 }
 
 // moves: a bus or an itinerant service, whose address is a nominal base.

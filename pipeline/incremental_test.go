@@ -87,3 +87,57 @@ func runOnce(t *testing.T, p *pipeline.Pipeline, cfg *config.Config, opts pipeli
 	}
 	return rep.Sources[0].SourceRun
 }
+
+// TestKeptStateChangesNothing: the bundled examples synced, then synced
+// again with one record in a hundred edited, publish the same files
+// whether the pipeline kept its state from the first sync (records,
+// renderings, the deduplication memo) or starts afresh on the same store.
+func TestKeptStateChangesNothing(t *testing.T) {
+	cfg := exampleConfig(t)
+	var files []string
+	for _, s := range cfg.Sources {
+		if s.On() {
+			files = append(files, s.Location)
+		}
+	}
+	var outputs [2]string
+	for i, keep := range []bool{true, false} {
+		dir := t.TempDir()
+		copyCorpus(t, cfg.Dir, dir, files)
+		c := *cfg
+		c.Dir = dir
+		st := openStore(t)
+		p := newPipeline(st, &c)
+		runAll(t, p, &c)
+		if edited := editCorpus(t, dir, files, 100); edited < 40 {
+			t.Fatalf("%d records edited", edited)
+		}
+		if !keep {
+			p = newPipeline(st, &c)
+		}
+		rep := runAll(t, p, &c)
+		out := t.TempDir()
+		if err := p.WriteFiles(context.Background(), out, rep); err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range []string{pipeline.FileLieuxCSV, pipeline.FileLieuxGeoJSON, pipeline.FileProvenance} {
+			raw, _ := os.ReadFile(filepath.Join(out, name))
+			outputs[i] += string(raw)
+		}
+		if keep && (rep.Lieux.Updated == 0 || rep.Lieux.Unchanged < rep.Lieux.Total*9/10) {
+			t.Errorf("second sync: %+v", rep.Lieux)
+		}
+	}
+	if outputs[0] != outputs[1] {
+		t.Error("a pipeline that kept its state published other files than one starting afresh")
+	}
+}
+
+func runAll(t *testing.T, p *pipeline.Pipeline, cfg *config.Config) *pipeline.Report {
+	t.Helper()
+	rep, err := p.Run(context.Background(), cfg, pipeline.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rep
+}

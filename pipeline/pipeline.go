@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/maillage/maillage/config"
+	"github.com/maillage/maillage/dedup"
 	"github.com/maillage/maillage/harvest"
 	"github.com/maillage/maillage/store"
 )
@@ -33,9 +34,11 @@ type Pipeline struct {
 	// Progress, when set, hears each source's stages.
 	Progress Progress
 	// publishing serialises publications: sources harvested at once each
-	// publish after their harvest, one at a time. It guards records.
+	// publish after their harvest, one at a time. It guards records and
+	// memo.
 	publishing sync.Mutex
 	records    recordCache
+	memo       dedup.Memo
 	exports    exportCache
 }
 

@@ -16,7 +16,7 @@ import (
 // (under the operators' decisions), stores them and the pairs left for
 // review, and fills the report's record accounting.
 func (p *Pipeline) publish(ctx context.Context, cfg *config.Config, rep *Report) error {
-	recs, err := p.records.active(ctx, p.Store)
+	recs, versions, err := p.records.active(ctx, p.Store)
 	if err != nil {
 		return err
 	}
@@ -29,7 +29,7 @@ func (p *Pipeline) publish(ctx context.Context, cfg *config.Config, rep *Report)
 		return fmt.Errorf("pipeline: %w", err)
 	}
 	priority := sourcePriority(cfg)
-	engine := dedup.NewEngine(eligibleMembers(recs, priority), cfg.Dedup)
+	engine := dedup.NewEngineWith(eligibleMembers(recs, versions, priority), cfg.Dedup, &p.memo)
 	res := engine.Run(existingFrom(idx), decisionsFrom(decisions))
 	set := LieuSet(res.Clusters)
 	stats, err := p.Store.SaveLieux(ctx, set, p.Now())
@@ -67,16 +67,20 @@ func reviewPairs(e *dedup.Engine, pairs []dedup.Pair, at time.Time) []store.Revi
 }
 
 // eligibleMembers are the current, publishable records of configured
-// sources (a source removed from the configuration stops being published).
-func eligibleMembers(recs []store.SourceRecord, priority map[string]int) []dedup.Member {
+// sources (a source removed from the configuration stops being
+// published), with their versions when given.
+func eligibleMembers(recs []store.SourceRecord, versions []string, priority map[string]int) []dedup.Member {
 	var out []dedup.Member
-	for _, r := range recs {
+	for i, r := range recs {
 		prio, configured := priority[r.Source]
 		if !configured || r.Status == schema.StatusQuarantined || r.Lieu == nil {
 			continue
 		}
-		out = append(out, dedup.Member{Ref: dedup.Ref{Source: r.Source, RecordKey: r.RecordKey},
-			ProducerID: r.ProducerID, Lieu: *r.Lieu, Priority: prio})
+		m := dedup.Member{Ref: dedup.Ref{Source: r.Source, RecordKey: r.RecordKey}, ProducerID: r.ProducerID, Lieu: *r.Lieu, Priority: prio}
+		if versions != nil {
+			m.Version = versions[i]
+		}
+		out = append(out, m)
 	}
 	return out
 }

@@ -28,11 +28,12 @@ type cachedRecord struct {
 const fullReload = 0.25
 
 // active returns the current records of every source, in the store's
-// order, as ActiveRecords does.
-func (c *recordCache) active(ctx context.Context, st store.Store) ([]store.SourceRecord, error) {
+// order, as ActiveRecords does, and each one's version (its content hash
+// and the time its row last changed).
+func (c *recordCache) active(ctx context.Context, st store.Store) ([]store.SourceRecord, []string, error) {
 	digests, err := st.RecordDigests(ctx, "")
 	if err != nil {
-		return nil, fmt.Errorf("pipeline: %w", err)
+		return nil, nil, fmt.Errorf("pipeline: %w", err)
 	}
 	var stale []store.RecordRef
 	for _, d := range digests {
@@ -49,21 +50,23 @@ func (c *recordCache) active(ctx context.Context, st store.Store) ([]store.Sourc
 		loaded, err = st.ActiveRecordsOf(ctx, stale)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("pipeline: %w", err)
+		return nil, nil, fmt.Errorf("pipeline: %w", err)
 	}
-	return c.refresh(digests, loaded), nil
+	recs, versions := c.refresh(digests, loaded)
+	return recs, versions, nil
 }
 
 // refresh takes the loaded records in, and returns the digests' records:
 // a record loaded after its digest was read is kept under the digest's
 // version, so that the next publication loads it again.
-func (c *recordCache) refresh(digests []store.RecordDigest, loaded []store.SourceRecord) []store.SourceRecord {
+func (c *recordCache) refresh(digests []store.RecordDigest, loaded []store.SourceRecord) ([]store.SourceRecord, []string) {
 	fresh := make(map[store.RecordRef]store.SourceRecord, len(loaded))
 	for _, r := range loaded {
 		fresh[store.RecordRef{Source: r.Source, RecordKey: r.RecordKey}] = r
 	}
 	next := make(map[store.RecordRef]cachedRecord, len(digests))
 	out := make([]store.SourceRecord, 0, len(digests))
+	versions := make([]string, 0, len(digests))
 	for _, d := range digests {
 		ref := store.RecordRef{Source: d.Source, RecordKey: d.RecordKey}
 		r, ok := fresh[ref]
@@ -77,7 +80,8 @@ func (c *recordCache) refresh(digests []store.RecordDigest, loaded []store.Sourc
 		r.Index, r.Line, r.Status = d.Index, d.Line, d.Status
 		next[ref] = cachedRecord{hash: d.Hash, updated: d.UpdatedAt, rec: r}
 		out = append(out, r)
+		versions = append(versions, d.Hash+"@"+d.UpdatedAt.Format(time.RFC3339Nano))
 	}
 	c.byRef = next
-	return out
+	return out, versions
 }

@@ -118,7 +118,7 @@ func corpusConfig(b *testing.B, root, dir string, files []string) *config.Config
 	return cfg
 }
 
-func copyCorpus(b *testing.B, root, dir string, files []string) {
+func copyCorpus(b testing.TB, root, dir string, files []string) {
 	for _, f := range files {
 		raw, err := os.ReadFile(filepath.Join(root, f))
 		if err == nil {
@@ -136,7 +136,7 @@ func copyCorpus(b *testing.B, root, dir string, files []string) {
 // editCorpus changes one letter of one value in every n-th record of each
 // file (CSV rows; the elements of a JSON file's largest array of objects)
 // and returns how many records it edited.
-func editCorpus(b *testing.B, dir string, files []string, n int) int {
+func editCorpus(b testing.TB, dir string, files []string, n int) int {
 	edited := 0
 	for _, f := range files {
 		path := filepath.Join(dir, f)

@@ -1,0 +1,194 @@
+package dedup
+
+import (
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Memo carries one run's profiles and scored pairs into the next run over
+// a population that changed a little (a scheduled sync where a few records
+// changed): that run profiles only the new and changed members and scores
+// only the pairs the change can reach, and its result is the one a run
+// from scratch gives.
+//
+// A member is known when the memo holds its Ref with the same non-empty
+// Version. A pair of two known members is scored as before unless one of
+// them is affected: its population context changed (its organisation, a
+// kind of service now listed at two sites of its commune, one of its
+// e-mail domains now used in more communes) or one of its blocks crossed
+// its size limit. When known members changed order, or the weights
+// changed, every pair is scored again. A Memo is not safe for concurrent
+// use.
+type Memo struct {
+	weights Weights
+	known   map[Ref]memoMember
+	pairs   []memoPair
+	sizes   map[uint64]int32 // the last run's blocks of two or more members
+	scored  int              // members whose pairs the last run scored
+}
+
+type memoMember struct {
+	version string
+	index   int32
+	p       profile // as profiled, before the population's filters
+	context string
+	keys    []blockRef
+}
+
+type memoPair struct {
+	a, b  Ref
+	score float64
+}
+
+// Scored is how many members the last run scored pairs for (all of them
+// when it could not use the memo).
+func (m *Memo) Scored() int { return m.scored }
+
+// use starts the memo over when the weights changed.
+func (m *Memo) use(w Weights) {
+	if !reflect.DeepEqual(m.weights, w) {
+		*m = Memo{weights: w}
+	}
+}
+
+func (m *Memo) knows(mb *Member) (memoMember, bool) {
+	k, ok := m.known[mb.Ref]
+	return k, ok && mb.Version != "" && k.version == mb.Version
+}
+
+// cloneProfile copies a profile deep enough for the population's filters
+// (the contacts' domains) to leave the original alone.
+func cloneProfile(p profile) profile {
+	if p.contacts != nil && len(p.contacts.domains) > 0 {
+		c := *p.contacts
+		c.domains = slices.Clone(c.domains)
+		p.contacts = &c
+	}
+	return p
+}
+
+// score returns the engine's pairs, best first, scoring only what the
+// memo cannot give, and keeps them for the next run.
+func (m *Memo) score(e *Engine) []scored {
+	contexts := make([]string, len(e.ps))
+	keys := make([][]blockRef, len(e.ps))
+	for i := range e.ps {
+		contexts[i] = contextOf(e, i)
+		if k, ok := m.knows(&e.members[i]); ok && k.context == contexts[i] {
+			keys[i] = k.keys
+		} else {
+			keys[i] = blockKeys(nil, &e.ps[i])
+		}
+	}
+	b := newBlocks(e.ps, keys)
+	var pairs []scored
+	if from, inFrom, ok := m.affected(e, contexts, b); ok {
+		pairs = sortPairs(append(m.reused(e, inFrom), scoreFrom(b, e.s, from, inFrom)...))
+		m.scored = len(from)
+	} else {
+		pairs = scorePairs(b, e.s)
+		m.scored = len(e.ps)
+	}
+	m.remember(e, contexts, keys, b, pairs)
+	return pairs
+}
+
+// contextOf is what member i's scores take from the population besides
+// its profile.
+func contextOf(e *Engine, i int) string {
+	p := &e.ps[i]
+	var sb strings.Builder
+	sb.WriteString(strconv.FormatUint(p.orgKey, 36))
+	if p.org >= 0 && e.s.multiOrg[p.org] {
+		sb.WriteString("+")
+	}
+	for _, k := range p.kinds {
+		if e.s.multiSite[kindKey(p, k)] {
+			sb.WriteString("|" + k)
+		}
+	}
+	if p.contacts != nil {
+		sb.WriteString("@" + strings.Join(p.domains, "@"))
+	}
+	return sb.String()
+}
+
+// affected lists the members whose pairs must be scored again: the new
+// and changed ones, those whose context changed, and the members of
+// every block that crossed its size limit. It reports false when the
+// memo cannot serve (empty, or known members changed order).
+func (m *Memo) affected(e *Engine, contexts []string, b *blocks) ([]int32, []bool, bool) {
+	if len(m.known) == 0 {
+		return nil, nil, false
+	}
+	in := make([]bool, len(e.ps))
+	var changed []blockRef
+	last := int32(-1)
+	for i := range e.members {
+		k, known := m.known[e.members[i].Ref]
+		if _, same := m.knows(&e.members[i]); same && k.context == contexts[i] {
+			if k.index <= last {
+				return nil, nil, false
+			}
+			last = k.index
+			continue
+		}
+		in[i], changed = true, append(changed, b.keys[i]...)
+		if known {
+			changed = append(changed, k.keys...)
+		}
+	}
+	index := e.indexOf()
+	for ref, k := range m.known {
+		if _, present := index[ref]; !present {
+			changed = append(changed, k.keys...)
+		}
+	}
+	for _, r := range changed {
+		block := b.block(r.key)
+		if int(m.sizes[r.key]) <= r.limit != (len(block) <= r.limit) {
+			for _, en := range block {
+				in[en.idx] = true
+			}
+		}
+	}
+	var from []int32
+	for i, a := range in {
+		if a {
+			from = append(from, int32(i))
+		}
+	}
+	return from, in, true
+}
+
+// reused are the memo's pairs of two members that are not affected.
+func (m *Memo) reused(e *Engine, affected []bool) []scored {
+	index := e.indexOf()
+	out := make([]scored, 0, len(m.pairs))
+	for _, p := range m.pairs {
+		i, okA := index[p.a]
+		j, okB := index[p.b]
+		if okA && okB && !affected[i] && !affected[j] {
+			out = append(out, scored{min(i, j), max(i, j), p.score})
+		}
+	}
+	return out
+}
+
+// remember keeps this run's members, pairs and block sizes.
+func (m *Memo) remember(e *Engine, contexts []string, keys [][]blockRef, b *blocks, pairs []scored) {
+	m.known = make(map[Ref]memoMember, len(e.members))
+	for i := range e.members {
+		m.known[e.members[i].Ref] = memoMember{version: e.members[i].Version, index: int32(i), p: e.raw[i], context: contexts[i], keys: keys[i]}
+	}
+	m.pairs = make([]memoPair, len(pairs))
+	for n, p := range pairs {
+		m.pairs[n] = memoPair{e.members[p.i].Ref, e.members[p.j].Ref, p.score}
+	}
+	m.sizes = make(map[uint64]int32, len(b.runs))
+	for key, r := range b.runs {
+		m.sizes[key] = r[1] - r[0]
+	}
+}
