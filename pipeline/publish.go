@@ -70,7 +70,7 @@ func reviewPairs(e *dedup.Engine, pairs []dedup.Pair, at time.Time) []store.Revi
 // sources (a source removed from the configuration stops being
 // published), with their versions when given.
 func eligibleMembers(recs []store.SourceRecord, versions []string, priority map[string]int) []dedup.Member {
-	var out []dedup.Member
+	out := make([]dedup.Member, 0, len(recs))
 	for i, r := range recs {
 		prio, configured := priority[r.Source]
 		if !configured || r.Status == schema.StatusQuarantined || r.Lieu == nil {
