@@ -118,8 +118,8 @@ func boxOf(set store.LieuSet, n int) store.BBox {
 	return store.BBox{lo, -90, hi, 90}
 }
 
-// changed is the next harvest of the sources: every tenth record edited,
-// every hundredth gone.
+// changed is the next harvest of the sources, as the pipeline gives it:
+// every tenth record edited, every hundredth gone, the others kept.
 func changed(bySource map[string][]store.SourceRecord) map[string][]store.SourceRecord {
 	out := map[string][]store.SourceRecord{}
 	for source, recs := range bySource {
@@ -133,6 +133,8 @@ func changed(bySource map[string][]store.SourceRecord) map[string][]store.Source
 				r.Lieu = &l
 				r.Fields = append(slices.Clone(r.Fields), harvest.Field{Name: "note", Value: "modifié"})
 				r.Hash = harvest.Record{Fields: r.Fields}.Hash()
+			default:
+				r = store.SourceRecord{Source: r.Source, RecordKey: r.RecordKey, Index: r.Index, Line: r.Line, Hash: r.Hash, Status: r.Status, Kept: true}
 			}
 			out[source] = append(out[source], r)
 		}
