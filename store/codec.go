@@ -98,3 +98,23 @@ func DecodeLieu(r *LieuRow, data, prov string) error {
 	}
 	return nil
 }
+
+// Rows is what both drivers' result sets offer for reading.
+type Rows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+}
+
+// Collect reads every row with scan; the caller closes rows.
+func Collect[T any](rows Rows, scan func(Rows) (T, error)) ([]T, error) {
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}

@@ -194,17 +194,15 @@ func (s *Store) RecordDigests(ctx context.Context, source string) ([]store.Recor
 		return nil, fmt.Errorf("postgres: record digests: %w", err)
 	}
 	defer rows.Close()
-	var out []store.RecordDigest
-	for rows.Next() {
+	return store.Collect(rows, func(r store.Rows) (store.RecordDigest, error) {
 		var d store.RecordDigest
 		var index, line int32
-		if err := rows.Scan(&d.Source, &d.RecordKey, &d.Hash, &d.Status, &index, &line, &d.UpdatedAt); err != nil {
-			return nil, fmt.Errorf("postgres: record digests: %w", err)
+		if err := r.Scan(&d.Source, &d.RecordKey, &d.Hash, &d.Status, &index, &line, &d.UpdatedAt); err != nil {
+			return d, fmt.Errorf("postgres: record digests: %w", err)
 		}
 		d.Index, d.Line, d.UpdatedAt = int(index), int(line), utc(d.UpdatedAt)
-		out = append(out, d)
-	}
-	return out, rows.Err()
+		return d, nil
+	})
 }
 
 // ActiveRecordsOf returns the named current records in one query.
@@ -234,15 +232,7 @@ func (s *Store) ActiveRecords(ctx context.Context) ([]store.SourceRecord, error)
 
 func collectRecords(rows pgx.Rows) ([]store.SourceRecord, error) {
 	defer rows.Close()
-	var out []store.SourceRecord
-	for rows.Next() {
-		r, err := scanRecord(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return store.Collect(rows, func(r store.Rows) (store.SourceRecord, error) { return scanRecord(r) })
 }
 
 // scanRecord reads the common record columns, then any extra ones.

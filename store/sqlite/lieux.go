@@ -304,15 +304,13 @@ func (s *Store) LieuDigests(ctx context.Context) ([]store.LieuDigest, error) {
 		return nil, fmt.Errorf("sqlite: lieu digests: %w", err)
 	}
 	defer rows.Close()
-	var out []store.LieuDigest
-	for rows.Next() {
+	return store.Collect(rows, func(r store.Rows) (store.LieuDigest, error) {
 		var d store.LieuDigest
-		if err := rows.Scan(&d.ID, &d.Revision); err != nil {
-			return nil, fmt.Errorf("sqlite: lieu digests: %w", err)
+		if err := r.Scan(&d.ID, &d.Revision); err != nil {
+			return d, fmt.Errorf("sqlite: lieu digests: %w", err)
 		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
+		return d, nil
+	})
 }
 
 // LieuxOf returns the named published lieux, in batches of ids.

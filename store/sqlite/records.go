@@ -211,17 +211,15 @@ func (s *Store) RecordDigests(ctx context.Context, source string) ([]store.Recor
 		return nil, fmt.Errorf("sqlite: record digests: %w", err)
 	}
 	defer rows.Close()
-	var out []store.RecordDigest
-	for rows.Next() {
+	return store.Collect(rows, func(r store.Rows) (store.RecordDigest, error) {
 		var d store.RecordDigest
 		var updated string
-		if err := rows.Scan(&d.Source, &d.RecordKey, &d.Hash, &d.Status, &d.Index, &d.Line, &updated); err != nil {
-			return nil, fmt.Errorf("sqlite: record digests: %w", err)
+		if err := r.Scan(&d.Source, &d.RecordKey, &d.Hash, &d.Status, &d.Index, &d.Line, &updated); err != nil {
+			return d, fmt.Errorf("sqlite: record digests: %w", err)
 		}
 		d.UpdatedAt = parseTS(updated)
-		out = append(out, d)
-	}
-	return out, rows.Err()
+		return d, nil
+	})
 }
 
 // ActiveRecordsOf returns the named current records, one query each.
@@ -260,19 +258,11 @@ func (s *Store) ActiveRecords(ctx context.Context) ([]store.SourceRecord, error)
 		return nil, fmt.Errorf("sqlite: active records: %w", err)
 	}
 	defer rows.Close()
-	var out []store.SourceRecord
-	for rows.Next() {
-		r, err := scanRecord(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return store.Collect(rows, func(r store.Rows) (store.SourceRecord, error) { return scanRecord(r) })
 }
 
 // scanRecord reads the common record columns, then any extra ones.
-func scanRecord(rows *sql.Rows, extra ...any) (store.SourceRecord, error) {
+func scanRecord(rows store.Rows, extra ...any) (store.SourceRecord, error) {
 	var r store.SourceRecord
 	var issues, status string
 	var lieu sql.NullString
