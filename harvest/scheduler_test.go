@@ -117,7 +117,7 @@ func TestSchedulerPerSource(t *testing.T) {
 	}
 	for i, at := range runs["hub"][1:] {
 		if gap := at.Sub(runs["hub"][i]); gap != 0 && gap < 10*time.Minute {
-			t.Errorf("hub ran %v after its previous run", gap)
+			t.Errorf("hub ran %v after its previous run (run %d of %v)", gap, i+1, runs["hub"])
 		}
 	}
 	if n := len(slices.Compact(runs["departement"])); n < 3 || n > 4 {
