@@ -145,7 +145,7 @@ func recordKey(idColumn, producerID string, rec harvest.Record, keys map[string]
 }
 
 func countStatuses(recs []store.SourceRecord, run *store.SourceRun) {
-	run.Fetched = len(recs)
+	run.Fetched, run.Valid, run.Fixed, run.Quarantined = len(recs), 0, 0, 0
 	for _, r := range recs {
 		switch r.Status {
 		case schema.StatusValid:

@@ -34,11 +34,10 @@ type Pipeline struct {
 	// Progress, when set, hears each source's stages.
 	Progress Progress
 	// publishing serialises publications: sources harvested at once each
-	// publish after their harvest, one at a time. It guards records and
-	// memo.
+	// publish after their harvest, one at a time. It guards memo.
 	publishing sync.Mutex
-	records    recordCache
 	memo       dedup.Memo
+	records    recordCache
 	exports    exportCache
 }
 
@@ -156,19 +155,46 @@ func (p *Pipeline) harvestSource(ctx context.Context, src config.Source, run *st
 	if err != nil {
 		return err
 	}
+	job := sourceJob{src: src, table: table, fetchedAt: payload.FetchedAt, payloadHash: run.PayloadHash, last: last, run: run, rep: rep}
+	err = p.apply(ctx, job, st)
+	if errors.Is(err, store.ErrKeptChanged) {
+		// another writer changed the source's records after the run read
+		// their digests: the digests are read again, and the table applied
+		// once more
+		p.Log.Warn("source_records_changed_meanwhile", "source", src.Name)
+		err = p.apply(ctx, job, st)
+	}
+	return err
+}
+
+// sourceJob is a decoded harvest of a source, to apply.
+type sourceJob struct {
+	src         config.Source
+	table       *harvest.Table
+	fetchedAt   time.Time
+	payloadHash string
+	last        store.SourceRun
+	run         *store.SourceRun
+	rep         *SourceReport
+}
+
+// apply normalises the new or changed records of a harvest, holds it
+// back when it looks wrong, places the records and stores them.
+func (p *Pipeline) apply(ctx context.Context, j sourceJob, st *runState) error {
+	src, run := j.src, j.run
 	prior, err := p.priorRecords(ctx, src.Name, st.force)
 	if err != nil {
 		return err
 	}
-	p.stage(src.Name, StageNormalise, len(table.Records))
-	recs, mapper, err := normaliseTable(src, table, payload.FetchedAt, prior)
+	p.stage(src.Name, StageNormalise, len(j.table.Records))
+	recs, mapper, err := normaliseTable(src, j.table, j.fetchedAt, prior)
 	if err != nil {
 		return fmt.Errorf("pipeline: source %q: %w", src.Name, err)
 	}
-	rep.Notes, rep.Columns = table.Notes, &ColumnReport{Recognised: mapper.Recognised(), Ignored: mapper.Ignored(table.Columns)}
-	if reason := holdReason(recs, last, st.holdBelow); reason != "" && !st.force {
+	j.rep.Notes, j.rep.Columns = j.table.Notes, &ColumnReport{Recognised: mapper.Recognised(), Ignored: mapper.Ignored(j.table.Columns)}
+	if reason := holdReason(recs, j.last, st.holdBelow); reason != "" && !st.force {
 		run.Status, run.Error = store.RunHeld, reason
-		run.ETag, run.LastModified = last.ETag, last.LastModified // the next run fetches it again
+		run.ETag, run.LastModified = j.last.ETag, j.last.LastModified // the next run fetches it again
 		countStatuses(recs, run)
 		p.Log.Warn("source_held", "source", src.Name, "reason", reason)
 		return nil
@@ -176,13 +202,13 @@ func (p *Pipeline) harvestSource(ctx context.Context, src config.Source, run *st
 	fresh := freshRecords(recs)
 	run.Normalised = len(fresh)
 	p.stage(src.Name, StageGeocode, len(fresh))
-	run.Geocoded = p.place(ctx, fresh, st)
+	run.Geocoded, run.PayloadHash = p.place(ctx, fresh, st), j.payloadHash
 	if markPending(fresh) {
 		run.PayloadHash += pendingMark // so that the next run processes it again
 	}
-	for i, j := 0, 0; i < len(recs) && j < len(fresh); i++ {
+	for i, k := 0, 0; i < len(recs) && k < len(fresh); i++ {
 		if !recs[i].Kept {
-			recs[i], j = fresh[j], j+1
+			recs[i], k = fresh[k], k+1
 		}
 	}
 	countStatuses(recs, run)
@@ -201,15 +227,7 @@ func (p *Pipeline) priorRecords(ctx context.Context, source string, force bool) 
 	if force {
 		return nil, nil
 	}
-	digests, err := p.Store.RecordDigests(ctx, source)
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[string]store.RecordDigest, len(digests))
-	for _, d := range digests {
-		out[d.RecordKey] = d
-	}
-	return out, nil
+	return p.records.digestsOf(ctx, p.Store, source)
 }
 
 // freshRecords copies out the records normalised this run.

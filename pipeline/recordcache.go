@@ -1,87 +1,196 @@
 package pipeline
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/maillage/maillage/store"
 )
 
-// recordCache keeps the current records, decoded, from one publication to
-// the next (serve runs the pipeline again and again): a publication reads
-// the records' digests and decodes only those that changed since, whoever
-// wrote them.
+// recordCache keeps the current records, decoded, from one use to the
+// next (serve runs the pipeline again and again). It follows the store's
+// change feed: each use reads the digests of the rows written since the
+// last one, whoever wrote them, and decodes again only the records whose
+// content changed.
 type recordCache struct {
-	byRef map[store.RecordRef]cachedRecord
+	mu sync.Mutex
+	// seq is the feed's value the cache is at; loaded is false until the
+	// first read (and after a failed one: the next reads everything).
+	seq      int64
+	loaded   bool
+	bySource map[string]map[string]*cachedRecord
+	// order is every record in the store's order; nil after a change.
+	order []*cachedRecord
+	// unread counts the records whose content is not decoded yet.
+	unread int
 }
 
-// cachedRecord is a decoded record and the version of its row.
+// cachedRecord is a record's digest, its version (its content hash and
+// the time its row last changed) and, once read, its decoded content.
 type cachedRecord struct {
-	hash    string
-	updated time.Time
-	rec     store.SourceRecord
+	digest  store.RecordDigest
+	version string
+	rec     *store.SourceRecord
 }
 
-// fullReload is the share of changed records above which the cache is
-// reloaded in one scan rather than record by record.
+// fullReload is the share of changed records above which they are read
+// in one scan of every record rather than one by one.
 const fullReload = 0.25
 
+// digestsOf brings the cache's digests to the store and returns the
+// digests of one source's current records, by key.
+func (c *recordCache) digestsOf(ctx context.Context, st store.Store, source string) (map[string]store.RecordDigest, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err := c.follow(ctx, st); err != nil {
+		return nil, err
+	}
+	out := make(map[string]store.RecordDigest, len(c.bySource[source]))
+	for key, cr := range c.bySource[source] {
+		out[key] = cr.digest
+	}
+	return out, nil
+}
+
 // active returns the current records of every source, in the store's
-// order, as ActiveRecords does, and each one's version (its content hash
-// and the time its row last changed).
+// order, as ActiveRecords does, and each one's version.
 func (c *recordCache) active(ctx context.Context, st store.Store) ([]store.SourceRecord, []string, error) {
-	digests, err := st.RecordDigests(ctx, "")
-	if err != nil {
-		return nil, nil, fmt.Errorf("pipeline: %w", err)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err := c.follow(ctx, st); err != nil {
+		return nil, nil, err
 	}
-	var stale []store.RecordRef
-	for _, d := range digests {
-		ref := store.RecordRef{Source: d.Source, RecordKey: d.RecordKey}
-		if cr, ok := c.byRef[ref]; !ok || cr.hash != d.Hash || !cr.updated.Equal(d.UpdatedAt) {
-			stale = append(stale, ref)
-			delete(c.byRef, ref)
-		}
+	if err := c.read(ctx, st); err != nil {
+		c.loaded = false
+		return nil, nil, err
 	}
-	var loaded []store.SourceRecord
-	if float64(len(stale)) > fullReload*float64(len(digests)) {
-		loaded, err = st.ActiveRecords(ctx)
-	} else if len(stale) > 0 {
-		loaded, err = st.ActiveRecordsOf(ctx, stale)
+	if c.order == nil {
+		c.sort()
 	}
-	if err != nil {
-		return nil, nil, fmt.Errorf("pipeline: %w", err)
+	recs := make([]store.SourceRecord, len(c.order))
+	versions := make([]string, len(c.order))
+	for i, cr := range c.order {
+		recs[i], versions[i] = *cr.rec, cr.version
+		recs[i].Index, recs[i].Line, recs[i].Status = cr.digest.Index, cr.digest.Line, cr.digest.Status
 	}
-	recs, versions := c.refresh(digests, loaded)
 	return recs, versions, nil
 }
 
-// refresh takes the loaded records in, and returns the digests' records:
-// a record loaded after its digest was read is kept under the digest's
-// version, so that the next publication loads it again.
-func (c *recordCache) refresh(digests []store.RecordDigest, loaded []store.SourceRecord) ([]store.SourceRecord, []string) {
-	fresh := make(map[store.RecordRef]store.SourceRecord, len(loaded))
-	for _, r := range loaded {
-		fresh[store.RecordRef{Source: r.Source, RecordKey: r.RecordKey}] = r
+// follow reads the change feed since the cache's value (everything when
+// the cache is not loaded) and applies it to the digests.
+func (c *recordCache) follow(ctx context.Context, st store.Store) error {
+	if !c.loaded {
+		c.seq, c.bySource, c.order, c.unread = 0, map[string]map[string]*cachedRecord{}, nil, 0
 	}
-	next := make(map[store.RecordRef]cachedRecord, len(digests))
-	out := make([]store.SourceRecord, 0, len(digests))
-	versions := make([]string, 0, len(digests))
-	for _, d := range digests {
-		ref := store.RecordRef{Source: d.Source, RecordKey: d.RecordKey}
-		r, ok := fresh[ref]
-		if !ok {
-			cr, cached := c.byRef[ref]
-			if !cached {
-				continue // stale, and gone since its digest was read
-			}
-			r = cr.rec
+	changes, seq, err := st.RecordChanges(ctx, c.seq)
+	if err != nil {
+		c.loaded = false
+		return fmt.Errorf("pipeline: %w", err)
+	}
+	for _, d := range changes {
+		c.apply(d)
+	}
+	c.seq, c.loaded = seq, true
+	return nil
+}
+
+// apply takes one change in: a deleted record is forgotten, a moved one
+// moved, one of another version marked to be read again.
+func (c *recordCache) apply(d store.RecordDigest) {
+	recs := c.bySource[d.Source]
+	cr, known := recs[d.RecordKey]
+	if d.Deleted {
+		if known {
+			c.forget(d.Source, d.RecordKey)
 		}
-		r.Index, r.Line, r.Status = d.Index, d.Line, d.Status
-		next[ref] = cachedRecord{hash: d.Hash, updated: d.UpdatedAt, rec: r}
-		out = append(out, r)
-		versions = append(versions, d.Hash+"@"+d.UpdatedAt.Format(time.RFC3339Nano))
+		return
 	}
-	c.byRef = next
-	return out, versions
+	if recs == nil {
+		recs = map[string]*cachedRecord{}
+		c.bySource[d.Source] = recs
+	}
+	if !known || cr.digest.Hash != d.Hash || !cr.digest.UpdatedAt.Equal(d.UpdatedAt) {
+		if !known || cr.rec != nil {
+			c.unread++
+		}
+		cr = &cachedRecord{version: d.Hash + "@" + d.UpdatedAt.Format(time.RFC3339Nano)}
+		recs[d.RecordKey] = cr
+	}
+	cr.digest = d
+	c.order = nil
+}
+
+func (c *recordCache) forget(source, key string) {
+	if c.bySource[source][key].rec == nil {
+		c.unread--
+	}
+	delete(c.bySource[source], key)
+	c.order = nil
+}
+
+// read decodes the records not read yet: one by one when they are few,
+// in one scan when many. A record gone since its digest was read is
+// forgotten (the feed brings its deletion).
+func (c *recordCache) read(ctx context.Context, st store.Store) error {
+	if c.unread == 0 {
+		return nil
+	}
+	var refs []store.RecordRef
+	for source, recs := range c.bySource {
+		for key, cr := range recs {
+			if cr.rec == nil {
+				refs = append(refs, store.RecordRef{Source: source, RecordKey: key})
+			}
+		}
+	}
+	var loaded []store.SourceRecord
+	var err error
+	if float64(len(refs)) > fullReload*float64(c.count()) {
+		loaded, err = st.ActiveRecords(ctx)
+	} else {
+		loaded, err = st.ActiveRecordsOf(ctx, refs)
+	}
+	if err != nil {
+		return fmt.Errorf("pipeline: %w", err)
+	}
+	for i := range loaded {
+		if cr := c.bySource[loaded[i].Source][loaded[i].RecordKey]; cr != nil && cr.rec == nil {
+			r := loaded[i]
+			cr.rec = &r
+			c.unread--
+		}
+	}
+	for _, ref := range refs {
+		if cr := c.bySource[ref.Source][ref.RecordKey]; cr != nil && cr.rec == nil {
+			c.forget(ref.Source, ref.RecordKey)
+		}
+	}
+	return nil
+}
+
+// sort puts the records in the store's order: source, position, key.
+func (c *recordCache) sort() {
+	c.order = make([]*cachedRecord, 0, c.count())
+	for _, recs := range c.bySource {
+		for _, cr := range recs {
+			c.order = append(c.order, cr)
+		}
+	}
+	slices.SortFunc(c.order, func(a, b *cachedRecord) int {
+		x, y := &a.digest, &b.digest
+		return cmp.Or(strings.Compare(x.Source, y.Source), cmp.Compare(x.Index, y.Index), strings.Compare(x.RecordKey, y.RecordKey))
+	})
+}
+
+func (c *recordCache) count() int {
+	n := 0
+	for _, recs := range c.bySource {
+		n += len(recs)
+	}
+	return n
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"testing"
 	"time"
@@ -47,8 +48,12 @@ func BenchmarkResyncCorpus(b *testing.B) {
 			records += s.Fetched
 		}
 		edited = editCorpus(b, dir, files, 100)
+		stop := profileResync(b)
 		b.StartTimer()
 		rep = timedSync(b, p, cfg, &second)
+		b.StopTimer()
+		stop()
+		b.StartTimer()
 		for _, s := range rep.Sources {
 			normalised += s.Normalised
 		}
@@ -63,6 +68,28 @@ func BenchmarkResyncCorpus(b *testing.B) {
 	b.ReportMetric(float64(records), "records")
 	b.ReportMetric(float64(edited), "edited")
 	b.ReportMetric(float64(normalised), "renormalised")
+}
+
+// profileResync writes a CPU profile of the second sync to the file
+// MAILLAGE_RESYNC_CPUPROFILE names, if set; the returned func stops it.
+func profileResync(b *testing.B) func() {
+	path := os.Getenv("MAILLAGE_RESYNC_CPUPROFILE")
+	if path == "" {
+		return func() {}
+	}
+	f, err := os.Create(path)
+	if err == nil {
+		err = pprof.StartCPUProfile(f)
+	}
+	if err != nil {
+		b.Fatal(err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		if err := f.Close(); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
 
 // syncTimes adds up where syncs spend their time.

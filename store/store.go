@@ -37,10 +37,13 @@ type Store interface {
 	// ones marked deleted. A Kept record must be stored, current and of
 	// the same hash: only its position is written.
 	ReplaceSourceRecords(ctx context.Context, source string, recs []SourceRecord, at time.Time) (RecordStats, error)
-	// RecordDigests returns what tells the current records of a source
-	// (of every source when source is "") apart from a new harvest's, in
-	// the order of ActiveRecords, without their documents.
-	RecordDigests(ctx context.Context, source string) ([]RecordDigest, error)
+	// RecordChanges is the change feed of source records. It returns
+	// the sequence value the records are at, and the digests of the
+	// records whose rows changed after the value since, deleted ones
+	// included (marked Deleted). since 0 gives every current record, in
+	// the order of ActiveRecords; later values in no particular order. A
+	// row may come again with a later value: the feed never misses one.
+	RecordChanges(ctx context.Context, since int64) ([]RecordDigest, int64, error)
 	// ActiveRecordsOf returns the named records that are current, as
 	// ActiveRecords does, in no particular order.
 	ActiveRecordsOf(ctx context.Context, refs []RecordRef) ([]SourceRecord, error)
@@ -155,15 +158,16 @@ type LieuDigest struct {
 	Revision int64
 }
 
-// RecordDigest is a current record as its store tells it apart from
-// another version: its content hash, status and position, and when its
-// row last changed.
+// RecordDigest is a record as its store tells it apart from another
+// version: its content hash, status and position, when its row last
+// changed, and whether it is deleted.
 type RecordDigest struct {
 	Source, RecordKey string
 	Hash              string
 	Status            schema.Status
 	Index, Line       int
 	UpdatedAt         time.Time
+	Deleted           bool
 }
 
 // GeocodeEntry is a cached geocoder answer: the result as JSON, whether

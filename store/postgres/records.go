@@ -56,9 +56,13 @@ func anyKept(recs []store.SourceRecord) bool {
 // copyRecords is a source's first load: its records copied straight
 // into the table.
 func copyRecords(ctx context.Context, tx pgx.Tx, source string, recs []store.SourceRecord, at time.Time) error {
+	seq, err := nextRecordSeq(ctx, tx)
+	if err != nil {
+		return err
+	}
 	i := 0
-	_, err := tx.CopyFrom(ctx, pgx.Identifier{"source_records"},
-		append([]string{"source", "first_seen", "updated_at"}, recordColumnsIn...),
+	_, err = tx.CopyFrom(ctx, pgx.Identifier{"source_records"},
+		append([]string{"source", "first_seen", "updated_at", "seq"}, recordColumnsIn...),
 		pgx.CopyFromFunc(func() ([]any, error) {
 			if i == len(recs) {
 				return nil, nil
@@ -68,9 +72,21 @@ func copyRecords(ctx context.Context, tx pgx.Tx, source string, recs []store.Sou
 			if err != nil {
 				return nil, err
 			}
-			return append([]any{source, at, at}, row[:len(row)-1]...), nil
+			return append([]any{source, at, at, seq}, row[:len(row)-1]...), nil
 		}))
 	return err
+}
+
+// nextRecordSeq takes the records sequence's next value, which marks the
+// rows the transaction writes (the change feed of RecordChanges). The
+// sequence's row stays locked until the transaction ends, so writes of
+// records commit in the order of their values.
+func nextRecordSeq(ctx context.Context, tx pgx.Tx) (int64, error) {
+	var seq int64
+	if err := tx.QueryRow(ctx, `UPDATE sequences SET value = value + 1 WHERE name = 'records' RETURNING value`).Scan(&seq); err != nil {
+		return 0, fmt.Errorf("sequence: %w", err)
+	}
+	return seq, nil
 }
 
 // encodeRecord is a record as a row of the staging table (recordColumnsIn,
@@ -109,16 +125,16 @@ func stageRecords(ctx context.Context, tx pgx.Tx, recs []store.SourceRecord) err
 }
 
 // insertRecords inserts or updates the staged records that changed.
-func insertRecords(ctx context.Context, tx pgx.Tx, source string, at time.Time) error {
+func insertRecords(ctx context.Context, tx pgx.Tx, source string, at time.Time, seq int64) error {
 	_, err := tx.Exec(ctx, `INSERT INTO source_records AS r (source, record_key, row_index, line, fields, content_hash,
-		producer_id, status, lieu, issues, first_seen, updated_at)
-		SELECT $1, record_key, row_index, line, fields, content_hash, producer_id, status, lieu, issues, $2, $2
+		producer_id, status, lieu, issues, first_seen, updated_at, seq)
+		SELECT $1, record_key, row_index, line, fields, content_hash, producer_id, status, lieu, issues, $2, $2, $3
 		FROM stage_records WHERE NOT kept
 		ON CONFLICT (source, record_key) DO UPDATE SET row_index = excluded.row_index, line = excluded.line,
 			fields = excluded.fields, content_hash = excluded.content_hash, producer_id = excluded.producer_id,
-			status = excluded.status, lieu = excluded.lieu, issues = excluded.issues, updated_at = $2, deleted_at = NULL
+			status = excluded.status, lieu = excluded.lieu, issues = excluded.issues, updated_at = $2, deleted_at = NULL, seq = $3
 		WHERE r.deleted_at IS NOT NULL OR r.content_hash <> excluded.content_hash
-			OR r.lieu IS DISTINCT FROM excluded.lieu OR r.issues <> excluded.issues`, source, at)
+			OR r.lieu IS DISTINCT FROM excluded.lieu OR r.issues <> excluded.issues`, source, at, seq)
 	return err
 }
 
@@ -147,17 +163,21 @@ func mergeRecords(ctx context.Context, tx pgx.Tx, source string, at time.Time, s
 		return fmt.Errorf("%d records: %w", lost, store.ErrKeptChanged)
 	}
 	st.Updated -= st.Created + st.Unchanged
-	if _, err := tx.Exec(ctx, `UPDATE source_records r SET row_index = s.row_index, line = s.line
+	seq, err := nextRecordSeq(ctx, tx)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `UPDATE source_records r SET row_index = s.row_index, line = s.line, seq = $2
 		FROM stage_records s WHERE r.source = $1 AND r.record_key = s.record_key AND r.deleted_at IS NULL
-		AND (r.row_index <> s.row_index OR r.line <> s.line) AND `+sameRecord, source); err != nil {
+		AND (r.row_index <> s.row_index OR r.line <> s.line) AND `+sameRecord, source, seq); err != nil {
 		return err
 	}
-	if err := insertRecords(ctx, tx, source, at); err != nil {
+	if err := insertRecords(ctx, tx, source, at, seq); err != nil {
 		return err
 	}
-	tag, err := tx.Exec(ctx, `UPDATE source_records r SET deleted_at = $2, updated_at = $2
+	tag, err := tx.Exec(ctx, `UPDATE source_records r SET deleted_at = $2, updated_at = $2, seq = $3
 		WHERE r.source = $1 AND r.deleted_at IS NULL AND NOT EXISTS (SELECT 1 FROM stage_records s WHERE s.record_key = r.record_key)`,
-		source, at)
+		source, at, seq)
 	st.Deleted = int(tag.RowsAffected())
 	return err
 }
@@ -181,29 +201,37 @@ func (s *Store) SourceRecord(ctx context.Context, source, key string) (store.Sou
 	return r, nil
 }
 
-// RecordDigests returns the current records' digests of source (of all
-// sources when source is "").
-func (s *Store) RecordDigests(ctx context.Context, source string) ([]store.RecordDigest, error) {
-	where, args := "", []any{}
-	if source != "" {
-		where, args = "AND source = $1", []any{source}
+// RecordChanges returns the records sequence's value, then the digests
+// of the rows written after since (of the current rows when since is 0).
+// The value is read first: a write committed before it is in the rows,
+// and a later one holds a greater value.
+func (s *Store) RecordChanges(ctx context.Context, since int64) ([]store.RecordDigest, int64, error) {
+	var seq int64
+	if err := s.pool.QueryRow(ctx, `SELECT value FROM sequences WHERE name = 'records'`).Scan(&seq); err != nil {
+		return nil, 0, fmt.Errorf("postgres: record changes: %w", err)
 	}
-	rows, err := s.pool.Query(ctx, `SELECT source, record_key, content_hash, status, row_index, line, updated_at
-		FROM source_records WHERE deleted_at IS NULL `+where+` ORDER BY source, row_index, record_key`, args...)
+	query, args := `SELECT `+digestColumns+` FROM source_records WHERE deleted_at IS NULL ORDER BY source, row_index, record_key`, []any{}
+	if since > 0 {
+		query, args = `SELECT `+digestColumns+` FROM source_records WHERE seq > $1`, []any{since}
+	}
+	rows, err := s.pool.Query(ctx, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: record digests: %w", err)
+		return nil, 0, fmt.Errorf("postgres: record changes: %w", err)
 	}
 	defer rows.Close()
-	return store.Collect(rows, func(r store.Rows) (store.RecordDigest, error) {
+	out, err := store.Collect(rows, func(r store.Rows) (store.RecordDigest, error) {
 		var d store.RecordDigest
 		var index, line int32
-		if err := r.Scan(&d.Source, &d.RecordKey, &d.Hash, &d.Status, &index, &line, &d.UpdatedAt); err != nil {
-			return d, fmt.Errorf("postgres: record digests: %w", err)
+		if err := r.Scan(&d.Source, &d.RecordKey, &d.Hash, &d.Status, &index, &line, &d.UpdatedAt, &d.Deleted); err != nil {
+			return d, fmt.Errorf("postgres: record changes: %w", err)
 		}
 		d.Index, d.Line, d.UpdatedAt = int(index), int(line), utc(d.UpdatedAt)
 		return d, nil
 	})
+	return out, seq, err
 }
+
+const digestColumns = `source, record_key, content_hash, status, row_index, line, updated_at, deleted_at IS NOT NULL`
 
 // ActiveRecordsOf returns the named current records in one query.
 func (s *Store) ActiveRecordsOf(ctx context.Context, refs []store.RecordRef) ([]store.SourceRecord, error) {

@@ -35,6 +35,9 @@ func (s *Store) ReplaceSourceRecords(ctx context.Context, source string, recs []
 		return st, err
 	}
 	defer stmts.close()
+	if err := tx.QueryRowContext(ctx, nextRecordSeq).Scan(&stmts.seq); err != nil {
+		return st, fmt.Errorf("sqlite: records of %s: sequence: %w", source, err)
+	}
 	seen := make(map[string]bool, len(recs))
 	for i := range recs {
 		seen[recs[i].RecordKey] = true
@@ -46,7 +49,7 @@ func (s *Store) ReplaceSourceRecords(ctx context.Context, source string, recs []
 		if seen[key] || old.deleted {
 			continue
 		}
-		if _, err := stmts.remove.ExecContext(ctx, ts(at), source, key); err != nil {
+		if _, err := stmts.remove.ExecContext(ctx, ts(at), source, key, stmts.seq); err != nil {
 			return st, fmt.Errorf("sqlite: delete record %s/%s: %w", source, key, err)
 		}
 		st.Deleted++
@@ -76,9 +79,15 @@ func loadRecordState(ctx context.Context, tx *sql.Tx, source string) (map[string
 	return out, rows.Err()
 }
 
-// recordStmts are the statements of ReplaceSourceRecords, prepared once.
+// nextRecordSeq takes the records sequence's next value, which marks
+// the rows a write changes (the change feed of RecordChanges).
+const nextRecordSeq = `UPDATE sequences SET value = value + 1 WHERE name = 'records' RETURNING value`
+
+// recordStmts are the statements of ReplaceSourceRecords, prepared once,
+// and the sequence value of the rows they write.
 type recordStmts struct {
 	insert, move, update, remove, documents *sql.Stmt
+	seq                                     int64
 }
 
 func prepareRecordStmts(ctx context.Context, tx *sql.Tx) (*recordStmts, error) {
@@ -88,13 +97,13 @@ func prepareRecordStmts(ctx context.Context, tx *sql.Tx) (*recordStmts, error) {
 		query string
 	}{
 		{&s.insert, `INSERT INTO source_records (source, record_key, row_index, line, fields, content_hash,
-			producer_id, status, lieu, issues, first_seen, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)`},
-		{&s.move, `UPDATE source_records SET row_index = $1, line = $2 WHERE source = $3 AND record_key = $4`},
+			producer_id, status, lieu, issues, first_seen, updated_at, seq)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12)`},
+		{&s.move, `UPDATE source_records SET row_index = $1, line = $2, seq = $5 WHERE source = $3 AND record_key = $4`},
 		{&s.update, `UPDATE source_records SET row_index = $1, line = $2, fields = $3, content_hash = $4,
-			producer_id = $5, status = $6, lieu = $7, issues = $8, updated_at = $9, deleted_at = NULL
+			producer_id = $5, status = $6, lieu = $7, issues = $8, updated_at = $9, deleted_at = NULL, seq = $12
 			WHERE source = $10 AND record_key = $11`},
-		{&s.remove, `UPDATE source_records SET deleted_at = $1, updated_at = $1 WHERE source = $2 AND record_key = $3`},
+		{&s.remove, `UPDATE source_records SET deleted_at = $1, updated_at = $1, seq = $4 WHERE source = $2 AND record_key = $3`},
 		{&s.documents, `SELECT coalesce(lieu, ''), issues FROM source_records WHERE source = $1 AND record_key = $2`},
 	}
 	for _, q := range queries {
@@ -149,7 +158,7 @@ func (s *recordStmts) upsert(ctx context.Context, r *store.SourceRecord, existin
 	case !ok:
 		st.Created++
 		_, err = s.insert.ExecContext(ctx, r.Source, r.RecordKey, r.Index, r.Line, e.Fields, r.Hash, r.ProducerID,
-			string(r.Status), lieu, e.Issues, ts(at))
+			string(r.Status), lieu, e.Issues, ts(at), s.seq)
 	case old.deleted:
 		st.Created++
 	default:
@@ -157,7 +166,7 @@ func (s *recordStmts) upsert(ctx context.Context, r *store.SourceRecord, existin
 	}
 	if ok {
 		_, err = s.update.ExecContext(ctx, r.Index, r.Line, e.Fields, r.Hash, r.ProducerID, string(r.Status), lieu, e.Issues,
-			ts(at), r.Source, r.RecordKey)
+			ts(at), r.Source, r.RecordKey, s.seq)
 	}
 	if err != nil {
 		return fmt.Errorf("sqlite: record %s/%s: %w", r.Source, r.RecordKey, err)
@@ -169,7 +178,7 @@ func (s *recordStmts) moveIfNeeded(ctx context.Context, r *store.SourceRecord, o
 	if old.index == r.Index && old.line == r.Line {
 		return nil
 	}
-	if _, err := s.move.ExecContext(ctx, r.Index, r.Line, r.Source, r.RecordKey); err != nil {
+	if _, err := s.move.ExecContext(ctx, r.Index, r.Line, r.Source, r.RecordKey, s.seq); err != nil {
 		return fmt.Errorf("sqlite: record %s/%s: %w", r.Source, r.RecordKey, err)
 	}
 	return nil
@@ -198,29 +207,36 @@ func (s *Store) SourceRecord(ctx context.Context, source, key string) (store.Sou
 	return r, rows.Err()
 }
 
-// RecordDigests returns the current records' digests of source (of all
-// sources when source is "").
-func (s *Store) RecordDigests(ctx context.Context, source string) ([]store.RecordDigest, error) {
-	where, args := "", []any{}
-	if source != "" {
-		where, args = "AND source = $1", []any{source}
+// RecordChanges returns the records sequence's value, then the digests
+// of the rows written after since (of the current rows when since is 0).
+// The value is read first: a write committed before it is in the rows.
+func (s *Store) RecordChanges(ctx context.Context, since int64) ([]store.RecordDigest, int64, error) {
+	var seq int64
+	if err := s.db.QueryRowContext(ctx, `SELECT value FROM sequences WHERE name = 'records'`).Scan(&seq); err != nil {
+		return nil, 0, fmt.Errorf("sqlite: record changes: %w", err)
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT source, record_key, content_hash, status, row_index, line, updated_at
-		FROM source_records WHERE deleted_at IS NULL `+where+` ORDER BY source, row_index, record_key`, args...)
+	query, args := `SELECT `+digestColumns+` FROM source_records WHERE deleted_at IS NULL ORDER BY source, row_index, record_key`, []any{}
+	if since > 0 {
+		query, args = `SELECT `+digestColumns+` FROM source_records WHERE seq > $1`, []any{since}
+	}
+	rows, err := s.db.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: record digests: %w", err)
+		return nil, 0, fmt.Errorf("sqlite: record changes: %w", err)
 	}
 	defer rows.Close()
-	return store.Collect(rows, func(r store.Rows) (store.RecordDigest, error) {
+	out, err := store.Collect(rows, func(r store.Rows) (store.RecordDigest, error) {
 		var d store.RecordDigest
 		var updated string
-		if err := r.Scan(&d.Source, &d.RecordKey, &d.Hash, &d.Status, &d.Index, &d.Line, &updated); err != nil {
-			return d, fmt.Errorf("sqlite: record digests: %w", err)
+		if err := r.Scan(&d.Source, &d.RecordKey, &d.Hash, &d.Status, &d.Index, &d.Line, &updated, &d.Deleted); err != nil {
+			return d, fmt.Errorf("sqlite: record changes: %w", err)
 		}
 		d.UpdatedAt = parseTS(updated)
 		return d, nil
 	})
+	return out, seq, err
 }
+
+const digestColumns = `source, record_key, content_hash, status, row_index, line, updated_at, deleted_at IS NOT NULL`
 
 // ActiveRecordsOf returns the named current records, one query each.
 func (s *Store) ActiveRecordsOf(ctx context.Context, refs []store.RecordRef) ([]store.SourceRecord, error) {

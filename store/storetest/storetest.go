@@ -83,25 +83,22 @@ func testKeptRecords(t *testing.T, st store.Store) {
 	one.Index, two.Index, three.Index = 0, 1, 2
 	_, err := st.ReplaceSourceRecords(ctx, "a", []store.SourceRecord{one, two, three}, t0)
 	want(t, err, "", "")
+	loaded, seq := changes(t, st, 0)
+	if len(loaded) != 3 || loaded[0].RecordKey != "1" || loaded[2].RecordKey != "3" || seq == 0 {
+		t.Fatalf("every current record from 0: %d %+v", seq, loaded)
+	}
 	if _, err := st.ReplaceSourceRecords(ctx, "b", []store.SourceRecord{kept(rec("b", "1", "Un"), 0)}, t0); !errors.Is(err, store.ErrKeptChanged) {
 		t.Errorf("a kept record never stored: %v", err)
 	}
+	if got, again := changes(t, st, seq); len(got) != 0 || again != seq {
+		t.Errorf("a refused write leaves no change: %d %+v", again, got)
+	}
 	// Two kept (one moved up a row), one changed, one gone.
 	changed := rec("a", "2", "Deux bis")
-	changed.Index = 1
+	changed.Index, changed.Line = 1, 3
 	stats, err := st.ReplaceSourceRecords(ctx, "a", []store.SourceRecord{kept(three, 0), changed}, t0.Add(time.Hour))
 	want(t, err, fmt.Sprint(stats), "{0 1 1 1}")
-	digests, err := st.RecordDigests(ctx, "a")
-	if err != nil || len(digests) != 2 {
-		t.Fatalf("digests: %v %+v", err, digests)
-	}
-	d := digests[0]
-	if d.RecordKey != "3" || d.Index != 0 || d.Line != 2 || d.Hash != three.Hash || d.Status != schema.StatusValid || !d.UpdatedAt.Equal(t0) {
-		t.Errorf("kept record's digest (moved, not rewritten): %+v", d)
-	}
-	if d := digests[1]; d.RecordKey != "2" || d.Hash != changed.Hash || !d.UpdatedAt.Equal(t0.Add(time.Hour)) {
-		t.Errorf("changed record's digest: %+v", d)
-	}
+	testRecordChanges(t, st, seq, changed, three)
 	full, err := st.SourceRecord(ctx, "a", "3")
 	if err != nil || full.Lieu.Nom != "Trois" || len(full.Fields) != 2 || len(full.Issues) != 1 {
 		t.Errorf("a kept record keeps its documents: %v %+v", err, full)
@@ -112,10 +109,13 @@ func testKeptRecords(t *testing.T, st store.Store) {
 	if _, err := st.ReplaceSourceRecords(ctx, "a", []store.SourceRecord{stale}, t0.Add(2*time.Hour)); !errors.Is(err, store.ErrKeptChanged) {
 		t.Errorf("a kept record of another hash: %v", err)
 	}
+	_, seq = changes(t, st, seq)
 	st.ReplaceSourceRecords(ctx, "b", []store.SourceRecord{rec("b", "9", "Neuf")}, t0)
-	all, err := st.RecordDigests(ctx, "")
-	if err != nil || len(all) != 3 || all[2].Source != "b" {
-		t.Errorf("every source's digests: %v %+v", err, all)
+	if got, _ := changes(t, st, seq); len(got) != 1 || got[0].Source != "b" || got[0].RecordKey != "9" {
+		t.Errorf("the changes of another source: %+v", got)
+	}
+	if all, _ := changes(t, st, 0); len(all) != 3 || all[2].Source != "b" {
+		t.Errorf("every source's current records: %+v", all)
 	}
 	got, err := st.ActiveRecordsOf(ctx, []store.RecordRef{{Source: "a", RecordKey: "2"}, {Source: "b", RecordKey: "9"}, {Source: "a", RecordKey: "1"}})
 	if err != nil || len(got) != 2 {
@@ -125,6 +125,40 @@ func testKeptRecords(t *testing.T, st store.Store) {
 	if got[0].Lieu.Nom != "Deux bis" || got[1].Lieu.Nom != "Neuf" || got[1].Hash != rec("b", "9", "Neuf").Hash {
 		t.Errorf("records of refs: %+v", got)
 	}
+}
+
+// testRecordChanges checks the feed after a write that moved three (kept),
+// changed another record and deleted a/1: all three come, by key; then
+// a write of kept records in place changes nothing.
+func testRecordChanges(t *testing.T, st store.Store, since int64, changed, three store.SourceRecord) {
+	got, seq := changes(t, st, since)
+	if seq <= since || len(got) != 3 {
+		t.Fatalf("changes after %d: %d %+v", since, seq, got)
+	}
+	slices.SortFunc(got, func(x, y store.RecordDigest) int { return strings.Compare(x.RecordKey, y.RecordKey) })
+	if d := got[0]; d.RecordKey != "1" || !d.Deleted {
+		t.Errorf("a deleted record's change: %+v", d)
+	}
+	if d := got[1]; d.RecordKey != "2" || d.Deleted || d.Hash != changed.Hash || !d.UpdatedAt.Equal(t0.Add(time.Hour)) {
+		t.Errorf("a changed record's change: %+v", d)
+	}
+	if d := got[2]; d.RecordKey != "3" || d.Index != 0 || d.Line != 2 || d.Hash != three.Hash || d.Status != schema.StatusValid || !d.UpdatedAt.Equal(t0) {
+		t.Errorf("a kept record moved, not rewritten: %+v", d)
+	}
+	stats, err := st.ReplaceSourceRecords(context.Background(), "a", []store.SourceRecord{kept(three, 0), kept(changed, 1)}, t0.Add(2*time.Hour))
+	want(t, err, fmt.Sprint(stats), "{0 0 2 0}")
+	if got, _ := changes(t, st, seq); len(got) != 0 {
+		t.Errorf("records kept in place are no change: %+v", got)
+	}
+}
+
+func changes(t *testing.T, st store.Store, since int64) ([]store.RecordDigest, int64) {
+	t.Helper()
+	got, seq, err := st.RecordChanges(context.Background(), since)
+	if err != nil {
+		t.Fatalf("changes after %d: %v", since, err)
+	}
+	return got, seq
 }
 
 func testSourceRuns(t *testing.T, st store.Store) {
