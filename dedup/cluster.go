@@ -128,9 +128,14 @@ func (e *Engine) Run(ex Existing, decisions []Decision) Result {
 		index = e.indexOf()
 	}
 	groups, review, capped := clusterPairs(e.members, index, pairs, decisions, e.s.w)
-	clusters := make([]Cluster, len(groups))
-	for i, g := range groups {
-		clusters[i] = merge(e.members, g)
+	var clusters []Cluster
+	if e.memo != nil {
+		clusters = e.memo.merge(e.members, groups)
+	} else {
+		clusters = make([]Cluster, len(groups))
+		for i, g := range groups {
+			clusters[i] = merge(e.members, g)
+		}
 	}
 	assignIDs(clusters, ex)
 	return Result{Clusters: clusters, Review: review, Capped: capped}

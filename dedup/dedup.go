@@ -51,7 +51,12 @@ type Cluster struct {
 	Lieu    *schema.Lieu
 	// Retired lists ids of earlier lieux merged into this one.
 	Retired []string
-	from    provenance
+	// Key names what the cluster's lieu is made of: its members' records,
+	// versions and priorities. Two clusters of the same non-zero Key have
+	// the same Lieu and provenance. It is zero when a member has no
+	// Version, or the engine no memo.
+	Key  [32]byte
+	from provenance
 }
 
 // globalID reports whether an id is specific enough to name the same

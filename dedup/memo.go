@@ -1,6 +1,7 @@
 package dedup
 
 import (
+	"crypto/sha256"
 	"reflect"
 	"slices"
 	"strconv"
@@ -21,12 +22,17 @@ import (
 // its size limit. When known members changed order, or the weights
 // changed, every pair is scored again. A Memo is not safe for concurrent
 // use.
+//
+// The memo also keeps the last run's merged clusters of several members
+// by Key: a cluster made of the same records, versions and priorities is
+// not merged again.
 type Memo struct {
 	weights Weights
 	known   map[Ref]memoMember
 	pairs   []memoPair
 	sizes   map[uint64]int32 // the last run's blocks of two or more members
 	scored  int              // members whose pairs the last run scored
+	merged  map[[32]byte]Cluster
 }
 
 type memoMember struct {
@@ -191,4 +197,49 @@ func (m *Memo) remember(e *Engine, contexts []string, keys [][]blockRef, b *bloc
 	for key, r := range b.runs {
 		m.sizes[key] = r[1] - r[0]
 	}
+}
+
+// merge merges each group, taking the last run's merge of a group of the
+// same Key, and keeps this run's merges of several members (a lone
+// member's costs less to merge again than to keep).
+func (m *Memo) merge(members []Member, groups [][]int32) []Cluster {
+	clusters := make([]Cluster, len(groups))
+	next := make(map[[32]byte]Cluster, len(m.merged))
+	var buf []byte
+	for i, g := range groups {
+		var key [32]byte
+		key, buf = groupKey(members, g, buf)
+		c, ok := m.merged[key]
+		if !ok || key == ([32]byte{}) {
+			c = merge(members, g)
+		}
+		if c.Key = key; len(g) > 1 && key != ([32]byte{}) {
+			next[key] = c
+		}
+		clusters[i] = c
+	}
+	m.merged = next
+	return clusters
+}
+
+// groupKey is the Key of a group: a hash of its members' records,
+// versions and priorities, in the group's order; zero when a member has
+// no version. buf is scratch space, returned for reuse.
+func groupKey(members []Member, g []int32, buf []byte) ([32]byte, []byte) {
+	buf = buf[:0]
+	for _, i := range g {
+		m := &members[i]
+		if m.Version == "" {
+			return [32]byte{}, buf
+		}
+		buf = append(buf, m.Source...)
+		buf = append(buf, 0)
+		buf = append(buf, m.RecordKey...)
+		buf = append(buf, 0)
+		buf = append(buf, m.Version...)
+		buf = append(buf, 0)
+		buf = strconv.AppendInt(buf, int64(m.Priority), 10)
+		buf = append(buf, 1)
+	}
+	return sha256.Sum256(buf), buf
 }

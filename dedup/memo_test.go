@@ -1,6 +1,7 @@
 package dedup_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"reflect"
@@ -115,7 +116,8 @@ func scenario(members []dedup.Member, round int) []dedup.Member {
 func summary(r dedup.Result) []string {
 	var out []string
 	for _, c := range r.Clusters {
-		out = append(out, fmt.Sprintf("%s %v %v", c.ID, c.Members, c.Lieu.Nom))
+		lieu, _ := json.Marshal(c.Lieu)
+		out = append(out, fmt.Sprintf("%s %v %s %v", c.ID, c.Members, lieu, c.Provenance()))
 	}
 	for _, p := range r.Review {
 		out = append(out, fmt.Sprintf("review %v %v %.6f", p.A, p.B, p.Score))

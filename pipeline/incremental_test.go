@@ -146,60 +146,77 @@ func runAll(t *testing.T, p *pipeline.Pipeline, cfg *config.Config) *pipeline.Re
 
 // TestAnotherWriterIsFollowed: a pipeline that kept its state takes in
 // what another writer (a sync command, another instance) stored since,
-// even a write of a source between the moment the pipeline reads that
-// source's stored records and the moment it stores its own: the source
-// is applied again, and a pipeline starting afresh on the store finds
-// nothing to publish differently.
+// even a write between the moment the pipeline reads what the store holds
+// and the moment it stores its own: of a source's records (the source is
+// applied again), of the lieux (the publication starts over). After it, a
+// pipeline starting afresh on the store finds nothing to publish
+// differently.
 func TestAnotherWriterIsFollowed(t *testing.T) {
-	cfg := exampleConfig(t)
-	var files []string
-	for _, s := range cfg.Sources {
-		if s.On() {
-			files = append(files, s.Location)
-		}
-	}
-	dir := t.TempDir()
-	copyCorpus(t, cfg.Dir, dir, files)
-	c := *cfg
-	c.Dir = dir
-	st := openStore(t)
-	kept := newPipeline(st, &c)
-	runAll(t, kept, &c)
-	editCorpus(t, dir, files, 100)
-	// The other writer reads the first source under another mapping, so
-	// that every record it stores has another hash than the kept ones.
-	other := c
-	other.Sources = slices.Clone(c.Sources)
-	other.Sources[0].Mapping.Constants = map[string]string{"structure_parente": "Réseau des lieux"}
-	racing := &racingStore{Store: st, source: c.Sources[0].Name, race: func() {
-		if _, err := newPipeline(st, &other).Run(context.Background(), &other, pipeline.Options{Only: other.Sources[0].Name}); err != nil {
-			t.Error(err)
-		}
-	}}
-	kept.Store = racing
-	rep := runAll(t, kept, &c)
-	if s := rep.Sources[0]; racing.raced != 1 || s.Status != store.RunOK || s.Normalised != s.Fetched {
-		t.Fatalf("the source written meanwhile (raced %d): %+v", racing.raced, s.SourceRun)
-	}
-	afresh := runAll(t, newPipeline(st, &c), &c)
-	if l := afresh.Lieux; l.Created != 0 || l.Updated != 0 || l.Deleted != 0 || l.Total != rep.Lieux.Total {
-		t.Errorf("a pipeline starting afresh publishes %+v after the one that kept its state published %+v", l, rep.Lieux)
+	for _, at := range []string{"records", "lieux"} {
+		t.Run(at, func(t *testing.T) {
+			cfg := exampleConfig(t)
+			var files []string
+			for _, s := range cfg.Sources {
+				if s.On() {
+					files = append(files, s.Location)
+				}
+			}
+			dir := t.TempDir()
+			copyCorpus(t, cfg.Dir, dir, files)
+			c := *cfg
+			c.Dir = dir
+			st := openStore(t)
+			kept := newPipeline(st, &c)
+			runAll(t, kept, &c)
+			editCorpus(t, dir, files, 100)
+			// The other writer reads the first source under another
+			// mapping: every record it stores has another hash than the
+			// kept ones, and its lieux another content.
+			other := c
+			other.Sources = slices.Clone(c.Sources)
+			other.Sources[0].Mapping.Constants = map[string]string{"structure_parente": "Réseau des lieux"}
+			racing := &racingStore{Store: st, source: c.Sources[0].Name, at: at, race: func() {
+				if _, err := newPipeline(st, &other).Run(context.Background(), &other, pipeline.Options{Only: other.Sources[0].Name}); err != nil {
+					t.Error(err)
+				}
+			}}
+			kept.Store = racing
+			rep := runAll(t, kept, &c)
+			if s := rep.Sources[0]; racing.raced != 1 || s.Status != store.RunOK || at == "records" && s.Normalised != s.Fetched {
+				t.Fatalf("the source written meanwhile (raced %d): %+v", racing.raced, s.SourceRun)
+			}
+			afresh, err := newPipeline(st, &c).Run(context.Background(), &c, pipeline.Options{Only: c.Sources[1].Name})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if l := afresh.Lieux; l.Created != 0 || l.Updated != 0 || l.Deleted != 0 || l.Total != rep.Lieux.Total {
+				t.Errorf("a pipeline starting afresh publishes %+v after the one that kept its state published %+v", l, rep.Lieux)
+			}
+		})
 	}
 }
 
 // racingStore is the real store, written by another writer (race) just
-// before the first write of one source's records.
+// before the first write of one source's records, or of the lieux.
 type racingStore struct {
 	store.Store
-	source string
-	race   func()
-	raced  int
+	source, at string
+	race       func()
+	raced      int
 }
 
 func (r *racingStore) ReplaceSourceRecords(ctx context.Context, source string, recs []store.SourceRecord, at time.Time) (store.RecordStats, error) {
-	if source == r.source && r.raced == 0 {
+	if r.at == "records" && source == r.source && r.raced == 0 {
 		r.raced++
 		r.race()
 	}
 	return r.Store.ReplaceSourceRecords(ctx, source, recs, at)
+}
+
+func (r *racingStore) SaveLieux(ctx context.Context, set store.LieuSet, at time.Time) (store.LieuStats, error) {
+	if r.at == "lieux" && r.raced == 0 {
+		r.raced++
+		r.race()
+	}
+	return r.Store.SaveLieux(ctx, set, at)
 }

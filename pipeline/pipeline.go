@@ -34,9 +34,11 @@ type Pipeline struct {
 	// Progress, when set, hears each source's stages.
 	Progress Progress
 	// publishing serialises publications: sources harvested at once each
-	// publish after their harvest, one at a time. It guards memo.
+	// publish after their harvest, one at a time. It guards memo and
+	// published.
 	publishing sync.Mutex
 	memo       dedup.Memo
+	published  publishedState
 	records    recordCache
 	exports    exportCache
 }

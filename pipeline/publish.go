@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -14,15 +15,27 @@ import (
 
 // publish merges the current records of the configured sources into lieux
 // (under the operators' decisions), stores them and the pairs left for
-// review, and fills the report's record accounting.
+// review, and fills the report's record accounting. When another
+// publication came between reading what the store publishes and saving,
+// it starts over once from the store.
 func (p *Pipeline) publish(ctx context.Context, cfg *config.Config, rep *Report) error {
+	err := p.publishOnce(ctx, cfg, rep)
+	if errors.Is(err, store.ErrKeptChanged) {
+		p.Log.Warn("lieux_changed_meanwhile")
+		p.published.known = false
+		err = p.publishOnce(ctx, cfg, rep)
+	}
+	return err
+}
+
+func (p *Pipeline) publishOnce(ctx context.Context, cfg *config.Config, rep *Report) error {
 	recs, versions, err := p.records.active(ctx, p.Store)
 	if err != nil {
 		return err
 	}
-	idx, err := p.Store.LieuIndex(ctx)
+	ex, err := p.published.existing(ctx, p.Store)
 	if err != nil {
-		return fmt.Errorf("pipeline: %w", err)
+		return err
 	}
 	decisions, err := p.Store.Decisions(ctx)
 	if err != nil {
@@ -30,12 +43,15 @@ func (p *Pipeline) publish(ctx context.Context, cfg *config.Config, rep *Report)
 	}
 	priority := sourcePriority(cfg)
 	engine := dedup.NewEngineWith(eligibleMembers(recs, versions, priority), cfg.Dedup, &p.memo)
-	res := engine.Run(existingFrom(idx), decisionsFrom(decisions))
-	set := LieuSet(res.Clusters)
-	stats, err := p.Store.SaveLieux(ctx, set, p.Now())
+	res := engine.Run(ex, decisionsFrom(decisions))
+	set := lieuSetWith(res.Clusters, p.published.kept)
+	// PostgreSQL keeps microseconds: the state keeps the times it stores
+	at := p.Now().Truncate(time.Microsecond)
+	stats, err := p.Store.SaveLieux(ctx, set, at)
 	if err != nil {
 		return fmt.Errorf("pipeline: %w", err)
 	}
+	p.published.saved(res.Clusters, set, stats.Seq, at)
 	if err := p.Store.SaveReviewPairs(ctx, reviewPairs(engine, res.Review, p.Now())); err != nil {
 		return fmt.Errorf("pipeline: %w", err)
 	}
@@ -101,16 +117,20 @@ func existingFrom(idx store.LieuIndex) dedup.Existing {
 // LieuSet is what deduplicated clusters publish: each cluster's lieu with
 // its id and provenance, its members' links, its retired ids' redirects.
 func LieuSet(clusters []dedup.Cluster) store.LieuSet {
-	set := store.LieuSet{Redirects: map[string]string{}}
-	for _, c := range clusters {
-		cp := c.Provenance()
-		prov := make(map[string]store.RecordRef, len(cp))
-		for field, ref := range cp {
-			prov[field] = store.RecordRef{Source: ref.Source, RecordKey: ref.RecordKey}
+	return lieuSetWith(clusters, func(*dedup.Cluster) (string, bool) { return "", false })
+}
+
+// lieuSetWith is LieuSet where kept tells the clusters whose lieu is
+// published unchanged, and under which hash: those are given Kept.
+func lieuSetWith(clusters []dedup.Cluster, kept func(*dedup.Cluster) (string, bool)) store.LieuSet {
+	set := store.LieuSet{Lieux: make([]store.PublishedLieu, 0, len(clusters)), Redirects: map[string]string{}}
+	for i := range clusters {
+		c := &clusters[i]
+		if hash, ok := kept(c); ok {
+			set.Lieux = append(set.Lieux, store.PublishedLieu{Lieu: schema.Lieu{ID: c.ID}, Kept: true, Hash: hash})
+		} else {
+			set.Lieux = append(set.Lieux, clusterLieu(c))
 		}
-		l := *c.Lieu
-		l.ID = c.ID
-		set.Lieux = append(set.Lieux, store.PublishedLieu{Lieu: l, Provenance: prov})
 		for _, m := range c.Members {
 			set.Links = append(set.Links, store.Link{LieuID: c.ID, Source: m.Source, RecordKey: m.RecordKey})
 		}
@@ -119,4 +139,16 @@ func LieuSet(clusters []dedup.Cluster) store.LieuSet {
 		}
 	}
 	return set
+}
+
+// clusterLieu is a cluster's lieu under its id, with its provenance.
+func clusterLieu(c *dedup.Cluster) store.PublishedLieu {
+	cp := c.Provenance()
+	prov := make(map[string]store.RecordRef, len(cp))
+	for field, ref := range cp {
+		prov[field] = store.RecordRef{Source: ref.Source, RecordKey: ref.RecordKey}
+	}
+	l := *c.Lieu
+	l.ID = c.ID
+	return store.PublishedLieu{Lieu: l, Provenance: prov}
 }

@@ -14,9 +14,10 @@ import (
 // ErrNotFound is returned when a lieu does not exist.
 var ErrNotFound = errors.New("store: not found")
 
-// ErrKeptChanged is returned when a record given as Kept is not stored,
-// current and of the same hash (another writer changed it meanwhile).
-var ErrKeptChanged = errors.New("store: record given as kept is not stored as it was")
+// ErrKeptChanged is returned when a record or lieu given as Kept is not
+// stored, current and of the same hash (another writer changed it
+// meanwhile).
+var ErrKeptChanged = errors.New("store: record or lieu given as kept is not stored as it was")
 
 // Store is the persistence contract of maillage.
 type Store interface {
@@ -61,8 +62,15 @@ type Store interface {
 	// LieuIndex returns the current record → lieu links and the creation
 	// time of every lieu ever published.
 	LieuIndex(ctx context.Context) (LieuIndex, error)
-	// SaveLieux makes set the published lieux in one transaction.
+	// SaveLieux makes set the published lieux in one transaction. A Kept
+	// lieu must be published with the same hash: it is not written; the
+	// Hash of every other lieu is set to the one stored. Each call takes
+	// the next value of the lieux sequence (LieuStats.Seq).
 	SaveLieux(ctx context.Context, set LieuSet, at time.Time) (LieuStats, error)
+	// LieuSequence returns the lieux sequence's value: the one the last
+	// SaveLieux took. While it stays the same, so do the published lieux,
+	// their links and the retired ids.
+	LieuSequence(ctx context.Context) (int64, error)
 	// ListLieux pages through published lieux by id.
 	ListLieux(ctx context.Context, q LieuQuery) ([]LieuRow, error)
 	// EachLieu calls fn for every published lieu, in id order.
@@ -199,10 +207,14 @@ type RecordRef struct {
 }
 
 // PublishedLieu is a lieu and, for each of its fields, the source record
-// that gave the value.
+// that gave the value. A Kept lieu is one the store already publishes
+// with the content hash Hash (EncodeLieu's): only Lieu.ID and Hash are
+// given, and the stored lieu stays as it is.
 type PublishedLieu struct {
 	Lieu       schema.Lieu
 	Provenance map[string]RecordRef
+	Kept       bool
+	Hash       string
 }
 
 // LieuIndex is the state earlier runs left.
@@ -254,6 +266,8 @@ type LieuStats struct {
 	Unchanged int   `json:"unchanged"`
 	Deleted   int   `json:"deleted"`
 	Revision  int64 `json:"revision"`
+	// Seq is the value of the lieux sequence the save took.
+	Seq int64 `json:"-"`
 }
 
 // LieuRow is a published lieu with its bookkeeping.

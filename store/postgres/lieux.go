@@ -69,12 +69,17 @@ func (s *Store) SaveLieux(ctx context.Context, set store.LieuSet, at time.Time) 
 		if err := tx.QueryRow(ctx, `SELECT coalesce(max(revision), 0) + 1 FROM lieux`).Scan(&st.Revision); err != nil {
 			return fmt.Errorf("postgres: save lieux: %w", err)
 		}
+		if err := tx.QueryRow(ctx, `UPDATE sequences SET value = value + 1 WHERE name = 'lieux' RETURNING value`).Scan(&st.Seq); err != nil {
+			return fmt.Errorf("postgres: save lieux: sequence: %w", err)
+		}
 		var first bool
 		if err := tx.QueryRow(ctx, `SELECT NOT EXISTS (SELECT 1 FROM lieux)`).Scan(&first); err != nil {
 			return fmt.Errorf("postgres: save lieux: %w", err)
 		}
 		var err error
-		if first {
+		if first && anyKeptLieu(set.Lieux) {
+			err = store.ErrKeptChanged
+		} else if first {
 			st.Created = len(rows)
 			err = copyLieux(ctx, tx, rows, at, st.Revision)
 		} else {
@@ -95,17 +100,40 @@ func (s *Store) SaveLieux(ctx context.Context, set store.LieuSet, at time.Time) 
 	return st, err
 }
 
-// encodeLieux gives each lieu its row: id, documents, hash, point.
+// encodeLieux gives each lieu its row: id, documents, hash, point, kept
+// (a kept lieu's documents and point are not given).
 func encodeLieux(lieux []store.PublishedLieu) ([][]any, error) {
 	rows := make([][]any, len(lieux))
 	for i := range lieux {
+		if lieux[i].Kept {
+			rows[i] = []any{lieux[i].Lieu.ID, nil, nil, lieux[i].Hash, nil, nil, true}
+			continue
+		}
 		e, err := store.EncodeLieu(&lieux[i])
 		if err != nil {
 			return nil, err
 		}
-		rows[i] = []any{e.ID, e.Data, e.Provenance, e.Hash, e.Lon, e.Lat}
+		rows[i], lieux[i].Hash = []any{e.ID, e.Data, e.Provenance, e.Hash, e.Lon, e.Lat, false}, e.Hash
 	}
 	return rows, nil
+}
+
+func anyKeptLieu(lieux []store.PublishedLieu) bool {
+	for i := range lieux {
+		if lieux[i].Kept {
+			return true
+		}
+	}
+	return false
+}
+
+// LieuSequence returns the value the last SaveLieux took.
+func (s *Store) LieuSequence(ctx context.Context) (int64, error) {
+	var seq int64
+	if err := s.pool.QueryRow(ctx, `SELECT value FROM sequences WHERE name = 'lieux'`).Scan(&seq); err != nil {
+		return 0, fmt.Errorf("postgres: lieux sequence: %w", err)
+	}
+	return seq, nil
 }
 
 // copyLieux is the first publication: the lieux copied straight into
@@ -121,25 +149,30 @@ func copyLieux(ctx context.Context, tx pgx.Tx, rows [][]any, at time.Time, rev i
 // and tombstones the missing ones.
 func mergeLieux(ctx context.Context, tx pgx.Tx, rows [][]any, at time.Time, st *store.LieuStats) error {
 	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE stage_lieux (id text COLLATE "C" PRIMARY KEY, data text, provenance text,
-		content_hash text, lon double precision, lat double precision) ON COMMIT DROP`); err != nil {
+		content_hash text, lon double precision, lat double precision, kept boolean) ON COMMIT DROP`); err != nil {
 		return err
 	}
-	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"stage_lieux"}, []string{"id", "data", "provenance", "content_hash", "lon", "lat"},
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"stage_lieux"}, []string{"id", "data", "provenance", "content_hash", "lon", "lat", "kept"},
 		pgx.CopyFromRows(rows)); err != nil {
 		return err
 	}
 	if _, err := tx.Exec(ctx, `ANALYZE stage_lieux`); err != nil {
 		return err
 	}
+	var lost int
 	err := tx.QueryRow(ctx, `SELECT count(*) FILTER (WHERE l.id IS NULL OR l.deleted_at IS NOT NULL),
-		count(*) FILTER (WHERE l.deleted_at IS NULL AND l.content_hash = s.content_hash), count(*)
-		FROM stage_lieux s LEFT JOIN lieux l ON l.id = s.id`).Scan(&st.Created, &st.Unchanged, &st.Updated)
+		count(*) FILTER (WHERE l.deleted_at IS NULL AND l.content_hash = s.content_hash), count(*),
+		count(*) FILTER (WHERE s.kept AND (l.id IS NULL OR l.deleted_at IS NOT NULL OR l.content_hash <> s.content_hash))
+		FROM stage_lieux s LEFT JOIN lieux l ON l.id = s.id`).Scan(&st.Created, &st.Unchanged, &st.Updated, &lost)
 	if err != nil {
 		return err
 	}
+	if lost > 0 {
+		return fmt.Errorf("%d lieux: %w", lost, store.ErrKeptChanged)
+	}
 	st.Updated -= st.Created + st.Unchanged
 	if _, err := tx.Exec(ctx, `INSERT INTO lieux AS l (id, data, provenance, content_hash, lon, lat, created_at, updated_at, revision)
-		SELECT id, data::json, provenance::json, content_hash, lon, lat, $1, $1, $2 FROM stage_lieux
+		SELECT id, data::json, provenance::json, content_hash, lon, lat, $1, $1, $2 FROM stage_lieux WHERE NOT kept
 		ON CONFLICT (id) DO UPDATE SET data = excluded.data, provenance = excluded.provenance, content_hash = excluded.content_hash,
 			lon = excluded.lon, lat = excluded.lat, updated_at = $1, deleted_at = NULL, revision = $2
 		WHERE l.deleted_at IS NOT NULL OR l.content_hash <> excluded.content_hash`, at, st.Revision); err != nil {

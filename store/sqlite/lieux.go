@@ -58,6 +58,18 @@ func (s *Store) retiredIDs(ctx context.Context) ([]string, error) {
 	return out, rows.Err()
 }
 
+// nextLieuxSeq takes the lieux sequence's next value.
+const nextLieuxSeq = `UPDATE sequences SET value = value + 1 WHERE name = 'lieux' RETURNING value`
+
+// LieuSequence returns the value the last SaveLieux took.
+func (s *Store) LieuSequence(ctx context.Context) (int64, error) {
+	var seq int64
+	if err := s.db.QueryRowContext(ctx, `SELECT value FROM sequences WHERE name = 'lieux'`).Scan(&seq); err != nil {
+		return 0, fmt.Errorf("sqlite: lieux sequence: %w", err)
+	}
+	return seq, nil
+}
+
 type storedLieu struct {
 	hash    string
 	deleted bool
@@ -75,6 +87,9 @@ func (s *Store) SaveLieux(ctx context.Context, set store.LieuSet, at time.Time) 
 	existing, rev, err := loadLieuState(ctx, tx)
 	if err != nil {
 		return st, err
+	}
+	if err := tx.QueryRowContext(ctx, nextLieuxSeq).Scan(&st.Seq); err != nil {
+		return st, fmt.Errorf("sqlite: save lieux: sequence: %w", err)
 	}
 	st.Revision = rev
 	if err := saveLieuRows(ctx, tx, set.Lieux, existing, rev, at, &st); err != nil {
@@ -120,10 +135,18 @@ func saveLieuRows(ctx context.Context, tx *sql.Tx, lieux []store.PublishedLieu, 
 	for i := range lieux {
 		pl := &lieux[i]
 		seen[pl.Lieu.ID] = true
+		if pl.Kept {
+			if old, ok := existing[pl.Lieu.ID]; !ok || old.deleted || old.hash != pl.Hash {
+				return fmt.Errorf("sqlite: lieu %s: %w", pl.Lieu.ID, store.ErrKeptChanged)
+			}
+			st.Unchanged++
+			continue
+		}
 		row, err := encodeLieu(pl)
 		if err != nil {
 			return err
 		}
+		pl.Hash = row.hash
 		if err := upsertLieu(ctx, tx, row, existing, rev, at, st); err != nil {
 			return err
 		}

@@ -26,6 +26,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"kept records and digests", testKeptRecords},
 		{"source runs", testSourceRuns},
 		{"lieux lifecycle", testLieuxLifecycle},
+		{"kept lieux and the lieux sequence", testKeptLieux},
 		{"pagination and bbox", testPagination},
 		{"redirects", testRedirects},
 		{"geocode cache", testGeocodeCache},
@@ -200,10 +201,10 @@ func testLieuxLifecycle(t *testing.T, st store.Store) {
 	set := store.LieuSet{Lieux: []store.PublishedLieu{lieu("b", "B", 5.4, 43.5), lieu("a", "A", 2.3, 48.8)},
 		Links: []store.Link{{LieuID: "a", Source: "s", RecordKey: "1"}, {LieuID: "b", Source: "s", RecordKey: "2"}}}
 	stats, err := st.SaveLieux(ctx, set, t0)
-	want(t, err, fmt.Sprint(stats), "{2 0 0 0 1}")
+	want(t, err, fmt.Sprint(stats), "{2 0 0 0 1 1}")
 	set.Lieux[0].Lieu.Nom = "B2"
 	stats, err = st.SaveLieux(ctx, set, t0.Add(time.Hour))
-	want(t, err, fmt.Sprint(stats), "{0 1 1 0 2}")
+	want(t, err, fmt.Sprint(stats), "{0 1 1 0 2 2}")
 	row, err := st.Lieu(ctx, "b")
 	if err != nil || row.Lieu.Nom != "B2" || row.Revision != 2 || !row.CreatedAt.Equal(t0) || !row.UpdatedAt.Equal(t0.Add(time.Hour)) ||
 		row.Provenance["nom"].RecordKey != "b" {
@@ -215,7 +216,7 @@ func testLieuxLifecycle(t *testing.T, st store.Store) {
 	}
 	set.Lieux[1].Provenance = map[string]store.RecordRef{"nom": {Source: "other", RecordKey: "9"}}
 	stats, err = st.SaveLieux(ctx, set, t0.Add(time.Hour))
-	want(t, err, fmt.Sprint(stats), "{0 1 1 0 3}")
+	want(t, err, fmt.Sprint(stats), "{0 1 1 0 3 3}")
 	after, _ := st.LieuDigests(ctx)
 	if len(after) != 2 || after[0].Revision != 3 || after[1].Revision != 2 {
 		t.Errorf("a lieu's revision changes with its provenance, and only its: %+v then %+v", digests, after)
@@ -225,7 +226,7 @@ func testLieuxLifecycle(t *testing.T, st store.Store) {
 		t.Errorf("lieux of ids: %v %+v", err, rows)
 	}
 	stats, err = st.SaveLieux(ctx, store.LieuSet{Lieux: set.Lieux[1:], Links: set.Links[:1]}, t0.Add(2*time.Hour))
-	want(t, err, fmt.Sprint(stats), "{0 0 1 1 4}")
+	want(t, err, fmt.Sprint(stats), "{0 0 1 1 4 4}")
 	if _, err := st.Lieu(ctx, "b"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("deleted lieu: %v", err)
 	}
@@ -258,6 +259,44 @@ func testLieuxLifecycle(t *testing.T, st store.Store) {
 	idx, err = st.LieuIndex(ctx)
 	if err != nil || len(idx.Links) != 2 || !idx.Links[0].LinkedAt.Equal(t0.Add(3*time.Hour)) {
 		t.Errorf("an unchanged link keeps its time: %v %+v", err, idx.Links)
+	}
+}
+
+func testKeptLieux(t *testing.T, st store.Store) {
+	ctx := context.Background()
+	keep := func(pl store.PublishedLieu) store.PublishedLieu {
+		e, err := store.EncodeLieu(&pl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return store.PublishedLieu{Lieu: schema.Lieu{ID: pl.Lieu.ID}, Kept: true, Hash: e.Hash}
+	}
+	a, b := lieu("a", "A", 2.3, 48.8), lieu("b", "B", 5.4, 43.5)
+	if _, err := st.SaveLieux(ctx, store.LieuSet{Lieux: []store.PublishedLieu{keep(a)}}, t0); !errors.Is(err, store.ErrKeptChanged) {
+		t.Errorf("a kept lieu never published: %v", err)
+	}
+	set := store.LieuSet{Lieux: []store.PublishedLieu{a, b}}
+	stats, err := st.SaveLieux(ctx, set, t0)
+	want(t, err, fmt.Sprint(stats), "{2 0 0 0 1 1}")
+	if set.Lieux[0].Hash != keep(a).Hash || set.Lieux[1].Hash != keep(b).Hash {
+		t.Errorf("the hashes of the lieux saved: %+v", set.Lieux)
+	}
+	b.Lieu.Nom = "B2"
+	stats, err = st.SaveLieux(ctx, store.LieuSet{Lieux: []store.PublishedLieu{keep(a), b}}, t0.Add(time.Hour))
+	want(t, err, fmt.Sprint(stats), "{0 1 1 0 2 2}")
+	if row, err := st.Lieu(ctx, "a"); err != nil || row.Lieu.Nom != "A" || row.Revision != 1 || row.Provenance["nom"].RecordKey != "a" {
+		t.Errorf("a kept lieu stays as it was: %v %+v", err, row)
+	}
+	stale := keep(a)
+	stale.Lieu.ID = "b"
+	if _, err := st.SaveLieux(ctx, store.LieuSet{Lieux: []store.PublishedLieu{keep(a), stale}}, t0.Add(2*time.Hour)); !errors.Is(err, store.ErrKeptChanged) {
+		t.Errorf("a kept lieu of another hash: %v", err)
+	}
+	if seq, err := st.LieuSequence(ctx); err != nil || seq != 2 {
+		t.Errorf("the lieux sequence after two saves and a refused one: %v %d", err, seq)
+	}
+	if row, _ := st.Lieu(ctx, "b"); row.Lieu.Nom != "B2" {
+		t.Errorf("a refused save changes nothing: %+v", row)
 	}
 }
 
