@@ -1,6 +1,7 @@
 package harvest
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -33,10 +34,14 @@ func (f *FileFetcher) Fetch(ctx context.Context, src Source, _ Conditional) (*Pa
 		return nil, err // *PathError: "open <path>: <reason>"
 	}
 	defer fh.Close()
-	if st, err := fh.Stat(); err == nil && st.Size() > f.MaxBytes {
-		return nil, fmt.Errorf("%s: %w: %d bytes, the limit is %d (harvest.max_bytes)", path, ErrTooLarge, st.Size(), f.MaxBytes)
+	var size int64
+	if st, err := fh.Stat(); err == nil {
+		size = st.Size()
 	}
-	body, err := readLimited(fh, f.MaxBytes)
+	if size > f.MaxBytes {
+		return nil, fmt.Errorf("%s: %w: %d bytes, the limit is %d (harvest.max_bytes)", path, ErrTooLarge, size, f.MaxBytes)
+	}
+	body, err := readLimited(fh, f.MaxBytes, size)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", path, err)
 	}
@@ -163,7 +168,7 @@ func (f *HTTPFetcher) fetchOnce(ctx context.Context, url string, cond Conditiona
 	if resp.ContentLength > f.MaxBytes {
 		return nil, fmt.Errorf("GET %s: %w: announced %d bytes, the limit is %d (harvest.max_bytes)", url, ErrTooLarge, resp.ContentLength, f.MaxBytes)
 	}
-	if p.Body, err = readLimited(resp.Body, f.MaxBytes); err != nil {
+	if p.Body, err = readLimited(resp.Body, f.MaxBytes, resp.ContentLength); err != nil {
 		return nil, fmt.Errorf("GET %s: %w", url, err)
 	}
 	return p, nil
@@ -196,13 +201,18 @@ func retryAfter(h http.Header) time.Duration {
 // ErrTooLarge is returned when a payload exceeds the size limit.
 var ErrTooLarge = errors.New("payload larger than the size limit")
 
-func readLimited(r io.Reader, max int64) ([]byte, error) {
-	body, err := io.ReadAll(io.LimitReader(r, max+1))
-	if err != nil {
+// readLimited reads r whole, failing past max bytes; size, when known
+// (above 0), is the length to expect, read without growing the buffer.
+func readLimited(r io.Reader, max, size int64) ([]byte, error) {
+	var buf bytes.Buffer
+	if size > 0 && size <= max {
+		buf.Grow(int(size) + bytes.MinRead) // the last read, of none, still asks MinRead free
+	}
+	if _, err := buf.ReadFrom(io.LimitReader(r, max+1)); err != nil {
 		return nil, err
 	}
-	if int64(len(body)) > max {
+	if int64(buf.Len()) > max {
 		return nil, fmt.Errorf("%w: more than %d bytes (harvest.max_bytes)", ErrTooLarge, max)
 	}
-	return body, nil
+	return buf.Bytes(), nil
 }

@@ -39,16 +39,18 @@ func (r Record) Hash() string { return r.HashWith("") }
 // HashWith is a content hash of salt (what the fields are read with) and
 // the record's fields.
 func (r Record) HashWith(salt string) string {
-	h := sha256.New()
-	h.Write([]byte(salt))
-	h.Write([]byte{0})
+	n := len(salt) + 1
 	for _, f := range r.Fields {
-		h.Write([]byte(f.Name))
-		h.Write([]byte{0})
-		h.Write([]byte(f.Value))
-		h.Write([]byte{0})
+		n += len(f.Name) + len(f.Value) + 2
 	}
-	return hex.EncodeToString(h.Sum(nil))
+	buf := make([]byte, 0, n)
+	buf = append(append(buf, salt...), 0)
+	for _, f := range r.Fields {
+		buf = append(append(buf, f.Name...), 0)
+		buf = append(append(buf, f.Value...), 0)
+	}
+	sum := sha256.Sum256(buf)
+	return hex.EncodeToString(sum[:])
 }
 
 // Table is a decoded source: its columns (in first-seen order) and records.

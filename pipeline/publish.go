@@ -45,6 +45,7 @@ func (p *Pipeline) publishOnce(ctx context.Context, cfg *config.Config, rep *Rep
 	engine := dedup.NewEngineWith(eligibleMembers(recs, versions, priority), cfg.Dedup, &p.memo)
 	res := engine.Run(ex, decisionsFrom(decisions))
 	set := lieuSetWith(res.Clusters, p.published.kept)
+	set.Base = p.published.seq // what the kept lieux are kept from
 	// PostgreSQL keeps microseconds: the state keeps the times it stores
 	at := p.Now().Truncate(time.Microsecond)
 	stats, err := p.Store.SaveLieux(ctx, set, at)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/pprof"
 	"strings"
 	"testing"
@@ -70,9 +71,16 @@ func BenchmarkResyncCorpus(b *testing.B) {
 	b.ReportMetric(float64(normalised), "renormalised")
 }
 
-// profileResync writes a CPU profile of the second sync to the file
-// MAILLAGE_RESYNC_CPUPROFILE names, if set; the returned func stops it.
+// profileResync profiles the second sync: its CPU into the file
+// MAILLAGE_RESYNC_CPUPROFILE names, its allocations into the file
+// MAILLAGE_RESYNC_MEMPROFILE names (the heap profiles before and after
+// it, the first with the suffix .base: go tool pprof -base). The returned
+// func ends the profiles.
 func profileResync(b *testing.B) func() {
+	if path := os.Getenv("MAILLAGE_RESYNC_MEMPROFILE"); path != "" {
+		writeHeapProfile(b, path+".base")
+		return func() { writeHeapProfile(b, path) }
+	}
 	path := os.Getenv("MAILLAGE_RESYNC_CPUPROFILE")
 	if path == "" {
 		return func() {}
@@ -89,6 +97,20 @@ func profileResync(b *testing.B) func() {
 		if err := f.Close(); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+func writeHeapProfile(b *testing.B, path string) {
+	runtime.GC() // the profile holds the allocations up to the last collection
+	f, err := os.Create(path)
+	if err == nil {
+		err = pprof.Lookup("allocs").WriteTo(f, 0)
+	}
+	if err == nil {
+		err = f.Close()
+	}
+	if err != nil {
+		b.Fatal(err)
 	}
 }
 

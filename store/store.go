@@ -257,6 +257,11 @@ type LieuSet struct {
 	Links []Link
 	// Redirects maps retired ids to the surviving id.
 	Redirects map[string]string
+	// Base, when not 0, is the value of the lieux sequence the set was
+	// made against (the publication it follows): the save is refused with
+	// ErrKeptChanged when another came since. A Kept lieu of such a set
+	// keeps its links too.
+	Base int64
 }
 
 // LieuStats counts what SaveLieux changed.

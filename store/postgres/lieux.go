@@ -72,6 +72,9 @@ func (s *Store) SaveLieux(ctx context.Context, set store.LieuSet, at time.Time) 
 		if err := tx.QueryRow(ctx, `UPDATE sequences SET value = value + 1 WHERE name = 'lieux' RETURNING value`).Scan(&st.Seq); err != nil {
 			return fmt.Errorf("postgres: save lieux: sequence: %w", err)
 		}
+		if set.Base != 0 && st.Seq != set.Base+1 {
+			return fmt.Errorf("postgres: save lieux: made against publication %d, the store is at %d: %w", set.Base, st.Seq-1, store.ErrKeptChanged)
+		}
 		var first bool
 		if err := tx.QueryRow(ctx, `SELECT NOT EXISTS (SELECT 1 FROM lieux)`).Scan(&first); err != nil {
 			return fmt.Errorf("postgres: save lieux: %w", err)
@@ -88,7 +91,7 @@ func (s *Store) SaveLieux(ctx context.Context, set store.LieuSet, at time.Time) 
 		if err != nil {
 			return fmt.Errorf("postgres: save lieux: %w", err)
 		}
-		if err := syncLinks(ctx, tx, set.Links, at); err != nil {
+		if err := syncLinks(ctx, tx, set.Links, at, set.Base != 0 && anyKeptLieu(set.Lieux)); err != nil {
 			return fmt.Errorf("postgres: links: %w", err)
 		}
 		if err := saveRedirects(ctx, tx, set.Redirects, at); err != nil {
@@ -186,8 +189,10 @@ func mergeLieux(ctx context.Context, tx pgx.Tx, rows [][]any, at time.Time, st *
 
 // syncLinks makes the record → lieu links those of the set; linked_at
 // changes only for a record that moves to another lieu. The first links
-// are copied in; later ones staged and merged.
-func syncLinks(ctx context.Context, tx pgx.Tx, links []store.Link, at time.Time) error {
+// are copied in; later ones staged and merged. With keepKept (a set made
+// against the last publication), the kept lieux (stage_lieux) keep their
+// links.
+func syncLinks(ctx context.Context, tx pgx.Tx, links []store.Link, at time.Time, keepKept bool) error {
 	var first bool
 	if err := tx.QueryRow(ctx, `SELECT NOT EXISTS (SELECT 1 FROM lieu_links)`).Scan(&first); err != nil {
 		return err
@@ -213,13 +218,15 @@ func syncLinks(ctx context.Context, tx pgx.Tx, links []store.Link, at time.Time)
 		return err
 	}
 	if _, err := tx.Exec(ctx, `INSERT INTO lieu_links AS l (source, record_key, lieu_id, linked_at)
-		SELECT source, record_key, lieu_id, $1 FROM stage_links
+		SELECT source, record_key, lieu_id, $1 FROM stage_links s
+		WHERE NOT $2 OR NOT EXISTS (SELECT 1 FROM stage_lieux k WHERE k.id = s.lieu_id AND k.kept)
 		ON CONFLICT (source, record_key) DO UPDATE SET lieu_id = excluded.lieu_id, linked_at = excluded.linked_at
-		WHERE l.lieu_id <> excluded.lieu_id`, at); err != nil {
+		WHERE l.lieu_id <> excluded.lieu_id`, at, keepKept); err != nil {
 		return err
 	}
 	_, err := tx.Exec(ctx, `DELETE FROM lieu_links l WHERE NOT EXISTS
-		(SELECT 1 FROM stage_links s WHERE s.source = l.source AND s.record_key = l.record_key)`)
+		(SELECT 1 FROM stage_links s WHERE s.source = l.source AND s.record_key = l.record_key)
+		AND (NOT $1 OR NOT EXISTS (SELECT 1 FROM stage_lieux k WHERE k.id = l.lieu_id AND k.kept))`, keepKept)
 	return err
 }
 

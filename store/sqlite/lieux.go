@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
 	"strings"
 	"time"
 
@@ -91,14 +92,24 @@ func (s *Store) SaveLieux(ctx context.Context, set store.LieuSet, at time.Time) 
 	if err := tx.QueryRowContext(ctx, nextLieuxSeq).Scan(&st.Seq); err != nil {
 		return st, fmt.Errorf("sqlite: save lieux: sequence: %w", err)
 	}
+	if set.Base != 0 && st.Seq != set.Base+1 {
+		return st, fmt.Errorf("sqlite: save lieux: made against publication %d, the store is at %d: %w", set.Base, st.Seq-1, store.ErrKeptChanged)
+	}
 	st.Revision = rev
-	if err := saveLieuRows(ctx, tx, set.Lieux, existing, rev, at, &st); err != nil {
+	touched, err := saveLieuRows(ctx, tx, set.Lieux, existing, rev, at, &st)
+	if err != nil {
 		return st, err
 	}
-	if err := syncLinks(ctx, tx, set, at); err != nil {
+	if set.Base == 0 {
+		touched = nil // every link is compared
+	}
+	if err := syncLinks(ctx, tx, set, at, touched, len(existing)); err != nil {
 		return st, err
 	}
-	if err := saveRedirects(ctx, tx, set, at); err != nil {
+	if 4*len(touched) > len(existing) {
+		touched = nil // one statement rather than one per lieu
+	}
+	if err := saveRedirects(ctx, tx, set, at, touched); err != nil {
 		return st, err
 	}
 	failpoint.Reach(failpoint.StoreWrite)
@@ -130,25 +141,28 @@ func loadLieuState(ctx context.Context, tx *sql.Tx) (map[string]storedLieu, int6
 	return out, rev, rows.Err()
 }
 
-func saveLieuRows(ctx context.Context, tx *sql.Tx, lieux []store.PublishedLieu, existing map[string]storedLieu, rev int64, at time.Time, st *store.LieuStats) error {
+// saveLieuRows writes the lieux that are not kept and tombstones those
+// gone; it returns their ids (touched).
+func saveLieuRows(ctx context.Context, tx *sql.Tx, lieux []store.PublishedLieu, existing map[string]storedLieu, rev int64, at time.Time, st *store.LieuStats) (map[string]bool, error) {
 	seen := make(map[string]bool, len(lieux))
+	touched := map[string]bool{}
 	for i := range lieux {
 		pl := &lieux[i]
 		seen[pl.Lieu.ID] = true
 		if pl.Kept {
 			if old, ok := existing[pl.Lieu.ID]; !ok || old.deleted || old.hash != pl.Hash {
-				return fmt.Errorf("sqlite: lieu %s: %w", pl.Lieu.ID, store.ErrKeptChanged)
+				return nil, fmt.Errorf("sqlite: lieu %s: %w", pl.Lieu.ID, store.ErrKeptChanged)
 			}
 			st.Unchanged++
 			continue
 		}
 		row, err := encodeLieu(pl)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		pl.Hash = row.hash
+		pl.Hash, touched[row.id] = row.hash, true
 		if err := upsertLieu(ctx, tx, row, existing, rev, at, st); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	for id, old := range existing {
@@ -156,11 +170,12 @@ func saveLieuRows(ctx context.Context, tx *sql.Tx, lieux []store.PublishedLieu, 
 			continue
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE lieux SET deleted_at = $1, updated_at = $1, revision = $2 WHERE id = $3`, ts(at), rev, id); err != nil {
-			return fmt.Errorf("sqlite: delete lieu %s: %w", id, err)
+			return nil, fmt.Errorf("sqlite: delete lieu %s: %w", id, err)
 		}
 		st.Deleted++
+		touched[id] = true
 	}
-	return nil
+	return touched, nil
 }
 
 // lieuRow is a lieu encoded for its table.
@@ -206,24 +221,15 @@ func upsertLieu(ctx context.Context, tx *sql.Tx, r lieuRow, existing map[string]
 	return nil
 }
 
-// syncLinks makes the record → lieu links those of set, touching only the
-// rows that changed.
-func syncLinks(ctx context.Context, tx *sql.Tx, set store.LieuSet, at time.Time) error {
-	current := map[store.RecordRef]string{}
-	rows, err := tx.QueryContext(ctx, `SELECT source, record_key, lieu_id FROM lieu_links`)
+// syncLinks makes the record → lieu links those of set, touching only
+// the rows that changed. With touched (a set made against the last
+// publication), only the links of the touched lieux are compared: the
+// others were kept, and their links with them.
+func syncLinks(ctx context.Context, tx *sql.Tx, set store.LieuSet, at time.Time, touched map[string]bool, lieux int) error {
+	current, err := currentLinks(ctx, tx, touched, lieux)
 	if err != nil {
-		return fmt.Errorf("sqlite: links: %w", err)
+		return err
 	}
-	for rows.Next() {
-		var ref store.RecordRef
-		var id string
-		if err := rows.Scan(&ref.Source, &ref.RecordKey, &id); err != nil {
-			rows.Close()
-			return fmt.Errorf("sqlite: links: %w", err)
-		}
-		current[ref] = id
-	}
-	rows.Close()
 	// linked_at changes only when a record moves to another lieu
 	upsert, err := tx.PrepareContext(ctx, `INSERT INTO lieu_links (source, record_key, lieu_id, linked_at) VALUES ($1, $2, $3, $4)
 		ON CONFLICT (source, record_key) DO UPDATE SET lieu_id = excluded.lieu_id, linked_at = excluded.linked_at`)
@@ -232,6 +238,9 @@ func syncLinks(ctx context.Context, tx *sql.Tx, set store.LieuSet, at time.Time)
 	}
 	defer upsert.Close()
 	for _, l := range set.Links {
+		if touched != nil && !touched[l.LieuID] {
+			continue
+		}
 		ref := store.RecordRef{Source: l.Source, RecordKey: l.RecordKey}
 		if id, ok := current[ref]; !ok || id != l.LieuID {
 			if _, err := upsert.ExecContext(ctx, l.Source, l.RecordKey, l.LieuID, ts(at)); err != nil {
@@ -248,9 +257,46 @@ func syncLinks(ctx context.Context, tx *sql.Tx, set store.LieuSet, at time.Time)
 	return nil
 }
 
+// currentLinks reads the stored links: all of them, or those of the
+// lieux of ids (lieu by lieu when they are few of the lieux).
+func currentLinks(ctx context.Context, tx *sql.Tx, ids map[string]bool, lieux int) (map[store.RecordRef]string, error) {
+	current := map[store.RecordRef]string{}
+	read := func(query string, args ...any) error {
+		rows, err := tx.QueryContext(ctx, query, args...)
+		if err != nil {
+			return fmt.Errorf("sqlite: links: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var ref store.RecordRef
+			var id string
+			if err := rows.Scan(&ref.Source, &ref.RecordKey, &id); err != nil {
+				return fmt.Errorf("sqlite: links: %w", err)
+			}
+			current[ref] = id
+		}
+		return rows.Err()
+	}
+	if ids == nil || 4*len(ids) > lieux {
+		err := read(`SELECT source, record_key, lieu_id FROM lieu_links`)
+		if ids != nil {
+			maps.DeleteFunc(current, func(_ store.RecordRef, id string) bool { return !ids[id] })
+		}
+		return current, err
+	}
+	for id := range ids {
+		if err := read(`SELECT source, record_key, lieu_id FROM lieu_links WHERE lieu_id = $1`, id); err != nil {
+			return nil, err
+		}
+	}
+	return current, nil
+}
+
 // saveRedirects records retired ids, re-pointing older redirects to the new
-// survivor so a chain never needs more than one hop.
-func saveRedirects(ctx context.Context, tx *sql.Tx, set store.LieuSet, at time.Time) error {
+// survivor so a chain never needs more than one hop, and drops the
+// redirects of ids published again (among the touched lieux, when given:
+// a kept lieu was published already).
+func saveRedirects(ctx context.Context, tx *sql.Tx, set store.LieuSet, at time.Time, touched map[string]bool) error {
 	for old, survivor := range set.Redirects {
 		if _, err := tx.ExecContext(ctx, `UPDATE lieu_redirects SET new_id = $1 WHERE new_id = $2`, survivor, old); err != nil {
 			return fmt.Errorf("sqlite: redirect %s: %w", old, err)
@@ -260,8 +306,17 @@ func saveRedirects(ctx context.Context, tx *sql.Tx, set store.LieuSet, at time.T
 			return fmt.Errorf("sqlite: redirect %s: %w", old, err)
 		}
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM lieu_redirects WHERE old_id IN (SELECT id FROM lieux WHERE deleted_at IS NULL)`); err != nil {
-		return fmt.Errorf("sqlite: redirects: %w", err)
+	if touched == nil {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM lieu_redirects WHERE old_id IN (SELECT id FROM lieux WHERE deleted_at IS NULL)`); err != nil {
+			return fmt.Errorf("sqlite: redirects: %w", err)
+		}
+		return nil
+	}
+	for id := range touched {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM lieu_redirects WHERE old_id = $1
+			AND EXISTS (SELECT 1 FROM lieux WHERE id = $1 AND deleted_at IS NULL)`, id); err != nil {
+			return fmt.Errorf("sqlite: redirects: %w", err)
+		}
 	}
 	return nil
 }

@@ -275,14 +275,15 @@ func testKeptLieux(t *testing.T, st store.Store) {
 	if _, err := st.SaveLieux(ctx, store.LieuSet{Lieux: []store.PublishedLieu{keep(a)}}, t0); !errors.Is(err, store.ErrKeptChanged) {
 		t.Errorf("a kept lieu never published: %v", err)
 	}
-	set := store.LieuSet{Lieux: []store.PublishedLieu{a, b}}
+	set := store.LieuSet{Lieux: []store.PublishedLieu{a, b},
+		Links: []store.Link{{LieuID: "a", Source: "s", RecordKey: "1"}, {LieuID: "b", Source: "s", RecordKey: "2"}, {LieuID: "b", Source: "s", RecordKey: "3"}}}
 	stats, err := st.SaveLieux(ctx, set, t0)
 	want(t, err, fmt.Sprint(stats), "{2 0 0 0 1 1}")
 	if set.Lieux[0].Hash != keep(a).Hash || set.Lieux[1].Hash != keep(b).Hash {
 		t.Errorf("the hashes of the lieux saved: %+v", set.Lieux)
 	}
 	b.Lieu.Nom = "B2"
-	stats, err = st.SaveLieux(ctx, store.LieuSet{Lieux: []store.PublishedLieu{keep(a), b}}, t0.Add(time.Hour))
+	stats, err = st.SaveLieux(ctx, store.LieuSet{Lieux: []store.PublishedLieu{keep(a), b}, Links: set.Links}, t0.Add(time.Hour))
 	want(t, err, fmt.Sprint(stats), "{0 1 1 0 2 2}")
 	if row, err := st.Lieu(ctx, "a"); err != nil || row.Lieu.Nom != "A" || row.Revision != 1 || row.Provenance["nom"].RecordKey != "a" {
 		t.Errorf("a kept lieu stays as it was: %v %+v", err, row)
@@ -298,6 +299,45 @@ func testKeptLieux(t *testing.T, st store.Store) {
 	if row, _ := st.Lieu(ctx, "b"); row.Lieu.Nom != "B2" {
 		t.Errorf("a refused save changes nothing: %+v", row)
 	}
+	testSetOnBase(t, st, keep(a), b)
+}
+
+// testSetOnBase saves sets made against the last publication (the
+// lieux sequence at 2): stale ones are refused, and a kept lieu keeps
+// its links (s/1 → a) even when the set does not give them again.
+func testSetOnBase(t *testing.T, st store.Store, a, b store.PublishedLieu) {
+	ctx := context.Background()
+	b.Lieu.Nom = "B3"
+	c := lieu("c", "C", 0, 45)
+	set := store.LieuSet{Lieux: []store.PublishedLieu{a, b, c}, Base: 2,
+		Links: []store.Link{{LieuID: "a", Source: "s", RecordKey: "1"}, {LieuID: "b", Source: "s", RecordKey: "2"}, {LieuID: "c", Source: "s", RecordKey: "3"}}}
+	stats, err := st.SaveLieux(ctx, set, t0.Add(3*time.Hour))
+	want(t, err, fmt.Sprint(stats), "{1 1 1 0 3 3}")
+	if got := linkList(t, st); got != "a s/1 10:00 | b s/2 10:00 | c s/3 13:00" {
+		t.Errorf("links after a set on its base: %s", got)
+	}
+	if _, err := st.SaveLieux(ctx, set, t0.Add(4*time.Hour)); !errors.Is(err, store.ErrKeptChanged) {
+		t.Errorf("a set made against an earlier publication: %v", err)
+	}
+	stats, err = st.SaveLieux(ctx, store.LieuSet{Lieux: []store.PublishedLieu{a}, Base: 3}, t0.Add(5*time.Hour))
+	want(t, err, fmt.Sprint(stats), "{0 0 1 2 4 4}")
+	if got := linkList(t, st); got != "a s/1 10:00" {
+		t.Errorf("links after the lieux b and c are gone: %s", got)
+	}
+}
+
+// linkList is every link as "lieu source/key HH:MM", ordered.
+func linkList(t *testing.T, st store.Store) string {
+	t.Helper()
+	var out []string
+	err := st.EachLink(context.Background(), func(l store.Link) error {
+		out = append(out, fmt.Sprintf("%s %s/%s %s", l.LieuID, l.Source, l.RecordKey, l.LinkedAt.Format("15:04")))
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Join(out, " | ")
 }
 
 func testReview(t *testing.T, st store.Store) {
