@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"path/filepath"
+	"slices"
 	"sync"
 
 	"github.com/maillage/maillage/exporters"
@@ -21,20 +23,32 @@ const (
 
 // WriteFiles writes the four open-data files of a run into dir. Each
 // lieu's CSV row and GeoJSON feature are kept from one call to the next:
-// only the lieux published since are read and rendered again.
+// only the lieux published since are read and rendered again. When the
+// store publishes what the pipeline's last publication left, the links
+// come from the pipeline too.
 func (p *Pipeline) WriteFiles(ctx context.Context, dir string, rep *Report) error {
 	p.exports.mu.Lock()
 	defer p.exports.mu.Unlock()
-	err := exporters.WriteFileAtomic(filepath.Join(dir, FileLieuxCSV), func(cw io.Writer) error {
+	seq, err := p.Store.LieuSequence(ctx)
+	if err != nil {
+		return fmt.Errorf("pipeline: %w", err)
+	}
+	p.publishing.Lock()
+	links, delta, ok := p.published.published(seq)
+	p.publishing.Unlock()
+	err = exporters.WriteFileAtomic(filepath.Join(dir, FileLieuxCSV), func(cw io.Writer) error {
 		return exporters.WriteFileAtomic(filepath.Join(dir, FileLieuxGeoJSON), func(gw io.Writer) error {
-			return p.exports.write(ctx, p.Store, cw, gw)
+			return p.exports.write(ctx, p.Store, seq, delta, cw, gw)
 		})
 	})
 	if err != nil {
 		return fmt.Errorf("pipeline: lieux files: %w", err)
 	}
 	if err := exporters.WriteFileAtomic(filepath.Join(dir, FileProvenance), func(w io.Writer) error {
-		return writeProvenance(ctx, p.Store, w)
+		if !ok {
+			return writeProvenance(ctx, p.Store, w)
+		}
+		return writeLinks(links, w)
 	}); err != nil {
 		return fmt.Errorf("pipeline: %s: %w", FileProvenance, err)
 	}
@@ -47,10 +61,14 @@ func (p *Pipeline) WriteFiles(ctx context.Context, dir string, rep *Report) erro
 }
 
 // exportCache keeps each published lieu rendered, under the revision
-// that last changed it.
+// that last changed it, and the ids in order, as of the publication that
+// took the lieux sequence's value seq.
 type exportCache struct {
-	mu   sync.Mutex
-	byID map[string]renderedLieu
+	mu    sync.Mutex
+	known bool
+	seq   int64
+	ids   []string
+	byID  map[string]renderedLieu
 }
 
 type renderedLieu struct {
@@ -59,13 +77,11 @@ type renderedLieu struct {
 }
 
 // write streams every published lieu into the CSV and the GeoJSON, in id
-// order, rendering the lieux whose revision is not the one kept.
-func (c *exportCache) write(ctx context.Context, st store.Store, csvW, geoW io.Writer) error {
-	digests, err := st.LieuDigests(ctx)
-	if err != nil {
-		return err
-	}
-	if err := c.render(ctx, st, digests); err != nil {
+// order, once the cache follows the publication seq (d: what the last
+// publication changed, when known).
+func (c *exportCache) write(ctx context.Context, st store.Store, seq int64, d lieuDelta, csvW, geoW io.Writer) error {
+	if err := c.follow(ctx, st, seq, d); err != nil {
+		c.known = false
 		return err
 	}
 	cw, err := exporters.NewCSVWriter(csvW)
@@ -73,11 +89,8 @@ func (c *exportCache) write(ctx context.Context, st store.Store, csvW, geoW io.W
 		return err
 	}
 	gw := exporters.NewGeoJSONWriter(geoW)
-	for _, d := range digests {
-		r, ok := c.byID[d.ID]
-		if !ok {
-			continue // gone since its digest was read
-		}
+	for _, id := range c.ids {
+		r := c.byID[id]
 		if err := cw.WriteRendered(r.row); err != nil {
 			return err
 		}
@@ -91,38 +104,101 @@ func (c *exportCache) write(ctx context.Context, st store.Store, csvW, geoW io.W
 	return gw.Close()
 }
 
-// render brings the cache to the digests: stale lieux are read (all in
-// one scan when many are) and rendered, lieux no longer published
-// forgotten.
-func (c *exportCache) render(ctx context.Context, st store.Store, digests []store.LieuDigest) error {
-	next := make(map[string]renderedLieu, len(digests))
+// follow brings the cache to the publication seq: nothing to do when it
+// is the cache's; the lieux the last publication changed, when it
+// followed the cache's; else every lieu whose revision is not the one
+// kept.
+func (c *exportCache) follow(ctx context.Context, st store.Store, seq int64, d lieuDelta) error {
+	var err error
+	switch {
+	case c.known && seq == c.seq:
+		return nil
+	case c.known && d.ok && d.from == c.seq && d.to == seq:
+		err = c.renderOf(ctx, st, d.ids)
+	default:
+		err = c.renderStale(ctx, st)
+	}
+	if err == nil {
+		c.known, c.seq = true, seq
+	}
+	return err
+}
+
+// renderOf renders the named lieux again and forgets those no longer
+// published.
+func (c *exportCache) renderOf(ctx context.Context, st store.Store, ids []string) error {
+	rows, err := st.LieuxOf(ctx, ids)
+	if err != nil {
+		return err
+	}
+	before := len(c.byID)
+	gone := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		gone[id] = true
+		delete(c.byID, id)
+	}
+	var csvR exporters.CSVRenderer
+	for i := range rows {
+		delete(gone, rows[i].Lieu.ID)
+		if err := c.render(&csvR, rows[i]); err != nil {
+			return err
+		}
+	}
+	if len(gone) > 0 || len(c.byID) != before {
+		c.ids = slices.Sorted(maps.Keys(c.byID))
+	}
+	return nil
+}
+
+// renderStale compares every published lieu's revision with the one
+// kept: stale lieux are read (all in one scan when many are) and
+// rendered, lieux no longer published forgotten.
+func (c *exportCache) renderStale(ctx context.Context, st store.Store) error {
+	digests, err := st.LieuDigests(ctx)
+	if err != nil {
+		return err
+	}
+	kept := c.byID
+	c.byID, c.ids = make(map[string]renderedLieu, len(digests)), make([]string, len(digests))
 	var stale []string
-	for _, d := range digests {
-		if r, ok := c.byID[d.ID]; ok && r.revision == d.Revision {
-			next[d.ID] = r
+	for i, d := range digests {
+		c.ids[i] = d.ID
+		if r, ok := kept[d.ID]; ok && r.revision == d.Revision {
+			c.byID[d.ID] = r
 		} else {
 			stale = append(stale, d.ID)
 		}
 	}
 	var csvR exporters.CSVRenderer
-	add := func(row store.LieuRow) error {
-		line, err := csvR.Render(&row.Lieu)
-		if err != nil {
-			return err
+	add := func(row store.LieuRow) error { return c.render(&csvR, row) }
+	if float64(len(stale)) > fullReload*float64(len(digests)) {
+		err = st.EachLieu(ctx, add)
+	} else {
+		var rows []store.LieuRow
+		rows, err = st.LieuxOf(ctx, stale)
+		for i := 0; err == nil && i < len(rows); i++ {
+			err = add(rows[i])
 		}
-		feature, err := exporters.RenderFeature(&row.Lieu)
-		next[row.Lieu.ID] = renderedLieu{revision: row.Revision, row: line, feature: feature}
+	}
+	if err != nil {
 		return err
 	}
-	c.byID = next
-	if float64(len(stale)) > fullReload*float64(len(digests)) {
-		return st.EachLieu(ctx, add)
+	// a lieu gone since its digest was read
+	c.ids = slices.DeleteFunc(c.ids, func(id string) bool { _, ok := c.byID[id]; return !ok })
+	return nil
+}
+
+func (c *exportCache) render(csvR *exporters.CSVRenderer, row store.LieuRow) error {
+	line, err := csvR.Render(&row.Lieu)
+	if err != nil {
+		return err
 	}
-	rows, err := st.LieuxOf(ctx, stale)
-	for i := 0; err == nil && i < len(rows); i++ {
-		err = add(rows[i])
+	feature, err := exporters.RenderFeature(&row.Lieu)
+	if err != nil {
+		return err
 	}
-	return err
+	c.byID[row.Lieu.ID] = renderedLieu{revision: row.Revision, row: line, feature: feature}
+	return nil
 }
 
 // WriteLieuxCSV streams every published lieu as the standard's CSV.
@@ -144,6 +220,20 @@ func WriteLieuxGeoJSON(ctx context.Context, st store.Store, w io.Writer) error {
 		return err
 	}
 	return gw.Close()
+}
+
+// writeLinks writes links, in order, as provenance.csv.
+func writeLinks(links []store.Link, w io.Writer) error {
+	pw, err := exporters.NewProvenanceWriter(w)
+	if err != nil {
+		return err
+	}
+	for _, l := range links {
+		if err := pw.Write(l.LieuID, l.Source, l.RecordKey); err != nil {
+			return err
+		}
+	}
+	return pw.Close()
 }
 
 func writeProvenance(ctx context.Context, st store.Store, w io.Writer) error {

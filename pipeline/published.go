@@ -1,8 +1,11 @@
 package pipeline
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/maillage/maillage/dedup"
@@ -21,7 +24,24 @@ type publishedState struct {
 	known bool
 	seq   int64
 	ex    dedup.Existing
-	lieux map[string]publishedLieu
+	// lieux are the published lieux; complete once the state saw a
+	// publication whole (read back from the store, their hashes are not
+	// known).
+	lieux    map[string]publishedLieu
+	complete bool
+	// links are the published links in EachLink's order.
+	links []store.Link
+	// delta is what the last publication changed.
+	delta lieuDelta
+}
+
+// lieuDelta names the lieux a publication wrote or removed (the others it
+// kept as they were), the publication it followed (from) and its own
+// (to); ok is false when they are not known.
+type lieuDelta struct {
+	ok       bool
+	from, to int64
+	ids      []string
 }
 
 // publishedLieu is a published lieu's cluster Key and content hash.
@@ -45,7 +65,7 @@ func (s *publishedState) existing(ctx context.Context, st store.Store) (dedup.Ex
 	if err != nil {
 		return dedup.Existing{}, fmt.Errorf("pipeline: %w", err)
 	}
-	*s = publishedState{known: true, seq: seq, ex: existingFrom(idx), lieux: map[string]publishedLieu{}}
+	*s = publishedState{known: true, seq: seq, ex: existingFrom(idx), lieux: map[string]publishedLieu{}, links: idx.Links}
 	return s.ex, nil
 }
 
@@ -69,8 +89,12 @@ func (s *publishedState) saved(clusters []dedup.Cluster, set store.LieuSet, seq 
 		return
 	}
 	lieux := make(map[string]publishedLieu, len(clusters))
+	delta := lieuDelta{ok: s.complete, from: s.seq, to: seq}
 	for i := range clusters {
 		lieux[clusters[i].ID] = publishedLieu{key: clusters[i].Key, hash: set.Lieux[i].Hash}
+		if !set.Lieux[i].Kept {
+			delta.ids = append(delta.ids, clusters[i].ID)
+		}
 		if _, ok := s.ex.Created[clusters[i].ID]; !ok {
 			s.ex.Created[clusters[i].ID] = at
 		}
@@ -79,8 +103,36 @@ func (s *publishedState) saved(clusters []dedup.Cluster, set store.LieuSet, seq 
 	for old := range set.Redirects {
 		s.ex.Retired[old] = true
 	}
+	for id := range s.lieux {
+		if _, ok := lieux[id]; !ok {
+			delta.ids = append(delta.ids, id)
+		}
+	}
 	s.followLinks(set.Links, at)
-	s.lieux, s.seq = lieux, seq
+	s.links = sortedLinks(set.Links, s.ex.Since)
+	s.lieux, s.seq, s.complete, s.delta = lieux, seq, true, delta
+}
+
+// sortedLinks are the links of a publication, with their times, in
+// EachLink's order.
+func sortedLinks(links []store.Link, since map[dedup.Ref]time.Time) []store.Link {
+	out := slices.Clone(links)
+	for i := range out {
+		out[i].LinkedAt = since[dedup.Ref{Source: out[i].Source, RecordKey: out[i].RecordKey}]
+	}
+	slices.SortFunc(out, func(a, b store.Link) int {
+		return cmp.Or(strings.Compare(a.LieuID, b.LieuID), strings.Compare(a.Source, b.Source), strings.Compare(a.RecordKey, b.RecordKey))
+	})
+	return out
+}
+
+// published returns the links of the store's current publication and
+// what it changed, when the state holds them.
+func (s *publishedState) published(seq int64) ([]store.Link, lieuDelta, bool) {
+	if !s.known || seq != s.seq {
+		return nil, lieuDelta{}, false
+	}
+	return s.links, s.delta, true
 }
 
 // followLinks makes the state's links those of the set: a record that

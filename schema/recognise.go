@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 	"unicode"
 
 	"golang.org/x/text/unicode/norm"
@@ -36,7 +37,14 @@ type synonymDict struct {
 	stop     map[string]bool
 	synonyms []synonym
 	vocab    map[string]bool // every word of every synonym, for segmentation
+	// seen keeps the candidates of column names already matched (sources
+	// are read again and again with the same columns), up to maxSeen.
+	mu   sync.Mutex
+	seen map[string][]candidate
 }
+
+// maxSeen bounds the column names whose candidates are kept.
+const maxSeen = 10000
 
 var synonyms = mustLoadSynonyms()
 
@@ -235,7 +243,28 @@ func indexWords(h, s []string) int {
 }
 
 // candidates lists every field a header may name, best first.
+// candidates are the fields a column name may stand for, best first.
+// The slice is shared: callers copy it before changing it.
 func (d *synonymDict) candidates(column string) []candidate {
+	d.mu.Lock()
+	out, ok := d.seen[column]
+	d.mu.Unlock()
+	if ok {
+		return out
+	}
+	out = d.match(column)
+	d.mu.Lock()
+	if d.seen == nil {
+		d.seen = map[string][]candidate{}
+	}
+	if len(d.seen) < maxSeen {
+		d.seen[column] = out
+	}
+	d.mu.Unlock()
+	return out
+}
+
+func (d *synonymDict) match(column string) []candidate {
 	h := d.headerWords(column)
 	if len(h) == 0 {
 		return nil
