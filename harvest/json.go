@@ -20,7 +20,7 @@ func decodeJSON(body []byte, recordsKey string) (*Table, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := &Table{Format: format}
+	t := &Table{Format: format, Records: make([]Record, 0, len(elems))}
 	seen := map[string]bool{}
 	for i, raw := range elems {
 		rec, err := decodeElement(raw, i)
@@ -62,9 +62,17 @@ func recordElements(body []byte, recordsKey string) ([]json.RawMessage, string, 
 		}
 		return arrayElements(body), FormatJSON, nil
 	case '{':
-		var obj map[string]json.RawMessage
-		if err := json.Unmarshal(body, &obj); err != nil {
-			return nil, "", jsonError(body, err)
+		if !json.Valid(body) {
+			var obj map[string]json.RawMessage
+			return nil, "", jsonError(body, json.Unmarshal(body, &obj))
+		}
+		members, err := orderedMembers(body)
+		if err != nil {
+			return nil, "", fmt.Errorf("invalid JSON: %w", err)
+		}
+		obj := make(map[string]json.RawMessage, len(members))
+		for _, m := range members {
+			obj[m.name] = m.value // the last of a repeated member, as json.Unmarshal does
 		}
 		return objectElements(obj, recordsKey)
 	}
@@ -102,11 +110,10 @@ func objectElements(obj map[string]json.RawMessage, recordsKey string) ([]json.R
 			return nil, "", fmt.Errorf("JSON object with no array of records (members: %s); set records_key", memberNames(obj))
 		}
 	}
-	var elems []json.RawMessage
-	if err := json.Unmarshal(obj[key], &elems); err != nil || obj[key] == nil {
+	if firstNonSpace(obj[key]) != '[' {
 		return nil, "", fmt.Errorf("records_key %q: no array under this member (members: %s)", key, memberNames(obj))
 	}
-	return elems, format, nil
+	return arrayElements(obj[key]), format, nil
 }
 
 // guessRecordsKey finds the member holding an array of objects: a usual
@@ -114,8 +121,10 @@ func objectElements(obj map[string]json.RawMessage, recordsKey string) ([]json.R
 func guessRecordsKey(obj map[string]json.RawMessage) string {
 	sizes := map[string]int{}
 	for k, v := range obj {
-		var arr []json.RawMessage
-		if json.Unmarshal(v, &arr) == nil && len(arr) > 0 && firstNonSpace(arr[0]) == '{' {
+		if firstNonSpace(v) != '[' {
+			continue
+		}
+		if arr := arrayElements(v); len(arr) > 0 && firstNonSpace(arr[0]) == '{' {
 			sizes[k] = len(arr)
 		}
 	}
@@ -362,7 +371,7 @@ func featureRecord(members []member, index int) (Record, error) {
 	for _, m := range members {
 		switch m.name {
 		case "properties":
-			if scalarText(m.value) == "" {
+			if v := bytes.TrimSpace(m.value); len(v) == 0 || string(v) == "null" {
 				continue
 			}
 			props, err := orderedMembers(m.value)

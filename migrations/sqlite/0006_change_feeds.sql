@@ -16,3 +16,8 @@ INSERT INTO sequences (name, value) VALUES ('records', 0), ('lieux', 0);
 
 ALTER TABLE source_records ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX source_records_seq ON source_records (seq);
+
+-- What a source's next harvest compares its records with (key, hash,
+-- position, deleted or not), read from an index alone rather than
+-- through every row of the source.
+CREATE INDEX source_records_state ON source_records (source, record_key, content_hash, row_index, line, deleted_at);
