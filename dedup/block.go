@@ -1,9 +1,7 @@
 package dedup
 
 import (
-	"cmp"
 	"math"
-	"slices"
 	"strings"
 )
 
@@ -161,7 +159,7 @@ func newBlocks(ps []profile, keys [][]blockRef) *blocks {
 			b.entries = append(b.entries, entry{r.key, int32(i)})
 		}
 	}
-	slices.SortFunc(b.entries, func(x, y entry) int { return cmp.Or(cmp.Compare(x.key, y.key), cmp.Compare(x.idx, y.idx)) })
+	b.entries = sortEntries(b.entries) // by key, then member (they come in member order)
 	b.runs = map[uint64][2]int32{}
 	for lo := 0; lo < len(b.entries); {
 		hi := lo + 1
@@ -174,6 +172,36 @@ func newBlocks(ps []profile, keys [][]blockRef) *blocks {
 		lo = hi
 	}
 	return b
+}
+
+// sortEntries sorts entries by key with a stable radix sort (8 passes of
+// a byte each): entries of one key stay in the order they came in. It
+// returns the sorted slice, entries or the scratch one it used.
+func sortEntries(entries []entry) []entry {
+	if len(entries) < 2 {
+		return entries
+	}
+	other := make([]entry, len(entries))
+	src, dst := entries, other
+	for shift := uint(0); shift < 64; shift += 8 {
+		var counts [257]int
+		for _, e := range src {
+			counts[int(byte(e.key>>shift))+1]++
+		}
+		if counts[int(byte(src[0].key>>shift))+1] == len(src) {
+			continue // every key has this byte: the pass changes nothing
+		}
+		for i := 1; i < len(counts); i++ {
+			counts[i] += counts[i-1]
+		}
+		for _, e := range src {
+			d := byte(e.key >> shift)
+			dst[counts[d]] = e
+			counts[d]++
+		}
+		src, dst = dst, src
+	}
+	return src
 }
 
 // block returns the members sharing key, when there are two or more.

@@ -24,8 +24,13 @@ type recordCache struct {
 	seq      int64
 	loaded   bool
 	bySource map[string]map[string]*cachedRecord
-	// order is every record in the store's order; nil after a change.
-	order []*cachedRecord
+	// order is every record in the store's order, nil after a record
+	// came, went or moved; out and versions are what active returns,
+	// patched at dirty (records changed in place) while order holds.
+	order    []*cachedRecord
+	out      []store.SourceRecord
+	versions []string
+	dirty    []*cachedRecord
 	// unread counts the records whose content is not decoded yet.
 	unread int
 }
@@ -36,6 +41,7 @@ type cachedRecord struct {
 	digest  store.RecordDigest
 	version string
 	rec     *store.SourceRecord
+	pos     int // in order
 }
 
 // fullReload is the share of changed records above which they are read
@@ -58,7 +64,8 @@ func (c *recordCache) digestsOf(ctx context.Context, st store.Store, source stri
 }
 
 // active returns the current records of every source, in the store's
-// order, as ActiveRecords does, and each one's version.
+// order, as ActiveRecords does, and each one's version. The slices are
+// the cache's: read only, and until the next call.
 func (c *recordCache) active(ctx context.Context, st store.Store) ([]store.SourceRecord, []string, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -71,21 +78,23 @@ func (c *recordCache) active(ctx context.Context, st store.Store) ([]store.Sourc
 	}
 	if c.order == nil {
 		c.sort()
+		c.out, c.versions = make([]store.SourceRecord, len(c.order)), make([]string, len(c.order))
+		c.dirty = c.order
 	}
-	recs := make([]store.SourceRecord, len(c.order))
-	versions := make([]string, len(c.order))
-	for i, cr := range c.order {
-		recs[i], versions[i] = *cr.rec, cr.version
-		recs[i].Index, recs[i].Line, recs[i].Status = cr.digest.Index, cr.digest.Line, cr.digest.Status
+	for _, cr := range c.dirty {
+		c.out[cr.pos], c.versions[cr.pos] = *cr.rec, cr.version
+		r := &c.out[cr.pos]
+		r.Index, r.Line, r.Status = cr.digest.Index, cr.digest.Line, cr.digest.Status
 	}
-	return recs, versions, nil
+	c.dirty = nil
+	return c.out, c.versions, nil
 }
 
 // follow reads the change feed since the cache's value (everything when
 // the cache is not loaded) and applies it to the digests.
 func (c *recordCache) follow(ctx context.Context, st store.Store) error {
 	if !c.loaded {
-		c.seq, c.bySource, c.order, c.unread = 0, map[string]map[string]*cachedRecord{}, nil, 0
+		c.seq, c.bySource, c.order, c.dirty, c.unread = 0, map[string]map[string]*cachedRecord{}, nil, nil, 0
 	}
 	changes, seq, err := st.RecordChanges(ctx, c.seq)
 	if err != nil {
@@ -114,15 +123,24 @@ func (c *recordCache) apply(d store.RecordDigest) {
 		recs = map[string]*cachedRecord{}
 		c.bySource[d.Source] = recs
 	}
+	if !known || cr.digest.Index != d.Index {
+		c.order = nil
+	}
 	if !known || cr.digest.Hash != d.Hash || !cr.digest.UpdatedAt.Equal(d.UpdatedAt) {
 		if !known || cr.rec != nil {
 			c.unread++
 		}
-		cr = &cachedRecord{version: d.Hash + "@" + d.UpdatedAt.Format(time.RFC3339Nano)}
+		pos := -1
+		if known {
+			pos = cr.pos
+		}
+		cr = &cachedRecord{version: d.Hash + "@" + d.UpdatedAt.Format(time.RFC3339Nano), pos: pos}
 		recs[d.RecordKey] = cr
 	}
 	cr.digest = d
-	c.order = nil
+	if c.order != nil {
+		c.dirty = append(c.dirty, cr)
+	}
 }
 
 func (c *recordCache) forget(source, key string) {
@@ -185,6 +203,9 @@ func (c *recordCache) sort() {
 		x, y := &a.digest, &b.digest
 		return cmp.Or(strings.Compare(x.Source, y.Source), cmp.Compare(x.Index, y.Index), strings.Compare(x.RecordKey, y.RecordKey))
 	})
+	for i, cr := range c.order {
+		cr.pos = i
+	}
 }
 
 func (c *recordCache) count() int {
