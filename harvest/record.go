@@ -39,18 +39,28 @@ func (r Record) Hash() string { return r.HashWith("") }
 // HashWith is a content hash of salt (what the fields are read with) and
 // the record's fields.
 func (r Record) HashWith(salt string) string {
-	n := len(salt) + 1
+	var h RecordHasher
+	return string(h.Sum(salt, r))
+}
+
+// RecordHasher computes HashWith for record after record, reusing its
+// buffers.
+type RecordHasher struct {
+	buf []byte
+	hex [2 * sha256.Size]byte
+}
+
+// Sum returns the hash of salt and r's fields, as hexadecimal, in a slice
+// valid until the next call.
+func (h *RecordHasher) Sum(salt string, r Record) []byte {
+	h.buf = append(append(h.buf[:0], salt...), 0)
 	for _, f := range r.Fields {
-		n += len(f.Name) + len(f.Value) + 2
+		h.buf = append(append(h.buf, f.Name...), 0)
+		h.buf = append(append(h.buf, f.Value...), 0)
 	}
-	buf := make([]byte, 0, n)
-	buf = append(append(buf, salt...), 0)
-	for _, f := range r.Fields {
-		buf = append(append(buf, f.Name...), 0)
-		buf = append(append(buf, f.Value...), 0)
-	}
-	sum := sha256.Sum256(buf)
-	return hex.EncodeToString(sum[:])
+	sum := sha256.Sum256(h.buf)
+	hex.Encode(h.hex[:], sum[:])
+	return h.hex[:]
 }
 
 // Table is a decoded source: its columns (in first-seen order) and records.

@@ -53,7 +53,7 @@ func (p *Pipeline) WriteFiles(ctx context.Context, dir string, rep *Report) erro
 		return fmt.Errorf("pipeline: %s: %w", FileProvenance, err)
 	}
 	if err := exporters.WriteFileAtomic(filepath.Join(dir, FileReport), func(w io.Writer) error {
-		return exporters.WriteJSON(w, rep)
+		return rep.WriteJSON(w)
 	}); err != nil {
 		return fmt.Errorf("pipeline: %s: %w", FileReport, err)
 	}

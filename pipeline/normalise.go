@@ -96,17 +96,19 @@ func normaliseWith(mapper *schema.Mapper, source string, t *harvest.Table, harve
 	nc := schema.NormaliseContext{HarvestedAt: harvested}
 	keys := map[string]int{}
 	out := make([]store.SourceRecord, 0, len(t.Records))
+	var hasher harvest.RecordHasher
 	for _, rec := range t.Records {
 		key, dupIssue := recordKey(mapper.IDColumn(), mapper.ProducerID(rec), rec, keys)
 		r := store.SourceRecord{Source: source, RecordKey: key, Index: rec.Index, Line: rec.Line}
 		if prior != nil {
-			r.Hash = rec.HashWith(prior.salt)
-			if d, ok := prior.byKey[key]; ok && d.Hash == r.Hash {
-				r.Status, r.Kept = d.Status, true
+			sum := hasher.Sum(prior.salt, rec)
+			if d, ok := prior.byKey[key]; ok && d.Hash == string(sum) {
+				r.Hash, r.Status, r.Kept = d.Hash, d.Status, true
 				prior.kept++
 				out = append(out, r)
 				continue
 			}
+			r.Hash = string(sum)
 		}
 		normaliseRecord(mapper, nc, rec, &r, dupIssue)
 		out = append(out, r)

@@ -1,11 +1,16 @@
 package pipeline
 
 import (
+	"bufio"
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"sort"
 	"time"
 
+	"github.com/maillage/maillage/exporters"
 	"github.com/maillage/maillage/harvest"
 	"github.com/maillage/maillage/schema"
 	"github.com/maillage/maillage/store"
@@ -87,6 +92,52 @@ type QuarantinedRecord struct {
 	Reasons   []schema.Issue `json:"reasons"`
 	// Fields are the record's raw fields (quarantined records only).
 	Fields []harvest.Field `json:"fields,omitempty"`
+}
+
+// WriteJSON writes the report as indented JSON, one source at a time: the
+// bytes of encoding it whole, without holding all of them (the records
+// the sources list make it large).
+func (r *Report) WriteJSON(w io.Writer) error {
+	head := *r
+	head.Sources = nil
+	b, err := indented(&head, "")
+	if err != nil {
+		return err
+	}
+	const tail = "null\n}\n" // "sources": null
+	if len(r.Sources) == 0 || !bytes.HasSuffix(b, []byte(tail)) {
+		return exporters.WriteJSON(w, r)
+	}
+	bw := bufio.NewWriter(w)
+	bw.Write(b[:len(b)-len(tail)])
+	bw.WriteString("[\n")
+	for i := range r.Sources {
+		s, err := indented(&r.Sources[i], "    ")
+		if err != nil {
+			return err
+		}
+		bw.WriteString("    ")
+		bw.Write(bytes.TrimSuffix(s, []byte("\n")))
+		if i < len(r.Sources)-1 {
+			bw.WriteByte(',')
+		}
+		bw.WriteByte('\n')
+	}
+	bw.WriteString("  ]\n}\n")
+	return bw.Flush()
+}
+
+// indented is v as exporters.WriteJSON encodes it, each line after the
+// first led by prefix.
+func indented(v any, prefix string) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent(prefix, "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, fmt.Errorf("pipeline: report: %w", err)
+	}
+	return buf.Bytes(), nil
 }
 
 func (r *Report) status() string {
