@@ -220,12 +220,12 @@ type racingStore struct {
 	raced      int
 }
 
-func (r *racingStore) ReplaceSourceRecords(ctx context.Context, source string, recs []store.SourceRecord, at time.Time) (store.RecordStats, error) {
+func (r *racingStore) ReplaceSourceRecords(ctx context.Context, source string, recs []store.SourceRecord, at time.Time, view *store.RecordsView) (store.RecordStats, error) {
 	if r.at == "records" && source == r.source && r.raced == 0 {
 		r.raced++
 		r.race()
 	}
-	return r.Store.ReplaceSourceRecords(ctx, source, recs, at)
+	return r.Store.ReplaceSourceRecords(ctx, source, recs, at, view)
 }
 
 func (r *racingStore) SaveLieux(ctx context.Context, set store.LieuSet, at time.Time) (store.LieuStats, error) {

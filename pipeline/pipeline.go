@@ -189,7 +189,11 @@ func (p *Pipeline) apply(ctx context.Context, j sourceJob, st *runState) error {
 		return err
 	}
 	p.stage(src.Name, StageNormalise, len(j.table.Records))
-	recs, mapper, err := normaliseTable(src, j.table, j.fetchedAt, prior)
+	var byKey map[string]store.RecordDigest
+	if prior != nil {
+		byKey = prior.ByKey
+	}
+	recs, mapper, err := normaliseTable(src, j.table, j.fetchedAt, byKey)
 	if err != nil {
 		return fmt.Errorf("pipeline: source %q: %w", src.Name, err)
 	}
@@ -215,7 +219,7 @@ func (p *Pipeline) apply(ctx context.Context, j sourceJob, st *runState) error {
 	}
 	countStatuses(recs, run)
 	p.stage(src.Name, StageStore, len(recs))
-	stats, err := p.Store.ReplaceSourceRecords(ctx, src.Name, recs, p.Now())
+	stats, err := p.Store.ReplaceSourceRecords(ctx, src.Name, recs, p.Now(), prior)
 	if err != nil {
 		return err
 	}
@@ -223,13 +227,13 @@ func (p *Pipeline) apply(ctx context.Context, j sourceJob, st *runState) error {
 	return nil
 }
 
-// priorRecords are the stored records of a source by key, which records
-// of the same content hash keep; none when forced (all are normalised).
-func (p *Pipeline) priorRecords(ctx context.Context, source string, force bool) (map[string]store.RecordDigest, error) {
+// priorRecords are the stored records of a source, which records of the
+// same content hash keep; none when forced (all are normalised).
+func (p *Pipeline) priorRecords(ctx context.Context, source string, force bool) (*store.RecordsView, error) {
 	if force {
 		return nil, nil
 	}
-	return p.records.digestsOf(ctx, p.Store, source)
+	return p.records.viewOf(ctx, p.Store, source)
 }
 
 // freshRecords copies out the records normalised this run.

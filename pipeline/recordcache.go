@@ -48,19 +48,19 @@ type cachedRecord struct {
 // in one scan of every record rather than one by one.
 const fullReload = 0.25
 
-// digestsOf brings the cache's digests to the store and returns the
-// digests of one source's current records, by key.
-func (c *recordCache) digestsOf(ctx context.Context, st store.Store, source string) (map[string]store.RecordDigest, error) {
+// viewOf brings the cache's digests to the store and returns what it
+// holds of one source's current records.
+func (c *recordCache) viewOf(ctx context.Context, st store.Store, source string) (*store.RecordsView, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if err := c.follow(ctx, st); err != nil {
 		return nil, err
 	}
-	out := make(map[string]store.RecordDigest, len(c.bySource[source]))
+	view := &store.RecordsView{Seq: c.seq, ByKey: make(map[string]store.RecordDigest, len(c.bySource[source]))}
 	for key, cr := range c.bySource[source] {
-		out[key] = cr.digest
+		view.ByKey[key] = cr.digest
 	}
-	return out, nil
+	return view, nil
 }
 
 // active returns the current records of every source, in the store's

@@ -36,8 +36,11 @@ type Store interface {
 	// ReplaceSourceRecords makes recs the current records of a source in
 	// one transaction: new ones inserted, changed ones updated, missing
 	// ones marked deleted. A Kept record must be stored, current and of
-	// the same hash: only its position is written.
-	ReplaceSourceRecords(ctx context.Context, source string, recs []SourceRecord, at time.Time) (RecordStats, error)
+	// the same hash: only its position is written. With a view (what the
+	// caller read of the source's current records), the store need not
+	// read them again, and refuses the write with ErrKeptChanged when a
+	// write of the source came after the view.
+	ReplaceSourceRecords(ctx context.Context, source string, recs []SourceRecord, at time.Time, view *RecordsView) (RecordStats, error)
 	// RecordChanges is the change feed of source records. It returns
 	// the sequence value the records are at, and the digests of the
 	// records whose rows changed after the value since, deleted ones
@@ -164,6 +167,13 @@ type SourceRecord struct {
 type LieuDigest struct {
 	ID       string
 	Revision int64
+}
+
+// RecordsView is what a writer read of a source's current records: their
+// digests by key, as of the records sequence's value Seq.
+type RecordsView struct {
+	Seq   int64
+	ByKey map[string]RecordDigest
 }
 
 // RecordDigest is a record as its store tells it apart from another

@@ -17,9 +17,12 @@ import (
 // first load is copied straight into the table; later ones into a staging
 // table, then merged by set-based statements (touch the unchanged, upsert
 // the others, mark the missing deleted).
-func (s *Store) ReplaceSourceRecords(ctx context.Context, source string, recs []store.SourceRecord, at time.Time) (store.RecordStats, error) {
+func (s *Store) ReplaceSourceRecords(ctx context.Context, source string, recs []store.SourceRecord, at time.Time, view *store.RecordsView) (store.RecordStats, error) {
 	var st store.RecordStats
 	err := s.inTx(ctx, "records of "+source, func(tx pgx.Tx) error {
+		if err := checkView(ctx, tx, source, view); err != nil {
+			return err
+		}
 		var first bool
 		if err := tx.QueryRow(ctx, `SELECT NOT EXISTS (SELECT 1 FROM source_records WHERE source = $1)`, source).Scan(&first); err != nil {
 			return fmt.Errorf("postgres: records of %s: %w", source, err)
@@ -39,6 +42,23 @@ func (s *Store) ReplaceSourceRecords(ctx context.Context, source string, recs []
 		return nil
 	})
 	return st, err
+}
+
+// checkView refuses a write made on a view of the source's records that
+// a later write of the source made stale. (The merge compares the staged
+// records with the stored ones itself, and needs no view.)
+func checkView(ctx context.Context, tx pgx.Tx, source string, view *store.RecordsView) error {
+	if view == nil {
+		return nil
+	}
+	var later bool
+	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM source_records WHERE seq > $1 AND source = $2)`, view.Seq, source).Scan(&later); err != nil {
+		return fmt.Errorf("postgres: records of %s: %w", source, err)
+	}
+	if later {
+		return fmt.Errorf("postgres: records of %s: written after %d: %w", source, view.Seq, store.ErrKeptChanged)
+	}
+	return nil
 }
 
 // recordColumnsIn are the columns a record's row gives (encodeRecord).

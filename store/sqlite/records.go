@@ -11,22 +11,15 @@ import (
 	"github.com/maillage/maillage/store"
 )
 
-// storedRecord is what ReplaceSourceRecords compares a record with.
-type storedRecord struct {
-	hash        string
-	index, line int
-	deleted     bool
-}
-
 // ReplaceSourceRecords makes recs the current records of source.
-func (s *Store) ReplaceSourceRecords(ctx context.Context, source string, recs []store.SourceRecord, at time.Time) (store.RecordStats, error) {
+func (s *Store) ReplaceSourceRecords(ctx context.Context, source string, recs []store.SourceRecord, at time.Time, view *store.RecordsView) (store.RecordStats, error) {
 	var st store.RecordStats
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return st, fmt.Errorf("sqlite: records of %s: %w", source, err)
 	}
 	defer tx.Rollback()
-	existing, err := loadRecordState(ctx, tx, source)
+	existing, err := recordState(ctx, tx, source, view)
 	if err != nil {
 		return st, err
 	}
@@ -46,7 +39,7 @@ func (s *Store) ReplaceSourceRecords(ctx context.Context, source string, recs []
 		}
 	}
 	for key, old := range existing {
-		if seen[key] || old.deleted {
+		if seen[key] || old.Deleted {
 			continue
 		}
 		if _, err := stmts.remove.ExecContext(ctx, ts(at), source, key, stmts.seq); err != nil {
@@ -60,21 +53,34 @@ func (s *Store) ReplaceSourceRecords(ctx context.Context, source string, recs []
 	return st, nil
 }
 
-func loadRecordState(ctx context.Context, tx *sql.Tx, source string) (map[string]storedRecord, error) {
+// recordState is what a write compares the source's records with: the
+// caller's view when no write of the source came since, else (without a
+// view) the stored records, deleted ones included.
+func recordState(ctx context.Context, tx *sql.Tx, source string, view *store.RecordsView) (map[string]store.RecordDigest, error) {
+	if view != nil {
+		var later bool
+		if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM source_records WHERE seq > $1 AND source = $2)`,
+			view.Seq, source).Scan(&later); err != nil {
+			return nil, fmt.Errorf("sqlite: records of %s: %w", source, err)
+		}
+		if later {
+			return nil, fmt.Errorf("sqlite: records of %s: written after %d: %w", source, view.Seq, store.ErrKeptChanged)
+		}
+		return view.ByKey, nil
+	}
 	rows, err := tx.QueryContext(ctx, `SELECT record_key, content_hash, row_index, line, deleted_at IS NOT NULL
 		FROM source_records WHERE source = $1`, source)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: records of %s: %w", source, err)
 	}
 	defer rows.Close()
-	out := map[string]storedRecord{}
+	out := map[string]store.RecordDigest{}
 	for rows.Next() {
-		var key string
-		var r storedRecord
-		if err := rows.Scan(&key, &r.hash, &r.index, &r.line, &r.deleted); err != nil {
+		var r store.RecordDigest
+		if err := rows.Scan(&r.RecordKey, &r.Hash, &r.Index, &r.Line, &r.Deleted); err != nil {
 			return nil, fmt.Errorf("sqlite: records of %s: %w", source, err)
 		}
-		out[key] = r
+		out[r.RecordKey] = r
 	}
 	return out, rows.Err()
 }
@@ -98,7 +104,11 @@ func prepareRecordStmts(ctx context.Context, tx *sql.Tx) (*recordStmts, error) {
 	}{
 		{&s.insert, `INSERT INTO source_records (source, record_key, row_index, line, fields, content_hash,
 			producer_id, status, lieu, issues, first_seen, updated_at, seq)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12)`},
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12)
+			ON CONFLICT (source, record_key) DO UPDATE SET row_index = excluded.row_index, line = excluded.line,
+				fields = excluded.fields, content_hash = excluded.content_hash, producer_id = excluded.producer_id,
+				status = excluded.status, lieu = excluded.lieu, issues = excluded.issues, updated_at = excluded.updated_at,
+				deleted_at = NULL, seq = excluded.seq`},
 		{&s.move, `UPDATE source_records SET row_index = $1, line = $2, seq = $5 WHERE source = $3 AND record_key = $4`},
 		{&s.update, `UPDATE source_records SET row_index = $1, line = $2, fields = $3, content_hash = $4,
 			producer_id = $5, status = $6, lieu = $7, issues = $8, updated_at = $9, deleted_at = NULL, seq = $12
@@ -127,10 +137,10 @@ func (s *recordStmts) close() {
 
 // upsert writes one record: a kept one only where it moved; a new one
 // inserted; a stored one rewritten when its hash or documents differ.
-func (s *recordStmts) upsert(ctx context.Context, r *store.SourceRecord, existing map[string]storedRecord, at time.Time, st *store.RecordStats) error {
+func (s *recordStmts) upsert(ctx context.Context, r *store.SourceRecord, existing map[string]store.RecordDigest, at time.Time, st *store.RecordStats) error {
 	old, ok := existing[r.RecordKey]
 	if r.Kept {
-		if !ok || old.deleted || old.hash != r.Hash {
+		if !ok || old.Deleted || old.Hash != r.Hash {
 			return fmt.Errorf("sqlite: record %s/%s: %w", r.Source, r.RecordKey, store.ErrKeptChanged)
 		}
 		st.Unchanged++
@@ -144,7 +154,7 @@ func (s *recordStmts) upsert(ctx context.Context, r *store.SourceRecord, existin
 	if e.Lieu != nil {
 		lieu = sql.NullString{String: *e.Lieu, Valid: true}
 	}
-	if ok && !old.deleted && old.hash == r.Hash {
+	if ok && !old.Deleted && old.Hash == r.Hash {
 		var storedLieu, storedIssues string
 		if err := s.documents.QueryRowContext(ctx, r.Source, r.RecordKey).Scan(&storedLieu, &storedIssues); err != nil {
 			return fmt.Errorf("sqlite: record %s/%s: %w", r.Source, r.RecordKey, err)
@@ -159,7 +169,7 @@ func (s *recordStmts) upsert(ctx context.Context, r *store.SourceRecord, existin
 		st.Created++
 		_, err = s.insert.ExecContext(ctx, r.Source, r.RecordKey, r.Index, r.Line, e.Fields, r.Hash, r.ProducerID,
 			string(r.Status), lieu, e.Issues, ts(at), s.seq)
-	case old.deleted:
+	case old.Deleted:
 		st.Created++
 	default:
 		st.Updated++
@@ -174,8 +184,8 @@ func (s *recordStmts) upsert(ctx context.Context, r *store.SourceRecord, existin
 	return nil
 }
 
-func (s *recordStmts) moveIfNeeded(ctx context.Context, r *store.SourceRecord, old storedRecord) error {
-	if old.index == r.Index && old.line == r.Line {
+func (s *recordStmts) moveIfNeeded(ctx context.Context, r *store.SourceRecord, old store.RecordDigest) error {
+	if old.Index == r.Index && old.Line == r.Line {
 		return nil
 	}
 	if _, err := s.move.ExecContext(ctx, r.Index, r.Line, r.Source, r.RecordKey, s.seq); err != nil {

@@ -34,7 +34,7 @@ func Bench(b *testing.B, open func(b *testing.B) store.Store) {
 	load := func(recs map[string][]store.SourceRecord) func(st store.Store) error {
 		return func(st store.Store) error {
 			for _, source := range slices.Sorted(maps.Keys(recs)) {
-				if _, err := st.ReplaceSourceRecords(ctx, source, recs[source], at); err != nil {
+				if _, err := st.ReplaceSourceRecords(ctx, source, recs[source], at, nil); err != nil {
 					return err
 				}
 			}

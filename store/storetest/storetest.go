@@ -24,6 +24,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	}{
 		{"source records", testSourceRecords},
 		{"kept records and digests", testKeptRecords},
+		{"writes on a view of the records", testRecordsView},
 		{"source runs", testSourceRuns},
 		{"lieux lifecycle", testLieuxLifecycle},
 		{"kept lieux and the lieux sequence", testKeptLieux},
@@ -47,13 +48,13 @@ func rec(source, key, nom string) store.SourceRecord {
 
 func testSourceRecords(t *testing.T, st store.Store) {
 	ctx := context.Background()
-	stats, err := st.ReplaceSourceRecords(ctx, "a", []store.SourceRecord{rec("a", "1", "Un"), rec("a", "2", "Deux"), rec("a", "3", "Trois")}, t0)
+	stats, err := st.ReplaceSourceRecords(ctx, "a", []store.SourceRecord{rec("a", "1", "Un"), rec("a", "2", "Deux"), rec("a", "3", "Trois")}, t0, nil)
 	want(t, err, fmt.Sprint(stats), "{3 0 0 0}")
-	stats, err = st.ReplaceSourceRecords(ctx, "a", []store.SourceRecord{rec("a", "1", "Un"), rec("a", "2", "Deux"), rec("a", "3", "Trois")}, t0.Add(time.Hour))
+	stats, err = st.ReplaceSourceRecords(ctx, "a", []store.SourceRecord{rec("a", "1", "Un"), rec("a", "2", "Deux"), rec("a", "3", "Trois")}, t0.Add(time.Hour), nil)
 	want(t, err, fmt.Sprint(stats), "{0 0 3 0}")
-	stats, err = st.ReplaceSourceRecords(ctx, "a", []store.SourceRecord{rec("a", "1", "Un"), rec("a", "2", "Deux bis"), rec("a", "4", "Quatre")}, t0.Add(2*time.Hour))
+	stats, err = st.ReplaceSourceRecords(ctx, "a", []store.SourceRecord{rec("a", "1", "Un"), rec("a", "2", "Deux bis"), rec("a", "4", "Quatre")}, t0.Add(2*time.Hour), nil)
 	want(t, err, fmt.Sprint(stats), "{1 1 1 1}")
-	_, err = st.ReplaceSourceRecords(ctx, "b", []store.SourceRecord{rec("b", "1", "Autre")}, t0)
+	_, err = st.ReplaceSourceRecords(ctx, "b", []store.SourceRecord{rec("b", "1", "Autre")}, t0, nil)
 	recs, err2 := st.ActiveRecords(ctx)
 	if err != nil || err2 != nil || len(recs) != 4 {
 		t.Fatalf("active records: %v %v %d", err, err2, len(recs))
@@ -69,7 +70,7 @@ func testSourceRecords(t *testing.T, st store.Store) {
 	if _, err := st.SourceRecord(ctx, "a", "nope"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("unknown record: %v", err)
 	}
-	stats, err = st.ReplaceSourceRecords(ctx, "a", []store.SourceRecord{rec("a", "3", "Trois")}, t0.Add(3*time.Hour))
+	stats, err = st.ReplaceSourceRecords(ctx, "a", []store.SourceRecord{rec("a", "3", "Trois")}, t0.Add(3*time.Hour), nil)
 	want(t, err, fmt.Sprint(stats), "{1 0 0 3}")
 }
 
@@ -82,13 +83,13 @@ func testKeptRecords(t *testing.T, st store.Store) {
 	ctx := context.Background()
 	one, two, three := rec("a", "1", "Un"), rec("a", "2", "Deux"), rec("a", "3", "Trois")
 	one.Index, two.Index, three.Index = 0, 1, 2
-	_, err := st.ReplaceSourceRecords(ctx, "a", []store.SourceRecord{one, two, three}, t0)
+	_, err := st.ReplaceSourceRecords(ctx, "a", []store.SourceRecord{one, two, three}, t0, nil)
 	want(t, err, "", "")
 	loaded, seq := changes(t, st, 0)
 	if len(loaded) != 3 || loaded[0].RecordKey != "1" || loaded[2].RecordKey != "3" || seq == 0 {
 		t.Fatalf("every current record from 0: %d %+v", seq, loaded)
 	}
-	if _, err := st.ReplaceSourceRecords(ctx, "b", []store.SourceRecord{kept(rec("b", "1", "Un"), 0)}, t0); !errors.Is(err, store.ErrKeptChanged) {
+	if _, err := st.ReplaceSourceRecords(ctx, "b", []store.SourceRecord{kept(rec("b", "1", "Un"), 0)}, t0, nil); !errors.Is(err, store.ErrKeptChanged) {
 		t.Errorf("a kept record never stored: %v", err)
 	}
 	if got, again := changes(t, st, seq); len(got) != 0 || again != seq {
@@ -97,7 +98,7 @@ func testKeptRecords(t *testing.T, st store.Store) {
 	// Two kept (one moved up a row), one changed, one gone.
 	changed := rec("a", "2", "Deux bis")
 	changed.Index, changed.Line = 1, 3
-	stats, err := st.ReplaceSourceRecords(ctx, "a", []store.SourceRecord{kept(three, 0), changed}, t0.Add(time.Hour))
+	stats, err := st.ReplaceSourceRecords(ctx, "a", []store.SourceRecord{kept(three, 0), changed}, t0.Add(time.Hour), nil)
 	want(t, err, fmt.Sprint(stats), "{0 1 1 1}")
 	testRecordChanges(t, st, seq, changed, three)
 	full, err := st.SourceRecord(ctx, "a", "3")
@@ -107,11 +108,11 @@ func testKeptRecords(t *testing.T, st store.Store) {
 	// A kept record whose stored hash differs was changed meanwhile.
 	stale := kept(one, 0)
 	stale.RecordKey = "2"
-	if _, err := st.ReplaceSourceRecords(ctx, "a", []store.SourceRecord{stale}, t0.Add(2*time.Hour)); !errors.Is(err, store.ErrKeptChanged) {
+	if _, err := st.ReplaceSourceRecords(ctx, "a", []store.SourceRecord{stale}, t0.Add(2*time.Hour), nil); !errors.Is(err, store.ErrKeptChanged) {
 		t.Errorf("a kept record of another hash: %v", err)
 	}
 	_, seq = changes(t, st, seq)
-	st.ReplaceSourceRecords(ctx, "b", []store.SourceRecord{rec("b", "9", "Neuf")}, t0)
+	st.ReplaceSourceRecords(ctx, "b", []store.SourceRecord{rec("b", "9", "Neuf")}, t0, nil)
 	if got, _ := changes(t, st, seq); len(got) != 1 || got[0].Source != "b" || got[0].RecordKey != "9" {
 		t.Errorf("the changes of another source: %+v", got)
 	}
@@ -146,11 +147,50 @@ func testRecordChanges(t *testing.T, st store.Store, since int64, changed, three
 	if d := got[2]; d.RecordKey != "3" || d.Index != 0 || d.Line != 2 || d.Hash != three.Hash || d.Status != schema.StatusValid || !d.UpdatedAt.Equal(t0) {
 		t.Errorf("a kept record moved, not rewritten: %+v", d)
 	}
-	stats, err := st.ReplaceSourceRecords(context.Background(), "a", []store.SourceRecord{kept(three, 0), kept(changed, 1)}, t0.Add(2*time.Hour))
+	stats, err := st.ReplaceSourceRecords(context.Background(), "a", []store.SourceRecord{kept(three, 0), kept(changed, 1)}, t0.Add(2*time.Hour), nil)
 	want(t, err, fmt.Sprint(stats), "{0 0 2 0}")
 	if got, _ := changes(t, st, seq); len(got) != 0 {
 		t.Errorf("records kept in place are no change: %+v", got)
 	}
+}
+
+// testRecordsView writes records on what the writer read of them: the
+// write is the one made without a view, and is refused once a later
+// write of the source (not of another) made the view stale.
+func testRecordsView(t *testing.T, st store.Store) {
+	ctx := context.Background()
+	one, two := rec("a", "1", "Un"), rec("a", "2", "Deux")
+	one.Index, two.Index = 0, 1
+	_, err := st.ReplaceSourceRecords(ctx, "a", []store.SourceRecord{one, two}, t0, nil)
+	want(t, err, "", "")
+	_, err = st.ReplaceSourceRecords(ctx, "a", []store.SourceRecord{one}, t0.Add(time.Hour), nil) // a/2 deleted
+	want(t, err, "", "")
+	view := func() *store.RecordsView {
+		all, seq := changes(t, st, 0)
+		v := &store.RecordsView{Seq: seq, ByKey: map[string]store.RecordDigest{}}
+		for _, d := range all {
+			if d.Source == "a" {
+				v.ByKey[d.RecordKey] = d
+			}
+		}
+		return v
+	}
+	v := view()
+	_, err = st.ReplaceSourceRecords(ctx, "b", []store.SourceRecord{rec("b", "1", "Un")}, t0, nil)
+	want(t, err, "", "")
+	// a/1 kept, a/2 back (stored deleted, not in the view), a/3 new
+	three := rec("a", "3", "Trois")
+	three.Index = 2
+	stats, err := st.ReplaceSourceRecords(ctx, "a", []store.SourceRecord{kept(one, 0), two, three}, t0.Add(2*time.Hour), v)
+	want(t, err, fmt.Sprint(stats), "{2 0 1 0}")
+	if got, _ := st.SourceRecord(ctx, "a", "2"); got.Lieu == nil || got.Lieu.Nom != "Deux" {
+		t.Errorf("a record back on a view: %+v", got)
+	}
+	if _, err := st.ReplaceSourceRecords(ctx, "a", []store.SourceRecord{kept(one, 0)}, t0.Add(3*time.Hour), v); !errors.Is(err, store.ErrKeptChanged) {
+		t.Errorf("a write on a view a later write of the source made stale: %v", err)
+	}
+	stats, err = st.ReplaceSourceRecords(ctx, "a", []store.SourceRecord{kept(one, 0)}, t0.Add(3*time.Hour), view())
+	want(t, err, fmt.Sprint(stats), "{0 0 1 2}")
 }
 
 func changes(t *testing.T, st store.Store, since int64) ([]store.RecordDigest, int64) {
