@@ -14,6 +14,9 @@ type DecodeOptions struct {
 	RecordsKey string
 	// Name is the file name or URL, used to guess the format.
 	Name string
+	// Elements, when set, keeps a JSON source's decoded elements for its
+	// next decode.
+	Elements *ElementCache
 }
 
 // Formats the decoders understand.
@@ -51,7 +54,7 @@ func Decode(p *Payload, opts DecodeOptions) (*Table, error) {
 	case FormatCSV:
 		t, err = decodeCSV(body, opts.Delimiter)
 	case FormatJSON, FormatGeoJSON:
-		t, err = decodeJSON(body, opts.RecordsKey)
+		t, err = decodeJSON(body, opts.RecordsKey, opts.Elements)
 	default:
 		return nil, fmt.Errorf("unknown format %q (csv, json, geojson)", format)
 	}

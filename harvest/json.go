@@ -14,16 +14,20 @@ import (
 // decodeJSON reads a JSON array of objects, an array of GeoJSON Features, a
 // GeoJSON FeatureCollection, or an object holding the records under
 // recordsKey. Member order is preserved. The document is parsed one level
-// deep; each element is then read on its own.
-func decodeJSON(body []byte, recordsKey string) (*Table, error) {
+// deep; each element is then read on its own, or taken from cache (nil:
+// none) when its bytes were decoded last time.
+func decodeJSON(body []byte, recordsKey string, cache *ElementCache) (*Table, error) {
 	elems, format, err := recordElements(body, recordsKey)
 	if err != nil {
 		return nil, err
 	}
 	t := &Table{Format: format, Records: make([]Record, 0, len(elems))}
 	seen := map[string]bool{}
+	dec := newElementDecoder(cache, len(elems))
+	ok := false
+	defer func() { dec.done(ok) }()
 	for i, raw := range elems {
-		rec, err := decodeElement(raw, i)
+		rec, err := dec.decode(raw, i)
 		if err != nil {
 			return nil, fmt.Errorf("JSON element %d: %w", i, err)
 		}
@@ -35,6 +39,7 @@ func decodeJSON(body []byte, recordsKey string) (*Table, error) {
 		}
 		t.Records = append(t.Records, rec)
 	}
+	ok = true
 	return t, nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/maillage/maillage/internal/failpoint"
@@ -60,6 +61,7 @@ type Options struct {
 // Harvester fetches and decodes sources through a registry of kinds.
 type Harvester struct {
 	fetchers map[string]Fetcher
+	elements sync.Map // source name → *ElementCache
 }
 
 // New returns a harvester with every registered kind (kinds.go).
@@ -112,8 +114,12 @@ func (h *Harvester) Fetch(ctx context.Context, src Source, cond Conditional) (*P
 }
 
 // Decode decodes a payload into a table.
+// A JSON source's elements decoded last time, by the same harvester, are
+// not decoded again.
 func (h *Harvester) Decode(src Source, p *Payload) (*Table, error) {
-	t, err := Decode(p, DecodeOptions{Format: src.Format, Delimiter: src.Delimiter, RecordsKey: src.RecordsKey, Name: src.Location})
+	cache, _ := h.elements.LoadOrStore(src.Name, &ElementCache{})
+	t, err := Decode(p, DecodeOptions{Format: src.Format, Delimiter: src.Delimiter, RecordsKey: src.RecordsKey, Name: src.Location,
+		Elements: cache.(*ElementCache)})
 	if err != nil {
 		return nil, fmt.Errorf("harvest: source %q: %w", src.Name, err)
 	}
