@@ -34,11 +34,12 @@ type Pipeline struct {
 	// Progress, when set, hears each source's stages.
 	Progress Progress
 	// publishing serialises publications: sources harvested at once each
-	// publish after their harvest, one at a time. It guards memo and
-	// published.
+	// publish after their harvest, one at a time. It guards memo,
+	// published and members.
 	publishing sync.Mutex
 	memo       dedup.Memo
 	published  publishedState
+	members    []dedup.Member // the last publication's, whose room the next reuses
 	records    recordCache
 	exports    exportCache
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/maillage/maillage/config"
@@ -42,7 +43,9 @@ func (p *Pipeline) publishOnce(ctx context.Context, cfg *config.Config, rep *Rep
 		return fmt.Errorf("pipeline: %w", err)
 	}
 	priority := sourcePriority(cfg)
-	engine := dedup.NewEngineWith(eligibleMembers(recs, versions, priority), cfg.Dedup, &p.memo)
+	// the last publication's members are dead by now: their room is reused
+	p.members = eligibleMembers(p.members[:0], recs, versions, priority)
+	engine := dedup.NewEngineWith(p.members, cfg.Dedup, &p.memo)
 	res := engine.Run(ex, decisionsFrom(decisions))
 	set := lieuSetWith(res.Clusters, p.published.kept)
 	set.Base = p.published.seq // what the kept lieux are kept from
@@ -83,11 +86,11 @@ func reviewPairs(e *dedup.Engine, pairs []dedup.Pair, at time.Time) []store.Revi
 	return out
 }
 
-// eligibleMembers are the current, publishable records of configured
-// sources (a source removed from the configuration stops being
+// eligibleMembers appends to out the current, publishable records of
+// configured sources (a source removed from the configuration stops being
 // published), with their versions when given.
-func eligibleMembers(recs []store.SourceRecord, versions []string, priority map[string]int) []dedup.Member {
-	out := make([]dedup.Member, 0, len(recs))
+func eligibleMembers(out []dedup.Member, recs []store.SourceRecord, versions []string, priority map[string]int) []dedup.Member {
+	out = slices.Grow(out, len(recs))
 	for i, r := range recs {
 		prio, configured := priority[r.Source]
 		if !configured || r.Status == schema.StatusQuarantined || r.Lieu == nil {

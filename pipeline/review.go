@@ -38,7 +38,7 @@ func (p *Pipeline) Explain(ctx context.Context, cfg *config.Config, a, b string)
 	if err != nil {
 		return Explanation{}, fmt.Errorf("pipeline: %w", err)
 	}
-	engine := dedup.NewEngine(eligibleMembers(recs, nil, sourcePriority(cfg)), cfg.Dedup)
+	engine := dedup.NewEngine(eligibleMembers(nil, recs, nil, sourcePriority(cfg)), cfg.Dedup)
 	var best Explanation
 	for _, ra := range refsA {
 		for _, rb := range refsB {

@@ -59,7 +59,7 @@ func (s *Store) ReplaceSourceRecords(ctx context.Context, source string, recs []
 func recordState(ctx context.Context, tx *sql.Tx, source string, view *store.RecordsView) (map[string]store.RecordDigest, error) {
 	if view != nil {
 		var later bool
-		if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM source_records WHERE seq > $1 AND source = $2)`,
+		if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM source_records INDEXED BY source_records_seq WHERE seq > $1 AND source = $2)`,
 			view.Seq, source).Scan(&later); err != nil {
 			return nil, fmt.Errorf("sqlite: records of %s: %w", source, err)
 		}
