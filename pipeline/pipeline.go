@@ -35,11 +35,12 @@ type Pipeline struct {
 	Progress Progress
 	// publishing serialises publications: sources harvested at once each
 	// publish after their harvest, one at a time. It guards memo,
-	// published and members.
+	// published, members and lieux.
 	publishing sync.Mutex
 	memo       dedup.Memo
 	published  publishedState
-	members    []dedup.Member // the last publication's, whose room the next reuses
+	members    []dedup.Member        // the last publication's, whose room the next reuses
+	lieux      []store.PublishedLieu // likewise
 	records    recordCache
 	exports    exportCache
 }

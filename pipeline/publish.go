@@ -47,7 +47,8 @@ func (p *Pipeline) publishOnce(ctx context.Context, cfg *config.Config, rep *Rep
 	p.members = eligibleMembers(p.members[:0], recs, versions, priority)
 	engine := dedup.NewEngineWith(p.members, cfg.Dedup, &p.memo)
 	res := engine.Run(ex, decisionsFrom(decisions))
-	set := lieuSetWith(res.Clusters, p.published.kept)
+	set := lieuSetWith(p.lieux[:0], res.Clusters, p.published.kept)
+	p.lieux = set.Lieux
 	set.Base = p.published.seq // what the kept lieux are kept from
 	// PostgreSQL keeps microseconds: the state keeps the times it stores
 	at := p.Now().Truncate(time.Microsecond)
@@ -121,13 +122,14 @@ func existingFrom(idx store.LieuIndex) dedup.Existing {
 // LieuSet is what deduplicated clusters publish: each cluster's lieu with
 // its id and provenance, its members' links, its retired ids' redirects.
 func LieuSet(clusters []dedup.Cluster) store.LieuSet {
-	return lieuSetWith(clusters, func(*dedup.Cluster) (string, bool) { return "", false })
+	return lieuSetWith(nil, clusters, func(*dedup.Cluster) (string, bool) { return "", false })
 }
 
-// lieuSetWith is LieuSet where kept tells the clusters whose lieu is
-// published unchanged, and under which hash: those are given Kept.
-func lieuSetWith(clusters []dedup.Cluster, kept func(*dedup.Cluster) (string, bool)) store.LieuSet {
-	set := store.LieuSet{Lieux: make([]store.PublishedLieu, 0, len(clusters)), Redirects: map[string]string{}}
+// lieuSetWith is LieuSet, its lieux appended to room, where kept tells
+// the clusters whose lieu is published unchanged, and under which hash:
+// those are given Kept.
+func lieuSetWith(room []store.PublishedLieu, clusters []dedup.Cluster, kept func(*dedup.Cluster) (string, bool)) store.LieuSet {
+	set := store.LieuSet{Lieux: slices.Grow(room, len(clusters)), Redirects: map[string]string{}}
 	for i := range clusters {
 		c := &clusters[i]
 		if hash, ok := kept(c); ok {

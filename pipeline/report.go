@@ -100,24 +100,25 @@ type QuarantinedRecord struct {
 func (r *Report) WriteJSON(w io.Writer) error {
 	head := *r
 	head.Sources = nil
-	b, err := indented(&head, "")
-	if err != nil {
-		return err
+	var buf bytes.Buffer
+	if err := newIndenter(&buf, "").Encode(&head); err != nil {
+		return fmt.Errorf("pipeline: report: %w", err)
 	}
 	const tail = "null\n}\n" // "sources": null
-	if len(r.Sources) == 0 || !bytes.HasSuffix(b, []byte(tail)) {
+	if len(r.Sources) == 0 || !bytes.HasSuffix(buf.Bytes(), []byte(tail)) {
 		return exporters.WriteJSON(w, r)
 	}
 	bw := bufio.NewWriter(w)
-	bw.Write(b[:len(b)-len(tail)])
+	bw.Write(buf.Bytes()[:buf.Len()-len(tail)])
 	bw.WriteString("[\n")
+	enc := newIndenter(&buf, "    ") // one encoder and buffer: their room serves every source
 	for i := range r.Sources {
-		s, err := indented(&r.Sources[i], "    ")
-		if err != nil {
-			return err
+		buf.Reset()
+		if err := enc.Encode(&r.Sources[i]); err != nil {
+			return fmt.Errorf("pipeline: report: %w", err)
 		}
 		bw.WriteString("    ")
-		bw.Write(bytes.TrimSuffix(s, []byte("\n")))
+		bw.Write(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
 		if i < len(r.Sources)-1 {
 			bw.WriteByte(',')
 		}
@@ -127,17 +128,13 @@ func (r *Report) WriteJSON(w io.Writer) error {
 	return bw.Flush()
 }
 
-// indented is v as exporters.WriteJSON encodes it, each line after the
+// newIndenter encodes as exporters.WriteJSON does, each line after the
 // first led by prefix.
-func indented(v any, prefix string) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
+func newIndenter(w io.Writer, prefix string) *json.Encoder {
+	enc := json.NewEncoder(w)
 	enc.SetIndent(prefix, "  ")
 	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, fmt.Errorf("pipeline: report: %w", err)
-	}
-	return buf.Bytes(), nil
+	return enc
 }
 
 func (r *Report) status() string {

@@ -66,6 +66,8 @@ func BenchmarkResyncCorpus(b *testing.B) {
 	b.ReportMetric(second.harvest.Seconds()/n, "resync-harvest-s")
 	b.ReportMetric(second.publish.Seconds()/n, "resync-publish-s")
 	b.ReportMetric(second.files.Seconds()/n, "resync-files-s")
+	b.ReportMetric(float64(second.gcs)/n, "resync-gcs")
+	b.ReportMetric(float64(second.allocated)/n/(1<<20), "resync-MB")
 	b.ReportMetric(float64(records), "records")
 	b.ReportMetric(float64(edited), "edited")
 	b.ReportMetric(float64(normalised), "renormalised")
@@ -114,9 +116,12 @@ func writeHeapProfile(b *testing.B, path string) {
 	}
 }
 
-// syncTimes adds up where syncs spend their time.
+// syncTimes adds up where syncs spend their time, and the collections
+// and allocations they cause.
 type syncTimes struct {
 	total, harvest, publish, files time.Duration
+	gcs                            int
+	allocated                      uint64
 }
 
 // timedSync runs one sync and writes its files, adding its times to t.
@@ -124,6 +129,9 @@ func timedSync(b *testing.B, p *pipeline.Pipeline, cfg *config.Config, t *syncTi
 	clock := &stageClock{at: map[string]time.Time{}}
 	p.Progress = clock
 	defer func() { p.Progress = nil }()
+	var mem runtime.MemStats
+	runtime.ReadMemStats(&mem)
+	gcs, allocated := mem.NumGC, mem.TotalAlloc
 	start := time.Now()
 	rep, err := p.Run(context.Background(), cfg, pipeline.Options{})
 	if err != nil {
@@ -134,6 +142,9 @@ func timedSync(b *testing.B, p *pipeline.Pipeline, cfg *config.Config, t *syncTi
 		b.Fatal(err)
 	}
 	t.total += time.Since(start)
+	runtime.ReadMemStats(&mem)
+	t.gcs += int(mem.NumGC - gcs)
+	t.allocated += mem.TotalAlloc - allocated
 	t.files += time.Since(start) - ran
 	t.harvest += clock.took
 	t.publish += ran - clock.took
