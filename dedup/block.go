@@ -1,7 +1,9 @@
 package dedup
 
 import (
+	"cmp"
 	"math"
+	"slices"
 	"strings"
 )
 
@@ -135,7 +137,7 @@ func streetKeys(street []string) []string {
 type blocks struct {
 	ps      []profile
 	keys    [][]blockRef // each member's keys, when kept (Memo); else computed again
-	cells   map[cell][]int32
+	cells   []entry // by cell (packed in key), then member
 	entries []entry
 	runs    map[uint64][2]int32
 }
@@ -148,11 +150,11 @@ type entry struct {
 // newBlocks indexes the members; keys, when given, are each member's
 // block keys.
 func newBlocks(ps []profile, keys [][]blockRef) *blocks {
-	b := &blocks{ps: ps, keys: keys, cells: make(map[cell][]int32, len(ps)/2), entries: make([]entry, 0, 8*len(ps))}
+	b := &blocks{ps: ps, keys: keys, cells: make([]entry, 0, len(ps)), entries: make([]entry, 0, 8*len(ps))}
 	var scratch []blockRef
 	for i := range ps {
 		if c, ok := cellOf(&ps[i]); ok {
-			b.cells[c] = append(b.cells[c], int32(i))
+			b.cells = append(b.cells, entry{c.key(), int32(i)})
 		}
 		scratch = b.keysOf(i, scratch)
 		for _, r := range scratch {
@@ -160,6 +162,7 @@ func newBlocks(ps []profile, keys [][]blockRef) *blocks {
 		}
 	}
 	b.entries = sortEntries(b.entries) // by key, then member (they come in member order)
+	b.cells = sortEntries(b.cells)
 	b.runs = map[uint64][2]int32{}
 	for lo := 0; lo < len(b.entries); {
 		hi := lo + 1
@@ -204,6 +207,20 @@ func sortEntries(entries []entry) []entry {
 	return src
 }
 
+// key packs a cell in a block key.
+func (c cell) key() uint64 { return uint64(uint32(c.x))<<32 | uint64(uint32(c.y)) }
+
+// inCell returns the members placed in a cell.
+func (b *blocks) inCell(c cell) []entry {
+	k := c.key()
+	lo, _ := slices.BinarySearchFunc(b.cells, k, func(e entry, k uint64) int { return cmp.Compare(e.key, k) })
+	hi := lo
+	for hi < len(b.cells) && b.cells[hi].key == k {
+		hi++
+	}
+	return b.cells[lo:hi]
+}
+
 // block returns the members sharing key, when there are two or more.
 func (b *blocks) block(key uint64) []entry {
 	r, ok := b.runs[key]
@@ -234,8 +251,8 @@ func (b *blocks) neighbours(i int, all bool, seen []int32, keys []blockRef, fn f
 	if c, ok := cellOf(&b.ps[i]); ok {
 		for dx := int32(-1); dx <= 1; dx++ {
 			for dy := int32(-1); dy <= 1; dy++ {
-				for _, j := range b.cells[cell{c.x + dx, c.y + dy}] {
-					mark(j)
+				for _, e := range b.inCell(cell{c.x + dx, c.y + dy}) {
+					mark(e.idx)
 				}
 			}
 		}

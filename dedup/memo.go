@@ -2,6 +2,7 @@ package dedup
 
 import (
 	"crypto/sha256"
+	"maps"
 	"reflect"
 	"slices"
 	"strconv"
@@ -183,17 +184,27 @@ func (m *Memo) reused(e *Engine, affected []bool) []scored {
 	return out
 }
 
-// remember keeps this run's members, pairs and block sizes.
+// remember keeps this run's members, pairs and block sizes, in the room
+// of the last run's.
 func (m *Memo) remember(e *Engine, contexts []string, keys [][]blockRef, b *blocks, pairs []scored) {
-	m.known = make(map[Ref]memoMember, len(e.members))
+	if m.known == nil {
+		m.known = make(map[Ref]memoMember, len(e.members))
+	}
 	for i := range e.members {
 		m.known[e.members[i].Ref] = memoMember{version: e.members[i].Version, index: int32(i), p: e.raw[i], context: contexts[i], keys: keys[i]}
 	}
-	m.pairs = make([]memoPair, len(pairs))
-	for n, p := range pairs {
-		m.pairs[n] = memoPair{e.members[p.i].Ref, e.members[p.j].Ref, p.score}
+	if len(m.known) > len(e.members) {
+		index := e.indexOf()
+		maps.DeleteFunc(m.known, func(ref Ref, _ memoMember) bool { _, ok := index[ref]; return !ok })
 	}
-	m.sizes = make(map[uint64]int32, len(b.runs))
+	m.pairs = slices.Grow(m.pairs[:0], len(pairs))
+	for _, p := range pairs {
+		m.pairs = append(m.pairs, memoPair{e.members[p.i].Ref, e.members[p.j].Ref, p.score})
+	}
+	if m.sizes == nil {
+		m.sizes = make(map[uint64]int32, len(b.runs))
+	}
+	clear(m.sizes)
 	for key, r := range b.runs {
 		m.sizes[key] = r[1] - r[0]
 	}
