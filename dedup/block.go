@@ -137,7 +137,7 @@ func streetKeys(street []string) []string {
 type blocks struct {
 	ps      []profile
 	keys    [][]blockRef // each member's keys, when kept (Memo); else computed again
-	cells   []entry // by cell (packed in key), then member
+	cells   []entry      // by cell (packed in key), then member
 	entries []entry
 	runs    map[uint64][2]int32
 }
