@@ -36,26 +36,36 @@ func (p *Pipeline) WriteFiles(ctx context.Context, dir string, rep *Report) erro
 	p.publishing.Lock()
 	links, delta, ok := p.published.published(seq)
 	p.publishing.Unlock()
-	err = exporters.WriteFileAtomic(filepath.Join(dir, FileLieuxCSV), func(cw io.Writer) error {
-		return exporters.WriteFileAtomic(filepath.Join(dir, FileLieuxGeoJSON), func(gw io.Writer) error {
-			return p.exports.write(ctx, p.Store, seq, delta, cw, gw)
-		})
-	})
-	if err != nil {
-		return fmt.Errorf("pipeline: lieux files: %w", err)
+	// the files are written at once: they share nothing
+	writers := []func() error{
+		func() error {
+			return exporters.WriteFileAtomic(filepath.Join(dir, FileLieuxCSV), func(cw io.Writer) error {
+				return exporters.WriteFileAtomic(filepath.Join(dir, FileLieuxGeoJSON), func(gw io.Writer) error {
+					return p.exports.write(ctx, p.Store, seq, delta, cw, gw)
+				})
+			})
+		},
+		func() error {
+			return exporters.WriteFileAtomic(filepath.Join(dir, FileProvenance), func(w io.Writer) error {
+				if !ok {
+					return writeProvenance(ctx, p.Store, w)
+				}
+				return writeLinks(links, w)
+			})
+		},
+		func() error { return exporters.WriteFileAtomic(filepath.Join(dir, FileReport), rep.WriteJSON) },
 	}
-	if err := exporters.WriteFileAtomic(filepath.Join(dir, FileProvenance), func(w io.Writer) error {
-		if !ok {
-			return writeProvenance(ctx, p.Store, w)
+	errs := make([]error, len(writers))
+	var wg sync.WaitGroup
+	for i, write := range writers {
+		wg.Go(func() { errs[i] = write() })
+	}
+	wg.Wait()
+	names := []string{FileLieuxCSV + ", " + FileLieuxGeoJSON, FileProvenance, FileReport}
+	for i, err := range errs {
+		if err != nil {
+			return fmt.Errorf("pipeline: %s: %w", names[i], err)
 		}
-		return writeLinks(links, w)
-	}); err != nil {
-		return fmt.Errorf("pipeline: %s: %w", FileProvenance, err)
-	}
-	if err := exporters.WriteFileAtomic(filepath.Join(dir, FileReport), func(w io.Writer) error {
-		return rep.WriteJSON(w)
-	}); err != nil {
-		return fmt.Errorf("pipeline: %s: %w", FileReport, err)
 	}
 	return nil
 }

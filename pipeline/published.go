@@ -109,8 +109,40 @@ func (s *publishedState) saved(clusters []dedup.Cluster, set store.LieuSet, seq 
 		}
 	}
 	s.followLinks(set.Links, at)
-	s.links = sortedLinks(set.Links, s.ex.Since)
+	if delta.ok {
+		s.links = s.relinked(set.Links, delta.ids)
+	} else {
+		s.links = sortedLinks(set.Links, s.ex.Since)
+	}
 	s.lieux, s.seq, s.complete, s.delta = lieux, seq, true, delta
+}
+
+// relinked are the published links in EachLink's order, after a
+// publication that changed the lieux of ids only: the last ones but
+// theirs, merged with their links now.
+func (s *publishedState) relinked(links []store.Link, ids []string) []store.Link {
+	changed := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		changed[id] = true
+	}
+	var fresh []store.Link
+	for _, l := range links {
+		if changed[l.LieuID] {
+			fresh = append(fresh, l)
+		}
+	}
+	fresh = sortedLinks(fresh, s.ex.Since)
+	out := make([]store.Link, 0, len(links))
+	for _, l := range s.links {
+		if changed[l.LieuID] {
+			continue
+		}
+		for len(fresh) > 0 && compareLinks(fresh[0], l) < 0 {
+			out, fresh = append(out, fresh[0]), fresh[1:]
+		}
+		out = append(out, l)
+	}
+	return append(out, fresh...)
 }
 
 // sortedLinks are the links of a publication, with their times, in
@@ -120,9 +152,7 @@ func sortedLinks(links []store.Link, since map[dedup.Ref]time.Time) []store.Link
 	for i := range out {
 		out[i].LinkedAt = since[dedup.Ref{Source: out[i].Source, RecordKey: out[i].RecordKey}]
 	}
-	slices.SortFunc(out, func(a, b store.Link) int {
-		return cmp.Or(strings.Compare(a.LieuID, b.LieuID), strings.Compare(a.Source, b.Source), strings.Compare(a.RecordKey, b.RecordKey))
-	})
+	slices.SortFunc(out, compareLinks)
 	return out
 }
 
@@ -152,4 +182,9 @@ func (s *publishedState) followLinks(links []store.Link, at time.Time) {
 			delete(s.ex.Since, ref)
 		}
 	}
+}
+
+// compareLinks orders links as EachLink does: by lieu, source, record.
+func compareLinks(a, b store.Link) int {
+	return cmp.Or(strings.Compare(a.LieuID, b.LieuID), strings.Compare(a.Source, b.Source), strings.Compare(a.RecordKey, b.RecordKey))
 }
