@@ -196,6 +196,8 @@ func (p *Pipeline) apply(ctx context.Context, j sourceJob, st *runState) error {
 		byKey = prior.ByKey
 	}
 	recs, mapper, err := normaliseTable(src, j.table, j.fetchedAt, byKey)
+	fresh := freshRecords(recs)
+	run.Normalised = len(fresh) // what it cost, even when the source is then refused or held
 	if err != nil {
 		return fmt.Errorf("pipeline: source %q: %w", src.Name, err)
 	}
@@ -207,8 +209,6 @@ func (p *Pipeline) apply(ctx context.Context, j sourceJob, st *runState) error {
 		p.Log.Warn("source_held", "source", src.Name, "reason", reason)
 		return nil
 	}
-	fresh := freshRecords(recs)
-	run.Normalised = len(fresh)
 	p.stage(src.Name, StageGeocode, len(fresh))
 	run.Geocoded, run.PayloadHash = p.place(ctx, fresh, st), j.payloadHash
 	if markPending(fresh) {
