@@ -21,3 +21,9 @@ CREATE INDEX source_records_seq ON source_records (seq);
 -- position, deleted or not), read from an index alone rather than
 -- through every row of the source.
 CREATE INDEX source_records_state ON source_records (source, record_key, content_hash, row_index, line, deleted_at);
+
+-- What a publication compares the lieux with (id, hash, deleted or not),
+-- and what the exports and a restarted process read of every lieu
+-- (revision, creation time), read from an index alone rather than
+-- through the documents' overflow pages.
+CREATE INDEX lieux_state ON lieux (id, content_hash, revision, created_at, deleted_at);
