@@ -10,6 +10,7 @@ import (
 
 	"github.com/maillage/maillage/config"
 	"github.com/maillage/maillage/dedup"
+	"github.com/maillage/maillage/harvest"
 	"github.com/maillage/maillage/schema"
 	"github.com/maillage/maillage/store"
 )
@@ -62,7 +63,9 @@ func (p *Pipeline) publishOnce(ctx context.Context, cfg *config.Config, rep *Rep
 	}
 	rep.Lieux = LieuSummary{LieuStats: stats, Total: len(set.Lieux), Retired: len(set.Redirects), Review: len(res.Review), Capped: res.Capped}
 	rep.account(recs, priority, set.Links)
-	return rep.attachRawFields(ctx, p.Store)
+	return rep.attachRawFields(ctx, func(ctx context.Context, source, key string) ([]harvest.Field, error) {
+		return p.records.fields(ctx, p.Store, source, key)
+	})
 }
 
 func decisionsFrom(ds []store.Decision) []dedup.Decision {

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/maillage/maillage/harvest"
 	"github.com/maillage/maillage/store"
 )
 
@@ -42,6 +43,9 @@ type cachedRecord struct {
 	version string
 	rec     *store.SourceRecord
 	pos     int // in order
+	// fields are the raw fields, once asked for (the report shows those
+	// of quarantined records).
+	fields []harvest.Field
 }
 
 // fullReload is the share of changed records above which they are read
@@ -214,4 +218,23 @@ func (c *recordCache) count() int {
 		n += len(recs)
 	}
 	return n
+}
+
+// fields returns a record's raw fields, read from the store the first
+// time they are asked for a version of the record.
+func (c *recordCache) fields(ctx context.Context, st store.Store, source, key string) ([]harvest.Field, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	cr := c.bySource[source][key]
+	if cr != nil && cr.fields != nil {
+		return cr.fields, nil
+	}
+	rec, err := st.SourceRecord(ctx, source, key)
+	if err != nil {
+		return nil, err
+	}
+	if cr != nil && rec.Hash == cr.digest.Hash {
+		cr.fields = rec.Fields
+	}
+	return rec.Fields, nil
 }

@@ -225,17 +225,17 @@ func tally(issues []schema.Issue, fixes, warnings, reasons map[string]int) (errs
 	return errs, warns
 }
 
-// attachRawFields loads the raw fields of every quarantined record, so the
-// report alone lets a producer see what it sent.
-func (r *Report) attachRawFields(ctx context.Context, st store.Store) error {
+// attachRawFields gives every quarantined record its raw fields, so the
+// report shows what the producer sent; fields reads them.
+func (r *Report) attachRawFields(ctx context.Context, fields func(ctx context.Context, source, key string) ([]harvest.Field, error)) error {
 	for i := range r.Sources {
 		q := r.Sources[i].QuarantinedRecords
 		for j := range q {
-			rec, err := st.SourceRecord(ctx, r.Sources[i].Source, q[j].RecordKey)
+			f, err := fields(ctx, r.Sources[i].Source, q[j].RecordKey)
 			if err != nil {
 				return fmt.Errorf("pipeline: quarantined record %s/%s: %w", r.Sources[i].Source, q[j].RecordKey, err)
 			}
-			q[j].Fields = rec.Fields
+			q[j].Fields = f
 		}
 	}
 	return nil

@@ -9,28 +9,50 @@ import (
 	"github.com/maillage/maillage/store"
 )
 
-// SaveReviewPairs makes pairs the pending review set, in one transaction.
+// SaveReviewPairs makes pairs the pending review set, in one
+// transaction, writing only the pairs that changed.
 func (s *Store) SaveReviewPairs(ctx context.Context, pairs []store.ReviewPair) error {
 	return s.inTx(ctx, "review pairs", func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `DELETE FROM review_pairs`); err != nil {
-			return fmt.Errorf("postgres: review pairs: %w", err)
+		pending, err := pendingPairs(ctx, tx)
+		if err != nil {
+			return err
 		}
+		write, gone := store.PairChanges(pending, pairs)
 		b := &pgx.Batch{}
-		for _, p := range pairs {
-			a, bb := store.Ordered(p.A, p.B)
-			features := p.Features
-			if len(features) == 0 {
-				features = []byte("[]")
-			}
+		for _, k := range gone {
+			b.Queue(`DELETE FROM review_pairs WHERE a_source = $1 AND a_key = $2 AND b_source = $3 AND b_key = $4`,
+				k.A.Source, k.A.RecordKey, k.B.Source, k.B.RecordKey)
+		}
+		for _, p := range write {
 			b.Queue(`INSERT INTO review_pairs (a_source, a_key, b_source, b_key, score, features, found_at)
-				VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
-				a.Source, a.RecordKey, bb.Source, bb.RecordKey, p.Score, string(features), p.FoundAt)
+				VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (a_source, a_key, b_source, b_key)
+				DO UPDATE SET score = excluded.score, features = excluded.features, found_at = excluded.found_at`,
+				p.A.Source, p.A.RecordKey, p.B.Source, p.B.RecordKey, p.Score, string(p.Features), p.FoundAt)
 		}
 		if err := tx.SendBatch(ctx, b).Close(); err != nil {
 			return fmt.Errorf("postgres: review pairs: %w", err)
 		}
 		return nil
 	})
+}
+
+// pendingPairs reads what tells the pending pairs apart.
+func pendingPairs(ctx context.Context, tx pgx.Tx) (map[store.PairKey]store.PendingPair, error) {
+	rows, err := tx.Query(ctx, `SELECT a_source, a_key, b_source, b_key, score, features FROM review_pairs`)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: review pairs: %w", err)
+	}
+	defer rows.Close()
+	out := map[store.PairKey]store.PendingPair{}
+	for rows.Next() {
+		var k store.PairKey
+		var p store.PendingPair
+		if err := rows.Scan(&k.A.Source, &k.A.RecordKey, &k.B.Source, &k.B.RecordKey, &p.Score, &p.Features); err != nil {
+			return nil, fmt.Errorf("postgres: review pairs: %w", err)
+		}
+		out[k] = p
+	}
+	return out, rows.Err()
 }
 
 // ReviewPairs returns the pending pairs, best score first.

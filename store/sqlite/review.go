@@ -2,41 +2,66 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 
 	"github.com/maillage/maillage/store"
 )
 
-// SaveReviewPairs makes pairs the pending review set, in one transaction.
+// SaveReviewPairs makes pairs the pending review set, in one
+// transaction, writing only the pairs that changed.
 func (s *Store) SaveReviewPairs(ctx context.Context, pairs []store.ReviewPair) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("sqlite: review pairs: %w", err)
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `DELETE FROM review_pairs`); err != nil {
-		return fmt.Errorf("sqlite: review pairs: %w", err)
+	pending, err := pendingPairs(ctx, tx)
+	if err != nil {
+		return err
+	}
+	write, gone := store.PairChanges(pending, pairs)
+	for _, k := range gone {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM review_pairs WHERE a_source = $1 AND a_key = $2 AND b_source = $3 AND b_key = $4`,
+			k.A.Source, k.A.RecordKey, k.B.Source, k.B.RecordKey); err != nil {
+			return fmt.Errorf("sqlite: review pair %v %v: %w", k.A, k.B, err)
+		}
 	}
 	ins, err := tx.PrepareContext(ctx, `INSERT INTO review_pairs (a_source, a_key, b_source, b_key, score, features, found_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (a_source, a_key, b_source, b_key)
+		DO UPDATE SET score = excluded.score, features = excluded.features, found_at = excluded.found_at`)
 	if err != nil {
 		return fmt.Errorf("sqlite: review pairs: %w", err)
 	}
 	defer ins.Close()
-	for _, p := range pairs {
-		a, b := store.Ordered(p.A, p.B)
-		features := p.Features
-		if len(features) == 0 {
-			features = []byte("[]")
-		}
-		if _, err := ins.ExecContext(ctx, a.Source, a.RecordKey, b.Source, b.RecordKey, p.Score, string(features), ts(p.FoundAt)); err != nil {
-			return fmt.Errorf("sqlite: review pair %v %v: %w", a, b, err)
+	for _, p := range write {
+		if _, err := ins.ExecContext(ctx, p.A.Source, p.A.RecordKey, p.B.Source, p.B.RecordKey, p.Score, string(p.Features), ts(p.FoundAt)); err != nil {
+			return fmt.Errorf("sqlite: review pair %v %v: %w", p.A, p.B, err)
 		}
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("sqlite: review pairs: commit: %w", err)
 	}
 	return nil
+}
+
+// pendingPairs reads what tells the pending pairs apart.
+func pendingPairs(ctx context.Context, tx *sql.Tx) (map[store.PairKey]store.PendingPair, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT a_source, a_key, b_source, b_key, score, features FROM review_pairs`)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: review pairs: %w", err)
+	}
+	defer rows.Close()
+	out := map[store.PairKey]store.PendingPair{}
+	for rows.Next() {
+		var k store.PairKey
+		var p store.PendingPair
+		if err := rows.Scan(&k.A.Source, &k.A.RecordKey, &k.B.Source, &k.B.RecordKey, &p.Score, &p.Features); err != nil {
+			return nil, fmt.Errorf("sqlite: review pairs: %w", err)
+		}
+		out[k] = p
+	}
+	return out, rows.Err()
 }
 
 // ReviewPairs returns the pending pairs, best score first.

@@ -392,6 +392,20 @@ func testReview(t *testing.T, st store.Store) {
 	if err != nil || len(got) != 2 || got[0].Score != 0.8 || got[1].A != b || got[1].B != a || string(got[1].Features) != `[{"feature":"name"}]` {
 		t.Errorf("review pairs (best first, lower record first): %v %+v", err, got)
 	}
+	// Found again an hour later: a/b as it was keeps its time, a/c of
+	// another score takes the new one; a pair no longer found goes.
+	again := []store.ReviewPair{{A: b, B: a, Score: 0.6, Features: []byte(`[{"feature":"name"}]`), FoundAt: t0.Add(time.Hour)},
+		{A: a, B: c, Score: 0.7, FoundAt: t0.Add(time.Hour)}}
+	if err := st.SaveReviewPairs(ctx, append(again, store.ReviewPair{A: c, B: b, Score: 0.5, FoundAt: t0.Add(time.Hour)})); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.SaveReviewPairs(ctx, again); err != nil {
+		t.Fatal(err)
+	}
+	got, err = st.ReviewPairs(ctx)
+	if err != nil || len(got) != 2 || got[0].Score != 0.7 || !got[0].FoundAt.Equal(t0.Add(time.Hour)) || !got[1].FoundAt.Equal(t0) {
+		t.Errorf("review pairs found again (a pair as it was keeps its time): %v %+v", err, got)
+	}
 	if err := st.SaveDecision(ctx, store.Decision{A: c, B: a, Same: false, By: "test", DecidedAt: t0}); err != nil {
 		t.Fatal(err)
 	}

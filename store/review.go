@@ -1,0 +1,40 @@
+package store
+
+// PairKey names a stored review pair: its records in store order (A the
+// lower).
+type PairKey struct{ A, B RecordRef }
+
+// PendingPair is what tells a stored review pair apart from a new one.
+type PendingPair struct {
+	Score    float64
+	Features string
+}
+
+// PairChanges compares the review pairs of a run with the pending ones:
+// the pairs to write (new, or of another score or explanation; a pair
+// given twice counts once, the first time) and the pending pairs to
+// delete. A pair pending as it is now is neither, and keeps the time it
+// was found.
+func PairChanges(pending map[PairKey]PendingPair, pairs []ReviewPair) (write []ReviewPair, gone []PairKey) {
+	seen := make(map[PairKey]bool, len(pairs))
+	for _, p := range pairs {
+		p.A, p.B = Ordered(p.A, p.B)
+		if len(p.Features) == 0 {
+			p.Features = []byte("[]")
+		}
+		key := PairKey{p.A, p.B}
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		if old, ok := pending[key]; !ok || old.Score != p.Score || old.Features != string(p.Features) {
+			write = append(write, p)
+		}
+	}
+	for key := range pending {
+		if !seen[key] {
+			gone = append(gone, key)
+		}
+	}
+	return write, gone
+}
