@@ -3,6 +3,7 @@ package pipeline_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -234,4 +235,42 @@ func (r *racingStore) SaveLieux(ctx context.Context, set store.LieuSet, at time.
 		r.race()
 	}
 	return r.Store.SaveLieux(ctx, set, at)
+}
+
+// TestRefusedSourceNormalisedOnce: a source refused as no list of places
+// (its records are not stored) is normalised whole once; its next
+// harvests normalise only the records that changed since to refuse it
+// again, unless forced.
+func TestRefusedSourceNormalisedOnce(t *testing.T) {
+	services := "id;nom;description\n"
+	for i := range 5 {
+		services += fmt.Sprintf("s-%d;Atelier %d;Initiation au numérique, niveau %d\n", i, i, i)
+	}
+	cfg := hubConfig(t, services)
+	p := newPipeline(openStore(t), cfg)
+	harvest := func(opts pipeline.Options) store.SourceRun {
+		t.Helper()
+		rep, err := p.Run(context.Background(), cfg, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := rep.Sources[0].SourceRun
+		if s.Status != store.RunFailed || !strings.Contains(s.Error, "not a list of places") {
+			t.Fatalf("the source was not refused: %+v", s)
+		}
+		return s
+	}
+	if first := harvest(pipeline.Options{}); first.Normalised != 5 {
+		t.Errorf("first harvest normalised %d records", first.Normalised)
+	}
+	path := filepath.Join(cfg.Dir, "lieux.csv")
+	if err := os.WriteFile(path, []byte(strings.Replace(services, "niveau 3", "niveau 4", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if again := harvest(pipeline.Options{}); again.Normalised != 1 {
+		t.Errorf("a harvest with one record changed normalised %d records", again.Normalised)
+	}
+	if forced := harvest(pipeline.Options{Force: true}); forced.Normalised != 5 {
+		t.Errorf("a forced harvest normalised %d records", forced.Normalised)
+	}
 }

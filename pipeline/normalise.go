@@ -22,12 +22,12 @@ import (
 // that are new or changed since the stored ones (prior, by key); the
 // others come out Kept, with their stored status. Every record comes out,
 // quarantined ones included, so nothing is lost.
-func normaliseTable(src config.Source, t *harvest.Table, harvested time.Time, prior map[string]store.RecordDigest) ([]store.SourceRecord, *schema.Mapper, error) {
+func normaliseTable(src config.Source, t *harvest.Table, harvested time.Time, known *priorRecords) ([]store.SourceRecord, *schema.Mapper, error) {
 	mapper, err := schema.NewMapper(src.Mapping, t.Columns, t.Records)
 	if err != nil {
 		return nil, nil, err
 	}
-	known := &priorRecords{salt: normalisationSalt(src, mapper), byKey: prior}
+	known.salt = normalisationSalt(src, mapper)
 	recs := normaliseWith(mapper, src.Name, t, harvested, known)
 	if known.kept > 0 {
 		return recs, mapper, nil // the source was usable, read with this very mapping
@@ -35,13 +35,19 @@ func normaliseTable(src config.Source, t *harvest.Table, harvested time.Time, pr
 	return recs, mapper, checkUsable(recs, mapper, t.Columns)
 }
 
-// priorRecords are a source's stored records, and the salt of the hashes
-// that tell whether a record changed since: what is read with the raw
-// fields (the mapping, what the mapper recognised, the normaliser's build).
+// priorRecords are what a source's records are compared with: its stored
+// records (byKey), and those of its last harvest when the source was
+// refused for them (refused: they were normalised, not stored), by key;
+// and the salt of the hashes that tell whether a record changed since:
+// what is read with the raw fields (the mapping, what the mapper
+// recognised, the normaliser's build). It counts the records kept and
+// those normalised.
 type priorRecords struct {
-	salt  string
-	byKey map[string]store.RecordDigest
-	kept  int
+	salt       string
+	byKey      map[string]store.RecordDigest
+	refused    map[string]store.SourceRecord
+	kept       int
+	normalised int
 }
 
 func normalisationSalt(src config.Source, mp *schema.Mapper) string {
@@ -108,7 +114,13 @@ func normaliseWith(mapper *schema.Mapper, source string, t *harvest.Table, harve
 				out = append(out, r)
 				continue
 			}
+			if same, ok := prior.refused[key]; ok && same.Hash == string(sum) {
+				same.Index, same.Line = rec.Index, rec.Line
+				out = append(out, same)
+				continue
+			}
 			r.Hash = string(sum)
+			prior.normalised++
 		}
 		normaliseRecord(mapper, nc, rec, &r, dupIssue)
 		out = append(out, r)

@@ -39,6 +39,7 @@ type Pipeline struct {
 	publishing sync.Mutex
 	memo       dedup.Memo
 	published  publishedState
+	refused    refusedRecords
 	members    []dedup.Member        // the last publication's, whose room the next reuses
 	lieux      []store.PublishedLieu // likewise
 	records    recordCache
@@ -191,16 +192,17 @@ func (p *Pipeline) apply(ctx context.Context, j sourceJob, st *runState) error {
 		return err
 	}
 	p.stage(src.Name, StageNormalise, len(j.table.Records))
-	var byKey map[string]store.RecordDigest
-	if prior != nil {
-		byKey = prior.ByKey
+	known := &priorRecords{}
+	if prior != nil { // not forced
+		known.byKey, known.refused = prior.ByKey, p.refused.of(src.Name)
 	}
-	recs, mapper, err := normaliseTable(src, j.table, j.fetchedAt, byKey)
-	fresh := freshRecords(recs)
-	run.Normalised = len(fresh) // what it cost, even when the source is then refused or held
+	recs, mapper, err := normaliseTable(src, j.table, j.fetchedAt, known)
+	run.Normalised = known.normalised // what it cost, even when the source is then refused or held
+	p.refused.keep(src.Name, recs, errors.Is(err, ErrNoLocation))
 	if err != nil {
 		return fmt.Errorf("pipeline: source %q: %w", src.Name, err)
 	}
+	fresh := freshRecords(recs)
 	j.rep.Notes, j.rep.Columns = j.table.Notes, &ColumnReport{Recognised: mapper.Recognised(), Ignored: mapper.Ignored(j.table.Columns)}
 	if reason := holdReason(recs, j.last, st.holdBelow); reason != "" && !st.force {
 		run.Status, run.Error = store.RunHeld, reason
