@@ -133,17 +133,45 @@ func fieldOf(target string) string {
 
 // sampler returns, per column, up to sampleSize non-empty values.
 func sampler(records []harvest.Record) func(string) []string {
+	var samples map[string][]string
 	return func(col string) []string {
-		var out []string
-		for _, r := range records {
-			if v := strings.TrimSpace(r.Value(col)); v != "" && !IsPlaceholder(v) {
-				if out = append(out, v); len(out) == sampleSize {
-					break
-				}
+		if samples == nil {
+			samples = sampleColumns(records)
+		}
+		return samples[col]
+	}
+}
+
+// sampleColumns takes the first sampleSize values of every column that are
+// neither blank nor placeholders, in one pass over the records (a name a
+// record repeats gives its first value, as Record.Value does).
+func sampleColumns(records []harvest.Record) map[string][]string {
+	type column struct {
+		values []string
+		last   int // the record last read, plus one
+	}
+	cols := map[string]*column{}
+	for i, r := range records {
+		for _, f := range r.Fields {
+			c := cols[f.Name]
+			if c == nil {
+				c = &column{}
+				cols[f.Name] = c
+			}
+			if c.last == i+1 || len(c.values) == sampleSize {
+				continue
+			}
+			c.last = i + 1
+			if v := strings.TrimSpace(f.Value); v != "" && !IsPlaceholder(v) {
+				c.values = append(c.values, v)
 			}
 		}
-		return out
 	}
+	samples := make(map[string][]string, len(cols))
+	for name, c := range cols {
+		samples[name] = c.values
+	}
+	return samples
 }
 
 // addTransforms checks and keeps the joins, splits and value dictionaries
