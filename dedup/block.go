@@ -150,7 +150,14 @@ type entry struct {
 // newBlocks indexes the members; keys, when given, are each member's
 // block keys.
 func newBlocks(ps []profile, keys [][]blockRef) *blocks {
-	b := &blocks{ps: ps, keys: keys, cells: make([]entry, 0, len(ps)), entries: make([]entry, 0, 8*len(ps))}
+	n := 8 * len(ps) // when the keys are not known yet
+	if keys != nil {
+		n = 0
+		for _, k := range keys {
+			n += len(k)
+		}
+	}
+	b := &blocks{ps: ps, keys: keys, cells: make([]entry, 0, len(ps)), entries: make([]entry, 0, n)}
 	var scratch []blockRef
 	for i := range ps {
 		if c, ok := cellOf(&ps[i]); ok {

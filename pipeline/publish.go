@@ -94,7 +94,7 @@ func reviewPairs(e *dedup.Engine, pairs []dedup.Pair, at time.Time) []store.Revi
 // configured sources (a source removed from the configuration stops being
 // published), with their versions when given.
 func eligibleMembers(out []dedup.Member, recs []store.SourceRecord, versions []string, priority map[string]int) []dedup.Member {
-	out = slices.Grow(out, len(recs))
+	out = growRoom(out, len(recs))
 	for i, r := range recs {
 		prio, configured := priority[r.Source]
 		if !configured || r.Status == schema.StatusQuarantined || r.Lieu == nil {
@@ -132,7 +132,11 @@ func LieuSet(clusters []dedup.Cluster) store.LieuSet {
 // the clusters whose lieu is published unchanged, and under which hash:
 // those are given Kept.
 func lieuSetWith(room []store.PublishedLieu, clusters []dedup.Cluster, kept func(*dedup.Cluster) (string, bool)) store.LieuSet {
-	set := store.LieuSet{Lieux: slices.Grow(room, len(clusters)), Redirects: map[string]string{}}
+	links := 0
+	for i := range clusters {
+		links += len(clusters[i].Members)
+	}
+	set := store.LieuSet{Lieux: growRoom(room, len(clusters)), Links: make([]store.Link, 0, links), Redirects: map[string]string{}}
 	for i := range clusters {
 		c := &clusters[i]
 		if hash, ok := kept(c); ok {
@@ -160,4 +164,13 @@ func clusterLieu(c *dedup.Cluster) store.PublishedLieu {
 	l := *c.Lieu
 	l.ID = c.ID
 	return store.PublishedLieu{Lieu: l, Provenance: prov}
+}
+
+// growRoom is room with space for n elements, and some more when it must
+// grow (the next run's population is seldom the same size).
+func growRoom[T any](room []T, n int) []T {
+	if cap(room)-len(room) >= n {
+		return room
+	}
+	return slices.Grow(room, n+n/8)
 }
