@@ -97,12 +97,7 @@ func runOnce(t *testing.T, p *pipeline.Pipeline, cfg *config.Config, opts pipeli
 // renderings, the deduplication memo) or starts afresh on the same store.
 func TestKeptStateChangesNothing(t *testing.T) {
 	cfg := exampleConfig(t)
-	var files []string
-	for _, s := range cfg.Sources {
-		if s.On() {
-			files = append(files, s.Location)
-		}
-	}
+	files := enabledFiles(cfg)
 	var outputs [2]string
 	for i, keep := range []bool{true, false} {
 		dir := t.TempDir()
@@ -130,6 +125,17 @@ func TestKeptStateChangesNothing(t *testing.T) {
 	if outputs[0] != outputs[1] {
 		t.Error("a pipeline that kept its state published other files than one starting afresh")
 	}
+}
+
+// enabledFiles are the files of the enabled sources of cfg.
+func enabledFiles(cfg *config.Config) []string {
+	var files []string
+	for _, s := range cfg.Sources {
+		if s.On() {
+			files = append(files, s.Location)
+		}
+	}
+	return files
 }
 
 // openDataFiles writes the lieux, GeoJSON and provenance files of p
@@ -171,12 +177,7 @@ func TestAnotherWriterIsFollowed(t *testing.T) {
 	for _, at := range []string{"records", "lieux"} {
 		t.Run(at, func(t *testing.T) {
 			cfg := exampleConfig(t)
-			var files []string
-			for _, s := range cfg.Sources {
-				if s.On() {
-					files = append(files, s.Location)
-				}
-			}
+			files := enabledFiles(cfg)
 			dir := t.TempDir()
 			copyCorpus(t, cfg.Dir, dir, files)
 			c := *cfg

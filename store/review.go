@@ -38,3 +38,18 @@ func PairChanges(pending map[PairKey]PendingPair, pairs []ReviewPair) (write []R
 	}
 	return write, gone
 }
+
+// PendingPairs reads rows of (a_source, a_key, b_source, b_key, score,
+// features): what tells the pending pairs apart. The caller closes rows.
+func PendingPairs(rows Rows) (map[PairKey]PendingPair, error) {
+	out := map[PairKey]PendingPair{}
+	for rows.Next() {
+		var k PairKey
+		var p PendingPair
+		if err := rows.Scan(&k.A.Source, &k.A.RecordKey, &k.B.Source, &k.B.RecordKey, &p.Score, &p.Features); err != nil {
+			return nil, err
+		}
+		out[k] = p
+	}
+	return out, rows.Err()
+}

@@ -43,16 +43,11 @@ func pendingPairs(ctx context.Context, tx pgx.Tx) (map[store.PairKey]store.Pendi
 		return nil, fmt.Errorf("postgres: review pairs: %w", err)
 	}
 	defer rows.Close()
-	out := map[store.PairKey]store.PendingPair{}
-	for rows.Next() {
-		var k store.PairKey
-		var p store.PendingPair
-		if err := rows.Scan(&k.A.Source, &k.A.RecordKey, &k.B.Source, &k.B.RecordKey, &p.Score, &p.Features); err != nil {
-			return nil, fmt.Errorf("postgres: review pairs: %w", err)
-		}
-		out[k] = p
+	out, err := store.PendingPairs(rows)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: review pairs: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // ReviewPairs returns the pending pairs, best score first.
