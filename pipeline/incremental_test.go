@@ -96,26 +96,21 @@ func runOnce(t *testing.T, p *pipeline.Pipeline, cfg *config.Config, opts pipeli
 // whether the pipeline kept its state from the first sync (records,
 // renderings, the deduplication memo) or starts afresh on the same store.
 func TestKeptStateChangesNothing(t *testing.T) {
-	cfg := exampleConfig(t)
-	files := enabledFiles(cfg)
 	var outputs [2]string
 	for i, keep := range []bool{true, false} {
-		dir := t.TempDir()
-		copyCorpus(t, cfg.Dir, dir, files)
-		c := *cfg
-		c.Dir = dir
+		c, files := exampleCopy(t)
 		st := openStore(t)
-		p := newPipeline(st, &c)
-		openDataFiles(t, p, runAll(t, p, &c)) // so that the next files follow this publication's changes
-		if edited := editCorpus(t, dir, files, 100); edited < 40 {
+		p := newPipeline(st, c)
+		openDataFiles(t, p, runAll(t, p, c)) // so that the next files follow this publication's changes
+		if edited := editCorpus(t, c.Dir, files, 100); edited < 40 {
 			t.Fatalf("%d records edited", edited)
 		}
 		if !keep {
-			p = newPipeline(st, &c)
+			p = newPipeline(st, c)
 		}
-		rep := runAll(t, p, &c)
+		rep := runAll(t, p, c)
 		outputs[i] = openDataFiles(t, p, rep)
-		if stored := openDataFiles(t, newPipeline(st, &c), rep); stored != outputs[i] {
+		if stored := openDataFiles(t, newPipeline(st, c), rep); stored != outputs[i] {
 			t.Errorf("files written from the pipeline's state (keep %v) differ from those written from the store alone", keep)
 		}
 		if keep && (rep.Lieux.Updated == 0 || rep.Lieux.Unchanged < rep.Lieux.Total*9/10) {
@@ -127,15 +122,20 @@ func TestKeptStateChangesNothing(t *testing.T) {
 	}
 }
 
-// enabledFiles are the files of the enabled sources of cfg.
-func enabledFiles(cfg *config.Config) []string {
+// exampleCopy is the example configuration reading a copy of its enabled
+// sources' files (to edit), and those files.
+func exampleCopy(t *testing.T) (*config.Config, []string) {
+	cfg := exampleConfig(t)
 	var files []string
 	for _, s := range cfg.Sources {
 		if s.On() {
 			files = append(files, s.Location)
 		}
 	}
-	return files
+	c := *cfg
+	c.Dir = t.TempDir()
+	copyCorpus(t, cfg.Dir, c.Dir, files)
+	return &c, files
 }
 
 // openDataFiles writes the lieux, GeoJSON and provenance files of p
@@ -176,20 +176,15 @@ func runAll(t *testing.T, p *pipeline.Pipeline, cfg *config.Config) *pipeline.Re
 func TestAnotherWriterIsFollowed(t *testing.T) {
 	for _, at := range []string{"records", "lieux"} {
 		t.Run(at, func(t *testing.T) {
-			cfg := exampleConfig(t)
-			files := enabledFiles(cfg)
-			dir := t.TempDir()
-			copyCorpus(t, cfg.Dir, dir, files)
-			c := *cfg
-			c.Dir = dir
+			c, files := exampleCopy(t)
 			st := openStore(t)
-			kept := newPipeline(st, &c)
-			runAll(t, kept, &c)
-			editCorpus(t, dir, files, 100)
+			kept := newPipeline(st, c)
+			runAll(t, kept, c)
+			editCorpus(t, c.Dir, files, 100)
 			// The other writer reads the first source under another
 			// mapping: every record it stores has another hash than the
 			// kept ones, and its lieux another content.
-			other := c
+			other := *c
 			other.Sources = slices.Clone(c.Sources)
 			other.Sources[0].Mapping.Constants = map[string]string{"structure_parente": "Réseau des lieux"}
 			racing := &racingStore{Store: st, source: c.Sources[0].Name, at: at, race: func() {
@@ -198,11 +193,11 @@ func TestAnotherWriterIsFollowed(t *testing.T) {
 				}
 			}}
 			kept.Store = racing
-			rep := runAll(t, kept, &c)
+			rep := runAll(t, kept, c)
 			if s := rep.Sources[0]; racing.raced != 1 || s.Status != store.RunOK || at == "records" && s.Normalised != s.Fetched {
 				t.Fatalf("the source written meanwhile (raced %d): %+v", racing.raced, s.SourceRun)
 			}
-			afresh, err := newPipeline(st, &c).Run(context.Background(), &c, pipeline.Options{Only: c.Sources[1].Name})
+			afresh, err := newPipeline(st, c).Run(context.Background(), c, pipeline.Options{Only: c.Sources[1].Name})
 			if err != nil {
 				t.Fatal(err)
 			}
