@@ -59,7 +59,11 @@ func NewEngineWith(members []Member, w Weights, memo *Memo) *Engine {
 		e.raw = make([]profile, len(members))
 	}
 	parallel(len(members), func(i int) {
-		e.ps[i] = e.profile(i)
+		if k, ok := memo.knows(&members[i]); ok {
+			e.ps[i], e.raw[i] = cloneProfile(k.p), k.p // raw profiles are never changed
+			return
+		}
+		e.ps[i] = newProfile(&members[i])
 		if memo != nil {
 			e.raw[i] = cloneProfile(e.ps[i])
 		}
@@ -73,16 +77,6 @@ func NewEngineWith(members []Member, w Weights, memo *Memo) *Engine {
 		}
 	}
 	return e
-}
-
-// profile is member i's profile: the memo's when it knows the member.
-func (e *Engine) profile(i int) profile {
-	if e.memo != nil {
-		if k, ok := e.memo.knows(&e.members[i]); ok {
-			return cloneProfile(k.p)
-		}
-	}
-	return newProfile(&e.members[i])
 }
 
 // indexOf maps each member's record to its position.

@@ -29,7 +29,7 @@ import (
 // not merged again.
 type Memo struct {
 	weights Weights
-	known   map[Ref]memoMember
+	known   map[Ref]*memoMember
 	pairs   []memoPair
 	sizes   map[uint64]int32 // the last run's blocks of two or more members
 	scored  int              // members whose pairs the last run scored
@@ -60,9 +60,14 @@ func (m *Memo) use(w Weights) {
 	}
 }
 
-func (m *Memo) knows(mb *Member) (memoMember, bool) {
+// knows returns what the memo keeps of a member it knows (one of the
+// same Version); it knows nothing when nil.
+func (m *Memo) knows(mb *Member) (*memoMember, bool) {
+	if m == nil || mb.Version == "" {
+		return nil, false
+	}
 	k, ok := m.known[mb.Ref]
-	return k, ok && mb.Version != "" && k.version == mb.Version
+	return k, ok && k.version == mb.Version
 }
 
 // cloneProfile copies a profile deep enough for the population's filters
@@ -188,14 +193,23 @@ func (m *Memo) reused(e *Engine, affected []bool) []scored {
 // of the last run's.
 func (m *Memo) remember(e *Engine, contexts []string, keys [][]blockRef, b *blocks, pairs []scored) {
 	if m.known == nil {
-		m.known = make(map[Ref]memoMember, len(e.members))
+		m.known = make(map[Ref]*memoMember, len(e.members))
 	}
 	for i := range e.members {
-		m.known[e.members[i].Ref] = memoMember{version: e.members[i].Version, index: int32(i), p: e.raw[i], context: contexts[i], keys: keys[i]}
+		mb := &e.members[i]
+		k := m.known[mb.Ref]
+		switch {
+		case k == nil:
+			m.known[mb.Ref] = &memoMember{version: mb.Version, index: int32(i), p: e.raw[i], context: contexts[i], keys: keys[i]}
+			continue
+		case k.version != mb.Version || mb.Version == "":
+			k.version, k.p = mb.Version, e.raw[i]
+		}
+		k.index, k.context, k.keys = int32(i), contexts[i], keys[i]
 	}
 	if len(m.known) > len(e.members) {
 		index := e.indexOf()
-		maps.DeleteFunc(m.known, func(ref Ref, _ memoMember) bool { _, ok := index[ref]; return !ok })
+		maps.DeleteFunc(m.known, func(ref Ref, _ *memoMember) bool { _, ok := index[ref]; return !ok })
 	}
 	m.pairs = slices.Grow(m.pairs[:0], len(pairs))
 	for _, p := range pairs {
