@@ -62,7 +62,7 @@ func (p *Pipeline) publishOnce(ctx context.Context, cfg *config.Config, rep *Rep
 		return fmt.Errorf("pipeline: %w", err)
 	}
 	rep.Lieux = LieuSummary{LieuStats: stats, Total: len(set.Lieux), Retired: len(set.Redirects), Review: len(res.Review), Capped: res.Capped}
-	rep.account(recs, priority, set.Links)
+	rep.account(recs, priority, p.published.linked(set.Links))
 	return rep.attachRawFields(ctx, func(ctx context.Context, source, key string) ([]harvest.Field, error) {
 		return p.records.fields(ctx, p.Store, source, key)
 	})

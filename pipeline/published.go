@@ -188,3 +188,20 @@ func (s *publishedState) followLinks(links []store.Link, at time.Time) {
 func compareLinks(a, b store.Link) int {
 	return cmp.Or(strings.Compare(a.LieuID, b.LieuID), strings.Compare(a.Source, b.Source), strings.Compare(a.RecordKey, b.RecordKey))
 }
+
+// linked tells whether a record is linked to a lieu by the publication of
+// links: from the state when it follows that publication, else from
+// links.
+func (s *publishedState) linked(links []store.Link) func(source, key string) bool {
+	if s.known {
+		return func(source, key string) bool {
+			_, ok := s.ex.Links[dedup.Ref{Source: source, RecordKey: key}]
+			return ok
+		}
+	}
+	set := make(map[dedup.Ref]bool, len(links))
+	for _, l := range links {
+		set[dedup.Ref{Source: l.Source, RecordKey: l.RecordKey}] = true
+	}
+	return func(source, key string) bool { return set[dedup.Ref{Source: source, RecordKey: key}] }
+}

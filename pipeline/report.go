@@ -155,13 +155,9 @@ func (r *Report) failedSources() int {
 }
 
 // account fills per-source accounting from the records now in the store.
-func (r *Report) account(recs []store.SourceRecord, priority map[string]int, links []store.Link) {
+func (r *Report) account(recs []store.SourceRecord, priority map[string]int, linked func(source, key string) bool) {
 	r.Schema = schema.CurrentVersion
 	r.Status = r.status()
-	linked := make(map[[2]string]bool, len(links))
-	for _, l := range links {
-		linked[[2]string{l.Source, l.RecordKey}] = true
-	}
 	bySource := map[string]*SourceReport{}
 	for i := range r.Sources {
 		s := &r.Sources[i]
@@ -174,13 +170,14 @@ func (r *Report) account(recs []store.SourceRecord, priority map[string]int, lin
 		}
 		r.Totals.Records++
 		s := bySource[rec.Source]
-		if linked[[2]string{rec.Source, rec.RecordKey}] {
+		isLinked := linked(rec.Source, rec.RecordKey)
+		if isLinked {
 			r.Totals.Linked++
 		} else {
 			r.Totals.Quarantined++
 		}
 		if s != nil {
-			s.addRecord(rec, linked[[2]string{rec.Source, rec.RecordKey}])
+			s.addRecord(rec, isLinked)
 		}
 	}
 	for i := range r.Sources {
