@@ -82,13 +82,8 @@ func TestFailingSourceKeepsLastGoodData(t *testing.T) {
 			}
 			cfg := &config.Config{Dir: dir, Sources: []config.Source{flaky,
 				{Source: harvest.Source{Name: "other", Kind: "file", Location: "other.csv"}}}}
-			st := openStore(t)
-			p := newPipeline(st, cfg)
+			st, p, before := synced(t, cfg)
 			ctx := context.Background()
-			if _, err := p.Run(ctx, cfg, pipeline.Options{}); err != nil {
-				t.Fatal(err)
-			}
-			before := snapshot(t, st)
 
 			src.bad.Store(true)
 			if c.kind == "file" && c.body == "" {
@@ -124,6 +119,18 @@ func TestFailingSourceKeepsLastGoodData(t *testing.T) {
 type state struct{ flaky string }
 
 // snapshot renders the lieux fed by the flaky source.
+// synced is a pipeline on a new store that synced cfg once, and what it
+// published.
+func synced(t *testing.T, cfg *config.Config) (store.Store, *pipeline.Pipeline, state) {
+	t.Helper()
+	st := openStore(t)
+	p := newPipeline(st, cfg)
+	if _, err := p.Run(context.Background(), cfg, pipeline.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	return st, p, snapshot(t, st)
+}
+
 func snapshot(t *testing.T, st store.Store) state {
 	t.Helper()
 	ctx := context.Background()

@@ -32,13 +32,8 @@ func TestSafetyHolds(t *testing.T) {
 			os.WriteFile(path, []byte(goodCSV), 0o644)
 			cfg := &config.Config{Dir: dir, Harvest: config.Harvest{HoldBelow: 0.5},
 				Sources: []config.Source{{Source: harvest.Source{Name: "flaky", Kind: "file", Location: "flaky.csv"}}}}
-			st := openStore(t)
-			p := newPipeline(st, cfg)
+			st, p, before := synced(t, cfg)
 			ctx := context.Background()
-			if _, err := p.Run(ctx, cfg, pipeline.Options{}); err != nil {
-				t.Fatal(err)
-			}
-			before := snapshot(t, st)
 			os.WriteFile(path, []byte(c.body), 0o644)
 			for range 2 {
 				rep, err := p.Run(ctx, cfg, pipeline.Options{})

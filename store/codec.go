@@ -118,3 +118,10 @@ func Collect[T any](rows Rows, scan func(Rows) (T, error)) ([]T, error) {
 	}
 	return out, rows.Err()
 }
+
+// ScanLieuDigest reads a row of (id, revision).
+func ScanLieuDigest(r Rows) (LieuDigest, error) {
+	var d LieuDigest
+	err := r.Scan(&d.ID, &d.Revision)
+	return d, err
+}

@@ -382,13 +382,11 @@ func (s *Store) LieuDigests(ctx context.Context) ([]store.LieuDigest, error) {
 		return nil, fmt.Errorf("sqlite: lieu digests: %w", err)
 	}
 	defer rows.Close()
-	return store.Collect(rows, func(r store.Rows) (store.LieuDigest, error) {
-		var d store.LieuDigest
-		if err := r.Scan(&d.ID, &d.Revision); err != nil {
-			return d, fmt.Errorf("sqlite: lieu digests: %w", err)
-		}
-		return d, nil
-	})
+	out, err := store.Collect(rows, store.ScanLieuDigest)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: lieu digests: %w", err)
+	}
+	return out, nil
 }
 
 // LieuxOf returns the named published lieux, in batches of ids.
