@@ -21,9 +21,10 @@ import (
 // normaliseTable maps, normalises and geo-checks the records of a source
 // that are new or changed since the stored ones (prior, by key); the
 // others come out Kept, with their stored status. Every record comes out,
-// quarantined ones included, so nothing is lost.
-func normaliseTable(src config.Source, t *harvest.Table, harvested time.Time, known *priorRecords) ([]store.SourceRecord, *schema.Mapper, error) {
-	mapper, err := schema.NewMapper(src.Mapping, t.Columns, t.Records)
+// quarantined ones included, so nothing is lost. The mapper comes from
+// mappers.
+func normaliseTable(src config.Source, t *harvest.Table, harvested time.Time, known *priorRecords, mappers *schema.MapperCache) ([]store.SourceRecord, *schema.Mapper, error) {
+	mapper, err := mappers.Mapper(src.Name, src.Mapping, t.Columns, t.Records)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/maillage/maillage/config"
 	"github.com/maillage/maillage/dedup"
 	"github.com/maillage/maillage/harvest"
+	"github.com/maillage/maillage/schema"
 	"github.com/maillage/maillage/store"
 )
 
@@ -40,6 +41,7 @@ type Pipeline struct {
 	memo       dedup.Memo
 	published  publishedState
 	refused    refusedRecords
+	mappers    schema.MapperCache
 	members    []dedup.Member        // the last publication's, whose room the next reuses
 	lieux      []store.PublishedLieu // likewise
 	records    recordCache
@@ -196,7 +198,7 @@ func (p *Pipeline) apply(ctx context.Context, j sourceJob, st *runState) error {
 	if prior != nil { // not forced
 		known.byKey, known.refused = prior.ByKey, p.refused.of(src.Name)
 	}
-	recs, mapper, err := normaliseTable(src, j.table, j.fetchedAt, known)
+	recs, mapper, err := normaliseTable(src, j.table, j.fetchedAt, known, &p.mappers)
 	run.Normalised = known.normalised // what it cost, even when the source is then refused or held
 	p.refused.keep(src.Name, recs, errors.Is(err, ErrNoLocation))
 	if err != nil {

@@ -82,6 +82,12 @@ type Mapped struct {
 // then the synonym dictionary, confirmed by the shape of the values found
 // in records (which may be nil: then only names count).
 func NewMapper(m Mapping, columns []string, records []harvest.Record) (*Mapper, error) {
+	return newMapper(m, columns, (&sampler{records: records}).fits)
+}
+
+// newMapper is NewMapper with the shape of each column's values judged
+// by fits.
+func newMapper(m Mapping, columns []string, fits shapeTest) (*Mapper, error) {
 	mp := &Mapper{targets: map[string]string{}, constants: map[string]string{}}
 	for col, field := range m.Columns {
 		if !slices.Contains(columns, col) {
@@ -111,7 +117,7 @@ func NewMapper(m Mapping, columns []string, records []harvest.Record) (*Mapper, 
 		}
 		rest = append(rest, col)
 	}
-	for col, t := range recognise(rest, sampler(records), taken) {
+	for col, t := range recognise(rest, fits, taken) {
 		mp.targets[col] = t
 	}
 	for field, value := range m.Constants {
@@ -131,32 +137,49 @@ func fieldOf(target string) string {
 	return target
 }
 
-// sampler returns, per column, up to sampleSize non-empty values.
-func sampler(records []harvest.Record) func(string) []string {
-	var samples map[string][]string
-	return func(col string) []string {
-		if samples == nil {
-			samples = sampleColumns(records)
-		}
-		return samples[col]
+// sampler gives, per column, up to sampleSize non-empty values of its
+// records, sampled on first use.
+type sampler struct {
+	records []harvest.Record
+	samples map[string][]string
+}
+
+func (s *sampler) sample(column string) []string {
+	if s.samples == nil {
+		s.samples = sampleColumns(s.records)
 	}
+	return s.samples[column]
+}
+
+// shapeTest tells whether a column's values have the shape of a field.
+type shapeTest func(field, column string) bool
+
+// fits is the shapeTest of the sampled values.
+func (s *sampler) fits(field, column string) bool {
+	return shapeOK(field, s.sample(column))
 }
 
 // sampleColumns takes the first sampleSize values of every column that are
 // neither blank nor placeholders, in one pass over the records (a name a
-// record repeats gives its first value, as Record.Value does).
+// record repeats gives its first value, as Record.Value does). Records
+// mostly list their fields in one order: a field is first looked for at
+// its position in the previous record, then by name.
 func sampleColumns(records []harvest.Record) map[string][]string {
-	type column struct {
-		values []string
-		last   int // the record last read, plus one
-	}
-	cols := map[string]*column{}
+	cols := map[string]*sampledColumn{}
+	var at []*sampledColumn // by position in the previous record
 	for i, r := range records {
-		for _, f := range r.Fields {
-			c := cols[f.Name]
-			if c == nil {
-				c = &column{}
+		for j, f := range r.Fields {
+			var c *sampledColumn
+			if j < len(at) && at[j].name == f.Name {
+				c = at[j]
+			} else if c = cols[f.Name]; c == nil {
+				c = &sampledColumn{name: f.Name}
 				cols[f.Name] = c
+			}
+			if j < len(at) {
+				at[j] = c
+			} else {
+				at = append(at, c)
 			}
 			if c.last == i+1 || len(c.values) == sampleSize {
 				continue
@@ -172,6 +195,13 @@ func sampleColumns(records []harvest.Record) map[string][]string {
 		samples[name] = c.values
 	}
 	return samples
+}
+
+// sampledColumn is a column's sample being taken.
+type sampledColumn struct {
+	name   string
+	values []string
+	last   int // the record last read, plus one
 }
 
 // addTransforms checks and keeps the joins, splits and value dictionaries

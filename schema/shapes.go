@@ -154,7 +154,7 @@ func isURLish(v string) bool {
 // values have the field's shape. A column whose best field is already taken
 // becomes that field's fallback ("~field"): it fills the field when the
 // chosen column is empty for a record.
-func recognise(columns []string, sample func(string) []string, taken map[string]bool) map[string]string {
+func recognise(columns []string, fits shapeTest, taken map[string]bool) map[string]string {
 	var all []candidate
 	order := map[string]int{}
 	for i, col := range columns {
@@ -168,7 +168,7 @@ func recognise(columns []string, sample func(string) []string, taken map[string]
 	fallback := map[string]bool{}
 	tried := map[string]bool{}
 	for _, c := range all {
-		if _, done := out[c.column]; done || !shapeOK(c.field, sample(c.column)) {
+		if _, done := out[c.column]; done || !fits(c.field, c.column) {
 			continue
 		}
 		first := !tried[c.column]
