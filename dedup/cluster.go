@@ -43,6 +43,7 @@ type Engine struct {
 	index   map[Ref]int32 // built on first use (Explain, decisions)
 	memo    *Memo         // nil: every pair is scored
 	raw     []profile     // with memo: the profiles before the population's filters
+	known   []*memoMember // with memo: what it keeps of each member's record, if anything
 }
 
 // NewEngine profiles the members once; zero weights mean the defaults.
@@ -56,10 +57,13 @@ func NewEngineWith(members []Member, w Weights, memo *Memo) *Engine {
 	e := &Engine{members: members, ps: make([]profile, len(members)), memo: memo}
 	if memo != nil {
 		memo.use(w)
-		e.raw = make([]profile, len(members))
+		e.raw, e.known = make([]profile, len(members)), make([]*memoMember, len(members))
 	}
 	parallel(len(members), func(i int) {
-		if k, ok := memo.knows(&members[i]); ok {
+		if memo != nil {
+			e.known[i] = memo.known[members[i].Ref]
+		}
+		if k, ok := e.knows(i); ok {
 			e.ps[i], e.raw[i] = cloneProfile(k.p), k.p // raw profiles are never changed
 			return
 		}

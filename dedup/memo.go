@@ -34,18 +34,22 @@ type Memo struct {
 	sizes   map[uint64]int32 // the last run's blocks of two or more members
 	scored  int              // members whose pairs the last run scored
 	merged  map[[32]byte]Cluster
+	runs    uint32 // the runs that used the memo
 }
 
 type memoMember struct {
 	version string
-	index   int32
+	index   int32  // in the last run that saw the record
+	now     int32  // in the current run, when run is the current run
+	run     uint32 // the last run that saw the record
 	p       profile // as profiled, before the population's filters
 	context string
 	keys    []blockRef
 }
 
+// memoPair is a scored pair of two members the memo keeps.
 type memoPair struct {
-	a, b  Ref
+	a, b  *memoMember
 	score float64
 }
 
@@ -60,14 +64,27 @@ func (m *Memo) use(w Weights) {
 	}
 }
 
-// knows returns what the memo keeps of a member it knows (one of the
-// same Version); it knows nothing when nil.
-func (m *Memo) knows(mb *Member) (*memoMember, bool) {
-	if m == nil || mb.Version == "" {
+// knows returns what the memo keeps of member i when it knows it (the
+// same non-empty Version).
+func (e *Engine) knows(i int) (*memoMember, bool) {
+	if e.known == nil || e.members[i].Version == "" {
 		return nil, false
 	}
-	k, ok := m.known[mb.Ref]
-	return k, ok && k.version == mb.Version
+	k := e.known[i]
+	return k, k != nil && k.version == e.members[i].Version
+}
+
+// see stamps the memo's members present in this run with their index in
+// it, and reports how many there are.
+func (m *Memo) see(e *Engine) int {
+	m.runs++
+	n := 0
+	for i, k := range e.known {
+		if k != nil {
+			k.run, k.now, n = m.runs, int32(i), n+1
+		}
+	}
+	return n
 }
 
 // cloneProfile copies a profile deep enough for the population's filters
@@ -84,11 +101,12 @@ func cloneProfile(p profile) profile {
 // score returns the engine's pairs, best first, scoring only what the
 // memo cannot give, and keeps them for the next run.
 func (m *Memo) score(e *Engine) []scored {
+	present := m.see(e)
 	contexts := make([]string, len(e.ps))
 	keys := make([][]blockRef, len(e.ps))
 	for i := range e.ps {
 		contexts[i] = contextOf(e, i)
-		if k, ok := m.knows(&e.members[i]); ok && k.context == contexts[i] {
+		if k, ok := e.knows(i); ok && k.context == contexts[i] {
 			keys[i] = k.keys
 		} else {
 			keys[i] = blockKeys(nil, &e.ps[i])
@@ -96,14 +114,14 @@ func (m *Memo) score(e *Engine) []scored {
 	}
 	b := newBlocks(e.ps, keys)
 	var pairs []scored
-	if from, inFrom, ok := m.affected(e, contexts, b); ok {
-		pairs = sortPairs(append(m.reused(e, inFrom), scoreFrom(b, e.s, from, inFrom)...))
+	if from, inFrom, ok := m.affected(e, contexts, b, present); ok {
+		pairs = sortPairs(append(m.reused(inFrom), scoreFrom(b, e.s, from, inFrom)...))
 		m.scored = len(from)
 	} else {
 		pairs = scorePairs(b, e.s)
 		m.scored = len(e.ps)
 	}
-	m.remember(e, contexts, keys, b, pairs)
+	m.remember(e, contexts, keys, b, pairs, present)
 	return pairs
 }
 
@@ -130,8 +148,9 @@ func contextOf(e *Engine, i int) string {
 // affected lists the members whose pairs must be scored again: the new
 // and changed ones, those whose context changed, and the members of
 // every block that crossed its size limit. It reports false when the
-// memo cannot serve (empty, or known members changed order).
-func (m *Memo) affected(e *Engine, contexts []string, b *blocks) ([]int32, []bool, bool) {
+// memo cannot serve (empty, or known members changed order). present is
+// how many of the memo's members the run has.
+func (m *Memo) affected(e *Engine, contexts []string, b *blocks, present int) ([]int32, []bool, bool) {
 	if len(m.known) == 0 {
 		return nil, nil, false
 	}
@@ -139,8 +158,8 @@ func (m *Memo) affected(e *Engine, contexts []string, b *blocks) ([]int32, []boo
 	var changed []blockRef
 	last := int32(-1)
 	for i := range e.members {
-		k, known := m.known[e.members[i].Ref]
-		if _, same := m.knows(&e.members[i]); same && k.context == contexts[i] {
+		k := e.known[i]
+		if _, same := e.knows(i); same && k.context == contexts[i] {
 			if k.index <= last {
 				return nil, nil, false
 			}
@@ -148,14 +167,15 @@ func (m *Memo) affected(e *Engine, contexts []string, b *blocks) ([]int32, []boo
 			continue
 		}
 		in[i], changed = true, append(changed, b.keys[i]...)
-		if known {
+		if k != nil {
 			changed = append(changed, k.keys...)
 		}
 	}
-	index := e.indexOf()
-	for ref, k := range m.known {
-		if _, present := index[ref]; !present {
-			changed = append(changed, k.keys...)
+	if present < len(m.known) {
+		for _, k := range m.known {
+			if k.run != m.runs { // gone
+				changed = append(changed, k.keys...)
+			}
 		}
 	}
 	for _, r := range changed {
@@ -176,13 +196,14 @@ func (m *Memo) affected(e *Engine, contexts []string, b *blocks) ([]int32, []boo
 }
 
 // reused are the memo's pairs of two members that are not affected.
-func (m *Memo) reused(e *Engine, affected []bool) []scored {
-	index := e.indexOf()
+func (m *Memo) reused(affected []bool) []scored {
 	out := make([]scored, 0, len(m.pairs))
 	for _, p := range m.pairs {
-		i, okA := index[p.a]
-		j, okB := index[p.b]
-		if okA && okB && !affected[i] && !affected[j] {
+		if p.a.run != m.runs || p.b.run != m.runs {
+			continue
+		}
+		i, j := p.a.now, p.b.now
+		if !affected[i] && !affected[j] {
 			out = append(out, scored{min(i, j), max(i, j), p.score})
 		}
 	}
@@ -190,30 +211,29 @@ func (m *Memo) reused(e *Engine, affected []bool) []scored {
 }
 
 // remember keeps this run's members, pairs and block sizes, in the room
-// of the last run's.
-func (m *Memo) remember(e *Engine, contexts []string, keys [][]blockRef, b *blocks, pairs []scored) {
+// of the last run's. present is how many of the memo's members the run
+// has.
+func (m *Memo) remember(e *Engine, contexts []string, keys [][]blockRef, b *blocks, pairs []scored, present int) {
 	if m.known == nil {
 		m.known = make(map[Ref]*memoMember, len(e.members))
 	}
+	if present < len(m.known) {
+		maps.DeleteFunc(m.known, func(_ Ref, k *memoMember) bool { return k.run != m.runs })
+	}
 	for i := range e.members {
-		mb := &e.members[i]
-		k := m.known[mb.Ref]
+		mb, k := &e.members[i], e.known[i]
 		switch {
 		case k == nil:
-			m.known[mb.Ref] = &memoMember{version: mb.Version, index: int32(i), p: e.raw[i], context: contexts[i], keys: keys[i]}
-			continue
+			k = &memoMember{version: mb.Version, p: e.raw[i], run: m.runs, now: int32(i)}
+			m.known[mb.Ref], e.known[i] = k, k
 		case k.version != mb.Version || mb.Version == "":
 			k.version, k.p = mb.Version, e.raw[i]
 		}
 		k.index, k.context, k.keys = int32(i), contexts[i], keys[i]
 	}
-	if len(m.known) > len(e.members) {
-		index := e.indexOf()
-		maps.DeleteFunc(m.known, func(ref Ref, _ *memoMember) bool { _, ok := index[ref]; return !ok })
-	}
 	m.pairs = slices.Grow(m.pairs[:0], len(pairs))
 	for _, p := range pairs {
-		m.pairs = append(m.pairs, memoPair{e.members[p.i].Ref, e.members[p.j].Ref, p.score})
+		m.pairs = append(m.pairs, memoPair{e.known[p.i], e.known[p.j], p.score})
 	}
 	if m.sizes == nil {
 		m.sizes = make(map[uint64]int32, len(b.runs))

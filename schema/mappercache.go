@@ -58,12 +58,13 @@ type shapeJudge struct {
 	last, next map[shapeQuestion]shapeVerdict
 	sums       map[string][sha256.Size]byte // column → hash of its sample
 	checks     int
+	buf        []byte
 }
 
 func (j *shapeJudge) fits(field, column string) bool {
 	sum, ok := j.sums[column]
 	if !ok {
-		sum = sampleSum(j.sample(column))
+		sum = sampleSum(j.sample(column), &j.buf)
 		j.sums[column] = sum
 	}
 	q := shapeQuestion{field, column}
@@ -77,15 +78,13 @@ func (j *shapeJudge) fits(field, column string) bool {
 }
 
 // sampleSum hashes a sample, each value length-prefixed so that no two
-// samples run together.
-func sampleSum(values []string) [sha256.Size]byte {
-	h := sha256.New()
-	var n [binary.MaxVarintLen64]byte
+// samples run together; buf is room for the bytes hashed.
+func sampleSum(values []string, buf *[]byte) [sha256.Size]byte {
+	b := (*buf)[:0]
 	for _, v := range values {
-		h.Write(n[:binary.PutUvarint(n[:], uint64(len(v)))])
-		h.Write([]byte(v))
+		b = binary.AppendUvarint(b, uint64(len(v)))
+		b = append(b, v...)
 	}
-	var sum [sha256.Size]byte
-	h.Sum(sum[:0])
-	return sum
+	*buf = b
+	return sha256.Sum256(b)
 }
