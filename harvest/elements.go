@@ -18,15 +18,16 @@ type ElementCache struct {
 // elementDecoder decodes elements through a cache (none when nil),
 // gathering what the next decode may take from it.
 type elementDecoder struct {
-	cache *ElementCache
-	next  map[[sha256.Size]byte][]Field
+	cache  *ElementCache
+	next   map[[sha256.Size]byte][]Field
+	cached []bool // by element: whether the cache gave it
 }
 
 func newElementDecoder(c *ElementCache, n int) *elementDecoder {
 	d := &elementDecoder{cache: c}
 	if c != nil {
 		c.mu.Lock()
-		d.next = make(map[[sha256.Size]byte][]Field, n)
+		d.next, d.cached = make(map[[sha256.Size]byte][]Field, n), make([]bool, n)
 	}
 	return d
 }
@@ -39,7 +40,7 @@ func (d *elementDecoder) decode(raw []byte, index int) (Record, error) {
 	}
 	sum := sha256.Sum256(raw)
 	if f, ok := d.cache.byHash[sum]; ok {
-		d.next[sum] = f
+		d.next[sum], d.cached[index] = f, true
 		return Record{Index: index, Fields: f}, nil
 	}
 	rec, err := decodeElement(raw, index)

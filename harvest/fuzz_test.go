@@ -1,6 +1,7 @@
 package harvest_test
 
 import (
+	"reflect"
 	"testing"
 
 	"github.com/maillage/maillage/harvest"
@@ -47,6 +48,35 @@ func FuzzDecodeJSON(f *testing.F) {
 					t.Fatalf("field %q not in columns %v", fl.Name, tab.Columns)
 				}
 			}
+		}
+	})
+}
+
+// FuzzDecodeJSONOnCache: a document decoded with an element cache primed
+// by another document (whose elements it may repeat) gives what it gives
+// without one: the same error or the same records.
+func FuzzDecodeJSONOnCache(f *testing.F) {
+	primer := []byte(`{"type":"FeatureCollection","features":[{"a":1},{"b":"x\"y"},{"c":[1,"]"]},{"type":"Feature","properties":{"n":"z"},"geometry":null}]}`)
+	for _, s := range []string{`[{"a":1},{"b":"x\"y"}]`, `[{"a":1},{"b":"x\"y"}`, `[{"a":1}{"b":"x\"y"}]`, `[{"a":1},{"b":"x\"y"}].5`,
+		`[{"a":1}.5]`, `["{\"a\":1}"]`, `{"features":[{"a":1}],"x":[1,}`, `[{"a":1},,{"a":1}]`, `[{"a":1} {"a":1}]`, `[[2]]`, `[{"a":1}]]`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var cache harvest.ElementCache
+		if _, err := harvest.Decode(&harvest.Payload{Body: primer}, harvest.DecodeOptions{Format: "json", Elements: &cache}); err != nil {
+			t.Fatal(err)
+		}
+		got, gotErr := harvest.Decode(&harvest.Payload{Body: data}, harvest.DecodeOptions{Format: "json", Elements: &cache})
+		want, wantErr := harvest.Decode(&harvest.Payload{Body: data}, harvest.DecodeOptions{Format: "json"})
+		switch {
+		case (gotErr == nil) != (wantErr == nil):
+			t.Fatalf("with the cache: %v; without: %v", gotErr, wantErr)
+		case gotErr != nil:
+			if gotErr.Error() != wantErr.Error() {
+				t.Fatalf("with the cache: %v; without: %v", gotErr, wantErr)
+			}
+		case !reflect.DeepEqual(got.Records, want.Records) || !reflect.DeepEqual(got.Columns, want.Columns):
+			t.Fatalf("with the cache: %+v; without: %+v", got, want)
 		}
 	})
 }

@@ -17,17 +17,66 @@ import (
 // deep; each element is then read on its own, or taken from cache (nil:
 // none) when its bytes were decoded last time.
 func decodeJSON(body []byte, recordsKey string, cache *ElementCache) (*Table, error) {
+	if cache != nil {
+		if t, ok := decodeOnCache(body, recordsKey, cache); ok {
+			return t, nil
+		}
+	}
 	elems, format, err := recordElements(body, recordsKey)
 	if err != nil {
 		return nil, err
 	}
+	dec := newElementDecoder(cache, len(elems))
+	t, err := dec.table(elems, format)
+	dec.done(err == nil)
+	return t, err
+}
+
+// decodeOnCache decodes a document whose elements mostly come from the
+// cache without validating it whole first: the elements the cache gives
+// are valid (their very bytes were, in a valid document), so only the
+// rest is validated, each cached element standing in as a 0. It reports
+// false when anything fails: the document is then decoded the usual way,
+// which says what is wrong.
+func decodeOnCache(body []byte, recordsKey string, cache *ElementCache) (*Table, bool) {
+	elems, format, err := splitElements(body, recordsKey)
+	if err != nil {
+		return nil, false
+	}
+	dec := newElementDecoder(cache, len(elems))
+	t, err := dec.table(elems, format)
+	ok := err == nil && validBesides(body, elems, dec.cached)
+	dec.done(ok)
+	return t, ok
+}
+
+// validBesides reports whether body is valid JSON given that its
+// elements marked cached are: it validates body with each of those
+// replaced by a blank-padded 0 (padded, so that it cannot run into its
+// neighbours). The elements are subslices of body, in order.
+func validBesides(body []byte, elems []json.RawMessage, cached []bool) bool {
+	rest := make([]byte, 0, 1024)
+	at := 0
+	for i, e := range elems {
+		if !cached[i] {
+			continue
+		}
+		start := cap(body) - cap(e) // e = body[start:start+len(e)]
+		if start < at || start+len(e) > len(body) {
+			return false
+		}
+		rest = append(append(rest, body[at:start]...), " 0 "...)
+		at = start + len(e)
+	}
+	return json.Valid(append(rest, body[at:]...))
+}
+
+// table decodes the elements into a table.
+func (d *elementDecoder) table(elems []json.RawMessage, format string) (*Table, error) {
 	t := &Table{Format: format, Records: make([]Record, 0, len(elems))}
 	seen := map[string]bool{}
-	dec := newElementDecoder(cache, len(elems))
-	ok := false
-	defer func() { dec.done(ok) }()
 	for i, raw := range elems {
-		rec, err := dec.decode(raw, i)
+		rec, err := d.decode(raw, i)
 		if err != nil {
 			return nil, fmt.Errorf("JSON element %d: %w", i, err)
 		}
@@ -39,7 +88,6 @@ func decodeJSON(body []byte, recordsKey string, cache *ElementCache) (*Table, er
 		}
 		t.Records = append(t.Records, rec)
 	}
-	ok = true
 	return t, nil
 }
 
@@ -56,8 +104,8 @@ func jsonError(body []byte, err error) error {
 	return fmt.Errorf("invalid JSON: %w", err)
 }
 
-// recordElements finds the array of records in a document and returns its
-// elements undecoded, in order.
+// recordElements finds the array of records in a valid document and
+// returns its elements undecoded, in order; an invalid one is reported.
 func recordElements(body []byte, recordsKey string) ([]json.RawMessage, string, error) {
 	switch firstNonSpace(body) {
 	case '[':
@@ -65,12 +113,27 @@ func recordElements(body []byte, recordsKey string) ([]json.RawMessage, string, 
 			var elems []json.RawMessage
 			return nil, "", jsonError(body, json.Unmarshal(body, &elems))
 		}
-		return arrayElements(body), FormatJSON, nil
 	case '{':
 		if !json.Valid(body) {
 			var obj map[string]json.RawMessage
 			return nil, "", jsonError(body, json.Unmarshal(body, &obj))
 		}
+	}
+	return splitElements(body, recordsKey)
+}
+
+// splitElements finds the array of records in a document and returns its
+// elements undecoded, in order, as subslices of body. It does not
+// validate the document: an invalid one is split anyhow, or refused.
+func splitElements(body []byte, recordsKey string) ([]json.RawMessage, string, error) {
+	switch firstNonSpace(body) {
+	case '[':
+		elems, ok := arrayElements(body)
+		if !ok {
+			return nil, "", errors.New("invalid JSON array")
+		}
+		return elems, FormatJSON, nil
+	case '{':
 		members, err := orderedMembers(body)
 		if err != nil {
 			return nil, "", fmt.Errorf("invalid JSON: %w", err)
@@ -84,19 +147,22 @@ func recordElements(body []byte, recordsKey string) ([]json.RawMessage, string, 
 	return nil, "", fmt.Errorf("JSON document is neither an array nor an object: %q", snippet(body))
 }
 
-// arrayElements splits a valid JSON array into its elements, without
-// copying them.
-func arrayElements(b []byte) []json.RawMessage {
+// arrayElements splits a JSON array into its elements, without copying
+// them; it reports false when it cannot (the array is not valid).
+func arrayElements(b []byte) ([]json.RawMessage, bool) {
 	b = bytes.TrimSpace(b)
 	var out []json.RawMessage
 	for i := skipSpace(b, 1); i < len(b) && b[i] != ']'; {
 		end := valueEnd(b, i)
+		if end <= i {
+			return nil, false
+		}
 		out = append(out, b[i:end])
 		if i = skipSpace(b, end); i < len(b) && b[i] == ',' {
 			i = skipSpace(b, i+1)
 		}
 	}
-	return out
+	return out, true
 }
 
 // recordKeys are the members portals and APIs commonly put records under,
@@ -118,7 +184,11 @@ func objectElements(obj map[string]json.RawMessage, recordsKey string) ([]json.R
 	if firstNonSpace(obj[key]) != '[' {
 		return nil, "", fmt.Errorf("records_key %q: no array under this member (members: %s)", key, memberNames(obj))
 	}
-	return arrayElements(obj[key]), format, nil
+	elems, ok := arrayElements(obj[key])
+	if !ok {
+		return nil, "", fmt.Errorf("records_key %q: the array is not valid JSON", key)
+	}
+	return elems, format, nil
 }
 
 // guessRecordsKey finds the member holding an array of objects: a usual
@@ -129,7 +199,7 @@ func guessRecordsKey(obj map[string]json.RawMessage) string {
 		if firstNonSpace(v) != '[' {
 			continue
 		}
-		if arr := arrayElements(v); len(arr) > 0 && firstNonSpace(arr[0]) == '{' {
+		if arr, ok := arrayElements(v); ok && len(arr) > 0 && firstNonSpace(arr[0]) == '{' {
 			sizes[k] = len(arr)
 		}
 	}
