@@ -39,9 +39,9 @@ type Memo struct {
 
 type memoMember struct {
 	version string
-	index   int32  // in the last run that saw the record
-	now     int32  // in the current run, when run is the current run
-	run     uint32 // the last run that saw the record
+	index   int32   // in the last run that saw the record
+	now     int32   // in the current run, when run is the current run
+	run     uint32  // the last run that saw the record
 	p       profile // as profiled, before the population's filters
 	context string
 	keys    []blockRef
