@@ -29,7 +29,7 @@ type Result struct {
 	Clusters []Cluster
 	// Review holds the undecided pairs scored between ReviewAt and
 	// MergeAt, and the pairs above MergeAt that the cluster-size cap
-	// kept apart (Capped).
+	// kept apart (Capped), each with its features' contributions.
 	Review []Pair
 	Capped int
 }
@@ -107,6 +107,25 @@ func (e *Engine) Explain(a, b Ref) (Pair, error) {
 	return Pair{A: a, B: b, Score: score, Features: parts}, nil
 }
 
+// explain lists the pairs with the contributions of their features, the
+// memo's when it has them.
+func (e *Engine) explain(pairs []scored) []Pair {
+	out := make([]Pair, len(pairs))
+	for k, p := range pairs {
+		a, b := &e.ps[p.i], &e.ps[p.j]
+		out[k] = Pair{A: e.members[p.i].Ref, B: e.members[p.j].Ref, Score: p.score}
+		if e.memo != nil {
+			out[k].Features = e.memo.explained(e, p, func() []Contribution { _, parts := e.s.score(a, b, true); return parts })
+		} else {
+			_, out[k].Features = e.s.score(a, b, true)
+		}
+	}
+	if e.memo != nil {
+		e.memo.keepExplained()
+	}
+	return out
+}
+
 // Run scores the candidate pairs, clusters the members under the
 // decisions and the size cap, merges each cluster and assigns stable ids.
 func Run(in Input) Result {
@@ -136,7 +155,7 @@ func (e *Engine) Run(ex Existing, decisions []Decision) Result {
 		}
 	}
 	assignIDs(clusters, ex)
-	return Result{Clusters: clusters, Review: review, Capped: capped}
+	return Result{Clusters: clusters, Review: e.explain(review), Capped: capped}
 }
 
 // Merge clusters members with the default weights and no decisions.
@@ -267,7 +286,7 @@ func (u *unionFind) union(ri, rj int32) {
 // verdicts, then pairs at or above MergeAt, never across a « different »
 // verdict or past the size cap. It returns the groups, the pairs left for
 // review and how many merges the cap refused.
-func clusterPairs(members []Member, index map[Ref]int32, pairs []scored, decisions []Decision, w Weights) ([][]int32, []Pair, int) {
+func clusterPairs(members []Member, index map[Ref]int32, pairs []scored, decisions []Decision, w Weights) ([][]int32, []scored, int) {
 	u := newUnionFind(len(members))
 	decided := applyDecisions(u, index, decisions)
 	var pending []scored
@@ -288,10 +307,10 @@ func clusterPairs(members []Member, index map[Ref]int32, pairs []scored, decisio
 			u.union(ri, rj)
 		}
 	}
-	var review []Pair
+	var review []scored
 	for _, p := range pending {
 		if ri, rj := u.find(p.i), u.find(p.j); ri != rj && !u.forbidden(ri, rj) {
-			review = append(review, Pair{A: members[p.i].Ref, B: members[p.j].Ref, Score: p.score})
+			review = append(review, p)
 		}
 	}
 	return groupsOf(u, len(members)), review, capped

@@ -35,6 +35,12 @@ type Memo struct {
 	scored  int              // members whose pairs the last run scored
 	merged  map[[32]byte]Cluster
 	runs    uint32 // the runs that used the memo
+	// rescored marks the members of the current run whose pairs were
+	// scored again (nil: all of them)
+	rescored []bool
+	// explains holds the features of the last run's review pairs;
+	// explaining gathers the current run's.
+	explains, explaining map[[2]*memoMember][]Contribution
 }
 
 type memoMember struct {
@@ -116,10 +122,10 @@ func (m *Memo) score(e *Engine) []scored {
 	var pairs []scored
 	if from, inFrom, ok := m.affected(e, contexts, b, present); ok {
 		pairs = sortPairs(append(m.reused(inFrom), scoreFrom(b, e.s, from, inFrom)...))
-		m.scored = len(from)
+		m.scored, m.rescored = len(from), inFrom
 	} else {
 		pairs = scorePairs(b, e.s)
-		m.scored = len(e.ps)
+		m.scored, m.rescored = len(e.ps), nil
 	}
 	m.remember(e, contexts, keys, b, pairs, present)
 	return pairs
@@ -242,6 +248,28 @@ func (m *Memo) remember(e *Engine, contexts []string, keys [][]blockRef, b *bloc
 	for key, r := range b.runs {
 		m.sizes[key] = r[1] - r[0]
 	}
+}
+
+// explained returns the features of the run's pair p: the last run's
+// when neither member was affected (the pair would be scored the same),
+// else those explain gives.
+func (m *Memo) explained(e *Engine, p scored, explain func() []Contribution) []Contribution {
+	key := [2]*memoMember{e.known[p.i], e.known[p.j]}
+	parts, ok := m.explains[key]
+	if !ok || m.rescored == nil || m.rescored[p.i] || m.rescored[p.j] {
+		parts = explain()
+	}
+	if m.explaining == nil {
+		m.explaining = map[[2]*memoMember][]Contribution{}
+	}
+	m.explaining[key] = parts
+	return parts
+}
+
+// keepExplained keeps the run's explained pairs for the next run.
+func (m *Memo) keepExplained() {
+	m.explains, m.explaining = m.explaining, m.explains
+	clear(m.explaining)
 }
 
 // merge merges each group, taking the last run's merge of a group of the

@@ -120,7 +120,8 @@ func summary(r dedup.Result) []string {
 		out = append(out, fmt.Sprintf("%s %v %s %v", c.ID, c.Members, lieu, c.Provenance()))
 	}
 	for _, p := range r.Review {
-		out = append(out, fmt.Sprintf("review %v %v %.6f", p.A, p.B, p.Score))
+		features, _ := json.Marshal(p.Features)
+		out = append(out, fmt.Sprintf("review %v %v %.6f %s", p.A, p.B, p.Score, features))
 	}
 	slices.Sort(out)
 	return append(out, fmt.Sprint("capped ", r.Capped))

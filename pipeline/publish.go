@@ -58,7 +58,7 @@ func (p *Pipeline) publishOnce(ctx context.Context, cfg *config.Config, rep *Rep
 		return fmt.Errorf("pipeline: %w", err)
 	}
 	p.published.saved(res.Clusters, set, stats.Seq, at)
-	if err := p.Store.SaveReviewPairs(ctx, reviewPairs(engine, res.Review, p.Now())); err != nil {
+	if err := p.Store.SaveReviewPairs(ctx, reviewPairs(res.Review, p.Now())); err != nil {
 		return fmt.Errorf("pipeline: %w", err)
 	}
 	rep.Lieux = LieuSummary{LieuStats: stats, Total: len(set.Lieux), Retired: len(set.Redirects), Review: len(res.Review), Capped: res.Capped}
@@ -77,14 +77,10 @@ func decisionsFrom(ds []store.Decision) []dedup.Decision {
 }
 
 // reviewPairs stores each pair with the scorer's explanation.
-func reviewPairs(e *dedup.Engine, pairs []dedup.Pair, at time.Time) []store.ReviewPair {
+func reviewPairs(pairs []dedup.Pair, at time.Time) []store.ReviewPair {
 	out := make([]store.ReviewPair, 0, len(pairs))
 	for _, p := range pairs {
-		ex, err := e.Explain(p.A, p.B)
-		if err != nil {
-			continue
-		}
-		features, _ := json.Marshal(ex.Features)
+		features, _ := json.Marshal(p.Features)
 		out = append(out, store.ReviewPair{A: store.RecordRef(p.A), B: store.RecordRef(p.B), Score: p.Score, Features: features, FoundAt: at})
 	}
 	return out
