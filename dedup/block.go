@@ -140,6 +140,7 @@ type blocks struct {
 	cells   []entry      // by cell (packed in key), then member
 	entries []entry
 	runs    map[uint64][2]int32
+	spare   []entry // room the sorts left
 }
 
 type entry struct {
@@ -148,8 +149,9 @@ type entry struct {
 }
 
 // newBlocks indexes the members; keys, when given, are each member's
-// block keys.
-func newBlocks(ps []profile, keys [][]blockRef) *blocks {
+// block keys. room, when given, has room for the blocks (and gets the
+// blocks' spare room).
+func newBlocks(ps []profile, keys [][]blockRef, room *engineRoom) *blocks {
 	n := 8 * len(ps) // when the keys are not known yet
 	if keys != nil {
 		n = 0
@@ -157,7 +159,10 @@ func newBlocks(ps []profile, keys [][]blockRef) *blocks {
 			n += len(k)
 		}
 	}
-	b := &blocks{ps: ps, keys: keys, cells: make([]entry, 0, len(ps)), entries: make([]entry, 0, n)}
+	if room == nil {
+		room = &engineRoom{}
+	}
+	b := &blocks{ps: ps, keys: keys, cells: entries(room.cells, len(ps)), entries: entries(room.entries, n)}
 	var scratch []blockRef
 	for i := range ps {
 		if c, ok := cellOf(&ps[i]); ok {
@@ -168,9 +173,14 @@ func newBlocks(ps []profile, keys [][]blockRef) *blocks {
 			b.entries = append(b.entries, entry{r.key, int32(i)})
 		}
 	}
-	b.entries = sortEntries(b.entries) // by key, then member (they come in member order)
-	b.cells = sortEntries(b.cells)
-	b.runs = map[uint64][2]int32{}
+	var spare []entry // by key, then member (they come in member order)
+	b.entries, spare = sortEntries(b.entries, room.spare)
+	b.cells, b.spare = sortEntries(b.cells, spare)
+	b.runs = room.runs
+	if b.runs == nil {
+		b.runs = make(map[uint64][2]int32, len(b.entries)/4)
+	}
+	clear(b.runs)
 	for lo := 0; lo < len(b.entries); {
 		hi := lo + 1
 		for hi < len(b.entries) && b.entries[hi].key == b.entries[lo].key {
@@ -184,14 +194,28 @@ func newBlocks(ps []profile, keys [][]blockRef) *blocks {
 	return b
 }
 
+// entries returns have emptied, or new room for n entries when it has
+// less.
+func entries(have []entry, n int) []entry {
+	if cap(have) < n {
+		return make([]entry, 0, n)
+	}
+	return have[:0]
+}
+
 // sortEntries sorts entries by key with a stable radix sort (8 passes of
 // a byte each): entries of one key stay in the order they came in. It
-// returns the sorted slice, entries or the scratch one it used.
-func sortEntries(entries []entry) []entry {
+// returns the sorted slice and the other one, entries or the scratch it
+// used (room, when large enough).
+func sortEntries(entries, room []entry) (sorted, spare []entry) {
 	if len(entries) < 2 {
-		return entries
+		return entries, room
 	}
-	other := make([]entry, len(entries))
+	other := room[:cap(room)]
+	if len(other) < len(entries) {
+		other = make([]entry, len(entries))
+	}
+	other = other[:len(entries)]
 	src, dst := entries, other
 	for shift := uint(0); shift < 64; shift += 8 {
 		var counts [257]int
@@ -211,7 +235,7 @@ func sortEntries(entries []entry) []entry {
 		}
 		src, dst = dst, src
 	}
-	return src
+	return src, dst
 }
 
 // key packs a cell in a block key.

@@ -28,8 +28,15 @@ func TestSortEntries(t *testing.T) {
 				}
 				want := slices.Clone(entries)
 				slices.SortFunc(want, func(x, y entry) int { return cmp.Or(cmp.Compare(x.key, y.key), cmp.Compare(x.idx, y.idx)) })
-				if got := sortEntries(entries); !slices.Equal(got, want) {
-					t.Errorf("%d entries: sorted differently", len(entries))
+				room := make([]entry, 3, 2*n+3) // scratch with leftovers
+				for _, scratch := range [][]entry{nil, room} {
+					got, spare := sortEntries(slices.Clone(entries), scratch)
+					if !slices.Equal(got, want) {
+						t.Errorf("%d entries, scratch of %d: sorted differently", len(entries), cap(scratch))
+					}
+					if len(got) > 1 && &spare[:cap(spare)][0] == &got[0] {
+						t.Errorf("%d entries: the spare room is the sorted slice", len(entries))
+					}
 				}
 			}
 		})

@@ -57,7 +57,8 @@ func NewEngineWith(members []Member, w Weights, memo *Memo) *Engine {
 	e := &Engine{members: members, ps: make([]profile, len(members)), memo: memo}
 	if memo != nil {
 		memo.use(w)
-		e.raw, e.known = make([]profile, len(members)), make([]*memoMember, len(members))
+		e.ps, e.raw = profiles(memo.room.ps, len(members)), profiles(memo.room.raw, len(members))
+		e.known = make([]*memoMember, len(members))
 	}
 	parallel(len(members), func(i int) {
 		if memo != nil {
@@ -138,7 +139,7 @@ func (e *Engine) Run(ex Existing, decisions []Decision) Result {
 	if e.memo != nil {
 		pairs = e.memo.score(e)
 	} else {
-		pairs = scorePairs(newBlocks(e.ps, nil), e.s)
+		pairs = scorePairs(newBlocks(e.ps, nil, nil), e.s)
 	}
 	var index map[Ref]int32
 	if len(decisions) > 0 {

@@ -22,7 +22,8 @@ import (
 // e-mail domains now used in more communes) or one of its blocks crossed
 // its size limit. When known members changed order, or the weights
 // changed, every pair is scored again. A Memo is not safe for concurrent
-// use.
+// use, and an engine made on it is done with once the next one is made
+// (that one reuses its room).
 //
 // The memo also keeps the last run's merged clusters of several members
 // by Key: a cluster made of the same records, versions and priorities is
@@ -31,8 +32,8 @@ type Memo struct {
 	weights Weights
 	known   map[Ref]*memoMember
 	pairs   []memoPair
-	sizes   map[uint64]int32 // the last run's blocks of two or more members
-	scored  int              // members whose pairs the last run scored
+	blocks  map[uint64][2]int32 // the last run's blocks of two or more members
+	scored  int                 // members whose pairs the last run scored
 	merged  map[[32]byte]Cluster
 	runs    uint32 // the runs that used the memo
 	// rescored marks the members of the current run whose pairs were
@@ -41,6 +42,27 @@ type Memo struct {
 	// explains holds the features of the last run's review pairs;
 	// explaining gathers the current run's.
 	explains, explaining map[[2]*memoMember][]Contribution
+	// room is what the last run's engine allocated and no longer needs,
+	// for the next one: an engine made on the memo is done with once the
+	// next one is made.
+	room engineRoom
+}
+
+// engineRoom is room for an engine's profiles and blocks.
+type engineRoom struct {
+	ps, raw               []profile
+	cells, entries, spare []entry
+	runs                  map[uint64][2]int32
+}
+
+// profiles returns room for n profiles, in place of have.
+func profiles(have []profile, n int) []profile {
+	if cap(have) < n {
+		return make([]profile, n)
+	}
+	have = have[:n]
+	clear(have)
+	return have
 }
 
 type memoMember struct {
@@ -118,7 +140,7 @@ func (m *Memo) score(e *Engine) []scored {
 			keys[i] = blockKeys(nil, &e.ps[i])
 		}
 	}
-	b := newBlocks(e.ps, keys)
+	b := newBlocks(e.ps, keys, &m.room)
 	var pairs []scored
 	if from, inFrom, ok := m.affected(e, contexts, b, present); ok {
 		pairs = sortPairs(append(m.reused(inFrom), scoreFrom(b, e.s, from, inFrom)...))
@@ -186,7 +208,7 @@ func (m *Memo) affected(e *Engine, contexts []string, b *blocks, present int) ([
 	}
 	for _, r := range changed {
 		block := b.block(r.key)
-		if int(m.sizes[r.key]) <= r.limit != (len(block) <= r.limit) {
+		if was := m.blocks[r.key]; int(was[1]-was[0]) <= r.limit != (len(block) <= r.limit) {
 			for _, en := range block {
 				in[en.idx] = true
 			}
@@ -241,13 +263,8 @@ func (m *Memo) remember(e *Engine, contexts []string, keys [][]blockRef, b *bloc
 	for _, p := range pairs {
 		m.pairs = append(m.pairs, memoPair{e.known[p.i], e.known[p.j], p.score})
 	}
-	if m.sizes == nil {
-		m.sizes = make(map[uint64]int32, len(b.runs))
-	}
-	clear(m.sizes)
-	for key, r := range b.runs {
-		m.sizes[key] = r[1] - r[0]
-	}
+	m.blocks, m.room.runs = b.runs, m.blocks
+	m.room.ps, m.room.raw, m.room.cells, m.room.entries, m.room.spare = e.ps, e.raw, b.cells, b.entries, b.spare
 }
 
 // explained returns the features of the run's pair p: the last run's
