@@ -162,7 +162,7 @@ func newBlocks(ps []profile, keys [][]blockRef, room *engineRoom) *blocks {
 	if room == nil {
 		room = &engineRoom{}
 	}
-	b := &blocks{ps: ps, keys: keys, cells: entries(room.cells, len(ps)), entries: entries(room.entries, n)}
+	b := &blocks{ps: ps, keys: keys, entries: room.take(n), cells: room.take(len(ps))}
 	var scratch []blockRef
 	for i := range ps {
 		if c, ok := cellOf(&ps[i]); ok {
@@ -174,7 +174,7 @@ func newBlocks(ps []profile, keys [][]blockRef, room *engineRoom) *blocks {
 		}
 	}
 	var spare []entry // by key, then member (they come in member order)
-	b.entries, spare = sortEntries(b.entries, room.spare)
+	b.entries, spare = sortEntries(b.entries, room.take(len(b.entries)))
 	b.cells, b.spare = sortEntries(b.cells, spare)
 	b.runs = room.runs
 	if b.runs == nil {
@@ -192,15 +192,6 @@ func newBlocks(ps []profile, keys [][]blockRef, room *engineRoom) *blocks {
 		lo = hi
 	}
 	return b
-}
-
-// entries returns have emptied, or new room for n entries when it has
-// less.
-func entries(have []entry, n int) []entry {
-	if cap(have) < n {
-		return make([]entry, 0, n)
-	}
-	return have[:0]
 }
 
 // sortEntries sorts entries by key with a stable radix sort (8 passes of

@@ -54,11 +54,13 @@ func NewEngineWith(members []Member, w Weights, memo *Memo) *Engine {
 	if w.MergeAt == 0 {
 		w = DefaultWeights()
 	}
-	e := &Engine{members: members, ps: make([]profile, len(members)), memo: memo}
+	e := &Engine{members: members, memo: memo}
 	if memo != nil {
 		memo.use(w)
 		e.ps, e.raw = profiles(memo.room.ps, len(members)), profiles(memo.room.raw, len(members))
 		e.known = make([]*memoMember, len(members))
+	} else {
+		e.ps = make([]profile, len(members))
 	}
 	parallel(len(members), func(i int) {
 		if memo != nil {

@@ -50,9 +50,26 @@ type Memo struct {
 
 // engineRoom is room for an engine's profiles and blocks.
 type engineRoom struct {
-	ps, raw               []profile
-	cells, entries, spare []entry
-	runs                  map[uint64][2]int32
+	ps, raw []profile
+	free    [][]entry // arrays of entries
+	runs    map[uint64][2]int32
+}
+
+// take returns the smallest free array of room for n entries, emptied, or
+// a new one.
+func (r *engineRoom) take(n int) []entry {
+	best := -1
+	for i, f := range r.free {
+		if cap(f) >= n && (best < 0 || cap(f) < cap(r.free[best])) {
+			best = i
+		}
+	}
+	if best < 0 {
+		return make([]entry, 0, n)
+	}
+	f := r.free[best][:0]
+	r.free = slices.Delete(r.free, best, best+1)
+	return f
 }
 
 // profiles returns room for n profiles, in place of have.
@@ -264,7 +281,7 @@ func (m *Memo) remember(e *Engine, contexts []string, keys [][]blockRef, b *bloc
 		m.pairs = append(m.pairs, memoPair{e.known[p.i], e.known[p.j], p.score})
 	}
 	m.blocks, m.room.runs = b.runs, m.blocks
-	m.room.ps, m.room.raw, m.room.cells, m.room.entries, m.room.spare = e.ps, e.raw, b.cells, b.entries, b.spare
+	m.room.ps, m.room.raw, m.room.free = e.ps, e.raw, append(m.room.free[:0], b.cells, b.entries, b.spare)
 }
 
 // explained returns the features of the run's pair p: the last run's
