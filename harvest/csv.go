@@ -2,6 +2,7 @@ package harvest
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -13,32 +14,64 @@ import (
 // decodeCSV reads a CSV document. The header is the first row that looks
 // like one: blank rows and sparse group-header rows above it are skipped
 // (and noted). Every data row must have as many fields as the header.
-func decodeCSV(body []byte, delimiter string) (*Table, error) {
+// With a cache (nil: none), a row whose bytes were read last time under
+// the same header is not parsed again.
+func decodeCSV(body []byte, delimiter string, cache *ElementCache) (*Table, error) {
 	sep, err := pickDelimiter(body, delimiter)
 	if err != nil {
 		return nil, err
 	}
-	r := csv.NewReader(bytes.NewReader(normaliseNewlines(body)))
+	body = normaliseNewlines(body)
+	if cache.serves(csvUnder(sep, nil)) {
+		if t, ok := decodeCSVOnCache(body, sep, cache); ok {
+			return t, nil
+		}
+	}
+	rows, lines, spans, err := readCSV(body, sep)
+	if err != nil {
+		return nil, err
+	}
+	t, err := csvTable(rows, lines)
+	if err != nil || cache == nil {
+		return t, err
+	}
+	dec := newElementDecoder(cache, csvUnder(sep, t.Columns), 0)
+	for i, span := range spans[len(spans)-len(t.Records):] {
+		dec.keep(sha256.Sum256(span), t.Records[i].Fields)
+	}
+	dec.done(true)
+	return t, nil
+}
+
+// csvUnder is what a CSV's rows are decoded under: the delimiter and the
+// header.
+func csvUnder(sep rune, header []string) string {
+	return FormatCSV + string(sep) + strings.Join(header, "\x00")
+}
+
+// readCSV parses a whole document: its rows, the line each starts on and
+// the bytes of each (from its first byte to its newline).
+func readCSV(body []byte, sep rune) (rows [][]string, lines []int, spans [][]byte, err error) {
+	r := csv.NewReader(bytes.NewReader(body))
 	r.Comma = sep
 	r.FieldsPerRecord = -1
-	var rows [][]string
-	var lines []int
-	for {
+	for at := int64(0); ; {
 		row, err := r.Read()
 		if errors.Is(err, io.EOF) {
-			break
+			return rows, lines, spans, nil
 		}
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
-				return nil, fmt.Errorf("CSV line %d, column %d: %w", pe.StartLine, pe.Column, pe.Err)
+				return nil, nil, nil, fmt.Errorf("CSV line %d, column %d: %w", pe.StartLine, pe.Column, pe.Err)
 			}
-			return nil, fmt.Errorf("CSV: %w", err)
+			return nil, nil, nil, fmt.Errorf("CSV: %w", err)
 		}
 		line, _ := r.FieldPos(0)
-		rows, lines = append(rows, row), append(lines, line)
+		end := r.InputOffset()
+		span := trimBlankLines(body[at:end]) // blank lines above are skipped
+		rows, lines, spans, at = append(rows, row), append(lines, line), append(spans, span), end
 	}
-	return csvTable(rows, lines)
 }
 
 func csvTable(rows [][]string, lines []int) (*Table, error) {
@@ -55,16 +88,153 @@ func csvTable(rows [][]string, lines []int) (*Table, error) {
 		if len(row) != len(header) {
 			return nil, fmt.Errorf("CSV row %d (line %d): %d fields, the header has %d", i+1, lines[h+1+i], len(row), len(header))
 		}
-		rec := Record{Index: i, Line: lines[h+1+i], Fields: make([]Field, len(row))}
-		for j, v := range row {
-			rec.Fields[j] = Field{Name: header[j], Value: v}
-		}
-		t.Records = append(t.Records, rec)
+		t.Records = append(t.Records, Record{Index: i, Line: lines[h+1+i], Fields: csvFields(header, row)})
 	}
 	if len(t.Records) == 0 {
 		return nil, fmt.Errorf("CSV: header only (line %d), no data rows", lines[h])
 	}
 	return t, nil
+}
+
+func csvFields(header, row []string) []Field {
+	fields := make([]Field, len(row))
+	for j, v := range row {
+		fields[j] = Field{Name: header[j], Value: v}
+	}
+	return fields
+}
+
+// decodeCSVOnCache decodes a document whose rows mostly come from the
+// cache: the document is cut into rows at the newlines outside quotes;
+// the first rows (where the header is looked for) and the rows the cache
+// does not hold are parsed, each of them having to be one whole row. It
+// reports false when anything fails or differs from what readCSV would
+// see: the document is then read whole, which says what is wrong.
+func decodeCSVOnCache(body []byte, sep rune, cache *ElementCache) (*Table, bool) {
+	chunks, lines := csvChunks(body)
+	head, ok := parseChunks(chunks[:min(len(chunks), headerRows)], sep)
+	h := headerRow(head)
+	if !ok || h < 0 || h+1 >= len(chunks) {
+		return nil, false
+	}
+	header := head[h]
+	t := &Table{Format: FormatCSV, Columns: header, Records: make([]Record, len(chunks)-h-1)}
+	if h > 0 {
+		t.Notes = append(t.Notes, fmt.Sprintf("header found on line %d; %d row(s) above it skipped", lines[h], h))
+	}
+	dec := newElementDecoder(cache, csvUnder(sep, header), len(chunks))
+	ok = fillCSVRecords(t, sep, chunks[h+1:], lines[h+1:], head[h+1:], dec)
+	dec.done(ok)
+	return t, ok
+}
+
+// headerRows is how many rows the header is looked for in.
+const headerRows = 20
+
+// fillCSVRecords makes a record of each chunk: the parsed rows first, then
+// the cache's, then the others, parsed at once.
+func fillCSVRecords(t *Table, sep rune, chunks [][]byte, lines []int, parsed [][]string, dec *elementDecoder) bool {
+	var missed [][]byte
+	var missedAt []int
+	var sums [][sha256.Size]byte
+	for i, c := range chunks {
+		t.Records[i] = Record{Index: i, Line: lines[i]}
+		f, sum, ok := dec.lookup(c)
+		switch {
+		case i < len(parsed):
+			if len(parsed[i]) != len(t.Columns) {
+				return false
+			}
+			f = csvFields(t.Columns, parsed[i])
+		case !ok:
+			missed, missedAt, sums = append(missed, c), append(missedAt, i), append(sums, sum)
+			continue
+		}
+		t.Records[i].Fields = f
+		dec.keep(sum, f)
+	}
+	rows, ok := parseChunks(missed, sep)
+	for k, row := range rows {
+		if len(row) != len(t.Columns) {
+			return false
+		}
+		t.Records[missedAt[k]].Fields = csvFields(t.Columns, row)
+		dec.keep(sums[k], t.Records[missedAt[k]].Fields)
+	}
+	return ok
+}
+
+// csvChunks cuts a document into rows at the newlines outside quotes
+// (each row keeps its newline), leaving out blank lines as the CSV
+// reader does, with the line each row starts on.
+func csvChunks(body []byte) ([][]byte, []int) {
+	var chunks [][]byte
+	var lines []int
+	line, start, quoted := 1, 0, false
+	for at := 0; at < len(body); {
+		nl := bytes.IndexByte(body[at:], '\n')
+		end := len(body)
+		if nl >= 0 {
+			end = at + nl + 1
+		}
+		if bytes.Count(body[at:end], []byte{'"'})%2 == 1 {
+			quoted = !quoted
+		}
+		if !quoted || end == len(body) {
+			if c := body[start:end]; !blankLine(c) {
+				chunks, lines = append(chunks, c), append(lines, line)
+			}
+			line += bytes.Count(body[start:end], []byte{'\n'})
+			start = end
+		}
+		at = end
+	}
+	return chunks, lines
+}
+
+// trimBlankLines cuts the blank lines off the start of b.
+func trimBlankLines(b []byte) []byte {
+	for {
+		switch {
+		case bytes.HasPrefix(b, []byte("\n")):
+			b = b[1:]
+		case bytes.HasPrefix(b, []byte("\r\n")):
+			b = b[2:]
+		default:
+			return b
+		}
+	}
+}
+
+// blankLine reports whether a line is empty, as the CSV reader skips it.
+func blankLine(c []byte) bool {
+	return len(c) == 0 || string(c) == "\n" || string(c) == "\r\n"
+}
+
+// parseChunks parses each chunk as one whole row, in one pass over them
+// all; it reports false when a chunk is not exactly one row.
+func parseChunks(chunks [][]byte, sep rune) ([][]string, bool) {
+	if len(chunks) == 0 {
+		return nil, true
+	}
+	var all []byte
+	for _, c := range chunks {
+		all = append(all, c...)
+	}
+	r := csv.NewReader(bytes.NewReader(all))
+	r.Comma = sep
+	r.FieldsPerRecord = -1
+	rows := make([][]string, len(chunks))
+	end := int64(0)
+	for i, c := range chunks {
+		row, err := r.Read()
+		if end += int64(len(c)); err != nil || r.InputOffset() != end {
+			return nil, false
+		}
+		rows[i] = row
+	}
+	_, err := r.Read()
+	return rows, errors.Is(err, io.EOF)
 }
 
 // headerRow finds the header among the first rows: the first row that
@@ -141,10 +311,10 @@ func pickDelimiter(body []byte, configured string) (rune, error) {
 // SniffDelimiter guesses the separator of a CSV document from its first
 // line: the most frequent of , ; tab | outside quotes (comma on a tie).
 func SniffDelimiter(body []byte) rune {
-	first := string(body)
-	if i := strings.IndexAny(first, "\r\n"); i >= 0 {
-		first = first[:i]
+	if i := bytes.IndexAny(body, "\r\n"); i >= 0 {
+		body = body[:i]
 	}
+	first := string(body)
 	best, bestN := ',', 0
 	for _, c := range []rune{',', ';', '\t', '|'} {
 		if n := countOutsideQuotes(first, c); n > bestN {

@@ -14,8 +14,8 @@ type DecodeOptions struct {
 	RecordsKey string
 	// Name is the file name or URL, used to guess the format.
 	Name string
-	// Elements, when set, keeps a JSON source's decoded elements for its
-	// next decode.
+	// Elements, when set, keeps a source's decoded records (JSON
+	// elements, CSV rows) for its next decode.
 	Elements *ElementCache
 }
 
@@ -52,7 +52,7 @@ func Decode(p *Payload, opts DecodeOptions) (*Table, error) {
 	var t *Table
 	switch format {
 	case FormatCSV:
-		t, err = decodeCSV(body, opts.Delimiter)
+		t, err = decodeCSV(body, opts.Delimiter, opts.Elements)
 	case FormatJSON, FormatGeoJSON:
 		t, err = decodeJSON(body, opts.RecordsKey, opts.Elements)
 	default:

@@ -1,6 +1,7 @@
 package harvest
 
 import (
+	"fmt"
 	"reflect"
 	"testing"
 )
@@ -40,5 +41,43 @@ func TestElementCache(t *testing.T) {
 	third, _ := decodeJSON(doc("Deux bis"), "", &cache)
 	if &third.Records[1].Fields[0] != &second.Records[1].Fields[0] {
 		t.Error("a failed decode emptied the cache")
+	}
+}
+
+// TestElementCacheCSV: likewise for a CSV source, past the rows where the
+// header is looked for; a new header takes nothing from the cache.
+func TestElementCacheCSV(t *testing.T) {
+	doc := func(header, changed string) []byte {
+		b := []byte(header + "\r\n")
+		for i := range 30 {
+			nom := fmt.Sprintf("Lieu %d", i)
+			if i == 25 {
+				nom = changed
+			}
+			b = fmt.Appendf(b, "%d;\"%s\";\"%d rue A\nbâtiment B\"\r\n", i, nom, i)
+		}
+		return b
+	}
+	var cache ElementCache
+	first, err := decodeCSV(doc("id;nom;adresse", "Mairie"), "", &cache)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := decodeCSV(doc("id;nom;adresse", "Mairie annexe"), "", &cache)
+	if err != nil {
+		t.Fatal(err)
+	}
+	scratch, _ := decodeCSV(doc("id;nom;adresse", "Mairie annexe"), "", nil)
+	if !reflect.DeepEqual(second, scratch) {
+		t.Errorf("decoded through the cache:\n%+v\nfrom scratch:\n%+v", second, scratch)
+	}
+	for i, shared := range map[int]bool{0: false, headerRows: true, 24: true, 25: false, 29: true} {
+		if got := &second.Records[i].Fields[0] == &first.Records[i].Fields[0]; got != shared {
+			t.Errorf("row %d taken from the cache: %v, want %v", i, got, shared)
+		}
+	}
+	renamed, _ := decodeCSV(doc("id;nom;adresse_postale", "Mairie annexe"), "", &cache)
+	if renamed.Records[29].Fields[2].Name != "adresse_postale" {
+		t.Errorf("under a new header, a row was taken from the cache: %+v", renamed.Records[29].Fields)
 	}
 }

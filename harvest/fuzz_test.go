@@ -80,3 +80,33 @@ func FuzzDecodeJSONOnCache(f *testing.F) {
 		}
 	})
 }
+
+// FuzzDecodeCSVOnCache: a document decoded with a record cache primed by
+// another document (whose rows it may repeat) gives what it gives
+// without one: the same error or the same records.
+func FuzzDecodeCSVOnCache(f *testing.F) {
+	primer := []byte("id;nom;adresse\r\n1;Mairie;\"1 rue A\nbis\"\r\n\r\n2;\"La \"\"Poste\"\"\";2 rue B\r\n3;EPN;3 rue C\r\n")
+	for _, s := range []string{string(primer), "id;nom;adresse\r\n3;EPN;3 rue C\r\n1;Mairie;\"1 rue A\nbis\"\r\n", "id;nom;adresse\n1;Mairie;\"1 rue A\nbis\"\n",
+		"id;nom;adresse\r\n1;Mairie;\"1 rue A\nbis\"\r\n2;\"La \"\"Poste\"\"\";2 rue B\r\n3;EPN;3 rue C", "id;nom;adresse;x\r\n3;EPN;3 rue C\r\n",
+		"Titre\r\n\r\nid;nom;adresse\r\n3;EPN;3 rue C\r\n", "id;nom;adresse\r\n3;EPN;\"3 rue C\r\n", "id;nom;adresse\r\n3;E\"PN;3 rue C\r\n3;EPN;3 rue C\r\n"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var cache harvest.ElementCache
+		if _, err := harvest.Decode(&harvest.Payload{Body: primer}, harvest.DecodeOptions{Format: "csv", Elements: &cache}); err != nil {
+			t.Fatal(err)
+		}
+		got, gotErr := harvest.Decode(&harvest.Payload{Body: data}, harvest.DecodeOptions{Format: "csv", Elements: &cache})
+		want, wantErr := harvest.Decode(&harvest.Payload{Body: data}, harvest.DecodeOptions{Format: "csv"})
+		switch {
+		case (gotErr == nil) != (wantErr == nil):
+			t.Fatalf("with the cache: %v; without: %v", gotErr, wantErr)
+		case gotErr != nil:
+			if gotErr.Error() != wantErr.Error() {
+				t.Fatalf("with the cache: %v; without: %v", gotErr, wantErr)
+			}
+		case !reflect.DeepEqual(got, want):
+			t.Fatalf("with the cache: %+v; without: %+v", got, want)
+		}
+	})
+}

@@ -17,7 +17,7 @@ import (
 // deep; each element is then read on its own, or taken from cache (nil:
 // none) when its bytes were decoded last time.
 func decodeJSON(body []byte, recordsKey string, cache *ElementCache) (*Table, error) {
-	if cache != nil {
+	if cache.serves(FormatJSON) {
 		if t, ok := decodeOnCache(body, recordsKey, cache); ok {
 			return t, nil
 		}
@@ -26,7 +26,7 @@ func decodeJSON(body []byte, recordsKey string, cache *ElementCache) (*Table, er
 	if err != nil {
 		return nil, err
 	}
-	dec := newElementDecoder(cache, len(elems))
+	dec := newElementDecoder(cache, FormatJSON, len(elems))
 	t, err := dec.table(elems, format)
 	dec.done(err == nil)
 	return t, err
@@ -43,7 +43,7 @@ func decodeOnCache(body []byte, recordsKey string, cache *ElementCache) (*Table,
 	if err != nil {
 		return nil, false
 	}
-	dec := newElementDecoder(cache, len(elems))
+	dec := newElementDecoder(cache, FormatJSON, len(elems))
 	t, err := dec.table(elems, format)
 	ok := err == nil && validBesides(body, elems, dec.cached)
 	dec.done(ok)
