@@ -30,6 +30,9 @@ func normaliseTable(src config.Source, t *harvest.Table, harvested time.Time, kn
 	}
 	known.salt = normalisationSalt(src, mapper)
 	recs := normaliseWith(mapper, src.Name, t, harvested, known)
+	if known.sums != nil {
+		known.sums.keep(src.Name, known.salt, known.nextSums)
+	}
 	if known.kept > 0 {
 		return recs, mapper, nil // the source was usable, read with this very mapping
 	}
@@ -49,6 +52,10 @@ type priorRecords struct {
 	refused    map[string]store.SourceRecord
 	kept       int
 	normalised int
+	// sums, when set, keeps the records' hashes from one harvest to the
+	// next; lastSums and nextSums are the last one's and this one's.
+	sums               *recordSums
+	lastSums, nextSums map[*harvest.Field]string
 }
 
 func normalisationSalt(src config.Source, mp *schema.Mapper) string {
@@ -104,23 +111,26 @@ func normaliseWith(mapper *schema.Mapper, source string, t *harvest.Table, harve
 	keys := map[string]int{}
 	out := make([]store.SourceRecord, 0, len(t.Records))
 	var hasher harvest.RecordHasher
+	if prior != nil && prior.sums != nil {
+		prior.lastSums, prior.nextSums = prior.sums.of(source, prior.salt), make(map[*harvest.Field]string, len(t.Records))
+	}
 	for _, rec := range t.Records {
 		key, dupIssue := recordKey(mapper.IDColumn(), mapper.ProducerID(rec), rec, keys)
 		r := store.SourceRecord{Source: source, RecordKey: key, Index: rec.Index, Line: rec.Line}
 		if prior != nil {
-			sum := hasher.Sum(prior.salt, rec)
-			if d, ok := prior.byKey[key]; ok && d.Hash == string(sum) {
+			sum := sumOf(&hasher, prior.salt, rec, prior.lastSums, prior.nextSums)
+			if d, ok := prior.byKey[key]; ok && d.Hash == sum {
 				r.Hash, r.Status, r.Kept = d.Hash, d.Status, true
 				prior.kept++
 				out = append(out, r)
 				continue
 			}
-			if same, ok := prior.refused[key]; ok && same.Hash == string(sum) {
+			if same, ok := prior.refused[key]; ok && same.Hash == sum {
 				same.Index, same.Line = rec.Index, rec.Line
 				out = append(out, same)
 				continue
 			}
-			r.Hash = string(sum)
+			r.Hash = sum
 			prior.normalised++
 		}
 		normaliseRecord(mapper, nc, rec, &r, dupIssue)

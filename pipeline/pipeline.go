@@ -42,6 +42,7 @@ type Pipeline struct {
 	published  publishedState
 	refused    refusedRecords
 	mappers    schema.MapperCache
+	sums       recordSums
 	members    []dedup.Member        // the last publication's, whose room the next reuses
 	lieux      []store.PublishedLieu // likewise
 	records    recordCache
@@ -194,7 +195,7 @@ func (p *Pipeline) apply(ctx context.Context, j sourceJob, st *runState) error {
 		return err
 	}
 	p.stage(src.Name, StageNormalise, len(j.table.Records))
-	known := &priorRecords{}
+	known := &priorRecords{sums: &p.sums}
 	if prior != nil { // not forced
 		known.byKey, known.refused = prior.ByKey, p.refused.of(src.Name)
 	}
