@@ -29,7 +29,8 @@ type Result struct {
 	Clusters []Cluster
 	// Review holds the undecided pairs scored between ReviewAt and
 	// MergeAt, and the pairs above MergeAt that the cluster-size cap
-	// kept apart (Capped), each with its features' contributions.
+	// kept apart (Capped); Engine.ExplainReview gives them their
+	// features' contributions.
 	Review []Pair
 	Capped int
 }
@@ -44,6 +45,7 @@ type Engine struct {
 	memo    *Memo         // nil: every pair is scored
 	raw     []profile     // with memo: the profiles before the population's filters
 	known   []*memoMember // with memo: what it keeps of each member's record, if anything
+	review  []scored      // the last Run's review pairs
 }
 
 // NewEngine profiles the members once; zero weights mean the defaults.
@@ -110,23 +112,23 @@ func (e *Engine) Explain(a, b Ref) (Pair, error) {
 	return Pair{A: a, B: b, Score: score, Features: parts}, nil
 }
 
-// explain lists the pairs with the contributions of their features, the
-// memo's when it has them.
-func (e *Engine) explain(pairs []scored) []Pair {
-	out := make([]Pair, len(pairs))
-	for k, p := range pairs {
+// ExplainReview gives the review pairs of the engine's last Run (its
+// Result.Review, as it came) the contributions of their features: the
+// memo's for a pair neither member of which was scored again, else the
+// scorer's.
+func (e *Engine) ExplainReview(pairs []Pair) {
+	for k, p := range e.review[:min(len(e.review), len(pairs))] {
 		a, b := &e.ps[p.i], &e.ps[p.j]
-		out[k] = Pair{A: e.members[p.i].Ref, B: e.members[p.j].Ref, Score: p.score}
+		explain := func() []Contribution { _, parts := e.s.score(a, b, true); return parts }
 		if e.memo != nil {
-			out[k].Features = e.memo.explained(e, p, func() []Contribution { _, parts := e.s.score(a, b, true); return parts })
+			pairs[k].Features = e.memo.explained(e, p, explain)
 		} else {
-			_, out[k].Features = e.s.score(a, b, true)
+			pairs[k].Features = explain()
 		}
 	}
 	if e.memo != nil {
 		e.memo.keepExplained()
 	}
-	return out
 }
 
 // Run scores the candidate pairs, clusters the members under the
@@ -158,7 +160,12 @@ func (e *Engine) Run(ex Existing, decisions []Decision) Result {
 		}
 	}
 	assignIDs(clusters, ex)
-	return Result{Clusters: clusters, Review: e.explain(review), Capped: capped}
+	e.review = review
+	out := make([]Pair, len(review))
+	for k, p := range review {
+		out[k] = Pair{A: e.members[p.i].Ref, B: e.members[p.j].Ref, Score: p.score}
+	}
+	return Result{Clusters: clusters, Review: out, Capped: capped}
 }
 
 // Merge clusters members with the default weights and no decisions.

@@ -3,15 +3,18 @@ package pipeline_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/maillage/maillage/config"
+	"github.com/maillage/maillage/dedup"
 	"github.com/maillage/maillage/geo/geocodertest"
 	"github.com/maillage/maillage/pipeline"
 	"github.com/maillage/maillage/store"
@@ -268,5 +271,38 @@ func TestRefusedSourceNormalisedOnce(t *testing.T) {
 	}
 	if forced := harvest(pipeline.Options{Force: true}); forced.Normalised != 5 {
 		t.Errorf("a forced harvest normalised %d records", forced.Normalised)
+	}
+}
+
+// TestReviewPairsExplained: the review pairs a sync stores carry the
+// scorer's explanation, and a sync where nothing changed (the memo's
+// explanations) stores the same.
+func TestReviewPairsExplained(t *testing.T) {
+	cfg := exampleConfig(t)
+	st := openStore(t)
+	p := newPipeline(st, cfg)
+	ctx := context.Background()
+	if _, err := p.Run(ctx, cfg, pipeline.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	first, err := st.ReviewPairs(ctx)
+	if err != nil || len(first) == 0 {
+		t.Fatalf("%d review pairs, %v", len(first), err)
+	}
+	for _, rp := range first {
+		var features []dedup.Contribution
+		if err := json.Unmarshal(rp.Features, &features); err != nil || len(features) == 0 {
+			t.Fatalf("pair %v %v: features %s (%v)", rp.A, rp.B, rp.Features, err)
+		}
+	}
+	if _, err := p.Run(ctx, cfg, pipeline.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	again, err := st.ReviewPairs(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(again, first) {
+		t.Errorf("after a sync of the same data the review pairs differ")
 	}
 }

@@ -58,6 +58,7 @@ func (p *Pipeline) publishOnce(ctx context.Context, cfg *config.Config, rep *Rep
 		return fmt.Errorf("pipeline: %w", err)
 	}
 	p.published.saved(res.Clusters, set, stats.Seq, at)
+	engine.ExplainReview(res.Review)
 	if err := p.Store.SaveReviewPairs(ctx, reviewPairs(res.Review, p.Now())); err != nil {
 		return fmt.Errorf("pipeline: %w", err)
 	}
