@@ -178,7 +178,7 @@ func newBlocks(ps []profile, keys [][]blockRef, room *engineRoom) *blocks {
 	b.cells, b.spare = sortEntries(b.cells, spare)
 	b.runs = room.runs
 	if b.runs == nil {
-		b.runs = make(map[uint64][2]int32, len(b.entries)/4)
+		b.runs = map[uint64][2]int32{}
 	}
 	clear(b.runs)
 	for lo := 0; lo < len(b.entries); {
