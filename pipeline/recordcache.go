@@ -32,6 +32,9 @@ type recordCache struct {
 	out      []store.SourceRecord
 	versions []string
 	dirty    []*cachedRecord
+	// sorted is the last order made, and moved the records that came or
+	// moved since: the next order merges them into it.
+	sorted, moved []*cachedRecord
 	// unread counts the records whose content is not decoded yet.
 	unread int
 }
@@ -43,6 +46,10 @@ type cachedRecord struct {
 	version string
 	rec     *store.SourceRecord
 	pos     int // in order
+	// sortedAt is the Index the record had in the last order; gone marks
+	// a record replaced or forgotten since; queued one in moved.
+	sortedAt     int
+	gone, queued bool
 	// fields are the raw fields, once asked for (the report shows those
 	// of quarantined records).
 	fields []harvest.Field
@@ -82,7 +89,7 @@ func (c *recordCache) active(ctx context.Context, st store.Store) ([]store.Sourc
 	}
 	if c.order == nil {
 		c.sort()
-		c.out, c.versions = make([]store.SourceRecord, len(c.order)), make([]string, len(c.order))
+		c.out, c.versions = growRoom(c.out[:0], len(c.order))[:len(c.order)], growRoom(c.versions[:0], len(c.order))[:len(c.order)]
 		c.dirty = c.order
 	}
 	for _, cr := range c.dirty {
@@ -99,6 +106,7 @@ func (c *recordCache) active(ctx context.Context, st store.Store) ([]store.Sourc
 func (c *recordCache) follow(ctx context.Context, st store.Store) error {
 	if !c.loaded {
 		c.seq, c.bySource, c.order, c.dirty, c.unread = 0, map[string]map[string]*cachedRecord{}, nil, nil, 0
+		c.sorted, c.moved = nil, nil
 	}
 	changes, seq, err := st.RecordChanges(ctx, c.seq)
 	if err != nil {
@@ -134,12 +142,15 @@ func (c *recordCache) apply(d store.RecordDigest) {
 		if !known || cr.rec != nil {
 			c.unread++
 		}
-		pos := -1
+		next := &cachedRecord{version: d.Hash + "@" + d.UpdatedAt.Format(time.RFC3339Nano), pos: -1, sortedAt: -1}
 		if known {
-			pos = cr.pos
+			c.replace(cr, next)
 		}
-		cr = &cachedRecord{version: d.Hash + "@" + d.UpdatedAt.Format(time.RFC3339Nano), pos: pos}
+		cr = next
 		recs[d.RecordKey] = cr
+	}
+	if cr.sortedAt != d.Index && !cr.queued {
+		cr.queued, c.moved = true, append(c.moved, cr)
 	}
 	cr.digest = d
 	if c.order != nil {
@@ -147,10 +158,24 @@ func (c *recordCache) apply(d store.RecordDigest) {
 	}
 }
 
+// replace puts next in old's place in the last order.
+func (c *recordCache) replace(old, next *cachedRecord) {
+	old.gone = true
+	next.pos, next.sortedAt, next.queued = old.pos, old.sortedAt, old.queued
+	if old.pos >= 0 && old.pos < len(c.sorted) && c.sorted[old.pos] == old {
+		c.sorted[old.pos] = next
+	}
+	if old.queued {
+		c.moved = append(c.moved, next)
+	}
+}
+
 func (c *recordCache) forget(source, key string) {
-	if c.bySource[source][key].rec == nil {
+	cr := c.bySource[source][key]
+	if cr.rec == nil {
 		c.unread--
 	}
+	cr.gone = true
 	delete(c.bySource[source], key)
 	c.order = nil
 }
@@ -196,20 +221,55 @@ func (c *recordCache) read(ctx context.Context, st store.Store) error {
 }
 
 // sort puts the records in the store's order: source, position, key.
+// The records that came or moved since the last order are sorted and
+// merged into what remains of it.
 func (c *recordCache) sort() {
-	c.order = make([]*cachedRecord, 0, c.count())
-	for _, recs := range c.bySource {
-		for _, cr := range recs {
-			c.order = append(c.order, cr)
+	var kept, moved []*cachedRecord
+	if c.sorted == nil {
+		moved = make([]*cachedRecord, 0, c.count())
+		for _, recs := range c.bySource {
+			for _, cr := range recs {
+				moved = append(moved, cr)
+			}
+		}
+	} else {
+		kept = make([]*cachedRecord, 0, len(c.sorted))
+		for _, cr := range c.sorted {
+			if !cr.gone && !cr.queued {
+				kept = append(kept, cr)
+			}
+		}
+		for _, cr := range c.moved {
+			if !cr.gone {
+				moved = append(moved, cr)
+			}
 		}
 	}
-	slices.SortFunc(c.order, func(a, b *cachedRecord) int {
-		x, y := &a.digest, &b.digest
-		return cmp.Or(strings.Compare(x.Source, y.Source), cmp.Compare(x.Index, y.Index), strings.Compare(x.RecordKey, y.RecordKey))
-	})
+	slices.SortFunc(moved, storeOrder)
+	c.order = mergeOrdered(kept, moved)
 	for i, cr := range c.order {
-		cr.pos = i
+		cr.pos, cr.sortedAt, cr.queued = i, cr.digest.Index, false
 	}
+	c.sorted, c.moved = c.order, c.moved[:0]
+}
+
+// storeOrder is the order of ActiveRecords: source, position, key.
+func storeOrder(a, b *cachedRecord) int {
+	x, y := &a.digest, &b.digest
+	return cmp.Or(strings.Compare(x.Source, y.Source), cmp.Compare(x.Index, y.Index), strings.Compare(x.RecordKey, y.RecordKey))
+}
+
+// mergeOrdered merges two lists in store order.
+func mergeOrdered(a, b []*cachedRecord) []*cachedRecord {
+	out := make([]*cachedRecord, 0, len(a)+len(b))
+	for len(a) > 0 && len(b) > 0 {
+		if storeOrder(b[0], a[0]) < 0 {
+			out, b = append(out, b[0]), b[1:]
+		} else {
+			out, a = append(out, a[0]), a[1:]
+		}
+	}
+	return append(append(out, a...), b...)
 }
 
 func (c *recordCache) count() int {
