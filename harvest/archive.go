@@ -22,7 +22,7 @@ func unpack(b []byte, name string) ([]byte, string, error) {
 		if err != nil {
 			return nil, name, fmt.Errorf("gzip: %w", err)
 		}
-		out, err := readLimited(zr, MaxUnpacked, 0)
+		out, err := readLimited(zr, MaxUnpacked, 0, nil)
 		if err != nil {
 			return nil, name, fmt.Errorf("gzip: %w", err)
 		}
@@ -57,7 +57,7 @@ func unzipOne(b []byte) ([]byte, string, error) {
 		return nil, "", fmt.Errorf("zip: %s: %w", files[0].Name, err)
 	}
 	defer rc.Close()
-	out, err := readLimited(rc, MaxUnpacked, int64(min(files[0].UncompressedSize64, MaxUnpacked)))
+	out, err := readLimited(rc, MaxUnpacked, int64(min(files[0].UncompressedSize64, MaxUnpacked)), nil)
 	if err != nil {
 		return nil, "", fmt.Errorf("zip: %s: %w", files[0].Name, err)
 	}

@@ -18,6 +18,7 @@ import (
 type FileFetcher struct {
 	BaseDir  string
 	MaxBytes int64
+	buffers  *bodyBuffers // room to read into (nil: new)
 }
 
 // Fetch reads the file named by the source location.
@@ -41,7 +42,7 @@ func (f *FileFetcher) Fetch(ctx context.Context, src Source, _ Conditional) (*Pa
 	if size > f.MaxBytes {
 		return nil, fmt.Errorf("%s: %w: %d bytes, the limit is %d (harvest.max_bytes)", path, ErrTooLarge, size, f.MaxBytes)
 	}
-	body, err := readLimited(fh, f.MaxBytes, size)
+	body, err := readLimited(fh, f.MaxBytes, size, f.buffers)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", path, err)
 	}
@@ -59,6 +60,7 @@ type HTTPFetcher struct {
 	// the wait doubles from Backoff, or follows Retry-After (capped).
 	Retries int
 	Backoff time.Duration
+	buffers *bodyBuffers // room to read into (nil: new)
 }
 
 // defaultUserAgent names maillage and where to read about it.
@@ -74,7 +76,7 @@ func NewHTTPFetcher(opts Options) *HTTPFetcher {
 		ua = defaultUserAgent
 	}
 	return &HTTPFetcher{Client: &http.Client{Timeout: opts.Timeout}, UserAgent: ua, MaxBytes: opts.MaxBytes,
-		Retries: opts.Retries, Backoff: opts.RetryBackoff}
+		Retries: opts.Retries, Backoff: opts.RetryBackoff, buffers: opts.buffers}
 }
 
 // StatusError is a non-2xx answer.
@@ -168,7 +170,7 @@ func (f *HTTPFetcher) fetchOnce(ctx context.Context, url string, cond Conditiona
 	if resp.ContentLength > f.MaxBytes {
 		return nil, fmt.Errorf("GET %s: %w: announced %d bytes, the limit is %d (harvest.max_bytes)", url, ErrTooLarge, resp.ContentLength, f.MaxBytes)
 	}
-	if p.Body, err = readLimited(resp.Body, f.MaxBytes, resp.ContentLength); err != nil {
+	if p.Body, err = readLimited(resp.Body, f.MaxBytes, resp.ContentLength, f.buffers); err != nil {
 		return nil, fmt.Errorf("GET %s: %w", url, err)
 	}
 	return p, nil
@@ -203,10 +205,12 @@ var ErrTooLarge = errors.New("payload larger than the size limit")
 
 // readLimited reads r whole, failing past max bytes; size, when known
 // (above 0), is the length to expect, read without growing the buffer.
-func readLimited(r io.Reader, max, size int64) ([]byte, error) {
+func readLimited(r io.Reader, max, size int64, buffers *bodyBuffers) ([]byte, error) {
 	var buf bytes.Buffer
 	if size > 0 && size <= max {
-		buf.Grow(int(size) + bytes.MinRead) // the last read, of none, still asks MinRead free
+		// the last read, of none, still asks MinRead free
+		buf = *bytes.NewBuffer(buffers.take(int(size) + bytes.MinRead))
+		buf.Grow(int(size) + bytes.MinRead)
 	}
 	if _, err := buf.ReadFrom(io.LimitReader(r, max+1)); err != nil {
 		return nil, err

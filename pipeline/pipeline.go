@@ -144,6 +144,7 @@ func (p *Pipeline) harvestSource(ctx context.Context, src config.Source, run *st
 	if err != nil {
 		return err
 	}
+	defer p.Harvester.Release(payload) // the table holds none of it
 	run.ETag, run.LastModified = payload.ETag, payload.LastModified
 	if payload.NotModified {
 		run.Status, run.PayloadHash, run.ETag, run.LastModified = store.RunNotModified, last.PayloadHash, last.ETag, last.LastModified
