@@ -21,7 +21,7 @@ var idNamespace = uuid.MustParse("6f1c7e0a-3d0b-5b8e-9a4c-6d61696c6c61")
 // database mints the same ids again.
 func assignIDs(clusters []Cluster, ex Existing) {
 	inherited := heirs(clusters, ex)
-	taken := map[string]bool{}
+	taken := make(map[string]bool, len(clusters))
 	for i := range clusters {
 		ids := inherited[i]
 		slices.SortFunc(ids, func(a, b string) int {
@@ -41,15 +41,15 @@ func assignIDs(clusters []Cluster, ex Existing) {
 	}
 }
 
-// heirs maps each cluster to the earlier ids whose oldest present member
-// it holds.
-func heirs(clusters []Cluster, ex Existing) map[int][]string {
+// heirs lists for each cluster the earlier ids whose oldest present
+// member it holds.
+func heirs(clusters []Cluster, ex Existing) [][]string {
 	type oldest struct {
 		ref     Ref
 		since   time.Time
 		cluster int
 	}
-	best := map[string]oldest{}
+	best := make(map[string]oldest, len(ex.Created))
 	for i, c := range clusters {
 		for _, r := range c.Members {
 			id, ok := ex.Links[r]
@@ -62,7 +62,7 @@ func heirs(clusters []Cluster, ex Existing) map[int][]string {
 			}
 		}
 	}
-	out := map[int][]string{}
+	out := make([][]string, len(clusters))
 	for id, b := range best {
 		out[b.cluster] = append(out[b.cluster], id)
 	}
