@@ -53,6 +53,7 @@ type engineRoom struct {
 	ps, raw []profile
 	free    [][]entry // arrays of entries
 	runs    map[uint64][2]int32
+	kept    bool // for the next run (a memo's): arrays are made with headroom
 }
 
 // take returns the smallest free array of room for n entries, emptied, or
@@ -64,7 +65,9 @@ func (r *engineRoom) take(n int) []entry {
 			best = i
 		}
 	}
-	if best < 0 {
+	if best < 0 && r.kept {
+		return make([]entry, 0, n+n/8) // room for the next run's few more
+	} else if best < 0 {
 		return make([]entry, 0, n)
 	}
 	f := r.free[best][:0]
@@ -75,7 +78,7 @@ func (r *engineRoom) take(n int) []entry {
 // profiles returns room for n profiles, in place of have.
 func profiles(have []profile, n int) []profile {
 	if cap(have) < n {
-		return make([]profile, n)
+		return make([]profile, n, n+n/8) // room for the next run's few more
 	}
 	have = have[:n]
 	clear(have)
@@ -157,6 +160,7 @@ func (m *Memo) score(e *Engine) []scored {
 			keys[i] = blockKeys(nil, &e.ps[i])
 		}
 	}
+	m.room.kept = true
 	b := newBlocks(e.ps, keys, &m.room)
 	var pairs []scored
 	if from, inFrom, ok := m.affected(e, contexts, b, present); ok {
