@@ -6,7 +6,6 @@ import (
 	"reflect"
 	"slices"
 	"strconv"
-	"strings"
 )
 
 // Memo carries one run's profiles and scored pairs into the next run over
@@ -152,12 +151,13 @@ func (m *Memo) score(e *Engine) []scored {
 	present := m.see(e)
 	contexts := make([]string, len(e.ps))
 	keys := make([][]blockRef, len(e.ps))
+	var buf []byte
 	for i := range e.ps {
-		contexts[i] = contextOf(e, i)
-		if k, ok := e.knows(i); ok && k.context == contexts[i] {
-			keys[i] = k.keys
+		buf = appendContext(buf[:0], e, i)
+		if k, ok := e.knows(i); ok && k.context == string(buf) {
+			contexts[i], keys[i] = k.context, k.keys
 		} else {
-			keys[i] = blockKeys(nil, &e.ps[i])
+			contexts[i], keys[i] = string(buf), blockKeys(nil, &e.ps[i])
 		}
 	}
 	m.room.kept = true
@@ -174,24 +174,29 @@ func (m *Memo) score(e *Engine) []scored {
 	return pairs
 }
 
-// contextOf is what member i's scores take from the population besides
-// its profile.
-func contextOf(e *Engine, i int) string {
+// appendContext appends what member i's scores take from the population
+// besides its profile.
+func appendContext(b []byte, e *Engine, i int) []byte {
 	p := &e.ps[i]
-	var sb strings.Builder
-	sb.WriteString(strconv.FormatUint(p.orgKey, 36))
+	b = strconv.AppendUint(b, p.orgKey, 36)
 	if p.org >= 0 && e.s.multiOrg[p.org] {
-		sb.WriteString("+")
+		b = append(b, '+')
 	}
 	for _, k := range p.kinds {
 		if e.s.multiSite[kindKey(p, k)] {
-			sb.WriteString("|" + k)
+			b = append(append(b, '|'), k...)
 		}
 	}
 	if p.contacts != nil {
-		sb.WriteString("@" + strings.Join(p.domains, "@"))
+		b = append(b, '@')
+		for j, d := range p.domains {
+			if j > 0 {
+				b = append(b, '@')
+			}
+			b = append(b, d...)
+		}
 	}
-	return sb.String()
+	return b
 }
 
 // affected lists the members whose pairs must be scored again: the new

@@ -104,7 +104,7 @@ type scorer struct {
 	w Weights
 	// multiSite holds the commune+kind pairs for which one source lists
 	// several records: there, the kind alone does not tell the site.
-	multiSite map[string]bool
+	multiSite map[kindAt]bool
 	// multiOrg holds the organisations (see organisations) that a
 	// producer lists at two addresses of their commune.
 	multiOrg map[int32]bool
@@ -214,34 +214,41 @@ func anyMatch(a, b []string) bool {
 // records that look like two sites: names with distinctive words, none
 // shared (« Médiathèque Ceccano », « Médiathèque Jean-Louis Barrault »),
 // or the same bare kind at two addresses (« La Poste », twice).
-func multiSites(ps []profile) map[string]bool {
-	seen := map[string][]*profile{}
-	out := map[string]bool{}
+func multiSites(ps []profile) map[kindAt]bool {
+	type ofSource struct {
+		kindAt
+		source string
+	}
+	seen := map[ofSource][]*profile{}
+	out := map[kindAt]bool{}
 	for i := range ps {
 		p := &ps[i]
 		if p.insee == "" {
 			continue
 		}
 		for _, k := range p.kinds {
-			key := kindKey(p, k)
-			for _, q := range seen[key+"\x00"+p.source] {
+			key := ofSource{kindKey(p, k), p.source}
+			for _, q := range seen[key] {
 				if twoSites(p, q, k) {
-					out[key] = true
+					out[key.kindAt] = true
 				}
 			}
-			seen[key+"\x00"+p.source] = append(seen[key+"\x00"+p.source], p)
+			seen[key] = append(seen[key], p)
 		}
 	}
 	return out
 }
 
-// kindKey names a kind of service in a commune, moving services (a bus,
-// an itinerant desk) apart from fixed ones.
-func kindKey(p *profile, kind string) string {
-	if p.moves() {
-		return p.insee + "\x00" + kind + "\x00moving"
-	}
-	return p.insee + "\x00" + kind
+// kindAt is a kind of service in a commune, moving services (a bus, an
+// itinerant desk) apart from fixed ones.
+type kindAt struct {
+	insee, kind string
+	moving      bool
+}
+
+// kindKey is where p offers kind.
+func kindKey(p *profile, kind string) kindAt {
+	return kindAt{p.insee, kind, p.moves()}
 }
 
 func twoSites(p, q *profile, kind string) bool {
