@@ -176,6 +176,56 @@ func newBlocks(ps []profile, keys [][]blockRef, room *engineRoom) *blocks {
 	var spare []entry // by key, then member (they come in member order)
 	b.entries, spare = sortEntries(b.entries, room.take(len(b.entries)))
 	b.cells, b.spare = sortEntries(b.cells, spare)
+	b.indexRuns(room)
+	return b
+}
+
+// carryBlocks indexes the members as newBlocks does, from the last
+// run's sorted entries and cells (prior): the members carried over
+// (those oldToNew maps a last run's index to, in the same order, with
+// the same keys and point) keep their entries, renumbered; the others'
+// are sorted and merged in.
+func carryBlocks(ps []profile, keys [][]blockRef, room *engineRoom, prior priorBlocks, oldToNew []int32, carried []bool) *blocks {
+	var entries, cells []entry
+	for i := range ps {
+		if carried[i] {
+			continue
+		}
+		if c, ok := cellOf(&ps[i]); ok {
+			cells = append(cells, entry{c.key(), int32(i)})
+		}
+		for _, r := range keys[i] {
+			entries = append(entries, entry{r.key, int32(i)})
+		}
+	}
+	entries, spare := sortEntries(entries, nil)
+	cells, _ = sortEntries(cells, spare)
+	b := &blocks{ps: ps, keys: keys}
+	b.entries = mergeEntries(room.take(len(prior.entries)+len(entries)), prior.entries, oldToNew, entries)
+	b.cells = mergeEntries(room.take(len(prior.cells)+len(cells)), prior.cells, oldToNew, cells)
+	b.indexRuns(room)
+	return b
+}
+
+// mergeEntries appends to out the entries of prior whose member oldToNew
+// carries over, renumbered, merged with fresh: by key, then member.
+func mergeEntries(out, prior []entry, oldToNew []int32, fresh []entry) []entry {
+	for _, en := range prior {
+		j := oldToNew[en.idx]
+		if j < 0 {
+			continue
+		}
+		for len(fresh) > 0 && (fresh[0].key < en.key || fresh[0].key == en.key && fresh[0].idx < j) {
+			out, fresh = append(out, fresh[0]), fresh[1:]
+		}
+		out = append(out, entry{en.key, j})
+	}
+	return append(out, fresh...)
+}
+
+// indexRuns notes where each block of two or more members starts and
+// ends, in the room's map.
+func (b *blocks) indexRuns(room *engineRoom) {
 	b.runs = room.runs
 	if b.runs == nil {
 		b.runs = map[uint64][2]int32{}
@@ -191,7 +241,6 @@ func newBlocks(ps []profile, keys [][]blockRef, room *engineRoom) *blocks {
 		}
 		lo = hi
 	}
-	return b
 }
 
 // sortEntries sorts entries by key with a stable radix sort (8 passes of

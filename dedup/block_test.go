@@ -2,9 +2,13 @@ package dedup
 
 import (
 	"cmp"
+	"fmt"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"testing"
+
+	"github.com/maillage/maillage/schema"
 )
 
 // TestSortEntries: the radix sort gives the order of a comparison sort
@@ -40,5 +44,52 @@ func TestSortEntries(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestCarryBlocks: blocks carried over from the last run's (members
+// removed, added and kept, in order) are the blocks made from scratch.
+func TestCarryBlocks(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(5, 6))
+	kinds := []string{"Médiathèque", "France services", "Centre social", "Mairie", "Espace numérique"}
+	ps := make([]profile, 2000)
+	for i := range ps {
+		lat, lon := 45.7+rnd.Float64()/50, 4.8+rnd.Float64()/50
+		m := Member{Ref: Ref{Source: "s", RecordKey: fmt.Sprint(i)}, Lieu: schema.Lieu{
+			Nom:       fmt.Sprintf("%s %d", kinds[rnd.IntN(len(kinds))], rnd.IntN(300)),
+			Adresse:   fmt.Sprintf("%d rue %d", rnd.IntN(50), rnd.IntN(40)),
+			CodeINSEE: fmt.Sprintf("6938%d", rnd.IntN(9)), Latitude: &lat, Longitude: &lon}}
+		ps[i] = newProfile(&m)
+	}
+	keys := make([][]blockRef, len(ps))
+	for i := range ps {
+		keys[i] = blockKeys(nil, &ps[i])
+	}
+	last := newBlocks(ps, keys, nil)
+	prior := priorBlocks{last.entries, last.cells, len(ps)}
+	var nowPs []profile
+	var nowKeys [][]blockRef
+	var carried []bool
+	oldToNew := make([]int32, len(ps))
+	for i := range ps {
+		oldToNew[i] = -1
+		switch r := rnd.Float64(); {
+		case r < 0.05: // removed
+			continue
+		case r < 0.1: // a new member before it
+			j := rnd.IntN(len(ps))
+			nowPs, nowKeys, carried = append(nowPs, ps[j]), append(nowKeys, keys[j]), append(carried, false)
+		}
+		oldToNew[i] = int32(len(nowPs))
+		nowPs, nowKeys, carried = append(nowPs, ps[i]), append(nowKeys, keys[i]), append(carried, true)
+	}
+	got := carryBlocks(nowPs, nowKeys, &engineRoom{}, prior, oldToNew, carried)
+	want := newBlocks(nowPs, nowKeys, nil)
+	if len(want.runs) < 100 {
+		t.Fatalf("only %d blocks of two or more members: nothing to carry", len(want.runs))
+	}
+	if !slices.Equal(got.entries, want.entries) || !slices.Equal(got.cells, want.cells) || !maps.Equal(got.runs, want.runs) {
+		t.Errorf("carried: %d entries, %d cells, %d runs; from scratch: %d, %d, %d",
+			len(got.entries), len(got.cells), len(got.runs), len(want.entries), len(want.cells), len(want.runs))
 	}
 }

@@ -41,10 +41,19 @@ type Memo struct {
 	// explains holds the features of the last run's review pairs;
 	// explaining gathers the current run's.
 	explains, explaining map[[2]*memoMember][]Contribution
+	// prior are the last run's sorted block entries and cells.
+	prior priorBlocks
 	// room is what the last run's engine allocated and no longer needs,
 	// for the next one: an engine made on the memo is done with once the
 	// next one is made.
 	room engineRoom
+}
+
+// priorBlocks are a run's sorted block entries and cells, by the indexes
+// of its members.
+type priorBlocks struct {
+	entries, cells []entry
+	members        int
 }
 
 // engineRoom is room for an engine's profiles and blocks.
@@ -151,17 +160,17 @@ func (m *Memo) score(e *Engine) []scored {
 	present := m.see(e)
 	contexts := make([]string, len(e.ps))
 	keys := make([][]blockRef, len(e.ps))
+	carried := make([]bool, len(e.ps))
 	var buf []byte
 	for i := range e.ps {
 		buf = appendContext(buf[:0], e, i)
 		if k, ok := e.knows(i); ok && k.context == string(buf) {
-			contexts[i], keys[i] = k.context, k.keys
+			contexts[i], keys[i], carried[i] = k.context, k.keys, true
 		} else {
 			contexts[i], keys[i] = string(buf), blockKeys(nil, &e.ps[i])
 		}
 	}
-	m.room.kept = true
-	b := newBlocks(e.ps, keys, &m.room)
+	b := m.index(e, keys, carried)
 	var pairs []scored
 	if from, inFrom, ok := m.affected(e, contexts, b, present); ok {
 		pairs = sortPairs(append(m.reused(inFrom), scoreFrom(b, e.s, from, inFrom)...))
@@ -172,6 +181,31 @@ func (m *Memo) score(e *Engine) []scored {
 	}
 	m.remember(e, contexts, keys, b, pairs, present)
 	return pairs
+}
+
+// index indexes the members, carrying the last run's blocks over when
+// the members carried (with the keys they had) kept their order.
+func (m *Memo) index(e *Engine, keys [][]blockRef, carried []bool) *blocks {
+	m.room.kept = true
+	if m.prior.members == 0 {
+		return newBlocks(e.ps, keys, &m.room)
+	}
+	oldToNew := make([]int32, m.prior.members)
+	for i := range oldToNew {
+		oldToNew[i] = -1
+	}
+	last := int32(-1)
+	for i, c := range carried {
+		if !c {
+			continue
+		}
+		old := e.known[i].index
+		if old <= last || int(old) >= len(oldToNew) {
+			return newBlocks(e.ps, keys, &m.room)
+		}
+		oldToNew[old], last = int32(i), old
+	}
+	return carryBlocks(e.ps, keys, &m.room, m.prior, oldToNew, carried)
 }
 
 // appendContext appends what member i's scores take from the population
@@ -290,7 +324,9 @@ func (m *Memo) remember(e *Engine, contexts []string, keys [][]blockRef, b *bloc
 		m.pairs = append(m.pairs, memoPair{e.known[p.i], e.known[p.j], p.score})
 	}
 	m.blocks, m.room.runs = b.runs, m.blocks
-	m.room.ps, m.room.raw, m.room.free = e.ps, e.raw, append(m.room.free[:0], b.cells, b.entries, b.spare)
+	m.room.ps, m.room.raw = e.ps, e.raw
+	m.room.free = append(m.room.free[:0], m.prior.entries, m.prior.cells, b.spare)
+	m.prior = priorBlocks{b.entries, b.cells, len(e.ps)}
 }
 
 // explained returns the features of the run's pair p: the last run's
