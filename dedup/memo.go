@@ -173,7 +173,8 @@ func (m *Memo) score(e *Engine) []scored {
 	b := m.index(e, keys, carried)
 	var pairs []scored
 	if from, inFrom, ok := m.affected(e, contexts, b, present); ok {
-		pairs = sortPairs(append(m.reused(inFrom), scoreFrom(b, e.s, from, inFrom)...))
+		// the memo's pairs are in order, the members carried in theirs
+		pairs = mergePairs(m.reused(inFrom), sortPairs(scoreFrom(b, e.s, from, inFrom)))
 		m.scored, m.rescored = len(from), inFrom
 	} else {
 		pairs = scorePairs(b, e.s)
