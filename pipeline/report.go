@@ -26,6 +26,9 @@ type Report struct {
 	Totals     Totals         `json:"totals"`
 	Lieux      LieuSummary    `json:"lieux"`
 	Sources    []SourceReport `json:"sources"`
+	// entries, when set, keeps the record entries encoded for the next
+	// report.
+	entries *reportEntries
 }
 
 // Totals account for every current record of the configured sources:
@@ -92,6 +95,8 @@ type QuarantinedRecord struct {
 	Reasons   []schema.Issue `json:"reasons"`
 	// Fields are the record's raw fields (quarantined records only).
 	Fields []harvest.Field `json:"fields,omitempty"`
+	// version is the record's (its content and last write), when known.
+	version string
 }
 
 // WriteJSON writes the report as indented JSON, one source at a time: the
@@ -112,9 +117,18 @@ func (r *Report) WriteJSON(w io.Writer) error {
 	bw.Write(buf.Bytes()[:buf.Len()-len(tail)])
 	bw.WriteString("[\n")
 	enc := newIndenter(&buf, "    ") // one encoder and buffer: their room serves every source
+	if r.entries != nil {
+		r.entries.begin()
+	}
+	ok := false
+	defer func() {
+		if r.entries != nil {
+			r.entries.end(ok)
+		}
+	}()
 	for i := range r.Sources {
 		buf.Reset()
-		if err := enc.Encode(&r.Sources[i]); err != nil {
+		if err := r.encodeSource(enc, &buf, &r.Sources[i]); err != nil {
 			return fmt.Errorf("pipeline: report: %w", err)
 		}
 		bw.WriteString("    ")
@@ -125,7 +139,40 @@ func (r *Report) WriteJSON(w io.Writer) error {
 		bw.WriteByte('\n')
 	}
 	bw.WriteString("  ]\n}\n")
+	ok = true
 	return bw.Flush()
+}
+
+// sourceTail ends a source encoded without its lists of entries.
+const sourceTail = "null\n    }\n"
+
+// encodeSource encodes a source as its place in the report has it; its
+// lists of entries come from the report's entries when it has them.
+func (r *Report) encodeSource(enc *json.Encoder, buf *bytes.Buffer, s *SourceReport) error {
+	if r.entries == nil {
+		return enc.Encode(s)
+	}
+	head := *s
+	head.QuarantinedRecords, head.WarnedRecords = nil, nil
+	if err := enc.Encode(&head); err != nil {
+		return err
+	}
+	if !bytes.HasSuffix(buf.Bytes(), []byte(sourceTail)) {
+		buf.Reset()
+		return enc.Encode(s)
+	}
+	buf.Truncate(buf.Len() - len(sourceTail))
+	if err := r.entries.appendList(buf, s.Source, s.QuarantinedRecords, false); err != nil {
+		return err
+	}
+	if len(s.WarnedRecords) > 0 {
+		buf.WriteString(",\n      \"warned_records\": ")
+		if err := r.entries.appendList(buf, s.Source, s.WarnedRecords, true); err != nil {
+			return err
+		}
+	}
+	buf.WriteString("\n    }\n")
+	return nil
 }
 
 // newIndenter encodes as exporters.WriteJSON does, each line after the
@@ -155,7 +202,7 @@ func (r *Report) failedSources() int {
 }
 
 // account fills per-source accounting from the records now in the store.
-func (r *Report) account(recs []store.SourceRecord, priority map[string]int, linked func(source, key string) bool) {
+func (r *Report) account(recs []store.SourceRecord, versions []string, priority map[string]int, linked func(source, key string) bool) {
 	r.Schema = schema.CurrentVersion
 	r.Status = r.status()
 	bySource := map[string]*SourceReport{}
@@ -164,7 +211,7 @@ func (r *Report) account(recs []store.SourceRecord, priority map[string]int, lin
 		s.Fixes, s.Warnings, s.QuarantinedRecords, s.QuarantineReasons = map[string]int{}, map[string]int{}, []QuarantinedRecord{}, map[string]int{}
 		bySource[s.Source] = s
 	}
-	for _, rec := range recs {
+	for i, rec := range recs {
 		if _, ok := priority[rec.Source]; !ok {
 			continue
 		}
@@ -177,7 +224,7 @@ func (r *Report) account(recs []store.SourceRecord, priority map[string]int, lin
 			r.Totals.Quarantined++
 		}
 		if s != nil {
-			s.addRecord(rec, isLinked)
+			s.addRecord(rec, isLinked, versionAt(versions, i))
 		}
 	}
 	for i := range r.Sources {
@@ -187,10 +234,10 @@ func (r *Report) account(recs []store.SourceRecord, priority map[string]int, lin
 	}
 }
 
-func (s *SourceReport) addRecord(rec store.SourceRecord, linked bool) {
+func (s *SourceReport) addRecord(rec store.SourceRecord, linked bool, version string) {
 	s.Current.Records++
 	errs, warns := tally(rec.Issues, s.Fixes, s.Warnings, s.QuarantineReasons)
-	entry := QuarantinedRecord{RecordKey: rec.RecordKey, Index: rec.Index, Line: rec.Line}
+	entry := QuarantinedRecord{RecordKey: rec.RecordKey, Index: rec.Index, Line: rec.Line, version: version}
 	if linked {
 		s.Current.Linked++
 		if len(warns) > 0 {
@@ -202,6 +249,14 @@ func (s *SourceReport) addRecord(rec store.SourceRecord, linked bool) {
 	s.Current.Quarantined++
 	entry.Reasons = errs
 	s.QuarantinedRecords = append(s.QuarantinedRecords, entry)
+}
+
+// versionAt is versions[i], or "" when versions are not known.
+func versionAt(versions []string, i int) string {
+	if i < len(versions) {
+		return versions[i]
+	}
+	return ""
 }
 
 // tally counts a record's issues by rule (fixes, warnings, and errors as
