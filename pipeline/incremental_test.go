@@ -306,3 +306,50 @@ func TestReviewPairsExplained(t *testing.T) {
 		t.Errorf("after a sync of the same data the review pairs differ")
 	}
 }
+
+// TestReturningRecordLinkedAgain: a record that leaves its source and
+// comes back is linked again from then: the links (and their times) the
+// pipeline keeps are the store's, and the files it writes from them are
+// those written from the store alone.
+func TestReturningRecordLinkedAgain(t *testing.T) {
+	c, files := exampleCopy(t)
+	var csvFile string
+	for _, f := range files {
+		if strings.HasSuffix(f, ".csv") && csvFile == "" {
+			csvFile = f
+		}
+	}
+	path := filepath.Join(c.Dir, csvFile)
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := openStore(t)
+	p := newPipeline(st, c)
+	openDataFiles(t, p, runAll(t, p, c))
+	header, rest, _ := strings.Cut(string(raw), "\n")
+	_, others, _ := strings.Cut(rest, "\n") // the first record leaves
+	for _, body := range []string{header + "\n" + others, string(raw)} {
+		if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		rep := runAll(t, p, c)
+		if kept, stored := openDataFiles(t, p, rep), openDataFiles(t, newPipeline(st, c), rep); kept != stored {
+			t.Errorf("files written from the pipeline's state differ from those written from the store alone")
+		}
+		idx, err := st.LieuIndex(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		links, since := p.StateLinks()
+		for _, l := range idx.Links {
+			ref := dedup.Ref{Source: l.Source, RecordKey: l.RecordKey}
+			if links[ref] != l.LieuID || since[ref] != l.LinkedAt.UnixMicro() {
+				t.Errorf("%v: the state links it to %s since %d, the store to %s since %d", ref, links[ref], since[ref], l.LieuID, l.LinkedAt.UnixMicro())
+			}
+		}
+		if len(links) != len(idx.Links) || len(since) != len(idx.Links) {
+			t.Errorf("the state holds %d links (%d times), the store %d", len(links), len(since), len(idx.Links))
+		}
+	}
+}

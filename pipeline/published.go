@@ -108,41 +108,71 @@ func (s *publishedState) saved(clusters []dedup.Cluster, set store.LieuSet, seq 
 			delta.ids = append(delta.ids, id)
 		}
 	}
-	s.followLinks(set.Links, at)
 	if delta.ok {
-		s.links = s.relinked(set.Links, delta.ids)
+		fresh := freshLinks(clusters, set)
+		s.followFresh(fresh, delta.ids, at)
+		s.links = s.relinked(fresh, delta.ids)
 	} else {
+		s.followLinks(set.Links, at)
 		s.links = sortedLinks(set.Links, s.ex.Since)
 	}
 	s.lieux, s.seq, s.complete, s.delta = lieux, seq, true, delta
 }
 
-// relinked are the published links in EachLink's order, after a
-// publication that changed the lieux of ids only: the last ones but
-// theirs, merged with their links now.
-func (s *publishedState) relinked(links []store.Link, ids []string) []store.Link {
-	changed := make(map[string]bool, len(ids))
-	for _, id := range ids {
-		changed[id] = true
-	}
+// freshLinks are the links of the lieux a set does not keep (a kept
+// lieu kept its members, and so its links): the set lists each cluster's
+// links in turn.
+func freshLinks(clusters []dedup.Cluster, set store.LieuSet) []store.Link {
 	var fresh []store.Link
-	for _, l := range links {
-		if changed[l.LieuID] {
-			fresh = append(fresh, l)
+	at := 0
+	for i := range clusters {
+		n := len(clusters[i].Members)
+		if !set.Lieux[i].Kept {
+			fresh = append(fresh, set.Links[at:at+n]...)
 		}
+		at += n
 	}
+	return fresh
+}
+
+// relinked are the published links in EachLink's order, after a
+// publication that changed the lieux of ids only, whose links are now
+// fresh: the last ones but theirs, merged with fresh.
+func (s *publishedState) relinked(fresh []store.Link, ids []string) []store.Link {
 	fresh = sortedLinks(fresh, s.ex.Since)
-	out := make([]store.Link, 0, len(links))
-	for _, l := range s.links {
-		if changed[l.LieuID] {
-			continue
+	drops := make([][2]int, 0, len(ids))
+	for _, id := range ids {
+		if lo, hi := s.linkRange(id); lo < hi {
+			drops = append(drops, [2]int{lo, hi})
 		}
-		for len(fresh) > 0 && compareLinks(fresh[0], l) < 0 {
-			out, fresh = append(out, fresh[0]), fresh[1:]
-		}
-		out = append(out, l)
 	}
+	slices.SortFunc(drops, func(a, b [2]int) int { return cmp.Compare(a[0], b[0]) })
+	out := make([]store.Link, 0, len(s.links)+len(fresh))
+	merge := func(part []store.Link) {
+		for _, l := range part {
+			for len(fresh) > 0 && compareLinks(fresh[0], l) < 0 {
+				out, fresh = append(out, fresh[0]), fresh[1:]
+			}
+			out = append(out, l)
+		}
+	}
+	at := 0
+	for _, d := range drops {
+		merge(s.links[at:max(d[0], at)])
+		at = max(at, d[1])
+	}
+	merge(s.links[at:])
 	return append(out, fresh...)
+}
+
+// linkRange is where the last published links of lieu id are.
+func (s *publishedState) linkRange(id string) (int, int) {
+	lo, _ := slices.BinarySearchFunc(s.links, id, func(l store.Link, id string) int { return strings.Compare(l.LieuID, id) })
+	hi := lo
+	for hi < len(s.links) && s.links[hi].LieuID == id {
+		hi++
+	}
+	return lo, hi
 }
 
 // sortedLinks are the links of a publication, with their times, in
@@ -180,6 +210,29 @@ func (s *publishedState) followLinks(links []store.Link, at time.Time) {
 		if !seen[ref] {
 			delete(s.ex.Links, ref)
 			delete(s.ex.Since, ref)
+		}
+	}
+}
+
+// followFresh is followLinks after a publication that changed the lieux
+// of ids only, whose links are now fresh: a record that left them left
+// every lieu (a kept lieu kept its members).
+func (s *publishedState) followFresh(fresh []store.Link, ids []string, at time.Time) {
+	seen := make(map[dedup.Ref]bool, len(fresh))
+	for _, l := range fresh {
+		ref := dedup.Ref{Source: l.Source, RecordKey: l.RecordKey}
+		seen[ref] = true
+		if s.ex.Links[ref] != l.LieuID {
+			s.ex.Links[ref], s.ex.Since[ref] = l.LieuID, at
+		}
+	}
+	for _, id := range ids {
+		lo, hi := s.linkRange(id)
+		for _, l := range s.links[lo:hi] {
+			if ref := (dedup.Ref{Source: l.Source, RecordKey: l.RecordKey}); !seen[ref] {
+				delete(s.ex.Links, ref)
+				delete(s.ex.Since, ref)
+			}
 		}
 	}
 }
