@@ -176,6 +176,9 @@ func newBlocks(ps []profile, keys [][]blockRef, room *engineRoom) *blocks {
 	var spare []entry // by key, then member (they come in member order)
 	b.entries, spare = sortEntries(b.entries, room.take(len(b.entries)))
 	b.cells, b.spare = sortEntries(b.cells, spare)
+	if !room.kept {
+		b.spare = nil // no next run to keep it for: let it go now
+	}
 	b.indexRuns(room)
 	return b
 }
