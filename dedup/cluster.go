@@ -251,19 +251,6 @@ func comparePairs(a, b scored) int {
 	return cmp.Or(cmp.Compare(b.score, a.score), cmp.Compare(a.i, b.i), cmp.Compare(a.j, b.j))
 }
 
-// mergePairs merges two lists of pairs in order into one.
-func mergePairs(a, b []scored) []scored {
-	out := make([]scored, 0, len(a)+len(b))
-	for len(a) > 0 && len(b) > 0 {
-		if comparePairs(b[0], a[0]) < 0 {
-			out, b = append(out, b[0]), b[1:]
-		} else {
-			out, a = append(out, a[0]), a[1:]
-		}
-	}
-	return append(append(out, a...), b...)
-}
-
 // unionFind tracks clusters, their sizes and the « different » verdicts
 // that bind them.
 type unionFind struct {

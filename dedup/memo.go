@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"slices"
 	"strconv"
+
+	"github.com/maillage/maillage/internal/ordered"
 )
 
 // Memo carries one run's profiles and scored pairs into the next run over
@@ -174,7 +176,7 @@ func (m *Memo) score(e *Engine) []scored {
 	var pairs []scored
 	if from, inFrom, ok := m.affected(e, contexts, b, present); ok {
 		// the memo's pairs are in order, the members carried in theirs
-		pairs = mergePairs(m.reused(inFrom), sortPairs(scoreFrom(b, e.s, from, inFrom)))
+		pairs = ordered.Merge(m.reused(inFrom), sortPairs(scoreFrom(b, e.s, from, inFrom)), comparePairs)
 		m.scored, m.rescored = len(from), inFrom
 	} else {
 		pairs = scorePairs(b, e.s)

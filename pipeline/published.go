@@ -198,14 +198,7 @@ func (s *publishedState) published(seq int64) ([]store.Link, lieuDelta, bool) {
 // followLinks makes the state's links those of the set: a record that
 // moved to another lieu is linked since at, the others keep their time.
 func (s *publishedState) followLinks(links []store.Link, at time.Time) {
-	seen := make(map[dedup.Ref]bool, len(links))
-	for _, l := range links {
-		ref := dedup.Ref{Source: l.Source, RecordKey: l.RecordKey}
-		seen[ref] = true
-		if s.ex.Links[ref] != l.LieuID {
-			s.ex.Links[ref], s.ex.Since[ref] = l.LieuID, at
-		}
-	}
+	seen := s.link(links, at)
 	for ref := range s.ex.Links {
 		if !seen[ref] {
 			delete(s.ex.Links, ref)
@@ -214,18 +207,25 @@ func (s *publishedState) followLinks(links []store.Link, at time.Time) {
 	}
 }
 
-// followFresh is followLinks after a publication that changed the lieux
-// of ids only, whose links are now fresh: a record that left them left
-// every lieu (a kept lieu kept its members).
-func (s *publishedState) followFresh(fresh []store.Link, ids []string, at time.Time) {
-	seen := make(map[dedup.Ref]bool, len(fresh))
-	for _, l := range fresh {
+// link takes links in (a record linked to another lieu than it was is
+// linked since at) and returns their records.
+func (s *publishedState) link(links []store.Link, at time.Time) map[dedup.Ref]bool {
+	seen := make(map[dedup.Ref]bool, len(links))
+	for _, l := range links {
 		ref := dedup.Ref{Source: l.Source, RecordKey: l.RecordKey}
 		seen[ref] = true
 		if s.ex.Links[ref] != l.LieuID {
 			s.ex.Links[ref], s.ex.Since[ref] = l.LieuID, at
 		}
 	}
+	return seen
+}
+
+// followFresh is followLinks after a publication that changed the lieux
+// of ids only, whose links are now fresh: a record that left them left
+// every lieu (a kept lieu kept its members).
+func (s *publishedState) followFresh(fresh []store.Link, ids []string, at time.Time) {
+	seen := s.link(fresh, at)
 	for _, id := range ids {
 		lo, hi := s.linkRange(id)
 		for _, l := range s.links[lo:hi] {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/maillage/maillage/harvest"
+	"github.com/maillage/maillage/internal/ordered"
 	"github.com/maillage/maillage/store"
 )
 
@@ -246,7 +247,7 @@ func (c *recordCache) sort() {
 		}
 	}
 	slices.SortFunc(moved, storeOrder)
-	c.order = mergeOrdered(kept, moved)
+	c.order = ordered.Merge(kept, moved, storeOrder)
 	for i, cr := range c.order {
 		cr.pos, cr.sortedAt, cr.queued = i, cr.digest.Index, false
 	}
@@ -257,19 +258,6 @@ func (c *recordCache) sort() {
 func storeOrder(a, b *cachedRecord) int {
 	x, y := &a.digest, &b.digest
 	return cmp.Or(strings.Compare(x.Source, y.Source), cmp.Compare(x.Index, y.Index), strings.Compare(x.RecordKey, y.RecordKey))
-}
-
-// mergeOrdered merges two lists in store order.
-func mergeOrdered(a, b []*cachedRecord) []*cachedRecord {
-	out := make([]*cachedRecord, 0, len(a)+len(b))
-	for len(a) > 0 && len(b) > 0 {
-		if storeOrder(b[0], a[0]) < 0 {
-			out, b = append(out, b[0]), b[1:]
-		} else {
-			out, a = append(out, a[0]), a[1:]
-		}
-	}
-	return append(append(out, a...), b...)
 }
 
 func (c *recordCache) count() int {
