@@ -125,3 +125,16 @@ func ScanLieuDigest(r Rows) (LieuDigest, error) {
 	err := r.Scan(&d.ID, &d.Revision)
 	return d, err
 }
+
+// digestColumns are a source record's digest, as RecordDigest scans them.
+const digestColumns = `source, record_key, content_hash, status, row_index, line, updated_at, deleted_at IS NOT NULL`
+
+// RecordChangesQuery selects the digests of the source records written
+// after since (the records sequence's value), or of the current records
+// in the store's order when since is 0; the same SQL for both drivers.
+func RecordChangesQuery(since int64) (string, []any) {
+	if since > 0 {
+		return `SELECT ` + digestColumns + ` FROM source_records WHERE seq > $1`, []any{since}
+	}
+	return `SELECT ` + digestColumns + ` FROM source_records WHERE deleted_at IS NULL ORDER BY source, row_index, record_key`, nil
+}

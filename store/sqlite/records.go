@@ -225,10 +225,7 @@ func (s *Store) RecordChanges(ctx context.Context, since int64) ([]store.RecordD
 	if err := s.db.QueryRowContext(ctx, `SELECT value FROM sequences WHERE name = 'records'`).Scan(&seq); err != nil {
 		return nil, 0, fmt.Errorf("sqlite: record changes: %w", err)
 	}
-	query, args := `SELECT `+digestColumns+` FROM source_records WHERE deleted_at IS NULL ORDER BY source, row_index, record_key`, []any{}
-	if since > 0 {
-		query, args = `SELECT `+digestColumns+` FROM source_records WHERE seq > $1`, []any{since}
-	}
+	query, args := store.RecordChangesQuery(since)
 	rows, err := s.db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("sqlite: record changes: %w", err)
@@ -245,8 +242,6 @@ func (s *Store) RecordChanges(ctx context.Context, since int64) ([]store.RecordD
 	})
 	return out, seq, err
 }
-
-const digestColumns = `source, record_key, content_hash, status, row_index, line, updated_at, deleted_at IS NOT NULL`
 
 // ActiveRecordsOf returns the named current records, one query each.
 func (s *Store) ActiveRecordsOf(ctx context.Context, refs []store.RecordRef) ([]store.SourceRecord, error) {
