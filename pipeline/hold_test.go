@@ -13,17 +13,25 @@ import (
 	"github.com/maillage/maillage/store"
 )
 
-// TestSafetyHolds: a harvest with far fewer records than the last applied
-// one, or with its columns renamed (all quarantined), is held: nothing
-// changes, again on the next run, until --force applies it.
+// TestSafetyHolds: a harvest with far fewer records than the source's
+// applied data, or with its columns renamed (all quarantined), is held:
+// nothing changes, again on the next run, until --force applies it. The
+// baseline is the applied data whatever ran since: runs that found the
+// source unchanged (which fetch nothing) do not lower it.
 func TestSafetyHolds(t *testing.T) {
+	shrunk := strings.Join(strings.SplitN(goodCSV, "\n", 3)[:2], "\n") + "\n"
+	renamed := strings.Replace(goodCSV, "id,pivot,nom,commune,code_postal,adresse,date_maj,services",
+		"id,pivot,colonne_x,commune,code_postal,adresse,date_maj,services", 1)
 	cases := []struct {
-		name, body, want string
+		name      string
+		unchanged int // unchanged runs between the full harvest and the bad one
+		body      string
+		want      string
 	}{
-		{"a third of the rows", strings.Join(strings.SplitN(goodCSV, "\n", 3)[:2], "\n") + "\n",
-			"held: 1 records, the last applied harvest had 3 (below 50%)"},
-		{"renamed columns", strings.Replace(goodCSV, "id,pivot,nom,commune,code_postal,adresse,date_maj,services",
-			"id,pivot,colonne_x,commune,code_postal,adresse,date_maj,services", 1), "held: 3 of 3 records quarantined, the last applied harvest had 1 of 3"},
+		{"a third of the rows", 0, shrunk, "held: 1 records, the source's applied data has 3 (below 50%)"},
+		{"renamed columns", 0, renamed, "held: 3 of 3 records quarantined, the source's applied data has 1 of 3"},
+		{"a third of the rows after an unchanged run", 1, shrunk, "held: 1 records, the source's applied data has 3 (below 50%)"},
+		{"renamed columns after two unchanged runs", 2, renamed, "held: 3 of 3 records quarantined, the source's applied data has 1 of 3"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -34,6 +42,16 @@ func TestSafetyHolds(t *testing.T) {
 				Sources: []config.Source{{Source: harvest.Source{Name: "flaky", Kind: "file", Location: "flaky.csv"}}}}
 			st, p, before := synced(t, cfg)
 			ctx := context.Background()
+			published := writtenCSV(t, p)
+			for range c.unchanged {
+				rep, err := p.Run(ctx, cfg, pipeline.Options{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if s := rep.Sources[0]; s.Status != store.RunNotModified {
+					t.Fatalf("unchanged run: status %s, want not_modified", s.Status)
+				}
+			}
 			os.WriteFile(path, []byte(c.body), 0o644)
 			for range 2 {
 				rep, err := p.Run(ctx, cfg, pipeline.Options{})
@@ -46,6 +64,9 @@ func TestSafetyHolds(t *testing.T) {
 				if after := snapshot(t, st); after != before {
 					t.Fatalf("a held harvest changed the published lieux")
 				}
+				if got := writtenCSV(t, p); got != published {
+					t.Fatalf("a held harvest changed lieux.csv:\n%s\n---\n%s", published, got)
+				}
 			}
 			rep, err := p.Run(ctx, cfg, pipeline.Options{Only: "flaky", Force: true})
 			if err != nil {
@@ -56,4 +77,18 @@ func TestSafetyHolds(t *testing.T) {
 			}
 		})
 	}
+}
+
+// writtenCSV writes the published files and returns lieux.csv.
+func writtenCSV(t *testing.T, p *pipeline.Pipeline) string {
+	t.Helper()
+	out := t.TempDir()
+	if err := p.WriteFiles(context.Background(), out, &pipeline.Report{}); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(out, "lieux.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }

@@ -210,7 +210,7 @@ func (p *Pipeline) apply(ctx context.Context, j sourceJob, st *runState) error {
 	}
 	fresh := freshRecords(recs)
 	j.rep.Notes, j.rep.Columns = j.table.Notes, &ColumnReport{Recognised: mapper.Recognised(), Ignored: mapper.Ignored(j.table.Columns)}
-	if reason := holdReason(recs, j.last, st.holdBelow); reason != "" && !st.force {
+	if reason := holdReason(recs, appliedOf(prior), st.holdBelow); reason != "" && !st.force {
 		run.Status, run.Error = store.RunHeld, reason
 		run.ETag, run.LastModified = j.last.ETag, j.last.LastModified // the next run fetches it again
 		countStatuses(recs, run)
