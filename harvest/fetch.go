@@ -158,7 +158,7 @@ func (f *HTTPFetcher) fetchOnce(ctx context.Context, url string, cond Conditiona
 	}
 	defer resp.Body.Close()
 	p := &Payload{URL: url, FetchedAt: time.Now().UTC(), ContentType: resp.Header.Get("Content-Type"),
-		ETag: resp.Header.Get("ETag"), LastModified: resp.Header.Get("Last-Modified"), Link: resp.Header.Get("Link")}
+		ETag: resp.Header.Get("ETag"), LastModified: resp.Header.Get("Last-Modified"), Link: resp.Header.Get("Link"), Header: resp.Header}
 	switch {
 	case resp.StatusCode == http.StatusNotModified:
 		p.NotModified = true

@@ -75,6 +75,10 @@ func (j *jsonAPI) Fetch(ctx context.Context, src Source, cond Conditional) (*Pay
 		header = http.Header{http.CanonicalHeaderKey(o.AuthHeader): {v}}
 	}
 	var records []json.RawMessage
+	tally := pageTally{}
+	if o.Paging == "offset" || src.JSONAPI.PageSize > 0 {
+		tally.pageSize = o.PageSize
+	}
 	link := src.Location
 	if o.Paging == "page" || o.Paging == "offset" {
 		link = pageURL(src.Location, 0, o)
@@ -91,16 +95,23 @@ func (j *jsonAPI) Fetch(ctx context.Context, src Source, cond Conditional) (*Pay
 		if err != nil || p.NotModified {
 			return p, err
 		}
-		recs, next, err := readPage(p, o)
+		recs, next, doc, err := readPage(p, o)
 		if err != nil {
 			return nil, err
 		}
 		records = append(records, recs...)
+		tally.add(p, doc, len(recs))
 		link = nextLink(src.Location, link, next, page, len(recs), o)
 		if o.Paging == "" {
+			if err := tally.check(); err != nil {
+				return nil, fmt.Errorf("http_json: %w", err)
+			}
 			p.Body, _ = json.Marshal(records)
 			return p, nil
 		}
+	}
+	if err := tally.check(); err != nil {
+		return nil, fmt.Errorf("http_json: %w", err)
 	}
 	body, err := json.Marshal(records)
 	if err != nil {
@@ -131,17 +142,17 @@ func withPagingDefaults(o JSONAPIOptions) JSONAPIOptions {
 	return o
 }
 
-// readPage returns a page's records and, for next-link paging, the link
-// to the following page ("" at the end).
-func readPage(p *Payload, o JSONAPIOptions) ([]json.RawMessage, string, error) {
+// readPage returns a page's records, the link to the following page for
+// next-link paging ("" at the end), and the page's document.
+func readPage(p *Payload, o JSONAPIOptions) ([]json.RawMessage, string, any, error) {
 	var doc any
 	if err := json.Unmarshal(p.Body, &doc); err != nil {
-		return nil, "", fmt.Errorf("%s: not JSON: %w", p.URL, err)
+		return nil, "", nil, fmt.Errorf("%s: not JSON: %w", p.URL, err)
 	}
 	at, found := dig(doc, o.Records)
 	list, ok := at.([]any)
 	if !ok && !(found && at == nil) { // null is an empty page
-		return nil, "", fmt.Errorf("%s: no list of records at %q", p.URL, o.Records)
+		return nil, "", nil, fmt.Errorf("%s: no list of records at %q", p.URL, o.Records)
 	}
 	recs := make([]json.RawMessage, len(list))
 	for i, r := range list {
@@ -152,7 +163,7 @@ func readPage(p *Payload, o JSONAPIOptions) ([]json.RawMessage, string, error) {
 	if next == "" {
 		next = linkNext(p.Link)
 	}
-	return recs, next, nil
+	return recs, next, doc, nil
 }
 
 // dig follows a dotted path of object keys ("" is the document itself);

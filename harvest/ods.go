@@ -73,6 +73,7 @@ func (o *ods) fetchV1(ctx context.Context, base string, opts ODSOptions) (*Paylo
 		size = 1000
 	}
 	var records []map[string]json.RawMessage
+	tally := pageTally{pageSize: size}
 	for start := 0; ; start += size {
 		q := url.Values{"dataset": {opts.Dataset}, "rows": {strconv.Itoa(size)}, "start": {strconv.Itoa(start)}}
 		p, err := o.web.Get(ctx, base+"/api/records/1.0/search/?"+q.Encode(), Conditional{}, nil)
@@ -92,9 +93,14 @@ func (o *ods) fetchV1(ctx context.Context, base string, opts ODSOptions) (*Paylo
 			}
 			records = append(records, r.Fields)
 		}
+		tally.add(p, nil, len(page.Records))
+		tally.total, tally.totalBy = page.NHits, "nhits"
 		if len(page.Records) == 0 || start+len(page.Records) >= page.NHits {
 			break
 		}
+	}
+	if err := tally.check(); err != nil {
+		return nil, fmt.Errorf("ods: %w", err)
 	}
 	body, err := json.Marshal(records)
 	if err != nil {

@@ -3,6 +3,7 @@ package harvest
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"net/http"
 	"time"
 )
 
@@ -82,6 +83,8 @@ type Payload struct {
 	LastModified string
 	// Link is the HTTP Link header (paginated APIs name the next page there).
 	Link string
+	// Header holds the response's headers (nil for files).
+	Header http.Header
 	// NotModified is set when a conditional GET answered 304.
 	NotModified bool
 }
