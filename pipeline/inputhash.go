@@ -4,8 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"runtime/debug"
-	"sync"
 
 	"github.com/maillage/maillage/config"
 	"github.com/maillage/maillage/harvest"
@@ -14,14 +12,15 @@ import (
 
 // inputHash identifies what a harvest's records are made from: the
 // payload's bytes, the source's configuration (mapping, kind options) and
-// the build of maillage (its normaliser). Equal to the last applied run's,
-// the harvest would give the same records: it is skipped.
-func inputHash(p *harvest.Payload, src config.Source) string {
+// the build of maillage (its normaliser, its embedded tables). Equal to
+// the last applied run's, the harvest would give the same records: it is
+// skipped.
+func inputHash(p *harvest.Payload, src config.Source, build string) string {
 	h := sha256.New()
 	h.Write([]byte(p.Hash()))
 	cfg, _ := json.Marshal(src)
 	h.Write(cfg)
-	h.Write([]byte(buildID()))
+	h.Write([]byte(build))
 	return hex.EncodeToString(h.Sum(nil))
 }
 
@@ -45,19 +44,3 @@ func markPending(recs []store.SourceRecord) bool {
 	}
 	return pending
 }
-
-// buildID is the VCS revision the binary was built from, or the
-// executable's hash when there is none (go run, tests).
-var buildID = sync.OnceValue(func() string {
-	info, ok := debug.ReadBuildInfo()
-	if !ok {
-		return ""
-	}
-	id := info.Main.Version
-	for _, s := range info.Settings {
-		if s.Key == "vcs.revision" || s.Key == "vcs.modified" {
-			id += " " + s.Key + "=" + s.Value
-		}
-	}
-	return id
-})

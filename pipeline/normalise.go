@@ -28,7 +28,7 @@ func normaliseTable(src config.Source, t *harvest.Table, harvested time.Time, kn
 	if err != nil {
 		return nil, nil, err
 	}
-	known.salt = normalisationSalt(src, mapper)
+	known.salt = normalisationSalt(src, mapper, known.build)
 	recs := normaliseWith(mapper, src.Name, t, harvested, known)
 	if known.sums != nil {
 		known.sums.keep(src.Name, known.salt, known.nextSums)
@@ -47,6 +47,8 @@ func normaliseTable(src config.Source, t *harvest.Table, harvested time.Time, kn
 // recognised, the normaliser's build). It counts the records kept and
 // those normalised.
 type priorRecords struct {
+	// build identifies the normaliser (Pipeline.Build); salt is made of it.
+	build      string
 	salt       string
 	byKey      map[string]store.RecordDigest
 	refused    map[string]store.SourceRecord
@@ -58,12 +60,12 @@ type priorRecords struct {
 	lastSums, nextSums map[*harvest.Field]string
 }
 
-func normalisationSalt(src config.Source, mp *schema.Mapper) string {
+func normalisationSalt(src config.Source, mp *schema.Mapper, build string) string {
 	h := sha256.New()
 	mapping, _ := json.Marshal(src.Mapping)
 	h.Write(mapping)
 	h.Write([]byte(mp.Fingerprint()))
-	h.Write([]byte(buildID()))
+	h.Write([]byte(build))
 	return hex.EncodeToString(h.Sum(nil))
 }
 

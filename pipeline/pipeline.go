@@ -17,6 +17,7 @@ import (
 	"github.com/maillage/maillage/config"
 	"github.com/maillage/maillage/dedup"
 	"github.com/maillage/maillage/harvest"
+	"github.com/maillage/maillage/internal/buildid"
 	"github.com/maillage/maillage/schema"
 	"github.com/maillage/maillage/store"
 )
@@ -34,6 +35,11 @@ type Pipeline struct {
 	Instance string
 	// Progress, when set, hears each source's stages.
 	Progress Progress
+	// Build identifies the normaliser: the harvests and records hashed
+	// under another build are normalised again. New sets it to the
+	// executable's build ID (internal/buildid), which changes with any
+	// change of the code or of its embedded tables.
+	Build string
 	// publishing serialises publications: sources harvested at once each
 	// publish after their harvest, one at a time. It guards memo,
 	// published, members and lieux.
@@ -53,7 +59,20 @@ type Pipeline struct {
 
 // New returns a pipeline with the real clock.
 func New(st store.Store, h *harvest.Harvester, log *slog.Logger) *Pipeline {
-	return &Pipeline{Store: st, Harvester: h, Log: log, Now: func() time.Time { return time.Now().UTC() }, Instance: instanceName()}
+	return &Pipeline{Store: st, Harvester: h, Log: log, Now: func() time.Time { return time.Now().UTC() },
+		Instance: instanceName(), Build: buildOf(log)}
+}
+
+// buildOf identifies the running build; when it cannot be read, the
+// process start stands for it, so that what it cannot tell apart is
+// normalised again rather than kept.
+func buildOf(log *slog.Logger) string {
+	id, err := buildid.Executable()
+	if err != nil {
+		log.Warn("build_unidentified", "error", err)
+		return "unidentified build started " + time.Now().UTC().Format(time.RFC3339Nano)
+	}
+	return id
 }
 
 // instanceName is host:pid.
@@ -153,7 +172,7 @@ func (p *Pipeline) harvestSource(ctx context.Context, src config.Source, run *st
 		rep.Notes = []string{"not modified since the last harvest (HTTP 304)"}
 		return nil
 	}
-	run.PayloadHash = inputHash(payload, src)
+	run.PayloadHash = inputHash(payload, src, p.Build)
 	if run.PayloadHash == last.PayloadHash && !st.force {
 		// the same bytes as the last applied harvest (a server without
 		// validators): nothing to decode, normalise or geocode
@@ -198,7 +217,7 @@ func (p *Pipeline) apply(ctx context.Context, j sourceJob, st *runState) error {
 		return err
 	}
 	p.stage(src.Name, StageNormalise, len(j.table.Records))
-	known := &priorRecords{sums: &p.sums}
+	known := &priorRecords{sums: &p.sums, build: p.Build}
 	if prior != nil { // not forced
 		known.byKey, known.refused = prior.ByKey, p.refused.of(src.Name)
 	}
