@@ -64,11 +64,13 @@ type Server struct {
 
 // Harvest configures fetching.
 type Harvest struct {
-	UserAgent    string        `yaml:"user_agent"`
-	Timeout      time.Duration `yaml:"timeout"`
-	MaxBytes     int64         `yaml:"max_bytes"`
-	Retries      int           `yaml:"retries"`
-	RetryBackoff time.Duration `yaml:"retry_backoff"`
+	UserAgent string        `yaml:"user_agent"`
+	Timeout   time.Duration `yaml:"timeout"`
+	MaxBytes  int64         `yaml:"max_bytes"`
+	// MaxUnpackedBytes bounds what a gzip or zip payload may expand to.
+	MaxUnpackedBytes int64         `yaml:"max_unpacked_bytes"`
+	Retries          int           `yaml:"retries"`
+	RetryBackoff     time.Duration `yaml:"retry_backoff"`
 	// Jitter delays each scheduled harvest by a random duration below it.
 	Jitter time.Duration `yaml:"jitter"`
 	// HoldBelow holds a harvest that brings fewer records than this share
@@ -115,7 +117,7 @@ func Defaults() Config {
 		Server: Server{Addr: ":8080", ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second,
 			WriteTimeout: 120 * time.Second, IdleTimeout: 120 * time.Second, ShutdownTimeout: 20 * time.Second},
 		Harvest: Harvest{UserAgent: "maillage/0.1 (+https://github.com/maillage/maillage)", Timeout: 60 * time.Second,
-			MaxBytes: 100 << 20, Retries: 2, RetryBackoff: 2 * time.Second, HoldBelow: 0.5},
+			MaxBytes: 100 << 20, MaxUnpackedBytes: 100 << 20, Retries: 2, RetryBackoff: 2 * time.Second, HoldBelow: 0.5},
 		Geocoder: Geocoder{URL: "https://data.geopf.fr/geocodage", MinScore: 0.75, BatchSize: 5000, Timeout: 60 * time.Second,
 			Retries: 2, RetryFailuresAfter: 7 * 24 * time.Hour},
 		Dedup:    dedup.DefaultWeights(),
@@ -187,6 +189,9 @@ func (c *Config) Validate() error {
 	}
 	if err := harvest.ValidateSpec(c.Schedule); err != nil {
 		errs = append(errs, err)
+	}
+	if c.Harvest.MaxBytes <= 0 || c.Harvest.MaxUnpackedBytes <= 0 {
+		errs = append(errs, fmt.Errorf("harvest.max_bytes (%d) and max_unpacked_bytes (%d) must be above 0", c.Harvest.MaxBytes, c.Harvest.MaxUnpackedBytes))
 	}
 	if c.Harvest.HoldBelow < 0 || c.Harvest.HoldBelow >= 1 {
 		errs = append(errs, fmt.Errorf("harvest.hold_below: %v (0 to hold nothing, below 1)", c.Harvest.HoldBelow))

@@ -4,36 +4,50 @@ import (
 	"archive/zip"
 	"bytes"
 	"compress/gzip"
+	"errors"
+	"io"
 	"fmt"
 	"path"
 	"strings"
 )
 
-// MaxUnpacked bounds what a compressed payload may expand to.
-const MaxUnpacked = 1 << 30
+// DefaultMaxUnpacked bounds what a compressed payload may expand to when
+// the configuration says nothing (harvest.max_unpacked_bytes).
+const DefaultMaxUnpacked = 100 << 20
+
+// unpackedSetting names the setting in errors.
+const unpackedSetting = "harvest.max_unpacked_bytes"
 
 // unpack opens a gzip stream or a zip archive holding one data file, by
 // their magic bytes; other payloads pass through. It returns the content
-// and the name to guess the format from.
-func unpack(b []byte, name string) ([]byte, string, error) {
+// and the name to guess the format from. The content is read as a
+// stream up to limit bytes (DefaultMaxUnpacked when 0), whatever size
+// the archive declares: a decompression bomb stops at the limit.
+func unpack(b []byte, name string, limit int64) ([]byte, string, error) {
+	if limit <= 0 {
+		limit = DefaultMaxUnpacked
+	}
 	switch {
 	case bytes.HasPrefix(b, []byte{0x1f, 0x8b}):
 		zr, err := gzip.NewReader(bytes.NewReader(b))
 		if err != nil {
 			return nil, name, fmt.Errorf("gzip: %w", err)
 		}
-		out, err := readLimited(zr, MaxUnpacked, 0, nil)
+		out, err := readUpTo(zr, limit, 0, nil, unpackedSetting)
 		if err != nil {
 			return nil, name, fmt.Errorf("gzip: %w", err)
 		}
 		return out, strings.TrimSuffix(name, ".gz"), nil
 	case bytes.HasPrefix(b, []byte("PK\x03\x04")):
-		return unzipOne(b)
+		return unzipOne(b, limit)
 	}
 	return b, name, nil
 }
 
-func unzipOne(b []byte) ([]byte, string, error) {
+// maxListed is how many names an error lists before counting the rest.
+const maxListed = 5
+
+func unzipOne(b []byte, limit int64) ([]byte, string, error) {
 	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
 	if err != nil {
 		return nil, "", fmt.Errorf("zip: %w", err)
@@ -46,9 +60,12 @@ func unzipOne(b []byte) ([]byte, string, error) {
 		}
 	}
 	if len(files) != 1 {
-		names := make([]string, len(files))
-		for i, f := range files {
-			names[i] = f.Name
+		var names []string
+		for _, f := range files[:min(len(files), maxListed)] {
+			names = append(names, truncateName(f.Name))
+		}
+		if more := len(files) - len(names); more > 0 {
+			names = append(names, fmt.Sprintf("and %d more", more))
 		}
 		return nil, "", fmt.Errorf("zip: %d data files (%s); one expected", len(files), strings.Join(names, ", "))
 	}
@@ -57,9 +74,23 @@ func unzipOne(b []byte) ([]byte, string, error) {
 		return nil, "", fmt.Errorf("zip: %s: %w", files[0].Name, err)
 	}
 	defer rc.Close()
-	out, err := readLimited(rc, MaxUnpacked, int64(min(files[0].UncompressedSize64, MaxUnpacked)), nil)
+	// the declared size is not trusted, not even to size the buffer: a
+	// forged one would allocate it before a byte is read
+	out, err := readUpTo(rc, limit, 0, nil, unpackedSetting)
+	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, zip.ErrChecksum) || errors.Is(err, zip.ErrFormat) {
+		return nil, "", fmt.Errorf("zip: %s: declares %d bytes and does not hold them (a damaged or forged archive): %w",
+			truncateName(files[0].Name), files[0].UncompressedSize64, err)
+	}
 	if err != nil {
-		return nil, "", fmt.Errorf("zip: %s: %w", files[0].Name, err)
+		return nil, "", fmt.Errorf("zip: %s: %w", truncateName(files[0].Name), err)
 	}
 	return out, files[0].Name, nil
+}
+
+// truncateName keeps an archive's member name printable in an error.
+func truncateName(name string) string {
+	if r := []rune(name); len(r) > 80 {
+		return string(r[:79]) + "…"
+	}
+	return name
 }

@@ -17,6 +17,9 @@ type DecodeOptions struct {
 	// Elements, when set, keeps a source's decoded records (JSON
 	// elements, CSV rows) for its next decode.
 	Elements *ElementCache
+	// MaxUnpacked bounds what a gzip or zip payload may expand to
+	// (DefaultMaxUnpacked when 0).
+	MaxUnpacked int64
 }
 
 // Formats the decoders understand.
@@ -30,7 +33,7 @@ var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 
 // Decode turns a payload into a table of raw records.
 func Decode(p *Payload, opts DecodeOptions) (*Table, error) {
-	raw, name, err := unpack(p.Body, opts.Name)
+	raw, name, err := unpack(p.Body, opts.Name, opts.MaxUnpacked)
 	if err != nil {
 		return nil, err
 	}

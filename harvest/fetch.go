@@ -42,7 +42,7 @@ func (f *FileFetcher) Fetch(ctx context.Context, src Source, _ Conditional) (*Pa
 	if size > f.MaxBytes {
 		return nil, fmt.Errorf("%s: %w: %d bytes, the limit is %d (harvest.max_bytes)", path, ErrTooLarge, size, f.MaxBytes)
 	}
-	body, err := readLimited(fh, f.MaxBytes, size, f.buffers)
+	body, err := readUpTo(fh, f.MaxBytes, size, f.buffers, bytesSetting)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", path, err)
 	}
@@ -170,7 +170,7 @@ func (f *HTTPFetcher) fetchOnce(ctx context.Context, url string, cond Conditiona
 	if resp.ContentLength > f.MaxBytes {
 		return nil, fmt.Errorf("GET %s: %w: announced %d bytes, the limit is %d (harvest.max_bytes)", url, ErrTooLarge, resp.ContentLength, f.MaxBytes)
 	}
-	if p.Body, err = readLimited(resp.Body, f.MaxBytes, resp.ContentLength, f.buffers); err != nil {
+	if p.Body, err = readUpTo(resp.Body, f.MaxBytes, resp.ContentLength, f.buffers, bytesSetting); err != nil {
 		return nil, fmt.Errorf("GET %s: %w", url, err)
 	}
 	return p, nil
@@ -203,9 +203,13 @@ func retryAfter(h http.Header) time.Duration {
 // ErrTooLarge is returned when a payload exceeds the size limit.
 var ErrTooLarge = errors.New("payload larger than the size limit")
 
-// readLimited reads r whole, failing past max bytes; size, when known
-// (above 0), is the length to expect, read without growing the buffer.
-func readLimited(r io.Reader, max, size int64, buffers *bodyBuffers) ([]byte, error) {
+// bytesSetting names the payload size limit in errors.
+const bytesSetting = "harvest.max_bytes"
+
+// readUpTo reads r whole, failing past max bytes with an error naming
+// the setting that sets max; size, when known (above 0), is the length
+// to expect, read without growing the buffer.
+func readUpTo(r io.Reader, max, size int64, buffers *bodyBuffers, setting string) ([]byte, error) {
 	var buf bytes.Buffer
 	if size > 0 && size <= max {
 		// the last read, of none, still asks MinRead free
@@ -216,7 +220,7 @@ func readLimited(r io.Reader, max, size int64, buffers *bodyBuffers) ([]byte, er
 		return nil, err
 	}
 	if int64(buf.Len()) > max {
-		return nil, fmt.Errorf("%w: more than %d bytes (harvest.max_bytes)", ErrTooLarge, max)
+		return nil, fmt.Errorf("%w: more than %d bytes (%s)", ErrTooLarge, max, setting)
 	}
 	return buf.Bytes(), nil
 }

@@ -48,6 +48,9 @@ type Options struct {
 	UserAgent string
 	Timeout   time.Duration
 	MaxBytes  int64
+	// MaxUnpacked bounds what a compressed payload may expand to
+	// (default: MaxBytes).
+	MaxUnpacked int64
 	// Retries and RetryBackoff govern retries of transient HTTP failures.
 	Retries      int
 	RetryBackoff time.Duration
@@ -65,12 +68,17 @@ type Harvester struct {
 	fetchers map[string]Fetcher
 	elements sync.Map // source name → *ElementCache
 	buffers  *bodyBuffers
+	// maxUnpacked bounds what a compressed payload may expand to.
+	maxUnpacked int64
 }
 
 // New returns a harvester with every registered kind (kinds.go).
 func New(opts Options) *Harvester {
 	if opts.MaxBytes <= 0 {
 		opts.MaxBytes = 100 << 20
+	}
+	if opts.MaxUnpacked <= 0 {
+		opts.MaxUnpacked = opts.MaxBytes
 	}
 	if opts.Timeout <= 0 {
 		opts.Timeout = 60 * time.Second
@@ -86,7 +94,7 @@ func New(opts Options) *Harvester {
 	}
 	opts.buffers = &bodyBuffers{}
 	web := NewHTTPFetcher(opts)
-	h := &Harvester{fetchers: map[string]Fetcher{}, buffers: opts.buffers}
+	h := &Harvester{fetchers: map[string]Fetcher{}, buffers: opts.buffers, maxUnpacked: opts.MaxUnpacked}
 	for name, k := range kinds {
 		h.fetchers[name] = k.fetcher(opts, web)
 	}
@@ -131,7 +139,7 @@ func (h *Harvester) Release(p *Payload) {
 func (h *Harvester) Decode(src Source, p *Payload) (*Table, error) {
 	cache, _ := h.elements.LoadOrStore(src.Name, &ElementCache{})
 	t, err := Decode(p, DecodeOptions{Format: src.Format, Delimiter: src.Delimiter, RecordsKey: src.RecordsKey, Name: src.Location,
-		Elements: cache.(*ElementCache)})
+		Elements: cache.(*ElementCache), MaxUnpacked: h.maxUnpacked})
 	if err != nil {
 		return nil, fmt.Errorf("harvest: source %q: %w", src.Name, err)
 	}

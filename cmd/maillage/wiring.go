@@ -50,7 +50,7 @@ func wire(ctx context.Context, env environment, configPath string) (*app, error)
 		return nil, err
 	}
 	h := harvest.New(harvest.Options{UserAgent: cfg.Harvest.UserAgent, Timeout: cfg.Harvest.Timeout,
-		MaxBytes: cfg.Harvest.MaxBytes, Retries: cfg.Harvest.Retries, RetryBackoff: cfg.Harvest.RetryBackoff, BaseDir: cfg.Dir})
+		MaxBytes: cfg.Harvest.MaxBytes, MaxUnpacked: cfg.Harvest.MaxUnpackedBytes, Retries: cfg.Harvest.Retries, RetryBackoff: cfg.Harvest.RetryBackoff, BaseDir: cfg.Dir})
 	p := pipeline.New(st, h, log)
 	p.Placer = newPlacer(cfg.Geocoder)
 	a := &app{cfg: cfg, log: log, store: st, pipeline: p}
