@@ -5,8 +5,8 @@ import (
 	"bytes"
 	"compress/gzip"
 	"errors"
-	"io"
 	"fmt"
+	"io"
 	"path"
 	"strings"
 )

@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	neturl "net/url"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -75,8 +77,51 @@ func NewHTTPFetcher(opts Options) *HTTPFetcher {
 	if ua == "" {
 		ua = defaultUserAgent
 	}
-	return &HTTPFetcher{Client: &http.Client{Timeout: opts.Timeout}, UserAgent: ua, MaxBytes: opts.MaxBytes,
-		Retries: opts.Retries, Backoff: opts.RetryBackoff, buffers: opts.buffers}
+	return &HTTPFetcher{Client: &http.Client{Timeout: opts.Timeout, CheckRedirect: sameOriginCredentials}, UserAgent: ua,
+		MaxBytes: opts.MaxBytes, Retries: opts.Retries, Backoff: opts.RetryBackoff, buffers: opts.buffers}
+}
+
+// maxRedirects is how many redirects a request follows (as net/http).
+const maxRedirects = 10
+
+// credentialsKey marks in a request's context the names of the headers
+// that carry a source's credentials.
+type credentialsKey struct{}
+
+// sameOriginCredentials follows redirects, and on one that leaves the
+// origin (scheme, host and port) of the first request drops the
+// credentials the request carried (net/http keeps any header but
+// Authorization and Cookie, and keeps those too for a subdomain) and
+// the Referer, which may name a private path.
+func sameOriginCredentials(req *http.Request, via []*http.Request) error {
+	if len(via) >= maxRedirects {
+		return fmt.Errorf("stopped after %d redirects", maxRedirects)
+	}
+	if origin(req.URL) == origin(via[0].URL) {
+		return nil
+	}
+	req.Header.Del("Referer")
+	names, _ := req.Context().Value(credentialsKey{}).([]string)
+	for _, name := range names {
+		req.Header.Del(name)
+	}
+	return nil
+}
+
+// origin is a URL's scheme, host and port.
+func origin(u *neturl.URL) string {
+	port := u.Port()
+	if port == "" {
+		port = map[string]string{"http": "80", "https": "443"}[u.Scheme]
+	}
+	return strings.ToLower(u.Scheme + "://" + u.Hostname() + ":" + port)
+}
+
+// SameOrigin says whether two URLs have one origin (scheme, host, port).
+func SameOrigin(a, b string) bool {
+	ua, err := neturl.Parse(a)
+	ub, err2 := neturl.Parse(b)
+	return err == nil && err2 == nil && origin(ua) == origin(ub)
 }
 
 // StatusError is a non-2xx answer.
@@ -94,7 +139,8 @@ func (f *HTTPFetcher) Fetch(ctx context.Context, src Source, cond Conditional) (
 	return f.Get(ctx, src.Location, cond, nil)
 }
 
-// Get GETs a URL with extra headers (may be nil), conditionally when
+// Get GETs a URL with extra headers (may be nil: they are credentials,
+// never sent on a redirect to another origin), conditionally when
 // validators are known, retrying network errors, 429 and 5xx with a
 // doubling wait or the server's Retry-After.
 func (f *HTTPFetcher) Get(ctx context.Context, url string, cond Conditional, header http.Header) (*Payload, error) {
@@ -132,6 +178,13 @@ func retryable(ctx context.Context, err error) bool {
 }
 
 func (f *HTTPFetcher) fetchOnce(ctx context.Context, url string, cond Conditional, header http.Header) (*Payload, error) {
+	if len(header) > 0 {
+		names := make([]string, 0, len(header))
+		for k := range header {
+			names = append(names, k)
+		}
+		ctx = context.WithValue(ctx, credentialsKey{}, names)
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return nil, fmt.Errorf("request %s: %w", url, err)

@@ -91,7 +91,13 @@ func (j *jsonAPI) Fetch(ctx context.Context, src Source, cond Conditional) (*Pay
 		if page == 0 && o.Paging == "" {
 			c = cond // a single document can be fetched conditionally
 		}
-		p, err := j.web.Get(ctx, link, c, header)
+		// credentials go to the configured origin only, never to a host
+		// a next link names
+		h := header
+		if !SameOrigin(link, src.Location) {
+			h = nil
+		}
+		p, err := j.web.Get(ctx, link, c, h)
 		if err != nil || p.NotModified {
 			return p, err
 		}
