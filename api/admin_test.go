@@ -34,6 +34,8 @@ func TestAdminSyncSource(t *testing.T) {
 			return nil
 		case "busy":
 			return api.ErrBusy
+		case "off":
+			return api.ErrDisabled
 		}
 		return api.ErrUnknownSource
 	}}
@@ -45,6 +47,7 @@ func TestAdminSyncSource(t *testing.T) {
 		{"/api/v1/sources/hub/sync", "wrong", http.StatusUnauthorized},
 		{"/api/v1/sources/nope/sync", "s3cret", http.StatusNotFound},
 		{"/api/v1/sources/busy/sync", "s3cret", http.StatusConflict},
+		{"/api/v1/sources/off/sync", "s3cret", http.StatusConflict},
 		{"/api/v1/sources/hub/sync", "s3cret", http.StatusAccepted},
 	}
 	for _, c := range cases {
@@ -54,5 +57,34 @@ func TestAdminSyncSource(t *testing.T) {
 	}
 	if len(started) != 1 {
 		t.Errorf("harvests started: %v", started)
+	}
+}
+
+// TestAdminWrongTokensLimited: after five wrong tokens from one address
+// within a minute, its requests get 429 with Retry-After, the right token
+// included; another address is not affected.
+func TestAdminWrongTokensLimited(t *testing.T) {
+	srv := api.New(nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	srv.Admin = &api.Admin{Token: "s3cret", Trigger: func(context.Context, string) error { return nil }}
+	h := srv.Handler()
+	post := func(addr, token string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(http.MethodPost, "/api/v1/sources/hub/sync", nil)
+		req.RemoteAddr = addr
+		req.Header.Set("Authorization", "Bearer "+token)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		return rec
+	}
+	for i := range 5 {
+		if rec := post("192.0.2.1:4000", "guess"); rec.Code != http.StatusUnauthorized {
+			t.Fatalf("wrong token %d: %d", i+1, rec.Code)
+		}
+	}
+	rec := post("192.0.2.1:4001", "s3cret")
+	if rec.Code != http.StatusTooManyRequests || rec.Header().Get("Retry-After") == "" {
+		t.Errorf("after five wrong tokens: %d, Retry-After %q", rec.Code, rec.Header().Get("Retry-After"))
+	}
+	if rec := post("192.0.2.2:4000", "s3cret"); rec.Code != http.StatusAccepted {
+		t.Errorf("another address: %d", rec.Code)
 	}
 }

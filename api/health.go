@@ -28,7 +28,7 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 
 // landing lists the entry points (OGC API style).
 func (s *Server) landing(w http.ResponseWriter, r *http.Request) {
-	base := baseURL(r)
+	base := s.base(w, r)
 	s.writeJSON(w, r, http.StatusOK, contentJSON, map[string]any{
 		"title":       "maillage — lieux de médiation numérique",
 		"description": "Lieux de médiation numérique moissonnés, normalisés au schéma national v1.0.2 et dédoublonnés.",

@@ -60,7 +60,7 @@ func (s *Server) listLieux(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, r, err)
 		return
 	}
-	if notModified(w, r, datasetETag("lieux-"+r.URL.RawQuery, v.Revision, v.Count), v.UpdatedAt) {
+	if notModified(w, r, datasetETag("lieux-"+queryTag(params), v.Revision, v.Count), v.UpdatedAt) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
@@ -76,12 +76,12 @@ func (s *Server) listLieux(w http.ResponseWriter, r *http.Request) {
 		fc.Features = append(fc.Features, exporters.NewFeature(&rows[i].Lieu))
 	}
 	fc.NumberReturned = len(fc.Features)
-	fc.Links = pageLinks(r, len(rows) > want, fc.Features)
+	fc.Links = pageLinks(s.base(w, r), r, len(rows) > want, fc.Features)
 	s.writeJSON(w, r, http.StatusOK, contentGeoJSON, fc)
 }
 
-func pageLinks(r *http.Request, more bool, features []exporters.Feature) []link {
-	self := baseURL(r) + r.URL.Path
+func pageLinks(base string, r *http.Request, more bool, features []exporters.Feature) []link {
+	self := base + r.URL.Path
 	links := []link{{Href: self + queryString(r.URL.Query()), Rel: "self", Type: contentGeoJSON}}
 	if more && len(features) > 0 {
 		next := r.URL.Query()
@@ -102,7 +102,7 @@ func encodeCursor(id string) string { return base64.RawURLEncoding.EncodeToStrin
 
 func decodeCursor(c string) (string, error) {
 	b, err := base64.RawURLEncoding.DecodeString(c)
-	if err != nil {
+	if err != nil || !validKey(string(b)) {
 		return "", fmt.Errorf("cursor: not a cursor returned by this API")
 	}
 	return string(b), nil
@@ -112,13 +112,13 @@ func parseLieuQuery(v url.Values) (store.LieuQuery, error) {
 	q := store.LieuQuery{Limit: DefaultLimit}
 	for name := range v {
 		if name != "limit" && name != "cursor" && name != "bbox" {
-			return q, fmt.Errorf("unknown parameter %q (limit, cursor, bbox)", name)
+			return q, fmt.Errorf("unknown parameter %s (limit, cursor, bbox)", quoted(name))
 		}
 	}
 	if s := v.Get("limit"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 || n > MaxLimit {
-			return q, fmt.Errorf("limit: %q is not an integer between 1 and %d", s, MaxLimit)
+			return q, fmt.Errorf("limit: %s is not an integer between 1 and %d", quoted(s), MaxLimit)
 		}
 		q.Limit = n
 	}
@@ -144,20 +144,20 @@ func parseBBox(s string) (store.BBox, error) {
 	var b store.BBox
 	parts := strings.Split(s, ",")
 	if len(parts) != 4 {
-		return b, fmt.Errorf("bbox: %q: four numbers expected: minLon,minLat,maxLon,maxLat", s)
+		return b, fmt.Errorf("bbox: %s: four numbers expected: minLon,minLat,maxLon,maxLat", quoted(s))
 	}
 	for i, p := range parts {
-		f, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
+		f, err := parseDecimal(strings.TrimSpace(p))
 		if err != nil {
-			return b, fmt.Errorf("bbox: %q is not a number", p)
+			return b, fmt.Errorf("bbox: %w", err)
 		}
 		b[i] = f
 	}
 	switch {
 	case b[0] < -180 || b[2] > 180 || b[1] < -90 || b[3] > 90:
-		return b, fmt.Errorf("bbox: %q: out of WGS84 range", s)
+		return b, fmt.Errorf("bbox: %s: out of WGS84 range", quoted(s))
 	case b[0] > b[2] || b[1] > b[3]:
-		return b, fmt.Errorf("bbox: %q: minimum greater than maximum", s)
+		return b, fmt.Errorf("bbox: %s: minimum greater than maximum", quoted(s))
 	}
 	return b, nil
 }
@@ -165,6 +165,10 @@ func parseBBox(s string) (store.BBox, error) {
 // getLieu serves one lieu; a retired id redirects to its survivor.
 func (s *Server) getLieu(w http.ResponseWriter, r *http.Request) {
 	id := chi.URLParam(r, "id")
+	if !validKey(id) {
+		s.problem(w, r, http.StatusNotFound, "no lieu with id "+quoted(id))
+		return
+	}
 	row, err := s.store.Lieu(r.Context(), id)
 	if errors.Is(err, store.ErrNotFound) {
 		s.redirectOrNotFound(w, r, id)
@@ -181,7 +185,7 @@ func (s *Server) getLieu(w http.ResponseWriter, r *http.Request) {
 	s.writeJSON(w, r, http.StatusOK, contentGeoJSON, lieuFeature{
 		Feature:    exporters.NewFeature(&row.Lieu),
 		Provenance: row.Provenance,
-		Links:      []link{{Href: baseURL(r) + r.URL.Path, Rel: "self", Type: contentGeoJSON}},
+		Links:      []link{{Href: s.base(w, r) + r.URL.Path, Rel: "self", Type: contentGeoJSON}},
 	})
 }
 
@@ -200,7 +204,7 @@ func (s *Server) redirectOrNotFound(w http.ResponseWriter, r *http.Request, id s
 		return
 	}
 	if !ok {
-		s.problem(w, r, http.StatusNotFound, "no lieu with id "+id)
+		s.problem(w, r, http.StatusNotFound, "no lieu with id "+quoted(id))
 		return
 	}
 	http.Redirect(w, r, "/api/v1/lieux/"+url.PathEscape(to), http.StatusMovedPermanently)

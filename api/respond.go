@@ -74,11 +74,27 @@ func datasetETag(kind string, revision int64, count int) string {
 	return fmt.Sprintf(`W/"%s-r%d-n%d"`, kind, revision, count)
 }
 
-// baseURL is the scheme and host the client used.
-func baseURL(r *http.Request) string {
+// base is the scheme and host that links start with: the configured
+// public URL, else the scheme and Host the client used (every answer then
+// says it varies with Host: varyHost).
+func (s *Server) base(_ http.ResponseWriter, r *http.Request) string {
+	if s.PublicURL != "" {
+		return strings.TrimSuffix(s.PublicURL, "/")
+	}
 	scheme := "http"
 	if r.TLS != nil {
 		scheme = "https"
 	}
 	return scheme + "://" + r.Host
+}
+
+// varyHost tells caches that answers depend on the Host header, when
+// links are built from it (no public URL configured).
+func (s *Server) varyHost(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.PublicURL == "" {
+			w.Header().Add("Vary", "Host")
+		}
+		next.ServeHTTP(w, r)
+	})
 }

@@ -8,6 +8,8 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"slices"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -31,6 +33,9 @@ type Server struct {
 	Statuses func(ctx context.Context) (any, error)
 	// Admin, when set, enables the administrator's routes.
 	Admin *Admin
+	// PublicURL, when set, is the scheme, host and path prefix of the
+	// links the API writes (server.public_url); else the request's Host.
+	PublicURL string
 }
 
 // New returns an API server over a store.
@@ -44,7 +49,8 @@ func (s *Server) SyncFinished(at time.Time) { s.lastSync.Store(&at) }
 // Handler returns the route table.
 func (s *Server) Handler() http.Handler {
 	r := chi.NewRouter()
-	r.Use(middleware.RequestID, s.logRequests, middleware.Recoverer)
+	// GetHead answers HEAD on every GET route (the body is not sent)
+	r.Use(middleware.RequestID, s.logRequests, middleware.Recoverer, middleware.GetHead, s.varyHost)
 	r.Get("/", s.landing)
 	r.Get("/healthz", s.healthz)
 	r.Get("/api/v1/lieux", s.listLieux)
@@ -56,10 +62,23 @@ func (s *Server) Handler() http.Handler {
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		s.problem(w, r, http.StatusNotFound, "no such route: "+r.URL.Path)
 	})
-	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
-		s.problem(w, r, http.StatusMethodNotAllowed, r.Method+" is not allowed on "+r.URL.Path)
+	r.MethodNotAllowed(func(w http.ResponseWriter, req *http.Request) {
+		allowed := allowedMethods(r, req.URL.Path)
+		w.Header().Set("Allow", strings.Join(allowed, ", "))
+		s.problem(w, req, http.StatusMethodNotAllowed, req.Method+" is not allowed on "+req.URL.Path+" (allowed: "+strings.Join(allowed, ", ")+")")
 	})
 	return r
+}
+
+// allowedMethods lists the methods the route table answers on path.
+func allowedMethods(routes chi.Routes, path string) []string {
+	var out []string
+	for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		if routes.Match(chi.NewRouteContext(), m, path) || m == http.MethodHead && slices.Contains(out, http.MethodGet) {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 // logRequests writes one slog line per request and counts errors.

@@ -7,6 +7,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -60,6 +61,9 @@ type Server struct {
 	WriteTimeout      time.Duration `yaml:"write_timeout"`
 	IdleTimeout       time.Duration `yaml:"idle_timeout"`
 	ShutdownTimeout   time.Duration `yaml:"shutdown_timeout"`
+	// PublicURL is where clients reach the API (https://lieux.example.fr):
+	// the links it writes start with it. Empty: the request's Host.
+	PublicURL string `yaml:"public_url"`
 }
 
 // Harvest configures fetching.
@@ -163,6 +167,7 @@ func (c *Config) applyEnv(getenv func(string) string) {
 	set(&c.Database.Path, "MAILLAGE_DB")
 	set(&c.Geocoder.URL, "MAILLAGE_GEOCODER_URL")
 	set(&c.Server.Addr, "MAILLAGE_ADDR")
+	set(&c.Server.PublicURL, "MAILLAGE_PUBLIC_URL")
 	set(&c.Out, "MAILLAGE_OUT")
 	set(&c.LogLevel, "MAILLAGE_LOG_LEVEL")
 	set(&c.AdminToken, "MAILLAGE_ADMIN_TOKEN")
@@ -189,6 +194,11 @@ func (c *Config) Validate() error {
 	}
 	if err := harvest.ValidateSpec(c.Schedule); err != nil {
 		errs = append(errs, err)
+	}
+	if u := c.Server.PublicURL; u != "" {
+		if pu, err := url.Parse(u); err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || pu.Host == "" || pu.RawQuery != "" {
+			errs = append(errs, fmt.Errorf("server.public_url: %q is not an http(s) URL without a query", u))
+		}
 	}
 	if c.Harvest.MaxBytes <= 0 || c.Harvest.MaxUnpackedBytes <= 0 {
 		errs = append(errs, fmt.Errorf("harvest.max_bytes (%d) and max_unpacked_bytes (%d) must be above 0", c.Harvest.MaxBytes, c.Harvest.MaxUnpackedBytes))

@@ -45,6 +45,7 @@ func cmdServe(ctx context.Context, env environment, args []string) int {
 // ctx ends, then shuts both down gracefully.
 func (a *app) serve(ctx context.Context, env environment) error {
 	srv := api.New(a.store, a.log)
+	srv.PublicURL = a.cfg.Server.PublicURL
 	runSource := func(ctx context.Context, only string) {
 		rep, err := a.syncOnce(ctx, a.cfg.Out, pipeline.Options{Only: only})
 		if err != nil {
@@ -79,6 +80,9 @@ func (a *app) serve(ctx context.Context, env environment) error {
 		return pipeline.Statuses(ctx, a.store, a.cfg, time.Now().UTC(), sched.NextRuns())
 	}
 	srv.Admin = &api.Admin{Token: a.cfg.AdminToken, Trigger: func(rctx context.Context, name string) error {
+		if src, ok := a.cfg.Source(name); ok && !src.On() {
+			return fmt.Errorf("%w: %s has enabled: false", api.ErrDisabled, name)
+		}
 		if a.elector != nil && a.elector.IsLeader(rctx) != nil {
 			return fmt.Errorf("%w: on the instance that leads the schedule", api.ErrBusy)
 		}
