@@ -147,3 +147,42 @@ func TestHTTPSemantics(t *testing.T) {
 		t.Errorf("Vary %q with a public URL", rec.Header().Get("Vary"))
 	}
 }
+
+// TestHealthWhileBusy: with every connection of the store's pool taken by
+// exports streaming, /healthz still says the store is up, on both stores.
+func TestHealthWhileBusy(t *testing.T) {
+	for name, st := range openStores(t, 3) {
+		t.Run(name, func(t *testing.T) {
+			ctx, release := context.WithCancel(context.Background())
+			holding := make(chan struct{}, 20)
+			done := make(chan struct{})
+			for range 20 {
+				go func() {
+					defer func() { done <- struct{}{} }()
+					st.EachLieu(ctx, func(store.LieuRow) error {
+						holding <- struct{}{}
+						<-ctx.Done()
+						return ctx.Err()
+					})
+				}()
+			}
+			<-holding // at least one export holds a connection; the others queue for the rest
+			time.Sleep(100 * time.Millisecond)
+			srv := httptest.NewServer(api.New(st, slog.New(slog.NewTextHandler(io.Discard, nil))).Handler())
+			resp, err := http.Get(srv.URL + "/healthz")
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `"status":"ok"`) {
+				t.Errorf("/healthz while 20 exports stream: %d %s", resp.StatusCode, body)
+			}
+			release()
+			for range 20 {
+				<-done
+			}
+			srv.Close()
+		})
+	}
+}

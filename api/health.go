@@ -18,12 +18,23 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	}
 	status := http.StatusOK
 	if err := s.store.Ping(ctx); err != nil {
-		body["status"], body["store"] = "unavailable", err.Error()
+		body["status"], body["store"] = "unavailable", "the store does not answer; see the server log"
+		s.log.Error("health_check_failed", "error", err)
 		status = http.StatusServiceUnavailable
-	} else if v, err := s.store.Version(ctx); err == nil {
+	} else if v, err := s.versionSoon(ctx); err == nil {
 		body["lieux"], body["revision"] = v.Count, v.Revision
+	} else {
+		body["store"] = "busy: the counts are left out" // the store answers, its pool is taken
 	}
 	s.writeJSON(w, r, status, contentJSON, body)
+}
+
+// versionSoon asks the dataset's version, waiting for a connection of
+// the store's pool a short while only.
+func (s *Server) versionSoon(ctx context.Context) (store.Version, error) {
+	ctx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+	defer cancel()
+	return s.store.Version(ctx)
 }
 
 // landing lists the entry points (OGC API style).

@@ -22,6 +22,10 @@ import (
 // Store is a store.Store backed by a PostgreSQL database.
 type Store struct {
 	pool *pgxpool.Pool
+	// health is a pool of one connection, made on the first Ping, so
+	// that a store whose pool is busy (many exports streaming) is not
+	// reported down.
+	health *pgxpool.Pool
 }
 
 var _ store.Store = (*Store)(nil)
@@ -44,9 +48,16 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{pool: pool}
-	if err := s.migrate(ctx); err != nil {
+	hcfg := pool.Config()
+	hcfg.MaxConns, hcfg.MinConns = 1, 0
+	health, err := pgxpool.NewWithConfig(ctx, hcfg) // connects on first use
+	if err != nil {
 		pool.Close()
+		return nil, fmt.Errorf("postgres: connect: %w", err)
+	}
+	s := &Store{pool: pool, health: health}
+	if err := s.migrate(ctx); err != nil {
+		s.Close()
 		return nil, err
 	}
 	return s, nil
@@ -165,15 +176,16 @@ func Migrations(ctx context.Context, url string) ([]migrations.State, error) {
 
 // Ping checks the database answers.
 func (s *Store) Ping(ctx context.Context) error {
-	if err := s.pool.Ping(ctx); err != nil {
+	if err := s.health.Ping(ctx); err != nil {
 		return fmt.Errorf("postgres: ping: %w", err)
 	}
 	return nil
 }
 
-// Close closes the pool.
+// Close closes the pools.
 func (s *Store) Close() error {
 	s.pool.Close()
+	s.health.Close()
 	return nil
 }
 

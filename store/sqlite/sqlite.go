@@ -5,6 +5,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -20,6 +21,9 @@ import (
 // Store is a store.Store backed by one SQLite file.
 type Store struct {
 	db *sql.DB
+	// health is a connection of its own for Ping, so that a store whose
+	// pool is busy (many exports streaming) is not reported down.
+	health *sql.DB
 }
 
 var _ store.Store = (*Store)(nil)
@@ -42,9 +46,15 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
 	db.SetMaxOpenConns(4)
-	s := &Store{db: db}
-	if err := s.migrate(ctx); err != nil {
+	health, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	if err != nil {
 		db.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	health.SetMaxOpenConns(1)
+	s := &Store{db: db, health: health}
+	if err := s.migrate(ctx); err != nil {
+		s.Close()
 		return nil, err
 	}
 	return s, nil
@@ -128,14 +138,15 @@ func Migrations(ctx context.Context, path string) ([]migrations.State, error) {
 
 // Ping checks the database answers.
 func (s *Store) Ping(ctx context.Context) error {
-	if err := s.db.PingContext(ctx); err != nil {
+	var n int
+	if err := s.health.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master`).Scan(&n); err != nil {
 		return fmt.Errorf("sqlite: ping: %w", err)
 	}
 	return nil
 }
 
 // Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error { return errors.Join(s.db.Close(), s.health.Close()) }
 
 const tsLayout = "2006-01-02T15:04:05.000000000Z07:00"
 
