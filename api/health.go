@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/maillage/maillage/pipeline"
 	"github.com/maillage/maillage/store"
 )
 
@@ -72,6 +73,9 @@ func (s *Server) listSources(w http.ResponseWriter, r *http.Request) {
 	}
 	if runs == nil {
 		runs = []store.SourceRun{}
+	}
+	for i := range runs {
+		runs[i].Error = pipeline.PublicError(runs[i].Error)
 	}
 	s.writeJSON(w, r, http.StatusOK, contentJSON, map[string]any{"sources": runs})
 }

@@ -139,7 +139,7 @@ func (p *Pipeline) runSource(ctx context.Context, runID int64, src config.Source
 	err := p.harvestSource(ctx, src, &run, &rep, st)
 	run.FinishedAt = p.Now()
 	if err != nil {
-		run.Status, run.Error = store.RunFailed, err.Error()
+		run.Status, run.Error = store.RunFailed, boundedError(err.Error())
 		p.Log.Error("source_failed", "source", src.Name, "error", err)
 	} else {
 		p.Log.Info("source_harvested", "source", src.Name, "fetched", run.Fetched, "quarantined", run.Quarantined,

@@ -25,6 +25,13 @@ type SourceStatus struct {
 	NextRun     *time.Time `json:"next_run,omitempty"`
 }
 
+// Public is the status as anyone may read it (GET /api/v1/sources): the
+// error without URLs, addresses nor paths (PublicError).
+func (s SourceStatus) Public() SourceStatus {
+	s.LastError = PublicError(s.LastError)
+	return s
+}
+
 // Statuses gives every configured source's status; next, when not nil,
 // gives the live scheduler's next runs, else they are computed from the
 // schedules.

@@ -77,7 +77,11 @@ func (a *app) serve(ctx context.Context, env environment) error {
 		return err
 	}
 	srv.Statuses = func(ctx context.Context) (any, error) {
-		return pipeline.Statuses(ctx, a.store, a.cfg, time.Now().UTC(), sched.NextRuns())
+		statuses, err := pipeline.Statuses(ctx, a.store, a.cfg, time.Now().UTC(), sched.NextRuns())
+		for i := range statuses {
+			statuses[i] = statuses[i].Public()
+		}
+		return statuses, err
 	}
 	srv.Admin = &api.Admin{Token: a.cfg.AdminToken, Trigger: func(rctx context.Context, name string) error {
 		if src, ok := a.cfg.Source(name); ok && !src.On() {
