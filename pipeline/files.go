@@ -29,6 +29,11 @@ const (
 func (p *Pipeline) WriteFiles(ctx context.Context, dir string, rep *Report) error {
 	p.exports.mu.Lock()
 	defer p.exports.mu.Unlock()
+	unlock, err := exporters.LockDir(dir, FileLieuxCSV, FileLieuxGeoJSON, FileProvenance, FileReport)
+	if err != nil {
+		return fmt.Errorf("pipeline: %w", err)
+	}
+	defer unlock()
 	seq, err := p.Store.LieuSequence(ctx)
 	if err != nil {
 		return fmt.Errorf("pipeline: %w", err)
