@@ -82,6 +82,9 @@ func (h *htmlCrawler) Fetch(ctx context.Context, src Source, _ Conditional) (*Pa
 	if run.err != nil {
 		return nil, run.err
 	}
+	if len(run.places) == 0 {
+		return nil, noItems(src.Location, o, run.pages)
+	}
 	body, err := json.Marshal(run.places)
 	if err != nil {
 		return nil, err
@@ -144,6 +147,23 @@ func (h *htmlCrawler) wire(c *colly.Collector, o HTMLOptions, run *crawl) {
 		defer run.mu.Unlock()
 		run.places = append(run.places, readItem(e, o.Fields))
 	})
+}
+
+// ErrNoItems is returned when a crawl found no item on the pages it read.
+var ErrNoItems = errors.New("no item found")
+
+// noItems says which selectors found nothing, on how many pages from the
+// first one.
+func noItems(first string, o HTMLOptions, pages int) error {
+	items := o.Items
+	if items == "" {
+		items = "body"
+	}
+	if o.Links != "" {
+		return fmt.Errorf("html: %w: the %d pages read from %s gave no detail page matching html.items %q (html.links %q)",
+			ErrNoItems, pages, first, items, o.Links)
+	}
+	return fmt.Errorf("html: %w: no element matches html.items %q on the %d pages read from %s", ErrNoItems, items, pages, first)
 }
 
 // fail keeps the first error (the caller holds mu); robots.txt refusals

@@ -3,6 +3,7 @@ package harvest_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -111,6 +112,12 @@ func TestHTMLCrawlErrors(t *testing.T) {
 	site.failPage = ""
 	if _, err := h.Fetch(context.Background(), src, harvest.Conditional{}); err == nil || !strings.Contains(err.Error(), "max_pages") {
 		t.Errorf("max pages: %v", err)
+	}
+	src.HTML.MaxPages, src.HTML.Items = 0, "article.fiche-inconnue"
+	want := `no detail page matching html.items "article.fiche-inconnue" (html.links "a.fiche")`
+	if _, err := h.Fetch(context.Background(), src, harvest.Conditional{}); !errors.Is(err, harvest.ErrNoItems) || !strings.Contains(err.Error(), want) ||
+		!strings.Contains(err.Error(), srv.URL+"/annuaire") {
+		t.Errorf("no item: %v, want %q and the first page's URL", err, want)
 	}
 	if err := harvest.ValidateSource(harvest.Source{Kind: "html", Location: srv.URL}); err == nil || !strings.Contains(err.Error(), "html.fields") {
 		t.Errorf("fields are needed: %v", err)
