@@ -68,6 +68,11 @@ type Mapper struct {
 	joins     map[string]Join
 	splits    []Split
 	values    map[string][]foldedRule
+	// contacts are the columns of a person's e-mails or phones
+	// (contacts.go); publicFlag the column saying a record's contact is
+	// public, if any.
+	contacts   map[string]contactColumn
+	publicFlag string
 }
 
 // Mapped is the result of mapping one raw record.
@@ -120,6 +125,7 @@ func newMapper(m Mapping, columns []string, fits shapeTest) (*Mapper, error) {
 	for col, t := range recognise(rest, fits, taken) {
 		mp.targets[col] = t
 	}
+	mp.findContactColumns(columns)
 	for field, value := range m.Constants {
 		if _, ok := fieldByName[field]; !ok {
 			return nil, fmt.Errorf("schema: mapping: constant %q: not a field of the standard", field)
@@ -127,6 +133,43 @@ func newMapper(m Mapping, columns []string, fits shapeTest) (*Mapper, error) {
 		mp.constants[field] = value
 	}
 	return mp, mp.setIDColumn(m.ID, columns)
+}
+
+// findContactColumns marks the columns of e-mails or phones whose names
+// say they are a person's, and the column that says a contact is public.
+func (mp *Mapper) findContactColumns(columns []string) {
+	feeding := map[string]int{}
+	for _, t := range mp.targets {
+		feeding[fieldOf(strings.TrimPrefix(t, fallbackPrefix))]++
+	}
+	for col, t := range mp.targets {
+		f := fieldOf(strings.TrimPrefix(t, fallbackPrefix))
+		if (f == "courriels" || f == "telephone") && isPersonColumn(col) {
+			if mp.contacts == nil {
+				mp.contacts = map[string]contactColumn{}
+			}
+			mp.contacts[col] = contactColumn{field: f, only: feeding[f] == 1}
+		}
+	}
+	for _, col := range columns {
+		if isPublicFlagColumn(col) {
+			mp.publicFlag = col
+			break
+		}
+	}
+}
+
+// publicContact says whether the record says its contact is public.
+func (mp *Mapper) publicContact(rec harvest.Record) bool {
+	if mp.publicFlag == "" {
+		return false
+	}
+	for _, f := range rec.Fields {
+		if f.Name == mp.publicFlag {
+			return isPublicFlagValue(f.Value)
+		}
+	}
+	return false
 }
 
 // fieldOf is the v1 field a target feeds (0.x names feed their successor).
@@ -350,9 +393,16 @@ func (mp *Mapper) Map(rec harvest.Record) Mapped {
 	d.values = mp.values
 	var out Mapped
 	out.ProducerID = mp.ProducerID(rec)
+	public := len(mp.contacts) > 0 && mp.publicContact(rec)
 	for _, f := range rec.Fields {
 		target := mp.targets[f.Name]
 		value := strings.TrimSpace(f.Value)
+		if cc, ok := mp.contacts[f.Name]; ok && !public && value != "" && !IsPlaceholder(value) {
+			var withheld *Issue
+			if value, withheld = withholdPersonal(cc, f.Name, value); withheld != nil {
+				d.issues = append(d.issues, *withheld)
+			}
+		}
 		switch {
 		case value == "" || target == Ignore:
 		case IsPlaceholder(value):
