@@ -35,6 +35,10 @@ type Config struct {
 	Dedup dedup.Weights `yaml:"dedup"`
 	// Out is the directory where sync and serve write the open-data files.
 	Out string `yaml:"out"`
+	// Reports is the directory of the operator's report.json: the whole
+	// report, with the raw fields of quarantined records (personal data
+	// may be among them). It must not be under Out, which is published.
+	Reports string `yaml:"reports"`
 	// Schedule is a cron expression or "@every <duration>" for serve.
 	Schedule string `yaml:"schedule"`
 	// SyncOnStart makes serve run a sync before listening.
@@ -126,6 +130,7 @@ func Defaults() Config {
 			Retries: 2, RetryFailuresAfter: 7 * 24 * time.Hour},
 		Dedup:    dedup.DefaultWeights(),
 		Out:      "out",
+		Reports:  "data/reports",
 		Schedule: "@every 6h",
 		LogLevel: "info",
 	}
@@ -169,6 +174,7 @@ func (c *Config) applyEnv(getenv func(string) string) {
 	set(&c.Server.Addr, "MAILLAGE_ADDR")
 	set(&c.Server.PublicURL, "MAILLAGE_PUBLIC_URL")
 	set(&c.Out, "MAILLAGE_OUT")
+	set(&c.Reports, "MAILLAGE_REPORTS")
 	set(&c.LogLevel, "MAILLAGE_LOG_LEVEL")
 	set(&c.AdminToken, "MAILLAGE_ADMIN_TOKEN")
 }
@@ -193,6 +199,9 @@ func (c *Config) Validate() error {
 		errs = append(errs, fmt.Errorf("dedup.max_cluster_size: %d (at least 2)", c.Dedup.MaxClusterSize))
 	}
 	if err := harvest.ValidateSpec(c.Schedule); err != nil {
+		errs = append(errs, err)
+	}
+	if err := c.CheckOut(c.Out); err != nil {
 		errs = append(errs, err)
 	}
 	if u := c.Server.PublicURL; u != "" {
@@ -278,4 +287,24 @@ func (c *Config) Source(name string) (Source, bool) {
 		}
 	}
 	return Source{}, false
+}
+
+// CheckOut refuses a published directory that would hold the operator's
+// reports.
+func (c *Config) CheckOut(out string) error {
+	if within(c.Reports, out) {
+		return fmt.Errorf("reports: %q is under the published directory %q; the operator's report holds raw fields", c.Reports, out)
+	}
+	return nil
+}
+
+// within says whether path is dir or under it.
+func within(path, dir string) bool {
+	p, err := filepath.Abs(path)
+	d, err2 := filepath.Abs(dir)
+	if err != nil || err2 != nil || path == "" || dir == "" {
+		return false
+	}
+	rel, err := filepath.Rel(d, p)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }

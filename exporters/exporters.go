@@ -219,6 +219,16 @@ func WriteJSON(w io.Writer, v any) error {
 // WriteFileAtomic writes a world-readable file through a temporary file
 // and a rename, so readers never see a half-written export.
 func WriteFileAtomic(path string, write func(io.Writer) error) error {
+	return writeFileAtomic(path, 0o644, write)
+}
+
+// WritePrivateFileAtomic is WriteFileAtomic for a file only its owner
+// may read (personal data for the operator).
+func WritePrivateFileAtomic(path string, write func(io.Writer) error) error {
+	return writeFileAtomic(path, 0o600, write)
+}
+
+func writeFileAtomic(path string, mode os.FileMode, write func(io.Writer) error) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("exporters: %w", err)
 	}
@@ -236,7 +246,7 @@ func WriteFileAtomic(path string, write func(io.Writer) error) error {
 		tmp.Close()
 		return fmt.Errorf("exporters: %s: %w", path, err)
 	}
-	if err := tmp.Chmod(0o644); err != nil {
+	if err := tmp.Chmod(mode); err != nil {
 		tmp.Close()
 		return fmt.Errorf("exporters: %s: %w", path, err)
 	}

@@ -21,7 +21,18 @@ const (
 	FileReport       = "report.json"
 )
 
-// WriteFiles writes the four open-data files of a run into dir. Each
+// WriteOperatorReport writes the whole report of a run, raw fields of the
+// quarantined records included, into dir (never the published one),
+// readable by its owner only.
+func WriteOperatorReport(dir string, rep *Report) error {
+	if err := exporters.WritePrivateFileAtomic(filepath.Join(dir, FileReport), rep.WriteJSON); err != nil {
+		return fmt.Errorf("pipeline: operator's %s: %w", FileReport, err)
+	}
+	return nil
+}
+
+// WriteFiles writes the four open-data files of a run into dir (its
+// report.json is the report's Public form). Each
 // lieu's CSV row and GeoJSON feature are kept from one call to the next:
 // only the lieux published since are read and rendered again. When the
 // store publishes what the pipeline's last publication left, the links
@@ -58,7 +69,7 @@ func (p *Pipeline) WriteFiles(ctx context.Context, dir string, rep *Report) erro
 				return writeLinks(links, w)
 			})
 		},
-		func() error { return exporters.WriteFileAtomic(filepath.Join(dir, FileReport), rep.WriteJSON) },
+		func() error { return exporters.WriteFileAtomic(filepath.Join(dir, FileReport), rep.Public().WriteJSON) },
 	}
 	errs := make([]error, len(writers))
 	var wg sync.WaitGroup

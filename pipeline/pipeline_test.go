@@ -92,10 +92,28 @@ func TestNothingIsSilentlyDropped(t *testing.T) {
 	for _, row := range readCSV(t, filepath.Join(out, "provenance.csv")) {
 		linked[row[1]]++
 	}
-	var report pipeline.Report
-	raw, _ := os.ReadFile(filepath.Join(out, "report.json"))
+	private := t.TempDir()
+	if err := pipeline.WriteOperatorReport(private, rep); err != nil {
+		t.Fatal(err)
+	}
+	var report, published pipeline.Report
+	raw, _ := os.ReadFile(filepath.Join(private, "report.json"))
 	if err := json.Unmarshal(raw, &report); err != nil {
 		t.Fatal(err)
+	}
+	raw, _ = os.ReadFile(filepath.Join(out, "report.json"))
+	if err := json.Unmarshal(raw, &published); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range published.Sources {
+		for _, q := range append(s.QuarantinedRecords, s.WarnedRecords...) {
+			if len(q.Fields) > 0 {
+				t.Fatalf("the published report.json carries raw fields: %s/%s", s.Source, q.RecordKey)
+			}
+		}
+	}
+	if fi, err := os.Stat(filepath.Join(private, "report.json")); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("the operator's report: %v, mode %v", err, fi.Mode())
 	}
 	total := 0
 	var enabled []config.Source
@@ -108,6 +126,9 @@ func TestNothingIsSilentlyDropped(t *testing.T) {
 		in := inputRecords(t, cfg, src)
 		total += in
 		sr := report.Sources[i]
+		if pub := published.Sources[i]; len(pub.QuarantinedRecords) != len(sr.QuarantinedRecords) || pub.Current != sr.Current {
+			t.Errorf("%s: the published report counts otherwise: %+v, %+v", src.Name, pub.Current, sr.Current)
+		}
 		for _, q := range sr.QuarantinedRecords {
 			if len(q.Reasons) == 0 || len(q.Fields) == 0 {
 				t.Errorf("%s: quarantined record %s: %d reasons, %d raw fields", src.Name, q.RecordKey, len(q.Reasons), len(q.Fields))

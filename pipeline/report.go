@@ -99,6 +99,46 @@ type QuarantinedRecord struct {
 	version string
 }
 
+// Public is the report as it is published with the open data: errors
+// without URLs, addresses nor paths, quarantined records without their
+// raw fields, and the values of contact fields left out of the reasons
+// (a rejected e-mail or phone may be a person's). The operator's report
+// (WriteJSON of the report itself) keeps them.
+func (r *Report) Public() *Report {
+	out := *r
+	out.entries = nil
+	out.Sources = make([]SourceReport, len(r.Sources))
+	for i, s := range r.Sources {
+		s.Error = PublicError(s.Error)
+		s.QuarantinedRecords, s.WarnedRecords = publicRecords(s.QuarantinedRecords), publicRecords(s.WarnedRecords)
+		out.Sources[i] = s
+	}
+	return &out
+}
+
+// contactFields hold values that may be a person's.
+var contactFields = map[string]bool{"courriels": true, "telephone": true}
+
+func publicRecords(recs []QuarantinedRecord) []QuarantinedRecord {
+	if recs == nil {
+		return nil
+	}
+	out := make([]QuarantinedRecord, len(recs))
+	for i, q := range recs {
+		q.Fields = nil
+		reasons := make([]schema.Issue, len(q.Reasons))
+		for j, is := range q.Reasons {
+			if contactFields[is.Field] {
+				is.Value, is.Fixed = "", ""
+			}
+			reasons[j] = is
+		}
+		q.Reasons = reasons
+		out[i] = q
+	}
+	return out
+}
+
 // WriteJSON writes the report as indented JSON, one source at a time: the
 // bytes of encoding it whole, without holding all of them (the records
 // the sources list make it large).

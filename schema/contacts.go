@@ -12,10 +12,14 @@ import (
 // those of a person are not, unless the source says, for the record, that
 // they are its public contact. A column of e-mails or phones whose name
 // says it is a person's (« Contact : email », « Téléphone du référent »)
-// feeds the lieu only with what is a structure's: an e-mail whose local
-// part names a role or a place (contact@, accueil.mairie@, epn.ville@…;
-// jean.dupont@ is a person's, on a webmail or the town hall's domain);
-// a phone when the column is the only one of phones, or a landline. What is withheld is reported (rule
+// is read in one of two ways. Beside a column of the structure's own (a
+// second column for the field), it feeds the lieu only with what is a
+// structure's: an e-mail whose local part names a role or a place
+// (contact@, accueil.mairie@, epn.ville@…), a landline. As the field's
+// only column (the producer's contact of the place, as in the national
+// France services list), it feeds everything but the e-mails that name a
+// person: a first name and a name (jeanne.martin@) or an initial and a
+// name (j.martin@), without a role word. What is withheld is reported (rule
 // personal-contact-withheld), without its value.
 
 //go:embed data/contacts.json
@@ -23,7 +27,7 @@ var contactsJSON []byte
 
 // contactWords are the tables of data/contacts.json, as sets.
 type contactWords struct {
-	person, publicFlag, yes, role map[string]bool
+	person, publicFlag, yes, role, firstNames map[string]bool
 }
 
 var contactTables = func() contactWords {
@@ -32,6 +36,7 @@ var contactTables = func() contactWords {
 		PublicFlag []string `json:"public_flag_columns"`
 		Yes        []string `json:"public_flag_values"`
 		Role       []string `json:"role_words"`
+		FirstNames []string `json:"first_names"`
 	}
 	if err := json.Unmarshal(contactsJSON, &doc); err != nil {
 		panic(fmt.Sprintf("schema: data/contacts.json: %v", err))
@@ -43,7 +48,7 @@ var contactTables = func() contactWords {
 		}
 		return m
 	}
-	return contactWords{set(doc.Person), set(doc.PublicFlag), set(doc.Yes), set(doc.Role)}
+	return contactWords{set(doc.Person), set(doc.PublicFlag), set(doc.Yes), set(doc.Role), set(doc.FirstNames)}
 }()
 
 // RuleContactWithheld marks a person's contact left out of the lieu.
@@ -103,6 +108,27 @@ func isStructureEmail(addr string) bool {
 	return false
 }
 
+// namesPerson says whether an address's local part is a first name and
+// a name, or an initial and a name, with no role word.
+func namesPerson(addr string) bool {
+	if isStructureEmail(addr) {
+		return false
+	}
+	local, _, _ := strings.Cut(strings.ToLower(strings.TrimSpace(addr)), "@")
+	words := strings.FieldsFunc(local, func(r rune) bool { return r == '.' || r == '-' || r == '_' })
+	if len(words) < 2 || len(words) > 3 {
+		return false
+	}
+	first, last := fold(words[0]), fold(words[len(words)-1])
+	alpha := func(w string) bool {
+		return w != "" && strings.IndexFunc(w, func(r rune) bool { return r < 'a' || r > 'z' }) < 0
+	}
+	if !alpha(first) || !alpha(last) || len(last) < 2 {
+		return false
+	}
+	return len(first) == 1 || contactTables.firstNames[first]
+}
+
 // isMobile says whether a phone is a French mobile (06, 07 and their
 // +33 forms).
 func isMobile(v string) bool {
@@ -140,10 +166,14 @@ func withholdPersonal(cc contactColumn, column, value string) (string, *Issue) {
 		issue.Message = "a person's mobile phone from a contact column is not published (RGPD)"
 		return "", issue
 	}
+	public := isStructureEmail
+	if cc.only {
+		public = func(addr string) bool { return !namesPerson(addr) }
+	}
 	var kept []string
 	withheld := 0
 	for _, tok := range strings.FieldsFunc(value, isEmailSeparator) {
-		if isStructureEmail(strings.Trim(strings.TrimPrefix(strings.ToLower(tok), "mailto:"), "<>()[]:.-")) {
+		if public(strings.Trim(strings.TrimPrefix(strings.ToLower(tok), "mailto:"), "<>()[]:.-")) {
 			kept = append(kept, tok)
 		} else {
 			withheld++

@@ -33,6 +33,10 @@ func cmdSync(ctx context.Context, env environment, args []string) int {
 	if dir == "" {
 		dir = a.cfg.Out
 	}
+	if err := a.cfg.CheckOut(dir); err != nil {
+		fmt.Fprintf(env.stderr, "maillage sync: %v\n", err)
+		return 2
+	}
 	rep, err := a.syncOnce(ctx, dir, pipeline.Options{Only: *only, Force: *force})
 	if err != nil {
 		fmt.Fprintf(env.stderr, "maillage sync: %v\n", err)

@@ -91,6 +91,11 @@ func (a *app) syncOnce(ctx context.Context, out string, opts pipeline.Options) (
 			return rep, err
 		}
 	}
+	if a.cfg.Reports != "" {
+		if err := pipeline.WriteOperatorReport(a.cfg.Reports, rep); err != nil {
+			return rep, err
+		}
+	}
 	return rep, nil
 }
 
