@@ -11,7 +11,12 @@ import (
 
 func runCLI(t *testing.T, ctx context.Context, env map[string]string, args ...string) (int, string, string) {
 	var out, errb bytes.Buffer
-	code := run(ctx, args, &out, &errb, func(k string) string { return env[k] })
+	code := run(ctx, args, &out, &errb, func(k string) string {
+		if v, ok := env[k]; ok || k != "MAILLAGE_REPORTS" {
+			return v
+		}
+		return os.Getenv(k) // the test binary's temporary reports directory
+	})
 	return code, out.String(), errb.String()
 }
 

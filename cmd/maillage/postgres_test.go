@@ -15,7 +15,20 @@ func TestMain(m *testing.M) {
 	if os.Getenv(beMain) == "1" {
 		main() // a maillage process started by a test
 	}
-	os.Exit(pgtest.Main(m))
+	os.Exit(withReportsDir(m))
+}
+
+// withReportsDir runs the tests with the operator's reports in a
+// temporary directory (MAILLAGE_REPORTS, inherited by the processes the
+// tests start), not in the source tree.
+func withReportsDir(m *testing.M) int {
+	dir, err := os.MkdirTemp("", "maillage-reports-")
+	if err != nil {
+		panic(err)
+	}
+	defer os.RemoveAll(dir)
+	os.Setenv("MAILLAGE_REPORTS", dir)
+	return pgtest.Main(m)
 }
 
 // TestSameFilesOnBothStores is issue 7's acceptance point 1: the same
