@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"sort"
 	"strings"
 	"sync"
@@ -59,6 +60,8 @@ type crawl struct {
 	places []map[string]string
 	pages  int
 	err    error
+	// attempts counts the retries of each page, by URL.
+	attempts map[string]int
 }
 
 func (h *htmlCrawler) Fetch(ctx context.Context, src Source, _ Conditional) (*Payload, error) {
@@ -75,7 +78,12 @@ func (h *htmlCrawler) Fetch(ctx context.Context, src Source, _ Conditional) (*Pa
 	}
 	run := &crawl{}
 	h.wire(c, o, run)
-	if err := c.Visit(src.Location); err != nil {
+	// an error of the first page that was retried and came through
+	// is still returned by Visit
+	if err := c.Visit(src.Location); err != nil && (run.err != nil || run.attempts[src.Location] == 0) {
+		if run.err != nil {
+			return nil, run.err
+		}
 		return nil, fmt.Errorf("GET %s: %w", src.Location, err)
 	}
 	c.Wait()
@@ -114,6 +122,12 @@ func (h *htmlCrawler) wire(c *colly.Collector, o HTMLOptions, run *crawl) {
 		}
 	})
 	c.OnError(func(r *colly.Response, err error) {
+		if wait, ok := run.retry(r, h.opts); ok {
+			time.Sleep(wait)
+			if rerr := r.Request.Retry(); rerr == nil {
+				return
+			}
+		}
 		run.mu.Lock()
 		defer run.mu.Unlock()
 		run.fail(fmt.Errorf("GET %s: HTTP %d: %w", r.Request.URL, r.StatusCode, err))
@@ -147,6 +161,34 @@ func (h *htmlCrawler) wire(c *colly.Collector, o HTMLOptions, run *crawl) {
 		defer run.mu.Unlock()
 		run.places = append(run.places, readItem(e, o.Fields))
 	})
+}
+
+// retry says whether a failed page is asked again, as the other kinds'
+// requests are (429 and 5xx, up to Options.Retries times per page), and
+// after how long: the server's Retry-After (capped), else a backoff
+// doubling from Options.RetryBackoff.
+func (run *crawl) retry(r *colly.Response, o Options) (time.Duration, bool) {
+	if r.StatusCode != http.StatusTooManyRequests && r.StatusCode < 500 {
+		return 0, false
+	}
+	run.mu.Lock()
+	defer run.mu.Unlock()
+	page := r.Request.URL.String()
+	n := run.attempts[page]
+	if n >= o.Retries {
+		return 0, false
+	}
+	if run.attempts == nil {
+		run.attempts = map[string]int{}
+	}
+	run.attempts[page] = n + 1
+	wait := o.RetryBackoff << n
+	if r.Headers != nil {
+		if ra := retryAfter(*r.Headers); ra > 0 {
+			wait = min(ra, maxRetryAfter)
+		}
+	}
+	return wait, true
 }
 
 // ErrNoItems is returned when a crawl found no item on the pages it read.
