@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"unicode"
 )
@@ -27,11 +28,7 @@ func decodeCSV(body []byte, delimiter string, cache *ElementCache) (*Table, erro
 			return t, nil
 		}
 	}
-	rows, lines, spans, err := readCSV(body, sep)
-	if err != nil {
-		return nil, err
-	}
-	t, err := csvTable(rows, lines)
+	t, spans, err := readCSVTable(body, sep, cache != nil)
 	if err != nil || cache == nil {
 		return t, err
 	}
@@ -49,35 +46,74 @@ func csvUnder(sep rune, header []string) string {
 	return FormatCSV + string(sep) + strings.Join(header, "\x00")
 }
 
-// readCSV parses a whole document: its rows, the line each starts on and
-// the bytes of each (from its first byte to its newline).
-func readCSV(body []byte, sep rune) (rows [][]string, lines []int, spans [][]byte, err error) {
+// readCSVTable parses a whole document into a table, row by row: the
+// header is looked for in the first headerRows rows, and every later row
+// becomes a record at once (no list of all rows is held beside the
+// records). With keepSpans it also returns the bytes of each row (from
+// its first byte to its newline), for the element cache.
+func readCSVTable(body []byte, sep rune, keepSpans bool) (*Table, [][]byte, error) {
 	r := csv.NewReader(bytes.NewReader(body))
 	r.Comma = sep
 	r.FieldsPerRecord = -1
+	var head [][]string
+	var lines []int
+	var spans [][]byte
+	var t *Table
+	headerLine := 0
 	for at := int64(0); ; {
 		row, err := r.Read()
 		if errors.Is(err, io.EOF) {
-			return rows, lines, spans, nil
+			break
 		}
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
-				return nil, nil, nil, fmt.Errorf("CSV line %d, column %d: %w", pe.StartLine, pe.Column, pe.Err)
+				return nil, nil, fmt.Errorf("CSV line %d, column %d: %w", pe.StartLine, pe.Column, pe.Err)
 			}
-			return nil, nil, nil, fmt.Errorf("CSV: %w", err)
+			return nil, nil, fmt.Errorf("CSV: %w", err)
 		}
 		line, _ := r.FieldPos(0)
 		end := r.InputOffset()
-		span := trimBlankLines(body[at:end]) // blank lines above are skipped
-		rows, lines, spans, at = append(rows, row), append(lines, line), append(spans, span), end
+		if keepSpans {
+			spans = append(spans, trimBlankLines(body[at:end])) // blank lines above are skipped
+		}
+		at = end
+		if t == nil {
+			if head, lines = append(head, row), append(lines, line); len(head) == headerRows {
+				if t, headerLine, err = csvTable(head, lines); err != nil && !errors.Is(err, errHeaderOnly) {
+					return nil, nil, err
+				}
+				// room for a record a line: no array grown by doubling
+				t.Records = slices.Grow(t.Records, bytes.Count(body[at:], []byte{'\n'})+1)
+			}
+			continue
+		}
+		if err := t.addRow(row, line); err != nil {
+			return nil, nil, err
+		}
 	}
+	if t == nil {
+		var err error
+		if t, headerLine, err = csvTable(head, lines); err != nil && !errors.Is(err, errHeaderOnly) {
+			return nil, nil, err
+		}
+	}
+	if len(t.Records) == 0 {
+		return nil, nil, fmt.Errorf("CSV: header only (line %d), no data rows", headerLine)
+	}
+	return t, spans, nil
 }
 
-func csvTable(rows [][]string, lines []int) (*Table, error) {
+// errHeaderOnly is csvTable's word for rows that hold a header and no
+// record yet.
+var errHeaderOnly = errors.New("CSV: header only")
+
+// csvTable makes a table of the first rows of a document: the header,
+// found among them (its line is returned), and the records below it.
+func csvTable(rows [][]string, lines []int) (*Table, int, error) {
 	h := headerRow(rows)
 	if h < 0 {
-		return nil, errors.New("CSV: no header row found")
+		return nil, 0, errors.New("CSV: no header row found")
 	}
 	header := rows[h]
 	t := &Table{Format: FormatCSV, Columns: header}
@@ -85,15 +121,23 @@ func csvTable(rows [][]string, lines []int) (*Table, error) {
 		t.Notes = append(t.Notes, fmt.Sprintf("header found on line %d; %d row(s) above it skipped", lines[h], h))
 	}
 	for i, row := range rows[h+1:] {
-		if len(row) != len(header) {
-			return nil, fmt.Errorf("CSV row %d (line %d): %d fields, the header has %d", i+1, lines[h+1+i], len(row), len(header))
+		if err := t.addRow(row, lines[h+1+i]); err != nil {
+			return nil, 0, err
 		}
-		t.Records = append(t.Records, Record{Index: i, Line: lines[h+1+i], Fields: csvFields(header, row)})
 	}
 	if len(t.Records) == 0 {
-		return nil, fmt.Errorf("CSV: header only (line %d), no data rows", lines[h])
+		return t, lines[h], errHeaderOnly
 	}
-	return t, nil
+	return t, lines[h], nil
+}
+
+// addRow makes the row, which starts on line, the table's next record.
+func (t *Table) addRow(row []string, line int) error {
+	if len(row) != len(t.Columns) {
+		return fmt.Errorf("CSV row %d (line %d): %d fields, the header has %d", len(t.Records)+1, line, len(row), len(t.Columns))
+	}
+	t.Records = append(t.Records, Record{Index: len(t.Records), Line: line, Fields: csvFields(t.Columns, row)})
+	return nil
 }
 
 func csvFields(header, row []string) []Field {

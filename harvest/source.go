@@ -138,8 +138,18 @@ func (h *Harvester) Release(p *Payload) {
 // not decoded again.
 func (h *Harvester) Decode(src Source, p *Payload) (*Table, error) {
 	cache, _ := h.elements.LoadOrStore(src.Name, &ElementCache{})
+	return h.decode(src, p, cache.(*ElementCache))
+}
+
+// DecodeOnce decodes a payload that will not be decoded again (a file
+// converted once): nothing is kept for a next decode.
+func (h *Harvester) DecodeOnce(src Source, p *Payload) (*Table, error) {
+	return h.decode(src, p, nil)
+}
+
+func (h *Harvester) decode(src Source, p *Payload, cache *ElementCache) (*Table, error) {
 	t, err := Decode(p, DecodeOptions{Format: src.Format, Delimiter: src.Delimiter, RecordsKey: src.RecordsKey, Name: src.Location,
-		Elements: cache.(*ElementCache), MaxUnpacked: h.maxUnpacked})
+		Elements: cache, MaxUnpacked: h.maxUnpacked})
 	if err != nil {
 		return nil, fmt.Errorf("harvest: source %q: %w", src.Name, err)
 	}

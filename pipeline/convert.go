@@ -69,8 +69,35 @@ type ConvertOptions struct {
 
 // Convert reads one file and returns its valid lieux and the report. The
 // standard's id is the producer's when the file has unique ids, else a
-// UUIDv5 of the file name and row.
+// UUIDv5 of the file name and row. It holds every record: for tools that
+// measure what follows; ConvertStream holds one part of the file at a time.
 func Convert(ctx context.Context, h *harvest.Harvester, opts ConvertOptions) (*Conversion, error) {
+	conv := &Conversion{}
+	rep, err := ConvertStream(ctx, h, opts, func(rec *store.SourceRecord, l *schema.Lieu) error {
+		conv.Records = append(conv.Records, *rec)
+		if l != nil {
+			conv.Lieux = append(conv.Lieux, *l)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	conv.Report = *rep
+	return conv, nil
+}
+
+// convertPart is how many records ConvertStream normalises, places and
+// hands over at a time (one geocoder batch at most).
+const convertPart = 5000
+
+// ConvertStream reads one file and hands each record over, in file order,
+// with its lieu when it is publishable (nil when quarantined), a part of
+// the file at a time: only the raw records and the report stay in memory
+// throughout. A file of which too few records are located is refused
+// once all are read (ErrNoLocation), so a caller writing the lieux must
+// discard what it wrote on an error.
+func ConvertStream(ctx context.Context, h *harvest.Harvester, opts ConvertOptions, each func(*store.SourceRecord, *schema.Lieu) error) (*ConvertReport, error) {
 	src := opts.Source
 	if src.Name == "" {
 		src.Name = filepath.Base(src.Location)
@@ -79,7 +106,8 @@ func Convert(ctx context.Context, h *harvest.Harvester, opts ConvertOptions) (*C
 	if err != nil {
 		return nil, err
 	}
-	table, err := h.Decode(src, payload)
+	table, err := h.DecodeOnce(src, payload)
+	payload.Body = nil // the table holds none of it
 	if err != nil {
 		return nil, err
 	}
@@ -87,25 +115,42 @@ func Convert(ctx context.Context, h *harvest.Harvester, opts ConvertOptions) (*C
 	if err != nil {
 		return nil, fmt.Errorf("pipeline: %s: %w", src.Location, err)
 	}
-	recs := normaliseWith(mapper, src.Name, table, opts.Now, nil)
-	if err := checkUsable(recs, mapper, table.Columns); err != nil {
-		return nil, fmt.Errorf("pipeline: %s: %w", src.Location, err)
-	}
-	conv := &Conversion{Report: newConvertReport(src.Location, table, mapper), Lieux: make([]schema.Lieu, 0, len(recs)), Records: recs}
-	if err := opts.place(ctx, recs); err != nil {
-		conv.Report.GeocoderError = err.Error()
-	}
-	for _, r := range recs {
-		if conv.Report.add(r) {
-			l := *r.Lieu
-			l.ID = r.ProducerID
-			if r.RecordKey != r.ProducerID || l.ID == "" {
-				l.ID = dedup.MintID(src.Name, r.RecordKey)
+	rep := newConvertReport(src.Location, table, mapper)
+	keys, located := map[string]int{}, 0
+	for from := 0; from < len(table.Records); from += convertPart {
+		part := &harvest.Table{Format: table.Format, Columns: table.Columns, Records: table.Records[from:min(from+convertPart, len(table.Records))]}
+		recs := normaliseWith(mapper, src.Name, part, opts.Now, nil, keys)
+		clear(part.Records) // each record's fields live on in its SourceRecord only
+		if err := opts.place(ctx, recs); err != nil && rep.GeocoderError == "" {
+			rep.GeocoderError = err.Error()
+		}
+		for i := range recs {
+			if isLocated(recs[i].Lieu) {
+				located++
 			}
-			conv.Lieux = append(conv.Lieux, l)
+			if err := each(&recs[i], rep.lieuOf(src.Name, recs[i])); err != nil {
+				return nil, err
+			}
 		}
 	}
-	return conv, nil
+	if err := usable(located, len(table.Records), mapper, table.Columns); err != nil {
+		return nil, fmt.Errorf("pipeline: %s: %w", src.Location, err)
+	}
+	return &rep, nil
+}
+
+// lieuOf accounts for a record and returns its lieu, with the standard's
+// id, when it is publishable.
+func (r *ConvertReport) lieuOf(source string, rec store.SourceRecord) *schema.Lieu {
+	if !r.add(rec) {
+		return nil
+	}
+	l := *rec.Lieu
+	l.ID = rec.ProducerID
+	if rec.RecordKey != rec.ProducerID || l.ID == "" {
+		l.ID = dedup.MintID(source, rec.RecordKey)
+	}
+	return &l
 }
 
 func newConvertReport(input string, t *harvest.Table, mp *schema.Mapper) ConvertReport {

@@ -29,7 +29,7 @@ func normaliseTable(src config.Source, t *harvest.Table, harvested time.Time, kn
 		return nil, nil, err
 	}
 	known.salt = normalisationSalt(src, mapper, known.build)
-	recs := normaliseWith(mapper, src.Name, t, harvested, known)
+	recs := normaliseWith(mapper, src.Name, t, harvested, known, map[string]int{})
 	if known.sums != nil {
 		known.sums.keep(src.Name, known.salt, known.nextSums)
 	}
@@ -82,15 +82,25 @@ const minLocatedShare = 0.05
 func checkUsable(recs []store.SourceRecord, mp *schema.Mapper, columns []string) error {
 	located := 0
 	for _, r := range recs {
-		if l := r.Lieu; l.Adresse != "" || l.CodePostal != "" || l.Commune != "" || l.CodeINSEE != "" || l.Latitude != nil {
+		if isLocated(r.Lieu) {
 			located++
 		}
 	}
-	if len(recs) == 0 || float64(located) >= minLocatedShare*float64(len(recs)) {
+	return usable(located, len(recs), mp, columns)
+}
+
+// isLocated says whether a lieu says anything of where it is.
+func isLocated(l *schema.Lieu) bool {
+	return l.Adresse != "" || l.CodePostal != "" || l.Commune != "" || l.CodeINSEE != "" || l.Latitude != nil
+}
+
+// usable refuses a source of which too few records are located.
+func usable(located, total int, mp *schema.Mapper, columns []string) error {
+	if total == 0 || float64(located) >= minLocatedShare*float64(total) {
 		return nil
 	}
 	return fmt.Errorf("%w: %d of %d records have a location (address, postcode, commune, INSEE code or coordinates); columns recognised: %s; ignored: %s",
-		ErrNoLocation, located, len(recs), describeTargets(mp.Recognised()), strings.Join(mp.Ignored(columns), ", "))
+		ErrNoLocation, located, total, describeTargets(mp.Recognised()), strings.Join(mp.Ignored(columns), ", "))
 }
 
 func describeTargets(m map[string]string) string {
@@ -107,10 +117,10 @@ func describeTargets(m map[string]string) string {
 
 // normaliseWith normalises the records of t; with prior (a sync, not a
 // conversion) each is hashed, and one whose key and hash are stored is
-// kept as it is.
-func normaliseWith(mapper *schema.Mapper, source string, t *harvest.Table, harvested time.Time, prior *priorRecords) []store.SourceRecord {
+// kept as it is. keys holds the producer ids already taken (by the index
+// of their record), across the parts of a table normalised one by one.
+func normaliseWith(mapper *schema.Mapper, source string, t *harvest.Table, harvested time.Time, prior *priorRecords, keys map[string]int) []store.SourceRecord {
 	nc := schema.NormaliseContext{HarvestedAt: harvested}
-	keys := map[string]int{}
 	out := make([]store.SourceRecord, 0, len(t.Records))
 	var hasher harvest.RecordHasher
 	if prior != nil && prior.sums != nil {

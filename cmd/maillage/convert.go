@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"time"
@@ -17,6 +18,7 @@ import (
 	"github.com/maillage/maillage/harvest"
 	"github.com/maillage/maillage/pipeline"
 	"github.com/maillage/maillage/schema"
+	"github.com/maillage/maillage/store"
 )
 
 func cmdConvert(ctx context.Context, env environment, args []string) int {
@@ -42,22 +44,43 @@ func cmdConvert(ctx context.Context, env environment, args []string) int {
 		fmt.Fprintf(env.stderr, "maillage convert: %v\n", err)
 		return 1
 	}
+	keepWithinBudget(env, pos[0])
 	src := harvest.Source{Kind: "file", Location: pos[0], Format: *format, Delimiter: *delimiter, RecordsKey: *recordsKey}
 	h := harvest.New(harvest.Options{MaxBytes: *maxBytes})
 	gc := config.Defaults().Geocoder
 	gc.URL = *geocoder
-	conv, err := pipeline.Convert(ctx, h, pipeline.ConvertOptions{Source: src, Mapping: m, Now: time.Now().UTC(), Placer: newPlacer(gc)})
+	opts := pipeline.ConvertOptions{Source: src, Mapping: m, Now: time.Now().UTC(), Placer: newPlacer(gc)}
+	reportPath := strings.TrimSuffix(*out, ".csv") + ".report.json"
+	rep, err := convertTo(ctx, h, opts, *out, reportPath)
 	if err != nil {
 		fmt.Fprintf(env.stderr, "maillage convert: %v\n", err)
 		return 1
 	}
-	reportPath := strings.TrimSuffix(*out, ".csv") + ".report.json"
-	if err := writeConversion(conv, *out, reportPath); err != nil {
-		fmt.Fprintf(env.stderr, "maillage convert: %v\n", err)
-		return 1
-	}
-	printConversion(env.stderr, &conv.Report, *out, reportPath)
+	printConversion(env.stderr, rep, *out, reportPath)
 	return 0
+}
+
+// The memory budget of a conversion: the runtime collects garbage as the
+// heap nears baseHeap plus heapPerByte times the input's size (a soft
+// limit: the conversion goes on past it, collecting more often). What a
+// conversion keeps is about 6 times its input (the raw records); without
+// a limit the collector lets the heap grow to twice that.
+const (
+	baseHeap    = 32 << 20
+	heapPerByte = 7
+)
+
+// keepWithinBudget sets the soft memory limit for converting the file at
+// path, unless GOMEMLIMIT says otherwise.
+func keepWithinBudget(env environment, path string) {
+	if env.getenv("GOMEMLIMIT") != "" {
+		return
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		return // the conversion says why it cannot read it
+	}
+	debug.SetMemoryLimit(baseHeap + heapPerByte*st.Size())
 }
 
 func loadMapping(path string) (schema.Mapping, error) {
@@ -77,23 +100,30 @@ func loadMapping(path string) (schema.Mapping, error) {
 	return m, nil
 }
 
-func writeConversion(conv *pipeline.Conversion, csvPath, reportPath string) error {
+// convertTo converts a file into the CSV at csvPath as its records are
+// read, then writes the report; on an error neither file is written.
+func convertTo(ctx context.Context, h *harvest.Harvester, opts pipeline.ConvertOptions, csvPath, reportPath string) (*pipeline.ConvertReport, error) {
+	var rep *pipeline.ConvertReport
 	err := exporters.WriteFileAtomic(csvPath, func(w io.Writer) error {
 		cw, err := exporters.NewCSVWriter(w)
 		if err != nil {
 			return err
 		}
-		for i := range conv.Lieux {
-			if err := cw.Write(&conv.Lieux[i]); err != nil {
-				return err
+		rep, err = pipeline.ConvertStream(ctx, h, opts, func(_ *store.SourceRecord, l *schema.Lieu) error {
+			if l == nil {
+				return nil
 			}
+			return cw.Write(l)
+		})
+		if err != nil {
+			return err
 		}
 		return cw.Close()
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return exporters.WriteFileAtomic(reportPath, func(w io.Writer) error { return exporters.WriteJSON(w, &conv.Report) })
+	return rep, exporters.WriteFileAtomic(reportPath, func(w io.Writer) error { return exporters.WriteJSON(w, rep) })
 }
 
 // printConversion is the readable summary of a conversion.
