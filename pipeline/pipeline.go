@@ -49,12 +49,10 @@ type Pipeline struct {
 	refused    refusedRecords
 	mappers    schema.MapperCache
 	sums       recordSums
-	// reportEntries keeps report.json's record entries encoded.
-	reportEntries reportEntries
-	members       []dedup.Member        // the last publication's, whose room the next reuses
-	lieux         []store.PublishedLieu // likewise
-	records       recordCache
-	exports       exportCache
+	members    []dedup.Member        // the last publication's, whose room the next reuses
+	lieux      []store.PublishedLieu // likewise
+	records    recordCache
+	exports    exportCache
 }
 
 // New returns a pipeline with the real clock.

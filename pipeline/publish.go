@@ -63,8 +63,7 @@ func (p *Pipeline) publishOnce(ctx context.Context, cfg *config.Config, rep *Rep
 		return fmt.Errorf("pipeline: %w", err)
 	}
 	rep.Lieux = LieuSummary{LieuStats: stats, Total: len(set.Lieux), Retired: len(set.Redirects), Review: len(res.Review), Capped: res.Capped}
-	rep.account(recs, versions, priority, p.published.linked(set.Links))
-	rep.entries = &p.reportEntries
+	rep.account(recs, priority, p.published.linked(set.Links))
 	return rep.attachRawFields(ctx, func(ctx context.Context, source, key string) ([]harvest.Field, error) {
 		return p.records.fields(ctx, p.Store, source, key)
 	})

@@ -26,9 +26,6 @@ type Report struct {
 	Totals     Totals         `json:"totals"`
 	Lieux      LieuSummary    `json:"lieux"`
 	Sources    []SourceReport `json:"sources"`
-	// entries, when set, keeps the record entries encoded for the next
-	// report.
-	entries *reportEntries
 }
 
 // Totals account for every current record of the configured sources:
@@ -95,8 +92,6 @@ type QuarantinedRecord struct {
 	Reasons   []schema.Issue `json:"reasons"`
 	// Fields are the record's raw fields (quarantined records only).
 	Fields []harvest.Field `json:"fields,omitempty"`
-	// version is the record's (its content and last write), when known.
-	version string
 }
 
 // Public is the report as it is published with the open data: errors
@@ -106,7 +101,6 @@ type QuarantinedRecord struct {
 // (WriteJSON of the report itself) keeps them.
 func (r *Report) Public() *Report {
 	out := *r
-	out.entries = nil
 	out.Sources = make([]SourceReport, len(r.Sources))
 	for i, s := range r.Sources {
 		s.Error = PublicError(s.Error)
@@ -157,18 +151,9 @@ func (r *Report) WriteJSON(w io.Writer) error {
 	bw.Write(buf.Bytes()[:buf.Len()-len(tail)])
 	bw.WriteString("[\n")
 	enc := newIndenter(&buf, "    ") // one encoder and buffer: their room serves every source
-	if r.entries != nil {
-		r.entries.begin()
-	}
-	ok := false
-	defer func() {
-		if r.entries != nil {
-			r.entries.end(ok)
-		}
-	}()
 	for i := range r.Sources {
 		buf.Reset()
-		if err := r.encodeSource(enc, &buf, &r.Sources[i]); err != nil {
+		if err := enc.Encode(&r.Sources[i]); err != nil {
 			return fmt.Errorf("pipeline: report: %w", err)
 		}
 		bw.WriteString("    ")
@@ -179,40 +164,7 @@ func (r *Report) WriteJSON(w io.Writer) error {
 		bw.WriteByte('\n')
 	}
 	bw.WriteString("  ]\n}\n")
-	ok = true
 	return bw.Flush()
-}
-
-// sourceTail ends a source encoded without its lists of entries.
-const sourceTail = "null\n    }\n"
-
-// encodeSource encodes a source as its place in the report has it; its
-// lists of entries come from the report's entries when it has them.
-func (r *Report) encodeSource(enc *json.Encoder, buf *bytes.Buffer, s *SourceReport) error {
-	if r.entries == nil {
-		return enc.Encode(s)
-	}
-	head := *s
-	head.QuarantinedRecords, head.WarnedRecords = nil, nil
-	if err := enc.Encode(&head); err != nil {
-		return err
-	}
-	if !bytes.HasSuffix(buf.Bytes(), []byte(sourceTail)) {
-		buf.Reset()
-		return enc.Encode(s)
-	}
-	buf.Truncate(buf.Len() - len(sourceTail))
-	if err := r.entries.appendList(buf, s.Source, s.QuarantinedRecords, false); err != nil {
-		return err
-	}
-	if len(s.WarnedRecords) > 0 {
-		buf.WriteString(",\n      \"warned_records\": ")
-		if err := r.entries.appendList(buf, s.Source, s.WarnedRecords, true); err != nil {
-			return err
-		}
-	}
-	buf.WriteString("\n    }\n")
-	return nil
 }
 
 // newIndenter encodes as exporters.WriteJSON does, each line after the
@@ -242,7 +194,7 @@ func (r *Report) failedSources() int {
 }
 
 // account fills per-source accounting from the records now in the store.
-func (r *Report) account(recs []store.SourceRecord, versions []string, priority map[string]int, linked func(source, key string) bool) {
+func (r *Report) account(recs []store.SourceRecord, priority map[string]int, linked func(source, key string) bool) {
 	r.Schema = schema.CurrentVersion
 	r.Status = r.status()
 	bySource := map[string]*SourceReport{}
@@ -251,7 +203,7 @@ func (r *Report) account(recs []store.SourceRecord, versions []string, priority 
 		s.Fixes, s.Warnings, s.QuarantinedRecords, s.QuarantineReasons = map[string]int{}, map[string]int{}, []QuarantinedRecord{}, map[string]int{}
 		bySource[s.Source] = s
 	}
-	for i, rec := range recs {
+	for _, rec := range recs {
 		if _, ok := priority[rec.Source]; !ok {
 			continue
 		}
@@ -264,7 +216,7 @@ func (r *Report) account(recs []store.SourceRecord, versions []string, priority 
 			r.Totals.Quarantined++
 		}
 		if s != nil {
-			s.addRecord(rec, isLinked, versionAt(versions, i))
+			s.addRecord(rec, isLinked)
 		}
 	}
 	for i := range r.Sources {
@@ -274,10 +226,10 @@ func (r *Report) account(recs []store.SourceRecord, versions []string, priority 
 	}
 }
 
-func (s *SourceReport) addRecord(rec store.SourceRecord, linked bool, version string) {
+func (s *SourceReport) addRecord(rec store.SourceRecord, linked bool) {
 	s.Current.Records++
 	errs, warns := tally(rec.Issues, s.Fixes, s.Warnings, s.QuarantineReasons)
-	entry := QuarantinedRecord{RecordKey: rec.RecordKey, Index: rec.Index, Line: rec.Line, version: version}
+	entry := QuarantinedRecord{RecordKey: rec.RecordKey, Index: rec.Index, Line: rec.Line}
 	if linked {
 		s.Current.Linked++
 		if len(warns) > 0 {
@@ -289,14 +241,6 @@ func (s *SourceReport) addRecord(rec store.SourceRecord, linked bool, version st
 	s.Current.Quarantined++
 	entry.Reasons = errs
 	s.QuarantinedRecords = append(s.QuarantinedRecords, entry)
-}
-
-// versionAt is versions[i], or "" when versions are not known.
-func versionAt(versions []string, i int) string {
-	if i < len(versions) {
-		return versions[i]
-	}
-	return ""
 }
 
 // tally counts a record's issues by rule (fixes, warnings, and errors as
