@@ -33,7 +33,7 @@ func unpack(b []byte, name string, limit int64) ([]byte, string, error) {
 		if err != nil {
 			return nil, name, fmt.Errorf("gzip: %w", err)
 		}
-		out, err := readUpTo(zr, limit, 0, nil, unpackedSetting)
+		out, err := readUpTo(zr, limit, 0, unpackedSetting)
 		if err != nil {
 			return nil, name, fmt.Errorf("gzip: %w", err)
 		}
@@ -76,7 +76,7 @@ func unzipOne(b []byte, limit int64) ([]byte, string, error) {
 	defer rc.Close()
 	// the declared size is not trusted, not even to size the buffer: a
 	// forged one would allocate it before a byte is read
-	out, err := readUpTo(rc, limit, 0, nil, unpackedSetting)
+	out, err := readUpTo(rc, limit, 0, unpackedSetting)
 	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, zip.ErrChecksum) || errors.Is(err, zip.ErrFormat) {
 		return nil, "", fmt.Errorf("zip: %s: declares %d bytes and does not hold them (a damaged or forged archive): %w",
 			truncateName(files[0].Name), files[0].UncompressedSize64, err)

@@ -20,7 +20,6 @@ import (
 type FileFetcher struct {
 	BaseDir  string
 	MaxBytes int64
-	buffers  *bodyBuffers // room to read into (nil: new)
 }
 
 // Fetch reads the file named by the source location.
@@ -44,7 +43,7 @@ func (f *FileFetcher) Fetch(ctx context.Context, src Source, _ Conditional) (*Pa
 	if size > f.MaxBytes {
 		return nil, fmt.Errorf("%s: %w: %d bytes, the limit is %d (harvest.max_bytes)", path, ErrTooLarge, size, f.MaxBytes)
 	}
-	body, err := readUpTo(fh, f.MaxBytes, size, f.buffers, bytesSetting)
+	body, err := readUpTo(fh, f.MaxBytes, size, bytesSetting)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", path, err)
 	}
@@ -62,7 +61,6 @@ type HTTPFetcher struct {
 	// the wait doubles from Backoff, or follows Retry-After (capped).
 	Retries int
 	Backoff time.Duration
-	buffers *bodyBuffers // room to read into (nil: new)
 }
 
 // defaultUserAgent names maillage and where to read about it.
@@ -78,7 +76,7 @@ func NewHTTPFetcher(opts Options) *HTTPFetcher {
 		ua = defaultUserAgent
 	}
 	return &HTTPFetcher{Client: &http.Client{Timeout: opts.Timeout, CheckRedirect: sameOriginCredentials}, UserAgent: ua,
-		MaxBytes: opts.MaxBytes, Retries: opts.Retries, Backoff: opts.RetryBackoff, buffers: opts.buffers}
+		MaxBytes: opts.MaxBytes, Retries: opts.Retries, Backoff: opts.RetryBackoff}
 }
 
 // maxRedirects is how many redirects a request follows (as net/http).
@@ -223,7 +221,7 @@ func (f *HTTPFetcher) fetchOnce(ctx context.Context, url string, cond Conditiona
 	if resp.ContentLength > f.MaxBytes {
 		return nil, fmt.Errorf("GET %s: %w: announced %d bytes, the limit is %d (harvest.max_bytes)", url, ErrTooLarge, resp.ContentLength, f.MaxBytes)
 	}
-	if p.Body, err = readUpTo(resp.Body, f.MaxBytes, resp.ContentLength, f.buffers, bytesSetting); err != nil {
+	if p.Body, err = readUpTo(resp.Body, f.MaxBytes, resp.ContentLength, bytesSetting); err != nil {
 		return nil, fmt.Errorf("GET %s: %w", url, err)
 	}
 	return p, nil
@@ -262,11 +260,10 @@ const bytesSetting = "harvest.max_bytes"
 // readUpTo reads r whole, failing past max bytes with an error naming
 // the setting that sets max; size, when known (above 0), is the length
 // to expect, read without growing the buffer.
-func readUpTo(r io.Reader, max, size int64, buffers *bodyBuffers, setting string) ([]byte, error) {
+func readUpTo(r io.Reader, max, size int64, setting string) ([]byte, error) {
 	var buf bytes.Buffer
 	if size > 0 && size <= max {
 		// the last read, of none, still asks MinRead free
-		buf = *bytes.NewBuffer(buffers.take(int(size) + bytes.MinRead))
 		buf.Grow(int(size) + bytes.MinRead)
 	}
 	if _, err := buf.ReadFrom(io.LimitReader(r, max+1)); err != nil {

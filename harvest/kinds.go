@@ -18,7 +18,7 @@ type kind struct {
 // kinds is the registry of source kinds; each lives in its own file.
 var kinds = map[string]kind{
 	"file": {validate: needLocation, fetcher: func(o Options, _ *HTTPFetcher) Fetcher {
-		return &FileFetcher{BaseDir: o.BaseDir, MaxBytes: o.MaxBytes, buffers: o.buffers}
+		return &FileFetcher{BaseDir: o.BaseDir, MaxBytes: o.MaxBytes}
 	}},
 	"http":     {validate: needLocation, fetcher: func(_ Options, web *HTTPFetcher) Fetcher { return web }},
 	"datagouv": {validate: validateDataGouv, fetcher: func(_ Options, web *HTTPFetcher) Fetcher { return &dataGouv{web: web} }},

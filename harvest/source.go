@@ -59,15 +59,12 @@ type Options struct {
 	// Getenv reads the environment variables that hold sources' secrets
 	// (default os.Getenv).
 	Getenv func(string) string
-	// buffers are the harvester's, for its fetchers to read into.
-	buffers *bodyBuffers
 }
 
 // Harvester fetches and decodes sources through a registry of kinds.
 type Harvester struct {
 	fetchers map[string]Fetcher
 	elements sync.Map // source name → *ElementCache
-	buffers  *bodyBuffers
 	// maxUnpacked bounds what a compressed payload may expand to.
 	maxUnpacked int64
 }
@@ -92,9 +89,8 @@ func New(opts Options) *Harvester {
 	if opts.UserAgent == "" {
 		opts.UserAgent = defaultUserAgent
 	}
-	opts.buffers = &bodyBuffers{}
 	web := NewHTTPFetcher(opts)
-	h := &Harvester{fetchers: map[string]Fetcher{}, buffers: opts.buffers, maxUnpacked: opts.MaxUnpacked}
+	h := &Harvester{fetchers: map[string]Fetcher{}, maxUnpacked: opts.MaxUnpacked}
 	for name, k := range kinds {
 		h.fetchers[name] = k.fetcher(opts, web)
 	}
@@ -123,14 +119,6 @@ func (h *Harvester) Fetch(ctx context.Context, src Source, cond Conditional) (*P
 	}
 	failpoint.Reach(failpoint.Fetch)
 	return p, nil
-}
-
-// Release gives the harvester back the body of a payload fetched by it
-// and decoded, for a later fetch to read into: nothing may use the body
-// after (a decoded table holds none of it).
-func (h *Harvester) Release(p *Payload) {
-	h.buffers.give(p.Body)
-	p.Body = nil
 }
 
 // Decode decodes a payload into a table.

@@ -30,9 +30,6 @@ func normaliseTable(src config.Source, t *harvest.Table, harvested time.Time, kn
 	}
 	known.salt = normalisationSalt(src, mapper, known.build)
 	recs := normaliseWith(mapper, src.Name, t, harvested, known, map[string]int{})
-	if known.sums != nil {
-		known.sums.keep(src.Name, known.salt, known.nextSums)
-	}
 	if known.kept > 0 {
 		return recs, mapper, nil // the source was usable, read with this very mapping
 	}
@@ -54,10 +51,6 @@ type priorRecords struct {
 	refused    map[string]store.SourceRecord
 	kept       int
 	normalised int
-	// sums, when set, keeps the records' hashes from one harvest to the
-	// next; lastSums and nextSums are the last one's and this one's.
-	sums               *recordSums
-	lastSums, nextSums map[*harvest.Field]string
 }
 
 func normalisationSalt(src config.Source, mp *schema.Mapper, build string) string {
@@ -123,14 +116,11 @@ func normaliseWith(mapper *schema.Mapper, source string, t *harvest.Table, harve
 	nc := schema.NormaliseContext{HarvestedAt: harvested}
 	out := make([]store.SourceRecord, 0, len(t.Records))
 	var hasher harvest.RecordHasher
-	if prior != nil && prior.sums != nil {
-		prior.lastSums, prior.nextSums = prior.sums.of(source, prior.salt), make(map[*harvest.Field]string, len(t.Records))
-	}
 	for _, rec := range t.Records {
 		key, dupIssue := recordKey(mapper.IDColumn(), mapper.ProducerID(rec), rec, keys)
 		r := store.SourceRecord{Source: source, RecordKey: key, Index: rec.Index, Line: rec.Line}
 		if prior != nil {
-			sum := sumOf(&hasher, prior.salt, rec, prior.lastSums, prior.nextSums)
+			sum := string(hasher.Sum(prior.salt, rec))
 			if d, ok := prior.byKey[key]; ok && d.Hash == sum {
 				r.Hash, r.Status, r.Kept = d.Hash, d.Status, true
 				prior.kept++

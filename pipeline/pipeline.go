@@ -48,7 +48,6 @@ type Pipeline struct {
 	published  publishedState
 	refused    refusedRecords
 	mappers    schema.MapperCache
-	sums       recordSums
 	members    []dedup.Member        // the last publication's, whose room the next reuses
 	lieux      []store.PublishedLieu // likewise
 	records    recordCache
@@ -163,7 +162,6 @@ func (p *Pipeline) harvestSource(ctx context.Context, src config.Source, run *st
 	if err != nil {
 		return err
 	}
-	defer p.Harvester.Release(payload) // the table holds none of it
 	run.ETag, run.LastModified = payload.ETag, payload.LastModified
 	if payload.NotModified {
 		run.Status, run.PayloadHash, run.ETag, run.LastModified = store.RunNotModified, last.PayloadHash, last.ETag, last.LastModified
@@ -215,7 +213,7 @@ func (p *Pipeline) apply(ctx context.Context, j sourceJob, st *runState) error {
 		return err
 	}
 	p.stage(src.Name, StageNormalise, len(j.table.Records))
-	known := &priorRecords{sums: &p.sums, build: p.Build}
+	known := &priorRecords{build: p.Build}
 	if prior != nil { // not forced
 		known.byKey, known.refused = prior.ByKey, p.refused.of(src.Name)
 	}
