@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -151,6 +152,9 @@ func TestGeocoderFaultsLoseNothing(t *testing.T) {
 			if got := placements(t, st); got != "g-0=none g-1=none g-2=none g-3=none g-4=source/" {
 				t.Errorf("during the fault, placements %s", got)
 			}
+			if got := pendingRecords(t, st); !rep.Sources[0].GeocodingPending || got != "g-0 g-1 g-2 g-3" {
+				t.Errorf("during the fault: run pending %v, records pending %q", rep.Sources[0].GeocodingPending, got)
+			}
 			f.SetFault(geocodertest.NoFault, 0)
 			rep, err = p.Run(context.Background(), cfg, pipeline.Options{})
 			if err != nil {
@@ -162,8 +166,32 @@ func TestGeocoderFaultsLoseNothing(t *testing.T) {
 			if r := rules(t, st, "g-0"); r != "geocoded" {
 				t.Errorf("after the fault: %q", r)
 			}
+			if got := pendingRecords(t, st); rep.Sources[0].GeocodingPending || got != "" {
+				t.Errorf("after the fault: run pending %v, records pending %q", rep.Sources[0].GeocodingPending, got)
+			}
 		})
 	}
+}
+
+// pendingRecords lists the records the store marks as waiting for the
+// geocoder; their hashes must be content hashes alone (no mark in them).
+func pendingRecords(t *testing.T, st store.Store) string {
+	t.Helper()
+	digests, _, err := st.RecordChanges(context.Background(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for _, d := range digests {
+		if len(d.Hash) != 64 {
+			t.Errorf("record %s: hash %q is not a bare content hash", d.RecordKey, d.Hash)
+		}
+		if d.GeocodingPending {
+			keys = append(keys, d.RecordKey)
+		}
+	}
+	sort.Strings(keys)
+	return strings.Join(keys, " ")
 }
 
 // TestConvertGeoAccount: convert places points too, and its account adds

@@ -24,20 +24,14 @@ func inputHash(p *harvest.Payload, src config.Source, build string) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// pendingMark ends the input hash of a harvest, and the content hash of
-// each of its records, that the geocoder could not place: no later
-// harvest nor record equals them, so they are placed again.
-const pendingMark = " (geocoding pending)"
-
-// markPending marks the records the geocoder could not place and says
-// whether there were any.
+// markPending marks the records the geocoder could not place, so that
+// the next harvest places them again, and says whether there were any.
 func markPending(recs []store.SourceRecord) bool {
 	pending := false
 	for i := range recs {
 		for _, is := range recs[i].Issues {
 			if is.Rule == "geocoder-unavailable" {
-				recs[i].Hash += pendingMark
-				pending = true
+				recs[i].GeocodingPending, pending = true, true
 				break
 			}
 		}

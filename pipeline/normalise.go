@@ -121,7 +121,7 @@ func normaliseWith(mapper *schema.Mapper, source string, t *harvest.Table, harve
 		r := store.SourceRecord{Source: source, RecordKey: key, Index: rec.Index, Line: rec.Line}
 		if prior != nil {
 			sum := string(hasher.Sum(prior.salt, rec))
-			if d, ok := prior.byKey[key]; ok && d.Hash == sum {
+			if d, ok := prior.byKey[key]; ok && d.Hash == sum && !d.GeocodingPending {
 				r.Hash, r.Status, r.Kept = d.Hash, d.Status, true
 				prior.kept++
 				out = append(out, r)

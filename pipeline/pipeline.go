@@ -158,7 +158,11 @@ func (p *Pipeline) harvestSource(ctx context.Context, src config.Source, run *st
 		return err
 	}
 	p.stage(src.Name, StageFetch, 0)
-	payload, err := p.Harvester.Fetch(ctx, src.Source, harvest.Conditional{ETag: last.ETag, LastModified: last.LastModified})
+	cond := harvest.Conditional{ETag: last.ETag, LastModified: last.LastModified}
+	if last.GeocodingPending {
+		cond = harvest.Conditional{} // a 304 would leave the records waiting for the geocoder
+	}
+	payload, err := p.Harvester.Fetch(ctx, src.Source, cond)
 	if err != nil {
 		return err
 	}
@@ -169,7 +173,7 @@ func (p *Pipeline) harvestSource(ctx context.Context, src config.Source, run *st
 		return nil
 	}
 	run.PayloadHash = inputHash(payload, src, p.Build)
-	if run.PayloadHash == last.PayloadHash && !st.force {
+	if run.PayloadHash == last.PayloadHash && !last.GeocodingPending && !st.force {
 		// the same bytes as the last applied harvest (a server without
 		// validators): nothing to decode, normalise or geocode
 		run.Status = store.RunNotModified
@@ -234,9 +238,7 @@ func (p *Pipeline) apply(ctx context.Context, j sourceJob, st *runState) error {
 	}
 	p.stage(src.Name, StageGeocode, len(fresh))
 	run.Geocoded, run.PayloadHash = p.place(ctx, fresh, st), j.payloadHash
-	if markPending(fresh) {
-		run.PayloadHash += pendingMark // so that the next run processes it again
-	}
+	run.GeocodingPending = markPending(fresh) // the next run processes the same bytes again
 	for i, k := 0, 0; i < len(recs) && k < len(fresh); i++ {
 		if !recs[i].Kept {
 			recs[i], k = fresh[k], k+1

@@ -127,7 +127,7 @@ func ScanLieuDigest(r Rows) (LieuDigest, error) {
 }
 
 // digestColumns are a source record's digest, as RecordDigest scans them.
-const digestColumns = `source, record_key, content_hash, status, row_index, line, updated_at, deleted_at IS NOT NULL`
+const digestColumns = `source, record_key, content_hash, status, row_index, line, updated_at, deleted_at IS NOT NULL, geocoding_pending`
 
 // RecordChangesQuery selects the digests of the source records written
 // after since (the records sequence's value), or of the current records

@@ -126,10 +126,13 @@ type SourceRun struct {
 	Deleted     int       `json:"deleted"`
 	// Normalised counts the records mapped and normalised by this run
 	// (new or changed ones); the others kept what they had.
-	Normalised   int    `json:"normalised"`
-	PayloadHash  string `json:"payload_hash,omitempty"`
-	ETag         string `json:"-"`
-	LastModified string `json:"-"`
+	Normalised  int    `json:"normalised"`
+	PayloadHash string `json:"payload_hash,omitempty"`
+	// GeocodingPending marks a harvest that left records the geocoder
+	// could not place: the next one processes the same bytes again.
+	GeocodingPending bool   `json:"geocoding_pending,omitempty"`
+	ETag             string `json:"-"`
+	LastModified     string `json:"-"`
 }
 
 // Source run statuses.
@@ -160,6 +163,9 @@ type SourceRecord struct {
 	Lieu       *schema.Lieu
 	Issues     []schema.Issue
 	Kept       bool
+	// GeocodingPending: the geocoder could not place the record (it was
+	// unavailable); the next harvest places it again.
+	GeocodingPending bool
 }
 
 // LieuDigest names a published lieu and the revision that last changed
@@ -186,6 +192,9 @@ type RecordDigest struct {
 	Index, Line       int
 	UpdatedAt         time.Time
 	Deleted           bool
+	// GeocodingPending: the record waits for the geocoder (it is
+	// normalised and placed again, whatever its hash).
+	GeocodingPending bool
 }
 
 // GeocodeEntry is a cached geocoder answer: the result as JSON, whether

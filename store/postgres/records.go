@@ -62,7 +62,7 @@ func checkView(ctx context.Context, tx pgx.Tx, source string, view *store.Record
 }
 
 // recordColumnsIn are the columns a record's row gives (encodeRecord).
-var recordColumnsIn = []string{"record_key", "row_index", "line", "fields", "content_hash", "producer_id", "status", "lieu", "issues"}
+var recordColumnsIn = []string{"record_key", "row_index", "line", "fields", "content_hash", "producer_id", "status", "lieu", "issues", "geocoding_pending"}
 
 func anyKept(recs []store.SourceRecord) bool {
 	for i := range recs {
@@ -113,20 +113,21 @@ func nextRecordSeq(ctx context.Context, tx pgx.Tx) (int64, error) {
 // then kept); a kept record's documents are not given.
 func encodeRecord(r *store.SourceRecord) ([]any, error) {
 	if r.Kept {
-		return []any{r.RecordKey, int32(r.Index), int32(r.Line), nil, r.Hash, nil, string(r.Status), nil, nil, true}, nil
+		return []any{r.RecordKey, int32(r.Index), int32(r.Line), nil, r.Hash, nil, string(r.Status), nil, nil, false, true}, nil
 	}
 	e, err := store.EncodeRecord(r)
 	if err != nil {
 		return nil, err
 	}
-	return []any{r.RecordKey, int32(r.Index), int32(r.Line), e.Fields, r.Hash, r.ProducerID, string(r.Status), e.Lieu, e.Issues, false}, nil
+	return []any{r.RecordKey, int32(r.Index), int32(r.Line), e.Fields, r.Hash, r.ProducerID, string(r.Status), e.Lieu, e.Issues, r.GeocodingPending, false}, nil
 }
 
 // stageRecords copies the records into a temporary table, encoding each
 // as COPY streams it, and analyzes it: the merge's plan needs statistics.
 func stageRecords(ctx context.Context, tx pgx.Tx, recs []store.SourceRecord) error {
 	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE stage_records (record_key text COLLATE "C" PRIMARY KEY, row_index integer,
-		line integer, fields text, content_hash text, producer_id text, status text, lieu text, issues text, kept boolean) ON COMMIT DROP`); err != nil {
+		line integer, fields text, content_hash text, producer_id text, status text, lieu text, issues text,
+		geocoding_pending boolean, kept boolean) ON COMMIT DROP`); err != nil {
 		return err
 	}
 	i := 0
@@ -147,20 +148,23 @@ func stageRecords(ctx context.Context, tx pgx.Tx, recs []store.SourceRecord) err
 // insertRecords inserts or updates the staged records that changed.
 func insertRecords(ctx context.Context, tx pgx.Tx, source string, at time.Time, seq int64) error {
 	_, err := tx.Exec(ctx, `INSERT INTO source_records AS r (source, record_key, row_index, line, fields, content_hash,
-		producer_id, status, lieu, issues, first_seen, updated_at, seq)
-		SELECT $1, record_key, row_index, line, fields, content_hash, producer_id, status, lieu, issues, $2, $2, $3
+		producer_id, status, lieu, issues, first_seen, updated_at, seq, geocoding_pending)
+		SELECT $1, record_key, row_index, line, fields, content_hash, producer_id, status, lieu, issues, $2, $2, $3, geocoding_pending
 		FROM stage_records WHERE NOT kept
 		ON CONFLICT (source, record_key) DO UPDATE SET row_index = excluded.row_index, line = excluded.line,
 			fields = excluded.fields, content_hash = excluded.content_hash, producer_id = excluded.producer_id,
-			status = excluded.status, lieu = excluded.lieu, issues = excluded.issues, updated_at = $2, deleted_at = NULL, seq = $3
+			status = excluded.status, lieu = excluded.lieu, issues = excluded.issues, updated_at = $2, deleted_at = NULL, seq = $3,
+			geocoding_pending = excluded.geocoding_pending
 		WHERE r.deleted_at IS NOT NULL OR r.content_hash <> excluded.content_hash
-			OR r.lieu IS DISTINCT FROM excluded.lieu OR r.issues <> excluded.issues`, source, at, seq)
+			OR r.lieu IS DISTINCT FROM excluded.lieu OR r.issues <> excluded.issues
+			OR r.geocoding_pending <> excluded.geocoding_pending`, source, at, seq)
 	return err
 }
 
 // sameRecord holds for a staged record the stored one already is: kept,
 // or of the same hash and documents.
-const sameRecord = `(s.kept OR r.content_hash = s.content_hash AND r.lieu IS NOT DISTINCT FROM s.lieu AND r.issues = s.issues)`
+const sameRecord = `(s.kept OR r.content_hash = s.content_hash AND r.lieu IS NOT DISTINCT FROM s.lieu AND r.issues = s.issues
+	AND r.geocoding_pending = s.geocoding_pending)`
 
 // mergeRecords applies the staged records: kept ones and those whose
 // content, lieu and issues are unchanged are only moved when their
@@ -239,7 +243,7 @@ func (s *Store) RecordChanges(ctx context.Context, since int64) ([]store.RecordD
 	out, err := store.Collect(rows, func(r store.Rows) (store.RecordDigest, error) {
 		var d store.RecordDigest
 		var index, line int32
-		if err := r.Scan(&d.Source, &d.RecordKey, &d.Hash, &d.Status, &index, &line, &d.UpdatedAt, &d.Deleted); err != nil {
+		if err := r.Scan(&d.Source, &d.RecordKey, &d.Hash, &d.Status, &index, &line, &d.UpdatedAt, &d.Deleted, &d.GeocodingPending); err != nil {
 			return d, fmt.Errorf("postgres: record changes: %w", err)
 		}
 		d.Index, d.Line, d.UpdatedAt = int(index), int(line), utc(d.UpdatedAt)

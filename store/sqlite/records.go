@@ -68,7 +68,7 @@ func recordState(ctx context.Context, tx *sql.Tx, source string, view *store.Rec
 		}
 		return view.ByKey, nil
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT record_key, content_hash, row_index, line, deleted_at IS NOT NULL
+	rows, err := tx.QueryContext(ctx, `SELECT record_key, content_hash, row_index, line, deleted_at IS NOT NULL, geocoding_pending
 		FROM source_records WHERE source = $1`, source)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: records of %s: %w", source, err)
@@ -77,7 +77,7 @@ func recordState(ctx context.Context, tx *sql.Tx, source string, view *store.Rec
 	out := map[string]store.RecordDigest{}
 	for rows.Next() {
 		var r store.RecordDigest
-		if err := rows.Scan(&r.RecordKey, &r.Hash, &r.Index, &r.Line, &r.Deleted); err != nil {
+		if err := rows.Scan(&r.RecordKey, &r.Hash, &r.Index, &r.Line, &r.Deleted, &r.GeocodingPending); err != nil {
 			return nil, fmt.Errorf("sqlite: records of %s: %w", source, err)
 		}
 		out[r.RecordKey] = r
@@ -103,15 +103,16 @@ func prepareRecordStmts(ctx context.Context, tx *sql.Tx) (*recordStmts, error) {
 		query string
 	}{
 		{&s.insert, `INSERT INTO source_records (source, record_key, row_index, line, fields, content_hash,
-			producer_id, status, lieu, issues, first_seen, updated_at, seq)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12)
+			producer_id, status, lieu, issues, first_seen, updated_at, seq, geocoding_pending)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $13)
 			ON CONFLICT (source, record_key) DO UPDATE SET row_index = excluded.row_index, line = excluded.line,
 				fields = excluded.fields, content_hash = excluded.content_hash, producer_id = excluded.producer_id,
 				status = excluded.status, lieu = excluded.lieu, issues = excluded.issues, updated_at = excluded.updated_at,
-				deleted_at = NULL, seq = excluded.seq`},
+				deleted_at = NULL, seq = excluded.seq, geocoding_pending = excluded.geocoding_pending`},
 		{&s.move, `UPDATE source_records SET row_index = $1, line = $2, seq = $5 WHERE source = $3 AND record_key = $4`},
 		{&s.update, `UPDATE source_records SET row_index = $1, line = $2, fields = $3, content_hash = $4,
-			producer_id = $5, status = $6, lieu = $7, issues = $8, updated_at = $9, deleted_at = NULL, seq = $12
+			producer_id = $5, status = $6, lieu = $7, issues = $8, updated_at = $9, deleted_at = NULL, seq = $12,
+			geocoding_pending = $13
 			WHERE source = $10 AND record_key = $11`},
 		{&s.remove, `UPDATE source_records SET deleted_at = $1, updated_at = $1, seq = $4 WHERE source = $2 AND record_key = $3`},
 		{&s.documents, `SELECT coalesce(lieu, ''), issues FROM source_records WHERE source = $1 AND record_key = $2`},
@@ -154,7 +155,7 @@ func (s *recordStmts) upsert(ctx context.Context, r *store.SourceRecord, existin
 	if e.Lieu != nil {
 		lieu = sql.NullString{String: *e.Lieu, Valid: true}
 	}
-	if ok && !old.Deleted && old.Hash == r.Hash {
+	if ok && !old.Deleted && old.Hash == r.Hash && old.GeocodingPending == r.GeocodingPending {
 		var storedLieu, storedIssues string
 		if err := s.documents.QueryRowContext(ctx, r.Source, r.RecordKey).Scan(&storedLieu, &storedIssues); err != nil {
 			return fmt.Errorf("sqlite: record %s/%s: %w", r.Source, r.RecordKey, err)
@@ -168,7 +169,7 @@ func (s *recordStmts) upsert(ctx context.Context, r *store.SourceRecord, existin
 	case !ok:
 		st.Created++
 		_, err = s.insert.ExecContext(ctx, r.Source, r.RecordKey, r.Index, r.Line, e.Fields, r.Hash, r.ProducerID,
-			string(r.Status), lieu, e.Issues, ts(at), s.seq)
+			string(r.Status), lieu, e.Issues, ts(at), s.seq, r.GeocodingPending)
 	case old.Deleted:
 		st.Created++
 	default:
@@ -176,7 +177,7 @@ func (s *recordStmts) upsert(ctx context.Context, r *store.SourceRecord, existin
 	}
 	if ok {
 		_, err = s.update.ExecContext(ctx, r.Index, r.Line, e.Fields, r.Hash, r.ProducerID, string(r.Status), lieu, e.Issues,
-			ts(at), r.Source, r.RecordKey, s.seq)
+			ts(at), r.Source, r.RecordKey, s.seq, r.GeocodingPending)
 	}
 	if err != nil {
 		return fmt.Errorf("sqlite: record %s/%s: %w", r.Source, r.RecordKey, err)
@@ -234,7 +235,7 @@ func (s *Store) RecordChanges(ctx context.Context, since int64) ([]store.RecordD
 	out, err := store.Collect(rows, func(r store.Rows) (store.RecordDigest, error) {
 		var d store.RecordDigest
 		var updated string
-		if err := r.Scan(&d.Source, &d.RecordKey, &d.Hash, &d.Status, &d.Index, &d.Line, &updated, &d.Deleted); err != nil {
+		if err := r.Scan(&d.Source, &d.RecordKey, &d.Hash, &d.Status, &d.Index, &d.Line, &updated, &d.Deleted, &d.GeocodingPending); err != nil {
 			return d, fmt.Errorf("sqlite: record changes: %w", err)
 		}
 		d.UpdatedAt = parseTS(updated)

@@ -30,10 +30,11 @@ func (s *Store) FinishRun(ctx context.Context, runID int64, at time.Time, status
 // RecordSourceRun stores what a run did with a source.
 func (s *Store) RecordSourceRun(ctx context.Context, r store.SourceRun) error {
 	_, err := s.db.ExecContext(ctx, `INSERT INTO source_runs (run_id, source, started_at, finished_at, status, error,
-		fetched, unchanged, valid, fixed, quarantined, geocoded, created, updated, deleted, normalised, payload_hash, etag, last_modified)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)`,
+		fetched, unchanged, valid, fixed, quarantined, geocoded, created, updated, deleted, normalised, payload_hash, etag, last_modified,
+		geocoding_pending)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`,
 		r.RunID, r.Source, ts(r.StartedAt), ts(r.FinishedAt), r.Status, r.Error, r.Fetched, r.Unchanged, r.Valid, r.Fixed,
-		r.Quarantined, r.Geocoded, r.Created, r.Updated, r.Deleted, r.Normalised, r.PayloadHash, r.ETag, r.LastModified)
+		r.Quarantined, r.Geocoded, r.Created, r.Updated, r.Deleted, r.Normalised, r.PayloadHash, r.ETag, r.LastModified, r.GeocodingPending)
 	if err != nil {
 		return fmt.Errorf("sqlite: record run of %s: %w", r.Source, err)
 	}
@@ -41,13 +42,14 @@ func (s *Store) RecordSourceRun(ctx context.Context, r store.SourceRun) error {
 }
 
 const sourceRunColumns = `run_id, source, started_at, finished_at, status, error, fetched, unchanged, valid, fixed,
-	quarantined, geocoded, created, updated, deleted, normalised, payload_hash, etag, last_modified`
+	quarantined, geocoded, created, updated, deleted, normalised, payload_hash, etag, last_modified, geocoding_pending`
 
 func scanSourceRun(sc interface{ Scan(...any) error }) (store.SourceRun, error) {
 	var r store.SourceRun
 	var started, finished string
 	err := sc.Scan(&r.RunID, &r.Source, &started, &finished, &r.Status, &r.Error, &r.Fetched, &r.Unchanged, &r.Valid,
-		&r.Fixed, &r.Quarantined, &r.Geocoded, &r.Created, &r.Updated, &r.Deleted, &r.Normalised, &r.PayloadHash, &r.ETag, &r.LastModified)
+		&r.Fixed, &r.Quarantined, &r.Geocoded, &r.Created, &r.Updated, &r.Deleted, &r.Normalised, &r.PayloadHash, &r.ETag, &r.LastModified,
+		&r.GeocodingPending)
 	r.StartedAt, r.FinishedAt = parseTS(started), parseTS(finished)
 	return r, err
 }
