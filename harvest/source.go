@@ -129,6 +129,9 @@ func (h *Harvester) Decode(src Source, p *Payload) (*Table, error) {
 	return h.decode(src, p, cache.(*ElementCache))
 }
 
+// ForgetElements drops what every source's last decode left.
+func (h *Harvester) ForgetElements() { h.elements.Clear() }
+
 // DecodeOnce decodes a payload that will not be decoded again (a file
 // converted once): nothing is kept for a next decode.
 func (h *Harvester) DecodeOnce(src Source, p *Payload) (*Table, error) {

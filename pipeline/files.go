@@ -38,8 +38,8 @@ func WriteOperatorReport(dir string, rep *Report) error {
 // store publishes what the pipeline's last publication left, the links
 // come from the pipeline too.
 func (p *Pipeline) WriteFiles(ctx context.Context, dir string, rep *Report) error {
-	p.exports.mu.Lock()
-	defer p.exports.mu.Unlock()
+	p.state.exports.mu.Lock()
+	defer p.state.exports.mu.Unlock()
 	unlock, err := exporters.LockDir(dir, FileLieuxCSV, FileLieuxGeoJSON, FileProvenance, FileReport)
 	if err != nil {
 		return fmt.Errorf("pipeline: %w", err)
@@ -49,15 +49,15 @@ func (p *Pipeline) WriteFiles(ctx context.Context, dir string, rep *Report) erro
 	if err != nil {
 		return fmt.Errorf("pipeline: %w", err)
 	}
-	p.publishing.Lock()
-	links, delta, ok := p.published.published(seq)
-	p.publishing.Unlock()
+	p.state.publishing.Lock()
+	links, delta, ok := p.state.published.published(seq)
+	p.state.publishing.Unlock()
 	// the files are written at once: they share nothing
 	writers := []func() error{
 		func() error {
 			return exporters.WriteFileAtomic(filepath.Join(dir, FileLieuxCSV), func(cw io.Writer) error {
 				return exporters.WriteFileAtomic(filepath.Join(dir, FileLieuxGeoJSON), func(gw io.Writer) error {
-					return p.exports.write(ctx, p.Store, seq, delta, cw, gw)
+					return p.state.exports.write(ctx, p.Store, seq, delta, cw, gw)
 				})
 			})
 		},
@@ -100,6 +100,13 @@ type exportCache struct {
 type renderedLieu struct {
 	revision     int64
 	row, feature []byte
+}
+
+// drop forgets every rendered lieu: the next write renders all.
+func (c *exportCache) drop() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.known, c.ids, c.byID = false, nil, nil
 }
 
 // write streams every published lieu into the CSV and the GeoJSON, in id

@@ -11,14 +11,11 @@ import (
 	"log/slog"
 	"os"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/maillage/maillage/config"
-	"github.com/maillage/maillage/dedup"
 	"github.com/maillage/maillage/harvest"
 	"github.com/maillage/maillage/internal/buildid"
-	"github.com/maillage/maillage/schema"
 	"github.com/maillage/maillage/store"
 )
 
@@ -40,18 +37,9 @@ type Pipeline struct {
 	// executable's build ID (internal/buildid), which changes with any
 	// change of the code or of its embedded tables.
 	Build string
-	// publishing serialises publications: sources harvested at once each
-	// publish after their harvest, one at a time. It guards memo,
-	// published, members and lieux.
-	publishing sync.Mutex
-	memo       dedup.Memo
-	published  publishedState
-	refused    refusedRecords
-	mappers    schema.MapperCache
-	members    []dedup.Member        // the last publication's, whose room the next reuses
-	lieux      []store.PublishedLieu // likewise
-	records    recordCache
-	exports    exportCache
+	// state is what the pipeline keeps from one run to the next
+	// (resyncState: its lifecycle and what each part keys on).
+	state resyncState
 }
 
 // New returns a pipeline with the real clock.
@@ -112,9 +100,9 @@ func (p *Pipeline) Run(ctx context.Context, cfg *config.Config, opts Options) (*
 	}
 	// Bookkeeping survives an interrupted run, so no run stays "running".
 	bg := context.WithoutCancel(ctx)
-	p.publishing.Lock()
+	p.state.publishing.Lock()
 	err = p.publish(ctx, cfg, rep)
-	p.publishing.Unlock()
+	p.state.publishing.Unlock()
 	if err != nil {
 		_ = p.Store.FinishRun(bg, runID, p.Now(), "failed")
 		return nil, err
@@ -194,6 +182,11 @@ func (p *Pipeline) harvestSource(ctx context.Context, src config.Source, run *st
 		p.Log.Warn("source_records_changed_meanwhile", "source", src.Name)
 		err = p.apply(ctx, job, st)
 	}
+	if errors.Is(err, store.ErrKeptChanged) {
+		p.state.publishing.Lock()
+		p.state.reset(p.Log, p.Harvester, fmt.Sprintf("the records of source %q changed twice while it was applied", src.Name))
+		p.state.publishing.Unlock()
+	}
 	return err
 }
 
@@ -219,11 +212,11 @@ func (p *Pipeline) apply(ctx context.Context, j sourceJob, st *runState) error {
 	p.stage(src.Name, StageNormalise, len(j.table.Records))
 	known := &priorRecords{build: p.Build}
 	if prior != nil { // not forced
-		known.byKey, known.refused = prior.ByKey, p.refused.of(src.Name)
+		known.byKey, known.refused = prior.ByKey, p.state.refused.of(src.Name)
 	}
-	recs, mapper, err := normaliseTable(src, j.table, j.fetchedAt, known, &p.mappers)
+	recs, mapper, err := normaliseTable(src, j.table, j.fetchedAt, known, &p.state.mappers)
 	run.Normalised = known.normalised // what it cost, even when the source is then refused or held
-	p.refused.keep(src.Name, recs, errors.Is(err, ErrNoLocation))
+	p.state.refused.keep(src.Name, recs, errors.Is(err, ErrNoLocation))
 	if err != nil {
 		return fmt.Errorf("pipeline: source %q: %w", src.Name, err)
 	}
@@ -260,7 +253,7 @@ func (p *Pipeline) priorRecords(ctx context.Context, source string, force bool) 
 	if force {
 		return nil, nil
 	}
-	return p.records.viewOf(ctx, p.Store, source)
+	return p.state.records.viewOf(ctx, p.Store, source)
 }
 
 // freshRecords copies out the records normalised this run.

@@ -24,18 +24,21 @@ func (p *Pipeline) publish(ctx context.Context, cfg *config.Config, rep *Report)
 	err := p.publishOnce(ctx, cfg, rep)
 	if errors.Is(err, store.ErrKeptChanged) {
 		p.Log.Warn("lieux_changed_meanwhile")
-		p.published.known = false
+		p.state.published.known = false
 		err = p.publishOnce(ctx, cfg, rep)
+	}
+	if errors.Is(err, store.ErrKeptChanged) {
+		p.state.reset(p.Log, p.Harvester, "the published lieux changed twice while the pipeline published")
 	}
 	return err
 }
 
 func (p *Pipeline) publishOnce(ctx context.Context, cfg *config.Config, rep *Report) error {
-	recs, versions, err := p.records.active(ctx, p.Store)
+	recs, versions, err := p.state.records.active(ctx, p.Store)
 	if err != nil {
 		return err
 	}
-	ex, err := p.published.existing(ctx, p.Store)
+	ex, err := p.state.published.existing(ctx, p.Store)
 	if err != nil {
 		return err
 	}
@@ -45,27 +48,27 @@ func (p *Pipeline) publishOnce(ctx context.Context, cfg *config.Config, rep *Rep
 	}
 	priority := sourcePriority(cfg)
 	// the last publication's members are dead by now: their room is reused
-	p.members = eligibleMembers(p.members[:0], recs, versions, priority)
-	engine := dedup.NewEngineWith(p.members, cfg.Dedup, &p.memo)
+	p.state.members = eligibleMembers(p.state.members[:0], recs, versions, priority)
+	engine := dedup.NewEngineWith(p.state.members, cfg.Dedup, &p.state.memo)
 	res := engine.Run(ex, decisionsFrom(decisions))
-	set := lieuSetWith(p.lieux[:0], res.Clusters, p.published.kept)
-	p.lieux = set.Lieux
-	set.Base = p.published.seq // what the kept lieux are kept from
+	set := lieuSetWith(p.state.lieux[:0], res.Clusters, p.state.published.kept)
+	p.state.lieux = set.Lieux
+	set.Base = p.state.published.seq // what the kept lieux are kept from
 	// PostgreSQL keeps microseconds: the state keeps the times it stores
 	at := p.Now().Truncate(time.Microsecond)
 	stats, err := p.Store.SaveLieux(ctx, set, at)
 	if err != nil {
 		return fmt.Errorf("pipeline: %w", err)
 	}
-	p.published.saved(res.Clusters, set, stats.Seq, at)
+	p.state.published.saved(res.Clusters, set, stats.Seq, at)
 	engine.ExplainReview(res.Review)
 	if err := p.Store.SaveReviewPairs(ctx, reviewPairs(res.Review, p.Now())); err != nil {
 		return fmt.Errorf("pipeline: %w", err)
 	}
 	rep.Lieux = LieuSummary{LieuStats: stats, Total: len(set.Lieux), Retired: len(set.Redirects), Review: len(res.Review), Capped: res.Capped}
-	rep.account(recs, priority, p.published.linked(set.Links))
+	rep.account(recs, priority, p.state.published.linked(set.Links))
 	return rep.attachRawFields(ctx, func(ctx context.Context, source, key string) ([]harvest.Field, error) {
-		return p.records.fields(ctx, p.Store, source, key)
+		return p.state.records.fields(ctx, p.Store, source, key)
 	})
 }
 

@@ -56,6 +56,13 @@ type cachedRecord struct {
 	fields []harvest.Field
 }
 
+// drop forgets everything: the next use reads the store whole.
+func (c *recordCache) drop() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.loaded = false
+}
+
 // fullReload is the share of changed records above which they are read
 // in one scan of every record rather than one by one.
 const fullReload = 0.25

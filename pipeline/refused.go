@@ -16,6 +16,13 @@ type refusedRecords struct {
 	bySource map[string]map[string]store.SourceRecord
 }
 
+// forget drops every source's records.
+func (r *refusedRecords) forget() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.bySource = nil
+}
+
 // of returns the records of a source's last harvest, by key, when it was
 // refused.
 func (r *refusedRecords) of(source string) map[string]store.SourceRecord {

@@ -31,6 +31,13 @@ type shapeVerdict struct {
 }
 
 // Mapper is NewMapper for the records of source, taking the shape
+// Forget drops every source's verdicts.
+func (c *MapperCache) Forget() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.bySource = nil
+}
+
 // verdicts of the source's last mapper whose sample is unchanged.
 func (c *MapperCache) Mapper(source string, m Mapping, columns []string, records []harvest.Record) (*Mapper, error) {
 	c.mu.Lock()
