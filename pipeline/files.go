@@ -37,7 +37,8 @@ func WriteOperatorReport(dir string, rep *Report) error {
 // only the lieux published since are read and rendered again. When the
 // store publishes what the pipeline's last publication left, the links
 // come from the pipeline too.
-func (p *Pipeline) WriteFiles(ctx context.Context, dir string, rep *Report) error {
+func (p *Pipeline) WriteFiles(ctx context.Context, dir string, res *Result) error {
+	rep, pub := res.Report, res.Publication
 	p.state.exports.mu.Lock()
 	defer p.state.exports.mu.Unlock()
 	unlock, err := exporters.LockDir(dir, FileLieuxCSV, FileLieuxGeoJSON, FileProvenance, FileReport)
@@ -49,9 +50,12 @@ func (p *Pipeline) WriteFiles(ctx context.Context, dir string, rep *Report) erro
 	if err != nil {
 		return fmt.Errorf("pipeline: %w", err)
 	}
-	p.state.publishing.Lock()
-	links, delta, ok := p.state.published.published(seq)
-	p.state.publishing.Unlock()
+	// the run's publication serves while no other came since
+	ok := pub.known && pub.seq == seq
+	links, delta := pub.links, pub.delta
+	if !ok {
+		delta = lieuDelta{}
+	}
 	// the files are written at once: they share nothing
 	writers := []func() error{
 		func() error {

@@ -83,7 +83,7 @@ func TestSafetyHolds(t *testing.T) {
 func writtenCSV(t *testing.T, p *pipeline.Pipeline) string {
 	t.Helper()
 	out := t.TempDir()
-	if err := p.WriteFiles(context.Background(), out, &pipeline.Report{}); err != nil {
+	if err := p.WriteFiles(context.Background(), out, &pipeline.Result{Report: &pipeline.Report{}}); err != nil {
 		t.Fatal(err)
 	}
 	b, err := os.ReadFile(filepath.Join(out, "lieux.csv"))

@@ -59,7 +59,7 @@ func TestIDStability(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return idsByRecord(t, st), rep
+		return idsByRecord(t, st), rep.Report
 	}
 
 	ids1, _ := run(src("a", "b"))

@@ -16,6 +16,7 @@ import (
 	"github.com/maillage/maillage/config"
 	"github.com/maillage/maillage/dedup"
 	"github.com/maillage/maillage/geo/geocodertest"
+	"github.com/maillage/maillage/harvest"
 	"github.com/maillage/maillage/pipeline"
 	"github.com/maillage/maillage/store"
 )
@@ -35,7 +36,7 @@ func TestOnlyChangedRecordsNormalised(t *testing.T) {
 		t.Fatalf("first run normalised %d records", first.Normalised)
 	}
 	out := t.TempDir()
-	if err := p.WriteFiles(ctx, out, &pipeline.Report{}); err != nil {
+	if err := p.WriteFiles(ctx, out, &pipeline.Result{Report: &pipeline.Report{}}); err != nil {
 		t.Fatal(err)
 	}
 	// g-1 renamed, g-3 gone, g-5 new at g-0's address (cached).
@@ -59,7 +60,7 @@ func TestOnlyChangedRecordsNormalised(t *testing.T) {
 	var incremental, scratch, geojson bytes.Buffer
 	pipeline.WriteLieuxCSV(ctx, st, &incremental)
 	pipeline.WriteLieuxGeoJSON(ctx, st, &geojson)
-	if err := p.WriteFiles(ctx, out, &pipeline.Report{}); err != nil {
+	if err := p.WriteFiles(ctx, out, &pipeline.Result{Report: &pipeline.Report{}}); err != nil {
 		t.Fatal(err)
 	}
 	files := [2]string{}
@@ -143,7 +144,7 @@ func exampleCopy(t *testing.T) (*config.Config, []string) {
 
 // openDataFiles writes the lieux, GeoJSON and provenance files of p
 // and returns them, one after the other.
-func openDataFiles(t *testing.T, p *pipeline.Pipeline, rep *pipeline.Report) string {
+func openDataFiles(t *testing.T, p *pipeline.Pipeline, rep *pipeline.Result) string {
 	t.Helper()
 	out := t.TempDir()
 	if err := p.WriteFiles(context.Background(), out, rep); err != nil {
@@ -160,7 +161,7 @@ func openDataFiles(t *testing.T, p *pipeline.Pipeline, rep *pipeline.Report) str
 	return all
 }
 
-func runAll(t *testing.T, p *pipeline.Pipeline, cfg *config.Config) *pipeline.Report {
+func runAll(t *testing.T, p *pipeline.Pipeline, cfg *config.Config) *pipeline.Result {
 	t.Helper()
 	rep, err := p.Run(context.Background(), cfg, pipeline.Options{})
 	if err != nil {
@@ -351,5 +352,23 @@ func TestReturningRecordLinkedAgain(t *testing.T) {
 		if len(links) != len(idx.Links) || len(since) != len(idx.Links) {
 			t.Errorf("the state holds %d links (%d times), the store %d", len(links), len(since), len(idx.Links))
 		}
+	}
+}
+
+// TestStalePublicationWritesTheStore: the files written from a run's
+// result that another publication followed are the store's current
+// ones, as written from the latest result.
+func TestStalePublicationWritesTheStore(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "flaky.csv")
+	os.WriteFile(path, []byte(goodCSV), 0o644)
+	cfg := &config.Config{Dir: dir, Sources: []config.Source{{Source: harvest.Source{Name: "flaky", Kind: "file", Location: "flaky.csv"}}}}
+	p := newPipeline(openStore(t), cfg)
+	old := runAll(t, p, cfg)
+	os.WriteFile(path, []byte(strings.Replace(goodCSV, "EPN du Marais", "EPN du Haut-Marais", 1)+
+		"h-4,,Tiers-lieu des Halles,Nevers,58000,3 place Carnot,2024-03-01,\n"), 0o644) // a new link too
+	latest := runAll(t, p, cfg)
+	if stale, fresh := openDataFiles(t, p, old), openDataFiles(t, p, latest); stale != fresh || !strings.Contains(fresh, "Haut-Marais") || !strings.Contains(fresh, ",flaky,h-4") {
+		t.Errorf("the stale result wrote other files than the latest:\n%s\n---\n%s", stale, fresh)
 	}
 }

@@ -35,7 +35,7 @@ p-3,Sans commune,,,,,,Luc Petit,luc.petit@orange.fr,06 00 00 00 01
 	if err := p.WriteFiles(context.Background(), out, rep); err != nil {
 		t.Fatal(err)
 	}
-	if err := pipeline.WriteOperatorReport(private, rep); err != nil {
+	if err := pipeline.WriteOperatorReport(private, rep.Report); err != nil {
 		t.Fatal(err)
 	}
 	personal := []string{"jeanne.martin@gmail.com", "06 12 34 56 78", "+33612345678", "+33798765432", "luc.petit@orange.fr", "Jeanne Martin", "Luc Petit"}

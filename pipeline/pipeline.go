@@ -77,9 +77,28 @@ type Options struct {
 // ErrUnknownSource is returned when Options.Only names no source.
 var ErrUnknownSource = errors.New("pipeline: unknown source")
 
+// Result is what a run gives: its report, and the publication it made,
+// which WriteFiles takes.
+type Result struct {
+	*Report
+	Publication Publication
+}
+
+// Publication is a run's publication as the files need it: the lieux
+// sequence's value its SaveLieux took, the record → lieu links it left
+// (in EachLink's order) and the lieux it wrote or removed. The zero
+// value, or one that another publication followed, makes WriteFiles read
+// the store.
+type Publication struct {
+	known bool
+	seq   int64
+	links []store.Link
+	delta lieuDelta
+}
+
 // Run harvests the sources and republishes the lieux. Source failures are
 // reported, not returned: the error is for failures of the run itself.
-func (p *Pipeline) Run(ctx context.Context, cfg *config.Config, opts Options) (*Report, error) {
+func (p *Pipeline) Run(ctx context.Context, cfg *config.Config, opts Options) (*Result, error) {
 	if opts.Only != "" {
 		if _, ok := cfg.Source(opts.Only); !ok {
 			return nil, fmt.Errorf("%w %q", ErrUnknownSource, opts.Only)
@@ -102,6 +121,7 @@ func (p *Pipeline) Run(ctx context.Context, cfg *config.Config, opts Options) (*
 	bg := context.WithoutCancel(ctx)
 	p.state.publishing.Lock()
 	err = p.publish(ctx, cfg, rep)
+	publication := p.state.published.publication()
 	p.state.publishing.Unlock()
 	if err != nil {
 		_ = p.Store.FinishRun(bg, runID, p.Now(), "failed")
@@ -113,7 +133,7 @@ func (p *Pipeline) Run(ctx context.Context, cfg *config.Config, opts Options) (*
 	}
 	p.Log.Info("sync_finished", "run_id", runID, "lieux", rep.Lieux.Total, "failed_sources", rep.failedSources(),
 		"duration_ms", rep.FinishedAt.Sub(started).Milliseconds())
-	return rep, nil
+	return &Result{Report: rep, Publication: publication}, nil
 }
 
 // runSource harvests one source; on any failure the stored records of the

@@ -93,7 +93,7 @@ func TestNothingIsSilentlyDropped(t *testing.T) {
 		linked[row[1]]++
 	}
 	private := t.TempDir()
-	if err := pipeline.WriteOperatorReport(private, rep); err != nil {
+	if err := pipeline.WriteOperatorReport(private, rep.Report); err != nil {
 		t.Fatal(err)
 	}
 	var report, published pipeline.Report

@@ -186,13 +186,13 @@ func sortedLinks(links []store.Link, since map[dedup.Ref]time.Time) []store.Link
 	return out
 }
 
-// published returns the links of the store's current publication and
-// what it changed, when the state holds them.
-func (s *publishedState) published(seq int64) ([]store.Link, lieuDelta, bool) {
-	if !s.known || seq != s.seq {
-		return nil, lieuDelta{}, false
+// publication is the last publication the state saw: its links (a slice
+// no later publication changes: each makes its own) and what it changed.
+func (s *publishedState) publication() Publication {
+	if !s.known {
+		return Publication{}
 	}
-	return s.links, s.delta, true
+	return Publication{known: true, seq: s.seq, links: s.links, delta: s.delta}
 }
 
 // followLinks makes the state's links those of the set: a record that

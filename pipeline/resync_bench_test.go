@@ -151,7 +151,7 @@ func timedSync(b *testing.B, p *pipeline.Pipeline, cfg *config.Config, t *syncTi
 	t.files += time.Since(start) - ran
 	t.harvest += clock.took
 	t.publish += ran - clock.took
-	return rep
+	return rep.Report
 }
 
 // stageClock adds up the time sources spend being harvested (sources are

@@ -82,12 +82,13 @@ func openStore(ctx context.Context, cfg *config.Config) (store.Store, error) {
 
 // syncOnce runs the pipeline and writes the files into out.
 func (a *app) syncOnce(ctx context.Context, out string, opts pipeline.Options) (*pipeline.Report, error) {
-	rep, err := a.pipeline.Run(ctx, a.cfg, opts)
+	res, err := a.pipeline.Run(ctx, a.cfg, opts)
 	if err != nil {
 		return nil, err
 	}
+	rep := res.Report
 	if out != "" {
-		if err := a.pipeline.WriteFiles(ctx, out, rep); err != nil {
+		if err := a.pipeline.WriteFiles(ctx, out, res); err != nil {
 			return rep, err
 		}
 	}
