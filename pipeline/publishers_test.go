@@ -30,6 +30,7 @@ const (
 	faultRenamed   = "renamed columns"        // nom and adresse under other names
 	faultFail500   = "500 once"               // then served as usual
 	faultLimit429  = "429 with Retry-After"   // once, then served as usual
+	faultShortPage = "short first page"       // the paged API's first page holds 5 records, its count all
 )
 
 // publisher is a fake of every kind of upstream maillage harvests,
@@ -172,6 +173,11 @@ func (p *publisher) drfPage(w http.ResponseWriter, r *http.Request) {
 	n = max(n, 1)
 	from := min((n-1)*apiPageSize, len(recs))
 	to := min(from+apiPageSize, len(recs))
+	p.mu.Lock()
+	if p.fault == faultShortPage && n == 1 {
+		to = min(from+5, len(recs))
+	}
+	p.mu.Unlock()
 	body := map[string]any{"count": len(recs), "previous": nil, "next": nil, "results": recs[from:to]}
 	if to < len(recs) {
 		body["next"] = fmt.Sprintf("http://%s/api/lieux/?page=%d", r.Host, n+1)
