@@ -42,7 +42,7 @@ func TestSafetyHolds(t *testing.T) {
 				Sources: []config.Source{{Source: harvest.Source{Name: "flaky", Kind: "file", Location: "flaky.csv"}}}}
 			st, p, before := synced(t, cfg)
 			ctx := context.Background()
-			published := writtenCSV(t, p)
+			published := writtenCSV(t, p, nil)
 			for range c.unchanged {
 				rep, err := p.Run(ctx, cfg, pipeline.Options{})
 				if err != nil {
@@ -64,7 +64,7 @@ func TestSafetyHolds(t *testing.T) {
 				if after := snapshot(t, st); after != before {
 					t.Fatalf("a held harvest changed the published lieux")
 				}
-				if got := writtenCSV(t, p); got != published {
+				if got := writtenCSV(t, p, nil); got != published {
 					t.Fatalf("a held harvest changed lieux.csv:\n%s\n---\n%s", published, got)
 				}
 			}
@@ -79,11 +79,15 @@ func TestSafetyHolds(t *testing.T) {
 	}
 }
 
-// writtenCSV writes the published files and returns lieux.csv.
-func writtenCSV(t *testing.T, p *pipeline.Pipeline) string {
+// writtenCSV writes the published files of a run's result (nil: from the
+// store) and returns lieux.csv.
+func writtenCSV(t *testing.T, p *pipeline.Pipeline, res *pipeline.Result) string {
 	t.Helper()
+	if res == nil {
+		res = &pipeline.Result{Report: &pipeline.Report{}}
+	}
 	out := t.TempDir()
-	if err := p.WriteFiles(context.Background(), out, &pipeline.Result{Report: &pipeline.Report{}}); err != nil {
+	if err := p.WriteFiles(context.Background(), out, res); err != nil {
 		t.Fatal(err)
 	}
 	b, err := os.ReadFile(filepath.Join(out, "lieux.csv"))

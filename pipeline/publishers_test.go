@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"strconv"
 	"sync"
 	"testing"
@@ -323,15 +322,7 @@ func TestPublisherFaults(t *testing.T) {
 				if !ok {
 					t.Errorf("%s: status %s (%s), want one of %v", label, s.Status, s.Error, allowed)
 				}
-				out := t.TempDir()
-				if err := p.WriteFiles(ctx, out, rep); err != nil {
-					t.Fatal(err)
-				}
-				b, err := os.ReadFile(filepath.Join(out, "lieux.csv"))
-				if err != nil {
-					t.Fatal(err)
-				}
-				return string(b)
+				return writtenCSV(t, p, rep)
 			}
 			clean := run("first harvest", store.RunOK)
 			if n := bytes.Count([]byte(clean), []byte("\n")); n < 80 {

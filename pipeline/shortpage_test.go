@@ -2,8 +2,6 @@ package pipeline_test
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -25,23 +23,11 @@ func TestShortPageKeepsData(t *testing.T) {
 	cfg := &config.Config{Dir: t.TempDir(), Harvest: config.Harvest{HoldBelow: 0.5}, Sources: []config.Source{{Source: src}}}
 	p := pipeline.New(openStore(t), harvest.New(harvest.Options{Timeout: 10 * time.Second}), quiet)
 	ctx := context.Background()
-	csv := func(res *pipeline.Result) string {
-		t.Helper()
-		out := t.TempDir()
-		if err := p.WriteFiles(ctx, out, res); err != nil {
-			t.Fatal(err)
-		}
-		b, err := os.ReadFile(filepath.Join(out, "lieux.csv"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return string(b)
-	}
 	first, err := p.Run(ctx, cfg, pipeline.Options{})
 	if err != nil || first.Sources[0].Status != store.RunOK {
 		t.Fatalf("first harvest: %v %+v", err, first)
 	}
-	clean := csv(first)
+	clean := writtenCSV(t, p, first)
 	pub.set(faultShortPage)
 	res, err := p.Run(ctx, cfg, pipeline.Options{})
 	if err != nil {
@@ -51,7 +37,7 @@ func TestShortPageKeepsData(t *testing.T) {
 	if s.Status != store.RunFailed || !strings.Contains(s.Error, "incomplete fetch: page 1 (") || !strings.Contains(s.Error, "brought 5 records where pages hold 25") {
 		t.Errorf("status %s, error %q", s.Status, s.Error)
 	}
-	if s.Deleted != 0 || res.Lieux.Deleted != 0 || csv(res) != clean {
+	if s.Deleted != 0 || res.Lieux.Deleted != 0 || writtenCSV(t, p, res) != clean {
 		t.Errorf("a short page changed the published data: %d records, %d lieux deleted", s.Deleted, res.Lieux.Deleted)
 	}
 }
