@@ -34,9 +34,10 @@ func decodeCSV(body []byte, delimiter string, cache *ElementCache) (*Table, erro
 	}
 	dec := newElementDecoder(cache, csvUnder(sep, t.Columns), 0)
 	for i, span := range spans[len(spans)-len(t.Records):] {
-		dec.keep(sha256.Sum256(span), t.Records[i].Fields)
+		t.Records[i].Sum = sha256.Sum256(span)
+		dec.keep(t.Records[i].Sum, t.Records[i].Fields)
 	}
-	dec.done(true)
+	dec.done(t, true)
 	return t, nil
 }
 
@@ -168,7 +169,7 @@ func decodeCSVOnCache(body []byte, sep rune, cache *ElementCache) (*Table, bool)
 	}
 	dec := newElementDecoder(cache, csvUnder(sep, header), len(chunks))
 	ok = fillCSVRecords(t, sep, chunks[h+1:], lines[h+1:], head[h+1:], dec)
-	dec.done(ok)
+	dec.done(t, ok)
 	return t, ok
 }
 
@@ -182,8 +183,8 @@ func fillCSVRecords(t *Table, sep rune, chunks [][]byte, lines []int, parsed [][
 	var missedAt []int
 	var sums [][sha256.Size]byte
 	for i, c := range chunks {
-		t.Records[i] = Record{Index: i, Line: lines[i]}
 		f, sum, ok := dec.lookup(c)
+		t.Records[i] = Record{Index: i, Line: lines[i], Sum: sum}
 		switch {
 		case i < len(parsed):
 			if len(parsed[i]) != len(t.Columns) {

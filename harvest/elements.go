@@ -71,19 +71,23 @@ func (d *elementDecoder) decode(raw []byte, index int) (Record, error) {
 	f, sum, ok := d.lookup(raw)
 	if ok {
 		d.next[sum], d.cached[index] = f, true
-		return Record{Index: index, Fields: f}, nil
+		return Record{Index: index, Fields: f, Sum: sum}, nil
 	}
 	rec, err := decodeElement(raw, index)
 	if err == nil {
-		d.next[sum] = rec.Fields
+		d.next[sum], rec.Sum = rec.Fields, sum
 	}
 	return rec, err
 }
 
-// done makes this decode's records the cache's (when it succeeded).
-func (d *elementDecoder) done(ok bool) {
+// done makes this decode's records the cache's (when it succeeded), and
+// says in t (nil when it failed) what its records' sums were made under.
+func (d *elementDecoder) done(t *Table, ok bool) {
 	if d.cache == nil {
 		return
+	}
+	if ok && t != nil {
+		t.Under = d.under
 	}
 	if ok {
 		d.cache.byHash, d.cache.under = d.next, d.under

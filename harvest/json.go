@@ -28,7 +28,7 @@ func decodeJSON(body []byte, recordsKey string, cache *ElementCache) (*Table, er
 	}
 	dec := newElementDecoder(cache, FormatJSON, len(elems))
 	t, err := dec.table(elems, format)
-	dec.done(err == nil)
+	dec.done(t, err == nil)
 	return t, err
 }
 
@@ -46,7 +46,7 @@ func decodeOnCache(body []byte, recordsKey string, cache *ElementCache) (*Table,
 	dec := newElementDecoder(cache, FormatJSON, len(elems))
 	t, err := dec.table(elems, format)
 	ok := err == nil && validBesides(body, elems, dec.cached)
-	dec.done(ok)
+	dec.done(t, ok)
 	return t, ok
 }
 

@@ -22,6 +22,10 @@ type Record struct {
 	// Line is the 1-based line of the file where a CSV row starts (0 for JSON).
 	Line   int     `json:"line,omitempty"`
 	Fields []Field `json:"fields"`
+	// Sum is the SHA-256 of the bytes the record was decoded from (a CSV
+	// row, a JSON element), set when the table was decoded through an
+	// element cache (Table.Under says under what); zero otherwise.
+	Sum [sha256.Size]byte `json:"-"`
 }
 
 // Value returns the value of a field, or "".
@@ -40,26 +44,50 @@ func (r Record) Hash() string { return r.HashWith("") }
 // HashWith is a content hash of salt (what the fields are read with) and
 // the record's fields.
 func (r Record) HashWith(salt string) string {
-	var h RecordHasher
-	return string(h.Sum(salt, r))
+	h := NewRecordHasher(salt, nil)
+	return string(h.Sum(r))
 }
 
-// RecordHasher computes HashWith for record after record, reusing its
-// buffers.
+// RecordHasher computes the content hashes of the records of one table,
+// all read with one salt (what the fields are read with), reusing its
+// buffers. A record decoded from bytes (Record.Sum set, Table.Under
+// known) is hashed from the hash of its bytes and what they were decoded
+// under, which the decoder computed already: the same bytes under the
+// same header and format always decode to the same fields. Any other
+// record is hashed from its fields' names and values, in order.
 type RecordHasher struct {
-	buf []byte
-	hex [2 * sha256.Size]byte
+	salt   string
+	prefix []byte // salt and Table.Under, hashed; nil when records are hashed by their fields
+	buf    []byte
+	hex    [2 * sha256.Size]byte
 }
 
-// Sum returns the hash of salt and r's fields, as hexadecimal, in a slice
-// valid until the next call.
-func (h *RecordHasher) Sum(salt string, r Record) []byte {
-	h.buf = append(append(h.buf[:0], salt...), 0)
-	for _, f := range r.Fields {
-		h.buf = append(append(h.buf, f.Name...), 0)
-		h.buf = append(append(h.buf, f.Value...), 0)
+// NewRecordHasher hashes the records of t (nil: records of no table)
+// with salt.
+func NewRecordHasher(salt string, t *Table) *RecordHasher {
+	h := &RecordHasher{salt: salt}
+	if t != nil && t.Under != "" {
+		sum := sha256.Sum256([]byte("bytes\x00" + salt + "\x00" + t.Under))
+		h.prefix = sum[:]
 	}
-	sum := sha256.Sum256(h.buf)
+	return h
+}
+
+// Sum returns the hash of r, as hexadecimal, in a slice valid until the
+// next call.
+func (h *RecordHasher) Sum(r Record) []byte {
+	var sum [sha256.Size]byte
+	if h.prefix != nil && r.Sum != ([sha256.Size]byte{}) {
+		h.buf = append(append(h.buf[:0], h.prefix...), r.Sum[:]...)
+		sum = sha256.Sum256(h.buf)
+	} else {
+		h.buf = append(append(h.buf[:0], h.salt...), 0)
+		for _, f := range r.Fields {
+			h.buf = append(append(h.buf, f.Name...), 0)
+			h.buf = append(append(h.buf, f.Value...), 0)
+		}
+		sum = sha256.Sum256(h.buf)
+	}
 	hex.Encode(h.hex[:], sum[:])
 	return h.hex[:]
 }
@@ -69,6 +97,9 @@ type Table struct {
 	Format  string
 	Columns []string
 	Records []Record
+	// Under is what the records were decoded under (the format; a CSV's
+	// delimiter and header) when each has its Sum; "" otherwise.
+	Under string
 	// Notes are facts about decoding worth reporting (charset fallback…).
 	Notes []string
 }

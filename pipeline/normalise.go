@@ -115,12 +115,15 @@ func describeTargets(m map[string]string) string {
 func normaliseWith(mapper *schema.Mapper, source string, t *harvest.Table, harvested time.Time, prior *priorRecords, keys map[string]int) []store.SourceRecord {
 	nc := schema.NormaliseContext{HarvestedAt: harvested}
 	out := make([]store.SourceRecord, 0, len(t.Records))
-	var hasher harvest.RecordHasher
+	var hasher *harvest.RecordHasher
+	if prior != nil {
+		hasher = harvest.NewRecordHasher(prior.salt, t)
+	}
 	for _, rec := range t.Records {
 		key, dupIssue := recordKey(mapper.IDColumn(), mapper.ProducerID(rec), rec, keys)
 		r := store.SourceRecord{Source: source, RecordKey: key, Index: rec.Index, Line: rec.Line}
 		if prior != nil {
-			sum := string(hasher.Sum(prior.salt, rec))
+			sum := string(hasher.Sum(rec))
 			if d, ok := prior.byKey[key]; ok && d.Hash == sum && !d.GeocodingPending {
 				r.Hash, r.Status, r.Kept = d.Hash, d.Status, true
 				prior.kept++
