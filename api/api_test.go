@@ -22,8 +22,19 @@ import (
 
 type fixture struct {
 	st  store.Store
+	api *api.Server
 	srv *httptest.Server
 	ids []string
+}
+
+// newServer is an API server over st serving what st holds now.
+func newServer(t *testing.T, st store.Store) *api.Server {
+	t.Helper()
+	s := api.New(st, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err := s.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
 
 func lieu(i int) store.PublishedLieu {
@@ -50,7 +61,8 @@ func newFixture(t *testing.T, n int) *fixture {
 		f.ids = append(f.ids, lieu(i).Lieu.ID)
 	}
 	f.save(t, set)
-	f.srv = httptest.NewServer(api.New(st, slog.New(slog.NewTextHandler(io.Discard, nil))).Handler())
+	f.api = newServer(t, st)
+	f.srv = httptest.NewServer(f.api.Handler())
 	t.Cleanup(f.srv.Close)
 	return f
 }
@@ -59,6 +71,11 @@ func (f *fixture) save(t *testing.T, set store.LieuSet) {
 	t.Helper()
 	if _, err := f.st.SaveLieux(context.Background(), set, time.Now()); err != nil {
 		t.Fatal(err)
+	}
+	if f.api != nil {
+		if err := f.api.Refresh(context.Background()); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 
@@ -175,7 +192,7 @@ func TestCursorStableWhileDataChanges(t *testing.T) {
 
 func TestBadParameters(t *testing.T) {
 	f := newFixture(t, 1)
-	for _, q := range []string{"limit=0", "limit=5000", "limit=abc", "bbox=1,2,3", "bbox=5,45,4,46", "bbox=a,b,c,d", "cursor=%%%", "bbbox=1,2,3,4"} {
+	for _, q := range []string{"limit=0", "limit=10001", "limit=abc", "bbox=1,2,3", "bbox=5,45,4,46", "bbox=a,b,c,d", "cursor=%%%", "bbbox=1,2,3,4"} {
 		resp, body := get(t, f.srv.URL+"/api/v1/lieux?"+q)
 		if resp.StatusCode != 400 || !strings.Contains(resp.Header.Get("Content-Type"), "problem+json") {
 			t.Errorf("%s: %d %s", q, resp.StatusCode, body)

@@ -1,11 +1,8 @@
 package api
 
 import (
-	"context"
-	"encoding/base64"
-	"errors"
+	"bufio"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -16,13 +13,8 @@ import (
 
 	"github.com/maillage/maillage/exporters"
 	"github.com/maillage/maillage/pipeline"
+	"github.com/maillage/maillage/readmodel"
 	"github.com/maillage/maillage/store"
-)
-
-// Page limits of /api/v1/lieux.
-const (
-	DefaultLimit = 100
-	MaxLimit     = 1000
 )
 
 // link is an OGC API Features link.
@@ -33,62 +25,130 @@ type link struct {
 	Title string `json:"title,omitempty"`
 }
 
-type featureCollection struct {
-	Type           string              `json:"type"`
-	Features       []exporters.Feature `json:"features"`
-	NumberReturned int                 `json:"numberReturned"`
-	TimeStamp      string              `json:"timeStamp"`
-	Links          []link              `json:"links"`
-}
-
-// listLieux serves a page of lieux. Pages are ordered by id and the cursor
-// is the last id seen, so a page sequence neither skips nor repeats lieux
-// that existed throughout, whatever changes in between.
-func (s *Server) listLieux(w http.ResponseWriter, r *http.Request) {
+// items serves a page of the lieux a query selects, from the read model:
+// by id (keyset pages that neither skip nor repeat lieux that existed
+// throughout, whatever changes in between), or by distance around a
+// point.
+func (s *Server) items(w http.ResponseWriter, r *http.Request) {
 	params, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
 		s.problem(w, r, http.StatusBadRequest, "query string: "+err.Error())
 		return
 	}
-	q, err := parseLieuQuery(params)
+	q, err := parseItemsQuery(params, s.now())
 	if err != nil {
 		s.problem(w, r, http.StatusBadRequest, err.Error())
 		return
 	}
-	v, err := s.store.Version(r.Context())
-	if err != nil {
-		s.internalError(w, r, err)
-		return
+	if q.format == "geojson" && params.Get("f") == "" && prefersCSV(r) {
+		q.format = "csv"
 	}
-	if notModified(w, r, datasetETag("lieux-"+queryTag(params), v.Revision, v.Count), v.UpdatedAt) {
+	m := s.models.Current()
+	tag := queryTag(q.canonical)
+	if q.openNow {
+		tag += "-" + s.now().UTC().Format("200601021504") // the answer changes every minute
+	}
+	if notModified(w, r, fmt.Sprintf(`W/"lieux-s%d-%s"`, m.Seq, tag), m.UpdatedAt) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	want := q.Limit
-	q.Limit++
-	rows, err := s.store.ListLieux(r.Context(), q)
-	if err != nil {
-		s.internalError(w, r, err)
+	page := m.Search(q.Query)
+	if q.format == "csv" {
+		s.writeCSVPage(w, r, page)
 		return
 	}
-	fc := featureCollection{Type: "FeatureCollection", Features: []exporters.Feature{}, TimeStamp: time.Now().UTC().Format(time.RFC3339)}
-	for i := range rows[:min(len(rows), want)] {
-		fc.Features = append(fc.Features, exporters.NewFeature(&rows[i].Lieu))
-	}
-	fc.NumberReturned = len(fc.Features)
-	fc.Links = pageLinks(s.base(w, r), r, len(rows) > want, fc.Features)
-	s.writeJSON(w, r, http.StatusOK, contentGeoJSON, fc)
+	s.writeFeaturePage(w, r, q, page)
 }
 
-func pageLinks(base string, r *http.Request, more bool, features []exporters.Feature) []link {
-	self := base + r.URL.Path
-	links := []link{{Href: self + queryString(r.URL.Query()), Rel: "self", Type: contentGeoJSON}}
-	if more && len(features) > 0 {
-		next := r.URL.Query()
-		next.Set("cursor", encodeCursor(features[len(features)-1].ID))
-		links = append(links, link{Href: self + queryString(next), Rel: "next", Type: contentGeoJSON, Title: "page suivante"})
+// prefersCSV says whether the Accept header asks for CSV before GeoJSON.
+func prefersCSV(r *http.Request) bool {
+	accept := r.Header.Get("Accept")
+	csvAt := strings.Index(accept, "text/csv")
+	if csvAt < 0 {
+		return false
+	}
+	for _, t := range []string{"application/geo+json", "application/json"} {
+		if i := strings.Index(accept, t); i >= 0 && i < csvAt {
+			return false
+		}
+	}
+	return true
+}
+
+// writeFeaturePage writes a page as a GeoJSON FeatureCollection with the
+// OGC API members, each feature as the read model rendered it (with
+// distance_m first in its properties for a search around a point).
+func (s *Server) writeFeaturePage(w http.ResponseWriter, r *http.Request, q *itemsQuery, page readmodel.Page) {
+	w.Header().Set("Content-Type", contentGeoJSON+"; charset=utf-8")
+	bw := bufio.NewWriterSize(w, 32<<10)
+	buf := make([]byte, 0, 4096)
+	buf = append(buf, `{"type":"FeatureCollection","features":[`...)
+	for i, h := range page.Hits {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		extra := ""
+		if q.Near != nil {
+			extra = `"distance_m":` + strconv.FormatFloat(h.Distance, 'f', 0, 64)
+		}
+		buf = h.FeatureWith(buf, extra)
+		if len(buf) > 16<<10 {
+			bw.Write(buf)
+			buf = buf[:0]
+		}
+	}
+	buf = append(buf, `],"numberMatched":`...)
+	buf = strconv.AppendInt(buf, int64(page.Matched), 10)
+	buf = append(buf, `,"numberReturned":`...)
+	buf = strconv.AppendInt(buf, int64(len(page.Hits)), 10)
+	buf = append(buf, `,"timeStamp":"`...)
+	buf = append(buf, s.now().UTC().Format(time.RFC3339)...)
+	buf = append(buf, `"`...)
+	if q.Open != nil {
+		buf = append(buf, `,"notes":`...)
+		buf = appendJSON(buf, []string{fmt.Sprintf("Un lieu dont les horaires ne sont pas connus n'est jamais compté comme ouvert : %d lieux répondant aux autres critères sont exclus pour cette raison.", page.UnknownHours)})
+	}
+	buf = append(buf, `,"links":`...)
+	buf = appendJSON(buf, s.pageLinks(w, r, q, page))
+	buf = append(buf, '}')
+	bw.Write(buf)
+	if err := bw.Flush(); err != nil {
+		s.log.Debug("response_write_failed", "path", r.URL.Path, "error", err)
+	}
+}
+
+// pageLinks are a page's self, alternate, next and prev links.
+func (s *Server) pageLinks(w http.ResponseWriter, r *http.Request, q *itemsQuery, page readmodel.Page) []link {
+	self := s.base(w, r) + r.URL.Path
+	links := []link{
+		{Href: self + queryString(r.URL.Query()), Rel: "self", Type: contentGeoJSON, Title: "cette page"},
+		{Href: self + queryString(with(r.URL.Query(), "f", "csv", "cursor", "")), Rel: "alternate", Type: "text/csv", Title: "cette page en CSV"},
+	}
+	byDistance := q.Near != nil
+	if page.More && len(page.Hits) > 0 {
+		last := page.Hits[len(page.Hits)-1]
+		c := encodeCursor(false, readmodel.Cursor{ID: last.Row.Lieu.ID, Distance: last.Distance}, byDistance)
+		links = append(links, link{Href: self + queryString(with(r.URL.Query(), "cursor", c)), Rel: "next", Type: contentGeoJSON, Title: "page suivante"})
+	}
+	if page.Less && len(page.Hits) > 0 {
+		first := page.Hits[0]
+		c := encodeCursor(true, readmodel.Cursor{ID: first.Row.Lieu.ID, Distance: first.Distance}, byDistance)
+		links = append(links, link{Href: self + queryString(with(r.URL.Query(), "cursor", c)), Rel: "prev", Type: contentGeoJSON, Title: "page précédente"})
 	}
 	return links
+}
+
+// with returns v with a parameter set (removed when value is empty),
+// pairs of name and value.
+func with(v url.Values, pairs ...string) url.Values {
+	for i := 0; i+1 < len(pairs); i += 2 {
+		if pairs[i+1] == "" {
+			v.Del(pairs[i])
+		} else {
+			v.Set(pairs[i], pairs[i+1])
+		}
+	}
+	return v
 }
 
 func queryString(v url.Values) string {
@@ -98,45 +158,24 @@ func queryString(v url.Values) string {
 	return "?" + v.Encode()
 }
 
-func encodeCursor(id string) string { return base64.RawURLEncoding.EncodeToString([]byte(id)) }
-
-func decodeCursor(c string) (string, error) {
-	b, err := base64.RawURLEncoding.DecodeString(c)
-	if err != nil || !validKey(string(b)) {
-		return "", fmt.Errorf("cursor: not a cursor returned by this API")
-	}
-	return string(b), nil
-}
-
-func parseLieuQuery(v url.Values) (store.LieuQuery, error) {
-	q := store.LieuQuery{Limit: DefaultLimit}
-	for name := range v {
-		if name != "limit" && name != "cursor" && name != "bbox" {
-			return q, fmt.Errorf("unknown parameter %s (limit, cursor, bbox)", quoted(name))
+// writeCSVPage writes a page as the standard's CSV (header, then one row
+// per lieu).
+func (s *Server) writeCSVPage(w http.ResponseWriter, r *http.Request, page readmodel.Page) {
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	cw, err := exporters.NewCSVWriter(w)
+	if err == nil {
+		for _, h := range page.Hits {
+			if err = cw.Write(&h.Row.Lieu); err != nil {
+				break
+			}
 		}
 	}
-	if s := v.Get("limit"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > MaxLimit {
-			return q, fmt.Errorf("limit: %s is not an integer between 1 and %d", quoted(s), MaxLimit)
-		}
-		q.Limit = n
+	if err == nil {
+		err = cw.Close()
 	}
-	if s := v.Get("cursor"); s != "" {
-		after, err := decodeCursor(s)
-		if err != nil {
-			return q, err
-		}
-		q.After = after
+	if err != nil {
+		s.log.Debug("response_write_failed", "path", r.URL.Path, "error", err)
 	}
-	if s := v.Get("bbox"); s != "" {
-		b, err := parseBBox(s)
-		if err != nil {
-			return q, err
-		}
-		q.BBox = &b
-	}
-	return q, nil
 }
 
 // parseBBox reads "minLon,minLat,maxLon,maxLat" (WGS84, as in OGC API).
@@ -162,30 +201,39 @@ func parseBBox(s string) (store.BBox, error) {
 	return b, nil
 }
 
-// getLieu serves one lieu; a retired id redirects to its survivor.
-func (s *Server) getLieu(w http.ResponseWriter, r *http.Request) {
+// item serves one lieu, with the source record behind each field; a
+// retired id redirects to the lieu it was merged into (301), a deleted
+// one is gone (410).
+func (s *Server) item(w http.ResponseWriter, r *http.Request) {
 	id := chi.URLParam(r, "id")
 	if !validKey(id) {
 		s.problem(w, r, http.StatusNotFound, "no lieu with id "+quoted(id))
 		return
 	}
-	row, err := s.store.Lieu(r.Context(), id)
-	if errors.Is(err, store.ErrNotFound) {
-		s.redirectOrNotFound(w, r, id)
+	e, retired := s.models.Current().Lookup(id)
+	switch {
+	case retired != nil && retired.MergedInto != "":
+		to := strings.TrimSuffix(r.URL.Path, id) + url.PathEscape(retired.MergedInto)
+		http.Redirect(w, r, to, http.StatusMovedPermanently)
+		return
+	case retired != nil:
+		s.problem(w, r, http.StatusGone, fmt.Sprintf("the lieu %s was deleted on %s: no source lists it any more", quoted(id), retired.At.Format(time.DateOnly)))
+		return
+	case e == nil:
+		s.problem(w, r, http.StatusNotFound, "no lieu with id "+quoted(id))
 		return
 	}
-	if err != nil {
-		s.internalError(w, r, err)
-		return
-	}
-	if notModified(w, r, fmt.Sprintf(`W/"lieu-r%d"`, row.Revision), row.UpdatedAt) {
+	if notModified(w, r, fmt.Sprintf(`W/"lieu-r%d"`, e.Row.Revision), e.Row.UpdatedAt) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
 	s.writeJSON(w, r, http.StatusOK, contentGeoJSON, lieuFeature{
-		Feature:    exporters.NewFeature(&row.Lieu),
-		Provenance: row.Provenance,
-		Links:      []link{{Href: s.base(w, r) + r.URL.Path, Rel: "self", Type: contentGeoJSON}},
+		Feature:    exporters.NewFeature(&e.Row.Lieu),
+		Provenance: e.Row.Provenance,
+		Links: []link{
+			{Href: s.base(w, r) + r.URL.Path, Rel: "self", Type: contentGeoJSON},
+			{Href: s.base(w, r) + "/collections/lieux", Rel: "collection", Type: contentJSON},
+		},
 	})
 }
 
@@ -197,43 +245,53 @@ type lieuFeature struct {
 	Links      []link                     `json:"links"`
 }
 
-func (s *Server) redirectOrNotFound(w http.ResponseWriter, r *http.Request, id string) {
-	to, ok, err := s.store.Redirect(r.Context(), id)
-	if err != nil {
-		s.internalError(w, r, err)
-		return
-	}
-	if !ok {
-		s.problem(w, r, http.StatusNotFound, "no lieu with id "+quoted(id))
-		return
-	}
-	http.Redirect(w, r, "/api/v1/lieux/"+url.PathEscape(to), http.StatusMovedPermanently)
-}
-
 // exportCSV streams the national-standard CSV of all lieux.
 func (s *Server) exportCSV(w http.ResponseWriter, r *http.Request) {
-	s.export(w, r, "text/csv; charset=utf-8", pipeline.FileLieuxCSV, pipeline.WriteLieuxCSV)
+	m := s.models.Current()
+	if !s.startExport(w, r, m, "text/csv; charset=utf-8", pipeline.FileLieuxCSV) {
+		return
+	}
+	cw, err := exporters.NewCSVWriter(w)
+	for i := 0; err == nil && i < m.Len(); i++ {
+		err = cw.Write(&m.Entry(i).Row.Lieu)
+	}
+	if err == nil {
+		err = cw.Close()
+	}
+	s.exportDone(pipeline.FileLieuxCSV, err)
 }
 
 // exportGeoJSON streams all lieux as a FeatureCollection.
 func (s *Server) exportGeoJSON(w http.ResponseWriter, r *http.Request) {
-	s.export(w, r, contentGeoJSON+"; charset=utf-8", pipeline.FileLieuxGeoJSON, pipeline.WriteLieuxGeoJSON)
-}
-
-func (s *Server) export(w http.ResponseWriter, r *http.Request, contentType, name string,
-	write func(ctx context.Context, st store.Store, w io.Writer) error) {
-	v, err := s.store.Version(r.Context())
-	if err != nil {
-		s.internalError(w, r, err)
+	m := s.models.Current()
+	if !s.startExport(w, r, m, contentGeoJSON+"; charset=utf-8", pipeline.FileLieuxGeoJSON) {
 		return
 	}
-	if notModified(w, r, datasetETag(name, v.Revision, v.Count), v.UpdatedAt) {
+	gw := exporters.NewGeoJSONWriter(w)
+	var err error
+	for i := 0; err == nil && i < m.Len(); i++ {
+		err = gw.WriteRendered(m.Entry(i).Feature)
+	}
+	if err == nil {
+		err = gw.Close()
+	}
+	s.exportDone(pipeline.FileLieuxGeoJSON, err)
+}
+
+// startExport answers a conditional request, or writes an export's
+// headers and says the body is to follow.
+func (s *Server) startExport(w http.ResponseWriter, r *http.Request, m *readmodel.Model, contentType, name string) bool {
+	if notModified(w, r, fmt.Sprintf(`W/"%s-s%d"`, name, m.Seq), m.UpdatedAt) {
 		w.WriteHeader(http.StatusNotModified)
-		return
+		return false
 	}
 	w.Header().Set("Content-Type", contentType)
 	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
-	if err := write(r.Context(), s.store, w); err != nil {
+	return true
+}
+
+func (s *Server) exportDone(name string, err error) {
+	if err != nil {
 		// Headers are gone: the truncated body is all the client gets.
 		s.log.Error("export_failed", "export", name, "error", err)
 	}

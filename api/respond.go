@@ -29,6 +29,13 @@ func (s *Server) writeJSON(w http.ResponseWriter, r *http.Request, status int, c
 	w.Write(b)
 }
 
+// appendJSON appends v's JSON encoding (v is the server's own data, which
+// always encodes).
+func appendJSON(dst []byte, v any) []byte {
+	b, _ := json.Marshal(v)
+	return append(dst, b...)
+}
+
 // problem writes an RFC 9457 problem document.
 func (s *Server) problem(w http.ResponseWriter, r *http.Request, status int, detail string) {
 	s.writeJSON(w, r, status, contentProblem, map[string]any{

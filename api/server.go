@@ -1,7 +1,10 @@
-// Package api serves maillage over HTTP: the lieux as GeoJSON with bbox
-// filtering and stable cursor pagination, single lieux with redirects for
-// retired ids, the open-data exports, and health. One route table; handlers
-// are methods; no SQL here.
+// Package api serves maillage over HTTP: OGC API – Features (landing,
+// conformance, the lieux collection, its items and queryables, the
+// OpenAPI document), the search near a person, single lieux with
+// redirects for retired ids, the open-data exports, the sources' status
+// and health. The lieux come from the read model the server owns
+// (readmodel.Holder), rebuilt on publication: no request reads the store
+// for lieux. One route table; handlers are methods; no SQL here.
 package api
 
 import (
@@ -16,14 +19,18 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
 
+	"github.com/maillage/maillage/readmodel"
 	"github.com/maillage/maillage/store"
 )
 
 // Server holds the API's dependencies.
 type Server struct {
 	store   store.Store
+	models  *readmodel.Holder
 	log     *slog.Logger
 	started time.Time
+	// Now is the clock of « ouvert maintenant » and of timestamps.
+	Now func() time.Time
 	// LastSync reports the end of the latest sync, for /healthz.
 	lastSync atomic.Pointer[time.Time]
 	requests atomic.Int64
@@ -38,10 +45,22 @@ type Server struct {
 	PublicURL string
 }
 
-// New returns an API server over a store.
+// New returns an API server over a store, serving the empty read model
+// until Refresh.
 func New(st store.Store, log *slog.Logger) *Server {
-	return &Server{store: st, log: log, started: time.Now().UTC()}
+	return &Server{store: st, models: readmodel.NewHolder(st, log), log: log, started: time.Now().UTC(), Now: time.Now}
 }
+
+// Refresh reads the published lieux into a new read model when they
+// changed since the one served, and serves it from then on (after each
+// publication).
+func (s *Server) Refresh(ctx context.Context) error { return s.models.Refresh(ctx) }
+
+// Watch refreshes the read model every interval until ctx ends: another
+// instance's publications into a shared store are then served too.
+func (s *Server) Watch(ctx context.Context, every time.Duration) { s.models.Watch(ctx, every) }
+
+func (s *Server) now() time.Time { return s.Now() }
 
 // SyncFinished records the time of the latest sync.
 func (s *Server) SyncFinished(at time.Time) { s.lastSync.Store(&at) }
@@ -50,11 +69,19 @@ func (s *Server) SyncFinished(at time.Time) { s.lastSync.Store(&at) }
 func (s *Server) Handler() http.Handler {
 	r := chi.NewRouter()
 	// GetHead answers HEAD on every GET route (the body is not sent)
-	r.Use(middleware.RequestID, s.logRequests, middleware.Recoverer, middleware.GetHead, s.varyHost)
+	r.Use(middleware.RequestID, s.logRequests, middleware.Recoverer, middleware.GetHead, s.varyHost, cors,
+		middleware.Compress(5, contentJSON, contentGeoJSON, contentProblem, contentOpenAPI, contentSchema, "text/csv"))
 	r.Get("/", s.landing)
+	r.Get("/conformance", s.conformance)
+	r.Get("/api", s.openAPI)
+	r.Get("/collections", s.collections)
+	r.Get("/collections/lieux", s.collection)
+	r.Get("/collections/lieux/queryables", s.queryables)
+	r.Get("/collections/lieux/items", s.items)
+	r.Get("/collections/lieux/items/{id}", s.item)
 	r.Get("/healthz", s.healthz)
-	r.Get("/api/v1/lieux", s.listLieux)
-	r.Get("/api/v1/lieux/{id}", s.getLieu)
+	r.Get("/api/v1/lieux", s.items)
+	r.Get("/api/v1/lieux/{id}", s.item)
 	r.Get("/api/v1/sources", s.listSources)
 	r.Post("/api/v1/sources/{name}/sync", s.syncSource)
 	r.Get("/exports/lieux.csv", s.exportCSV)
@@ -64,6 +91,14 @@ func (s *Server) Handler() http.Handler {
 	})
 	r.MethodNotAllowed(func(w http.ResponseWriter, req *http.Request) {
 		allowed := allowedMethods(r, req.URL.Path)
+		if req.Method == http.MethodOptions { // a browser's preflight, or a client asking
+			w.Header().Set("Allow", strings.Join(append(allowed, http.MethodOptions), ", "))
+			w.Header().Set("Access-Control-Allow-Methods", strings.Join(allowed, ", "))
+			w.Header().Set("Access-Control-Allow-Headers", "Accept, Accept-Encoding, If-None-Match, If-Modified-Since, Authorization")
+			w.Header().Set("Access-Control-Max-Age", "86400")
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
 		w.Header().Set("Allow", strings.Join(allowed, ", "))
 		s.problem(w, req, http.StatusMethodNotAllowed, req.Method+" is not allowed on "+req.URL.Path+" (allowed: "+strings.Join(allowed, ", ")+")")
 	})
@@ -96,5 +131,15 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 		s.log.Log(r.Context(), level, "http_request", "method", r.Method, "path", r.URL.Path, "query", r.URL.RawQuery,
 			"status", ww.Status(), "bytes", ww.BytesWritten(), "duration_ms", time.Since(start).Milliseconds(),
 			"request_id", middleware.GetReqID(r.Context()), "remote_addr", r.RemoteAddr)
+	})
+}
+
+// cors lets pages of any origin read the API (hub maps call it from the
+// browser): every answer may be read; credentials are never involved.
+func cors(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Access-Control-Allow-Origin", "*")
+		w.Header().Set("Access-Control-Expose-Headers", "ETag, Last-Modified, Link, Retry-After")
+		next.ServeHTTP(w, r)
 	})
 }

@@ -138,3 +138,11 @@ func RecordChangesQuery(since int64) (string, []any) {
 	}
 	return `SELECT ` + digestColumns + ` FROM source_records WHERE deleted_at IS NULL ORDER BY source, row_index, record_key`, nil
 }
+
+// RetiredLieuxQuery selects the ids published no more (both drivers): the
+// redirected ones with the id they resolve to, and the deleted lieux that
+// redirect nowhere, each with the time it was retired.
+const RetiredLieuxQuery = `SELECT old_id, new_id, retired_at FROM lieu_redirects
+	UNION ALL
+	SELECT id, '', deleted_at FROM lieux
+	WHERE deleted_at IS NOT NULL AND id NOT IN (SELECT old_id FROM lieu_redirects)`

@@ -88,6 +88,10 @@ type Store interface {
 	Lieu(ctx context.Context, id string) (LieuRow, error)
 	// Redirect returns the id a retired id now resolves to.
 	Redirect(ctx context.Context, id string) (string, bool, error)
+	// RetiredLieux returns every id once published and published no more:
+	// merged into another lieu (MergedInto, the id it redirects to) or
+	// deleted, in no particular order.
+	RetiredLieux(ctx context.Context) ([]RetiredLieu, error)
 	// EachLink calls fn for every record → lieu link, ordered.
 	EachLink(ctx context.Context, fn func(Link) error) error
 	// Version describes the published dataset for caching.
@@ -242,6 +246,14 @@ type LieuIndex struct {
 	Created map[string]time.Time
 	// Retired lists the ids that redirect to another lieu.
 	Retired []string
+}
+
+// RetiredLieu is an id published no more: merged into another lieu
+// (MergedInto set) or deleted (MergedInto empty), since At.
+type RetiredLieu struct {
+	ID         string
+	MergedInto string
+	At         time.Time
 }
 
 // ReviewPair is a pair of records left for an operator, with the

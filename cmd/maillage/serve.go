@@ -53,6 +53,9 @@ func (a *app) serve(ctx context.Context, env environment) error {
 			return
 		}
 		srv.SyncFinished(rep.FinishedAt)
+		if err := srv.Refresh(ctx); err != nil {
+			a.log.Error("read_model_refresh_failed", "error", err)
+		}
 		printSummary(env.stderr, rep, a.cfg.Out)
 	}
 	// On first boot there is nothing to serve: sync before listening. With
@@ -92,10 +95,22 @@ func (a *app) serve(ctx context.Context, env environment) error {
 		}
 		return busy.start(ctx, name, runSource) // the harvest lives as long as serve, not the request
 	}}
+	if err := srv.Refresh(ctx); err != nil {
+		return err
+	}
+	var watching sync.WaitGroup
+	defer watching.Wait()
+	watchCtx, stopWatch := context.WithCancel(ctx)
+	defer stopWatch()
+	watching.Go(func() { srv.Watch(watchCtx, readModelPoll) }) // publications of other instances sharing the store
 	sched.Start()
 	defer sched.Shutdown()
 	return a.listen(ctx, srv.Handler())
 }
+
+// readModelPoll is how often serve checks whether another instance
+// published into the shared store (one read of the lieux sequence).
+const readModelPoll = 5 * time.Second
 
 // sourceJobs gives each source its job: its own schedule and timeout.
 func (a *app) sourceJobs(run func(ctx context.Context, only string)) []harvest.Job {

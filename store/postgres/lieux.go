@@ -348,6 +348,29 @@ func (s *Store) Redirect(ctx context.Context, id string) (string, bool, error) {
 	return to, true, nil
 }
 
+// RetiredLieux returns the redirected ids and the deleted lieux that
+// redirect nowhere (store.RetiredLieuxQuery).
+func (s *Store) RetiredLieux(ctx context.Context) ([]store.RetiredLieu, error) {
+	rows, err := s.pool.Query(ctx, store.RetiredLieuxQuery)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: retired lieux: %w", err)
+	}
+	defer rows.Close()
+	var out []store.RetiredLieu
+	for rows.Next() {
+		var r store.RetiredLieu
+		if err := rows.Scan(&r.ID, &r.MergedInto, &r.At); err != nil {
+			return nil, fmt.Errorf("postgres: retired lieux: %w", err)
+		}
+		r.At = r.At.UTC()
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("postgres: retired lieux: %w", err)
+	}
+	return out, nil
+}
+
 // EachLink calls fn for every record → lieu link, by lieu then record.
 func (s *Store) EachLink(ctx context.Context, fn func(store.Link) error) error {
 	rows, err := s.pool.Query(ctx, `SELECT lieu_id, source, record_key, linked_at FROM lieu_links ORDER BY lieu_id, source, record_key`)

@@ -483,10 +483,39 @@ func testRedirects(t *testing.T, st store.Store) {
 	if idx, err := st.LieuIndex(ctx); err != nil || fmt.Sprint(idx.Retired) != "[a b]" {
 		t.Errorf("retired ids in the index: %v %v", err, idx.Retired)
 	}
-	st.SaveLieux(ctx, store.LieuSet{Lieux: []store.PublishedLieu{lieu("a", "A", 0, 45), lieu("c", "C", 0, 45)}}, t0)
+	if got := retired(t, st); got != "[a→c b→c]" {
+		t.Errorf("retired lieux: %s, want [a→c b→c]", got)
+	}
+	st.SaveLieux(ctx, store.LieuSet{Lieux: []store.PublishedLieu{lieu("a", "A", 0, 45), lieu("c", "C", 0, 45)}}, t0.Add(time.Hour))
 	if _, ok, _ := st.Redirect(ctx, "a"); ok {
 		t.Error("a revived id must not redirect")
 	}
+	if got := retired(t, st); got != "[b→c]" {
+		t.Errorf("retired lieux after a came back: %s, want [b→c]", got)
+	}
+	st.SaveLieux(ctx, store.LieuSet{Lieux: []store.PublishedLieu{lieu("c", "C", 0, 45)}}, t0.Add(2*time.Hour))
+	if got := retired(t, st); got != "[a→ b→c]" {
+		t.Errorf("retired lieux after a was deleted: %s, want [a→ b→c]", got)
+	}
+}
+
+// retired lists a store's retired lieux as id→survivor, sorted, and
+// checks each has its time.
+func retired(t *testing.T, st store.Store) string {
+	t.Helper()
+	rs, err := st.RetiredLieux(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, r := range rs {
+		if r.At.IsZero() {
+			t.Errorf("retired lieu %s has no time", r.ID)
+		}
+		out = append(out, r.ID+"→"+r.MergedInto)
+	}
+	slices.Sort(out)
+	return fmt.Sprint(out)
 }
 
 func want(t *testing.T, err error, got, want string) {

@@ -1,0 +1,73 @@
+package readmodel
+
+import (
+	"github.com/maillage/maillage/geo"
+	"github.com/maillage/maillage/schema"
+)
+
+// Facet is a field the API filters on by value: a lieu matches when one
+// of its values is one of those asked for.
+type Facet struct {
+	// Name is the query parameter.
+	Name string
+	// Field names the standard's field (or maillage's territoire member)
+	// it reads, for the documentation.
+	Field  string
+	Values func(l *schema.Lieu) []string
+}
+
+// Facets are the filterable fields, in the order the API documents them.
+var Facets = []Facet{
+	{"services", "services", func(l *schema.Lieu) []string { return l.Services }},
+	{"publics", "publics_specifiquement_adresses", func(l *schema.Lieu) []string { return l.PublicsSpecifiquementAdresses }},
+	{"prise_en_charge", "prise_en_charge_specifique", func(l *schema.Lieu) []string { return l.PriseEnChargeSpecifique }},
+	{"frais", "frais_a_charge", func(l *schema.Lieu) []string { return l.FraisACharge }},
+	{"modalites_acces", "modalites_acces", func(l *schema.Lieu) []string { return l.ModalitesAcces }},
+	{"modalites_accompagnement", "modalites_accompagnement", func(l *schema.Lieu) []string { return l.ModalitesAccompagnement }},
+	{"modalites", "modalites_acces, modalites_accompagnement", func(l *schema.Lieu) []string {
+		return append(append([]string(nil), l.ModalitesAcces...), l.ModalitesAccompagnement...)
+	}},
+	{"dispositif", "dispositif_programmes_nationaux", func(l *schema.Lieu) []string { return l.DispositifProgrammesNationaux }},
+	{"typologie", "typologie", func(l *schema.Lieu) []string { return l.Typologie }},
+	{"formations_labels", "formations_labels", func(l *schema.Lieu) []string { return l.FormationsLabels }},
+	{"departement", "territoire.departement", func(l *schema.Lieu) []string {
+		return territory(l, func(t *schema.Territoire) string { return t.Departement })
+	}},
+	{"region", "territoire.region", func(l *schema.Lieu) []string {
+		return territory(l, func(t *schema.Territoire) string { return t.Region })
+	}},
+	{"epci", "territoire.epci", func(l *schema.Lieu) []string {
+		return territory(l, func(t *schema.Territoire) string { return t.EPCI })
+	}},
+	{"code_insee", "code_insee", func(l *schema.Lieu) []string { return nonEmpty(l.CodeINSEE) }},
+	{"code_postal", "code_postal", func(l *schema.Lieu) []string { return nonEmpty(l.CodePostal) }},
+}
+
+// FacetNamed returns the facet of a query parameter.
+func FacetNamed(name string) (Facet, bool) {
+	for _, f := range Facets {
+		if f.Name == name {
+			return f, true
+		}
+	}
+	return Facet{}, false
+}
+
+func territory(l *schema.Lieu, get func(*schema.Territoire) string) []string {
+	if l.Territoire == nil {
+		return nil
+	}
+	return nonEmpty(get(l.Territoire))
+}
+
+func nonEmpty(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return []string{s}
+}
+
+// FoldValue is how facet values are compared: without case, accents or
+// punctuation, so that « Aide aux démarches administratives » and
+// aide-aux-demarches-administratives are one value.
+func FoldValue(v string) string { return geo.Fold(v) }

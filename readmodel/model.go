@@ -1,0 +1,240 @@
+// Package readmodel holds the published lieux in memory for the public
+// API: an immutable Model built from the store after each publication
+// (records, each lieu's rendered GeoJSON Feature, a spatial grid, the
+// posting lists of the enumerated fields and territory codes, folded name
+// tokens, parsed opening hours) and a Holder that swaps models in
+// atomically. Requests read one model from start to end and never touch
+// SQL; a request never sees half of a publication.
+package readmodel
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/maillage/maillage/exporters"
+	"github.com/maillage/maillage/schema/hours"
+	"github.com/maillage/maillage/store"
+)
+
+// Entry is one published lieu as the model holds it.
+type Entry struct {
+	Row store.LieuRow
+	// Feature is the lieu as one GeoJSON Feature (exporters.RenderFeature);
+	// properties is the offset of the brace that opens its properties.
+	Feature    []byte
+	properties int
+	// HasPoint says whether Lon and Lat are known.
+	Lon, Lat float64
+	HasPoint bool
+	// Schedule is the parsed horaires, nil when the lieu has none or they
+	// do not parse: its hours are then unknown.
+	Schedule *hours.Schedule
+	// Zone is the lieu's own time zone (its département's).
+	Zone *time.Location
+	// Updated is date_maj, parsed (zero when it does not parse).
+	Updated time.Time
+	names   []string // folded name tokens
+}
+
+// FeatureWith returns the Feature with extra members first in its
+// properties (such as "distance_m":120), appended to dst.
+func (e *Entry) FeatureWith(dst []byte, extra string) []byte {
+	if extra == "" || e.properties <= 0 {
+		return append(dst, e.Feature...)
+	}
+	dst = append(dst, e.Feature[:e.properties+1]...)
+	dst = append(dst, extra...)
+	if e.Feature[e.properties+1] != '}' {
+		dst = append(dst, ',')
+	}
+	return append(dst, e.Feature[e.properties+1:]...)
+}
+
+// Model is an immutable snapshot of the published lieux. Every method is
+// safe for concurrent use.
+type Model struct {
+	// Seq is the lieux sequence's value the model was read at
+	// (store.LieuSequence): the data version.
+	Seq int64
+	// UpdatedAt is the latest change of a published lieu.
+	UpdatedAt time.Time
+	// Extent is the box of the lieux' points (zero without any), and
+	// UpdatedFrom and UpdatedTo the range of their date_maj.
+	Extent                 [4]float64
+	UpdatedFrom, UpdatedTo time.Time
+	entries                []Entry // by id
+	byID                   map[string]int32
+	retired                map[string]store.RetiredLieu
+	grid                   grid
+	facets                 map[string]map[string][]int32 // facet → value → positions, ascending
+	names                  nameIndex
+}
+
+// Len is the number of published lieux.
+func (m *Model) Len() int { return len(m.entries) }
+
+// Entry returns the lieu at position i (0 ≤ i < Len, by id).
+func (m *Model) Entry(i int) *Entry { return &m.entries[i] }
+
+// Lookup returns the published lieu of an id, or what became of it: a
+// retired id gives its RetiredLieu (MergedInto empty when deleted).
+func (m *Model) Lookup(id string) (*Entry, *store.RetiredLieu) {
+	if i, ok := m.byID[id]; ok {
+		return &m.entries[i], nil
+	}
+	if r, ok := m.retired[id]; ok {
+		return nil, &r
+	}
+	return nil, nil
+}
+
+// Empty is the model of no lieux, read from no store (its Seq, -1, is
+// no value of the lieux sequence).
+func Empty() *Model {
+	return &Model{Seq: -1, byID: map[string]int32{}, retired: map[string]store.RetiredLieu{}, facets: map[string]map[string][]int32{}}
+}
+
+// ErrMoving is returned when the lieux kept changing while a model was
+// read (publications faster than reads).
+var ErrMoving = errors.New("readmodel: the published lieux changed during every read")
+
+// readAttempts bounds the reads of a model while publications go on.
+const readAttempts = 5
+
+// Build reads the published lieux and the retired ids from st into a
+// model. The lieux sequence is read before and after: when a publication
+// came in between, the read starts again, so that a model holds one
+// publication whole.
+func Build(ctx context.Context, st store.Store) (*Model, error) {
+	for range readAttempts {
+		before, err := st.LieuSequence(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("readmodel: lieux sequence: %w", err)
+		}
+		m, err := read(ctx, st)
+		if err != nil {
+			return nil, err
+		}
+		after, err := st.LieuSequence(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("readmodel: lieux sequence: %w", err)
+		}
+		if before == after {
+			m.Seq = after
+			return m, nil
+		}
+	}
+	return nil, ErrMoving
+}
+
+// read reads and indexes the published lieux and the retired ids.
+func read(ctx context.Context, st store.Store) (*Model, error) {
+	m := Empty()
+	err := st.EachLieu(ctx, func(r store.LieuRow) error {
+		e, err := newEntry(r)
+		if err != nil {
+			return err
+		}
+		m.entries = append(m.entries, e)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("readmodel: lieux: %w", err)
+	}
+	retired, err := st.RetiredLieux(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("readmodel: retired lieux: %w", err)
+	}
+	for _, r := range retired {
+		m.retired[r.ID] = r
+	}
+	m.index()
+	return m, nil
+}
+
+// newEntry prepares one lieu.
+func newEntry(r store.LieuRow) (Entry, error) {
+	feature, err := exporters.RenderFeature(&r.Lieu)
+	if err != nil {
+		return Entry{}, err
+	}
+	e := Entry{Row: r, Feature: feature, properties: propertiesAt(feature), Zone: ZoneOf(&r.Lieu)}
+	e.Lon, e.Lat, e.HasPoint = r.Lieu.Point()
+	if r.Lieu.Horaires != "" {
+		if s, err := hours.Parse(r.Lieu.Horaires); err == nil {
+			e.Schedule = s
+		}
+	}
+	if t, err := time.Parse(time.DateOnly, r.Lieu.DateMaj); err == nil {
+		e.Updated = t
+	}
+	e.names = nameTokens(r.Lieu.Nom)
+	return e, nil
+}
+
+// propertiesAt finds the brace opening a rendered Feature's properties
+// (exporters.Feature encodes them last).
+func propertiesAt(feature []byte) int {
+	const key = `"properties":{`
+	i := strings.LastIndex(string(feature), key)
+	if i < 0 {
+		return -1
+	}
+	return i + len(key) - 1
+}
+
+// index builds the lookups over the entries (sorted by id first).
+func (m *Model) index() {
+	slices.SortFunc(m.entries, func(a, b Entry) int { return strings.Compare(a.Row.Lieu.ID, b.Row.Lieu.ID) })
+	m.byID = make(map[string]int32, len(m.entries))
+	m.grid = newGrid()
+	for i := range m.entries {
+		e := &m.entries[i]
+		m.byID[e.Row.Lieu.ID] = int32(i)
+		if e.Row.UpdatedAt.After(m.UpdatedAt) {
+			m.UpdatedAt = e.Row.UpdatedAt
+		}
+		if e.HasPoint {
+			m.grid.add(e.Lon, e.Lat, int32(i))
+			m.extend(e)
+		}
+		if !e.Updated.IsZero() && (m.UpdatedFrom.IsZero() || e.Updated.Before(m.UpdatedFrom)) {
+			m.UpdatedFrom = e.Updated
+		}
+		if e.Updated.After(m.UpdatedTo) {
+			m.UpdatedTo = e.Updated
+		}
+		m.indexFacets(e, int32(i))
+	}
+	m.names = newNameIndex(m.entries)
+}
+
+// indexFacets adds the entry at position i to the posting list of each
+// of its facet values (folded), once.
+func (m *Model) indexFacets(e *Entry, i int32) {
+	for _, f := range Facets {
+		for _, v := range f.Values(&e.Row.Lieu) {
+			if m.facets[f.Name] == nil {
+				m.facets[f.Name] = map[string][]int32{}
+			}
+			key := FoldValue(v)
+			list := m.facets[f.Name][key]
+			if len(list) == 0 || list[len(list)-1] != i {
+				m.facets[f.Name][key] = append(list, i)
+			}
+		}
+	}
+}
+
+// extend grows the extent to hold e's point.
+func (m *Model) extend(e *Entry) {
+	if m.Extent == ([4]float64{}) {
+		m.Extent = [4]float64{e.Lon, e.Lat, e.Lon, e.Lat}
+		return
+	}
+	m.Extent = [4]float64{min(m.Extent[0], e.Lon), min(m.Extent[1], e.Lat), max(m.Extent[2], e.Lon), max(m.Extent[3], e.Lat)}
+}

@@ -1,0 +1,276 @@
+package readmodel
+
+import (
+	"cmp"
+	"slices"
+	"time"
+)
+
+// Query selects lieux. Every criterion set must hold (AND); within a
+// facet, any of the values given (OR).
+type Query struct {
+	// BBox is min lon, min lat, max lon, max lat (WGS84).
+	BBox *[4]float64
+	// Near sorts by distance from a point and keeps the lieux within
+	// Radius metres of it.
+	Near   *Point
+	Radius float64
+	// Facets maps a facet name (Facets) to the values asked for, folded
+	// (FoldValue).
+	Facets map[string][]string
+	// Open keeps the lieux whose hours say open at that time; lieux with
+	// unknown hours never match (Page.UnknownHours counts them).
+	Open *OpenTime
+	// Words are folded query words (QueryWords), matched on names.
+	Words []string
+	// UpdatedFrom and UpdatedTo bound date_maj (inclusive, zero: open).
+	UpdatedFrom, UpdatedTo time.Time
+	// Match, when set, is one more condition (a compiled filter).
+	Match func(*Entry) bool
+	// After is where the previous page ended (keyset): the page starts
+	// after it. Before is where the next page started: the page ends
+	// before it. Limit bounds the page.
+	After, Before *Cursor
+	Limit         int
+}
+
+// OpenTime is a time to be open at: an instant, or with Local a
+// wall-clock time (At's date and time, its zone ignored) read in each
+// lieu's own zone.
+type OpenTime struct {
+	At    time.Time
+	Local bool
+}
+
+// in returns the instant an OpenTime is in a zone.
+func (o OpenTime) in(zone *time.Location) time.Time {
+	if !o.Local {
+		return o.At.In(zone)
+	}
+	t := o.At
+	return time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), 0, zone)
+}
+
+// Point is a longitude and a latitude.
+type Point struct{ Lon, Lat float64 }
+
+// Cursor is the sort key of a lieu that bounds a page: its id, and its
+// distance when the query sorts by distance (ByDistance).
+type Cursor struct {
+	Distance   float64
+	ByDistance bool
+	ID         string
+}
+
+// Hit is a lieu a query selected, with its distance (metres) from the
+// query's point when it has one.
+type Hit struct {
+	*Entry
+	Distance float64
+}
+
+// Page is one page of a query's results.
+type Page struct {
+	Hits []Hit
+	// Matched is the number of lieux the query selects, all pages.
+	Matched int
+	// More says whether a page follows (after the last hit), Less
+	// whether one precedes (before the first).
+	More, Less bool
+	// UnknownHours counts the lieux that met every other criterion of a
+	// query on opening hours, but whose hours are not known.
+	UnknownHours int
+}
+
+// Search runs a query: the lieux selected, by id or by distance, from the
+// cursor on (or up to it).
+func (m *Model) Search(q Query) Page {
+	hits, unknown := m.selectHits(q)
+	if q.Near != nil { // else by id: the positions' order
+		slices.SortFunc(hits, func(a, b Hit) int {
+			return cmp.Or(cmp.Compare(a.Distance, b.Distance), cmp.Compare(a.Row.Lieu.ID, b.Row.Lieu.ID))
+		})
+	}
+	page := Page{Matched: len(hits), UnknownHours: unknown}
+	from, to := 0, len(hits)
+	switch {
+	case q.After != nil:
+		from = firstAfter(hits, *q.After, q.Near != nil)
+	case q.Before != nil:
+		to = firstAt(hits, *q.Before, q.Near != nil)
+		if q.Limit > 0 {
+			from = max(0, to-q.Limit)
+		}
+	}
+	if q.Limit > 0 && to-from > q.Limit {
+		to = from + q.Limit
+	}
+	page.Hits, page.Less, page.More = hits[from:to], from > 0, to < len(hits)
+	return page
+}
+
+// firstAt finds the first hit at or after the cursor.
+func firstAt(hits []Hit, at Cursor, byDistance bool) int {
+	i, _ := slices.BinarySearchFunc(hits, at, func(h Hit, c Cursor) int {
+		if byDistance {
+			if d := cmp.Compare(h.Distance, c.Distance); d != 0 {
+				return d
+			}
+		}
+		return cmp.Compare(h.Row.Lieu.ID, c.ID)
+	})
+	return i
+}
+
+// firstAfter finds the first hit after the cursor in hits sorted by id,
+// or by distance then id.
+func firstAfter(hits []Hit, after Cursor, byDistance bool) int {
+	i := firstAt(hits, after, byDistance)
+	if i < len(hits) && hits[i].Row.Lieu.ID == after.ID {
+		i++
+	}
+	return i
+}
+
+// selectHits returns the selected lieux, by id: candidates from the
+// narrowest of the lists the indexes give (facet values, cells, name
+// words), each then checked against every criterion, the other lists by
+// binary search.
+func (m *Model) selectHits(q Query) (hits []Hit, unknownHours int) {
+	lists := m.lists(&q)
+	check := func(i int32) {
+		for _, l := range lists {
+			if _, ok := slices.BinarySearch(l, i); !ok {
+				return
+			}
+		}
+		e := &m.entries[i]
+		switch d, v := matches(e, &q); v {
+		case selected:
+			hits = append(hits, Hit{Entry: e, Distance: d})
+		case hoursUnknown:
+			unknownHours++
+		}
+	}
+	if len(lists) == 0 {
+		for i := range m.entries {
+			check(int32(i))
+		}
+		return hits, unknownHours
+	}
+	narrowest := slices.MinFunc(lists, func(a, b []int32) int { return cmp.Compare(len(a), len(b)) })
+	for _, i := range narrowest {
+		check(i)
+	}
+	return hits, unknownHours
+}
+
+// verdict is what matches says of a lieu.
+type verdict int
+
+const (
+	rejected verdict = iota
+	selected
+	hoursUnknown // every other criterion met, but the hours asked about are unknown
+)
+
+// lists returns, for each criterion an index answers, the positions
+// (ascending) of a superset of the lieux meeting it: exact for facets and
+// name words, by cell for the box and the radius.
+func (m *Model) lists(q *Query) [][]int32 {
+	var out [][]int32
+	for name, values := range q.Facets {
+		out = append(out, m.facetUnion(name, values))
+	}
+	if q.BBox != nil {
+		if list, ok := m.grid.inBox(q.BBox[0], q.BBox[1], q.BBox[2], q.BBox[3]); ok {
+			out = append(out, list)
+		}
+	}
+	if q.Near != nil {
+		if list, ok := m.around(*q.Near, q.Radius); ok {
+			out = append(out, list)
+		}
+	}
+	if len(q.Words) > 0 {
+		out = append(out, m.names.lookup(q.Words))
+	}
+	return out
+}
+
+// facetUnion returns the lieux holding any of the values of a facet.
+func (m *Model) facetUnion(name string, values []string) []int32 {
+	if len(values) == 1 {
+		return m.facets[name][values[0]]
+	}
+	var out []int32
+	for _, v := range values {
+		out = append(out, m.facets[name][v]...)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// around returns the positions in the cells within radius of p.
+func (m *Model) around(p Point, radius float64) ([]int32, bool) {
+	minLon, minLat, maxLon, maxLat := aroundBox(p.Lon, p.Lat, radius)
+	boxes := [][4]float64{{max(minLon, -180), minLat, min(maxLon, 180), maxLat}}
+	if minLon < -180 {
+		boxes = append(boxes, [4]float64{minLon + 360, minLat, 180, maxLat})
+	}
+	if maxLon > 180 {
+		boxes = append(boxes, [4]float64{-180, minLat, maxLon - 360, maxLat})
+	}
+	var out []int32
+	for _, b := range boxes {
+		list, ok := m.grid.inBox(b[0], b[1], b[2], b[3])
+		if !ok {
+			return nil, false
+		}
+		out = append(out, list...)
+	}
+	if len(boxes) > 1 {
+		slices.Sort(out)
+		out = slices.Compact(out)
+	}
+	return out, true
+}
+
+// matches checks the criteria of q no list answers exactly on e, and
+// gives e's distance from q's point (0 without one). The hours come last,
+// so that a lieu rejected for them alone is told apart.
+func matches(e *Entry, q *Query) (float64, verdict) {
+	if q.BBox != nil && !(e.HasPoint && e.Lon >= q.BBox[0] && e.Lon <= q.BBox[2] && e.Lat >= q.BBox[1] && e.Lat <= q.BBox[3]) {
+		return 0, rejected
+	}
+	if !q.UpdatedFrom.IsZero() && (e.Updated.IsZero() || e.Updated.Before(q.UpdatedFrom)) ||
+		!q.UpdatedTo.IsZero() && (e.Updated.IsZero() || e.Updated.After(q.UpdatedTo)) {
+		return 0, rejected
+	}
+	if q.Match != nil && !q.Match(e) {
+		return 0, rejected
+	}
+	d := 0.0
+	if q.Near != nil {
+		if !e.HasPoint {
+			return 0, rejected
+		}
+		if d = Distance(q.Near.Lon, q.Near.Lat, e.Lon, e.Lat); d > q.Radius {
+			return 0, rejected
+		}
+	}
+	switch {
+	case q.Open == nil:
+	case e.Schedule == nil:
+		return 0, hoursUnknown
+	case !e.Schedule.IsOpen(q.Open.in(e.Zone)):
+		return 0, rejected
+	}
+	return d, selected
+}
+
+// OpenAt says whether the lieu's hours say open at t, read in its own
+// zone; unknown hours are never open.
+func (e *Entry) OpenAt(t time.Time) bool {
+	return e.Schedule != nil && e.Schedule.IsOpen(t.In(e.Zone))
+}
