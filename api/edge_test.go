@@ -19,7 +19,16 @@ import (
 	"github.com/maillage/maillage/store/sqlite"
 )
 
-func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "maillage-api-test-")
+	if err != nil {
+		panic(err)
+	}
+	examples.root = dir
+	code := pgtest.Main(m)
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
 
 // openStores gives a SQLite and a PostgreSQL store holding the same lieux.
 func openStores(t *testing.T, n int) map[string]store.Store {

@@ -33,8 +33,10 @@ type Entry struct {
 	// Schedule is the parsed horaires, nil when the lieu has none or they
 	// do not parse: its hours are then unknown.
 	Schedule *hours.Schedule
-	// Zone is the lieu's own time zone (its département's).
-	Zone *time.Location
+	// Zone is the lieu's own time zone (its territory's), territory the
+	// code of its département or overseas collectivité.
+	Zone      *time.Location
+	territory string
 	// Updated is date_maj, parsed (zero when it does not parse).
 	Updated time.Time
 	names   []string // folded name tokens
@@ -162,7 +164,8 @@ func newEntry(r store.LieuRow) (Entry, error) {
 	if err != nil {
 		return Entry{}, err
 	}
-	e := Entry{Row: r, Feature: feature, properties: propertiesAt(feature), Zone: ZoneOf(&r.Lieu)}
+	e := Entry{Row: r, Feature: feature, properties: propertiesAt(feature), territory: territoryOf(&r.Lieu)}
+	e.Zone = zoneOf(e.territory)
 	e.Lon, e.Lat, e.HasPoint = r.Lieu.Point()
 	if r.Lieu.Horaires != "" {
 		if s, err := hours.Parse(r.Lieu.Horaires); err == nil {

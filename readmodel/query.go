@@ -263,14 +263,24 @@ func matches(e *Entry, q *Query) (float64, verdict) {
 	case q.Open == nil:
 	case e.Schedule == nil:
 		return 0, hoursUnknown
-	case !e.Schedule.IsOpen(q.Open.in(e.Zone)):
+	case !e.openAt(q.Open.in(e.Zone)):
 		return 0, rejected
 	}
 	return d, selected
 }
 
-// OpenAt says whether the lieu's hours say open at t, read in its own
-// zone; unknown hours are never open.
+// OpenAt says whether the lieu is open at t, read in its own zone:
+// unknown hours are never open, and on a public holiday where the lieu
+// is, hours that say nothing of public holidays (no PH rule) are closed,
+// as French public services and associations are.
 func (e *Entry) OpenAt(t time.Time) bool {
-	return e.Schedule != nil && e.Schedule.IsOpen(t.In(e.Zone))
+	return e.Schedule != nil && e.openAt(t.In(e.Zone))
+}
+
+// openAt is OpenAt for a time already in the lieu's zone.
+func (e *Entry) openAt(local time.Time) bool {
+	if isPublicHoliday(local, e.territory) && !e.Schedule.MentionsPublicHolidays() {
+		return false
+	}
+	return e.Schedule.IsOpen(local)
 }

@@ -40,21 +40,31 @@ func loadZones() (map[string]*time.Location, *time.Location) {
 }
 
 // ZoneOf returns the time zone a lieu's hours are read in: its
-// département's (from its territoire, else its INSEE code or postcode).
-func ZoneOf(l *schema.Lieu) *time.Location {
-	for _, code := range []string{departementOf(l), l.CodeINSEE, l.CodePostal} {
-		if len(code) >= 3 {
-			if loc, ok := zones[code[:3]]; ok {
-				return loc
-			}
-		}
+// territory's.
+func ZoneOf(l *schema.Lieu) *time.Location { return zoneOf(territoryOf(l)) }
+
+func zoneOf(territory string) *time.Location {
+	if loc, ok := zones[territory]; ok {
+		return loc
 	}
 	return paris
 }
 
-func departementOf(l *schema.Lieu) string {
-	if l.Territoire == nil {
-		return ""
+// territoryOf is the code of a lieu's département or overseas
+// collectivité: its territoire's, else the start of its INSEE code or
+// postcode (three digits overseas, 97x and 98x; two elsewhere); "" when
+// none is known.
+func territoryOf(l *schema.Lieu) string {
+	if l.Territoire != nil && l.Territoire.Departement != "" {
+		return l.Territoire.Departement
 	}
-	return l.Territoire.Departement
+	for _, code := range []string{l.CodeINSEE, l.CodePostal} {
+		switch {
+		case len(code) >= 3 && (strings.HasPrefix(code, "97") || strings.HasPrefix(code, "98")):
+			return code[:3]
+		case len(code) >= 2:
+			return code[:2]
+		}
+	}
+	return ""
 }

@@ -177,3 +177,14 @@ func Easter(year int) time.Time {
 	day := (h+l-7*m+114)%31 + 1
 	return time.Date(year, time.Month(month), day, 0, 0, 0, 0, time.UTC)
 }
+
+// MentionsPublicHolidays reports whether a rule of the schedule selects
+// public holidays (PH): the schedule then says itself what they are.
+func (s *Schedule) MentionsPublicHolidays() bool {
+	for _, r := range s.Rules {
+		if slices.Contains(r.Holidays, "PH") {
+			return true
+		}
+	}
+	return false
+}
