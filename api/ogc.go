@@ -70,6 +70,7 @@ func (s *Server) lieuxCollection(w http.ResponseWriter, r *http.Request, m *read
 			{Href: base + "/items", Rel: "items", Type: contentGeoJSON, Title: "lieux (GeoJSON)"},
 			{Href: base + "/items?f=csv", Rel: "items", Type: "text/csv", Title: "lieux (CSV)"},
 			{Href: base + "/queryables", Rel: "http://www.opengis.net/def/rel/ogc/1.0/queryables", Type: contentSchema, Title: "propriétés filtrables"},
+			{Href: base + "/schema", Rel: "describedby", Type: contentSchema, Title: "schéma des propriétés des lieux"},
 			{Href: s.base(w, r) + "/exports/lieux.csv", Rel: "enclosure", Type: "text/csv", Title: "export complet (CSV)"},
 		},
 	}
@@ -122,5 +123,37 @@ func (s *Server) queryables(w http.ResponseWriter, r *http.Request) {
 	s.writeJSON(w, r, http.StatusOK, contentSchema, map[string]any{
 		"$schema": "https://json-schema.org/draft/2019-09/schema", "$id": s.base(w, r) + r.URL.Path,
 		"type": "object", "title": "Lieux de médiation numérique", "properties": props, "additionalProperties": false,
+	})
+}
+
+// featureSchema describes, as a JSON Schema, the properties of every
+// lieu: the standard's 32 fields (lists as arrays, coordinates as
+// numbers, date_maj as a date) and maillage's placement and territoire.
+// Clients such as GDAL take their layer's fields from it.
+func (s *Server) featureSchema(w http.ResponseWriter, r *http.Request) {
+	ts := schema.Current()
+	props := map[string]any{}
+	for _, f := range schema.Fields {
+		p := map[string]any{"type": "string"}
+		switch f.Kind {
+		case schema.KindList:
+			p = map[string]any{"type": "array", "items": map[string]any{"type": "string"}}
+		case schema.KindNumber:
+			p = map[string]any{"type": "number"}
+		}
+		if def, ok := ts.Field(f.Name); ok {
+			p["title"] = def.Title
+			if def.Format == "date" || def.Type == "date" {
+				p["format"] = "date"
+			}
+		}
+		props[f.Name] = p
+	}
+	props["placement"] = map[string]any{"type": "object", "description": "d'où vient le point du lieu (source, géocodeur, centre de la commune) et sa précision"}
+	props["territoire"] = map[string]any{"type": "object", "description": "département, région et EPCI du lieu"}
+	props["distance_m"] = map[string]any{"type": "number", "description": "distance au point de la recherche, en mètres (recherches autour d'un point)"}
+	s.writeJSON(w, r, http.StatusOK, contentSchema, map[string]any{
+		"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": s.base(w, r) + r.URL.Path,
+		"type": "object", "title": "Lieu de médiation numérique", "properties": props,
 	})
 }

@@ -77,6 +77,7 @@ func (s *Server) Handler() http.Handler {
 	r.Get("/collections", s.collections)
 	r.Get("/collections/lieux", s.collection)
 	r.Get("/collections/lieux/queryables", s.queryables)
+	r.Get("/collections/lieux/schema", s.featureSchema)
 	r.Get("/collections/lieux/items", s.items)
 	r.Get("/collections/lieux/items/{id}", s.item)
 	r.Get("/healthz", s.healthz)
