@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"slices"
+	"strings"
 
 	"github.com/maillage/maillage/readmodel"
 	"github.com/maillage/maillage/schema"
@@ -50,18 +50,18 @@ func openAPIDocument(base string) (map[string]any, error) {
 }
 
 // facetParameter documents a facet's query parameter, with the
-// standard's values where it enumerates them.
+// standard's values where it enumerates them (in the description: any
+// spelling of them that folds alike is accepted, so they are no enum).
 func facetParameter(f readmodel.Facet) map[string]any {
-	item := map[string]any{"type": "string"}
+	desc := "lieux qui ont l'une de ces valeurs de " + f.Field + " (séparées par des virgules ; comparées sans casse, accents ni ponctuation)"
 	if def, ok := schema.Current().Field(f.Field); ok {
 		if values := def.EnumValues(); len(values) > 0 {
-			item["enum"] = slices.Clone(values)
+			desc += ". Valeurs du schéma : " + strings.Join(values, " ; ")
 		}
 	}
 	return map[string]any{
-		"name": f.Name, "in": "query", "style": "form", "explode": false,
-		"description": "lieux qui ont l'une de ces valeurs de " + f.Field + " (séparées par des virgules ; sans casse ni accents)",
-		"schema":      map[string]any{"type": "array", "items": item},
+		"name": f.Name, "in": "query", "style": "form", "explode": false, "description": desc,
+		"schema": map[string]any{"type": "array", "items": map[string]any{"type": "string"}},
 	}
 }
 

@@ -24,7 +24,10 @@ func (s *Server) writeJSON(w http.ResponseWriter, r *http.Request, status int, c
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
-	w.Header().Set("Content-Type", contentType+"; charset=utf-8")
+	if !strings.Contains(contentType, ";") { // a type with its own parameters is sent as it is
+		contentType += "; charset=utf-8"
+	}
+	w.Header().Set("Content-Type", contentType)
 	w.WriteHeader(status)
 	w.Write(b)
 }
