@@ -43,6 +43,8 @@ type Server struct {
 	// PublicURL, when set, is the scheme, host and path prefix of the
 	// links the API writes (server.public_url); else the request's Host.
 	PublicURL string
+	// RateLimit bounds each client address's requests (server.rate_limit).
+	RateLimit RateLimit
 }
 
 // New returns an API server over a store, serving the empty read model
@@ -69,7 +71,7 @@ func (s *Server) SyncFinished(at time.Time) { s.lastSync.Store(&at) }
 func (s *Server) Handler() http.Handler {
 	r := chi.NewRouter()
 	// GetHead answers HEAD on every GET route (the body is not sent)
-	r.Use(middleware.RequestID, s.logRequests, middleware.Recoverer, middleware.GetHead, s.varyHost, cors,
+	r.Use(middleware.RequestID, s.logRequests, middleware.Recoverer, cors, s.rateLimited, middleware.GetHead, s.varyHost,
 		middleware.Compress(5, contentJSON, contentGeoJSON, contentProblem, contentOpenAPI, contentSchema, "text/csv"))
 	r.Get("/", s.landing)
 	r.Get("/conformance", s.conformance)

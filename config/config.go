@@ -68,6 +68,10 @@ type Server struct {
 	// PublicURL is where clients reach the API (https://lieux.example.fr):
 	// the links it writes start with it. Empty: the request's Host.
 	PublicURL string `yaml:"public_url"`
+	// RateLimit is the requests a client address may make per second on
+	// average, RateBurst how many at once; 0 limits nothing.
+	RateLimit float64 `yaml:"rate_limit"`
+	RateBurst int     `yaml:"rate_burst"`
 }
 
 // Harvest configures fetching.
@@ -123,7 +127,8 @@ func Defaults() Config {
 	return Config{
 		Database: Database{Path: "data/maillage.db", StatementTimeout: time.Minute},
 		Server: Server{Addr: ":8080", ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second,
-			WriteTimeout: 120 * time.Second, IdleTimeout: 120 * time.Second, ShutdownTimeout: 20 * time.Second},
+			WriteTimeout: 120 * time.Second, IdleTimeout: 120 * time.Second, ShutdownTimeout: 20 * time.Second,
+			RateLimit: 20, RateBurst: 100},
 		Harvest: Harvest{UserAgent: "maillage/0.1 (+https://github.com/maillage/maillage)", Timeout: 60 * time.Second,
 			MaxBytes: 100 << 20, MaxUnpackedBytes: 100 << 20, Retries: 2, RetryBackoff: 2 * time.Second, HoldBelow: 0.5},
 		Geocoder: Geocoder{URL: "https://data.geopf.fr/geocodage", MinScore: 0.75, BatchSize: 5000, Timeout: 60 * time.Second,
@@ -208,6 +213,9 @@ func (c *Config) Validate() error {
 		if pu, err := url.Parse(u); err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || pu.Host == "" || pu.RawQuery != "" {
 			errs = append(errs, fmt.Errorf("server.public_url: %q is not an http(s) URL without a query", u))
 		}
+	}
+	if c.Server.RateLimit < 0 || c.Server.RateLimit > 0 && c.Server.RateBurst < 1 {
+		errs = append(errs, fmt.Errorf("server.rate_limit (%g) must be 0 (off) or above, with rate_burst (%d) at least 1", c.Server.RateLimit, c.Server.RateBurst))
 	}
 	if c.Harvest.MaxBytes <= 0 || c.Harvest.MaxUnpackedBytes <= 0 {
 		errs = append(errs, fmt.Errorf("harvest.max_bytes (%d) and max_unpacked_bytes (%d) must be above 0", c.Harvest.MaxBytes, c.Harvest.MaxUnpackedBytes))
