@@ -35,7 +35,8 @@ func (s *Server) items(w http.ResponseWriter, r *http.Request) {
 		s.problem(w, r, http.StatusBadRequest, "query string: "+err.Error())
 		return
 	}
-	q, err := parseItemsQuery(params, s.now())
+	m := s.models.Current()
+	q, err := parseItemsQuery(params, parseContext{now: s.now(), model: m})
 	if err != nil {
 		s.problem(w, r, http.StatusBadRequest, err.Error())
 		return
@@ -43,7 +44,6 @@ func (s *Server) items(w http.ResponseWriter, r *http.Request) {
 	if q.format == "geojson" && params.Get("f") == "" && prefersCSV(r) {
 		q.format = "csv"
 	}
-	m := s.models.Current()
 	tag := queryTag(q.canonical)
 	if q.openNow {
 		tag += "-" + s.now().UTC().Format("200601021504") // the answer changes every minute

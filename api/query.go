@@ -38,7 +38,7 @@ type itemsQuery struct {
 
 // itemParams are the query parameters of the items routes, each with
 // its parser; the facets (readmodel.Facets) come on top.
-var itemParams = map[string]func(q *itemsQuery, v string, now time.Time) error{
+var itemParams = map[string]func(q *itemsQuery, v string, c parseContext) error{
 	"limit":             parseLimit,
 	"cursor":            parseCursor,
 	"bbox":              parseBBoxParam,
@@ -66,10 +66,18 @@ func ParamNames() []string {
 	return out
 }
 
+// parseContext is what parameters are read against: the request's time
+// (ouvert_maintenant) and the read model (the point of a commune the
+// referential has no centre for).
+type parseContext struct {
+	now   time.Time
+	model *readmodel.Model
+}
+
 // parseItemsQuery reads an items request's parameters. An unknown
 // parameter, a repeated one, or a value out of its domain is an error
 // naming the parameter.
-func parseItemsQuery(v url.Values, now time.Time) (*itemsQuery, error) {
+func parseItemsQuery(v url.Values, pc parseContext) (*itemsQuery, error) {
 	q := &itemsQuery{Query: readmodel.Query{Limit: DefaultLimit, Radius: DefaultRadius}, format: "geojson", canonical: url.Values{}}
 	names := slices.Sorted(func(yield func(string) bool) {
 		for name := range v {
@@ -83,7 +91,7 @@ func parseItemsQuery(v url.Values, now time.Time) (*itemsQuery, error) {
 		if len(values) > 1 {
 			return nil, paramError(name, "given %d times; give it once (several values: separated by commas)", len(values))
 		}
-		if err := q.parse(name, values[0], now); err != nil {
+		if err := q.parse(name, values[0], pc); err != nil {
 			return nil, err
 		}
 	}
@@ -105,9 +113,9 @@ func parseItemsQuery(v url.Values, now time.Time) (*itemsQuery, error) {
 	return q, nil
 }
 
-func (q *itemsQuery) parse(name, value string, now time.Time) error {
+func (q *itemsQuery) parse(name, value string, pc parseContext) error {
 	if parse, ok := itemParams[name]; ok {
-		return parse(q, value, now)
+		return parse(q, value, pc)
 	}
 	if _, ok := readmodel.FacetNamed(name); ok {
 		return parseFacet(q, name, value)
@@ -130,7 +138,7 @@ func paramError(name, format string, args ...any) error {
 	return fmt.Errorf("%s: %s", name, fmt.Sprintf(format, args...))
 }
 
-func parseLimit(q *itemsQuery, s string, _ time.Time) error {
+func parseLimit(q *itemsQuery, s string, _ parseContext) error {
 	n, err := strconv.Atoi(s)
 	if err != nil || n < 1 || n > MaxLimit {
 		return paramError("limit", "%s is not an integer between 1 and %d", quoted(s), MaxLimit)
@@ -140,7 +148,7 @@ func parseLimit(q *itemsQuery, s string, _ time.Time) error {
 	return nil
 }
 
-func parseBBoxParam(q *itemsQuery, s string, _ time.Time) error {
+func parseBBoxParam(q *itemsQuery, s string, _ parseContext) error {
 	b, err := parseBBox(s)
 	if err != nil {
 		return err
@@ -150,7 +158,7 @@ func parseBBoxParam(q *itemsQuery, s string, _ time.Time) error {
 	return nil
 }
 
-func parseNear(q *itemsQuery, s string, _ time.Time) error {
+func parseNear(q *itemsQuery, s string, _ parseContext) error {
 	parts := strings.Split(s, ",")
 	if len(parts) != 2 {
 		return paramError("near", "%s: lon,lat expected (WGS84, as in 2.35,48.85)", quoted(s))
@@ -167,22 +175,28 @@ func parseNear(q *itemsQuery, s string, _ time.Time) error {
 
 // parseCommune takes an INSEE code of the embedded referential (a
 // current, delegated or former commune): the search is around its centre.
-func parseCommune(q *itemsQuery, s string, _ time.Time) error {
+func parseCommune(q *itemsQuery, s string, pc parseContext) error {
 	c, ok := geo.Communes().Commune(strings.TrimSpace(s))
 	if !ok {
 		return paramError("commune", "%s is not an INSEE code of a commune", quoted(s))
 	}
-	if c.Centre == nil {
-		return paramError("commune", "%s (%s) has no known centre", quoted(s), c.Name)
+	return q.around("commune", c, pc)
+}
+
+// around makes the query search around a commune's point.
+func (q *itemsQuery) around(param string, c *geo.Commune, pc parseContext) error {
+	p, ok := communePoint(pc.model, c)
+	if !ok {
+		return paramError(param, "%s (%s) has no known centre, and no lieu there has a point", c.Code, c.Name)
 	}
-	q.Near = &readmodel.Point{Lon: c.Centre.Lon, Lat: c.Centre.Lat}
-	q.canonical.Set("commune", c.Code)
+	q.Near = &p
+	q.canonical.Set("commune", c.Code) // by code or by name: the same search
 	return nil
 }
 
 // parseAdresse finds the point of a commune name, a postcode, or
 // « postcode name », with the embedded referential (offline).
-func parseAdresse(q *itemsQuery, s string, _ time.Time) error {
+func parseAdresse(q *itemsQuery, s string, pc parseContext) error {
 	if len(s) > 200 {
 		return paramError("adresse", "longer than 200 bytes")
 	}
@@ -190,12 +204,10 @@ func parseAdresse(q *itemsQuery, s string, _ time.Time) error {
 	if err != nil {
 		return paramError("adresse", "%s: %v", quoted(s), err)
 	}
-	q.Near = &readmodel.Point{Lon: c.Centre.Lon, Lat: c.Centre.Lat}
-	q.canonical.Set("commune", c.Code) // the same search as by its code
-	return nil
+	return q.around("adresse", c, pc)
 }
 
-func parseRadius(q *itemsQuery, s string, _ time.Time) error {
+func parseRadius(q *itemsQuery, s string, _ parseContext) error {
 	r, err := parseDecimal(s)
 	if err != nil || r <= 0 || r > MaxRadius {
 		return paramError("radius", "%s is not a distance in metres between 1 and %d", quoted(s), MaxRadius)
@@ -204,10 +216,10 @@ func parseRadius(q *itemsQuery, s string, _ time.Time) error {
 	return nil
 }
 
-func parseOpenNow(q *itemsQuery, s string, now time.Time) error {
+func parseOpenNow(q *itemsQuery, s string, c parseContext) error {
 	switch s {
 	case "true", "1", "oui":
-		q.Open = &readmodel.OpenTime{At: now}
+		q.Open = &readmodel.OpenTime{At: c.now}
 		q.openNow = true
 		q.canonical.Set("ouvert_maintenant", "true")
 	case "false", "0", "non":
@@ -220,7 +232,7 @@ func parseOpenNow(q *itemsQuery, s string, now time.Time) error {
 // parseOpenAt reads a date and time: with an offset or Z, an instant;
 // without, a wall-clock time read in each lieu's own zone (« samedi à
 // 10 h » where the lieu is).
-func parseOpenAt(q *itemsQuery, s string, _ time.Time) error {
+func parseOpenAt(q *itemsQuery, s string, _ parseContext) error {
 	for _, layout := range []string{time.RFC3339, "2006-01-02T15:04Z07:00"} {
 		if t, err := time.Parse(layout, s); err == nil {
 			q.Open = &readmodel.OpenTime{At: t}
@@ -238,7 +250,7 @@ func parseOpenAt(q *itemsQuery, s string, _ time.Time) error {
 	return paramError("ouvert_le", "%s: a date and time expected, as 2026-12-05T10:00 (the lieu's local time) or 2026-12-05T10:00:00+01:00", quoted(s))
 }
 
-func parseText(q *itemsQuery, s string, _ time.Time) error {
+func parseText(q *itemsQuery, s string, _ parseContext) error {
 	if len(s) > 200 {
 		return paramError("q", "longer than 200 bytes")
 	}
@@ -249,7 +261,7 @@ func parseText(q *itemsQuery, s string, _ time.Time) error {
 	return nil
 }
 
-func parseFormat(q *itemsQuery, s string, _ time.Time) error {
+func parseFormat(q *itemsQuery, s string, _ parseContext) error {
 	switch s {
 	case "json", "geojson":
 		q.format = "geojson"
@@ -292,7 +304,7 @@ func parseFacet(q *itemsQuery, name, s string) error {
 
 // parseDatetime reads an RFC 3339 date-time or date, or an interval of
 // them (start/end, ".." or empty for an open end), matched on date_maj.
-func parseDatetime(q *itemsQuery, s string, _ time.Time) error {
+func parseDatetime(q *itemsQuery, s string, _ parseContext) error {
 	start, end, interval := strings.Cut(s, "/")
 	from, err := parseMoment(start, interval)
 	if err != nil {
@@ -367,7 +379,7 @@ func encodeCursor(before bool, c readmodel.Cursor, byDistance bool) string {
 	return base64.RawURLEncoding.EncodeToString([]byte(dir + "\x00" + dist + "\x00" + c.ID))
 }
 
-func parseCursor(q *itemsQuery, s string, _ time.Time) error {
+func parseCursor(q *itemsQuery, s string, _ parseContext) error {
 	bad := paramError("cursor", "not a cursor returned by this API")
 	b, err := base64.RawURLEncoding.DecodeString(s)
 	if err != nil {

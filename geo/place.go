@@ -23,32 +23,33 @@ var postcodeIn = regexp.MustCompile(`\b\d{5}\b`)
 // code), a commune name (« Gap », « saint etienne »), or both
 // (« 05000 Gap », « Gap 05000 »). A name several communes carry is
 // ErrPlaceAmbiguous, naming a few with their département, so that the
-// person adds the postcode. The commune returned has a centre.
+// person adds the postcode. The commune may have no centre (some
+// overseas ones).
 func (r *Referential) Place(text string) (*Commune, error) {
 	text = strings.TrimSpace(text)
-	if c, ok := r.byCode[text]; ok && c.Centre != nil {
+	if c, ok := r.byCode[text]; ok {
 		return c, nil
 	}
 	cp := postcodeIn.FindString(text)
 	name := strings.TrimSpace(strings.Replace(text, cp, " ", 1))
 	switch {
 	case cp != "" && name != "":
-		if c, ok := r.Resolve(cp, name); ok && c.Centre != nil {
+		if c, ok := r.Resolve(cp, name); ok {
 			return c, nil
 		}
 		return nil, fmt.Errorf("%w: %q is not a commune of postcode %s", ErrPlaceUnknown, name, cp)
 	case cp != "":
-		return r.firstWithCentre(r.byPostcode[cp], cp)
+		return r.firstOf(r.byPostcode[cp], cp)
 	}
 	return r.byItsName(name)
 }
 
-// firstWithCentre is the first current commune or arrondissement, by
-// code, of a postcode.
-func (r *Referential) firstWithCentre(cs []*Commune, cp string) (*Commune, error) {
+// firstOf is the first current commune or arrondissement, by code, of a
+// postcode.
+func (r *Referential) firstOf(cs []*Commune, cp string) (*Commune, error) {
 	var ok []*Commune
 	for _, c := range cs {
-		if c.Centre != nil && (c.Type == TypeCurrent || c.Type == TypeArrondissmt) {
+		if c.Type == TypeCurrent || c.Type == TypeArrondissmt {
 			ok = append(ok, c)
 		}
 	}
@@ -62,7 +63,7 @@ func (r *Referential) firstWithCentre(cs []*Commune, cp string) (*Commune, error
 func (r *Referential) byItsName(name string) (*Commune, error) {
 	var found []*Commune
 	for _, c := range r.byName[nameKey(FoldName(name))] {
-		if c.Type == TypeCurrent && c.Centre != nil {
+		if c.Type == TypeCurrent {
 			found = append(found, c)
 		}
 	}

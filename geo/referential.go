@@ -53,6 +53,9 @@ type Commune struct {
 	folded  string // FoldName(Name)
 }
 
+// Folded is the commune's name as FoldName folds it.
+func (c *Commune) Folded() string { return c.folded }
+
 // Referential indexes the communes by code, postcode and former code.
 type Referential struct {
 	byCode     map[string]*Commune
@@ -63,6 +66,9 @@ type Referential struct {
 	parts map[string][]*Commune
 	// byName indexes the communes by nameKey.
 	byName map[string][]*Commune
+	// suggest is the prefix index of Suggest, built on its first call.
+	suggest     suggestIndex
+	suggestOnce sync.Once
 }
 
 var (

@@ -70,4 +70,33 @@ func nonEmpty(s string) []string {
 // FoldValue is how facet values are compared: without case, accents or
 // punctuation, so that « Aide aux démarches administratives » and
 // aide-aux-demarches-administratives are one value.
-func FoldValue(v string) string { return geo.Fold(v) }
+func FoldValue(v string) string {
+	for i := 0; i < len(v); i++ { // codes and folded values are already folded
+		if c := v[i]; !('a' <= c && c <= 'z' || '0' <= c && c <= '9') {
+			return geo.Fold(v)
+		}
+	}
+	return v
+}
+
+// CountIn is the number of lieux holding a value of a facet.
+func (m *Model) CountIn(facet, value string) int {
+	return len(m.facets[facet][FoldValue(value)])
+}
+
+// CentreOf is the mean point of the lieux holding a value of a facet
+// (the centre of a commune the referential has no centre for, from its
+// lieux), and false when none has a point.
+func (m *Model) CentreOf(facet, value string) (Point, bool) {
+	var sum Point
+	n := 0
+	for _, i := range m.facets[facet][FoldValue(value)] {
+		if e := &m.entries[i]; e.HasPoint {
+			sum.Lon, sum.Lat, n = sum.Lon+e.Lon, sum.Lat+e.Lat, n+1
+		}
+	}
+	if n == 0 {
+		return Point{}, false
+	}
+	return Point{Lon: sum.Lon / float64(n), Lat: sum.Lat / float64(n)}, true
+}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/maillage/maillage/exporters"
+	"github.com/maillage/maillage/geo"
 	"github.com/maillage/maillage/schema/hours"
 	"github.com/maillage/maillage/store"
 )
@@ -40,7 +41,11 @@ type Entry struct {
 	// Updated is date_maj, parsed (zero when it does not parse).
 	Updated time.Time
 	names   []string // folded name tokens
+	folded  string   // the name folded (geo.Fold)
 }
+
+// FoldedName is the lieu's name folded: no case, accents or punctuation.
+func (e *Entry) FoldedName() string { return e.folded }
 
 // FeatureWith returns the Feature with extra members first in its
 // properties (such as "distance_m":120), appended to dst.
@@ -175,7 +180,8 @@ func newEntry(r store.LieuRow) (Entry, error) {
 	if t, err := time.Parse(time.DateOnly, r.Lieu.DateMaj); err == nil {
 		e.Updated = t
 	}
-	e.names = nameTokens(r.Lieu.Nom)
+	e.folded = geo.Fold(r.Lieu.Nom)
+	e.names = nameTokens(e.folded)
 	return e, nil
 }
 

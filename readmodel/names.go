@@ -17,9 +17,9 @@ type nameIndex struct {
 	postings map[string][]int32 // word → positions, ascending
 }
 
-// nameTokens folds a name into its distinct words.
-func nameTokens(name string) []string {
-	words := strings.Fields(geo.Fold(name))
+// nameTokens cuts a folded name into its distinct words.
+func nameTokens(folded string) []string {
+	words := strings.Fields(folded)
 	slices.Sort(words)
 	return slices.Compact(words)
 }
