@@ -51,6 +51,9 @@ var itemParams = map[string]func(q *itemsQuery, v string, c parseContext) error{
 	"ouvert_le":         parseOpenAt,
 	"q":                 parseText,
 	"f":                 parseFormat,
+	"filter":            parseFilter,
+	"filter-lang":       parseFilterLang,
+	"filter-crs":        parseFilterCRS,
 }
 
 // ParamNames lists the items routes' query parameters, sorted.
@@ -271,6 +274,31 @@ func parseFormat(q *itemsQuery, s string, _ parseContext) error {
 		return paramError("f", "%s: json, geojson or csv", quoted(s))
 	}
 	q.canonical.Set("f", q.format)
+	return nil
+}
+
+// parseFilter compiles a CQL2 text filter (OGC API – Features Part 3).
+func parseFilter(q *itemsQuery, s string, _ parseContext) error {
+	match, err := readmodel.CompileFilter(s)
+	if err != nil {
+		return paramError("filter", "%v", err)
+	}
+	q.Match = match
+	q.canonical.Set("filter", strings.TrimSpace(s))
+	return nil
+}
+
+func parseFilterLang(_ *itemsQuery, s string, _ parseContext) error {
+	if s != "cql2-text" {
+		return paramError("filter-lang", "%s: only cql2-text is read", quoted(s))
+	}
+	return nil
+}
+
+func parseFilterCRS(_ *itemsQuery, s string, _ parseContext) error {
+	if s != crs84 {
+		return paramError("filter-crs", "%s: only %s (longitude, latitude) is read", quoted(s), crs84)
+	}
 	return nil
 }
 

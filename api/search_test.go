@@ -328,6 +328,27 @@ func TestSearchOnTheExamples(t *testing.T) {
 		{"open the Tuesday after DST starts, 07:30 UTC (09:30 in Paris)", "ouvert_le=2027-03-30T07:30:00Z", openAt(instant("2027-03-30T07:30:00Z")), nil, 0, 1000},
 		{"open the Tuesday before, 07:30 UTC (08:30 in Paris)", "ouvert_le=2027-03-23T07:30:00Z", openAt(instant("2027-03-23T07:30:00Z")), nil, 0, 100},
 		{"open now near a point", "ouvert_maintenant=true&near=6.0794,44.5594&radius=30000", openAt(instant("2026-12-08T10:30:00Z")), &gap, 30000, 1},
+		{"filter: an array and a LIKE", "filter=" + url.QueryEscape("A_OVERLAPS(services, ('Aide aux démarches administratives')) AND code_postal LIKE '05%'"),
+			all(func(r *store.LieuRow) bool { return slices.Contains(r.Lieu.Services, "Aide aux démarches administratives") },
+				func(r *store.LieuRow) bool { return strings.HasPrefix(r.Lieu.CodePostal, "05") }), nil, 0, 5},
+		{"filter: CASEI", "filter=" + url.QueryEscape("CASEI(commune) = 'gap'"), func(r *store.LieuRow) bool { return strings.ToLower(r.Lieu.Commune) == "gap" }, nil, 0, 5},
+		{"filter: ACCENTI and CASEI with LIKE", "filter=" + url.QueryEscape("ACCENTI(CASEI(nom)) LIKE '%mediatheque%'"),
+			func(r *store.LieuRow) bool { return strings.Contains(geo.Fold(r.Lieu.Nom), "mediatheque") }, nil, 0, 10},
+		{"filter: DWITHIN", "filter=" + url.QueryEscape("DWITHIN(geometry, POINT(6.0794 44.5594), 5, kilometers)"),
+			func(r *store.LieuRow) bool {
+				return r.Lieu.Latitude != nil && haversine(6.0794, 44.5594, *r.Lieu.Longitude, *r.Lieu.Latitude) <= 5000
+			}, nil, 0, 5},
+		{"filter: S_INTERSECTS a BBOX", "filter=" + url.QueryEscape("S_INTERSECTS(geometry, BBOX(5.9,44.4,6.3,44.7))"), inBox([4]float64{5.9, 44.4, 6.3, 44.7}), nil, 0, 10},
+		{"filter: a date and IS NOT NULL", "filter=" + url.QueryEscape("date_maj >= DATE('2023-01-01') AND NOT telephone IS NULL"),
+			all(updatedBetween("2023-01-01", ""), func(r *store.LieuRow) bool { return r.Lieu.Telephone != "" }), nil, 0, 10},
+		{"filter: IN or a territory", "filter=" + url.QueryEscape("code_postal IN ('05000', '05100') OR departement = '04'"),
+			func(r *store.LieuRow) bool {
+				return r.Lieu.CodePostal == "05000" || r.Lieu.CodePostal == "05100" || r.Lieu.Territoire != nil && r.Lieu.Territoire.Departement == "04"
+			}, nil, 0, 10},
+		{"filter: BETWEEN and a facet", "services=aide-aux-demarches-administratives&filter=" + url.QueryEscape("latitude BETWEEN 44 AND 45"),
+			all(holds(services, "Aide aux démarches administratives"), func(r *store.LieuRow) bool {
+				return r.Lieu.Latitude != nil && *r.Lieu.Latitude >= 44 && *r.Lieu.Latitude <= 45
+			}), nil, 0, 10},
 		{"New Caledonia, 07:45 there", "near=166.36928,-22.12885&radius=50000&ouvert_le=2026-12-07T07:45", openAt(wallClock("2026-12-07T07:45")), &paita, 50000, 1},
 		{"New Caledonia, 07:45 in Paris", "near=166.36928,-22.12885&radius=50000&ouvert_le=2026-12-07T07:45:00%2B01:00", openAt(instant("2026-12-07T06:45:00Z")), &paita, 50000, 0},
 	}
@@ -415,4 +436,31 @@ func TestSearchCSV(t *testing.T) {
 	}
 }
 
-var _ = url.Values{}
+// TestFilterErrors: a filter that does not parse or does not fit the
+// queryables is a 400 naming the filter and the character.
+func TestFilterErrors(t *testing.T) {
+	st := examplesStore(t)
+	ts := httptest.NewServer(newServer(t, st).Handler())
+	defer ts.Close()
+	cases := []struct{ filter, want string }{
+		{"nom == 'x'", "filter: at character 6: expected a property or a value"},
+		{"nom2 = 'x'", "filter: at character 1: unknown property"},
+		{"services = 'x'", "filter: at character 1: the property services is an array: use A_CONTAINS"},
+		{"latitude = 'x'", "filter: at character 12: the property latitude is a number"},
+		{"nom LIKE 3", "filter: at character 10: LIKE takes a string pattern"},
+		{"date_maj > 'hier'", "filter: at character 12: date_maj is a date"},
+		{"DWITHIN(geometry, POINT(1 2), 3, furlongs)", "filter: at character 34: DWITHIN's units"},
+		{"FOO(nom)", "filter: at character 1: unknown condition FOO"},
+	}
+	for _, c := range cases {
+		resp, body := get(t, ts.URL+"/collections/lieux/items?filter="+url.QueryEscape(c.filter))
+		if resp.StatusCode != 400 || !strings.Contains(string(body), c.want) {
+			t.Errorf("%s: %d %s\nwant 400 with %q", c.filter, resp.StatusCode, body, c.want)
+		}
+	}
+	for _, q := range []string{"filter-lang=cql2-json", "filter-crs=EPSG:2154"} {
+		if resp, body := get(t, ts.URL+"/collections/lieux/items?"+q); resp.StatusCode != 400 {
+			t.Errorf("%s: %d %s", q, resp.StatusCode, body)
+		}
+	}
+}
