@@ -329,7 +329,9 @@ func TestSearchOnTheExamples(t *testing.T) {
 		{"open the Tuesday before, 07:30 UTC (08:30 in Paris)", "ouvert_le=2027-03-23T07:30:00Z", openAt(instant("2027-03-23T07:30:00Z")), nil, 0, 100},
 		{"open now near a point", "ouvert_maintenant=true&near=6.0794,44.5594&radius=30000", openAt(instant("2026-12-08T10:30:00Z")), &gap, 30000, 1},
 		{"filter: an array and a LIKE", "filter=" + url.QueryEscape("A_OVERLAPS(services, ('Aide aux démarches administratives')) AND code_postal LIKE '05%'"),
-			all(func(r *store.LieuRow) bool { return slices.Contains(r.Lieu.Services, "Aide aux démarches administratives") },
+			all(func(r *store.LieuRow) bool {
+				return slices.Contains(r.Lieu.Services, "Aide aux démarches administratives")
+			},
 				func(r *store.LieuRow) bool { return strings.HasPrefix(r.Lieu.CodePostal, "05") }), nil, 0, 5},
 		{"filter: CASEI", "filter=" + url.QueryEscape("CASEI(commune) = 'gap'"), func(r *store.LieuRow) bool { return strings.ToLower(r.Lieu.Commune) == "gap" }, nil, 0, 5},
 		{"filter: ACCENTI and CASEI with LIKE", "filter=" + url.QueryEscape("ACCENTI(CASEI(nom)) LIKE '%mediatheque%'"),

@@ -24,22 +24,22 @@ type Kind int
 
 // The kinds of nodes.
 const (
-	And     Kind = iota // Args: the two sides
-	Or                  // Args: the two sides
-	Not                 // Args: the negated expression
-	Compare             // Op: =, <>, <, >, <=, >=; Args: the two sides
-	Like                // Args: the value, the pattern; Negated for NOT LIKE
-	In                  // Args: the value, then the list; Negated for NOT IN
-	Between             // Args: the value, low, high; Negated for NOT BETWEEN
-	IsNull              // Args: the value; Negated for IS NOT NULL
-	Call                // Op: the function's name, upper case; Args: its arguments
-	Property            // Text: the queryable's name
-	String              // Text: the value
-	Number              // Num: the value
-	Boolean             // Bool: the value
-	Array               // Args: the elements
-	Point               // Coords: lon, lat
-	BBox                // Coords: minLon, minLat, maxLon, maxLat
+	And      Kind = iota // Args: the two sides
+	Or                   // Args: the two sides
+	Not                  // Args: the negated expression
+	Compare              // Op: =, <>, <, >, <=, >=; Args: the two sides
+	Like                 // Args: the value, the pattern; Negated for NOT LIKE
+	In                   // Args: the value, then the list; Negated for NOT IN
+	Between              // Args: the value, low, high; Negated for NOT BETWEEN
+	IsNull               // Args: the value; Negated for IS NOT NULL
+	Call                 // Op: the function's name, upper case; Args: its arguments
+	Property             // Text: the queryable's name
+	String               // Text: the value
+	Number               // Num: the value
+	Boolean              // Bool: the value
+	Array                // Args: the elements
+	Point                // Coords: lon, lat
+	BBox                 // Coords: minLon, minLat, maxLon, maxLat
 )
 
 // Node is one node of a parsed filter.

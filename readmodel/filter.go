@@ -558,7 +558,9 @@ func arrayTest(op string) func(have, want []string) bool {
 	case "A_EQUALS":
 		return func(have, want []string) bool { return containsAll(have, want) && containsAll(want, have) }
 	}
-	return func(have, want []string) bool { return slices.ContainsFunc(want, func(w string) bool { return slices.Contains(have, w) }) }
+	return func(have, want []string) bool {
+		return slices.ContainsFunc(want, func(w string) bool { return slices.Contains(have, w) })
+	}
 }
 
 func geometryFirst(n *cql2.Node) error {
