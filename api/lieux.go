@@ -77,44 +77,46 @@ func prefersCSV(r *http.Request) bool {
 
 // writeFeaturePage writes a page as a GeoJSON FeatureCollection with the
 // OGC API members, each feature as the read model rendered it (with
-// distance_m first in its properties for a search around a point).
+// distance_m first in its properties for a search around a point),
+// straight to the connection through a pooled buffer.
 func (s *Server) writeFeaturePage(w http.ResponseWriter, r *http.Request, q *itemsQuery, page readmodel.Page) {
 	w.Header().Set("Content-Type", contentGeoJSON+"; charset=utf-8")
-	bw := bufio.NewWriterSize(w, 32<<10)
-	buf := make([]byte, 0, 4096)
-	buf = append(buf, `{"type":"FeatureCollection","features":[`...)
+	bw := s.writers.Get().(*bufio.Writer)
+	bw.Reset(w)
+	defer s.writers.Put(bw)
+	bw.WriteString(`{"type":"FeatureCollection","features":[`)
+	var num []byte
 	for i, h := range page.Hits {
 		if i > 0 {
-			buf = append(buf, ',')
+			bw.WriteByte(',')
 		}
-		extra := ""
-		if q.Near != nil {
-			extra = `"distance_m":` + strconv.FormatFloat(h.Distance, 'f', 0, 64)
+		if q.Near == nil {
+			bw.Write(h.Feature)
+			continue
 		}
-		buf = h.FeatureWith(buf, extra)
-		if len(buf) > 16<<10 {
-			bw.Write(buf)
-			buf = buf[:0]
-		}
+		num = strconv.AppendFloat(append(num[:0], `"distance_m":`...), h.Distance, 'f', 0, 64)
+		h.WriteFeatureWith(bw, num)
 	}
-	buf = append(buf, `],"numberMatched":`...)
-	buf = strconv.AppendInt(buf, int64(page.Matched), 10)
-	buf = append(buf, `,"numberReturned":`...)
-	buf = strconv.AppendInt(buf, int64(len(page.Hits)), 10)
-	buf = append(buf, `,"timeStamp":"`...)
-	buf = append(buf, s.now().UTC().Format(time.RFC3339)...)
-	buf = append(buf, `"`...)
+	tail := make([]byte, 0, 1024)
+	tail = append(tail, `],"numberMatched":`...)
+	tail = strconv.AppendInt(tail, int64(page.Matched), 10)
+	tail = append(tail, `,"numberReturned":`...)
+	tail = strconv.AppendInt(tail, int64(len(page.Hits)), 10)
+	tail = append(tail, `,"timeStamp":"`...)
+	tail = s.now().UTC().AppendFormat(tail, time.RFC3339)
+	tail = append(tail, `"`...)
 	if q.Open != nil {
-		buf = append(buf, `,"notes":`...)
-		buf = appendJSON(buf, []string{fmt.Sprintf("Un lieu dont les horaires ne sont pas connus n'est jamais compté comme ouvert : %d lieux répondant aux autres critères sont exclus pour cette raison.", page.UnknownHours)})
+		tail = append(tail, `,"notes":`...)
+		tail = appendJSON(tail, []string{fmt.Sprintf("Un lieu dont les horaires ne sont pas connus n'est jamais compté comme ouvert : %d lieux répondant aux autres critères sont exclus pour cette raison.", page.UnknownHours)})
 	}
-	buf = append(buf, `,"links":`...)
-	buf = appendJSON(buf, s.pageLinks(w, r, q, page))
-	buf = append(buf, '}')
-	bw.Write(buf)
+	tail = append(tail, `,"links":`...)
+	tail = appendJSON(tail, s.pageLinks(w, r, q, page))
+	tail = append(tail, '}')
+	bw.Write(tail)
 	if err := bw.Flush(); err != nil {
 		s.log.Debug("response_write_failed", "path", r.URL.Path, "error", err)
 	}
+	bw.Reset(nil) // the pool keeps no connection
 }
 
 // pageLinks are a page's self, alternate, next and prev links.

@@ -8,11 +8,13 @@
 package api
 
 import (
+	"bufio"
 	"context"
 	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -45,12 +47,17 @@ type Server struct {
 	PublicURL string
 	// RateLimit bounds each client address's requests (server.rate_limit).
 	RateLimit RateLimit
+	// writers are the response buffers of the feature pages, reused from
+	// request to request (they hold nothing between two).
+	writers sync.Pool
 }
 
 // New returns an API server over a store, serving the empty read model
 // until Refresh.
 func New(st store.Store, log *slog.Logger) *Server {
-	return &Server{store: st, models: readmodel.NewHolder(st, log), log: log, started: time.Now().UTC(), Now: time.Now}
+	s := &Server{store: st, models: readmodel.NewHolder(st, log), log: log, started: time.Now().UTC(), Now: time.Now}
+	s.writers.New = func() any { return bufio.NewWriterSize(nil, 32<<10) }
+	return s
 }
 
 // Refresh reads the published lieux into a new read model when they

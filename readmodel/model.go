@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"time"
@@ -47,18 +48,23 @@ type Entry struct {
 // FoldedName is the lieu's name folded: no case, accents or punctuation.
 func (e *Entry) FoldedName() string { return e.folded }
 
-// FeatureWith returns the Feature with extra members first in its
-// properties (such as "distance_m":120), appended to dst.
-func (e *Entry) FeatureWith(dst []byte, extra string) []byte {
-	if extra == "" || e.properties <= 0 {
-		return append(dst, e.Feature...)
+// WriteFeatureWith writes the Feature with extra members first in its
+// properties (such as "distance_m":120).
+func (e *Entry) WriteFeatureWith(w io.Writer, extra []byte) error {
+	if len(extra) == 0 || e.properties <= 0 {
+		_, err := w.Write(e.Feature)
+		return err
 	}
-	dst = append(dst, e.Feature[:e.properties+1]...)
-	dst = append(dst, extra...)
-	if e.Feature[e.properties+1] != '}' {
-		dst = append(dst, ',')
+	parts := [][]byte{e.Feature[:e.properties+1], extra, {','}, e.Feature[e.properties+1:]}
+	if e.Feature[e.properties+1] == '}' {
+		parts[2] = nil
 	}
-	return append(dst, e.Feature[e.properties+1:]...)
+	for _, p := range parts {
+		if _, err := w.Write(p); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Model is an immutable snapshot of the published lieux. Every method is
@@ -74,10 +80,12 @@ type Model struct {
 	Extent                 [4]float64
 	UpdatedFrom, UpdatedTo time.Time
 	entries                []Entry // by id
+	points                 []point // the entries' points, by position, packed: what spatial checks read
 	byID                   map[string]int32
 	retired                map[string]store.RetiredLieu
 	grid                   grid
 	facets                 map[string]map[string][]int32 // facet → value → positions, ascending
+	dense                  map[string]map[string]bitset  // the same as bitsets, for the values many lieux hold
 	names                  nameIndex
 }
 
@@ -102,7 +110,8 @@ func (m *Model) Lookup(id string) (*Entry, *store.RetiredLieu) {
 // Empty is the model of no lieux, read from no store (its Seq, -1, is
 // no value of the lieux sequence).
 func Empty() *Model {
-	return &Model{Seq: -1, byID: map[string]int32{}, retired: map[string]store.RetiredLieu{}, facets: map[string]map[string][]int32{}}
+	return &Model{Seq: -1, byID: map[string]int32{}, retired: map[string]store.RetiredLieu{}, facets: map[string]map[string][]int32{},
+		dense: map[string]map[string]bitset{}}
 }
 
 // ErrMoving is returned when the lieux kept changing while a model was
@@ -200,6 +209,7 @@ func propertiesAt(feature []byte) int {
 func (m *Model) index() {
 	slices.SortFunc(m.entries, func(a, b Entry) int { return strings.Compare(a.Row.Lieu.ID, b.Row.Lieu.ID) })
 	m.byID = make(map[string]int32, len(m.entries))
+	m.points = make([]point, len(m.entries))
 	m.grid = newGrid()
 	for i := range m.entries {
 		e := &m.entries[i]
@@ -207,6 +217,7 @@ func (m *Model) index() {
 		if e.Row.UpdatedAt.After(m.UpdatedAt) {
 			m.UpdatedAt = e.Row.UpdatedAt
 		}
+		m.points[i] = point{e.Lon, e.Lat, e.HasPoint}
 		if e.HasPoint {
 			m.grid.add(e.Lon, e.Lat, int32(i))
 			m.extend(e)
@@ -220,6 +231,8 @@ func (m *Model) index() {
 		m.indexFacets(e, int32(i))
 	}
 	m.names = newNameIndex(m.entries)
+	m.indexDense()
+	internSchedules(m.entries)
 }
 
 // indexFacets adds the entry at position i to the posting list of each
@@ -246,4 +259,48 @@ func (m *Model) extend(e *Entry) {
 		return
 	}
 	m.Extent = [4]float64{min(m.Extent[0], e.Lon), min(m.Extent[1], e.Lat), max(m.Extent[2], e.Lon), max(m.Extent[3], e.Lat)}
+}
+
+// point is a lieu's point, ok when it has one.
+type point struct {
+	lon, lat float64
+	ok       bool
+}
+
+// indexDense gives the posting lists holding at least 1/denseShare of the
+// entries their bitset.
+func (m *Model) indexDense() {
+	m.dense = map[string]map[string]bitset{}
+	for facet, values := range m.facets {
+		for v, list := range values {
+			if len(list)*denseShare < len(m.entries) {
+				continue
+			}
+			b := newBitset(len(m.entries))
+			for _, i := range list {
+				b.set(i)
+			}
+			if m.dense[facet] == nil {
+				m.dense[facet] = map[string]bitset{}
+			}
+			m.dense[facet][v] = b
+		}
+	}
+}
+
+// internSchedules makes the entries with the same hours share one parsed
+// schedule, which a query's memo of opening then keys on.
+func internSchedules(entries []Entry) {
+	byText := map[string]*hours.Schedule{}
+	for i := range entries {
+		e := &entries[i]
+		if e.Schedule == nil {
+			continue
+		}
+		if s, ok := byText[e.Row.Lieu.Horaires]; ok {
+			e.Schedule = s
+		} else {
+			byText[e.Row.Lieu.Horaires] = e.Schedule
+		}
+	}
 }

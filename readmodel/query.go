@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"slices"
 	"time"
+
+	"github.com/maillage/maillage/schema/hours"
 )
 
 // Query selects lieux. Every criterion set must hold (AND); within a
@@ -85,19 +87,21 @@ type Page struct {
 // Search runs a query: the lieux selected, by id or by distance, from the
 // cursor on (or up to it).
 func (m *Model) Search(q Query) Page {
-	hits, unknown := m.selectHits(q)
-	if q.Near != nil { // else by id: the positions' order
-		slices.SortFunc(hits, func(a, b Hit) int {
-			return cmp.Or(cmp.Compare(a.Distance, b.Distance), cmp.Compare(a.Row.Lieu.ID, b.Row.Lieu.ID))
-		})
+	if q.Near == nil {
+		return m.searchByID(q)
 	}
+	var hits []Hit
+	unknown := m.each(q, func(_ int32, e *Entry, d float64) { hits = append(hits, Hit{Entry: e, Distance: d}) })
+	slices.SortFunc(hits, func(a, b Hit) int {
+		return cmp.Or(cmp.Compare(a.Distance, b.Distance), cmp.Compare(a.Row.Lieu.ID, b.Row.Lieu.ID))
+	})
 	page := Page{Matched: len(hits), UnknownHours: unknown}
 	from, to := 0, len(hits)
 	switch {
 	case q.After != nil:
-		from = firstAfter(hits, *q.After, q.Near != nil)
+		from = firstAfter(hits, *q.After, true)
 	case q.Before != nil:
-		to = firstAt(hits, *q.Before, q.Near != nil)
+		to = firstAt(hits, *q.Before, true)
 		if q.Limit > 0 {
 			from = max(0, to-q.Limit)
 		}
@@ -107,6 +111,64 @@ func (m *Model) Search(q Query) Page {
 	}
 	page.Hits, page.Less, page.More = hits[from:to], from > 0, to < len(hits)
 	return page
+}
+
+// searchByID runs a query whose results come in id order, the entries'
+// own: every match is counted, only the page's are kept.
+func (m *Model) searchByID(q Query) Page {
+	limit := q.Limit
+	if limit <= 0 {
+		limit = len(m.entries)
+	}
+	var page Page
+	switch {
+	case q.Before != nil:
+		end := m.positionOf(q.Before.ID, false)
+		ring := make([]Hit, 0, min(limit, 1024))
+		before := 0
+		page.UnknownHours = m.each(q, func(i int32, e *Entry, d float64) {
+			page.Matched++
+			if int(i) >= end {
+				page.More = true
+				return
+			}
+			before++
+			if len(ring) < limit {
+				ring = append(ring, Hit{Entry: e, Distance: d})
+				return
+			}
+			copy(ring, ring[1:]) // keep the last limit before the cursor
+			ring[len(ring)-1] = Hit{Entry: e, Distance: d}
+		})
+		page.Hits, page.Less = ring, before > len(ring)
+	default:
+		start := 0
+		if q.After != nil {
+			start = m.positionOf(q.After.ID, true)
+		}
+		page.UnknownHours = m.each(q, func(i int32, e *Entry, d float64) {
+			page.Matched++
+			switch {
+			case int(i) < start:
+				page.Less = true
+			case len(page.Hits) < limit:
+				page.Hits = append(page.Hits, Hit{Entry: e, Distance: d})
+			default:
+				page.More = true
+			}
+		})
+	}
+	return page
+}
+
+// positionOf is the first position whose id comes after id (after), or
+// is id or after it.
+func (m *Model) positionOf(id string, after bool) int {
+	i, found := slices.BinarySearchFunc(m.entries, id, func(e Entry, id string) int { return cmp.Compare(e.Row.Lieu.ID, id) })
+	if found && after {
+		i++
+	}
+	return i
 }
 
 // firstAt finds the first hit at or after the cursor.
@@ -132,37 +194,124 @@ func firstAfter(hits []Hit, after Cursor, byDistance bool) int {
 	return i
 }
 
-// selectHits returns the selected lieux, by id: candidates from the
-// narrowest of the lists the indexes give (facet values, cells, name
-// words), each then checked against every criterion, the other lists by
-// binary search.
-func (m *Model) selectHits(q Query) (hits []Hit, unknownHours int) {
-	lists := m.lists(&q)
+// each calls yield for every selected lieu, in position (id) order:
+// candidates from the narrowest of the lists the indexes give (facet
+// values, cells, name words), each then checked against every criterion,
+// the other lists by their bitset or a binary search. It returns the
+// lieux left out for unknown hours alone.
+func (m *Model) each(q Query, yield func(i int32, e *Entry, distance float64)) (unknownHours int) {
+	cs := m.constraints(&q)
+	narrowest := -1 // the shortest list, walked; the others are looked up
+	for k, c := range cs {
+		if narrowest < 0 || len(c.list) < len(cs[narrowest].list) {
+			narrowest = k
+		}
+	}
+	open := openMemo{}
 	check := func(i int32) {
-		for _, l := range lists {
-			if _, ok := slices.BinarySearch(l, i); !ok {
+		for k, c := range cs {
+			if k != narrowest && !c.has(i) {
 				return
 			}
 		}
+		if !m.spatialMatch(i, &q) {
+			return
+		}
 		e := &m.entries[i]
-		switch d, v := matches(e, &q); v {
+		switch d, v := matches(e, &q, open); v {
 		case selected:
-			hits = append(hits, Hit{Entry: e, Distance: d})
+			yield(i, e, d)
 		case hoursUnknown:
 			unknownHours++
 		}
 	}
-	if len(lists) == 0 {
+	if len(cs) == 0 {
 		for i := range m.entries {
 			check(int32(i))
 		}
-		return hits, unknownHours
+		return unknownHours
 	}
-	narrowest := slices.MinFunc(lists, func(a, b []int32) int { return cmp.Compare(len(a), len(b)) })
-	for _, i := range narrowest {
+	for _, i := range cs[narrowest].list {
 		check(i)
 	}
-	return hits, unknownHours
+	return unknownHours
+}
+
+// constraint is the positions holding a superset of the lieux meeting a
+// criterion, ascending, with their bitset when the index has one.
+type constraint struct {
+	list []int32
+	bits bitset
+}
+
+func (c constraint) has(i int32) bool {
+	if c.bits != nil {
+		return c.bits.has(i)
+	}
+	_, ok := slices.BinarySearch(c.list, i)
+	return ok
+}
+
+// constraints returns, for each criterion an index answers, its
+// positions: exact for facets and name words, by cell for the box and the
+// radius.
+func (m *Model) constraints(q *Query) []constraint {
+	var out []constraint
+	for name, values := range q.Facets {
+		out = append(out, m.facetConstraint(name, values))
+	}
+	if q.BBox != nil {
+		if list, ok := m.grid.inBox(q.BBox[0], q.BBox[1], q.BBox[2], q.BBox[3]); ok {
+			out = append(out, constraint{list: list})
+		}
+	}
+	if q.Near != nil {
+		if list, ok := m.around(*q.Near, q.Radius); ok {
+			out = append(out, constraint{list: list})
+		}
+	}
+	if len(q.Words) > 0 {
+		out = append(out, constraint{list: m.names.lookup(q.Words)})
+	}
+	return out
+}
+
+// facetConstraint is the lieux holding any of the values of a facet:
+// with a bitset when every value has one.
+func (m *Model) facetConstraint(name string, values []string) constraint {
+	if len(values) == 1 {
+		return constraint{list: m.facets[name][values[0]], bits: m.dense[name][values[0]]}
+	}
+	var list []int32
+	var bits bitset
+	allDense := true
+	for _, v := range values {
+		list = append(list, m.facets[name][v]...)
+		b, ok := m.dense[name][v]
+		switch {
+		case !ok:
+			allDense = false
+		case bits == nil:
+			bits = slices.Clone(b)
+		default:
+			bits.or(b)
+		}
+	}
+	slices.Sort(list)
+	list = slices.Compact(list)
+	if !allDense {
+		bits = nil
+	}
+	return constraint{list: list, bits: bits}
+}
+
+// spatialMatch checks the box and the radius on the packed points.
+func (m *Model) spatialMatch(i int32, q *Query) bool {
+	p := m.points[i]
+	if q.BBox != nil && !(p.ok && p.lon >= q.BBox[0] && p.lon <= q.BBox[2] && p.lat >= q.BBox[1] && p.lat <= q.BBox[3]) {
+		return false
+	}
+	return q.Near == nil || p.ok
 }
 
 // verdict is what matches says of a lieu.
@@ -173,43 +322,6 @@ const (
 	selected
 	hoursUnknown // every other criterion met, but the hours asked about are unknown
 )
-
-// lists returns, for each criterion an index answers, the positions
-// (ascending) of a superset of the lieux meeting it: exact for facets and
-// name words, by cell for the box and the radius.
-func (m *Model) lists(q *Query) [][]int32 {
-	var out [][]int32
-	for name, values := range q.Facets {
-		out = append(out, m.facetUnion(name, values))
-	}
-	if q.BBox != nil {
-		if list, ok := m.grid.inBox(q.BBox[0], q.BBox[1], q.BBox[2], q.BBox[3]); ok {
-			out = append(out, list)
-		}
-	}
-	if q.Near != nil {
-		if list, ok := m.around(*q.Near, q.Radius); ok {
-			out = append(out, list)
-		}
-	}
-	if len(q.Words) > 0 {
-		out = append(out, m.names.lookup(q.Words))
-	}
-	return out
-}
-
-// facetUnion returns the lieux holding any of the values of a facet.
-func (m *Model) facetUnion(name string, values []string) []int32 {
-	if len(values) == 1 {
-		return m.facets[name][values[0]]
-	}
-	var out []int32
-	for _, v := range values {
-		out = append(out, m.facets[name][v]...)
-	}
-	slices.Sort(out)
-	return slices.Compact(out)
-}
 
 // around returns the positions in the cells within radius of p.
 func (m *Model) around(p Point, radius float64) ([]int32, bool) {
@@ -236,13 +348,11 @@ func (m *Model) around(p Point, radius float64) ([]int32, bool) {
 	return out, true
 }
 
-// matches checks the criteria of q no list answers exactly on e, and
-// gives e's distance from q's point (0 without one). The hours come last,
-// so that a lieu rejected for them alone is told apart.
-func matches(e *Entry, q *Query) (float64, verdict) {
-	if q.BBox != nil && !(e.HasPoint && e.Lon >= q.BBox[0] && e.Lon <= q.BBox[2] && e.Lat >= q.BBox[1] && e.Lat <= q.BBox[3]) {
-		return 0, rejected
-	}
+// matches checks the criteria of q no list answers exactly on e but the
+// box (spatialMatch), and gives e's distance from q's point (0 without
+// one). The hours come last, so that a lieu rejected for them alone is
+// told apart.
+func matches(e *Entry, q *Query, open openMemo) (float64, verdict) {
 	if !q.UpdatedFrom.IsZero() && (e.Updated.IsZero() || e.Updated.Before(q.UpdatedFrom)) ||
 		!q.UpdatedTo.IsZero() && (e.Updated.IsZero() || e.Updated.After(q.UpdatedTo)) {
 		return 0, rejected
@@ -263,10 +373,31 @@ func matches(e *Entry, q *Query) (float64, verdict) {
 	case q.Open == nil:
 	case e.Schedule == nil:
 		return 0, hoursUnknown
-	case !e.openAt(q.Open.in(e.Zone)):
+	case !open.at(e, q.Open):
 		return 0, rejected
 	}
 	return d, selected
+}
+
+// openMemo remembers, within one query (one time to be open at), whether
+// a schedule is open in a territory: entries with the same hours share
+// their schedule (internSchedules), and the territory gives the zone and
+// the public holidays.
+type openMemo map[openKey]bool
+
+type openKey struct {
+	schedule  *hours.Schedule
+	territory string
+}
+
+func (o openMemo) at(e *Entry, t *OpenTime) bool {
+	k := openKey{e.Schedule, e.territory}
+	v, ok := o[k]
+	if !ok {
+		v = e.openAt(t.in(e.Zone))
+		o[k] = v
+	}
+	return v
 }
 
 // OpenAt says whether the lieu is open at t, read in its own zone:

@@ -85,7 +85,9 @@ func TestPagesByDistance(t *testing.T) {
 // Feature valid JSON.
 func TestFeatureWith(t *testing.T) {
 	m := model(t, at("a", 1, 2))
-	got := string(m.Entry(0).FeatureWith(nil, `"distance_m":12`))
+	var b strings.Builder
+	m.Entry(0).WriteFeatureWith(&b, []byte(`"distance_m":12`))
+	got := b.String()
 	if want := `"properties":{"distance_m":12,"id":"a"`; !strings.Contains(got, want) {
 		t.Errorf("%s\nwant it to hold %s", got, want)
 	}

@@ -30,7 +30,7 @@ var hourPatterns = []string{
 // standard's values (services, publics, frais, modalités, dispositifs,
 // typologie) and opening hours, the same for the same n and seed.
 func synthLieux(n int, seed uint64) []store.PublishedLieu {
-	members, places := synth.Corpus(n*5/2, seed) // about 2.5 records a place
+	members, places := synth.Corpus(n*3, seed) // about 2.5 records a place, and some places have no point
 	byRef := map[string]int{}
 	for i, m := range members {
 		byRef[m.Source+"\x00"+m.RecordKey] = i

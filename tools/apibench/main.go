@@ -24,6 +24,8 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
+	"strings"
 	"slices"
 	"sort"
 	"sync"
@@ -46,12 +48,30 @@ func main() {
 	pg := flag.String("pg", "", "PostgreSQL URL to store the lieux in (else a temporary SQLite file)")
 	target := flag.String("target", "", "base URL of another OGC API to send the box queries to")
 	collection := flag.String("collection", "public.lieux_gis", "its collection")
+	cpuProfile := flag.String("cpuprofile", "", "write the CPU profile of the load runs to this file")
+	only := flag.String("only", "", "run only the query kinds whose name holds this text")
 	flag.Parse()
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "apibench:", err)
+			os.Exit(1)
+		}
+		defer pprof.StopCPUProfile()
+	}
+	onlyKinds = *only
 	if err := run(*n, *seed, *rate, *duration, *concurrency, *pg, *target, *collection); err != nil {
 		fmt.Fprintln(os.Stderr, "apibench:", err)
+		pprof.StopCPUProfile()
 		os.Exit(1)
 	}
 }
+
+// onlyKinds filters the query kinds run (-only).
+var onlyKinds string
 
 func run(n int, seed uint64, rate int, duration time.Duration, concurrency int, pg, target, collection string) error {
 	ctx := context.Background()
@@ -76,10 +96,14 @@ func run(n int, seed uint64, rate int, duration time.Duration, concurrency int, 
 	if target != "" {
 		kinds = append(kinds, kind{"box of a city, limit 100 — " + target, boxURLs(target+"/collections/"+collection+"/items", cities)})
 	}
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 512, MaxConnsPerHost: 512}, Timeout: 30 * time.Second}
+	// no gzip asked, as wrk and most load tools: the figures are the server's, not zlib's
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 512, MaxConnsPerHost: 512, DisableCompression: true}, Timeout: 30 * time.Second}
 	fmt.Println("| query | open loop: rate · p50 · p99 · max · errors | saturation: req/s · p50 · p99 |")
 	fmt.Println("|---|---|---|")
 	for _, k := range kinds {
+		if !strings.Contains(k.name, onlyKinds) {
+			continue
+		}
 		open := openLoop(client, k.urls, rate, duration)
 		sat := closedLoop(client, k.urls, concurrency, duration)
 		fmt.Printf("| %s | %d/s · %s · %s · %s · %d | %.0f · %s · %s |\n", k.name, rate, ms(open.p(50)), ms(open.p(99)), ms(open.p(100)), open.errors,
