@@ -25,9 +25,9 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
-	"strings"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -164,7 +164,9 @@ func biggestCities(lieux []store.PublishedLieu, k int) []*geo.Commune {
 	for c := range count {
 		codes = append(codes, c)
 	}
-	sort.Slice(codes, func(i, j int) bool { return count[codes[i]] > count[codes[j]] || count[codes[i]] == count[codes[j]] && codes[i] < codes[j] })
+	sort.Slice(codes, func(i, j int) bool {
+		return count[codes[i]] > count[codes[j]] || count[codes[i]] == count[codes[j]] && codes[i] < codes[j]
+	})
 	var out []*geo.Commune
 	for _, code := range codes {
 		if c, ok := geo.Communes().Commune(code); ok && c.Centre != nil {
