@@ -41,6 +41,7 @@ func (s *Server) items(w http.ResponseWriter, r *http.Request) {
 		s.problem(w, r, http.StatusBadRequest, err.Error())
 		return
 	}
+	w.Header().Add("Vary", "Accept") // CSV or GeoJSON, without f
 	if q.format == "geojson" && params.Get("f") == "" && prefersCSV(r) {
 		q.format = "csv"
 	}

@@ -90,3 +90,24 @@ func BenchmarkSuggest(b *testing.B) {
 		}
 	}
 }
+
+// FuzzSuggest: any query string on the suggestions route is answered
+// 200, 304 or 400, never a 500 or a panic.
+func FuzzSuggest(f *testing.F) {
+	for _, s := range []string{"q=gap", "q=0500", "q=st%20et", "q=mediat&limit=3", "q=", "q=a&limit=99", "q=%C3%A9"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, query string) {
+		fuzzServer.once.Do(func() {
+			s := newServer(t, examplesStore(t))
+			fuzzServer.h = s.Handler()
+		})
+		req := httptest.NewRequest(http.MethodGet, "/api/v1/suggest", nil)
+		req.URL.RawQuery = query
+		rec := httptest.NewRecorder()
+		fuzzServer.h.ServeHTTP(rec, req)
+		if rec.Code != 200 && rec.Code != 304 && rec.Code != 400 {
+			t.Fatalf("%q: %d %s", query, rec.Code, rec.Body.String())
+		}
+	})
+}
