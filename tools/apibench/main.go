@@ -7,9 +7,13 @@
 // each request was due), then as many as -concurrency clients can
 // (saturation). With -target, the box queries also go to another OGC API
 // (pg_featureserv over the same PostGIS data) for a side-by-side figure.
+// With -serve, it only stores and serves (to run the server in its own
+// process, on its own core); with -url, it only loads a server started
+// so, from the same synthetic set.
 //
 //	go run ./tools/apibench -lieux 120000
 //	go run ./tools/apibench -lieux 120000 -pg postgres://… -target http://127.0.0.1:9000 -collection public.lieux_gis
+//	taskset -c 0 apibench -serve 127.0.0.1:8090 & taskset -c 1 apibench -url http://127.0.0.1:8090
 package main
 
 import (
@@ -50,6 +54,8 @@ func main() {
 	collection := flag.String("collection", "public.lieux_gis", "its collection")
 	cpuProfile := flag.String("cpuprofile", "", "write the CPU profile of the load runs to this file")
 	only := flag.String("only", "", "run only the query kinds whose name holds this text")
+	serveAddr := flag.String("serve", "", "only store the set and serve it at this address, until interrupted")
+	base := flag.String("url", "", "only load the maillage API at this base URL (started with -serve, same -lieux and -seed)")
 	flag.Parse()
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
@@ -63,7 +69,9 @@ func main() {
 		defer pprof.StopCPUProfile()
 	}
 	onlyKinds = *only
-	if err := run(*n, *seed, *rate, *duration, *concurrency, *pg, *target, *collection); err != nil {
+	r := runner{n: *n, seed: *seed, rate: *rate, duration: *duration, concurrency: *concurrency, pg: *pg, target: *target,
+		collection: *collection, serveAddr: *serveAddr, base: *base}
+	if err := r.run(); err != nil {
 		fmt.Fprintln(os.Stderr, "apibench:", err)
 		pprof.StopCPUProfile()
 		os.Exit(1)
@@ -73,24 +81,43 @@ func main() {
 // onlyKinds filters the query kinds run (-only).
 var onlyKinds string
 
-func run(n int, seed uint64, rate int, duration time.Duration, concurrency int, pg, target, collection string) error {
+// runner holds the flags of a run.
+type runner struct {
+	n                      int
+	seed                   uint64
+	rate, concurrency      int
+	duration               time.Duration
+	pg, target, collection string
+	serveAddr, base        string
+}
+
+func (r runner) run() error {
 	ctx := context.Background()
-	lieux := synthLieux(n, seed)
-	st, err := openStore(ctx, pg)
-	if err != nil {
-		return err
+	lieux := synthLieux(r.n, r.seed)
+	base := r.base
+	if base == "" {
+		st, err := openStore(ctx, r.pg)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		start := time.Now()
+		if _, err := st.SaveLieux(ctx, store.LieuSet{Lieux: lieux}, time.Now()); err != nil {
+			return fmt.Errorf("saving %d lieux: %w", len(lieux), err)
+		}
+		fmt.Printf("stored %d lieux in %.1f s\n", len(lieux), time.Since(start).Seconds())
+		var heap float64
+		var built time.Duration
+		if base, heap, built, err = serve(ctx, st, r.serveAddr); err != nil {
+			return err
+		}
+		fmt.Printf("read model: %d lieux, built in %.2f s, %.0f MB of heap\n\n", len(lieux), built.Seconds(), heap/(1<<20))
+		if r.serveAddr != "" {
+			fmt.Println("serving at", base)
+			select {}
+		}
 	}
-	defer st.Close()
-	start := time.Now()
-	if _, err := st.SaveLieux(ctx, store.LieuSet{Lieux: lieux}, time.Now()); err != nil {
-		return fmt.Errorf("saving %d lieux: %w", len(lieux), err)
-	}
-	fmt.Printf("stored %d lieux in %.1f s\n", len(lieux), time.Since(start).Seconds())
-	base, heap, built, err := serve(ctx, st)
-	if err != nil {
-		return err
-	}
-	fmt.Printf("read model: %d lieux, built in %.2f s, %.0f MB of heap\n\n", len(lieux), built.Seconds(), heap/(1<<20))
+	rate, duration, concurrency, target, collection := r.rate, r.duration, r.concurrency, r.target, r.collection
 	cities := biggestCities(lieux, 20)
 	kinds := queryKinds(base, cities, lieux)
 	if target != "" {
@@ -123,9 +150,10 @@ func openStore(ctx context.Context, pg string) (store.Store, error) {
 	return sqlite.Open(ctx, filepath.Join(dir, "m.db"))
 }
 
-// serve starts the API on a loopback port and returns its base URL, the
-// heap its read model takes and the time it took to build.
-func serve(ctx context.Context, st store.Store) (string, float64, time.Duration, error) {
+// serve starts the API at addr (a free loopback port when empty) and
+// returns its base URL, the heap its read model takes and the time it
+// took to build.
+func serve(ctx context.Context, st store.Store, addr string) (string, float64, time.Duration, error) {
 	srv := api.New(st, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	before := liveHeap()
 	start := time.Now()
@@ -134,7 +162,10 @@ func serve(ctx context.Context, st store.Store) (string, float64, time.Duration,
 	}
 	built := time.Since(start)
 	heap := liveHeap() - before
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return "", 0, 0, err
 	}
