@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -143,8 +144,8 @@ func TestHTTPSemantics(t *testing.T) {
 	if etag := resp.Header.Get("ETag"); !regexp.MustCompile(`^W/"[a-z0-9-]{1,64}"$`).MatchString(etag) {
 		t.Errorf("ETag %q", etag)
 	}
-	if resp.Header.Get("Vary") != "Host" {
-		t.Errorf("links from the Host header, Vary %q", resp.Header.Get("Vary"))
+	if !slices.Contains(resp.Header.Values("Vary"), "Host") {
+		t.Errorf("links from the Host header, Vary %q", resp.Header.Values("Vary"))
 	}
 	s := newServer(t, f.st)
 	s.PublicURL = "https://lieux.example.fr/"
@@ -155,8 +156,8 @@ func TestHTTPSemantics(t *testing.T) {
 	if body := rec.Body.String(); strings.Contains(body, "attacker") || !strings.Contains(body, `"https://lieux.example.fr/api/v1/lieux?cursor=`) {
 		t.Errorf("links with a public URL: %s", body)
 	}
-	if rec.Header().Get("Vary") != "" {
-		t.Errorf("Vary %q with a public URL", rec.Header().Get("Vary"))
+	if slices.Contains(rec.Header().Values("Vary"), "Host") {
+		t.Errorf("Vary %q with a public URL", rec.Header().Values("Vary"))
 	}
 }
 

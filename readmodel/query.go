@@ -2,6 +2,7 @@ package readmodel
 
 import (
 	"cmp"
+	"container/heap"
 	"slices"
 	"time"
 
@@ -90,27 +91,96 @@ func (m *Model) Search(q Query) Page {
 	if q.Near == nil {
 		return m.searchByID(q)
 	}
-	var hits []Hit
-	unknown := m.each(q, func(_ int32, e *Entry, d float64) { hits = append(hits, Hit{Entry: e, Distance: d}) })
-	slices.SortFunc(hits, func(a, b Hit) int {
-		return cmp.Or(cmp.Compare(a.Distance, b.Distance), cmp.Compare(a.Row.Lieu.ID, b.Row.Lieu.ID))
-	})
-	page := Page{Matched: len(hits), UnknownHours: unknown}
-	from, to := 0, len(hits)
-	switch {
-	case q.After != nil:
-		from = firstAfter(hits, *q.After, true)
-	case q.Before != nil:
-		to = firstAt(hits, *q.Before, true)
-		if q.Limit > 0 {
-			from = max(0, to-q.Limit)
+	return m.searchByDistance(q)
+}
+
+// searchByDistance runs a query around a point: every match is counted,
+// and only the page's are kept, in a bounded heap (the k nearest after
+// the cursor, or the k farthest before it), then sorted.
+func (m *Model) searchByDistance(q Query) Page {
+	limit := q.Limit
+	if limit <= 0 {
+		limit = len(m.entries)
+	}
+	var page Page
+	kept := &hitHeap{far: q.Before == nil} // after a cursor (or none): drop the farthest; before one: the nearest
+	inRange := 0
+	page.UnknownHours = m.each(q, func(_ int32, e *Entry, d float64) {
+		page.Matched++
+		h := Hit{Entry: e, Distance: d}
+		switch {
+		case q.Before != nil && !before(h, *q.Before):
+			page.More = true
+			return
+		case q.After != nil && !after(h, *q.After):
+			page.Less = true
+			return
 		}
+		inRange++
+		kept.keep(h, limit)
+	})
+	page.Hits = kept.sorted()
+	if q.Before != nil {
+		page.Less = inRange > len(page.Hits)
+	} else {
+		page.More = inRange > len(page.Hits)
 	}
-	if q.Limit > 0 && to-from > q.Limit {
-		to = from + q.Limit
-	}
-	page.Hits, page.Less, page.More = hits[from:to], from > 0, to < len(hits)
 	return page
+}
+
+// byKey orders hits by distance, then id.
+func byKey(a, b Hit) int {
+	return cmp.Or(cmp.Compare(a.Distance, b.Distance), cmp.Compare(a.Row.Lieu.ID, b.Row.Lieu.ID))
+}
+
+// before says whether h sorts before the cursor, after whether after it.
+func before(h Hit, c Cursor) bool {
+	return h.Distance < c.Distance || h.Distance == c.Distance && h.Row.Lieu.ID < c.ID
+}
+
+func after(h Hit, c Cursor) bool {
+	return h.Distance > c.Distance || h.Distance == c.Distance && h.Row.Lieu.ID > c.ID
+}
+
+// hitHeap keeps at most k hits: the k nearest (far: the root is the
+// farthest kept, dropped first) or the k farthest (the root is the
+// nearest kept).
+type hitHeap struct {
+	hits []Hit
+	far  bool
+}
+
+func (h *hitHeap) Len() int { return len(h.hits) }
+func (h *hitHeap) Less(i, j int) bool {
+	if h.far {
+		return byKey(h.hits[i], h.hits[j]) > 0
+	}
+	return byKey(h.hits[i], h.hits[j]) < 0
+}
+func (h *hitHeap) Swap(i, j int) { h.hits[i], h.hits[j] = h.hits[j], h.hits[i] }
+func (h *hitHeap) Push(x any)    { h.hits = append(h.hits, x.(Hit)) }
+func (h *hitHeap) Pop() any {
+	x := h.hits[len(h.hits)-1]
+	h.hits = h.hits[:len(h.hits)-1]
+	return x
+}
+
+// keep adds a hit, dropping the root when more than k are kept.
+func (h *hitHeap) keep(x Hit, k int) {
+	if len(h.hits) < k {
+		heap.Push(h, x)
+		return
+	}
+	if h.far && byKey(x, h.hits[0]) < 0 || !h.far && byKey(x, h.hits[0]) > 0 {
+		h.hits[0] = x
+		heap.Fix(h, 0)
+	}
+}
+
+// sorted returns the kept hits, nearest first.
+func (h *hitHeap) sorted() []Hit {
+	slices.SortFunc(h.hits, byKey)
+	return h.hits
 }
 
 // searchByID runs a query whose results come in id order, the entries'
@@ -166,29 +236,6 @@ func (m *Model) searchByID(q Query) Page {
 func (m *Model) positionOf(id string, after bool) int {
 	i, found := slices.BinarySearchFunc(m.entries, id, func(e Entry, id string) int { return cmp.Compare(e.Row.Lieu.ID, id) })
 	if found && after {
-		i++
-	}
-	return i
-}
-
-// firstAt finds the first hit at or after the cursor.
-func firstAt(hits []Hit, at Cursor, byDistance bool) int {
-	i, _ := slices.BinarySearchFunc(hits, at, func(h Hit, c Cursor) int {
-		if byDistance {
-			if d := cmp.Compare(h.Distance, c.Distance); d != 0 {
-				return d
-			}
-		}
-		return cmp.Compare(h.Row.Lieu.ID, c.ID)
-	})
-	return i
-}
-
-// firstAfter finds the first hit after the cursor in hits sorted by id,
-// or by distance then id.
-func firstAfter(hits []Hit, after Cursor, byDistance bool) int {
-	i := firstAt(hits, after, byDistance)
-	if i < len(hits) && hits[i].Row.Lieu.ID == after.ID {
 		i++
 	}
 	return i
