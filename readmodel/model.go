@@ -86,6 +86,8 @@ type Model struct {
 	grid                   grid
 	facets                 map[string]map[string][]int32 // facet → value → positions, ascending
 	dense                  map[string]map[string]bitset  // the same as bitsets, for the values many lieux hold
+	scheduled              bitset                        // the lieux whose hours are known
+	open                   openCache
 	names                  nameIndex
 }
 
@@ -233,6 +235,12 @@ func (m *Model) index() {
 	m.names = newNameIndex(m.entries)
 	m.indexDense()
 	internSchedules(m.entries)
+	m.scheduled = newBitset(len(m.entries))
+	for i := range m.entries {
+		if m.entries[i].Schedule != nil {
+			m.scheduled.set(int32(i))
+		}
+	}
 }
 
 // indexFacets adds the entry at position i to the posting list of each

@@ -190,13 +190,20 @@ func (m *Model) searchByID(q Query) Page {
 	if limit <= 0 {
 		limit = len(m.entries)
 	}
+	each := func(yield func(i int32, e *Entry, d float64)) int { return m.each(q, yield) }
+	if set, unknown, ok := m.matchSet(&q); ok {
+		each = func(yield func(i int32, e *Entry, d float64)) int {
+			set.each(func(i int32) { yield(i, &m.entries[i], 0) })
+			return unknown
+		}
+	}
 	var page Page
 	switch {
 	case q.Before != nil:
 		end := m.positionOf(q.Before.ID, false)
 		ring := make([]Hit, 0, min(limit, 1024))
 		before := 0
-		page.UnknownHours = m.each(q, func(i int32, e *Entry, d float64) {
+		page.UnknownHours = each(func(i int32, e *Entry, d float64) {
 			page.Matched++
 			if int(i) >= end {
 				page.More = true
@@ -216,7 +223,7 @@ func (m *Model) searchByID(q Query) Page {
 		if q.After != nil {
 			start = m.positionOf(q.After.ID, true)
 		}
-		page.UnknownHours = m.each(q, func(i int32, e *Entry, d float64) {
+		page.UnknownHours = each(func(i int32, e *Entry, d float64) {
 			page.Matched++
 			switch {
 			case int(i) < start:
@@ -229,6 +236,42 @@ func (m *Model) searchByID(q Query) Page {
 		})
 	}
 	return page
+}
+
+// matchSet gives the lieux a query selects as a bitset, word by word,
+// when every criterion has one (facets, hours): no lieu is then looked at
+// but those of the page. It also counts those left out for unknown hours
+// alone.
+func (m *Model) matchSet(q *Query) (bitset, int, bool) {
+	if q.Near != nil || q.BBox != nil || len(q.Words) > 0 || q.Match != nil || !q.UpdatedFrom.IsZero() || !q.UpdatedTo.IsZero() ||
+		len(q.Facets) == 0 && q.Open == nil {
+		return nil, 0, false
+	}
+	set := newBitset(len(m.entries))
+	for i := range set {
+		set[i] = ^uint64(0)
+	}
+	if tail := len(m.entries) % 64; tail != 0 {
+		set[len(set)-1] = 1<<tail - 1
+	}
+	for name, values := range q.Facets {
+		c := m.facetConstraint(name, values)
+		if c.bits == nil {
+			c.bits = newBitset(len(m.entries))
+			for _, i := range c.list {
+				c.bits.set(i)
+			}
+		}
+		set.and(c.bits)
+	}
+	unknown := 0
+	if q.Open != nil {
+		unscheduled := slices.Clone(set)
+		unscheduled.andNot(m.scheduled)
+		unknown = unscheduled.count()
+		set.and(m.openAt(q.Open))
+	}
+	return set, unknown, true
 }
 
 // positionOf is the first position whose id comes after id (after), or
@@ -254,7 +297,10 @@ func (m *Model) each(q Query, yield func(i int32, e *Entry, distance float64)) (
 			narrowest = k
 		}
 	}
-	open := openMemo{}
+	var open bitset
+	if q.Open != nil {
+		open = m.openAt(q.Open)
+	}
 	check := func(i int32) {
 		for k, c := range cs {
 			if k != narrowest && !c.has(i) {
@@ -265,10 +311,12 @@ func (m *Model) each(q Query, yield func(i int32, e *Entry, distance float64)) (
 			return
 		}
 		e := &m.entries[i]
-		switch d, v := matches(e, &q, open); v {
-		case selected:
+		d, ok := matches(e, &q)
+		switch {
+		case !ok:
+		case q.Open == nil || open.has(i):
 			yield(i, e, d)
-		case hoursUnknown:
+		case e.Schedule == nil:
 			unknownHours++
 		}
 	}
@@ -361,15 +409,6 @@ func (m *Model) spatialMatch(i int32, q *Query) bool {
 	return q.Near == nil || p.ok
 }
 
-// verdict is what matches says of a lieu.
-type verdict int
-
-const (
-	rejected verdict = iota
-	selected
-	hoursUnknown // every other criterion met, but the hours asked about are unknown
-)
-
 // around returns the positions in the cells within radius of p.
 func (m *Model) around(p Point, radius float64) ([]int32, bool) {
 	minLon, minLat, maxLon, maxLat := aroundBox(p.Lon, p.Lat, radius)
@@ -396,38 +435,30 @@ func (m *Model) around(p Point, radius float64) ([]int32, bool) {
 }
 
 // matches checks the criteria of q no list answers exactly on e but the
-// box (spatialMatch), and gives e's distance from q's point (0 without
-// one). The hours come last, so that a lieu rejected for them alone is
-// told apart.
-func matches(e *Entry, q *Query, open openMemo) (float64, verdict) {
+// box (spatialMatch) and the hours (the open bitset), and gives e's
+// distance from q's point (0 without one).
+func matches(e *Entry, q *Query) (float64, bool) {
 	if !q.UpdatedFrom.IsZero() && (e.Updated.IsZero() || e.Updated.Before(q.UpdatedFrom)) ||
 		!q.UpdatedTo.IsZero() && (e.Updated.IsZero() || e.Updated.After(q.UpdatedTo)) {
-		return 0, rejected
+		return 0, false
 	}
 	if q.Match != nil && !q.Match(e) {
-		return 0, rejected
+		return 0, false
 	}
 	d := 0.0
 	if q.Near != nil {
 		if !e.HasPoint {
-			return 0, rejected
+			return 0, false
 		}
 		if d = Distance(q.Near.Lon, q.Near.Lat, e.Lon, e.Lat); d > q.Radius {
-			return 0, rejected
+			return 0, false
 		}
 	}
-	switch {
-	case q.Open == nil:
-	case e.Schedule == nil:
-		return 0, hoursUnknown
-	case !open.at(e, q.Open):
-		return 0, rejected
-	}
-	return d, selected
+	return d, true
 }
 
-// openMemo remembers, within one query (one time to be open at), whether
-// a schedule is open in a territory: entries with the same hours share
+// openMemo remembers, for one time to be open at, whether a schedule is
+// open in a territory: entries with the same hours share
 // their schedule (internSchedules), and the territory gives the zone and
 // the public holidays.
 type openMemo map[openKey]bool
