@@ -2,6 +2,7 @@ package api
 
 import (
 	"bufio"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -232,7 +233,7 @@ func (s *Server) item(w http.ResponseWriter, r *http.Request) {
 	}
 	s.writeJSON(w, r, http.StatusOK, contentGeoJSON, lieuFeature{
 		Feature:    exporters.NewFeature(&e.Row.Lieu),
-		Provenance: e.Row.Provenance,
+		Provenance: e.Provenance,
 		Links: []link{
 			{Href: s.base(w, r) + r.URL.Path, Rel: "self", Type: contentGeoJSON},
 			{Href: s.base(w, r) + "/collections/lieux", Rel: "collection", Type: contentJSON},
@@ -244,8 +245,8 @@ func (s *Server) item(w http.ResponseWriter, r *http.Request) {
 // source record that gave each field.
 type lieuFeature struct {
 	exporters.Feature
-	Provenance map[string]store.RecordRef `json:"provenance,omitempty"`
-	Links      []link                     `json:"links"`
+	Provenance json.RawMessage `json:"provenance,omitempty"`
+	Links      []link          `json:"links"`
 }
 
 // exportCSV streams the national-standard CSV of all lieux.

@@ -9,6 +9,7 @@ package readmodel
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -29,6 +30,8 @@ type Entry struct {
 	// properties is the offset of the brace that opens its properties.
 	Feature    []byte
 	properties int
+	// Provenance is Row.Provenance encoded (the map itself is dropped).
+	Provenance json.RawMessage
 	// HasPoint says whether Lon and Lat are known.
 	Lon, Lat float64
 	HasPoint bool
@@ -210,6 +213,8 @@ func propertiesAt(feature []byte) int {
 // index builds the lookups over the entries (sorted by id first).
 func (m *Model) index() {
 	slices.SortFunc(m.entries, func(a, b Entry) int { return strings.Compare(a.Row.Lieu.ID, b.Row.Lieu.ID) })
+	m.encodeProvenance()
+	m.compact()
 	m.byID = make(map[string]int32, len(m.entries))
 	m.points = make([]point, len(m.entries))
 	m.grid = newGrid()
