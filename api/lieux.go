@@ -2,7 +2,6 @@ package api
 
 import (
 	"bufio"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -131,12 +130,12 @@ func (s *Server) pageLinks(w http.ResponseWriter, r *http.Request, q *itemsQuery
 	byDistance := q.Near != nil
 	if page.More && len(page.Hits) > 0 {
 		last := page.Hits[len(page.Hits)-1]
-		c := encodeCursor(false, readmodel.Cursor{ID: last.Row.Lieu.ID, Distance: last.Distance}, byDistance)
+		c := encodeCursor(false, readmodel.Cursor{ID: last.ID, Distance: last.Distance}, byDistance)
 		links = append(links, link{Href: self + queryString(with(r.URL.Query(), "cursor", c)), Rel: "next", Type: contentGeoJSON, Title: "page suivante"})
 	}
 	if page.Less && len(page.Hits) > 0 {
 		first := page.Hits[0]
-		c := encodeCursor(true, readmodel.Cursor{ID: first.Row.Lieu.ID, Distance: first.Distance}, byDistance)
+		c := encodeCursor(true, readmodel.Cursor{ID: first.ID, Distance: first.Distance}, byDistance)
 		links = append(links, link{Href: self + queryString(with(r.URL.Query(), "cursor", c)), Rel: "prev", Type: contentGeoJSON, Title: "page précédente"})
 	}
 	return links
@@ -169,7 +168,7 @@ func (s *Server) writeCSVPage(w http.ResponseWriter, r *http.Request, page readm
 	cw, err := exporters.NewCSVWriter(w)
 	if err == nil {
 		for _, h := range page.Hits {
-			if err = cw.Write(&h.Row.Lieu); err != nil {
+			if err = cw.WriteRendered(h.CSVRow); err != nil {
 				break
 			}
 		}
@@ -227,26 +226,27 @@ func (s *Server) item(w http.ResponseWriter, r *http.Request) {
 		s.problem(w, r, http.StatusNotFound, "no lieu with id "+quoted(id))
 		return
 	}
-	if notModified(w, r, fmt.Sprintf(`W/"lieu-r%d"`, e.Row.Revision), e.Row.UpdatedAt) {
+	if notModified(w, r, fmt.Sprintf(`W/"lieu-r%d"`, e.Revision), e.UpdatedAt) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	s.writeJSON(w, r, http.StatusOK, contentGeoJSON, lieuFeature{
-		Feature:    exporters.NewFeature(&e.Row.Lieu),
-		Provenance: e.Provenance,
-		Links: []link{
-			{Href: s.base(w, r) + r.URL.Path, Rel: "self", Type: contentGeoJSON},
-			{Href: s.base(w, r) + "/collections/lieux", Rel: "collection", Type: contentJSON},
-		},
-	})
+	w.Header().Set("Content-Type", contentGeoJSON+"; charset=utf-8")
+	w.Write(lieuFeature(e, []link{
+		{Href: s.base(w, r) + r.URL.Path, Rel: "self", Type: contentGeoJSON},
+		{Href: s.base(w, r) + "/collections/lieux", Rel: "collection", Type: contentJSON},
+	}))
 }
 
-// lieuFeature is a Feature with, as foreign members (RFC 7946 §6.1), the
-// source record that gave each field.
-type lieuFeature struct {
-	exporters.Feature
-	Provenance json.RawMessage `json:"provenance,omitempty"`
-	Links      []link          `json:"links"`
+// lieuFeature is the lieu's Feature with, as foreign members (RFC 7946
+// §6.1), the source record that gave each field and its links.
+func lieuFeature(e *readmodel.Entry, links []link) []byte {
+	f := e.Feature
+	body := append(make([]byte, 0, len(f)+len(e.Provenance)+512), f[:len(f)-1]...) // without its closing brace
+	if len(e.Provenance) > 0 {
+		body = append(append(body, `,"provenance":`...), e.Provenance...)
+	}
+	body = appendJSON(append(body, `,"links":`...), links)
+	return append(body, '}')
 }
 
 // exportCSV streams the national-standard CSV of all lieux.
@@ -257,7 +257,7 @@ func (s *Server) exportCSV(w http.ResponseWriter, r *http.Request) {
 	}
 	cw, err := exporters.NewCSVWriter(w)
 	for i := 0; err == nil && i < m.Len(); i++ {
-		err = cw.Write(&m.Entry(i).Row.Lieu)
+		err = cw.WriteRendered(m.Entry(i).CSVRow)
 	}
 	if err == nil {
 		err = cw.Close()

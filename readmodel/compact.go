@@ -1,114 +1,57 @@
 package readmodel
 
-import (
-	"encoding/json"
-	"reflect"
-	"strings"
+import "strings"
 
-	"github.com/maillage/maillage/schema"
-)
-
-// compact lays the entries' text out for the garbage collector: every
-// string of their lieux (and their ids, folded names, name words and
-// territories) is re-pointed into one shared string, every list into one
-// shared slice of strings, and each provenance map is encoded once into
-// bytes. A model of 120 000 lieux then holds a few large objects instead
-// of millions of small ones, which each collection would otherwise mark
-// again while requests wait.
+// compact lays the entries' text out for the garbage collector: the
+// cells of every entry (its fields as the CSV writes them, and its
+// territoire's members), its id, folded name and territory go into one
+// shared string, of which each entry keeps offsets. A model of 120 000
+// lieux then holds one large string instead of millions of small ones,
+// which each collection would otherwise mark again while requests wait.
 func (m *Model) compact() {
-	var a arena
-	for pass := range 2 { // the first pass measures, the second copies
-		a.start(pass == 1)
-		for i := range m.entries {
-			e := &m.entries[i]
-			l := &e.Row.Lieu
-			v := reflect.ValueOf(l).Elem()
-			for _, f := range lieuStrings {
-				p := v.Field(f).Addr().Interface().(*string)
-				*p = a.text(*p)
-			}
-			for _, f := range lieuLists {
-				p := v.Field(f).Addr().Interface().(*[]string)
-				*p = a.list(*p)
-			}
-			e.names = a.list(e.names)
-			e.folded, e.territory = a.text(e.folded), a.text(e.territory)
-		}
-	}
-}
-
-// lieuStrings and lieuLists are the indexes of Lieu's string and list
-// fields.
-var lieuStrings, lieuLists = lieuFieldIndexes()
-
-func lieuFieldIndexes() (texts, lists []int) {
-	t := reflect.TypeFor[schema.Lieu]()
-	for i := range t.NumField() {
-		switch t.Field(i).Type {
-		case reflect.TypeFor[string]():
-			texts = append(texts, i)
-		case reflect.TypeFor[[]string]():
-			lists = append(lists, i)
-		}
-	}
-	return texts, lists
-}
-
-// arena measures, then holds, the text and the lists of the entries.
-type arena struct {
-	copying          bool
-	textLen, listLen int
-	pending          *strings.Builder // grown to textLen at once: every string handed out shares its buffer
-	lists            []string
-}
-
-func (a *arena) start(copying bool) {
-	a.copying = copying
-	if copying {
-		a.pending = &strings.Builder{}
-		a.pending.Grow(a.textLen)
-		a.lists = make([]string, 0, a.listLen)
-	}
-}
-
-// text returns s, held in the shared string (once copying).
-func (a *arena) text(s string) string {
-	if !a.copying {
-		a.textLen += len(s)
-		return s
-	}
-	at := a.pending.Len()
-	a.pending.WriteString(s)
-	return a.pending.String()[at : at+len(s)]
-}
-
-// list returns xs, its strings in the shared string and itself in the
-// shared slice (once copying).
-func (a *arena) list(xs []string) []string {
-	if len(xs) == 0 {
-		return xs
-	}
-	if !a.copying {
-		a.listLen += len(xs)
-		for _, x := range xs {
-			a.textLen += len(x)
-		}
-		return xs
-	}
-	at := len(a.lists)
-	for _, x := range xs {
-		a.lists = append(a.lists, a.text(x))
-	}
-	return a.lists[at:len(a.lists):len(a.lists)]
-}
-
-// encodeProvenance keeps each entry's provenance as its JSON encoding.
-func (m *Model) encodeProvenance() {
+	var b strings.Builder
+	at := 0
+	cells := make([][cellCount]string, len(m.entries))
 	for i := range m.entries {
 		e := &m.entries[i]
-		if len(e.Row.Provenance) > 0 {
-			e.Provenance, _ = json.Marshal(e.Row.Provenance)
+		for k, name := range cellNames {
+			cells[i][k] = fieldText(e, name)
+			at += len(cells[i][k])
 		}
-		e.Row.Provenance = nil
+		at += len(e.ID) + len(e.folded) + len(e.territory)
 	}
+	b.Grow(at) // every string handed out shares this one buffer
+	for i := range m.entries {
+		e := &m.entries[i]
+		for k, v := range cells[i] {
+			from := b.Len()
+			b.WriteString(v)
+			e.cells[k] = span{uint32(from), uint32(b.Len())}
+		}
+		e.ID, e.folded, e.territory = shared(&b, e.ID), shared(&b, e.folded), shared(&b, e.territory)
+	}
+	text := b.String()
+	for i := range m.entries {
+		m.entries[i].text = text
+	}
+}
+
+// shared writes s into the builder and returns it from there.
+func shared(b *strings.Builder, s string) string {
+	from := b.Len()
+	b.WriteString(s)
+	return b.String()[from:b.Len()]
+}
+
+// fieldText is one cell of an entry being built.
+func fieldText(e *Entry, name string) string {
+	switch name {
+	case "departement", "region", "epci":
+		f, _ := FacetNamed(name)
+		if v := f.Values(e.lieu); len(v) > 0 {
+			return v[0]
+		}
+		return ""
+	}
+	return e.lieu.Get(name)
 }

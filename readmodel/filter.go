@@ -56,19 +56,13 @@ func buildQueryables() map[string]queryable {
 		case name == "date_maj":
 			out[name] = queryable{kind: kindDate}
 		case f.Kind == schema.KindList:
-			out[name] = queryable{kind: kindList, list: func(e *Entry) []string { return e.Row.Lieu.List(name) }}
+			out[name] = queryable{kind: kindList, list: func(e *Entry) []string { return e.List(name) }}
 		default:
-			out[name] = queryable{kind: kindText, text: func(e *Entry) string { return e.Row.Lieu.Get(name) }}
+			out[name] = queryable{kind: kindText, text: func(e *Entry) string { return e.Get(name) }}
 		}
 	}
 	for _, name := range []string{"departement", "region", "epci"} {
-		f, _ := FacetNamed(name)
-		q := queryable{kind: kindText, text: func(e *Entry) string {
-			if v := f.Values(&e.Row.Lieu); len(v) > 0 {
-				return v[0]
-			}
-			return ""
-		}}
+		q := queryable{kind: kindText, text: func(e *Entry) string { return e.Get(name) }}
 		out[name], out["territoire."+name] = q, q
 	}
 	out["geometry"] = queryable{kind: kindGeometry}

@@ -19,13 +19,20 @@ import (
 
 	"github.com/maillage/maillage/exporters"
 	"github.com/maillage/maillage/geo"
+	"github.com/maillage/maillage/schema"
 	"github.com/maillage/maillage/schema/hours"
 	"github.com/maillage/maillage/store"
 )
 
-// Entry is one published lieu as the model holds it.
+// Entry is one published lieu as the model holds it: few pointers, so
+// that a collection has little to scan (the text of its fields lies in
+// the model's shared text, its renderings are bytes).
 type Entry struct {
-	Row store.LieuRow
+	ID        string
+	Revision  int64
+	UpdatedAt time.Time
+	// CSVRow is the lieu as one row of the standard's CSV.
+	CSVRow []byte
 	// Feature is the lieu as one GeoJSON Feature (exporters.RenderFeature);
 	// properties is the offset of the brace that opens its properties.
 	Feature    []byte
@@ -44,9 +51,59 @@ type Entry struct {
 	territory string
 	// Updated is date_maj, parsed (zero when it does not parse).
 	Updated time.Time
-	names   []string // folded name tokens
+	names   []string // folded name tokens, while the model is built
 	folded  string   // the name folded (geo.Fold)
+	// text and cells hold the fields as the CSV writes them (lists joined
+	// with "|"), then the territoire's members: cells[k] is text[from:to].
+	text  string
+	cells [cellCount]span
+	lieu  *schema.Lieu // while the model is built
 }
+
+// span is a cell's place in the shared text.
+type span struct{ from, to uint32 }
+
+// cellNames are the cells of an entry: the standard's fields, then the
+// territoire's members.
+var cellNames = func() []string {
+	var out []string
+	for _, f := range schema.Fields {
+		out = append(out, f.Name)
+	}
+	return append(out, "departement", "region", "epci")
+}()
+
+const cellCount = 35 // len(cellNames), checked by TestCellNames
+
+var cellIndex = func() map[string]int {
+	m := map[string]int{}
+	for i, n := range cellNames {
+		m[n] = i
+	}
+	return m
+}()
+
+// Get returns a field's value as the standard's CSV writes it (lists
+// joined with "|"; "departement", "region", "epci" for the territoire's
+// members), "" when empty or unknown.
+func (e *Entry) Get(name string) string {
+	k, ok := cellIndex[name]
+	if !ok {
+		return ""
+	}
+	c := e.cells[k]
+	return e.text[c.from:c.to]
+}
+
+// List returns a field's values.
+func (e *Entry) List(name string) []string {
+	v := e.Get(name)
+	if v == "" {
+		return nil
+	}
+	return strings.Split(v, schema.MultiSeparator)
+}
+
 
 // FoldedName is the lieu's name folded: no case, accents or punctuation.
 func (e *Entry) FoldedName() string { return e.folded }
@@ -155,8 +212,9 @@ func Build(ctx context.Context, st store.Store) (*Model, error) {
 // read reads and indexes the published lieux and the retired ids.
 func read(ctx context.Context, st store.Store) (*Model, error) {
 	m := Empty()
+	var csv exporters.CSVRenderer
 	err := st.EachLieu(ctx, func(r store.LieuRow) error {
-		e, err := newEntry(r)
+		e, err := newEntry(r, &csv)
 		if err != nil {
 			return err
 		}
@@ -178,12 +236,23 @@ func read(ctx context.Context, st store.Store) (*Model, error) {
 }
 
 // newEntry prepares one lieu.
-func newEntry(r store.LieuRow) (Entry, error) {
+func newEntry(r store.LieuRow, csv *exporters.CSVRenderer) (Entry, error) {
 	feature, err := exporters.RenderFeature(&r.Lieu)
 	if err != nil {
 		return Entry{}, err
 	}
-	e := Entry{Row: r, Feature: feature, properties: propertiesAt(feature), territory: territoryOf(&r.Lieu)}
+	row, err := csv.Render(&r.Lieu)
+	if err != nil {
+		return Entry{}, err
+	}
+	l := r.Lieu
+	e := Entry{ID: r.Lieu.ID, Revision: r.Revision, UpdatedAt: r.UpdatedAt, CSVRow: row, Feature: feature, properties: propertiesAt(feature),
+		territory: territoryOf(&r.Lieu), lieu: &l}
+	if len(r.Provenance) > 0 {
+		if e.Provenance, err = json.Marshal(r.Provenance); err != nil {
+			return Entry{}, fmt.Errorf("readmodel: lieu %s: provenance: %w", r.Lieu.ID, err)
+		}
+	}
 	e.Zone = zoneOf(e.territory)
 	e.Lon, e.Lat, e.HasPoint = r.Lieu.Point()
 	if r.Lieu.Horaires != "" {
@@ -212,17 +281,16 @@ func propertiesAt(feature []byte) int {
 
 // index builds the lookups over the entries (sorted by id first).
 func (m *Model) index() {
-	slices.SortFunc(m.entries, func(a, b Entry) int { return strings.Compare(a.Row.Lieu.ID, b.Row.Lieu.ID) })
-	m.encodeProvenance()
+	slices.SortFunc(m.entries, func(a, b Entry) int { return strings.Compare(a.ID, b.ID) })
 	m.compact()
 	m.byID = make(map[string]int32, len(m.entries))
 	m.points = make([]point, len(m.entries))
 	m.grid = newGrid()
 	for i := range m.entries {
 		e := &m.entries[i]
-		m.byID[e.Row.Lieu.ID] = int32(i)
-		if e.Row.UpdatedAt.After(m.UpdatedAt) {
-			m.UpdatedAt = e.Row.UpdatedAt
+		m.byID[e.ID] = int32(i)
+		if e.UpdatedAt.After(m.UpdatedAt) {
+			m.UpdatedAt = e.UpdatedAt
 		}
 		m.points[i] = point{e.Lon, e.Lat, e.HasPoint}
 		if e.HasPoint {
@@ -245,6 +313,7 @@ func (m *Model) index() {
 		if m.entries[i].Schedule != nil {
 			m.scheduled.set(int32(i))
 		}
+		m.entries[i].lieu, m.entries[i].names = nil, nil // the decoded record is no longer needed
 	}
 }
 
@@ -252,7 +321,7 @@ func (m *Model) index() {
 // of its facet values (folded), once.
 func (m *Model) indexFacets(e *Entry, i int32) {
 	for _, f := range Facets {
-		for _, v := range f.Values(&e.Row.Lieu) {
+		for _, v := range f.Values(e.lieu) {
 			if m.facets[f.Name] == nil {
 				m.facets[f.Name] = map[string][]int32{}
 			}
@@ -310,10 +379,10 @@ func internSchedules(entries []Entry) {
 		if e.Schedule == nil {
 			continue
 		}
-		if s, ok := byText[e.Row.Lieu.Horaires]; ok {
+		if s, ok := byText[e.lieu.Horaires]; ok {
 			e.Schedule = s
 		} else {
-			byText[e.Row.Lieu.Horaires] = e.Schedule
+			byText[e.lieu.Horaires] = e.Schedule
 		}
 	}
 }

@@ -130,16 +130,16 @@ func (m *Model) searchByDistance(q Query) Page {
 
 // byKey orders hits by distance, then id.
 func byKey(a, b Hit) int {
-	return cmp.Or(cmp.Compare(a.Distance, b.Distance), cmp.Compare(a.Row.Lieu.ID, b.Row.Lieu.ID))
+	return cmp.Or(cmp.Compare(a.Distance, b.Distance), cmp.Compare(a.ID, b.ID))
 }
 
 // before says whether h sorts before the cursor, after whether after it.
 func before(h Hit, c Cursor) bool {
-	return h.Distance < c.Distance || h.Distance == c.Distance && h.Row.Lieu.ID < c.ID
+	return h.Distance < c.Distance || h.Distance == c.Distance && h.ID < c.ID
 }
 
 func after(h Hit, c Cursor) bool {
-	return h.Distance > c.Distance || h.Distance == c.Distance && h.Row.Lieu.ID > c.ID
+	return h.Distance > c.Distance || h.Distance == c.Distance && h.ID > c.ID
 }
 
 // hitHeap keeps at most k hits: the k nearest (far: the root is the
@@ -277,7 +277,7 @@ func (m *Model) matchSet(q *Query) (bitset, int, bool) {
 // positionOf is the first position whose id comes after id (after), or
 // is id or after it.
 func (m *Model) positionOf(id string, after bool) int {
-	i, found := slices.BinarySearchFunc(m.entries, id, func(e Entry, id string) int { return cmp.Compare(e.Row.Lieu.ID, id) })
+	i, found := slices.BinarySearchFunc(m.entries, id, func(e Entry, id string) int { return cmp.Compare(e.ID, id) })
 	if found && after {
 		i++
 	}

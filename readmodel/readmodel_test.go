@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/maillage/maillage/exporters"
 	"github.com/maillage/maillage/schema"
 	"github.com/maillage/maillage/store"
 	"github.com/maillage/maillage/store/sqlite"
@@ -43,7 +44,7 @@ func at(id string, lon, lat float64) schema.Lieu {
 func ids(p Page) []string {
 	var out []string
 	for _, h := range p.Hits {
-		out = append(out, h.Row.Lieu.ID)
+		out = append(out, h.ID)
 	}
 	return out
 }
@@ -67,7 +68,7 @@ func TestPagesByDistance(t *testing.T) {
 			break
 		}
 		last := p.Hits[len(p.Hits)-1]
-		q.After = &Cursor{ID: last.Row.Lieu.ID, Distance: last.Distance, ByDistance: true}
+		q.After = &Cursor{ID: last.ID, Distance: last.Distance, ByDistance: true}
 		p = m.Search(q)
 	}
 	want := []string{"l00", "l06", "l01", "l07", "l02", "l08", "l03", "l09", "l04", "l10", "l05", "l11"}
@@ -75,9 +76,9 @@ func TestPagesByDistance(t *testing.T) {
 		t.Fatalf("forwards: %v in %d pages, want %v", got, len(pages), want)
 	}
 	first := pages[2].Hits[0]
-	back := m.Search(Query{Near: &Point{6, 44}, Radius: 5000, Limit: 5, Before: &Cursor{ID: first.Row.Lieu.ID, Distance: first.Distance, ByDistance: true}})
+	back := m.Search(Query{Near: &Point{6, 44}, Radius: 5000, Limit: 5, Before: &Cursor{ID: first.ID, Distance: first.Distance, ByDistance: true}})
 	if !slices.Equal(ids(back), want[5:10]) || !back.Less || !back.More {
-		t.Errorf("backwards from %s: %v (less %v, more %v), want %v", first.Row.Lieu.ID, ids(back), back.Less, back.More, want[5:10])
+		t.Errorf("backwards from %s: %v (less %v, more %v), want %v", first.ID, ids(back), back.Less, back.More, want[5:10])
 	}
 }
 
@@ -143,7 +144,7 @@ func TestZonesAndHolidays(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			c.lieu.ID = "x"
-			e, err := newEntry(store.LieuRow{Lieu: c.lieu})
+			e, err := newEntry(store.LieuRow{Lieu: c.lieu}, &exporters.CSVRenderer{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -155,5 +156,11 @@ func TestZonesAndHolidays(t *testing.T) {
 				t.Errorf("open at %s there: %v, want %v", c.local, got, c.open)
 			}
 		})
+	}
+}
+
+func TestCellNames(t *testing.T) {
+	if len(cellNames) != cellCount {
+		t.Fatalf("%d cell names, cellCount %d", len(cellNames), cellCount)
 	}
 }
