@@ -104,7 +104,6 @@ func (e *Entry) List(name string) []string {
 	return strings.Split(v, schema.MultiSeparator)
 }
 
-
 // FoldedName is the lieu's name folded: no case, accents or punctuation.
 func (e *Entry) FoldedName() string { return e.folded }
 
