@@ -39,10 +39,7 @@ func loadZones() (map[string]*time.Location, *time.Location) {
 	return out, paris
 }
 
-// ZoneOf returns the time zone a lieu's hours are read in: its
-// territory's.
-func ZoneOf(l *schema.Lieu) *time.Location { return zoneOf(territoryOf(l)) }
-
+// zoneOf returns the time zone of a territory's hours.
 func zoneOf(territory string) *time.Location {
 	if loc, ok := zones[territory]; ok {
 		return loc
