@@ -124,26 +124,20 @@ func (p *parser) enter(t token) error {
 func (p *parser) leave() { p.depth-- }
 
 // boolExpr = term { OR term }
-func (p *parser) boolExpr() (*Node, error) {
-	left, err := p.term()
-	for err == nil && p.peek().isKeyword("OR") {
-		t := p.next()
-		var right *Node
-		if right, err = p.term(); err == nil {
-			left, err = p.node(Or, t.pos, left, right)
-		}
-	}
-	return left, err
-}
+func (p *parser) boolExpr() (*Node, error) { return p.chain("OR", Or, p.term) }
 
 // term = factor { AND factor }
-func (p *parser) term() (*Node, error) {
-	left, err := p.factor()
-	for err == nil && p.peek().isKeyword("AND") {
+func (p *parser) term() (*Node, error) { return p.chain("AND", And, p.factor) }
+
+// chain reads operand { keyword operand }, joined to the left in nodes
+// of kind.
+func (p *parser) chain(keyword string, kind Kind, operand func() (*Node, error)) (*Node, error) {
+	left, err := operand()
+	for err == nil && p.peek().isKeyword(keyword) {
 		t := p.next()
 		var right *Node
-		if right, err = p.factor(); err == nil {
-			left, err = p.node(And, t.pos, left, right)
+		if right, err = operand(); err == nil {
+			left, err = p.node(kind, t.pos, left, right)
 		}
 	}
 	return left, err
