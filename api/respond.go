@@ -64,10 +64,12 @@ func notModified(w http.ResponseWriter, r *http.Request, etag string, modified t
 	if inm := r.Header.Get("If-None-Match"); inm != "" {
 		return etagMatch(inm, etag)
 	}
-	if ims, err := http.ParseTime(r.Header.Get("If-Modified-Since")); err == nil && !modified.IsZero() {
-		return !modified.Truncate(time.Second).After(ims)
+	ims := r.Header.Get("If-Modified-Since")
+	if ims == "" || modified.IsZero() {
+		return false
 	}
-	return false
+	t, err := http.ParseTime(ims)
+	return err == nil && !modified.Truncate(time.Second).After(t)
 }
 
 func etagMatch(header, etag string) bool {

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -71,7 +72,48 @@ func allPages(t *testing.T, first string) ([]string, page) {
 	if len(ids) != head.NumberMatched {
 		t.Errorf("%s: %d lieux over the pages, numberMatched %d", first, len(ids), head.NumberMatched)
 	}
+	if back := backPages(t, p); !slices.Equal(back, ids[:len(ids)-len(p.Features)]) {
+		t.Errorf("%s: the prev links from the last page give %d lieux, the next links %d before it", first, len(back), len(ids)-len(p.Features))
+	}
 	return ids, head
+}
+
+// backPages follows the prev links from a page to the first and returns
+// the ids before that page, in order. It asks pages of 17 (a cursor holds
+// no limit), so that the pages back do not line up with those forward.
+func backPages(t *testing.T, last page) []string {
+	t.Helper()
+	var pages [][]string
+	for u, n := withLimit(t, last.link("prev"), 17), 0; u != ""; n++ {
+		resp, body := get(t, u)
+		var p page
+		if resp.StatusCode != 200 || json.Unmarshal(body, &p) != nil || n > 10000 {
+			t.Fatalf("%s: %d %.200s", u, resp.StatusCode, body)
+		}
+		var ids []string
+		for _, f := range p.Features {
+			ids = append(ids, f.ID)
+		}
+		pages = append(pages, ids)
+		u = withLimit(t, p.link("prev"), 17)
+	}
+	slices.Reverse(pages)
+	return slices.Concat(pages...)
+}
+
+// withLimit is a link with another limit ("" stays "").
+func withLimit(t *testing.T, link string, limit int) string {
+	if link == "" {
+		return ""
+	}
+	u, err := url.Parse(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := u.Query()
+	v.Set("limit", strconv.Itoa(limit))
+	u.RawQuery = v.Encode()
+	return u.String()
 }
 
 // oracle selects lieux the slow way, from the store: every lieu checked,

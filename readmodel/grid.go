@@ -1,9 +1,6 @@
 package readmodel
 
-import (
-	"math"
-	"slices"
-)
+import "math"
 
 // cellDegrees is the side of a grid cell: 0.05° is about 5.5 km of
 // latitude and 3.7 km of longitude in metropolitan France, so that a
@@ -28,23 +25,26 @@ func (g *grid) add(lon, lat float64, i int32) {
 	g.cells[c] = append(g.cells[c], i)
 }
 
-// inBox returns the positions of the cells a box overlaps (a superset of
-// the lieux inside it), ascending, and false when the box spans more
-// cells than the grid holds: scanning every lieu is then cheaper.
-func (g *grid) inBox(minLon, minLat, maxLon, maxLat float64) ([]int32, bool) {
+// inBox returns the cells a box overlaps (their lieux a superset of
+// those inside it) and the number of lieux they hold, and false when the
+// box spans more cells than the grid holds: scanning every lieu is then
+// cheaper.
+func (g *grid) inBox(minLon, minLat, maxLon, maxLat float64) ([][]int32, int, bool) {
 	lo, hi := cellOf(minLon, minLat), cellOf(maxLon, maxLat)
 	span := (float64(hi.x-lo.x) + 1) * (float64(hi.y-lo.y) + 1)
 	if span > float64(len(g.cells)) {
-		return nil, false
+		return nil, 0, false
 	}
-	var out []int32
+	var out [][]int32
+	n := 0
 	for x := lo.x; x <= hi.x; x++ {
 		for y := lo.y; y <= hi.y; y++ {
-			out = append(out, g.cells[cell{x, y}]...)
+			if list := g.cells[cell{x, y}]; len(list) > 0 {
+				out, n = append(out, list), n+len(list)
+			}
 		}
 	}
-	slices.Sort(out)
-	return out, true
+	return out, n, true
 }
 
 // earthRadius is the mean Earth radius in metres (IUGG).

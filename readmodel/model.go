@@ -15,6 +15,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/maillage/maillage/exporters"
@@ -147,6 +148,7 @@ type Model struct {
 	dense                  map[string]map[string]bitset  // the same as bitsets, for the values many lieux hold
 	scheduled              bitset                        // the lieux whose hours are known
 	open                   openCache
+	scratch                sync.Pool // lists of positions lent to walks in id order (getScratch)
 	names                  nameIndex
 }
 

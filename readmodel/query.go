@@ -105,7 +105,7 @@ func (m *Model) searchByDistance(q Query) Page {
 	var page Page
 	kept := &hitHeap{far: q.Before == nil} // after a cursor (or none): drop the farthest; before one: the nearest
 	inRange := 0
-	page.UnknownHours = m.each(q, func(_ int32, e *Entry, d float64) {
+	page.UnknownHours = m.each(&q, false, func(_ int32, e *Entry, d float64) {
 		page.Matched++
 		h := Hit{Entry: e, Distance: d}
 		switch {
@@ -190,40 +190,14 @@ func (m *Model) searchByID(q Query) Page {
 	if limit <= 0 {
 		limit = len(m.entries)
 	}
-	each := func(yield func(i int32, e *Entry, d float64)) int { return m.each(q, yield) }
-	if set, unknown, ok := m.matchSet(&q); ok {
-		each = func(yield func(i int32, e *Entry, d float64)) int {
-			set.each(func(i int32) { yield(i, &m.entries[i], 0) })
-			return unknown
-		}
-	}
 	var page Page
-	switch {
-	case q.Before != nil:
-		end := m.positionOf(q.Before.ID, false)
-		ring := make([]Hit, 0, min(limit, 1024))
-		before := 0
-		page.UnknownHours = each(func(i int32, e *Entry, d float64) {
-			page.Matched++
-			if int(i) >= end {
-				page.More = true
-				return
-			}
-			before++
-			if len(ring) < limit {
-				ring = append(ring, Hit{Entry: e, Distance: d})
-				return
-			}
-			copy(ring, ring[1:]) // keep the last limit before the cursor
-			ring[len(ring)-1] = Hit{Entry: e, Distance: d}
-		})
-		page.Hits, page.Less = ring, before > len(ring)
-	default:
+	if q.Before == nil {
 		start := 0
 		if q.After != nil {
 			start = m.positionOf(q.After.ID, true)
 		}
-		page.UnknownHours = each(func(i int32, e *Entry, d float64) {
+		page.Hits = make([]Hit, 0, min(limit, 256))
+		page.UnknownHours = m.each(&q, true, func(i int32, e *Entry, d float64) {
 			page.Matched++
 			switch {
 			case int(i) < start:
@@ -234,44 +208,27 @@ func (m *Model) searchByID(q Query) Page {
 				page.More = true
 			}
 		})
+		return page
 	}
-	return page
-}
-
-// matchSet gives the lieux a query selects as a bitset, word by word,
-// when every criterion has one (facets, hours): no lieu is then looked at
-// but those of the page. It also counts those left out for unknown hours
-// alone.
-func (m *Model) matchSet(q *Query) (bitset, int, bool) {
-	if q.Near != nil || q.BBox != nil || len(q.Words) > 0 || q.Match != nil || !q.UpdatedFrom.IsZero() || !q.UpdatedTo.IsZero() ||
-		len(q.Facets) == 0 && q.Open == nil {
-		return nil, 0, false
-	}
-	set := newBitset(len(m.entries))
-	for i := range set {
-		set[i] = ^uint64(0)
-	}
-	if tail := len(m.entries) % 64; tail != 0 {
-		set[len(set)-1] = 1<<tail - 1
-	}
-	for name, values := range q.Facets {
-		c := m.facetConstraint(name, values)
-		if c.bits == nil {
-			c.bits = newBitset(len(m.entries))
-			for _, i := range c.list {
-				c.bits.set(i)
-			}
+	end := m.positionOf(q.Before.ID, false)
+	ring := make([]Hit, 0, min(limit, 256)) // the last limit hits before the cursor; next is the oldest once full
+	next, before := 0, 0
+	page.UnknownHours = m.each(&q, true, func(i int32, e *Entry, d float64) {
+		page.Matched++
+		if int(i) >= end {
+			page.More = true
+			return
 		}
-		set.and(c.bits)
-	}
-	unknown := 0
-	if q.Open != nil {
-		unscheduled := slices.Clone(set)
-		unscheduled.andNot(m.scheduled)
-		unknown = unscheduled.count()
-		set.and(m.openAt(q.Open))
-	}
-	return set, unknown, true
+		before++
+		if len(ring) < limit {
+			ring = append(ring, Hit{Entry: e, Distance: d})
+			return
+		}
+		ring[next] = Hit{Entry: e, Distance: d}
+		next = (next + 1) % limit
+	})
+	page.Hits, page.Less = slices.Concat(ring[next:], ring[:next]), before > len(ring)
+	return page
 }
 
 // positionOf is the first position whose id comes after id (after), or
@@ -284,122 +241,6 @@ func (m *Model) positionOf(id string, after bool) int {
 	return i
 }
 
-// each calls yield for every selected lieu, in position (id) order:
-// candidates from the narrowest of the lists the indexes give (facet
-// values, cells, name words), each then checked against every criterion,
-// the other lists by their bitset or a binary search. It returns the
-// lieux left out for unknown hours alone.
-func (m *Model) each(q Query, yield func(i int32, e *Entry, distance float64)) (unknownHours int) {
-	cs := m.constraints(&q)
-	narrowest := -1 // the shortest list, walked; the others are looked up
-	for k, c := range cs {
-		if narrowest < 0 || len(c.list) < len(cs[narrowest].list) {
-			narrowest = k
-		}
-	}
-	var open bitset
-	if q.Open != nil {
-		open = m.openAt(q.Open)
-	}
-	check := func(i int32) {
-		for k, c := range cs {
-			if k != narrowest && !c.has(i) {
-				return
-			}
-		}
-		if !m.spatialMatch(i, &q) {
-			return
-		}
-		e := &m.entries[i]
-		d, ok := matches(e, &q)
-		switch {
-		case !ok:
-		case q.Open == nil || open.has(i):
-			yield(i, e, d)
-		case e.Schedule == nil:
-			unknownHours++
-		}
-	}
-	if len(cs) == 0 {
-		for i := range m.entries {
-			check(int32(i))
-		}
-		return unknownHours
-	}
-	for _, i := range cs[narrowest].list {
-		check(i)
-	}
-	return unknownHours
-}
-
-// constraint is the positions holding a superset of the lieux meeting a
-// criterion, ascending, with their bitset when the index has one.
-type constraint struct {
-	list []int32
-	bits bitset
-}
-
-func (c constraint) has(i int32) bool {
-	if c.bits != nil {
-		return c.bits.has(i)
-	}
-	_, ok := slices.BinarySearch(c.list, i)
-	return ok
-}
-
-// constraints returns, for each criterion an index answers, its
-// positions: exact for facets and name words, by cell for the box and the
-// radius.
-func (m *Model) constraints(q *Query) []constraint {
-	var out []constraint
-	for name, values := range q.Facets {
-		out = append(out, m.facetConstraint(name, values))
-	}
-	if q.BBox != nil {
-		if list, ok := m.grid.inBox(q.BBox[0], q.BBox[1], q.BBox[2], q.BBox[3]); ok {
-			out = append(out, constraint{list: list})
-		}
-	}
-	if q.Near != nil {
-		if list, ok := m.around(*q.Near, q.Radius); ok {
-			out = append(out, constraint{list: list})
-		}
-	}
-	if len(q.Words) > 0 {
-		out = append(out, constraint{list: m.names.lookup(q.Words)})
-	}
-	return out
-}
-
-// facetConstraint is the lieux holding any of the values of a facet:
-// with a bitset when every value has one.
-func (m *Model) facetConstraint(name string, values []string) constraint {
-	if len(values) == 1 {
-		return constraint{list: m.facets[name][values[0]], bits: m.dense[name][values[0]]}
-	}
-	var list []int32
-	var bits bitset
-	allDense := true
-	for _, v := range values {
-		list = append(list, m.facets[name][v]...)
-		b, ok := m.dense[name][v]
-		switch {
-		case !ok:
-			allDense = false
-		case bits == nil:
-			bits = slices.Clone(b)
-		default:
-			bits.or(b)
-		}
-	}
-	slices.Sort(list)
-	list = slices.Compact(list)
-	if !allDense {
-		bits = nil
-	}
-	return constraint{list: list, bits: bits}
-}
-
 // spatialMatch checks the box and the radius on the packed points.
 func (m *Model) spatialMatch(i int32, q *Query) bool {
 	p := m.points[i]
@@ -409,8 +250,9 @@ func (m *Model) spatialMatch(i int32, q *Query) bool {
 	return q.Near == nil || p.ok
 }
 
-// around returns the positions in the cells within radius of p.
-func (m *Model) around(p Point, radius float64) ([]int32, bool) {
+// around returns the grid cells within radius of p, and their lieux'
+// number (inBox).
+func (m *Model) around(p Point, radius float64) ([][]int32, int, bool) {
 	minLon, minLat, maxLon, maxLat := aroundBox(p.Lon, p.Lat, radius)
 	boxes := [][4]float64{{max(minLon, -180), minLat, min(maxLon, 180), maxLat}}
 	if minLon < -180 {
@@ -419,19 +261,20 @@ func (m *Model) around(p Point, radius float64) ([]int32, bool) {
 	if maxLon > 180 {
 		boxes = append(boxes, [4]float64{-180, minLat, maxLon - 360, maxLat})
 	}
-	var out []int32
+	var out [][]int32
+	n := 0
 	for _, b := range boxes {
-		list, ok := m.grid.inBox(b[0], b[1], b[2], b[3])
+		cells, _, ok := m.grid.inBox(b[0], b[1], b[2], b[3])
 		if !ok {
-			return nil, false
+			return nil, 0, false
 		}
-		out = append(out, list...)
+		for _, c := range cells { // boxes that span the globe overlap: a cell counts once
+			if len(out) == 0 || len(boxes) == 1 || !slices.ContainsFunc(out, func(o []int32) bool { return &o[0] == &c[0] }) {
+				out, n = append(out, c), n+len(c)
+			}
+		}
 	}
-	if len(boxes) > 1 {
-		slices.Sort(out)
-		out = slices.Compact(out)
-	}
-	return out, true
+	return out, n, true
 }
 
 // matches checks the criteria of q no list answers exactly on e but the

@@ -24,6 +24,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	httppprof "net/http/pprof"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -174,7 +175,11 @@ func serve(ctx context.Context, st store.Store, addr string) (string, float64, t
 	if err != nil {
 		return "", 0, 0, err
 	}
-	go http.Serve(ln, srv.Handler())
+	mux := http.NewServeMux() // the API, and the Go profiles of the serving process under /debug/pprof/
+	mux.Handle("/", srv.Handler())
+	mux.HandleFunc("/debug/pprof/", httppprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", httppprof.Profile)
+	go http.Serve(ln, mux)
 	return "http://" + ln.Addr().String(), heap, built, nil
 }
 
