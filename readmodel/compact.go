@@ -1,15 +1,11 @@
 package readmodel
 
-import "strings"
-
-// compact lays the entries' text out for the garbage collector: the
+// compact lays the entries out for the garbage collector (packed.go): the
 // cells of every entry (its fields as the CSV writes them, and its
 // territoire's members), its id, folded name and territory go into one
-// shared string, of which each entry keeps offsets. A model of 120 000
-// lieux then holds one large string instead of millions of small ones,
-// which each collection would otherwise mark again while requests wait.
+// shared string, of which each entry keeps offsets, and its renderings
+// into one shared array.
 func (m *Model) compact() {
-	var b strings.Builder
 	at := 0
 	cells := make([][cellCount]string, len(m.entries))
 	for i := range m.entries {
@@ -20,27 +16,44 @@ func (m *Model) compact() {
 		}
 		at += len(e.ID) + len(e.folded) + len(e.territory)
 	}
-	b.Grow(at) // every string handed out shares this one buffer
+	pool := newTextPool(at)
 	for i := range m.entries {
 		e := &m.entries[i]
 		for k, v := range cells[i] {
-			from := b.Len()
-			b.WriteString(v)
-			e.cells[k] = span{uint32(from), uint32(b.Len())}
+			from := pool.b.Len()
+			pool.b.WriteString(v)
+			e.cells[k] = span{uint32(from), uint32(pool.b.Len())}
 		}
-		e.ID, e.folded, e.territory = shared(&b, e.ID), shared(&b, e.folded), shared(&b, e.territory)
+		e.ID, e.folded, e.territory = pool.copy(e.ID), pool.copy(e.folded), pool.copy(e.territory)
 	}
-	text := b.String()
+	text := pool.b.String()
 	for i := range m.entries {
 		m.entries[i].text = text
 	}
+	m.packRenderings()
 }
 
-// shared writes s into the builder and returns it from there.
-func shared(b *strings.Builder, s string) string {
-	from := b.Len()
-	b.WriteString(s)
-	return b.String()[from:b.Len()]
+// packRenderings moves each entry's Feature, CSV row and provenance into
+// one shared array.
+func (m *Model) packRenderings() {
+	n := 0
+	for i := range m.entries {
+		e := &m.entries[i]
+		n += len(e.Feature) + len(e.CSVRow) + len(e.Provenance)
+	}
+	all := make([]byte, 0, n)
+	move := func(b []byte) []byte {
+		if b == nil {
+			return nil
+		}
+		from := len(all)
+		all = append(all, b...)
+		return all[from:len(all):len(all)]
+	}
+	for i := range m.entries {
+		e := &m.entries[i]
+		e.Feature, e.CSVRow, e.Provenance = move(e.Feature), move(e.CSVRow), move(e.Provenance)
+	}
 }
 
 // fieldText is one cell of an entry being built.

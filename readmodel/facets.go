@@ -81,7 +81,7 @@ func FoldValue(v string) string {
 
 // CountIn is the number of lieux holding a value of a facet.
 func (m *Model) CountIn(facet, value string) int {
-	return len(m.facets[facet][FoldValue(value)])
+	return len(m.facetList(facet, FoldValue(value)))
 }
 
 // CentreOf is the mean point of the lieux holding a value of a facet
@@ -90,7 +90,7 @@ func (m *Model) CountIn(facet, value string) int {
 func (m *Model) CentreOf(facet, value string) (Point, bool) {
 	var sum Point
 	n := 0
-	for _, i := range m.facets[facet][FoldValue(value)] {
+	for _, i := range m.facetList(facet, FoldValue(value)) {
 		if e := &m.entries[i]; e.HasPoint {
 			sum.Lon, sum.Lat, n = sum.Lon+e.Lon, sum.Lat+e.Lat, n+1
 		}

@@ -9,20 +9,21 @@ const cellDegrees = 0.05
 
 // grid indexes the lieux with a point by the cell they fall in.
 type grid struct {
-	cells map[cell][]int32 // positions, ascending
+	cells map[cell]span // a cell's positions in lists, ascending
+	lists packedLists
 }
 
 type cell struct{ x, y int32 }
 
-func newGrid() grid { return grid{cells: map[cell][]int32{}} }
+// newGrid packs the positions of each cell.
+func newGrid(cells map[cell][]int32) grid {
+	g := grid{}
+	g.cells = packMap(cells, &g.lists, nil)
+	return g
+}
 
 func cellOf(lon, lat float64) cell {
 	return cell{int32(math.Floor(lon / cellDegrees)), int32(math.Floor(lat / cellDegrees))}
-}
-
-func (g *grid) add(lon, lat float64, i int32) {
-	c := cellOf(lon, lat)
-	g.cells[c] = append(g.cells[c], i)
 }
 
 // inBox returns the cells a box overlaps (their lieux a superset of
@@ -39,8 +40,8 @@ func (g *grid) inBox(minLon, minLat, maxLon, maxLat float64) ([][]int32, int, bo
 	n := 0
 	for x := lo.x; x <= hi.x; x++ {
 		for y := lo.y; y <= hi.y; y++ {
-			if list := g.cells[cell{x, y}]; len(list) > 0 {
-				out, n = append(out, list), n+len(list)
+			if s, ok := g.cells[cell{x, y}]; ok {
+				out, n = append(out, g.lists.get(s)), n+int(s.to-s.from)
 			}
 		}
 	}

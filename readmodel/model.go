@@ -141,12 +141,12 @@ type Model struct {
 	UpdatedFrom, UpdatedTo time.Time
 	entries                []Entry // by id
 	points                 []point // the entries' points, by position, packed: what spatial checks read
-	byID                   map[string]int32
 	retired                map[string]store.RetiredLieu
 	grid                   grid
-	facets                 map[string]map[string][]int32 // facet → value → positions, ascending
-	dense                  map[string]map[string]bitset  // the same as bitsets, for the values many lieux hold
-	scheduled              bitset                        // the lieux whose hours are known
+	facets                 map[string]map[string]span // facet → value → its positions in facetLists, ascending
+	facetLists             packedLists
+	dense                  map[string]map[string]bitset // the same as bitsets, for the values many lieux hold
+	scheduled              bitset                       // the lieux whose hours are known
 	open                   openCache
 	scratch                sync.Pool // lists of positions lent to walks in id order (getScratch)
 	names                  nameIndex
@@ -161,7 +161,7 @@ func (m *Model) Entry(i int) *Entry { return &m.entries[i] }
 // Lookup returns the published lieu of an id, or what became of it: a
 // retired id gives its RetiredLieu (MergedInto empty when deleted).
 func (m *Model) Lookup(id string) (*Entry, *store.RetiredLieu) {
-	if i, ok := m.byID[id]; ok {
+	if i := m.positionOf(id, false); i < len(m.entries) && m.entries[i].ID == id {
 		return &m.entries[i], nil
 	}
 	if r, ok := m.retired[id]; ok {
@@ -173,7 +173,7 @@ func (m *Model) Lookup(id string) (*Entry, *store.RetiredLieu) {
 // Empty is the model of no lieux, read from no store (its Seq, -1, is
 // no value of the lieux sequence).
 func Empty() *Model {
-	return &Model{Seq: -1, byID: map[string]int32{}, retired: map[string]store.RetiredLieu{}, facets: map[string]map[string][]int32{},
+	return &Model{Seq: -1, retired: map[string]store.RetiredLieu{}, facets: map[string]map[string]span{},
 		dense: map[string]map[string]bitset{}}
 }
 
@@ -284,18 +284,18 @@ func propertiesAt(feature []byte) int {
 func (m *Model) index() {
 	slices.SortFunc(m.entries, func(a, b Entry) int { return strings.Compare(a.ID, b.ID) })
 	m.compact()
-	m.byID = make(map[string]int32, len(m.entries))
 	m.points = make([]point, len(m.entries))
-	m.grid = newGrid()
+	cells := map[cell][]int32{}
+	facets := map[string]map[string][]int32{}
 	for i := range m.entries {
 		e := &m.entries[i]
-		m.byID[e.ID] = int32(i)
 		if e.UpdatedAt.After(m.UpdatedAt) {
 			m.UpdatedAt = e.UpdatedAt
 		}
-		m.points[i] = point{e.Lon, e.Lat, e.HasPoint}
+		m.points[i] = point{lon: e.Lon, lat: e.Lat, ok: e.HasPoint, unit: unitVector(e.Lon, e.Lat)}
 		if e.HasPoint {
-			m.grid.add(e.Lon, e.Lat, int32(i))
+			c := cellOf(e.Lon, e.Lat)
+			cells[c] = append(cells[c], int32(i))
 			m.extend(e)
 		}
 		if !e.Updated.IsZero() && (m.UpdatedFrom.IsZero() || e.Updated.Before(m.UpdatedFrom)) {
@@ -304,10 +304,12 @@ func (m *Model) index() {
 		if e.Updated.After(m.UpdatedTo) {
 			m.UpdatedTo = e.Updated
 		}
-		m.indexFacets(e, int32(i))
+		indexFacets(facets, e, int32(i))
 	}
+	m.grid = newGrid(cells)
 	m.names = newNameIndex(m.entries)
-	m.indexDense()
+	m.packFacets(facets)
+	m.indexDense(facets)
 	internSchedules(m.entries)
 	m.scheduled = newBitset(len(m.entries))
 	for i := range m.entries {
@@ -320,19 +322,42 @@ func (m *Model) index() {
 
 // indexFacets adds the entry at position i to the posting list of each
 // of its facet values (folded), once.
-func (m *Model) indexFacets(e *Entry, i int32) {
+func indexFacets(facets map[string]map[string][]int32, e *Entry, i int32) {
 	for _, f := range Facets {
 		for _, v := range f.Values(e.lieu) {
-			if m.facets[f.Name] == nil {
-				m.facets[f.Name] = map[string][]int32{}
+			if facets[f.Name] == nil {
+				facets[f.Name] = map[string][]int32{}
 			}
 			key := FoldValue(v)
-			list := m.facets[f.Name][key]
+			list := facets[f.Name][key]
 			if len(list) == 0 || list[len(list)-1] != i {
-				m.facets[f.Name][key] = append(list, i)
+				facets[f.Name][key] = append(list, i)
 			}
 		}
 	}
+}
+
+// packFacets lays the facets' posting lists out in one array, and their
+// values in one string.
+func (m *Model) packFacets(facets map[string]map[string][]int32) {
+	n := 0
+	for _, values := range facets {
+		n += keyBytes(values)
+	}
+	pool := newTextPool(n)
+	for name, values := range facets {
+		m.facets[name] = packMap(values, &m.facetLists, pool.copy)
+	}
+}
+
+// facetList is the positions of the lieux holding a value of a facet
+// (folded), ascending.
+func (m *Model) facetList(facet, value string) []int32 {
+	s, ok := m.facets[facet][value]
+	if !ok {
+		return nil
+	}
+	return m.facetLists.get(s)
 }
 
 // extend grows the extent to hold e's point.
@@ -344,17 +369,18 @@ func (m *Model) extend(e *Entry) {
 	m.Extent = [4]float64{min(m.Extent[0], e.Lon), min(m.Extent[1], e.Lat), max(m.Extent[2], e.Lon), max(m.Extent[3], e.Lat)}
 }
 
-// point is a lieu's point, ok when it has one.
+// point is a lieu's point, ok when it has one, and as a unit vector.
 type point struct {
 	lon, lat float64
+	unit     [3]float64
 	ok       bool
 }
 
 // indexDense gives the posting lists holding at least 1/denseShare of the
 // entries their bitset.
-func (m *Model) indexDense() {
+func (m *Model) indexDense(facets map[string]map[string][]int32) {
 	m.dense = map[string]map[string]bitset{}
-	for facet, values := range m.facets {
+	for facet, values := range facets {
 		for v, list := range values {
 			if len(list)*denseShare < len(m.entries) {
 				continue

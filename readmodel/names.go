@@ -13,8 +13,9 @@ import (
 // « médiathèque ») or one a typo away (one edit for words of 4 to 7
 // letters, two from 8).
 type nameIndex struct {
-	words    []string           // the distinct name words, sorted
-	postings map[string][]int32 // word → positions, ascending
+	words    []string // the distinct name words, sorted, in one shared string
+	postings []span   // words[k]'s positions in lists, ascending
+	lists    packedLists
 }
 
 // nameTokens cuts a folded name into its distinct words.
@@ -25,17 +26,22 @@ func nameTokens(folded string) []string {
 }
 
 func newNameIndex(entries []Entry) nameIndex {
-	ix := nameIndex{postings: map[string][]int32{}}
+	postings := map[string][]int32{}
 	for i := range entries {
 		for _, w := range entries[i].names {
-			ix.postings[w] = append(ix.postings[w], int32(i))
+			postings[w] = append(postings[w], int32(i))
 		}
 	}
-	ix.words = make([]string, 0, len(ix.postings))
-	for w := range ix.postings {
+	ix := nameIndex{words: make([]string, 0, len(postings)), postings: make([]span, 0, len(postings))}
+	for w := range postings {
 		ix.words = append(ix.words, w)
 	}
 	slices.Sort(ix.words)
+	pool := newTextPool(keyBytes(postings))
+	for k, w := range ix.words {
+		ix.postings = append(ix.postings, ix.lists.add(postings[w]))
+		ix.words[k] = pool.copy(w)
+	}
 	return ix
 }
 
@@ -48,17 +54,18 @@ func QueryWords(q string) []string {
 // maxQueryWords bounds the words of a text query.
 const maxQueryWords = 8
 
-// matching returns the name words a query word matches.
-func (ix *nameIndex) matching(q string) []string {
+// matching returns the name words a query word matches, by their index
+// in words.
+func (ix *nameIndex) matching(q string) []int {
 	from := sort.SearchStrings(ix.words, q)
-	var out []string
+	var out []int
 	for i := from; i < len(ix.words) && strings.HasPrefix(ix.words[i], q); i++ {
-		out = append(out, ix.words[i])
+		out = append(out, i)
 	}
 	if budget := typoBudget(q); budget > 0 {
-		for _, w := range ix.words {
+		for i, w := range ix.words {
 			if w[0] == q[0] && !strings.HasPrefix(w, q) && withinEdits(q, w, budget) {
-				out = append(out, w)
+				out = append(out, i)
 			}
 		}
 	}
@@ -72,7 +79,7 @@ func (ix *nameIndex) lookup(words []string) []int32 {
 	for k, q := range words {
 		var union []int32
 		for _, w := range ix.matching(q) {
-			union = append(union, ix.postings[w]...)
+			union = append(union, ix.lists.get(ix.postings[w])...)
 		}
 		slices.Sort(union)
 		union = slices.Compact(union)

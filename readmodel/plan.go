@@ -1,6 +1,7 @@
 package readmodel
 
 import (
+	"cmp"
 	"math/bits"
 	"slices"
 )
@@ -26,6 +27,10 @@ type plan struct {
 	hasNames bool
 	// open is the lieux open at the query's time, when it asks one.
 	open bitset
+	// near is the query's point as a unit vector, nearChord2 the squared
+	// chord of its radius: distances are compared as chords (sphere.go).
+	near       [3]float64
+	nearChord2 float64
 	// none says the query selects nothing (a facet value no lieu holds).
 	none bool
 }
@@ -63,7 +68,7 @@ func (m *Model) plan(q *Query) plan {
 	for name, values := range q.Facets {
 		t := term{bits: make([]bitset, 0, len(values))}
 		for _, v := range values {
-			list := m.facets[name][v]
+			list := m.facetList(name, v)
 			if len(list) == 0 {
 				continue // no lieu holds it: it adds none
 			}
@@ -83,7 +88,9 @@ func (m *Model) plan(q *Query) plan {
 	case q.BBox != nil:
 		p.cells, p.cellCount, p.spatial = m.grid.inBox(q.BBox[0], q.BBox[1], q.BBox[2], q.BBox[3])
 	case q.Near != nil:
+		p.near, p.nearChord2 = unitVector(q.Near.Lon, q.Near.Lat), chord2OfDistance(q.Radius)
 		p.cells, p.cellCount, p.spatial = m.around(*q.Near, q.Radius)
+		m.nearestFirst(p.cells, p.near)
 	}
 	if len(q.Words) > 0 {
 		p.names, p.hasNames = m.names.lookup(q.Words), true
@@ -156,7 +163,9 @@ func (p *plan) wordCost(m *Model) int {
 
 // each calls yield for every lieu q selects, in position (id) order when
 // ordered, and returns the lieux left out for unknown hours alone.
-func (m *Model) each(q *Query, ordered bool, yield func(i int32, e *Entry, distance float64)) (unknownHours int) {
+// The third argument of yield is the squared chord from the query's
+// point (0 without one).
+func (m *Model) each(q *Query, ordered bool, yield func(i int32, e *Entry, chord2 float64)) (unknownHours int) {
 	p := m.plan(q)
 	if p.none {
 		return 0
@@ -167,7 +176,7 @@ func (m *Model) each(q *Query, ordered bool, yield func(i int32, e *Entry, dista
 			return
 		}
 		e := &m.entries[i]
-		d, ok := matches(e, q)
+		d, ok := m.matches(i, q, &p)
 		switch {
 		case !ok:
 		case p.open == nil || p.open.has(i):
@@ -238,6 +247,15 @@ func (p *plan) eachWord(m *Model, fn func(i int32)) (unknownHours int) {
 		}
 	}
 	return unknownHours
+}
+
+// nearestFirst orders cells by the chord from a point to one of their
+// lieux, so that a search by distance meets its nearest matches first
+// and its heap of hits soon rejects the others (searchByDistance).
+func (m *Model) nearestFirst(cells [][]int32, near [3]float64) {
+	slices.SortFunc(cells, func(a, b []int32) int {
+		return cmp.Compare(chord2(near, m.points[a[0]].unit), chord2(near, m.points[b[0]].unit))
+	})
 }
 
 // walkTerm calls fn for the positions of a term, ascending and once

@@ -70,6 +70,7 @@ type Cursor struct {
 type Hit struct {
 	*Entry
 	Distance float64
+	chord2   float64 // the squared chord to the query's point (plan.near)
 }
 
 // Page is one page of a query's results.
@@ -96,7 +97,10 @@ func (m *Model) Search(q Query) Page {
 
 // searchByDistance runs a query around a point: every match is counted,
 // and only the page's are kept, in a bounded heap (the k nearest after
-// the cursor, or the k farthest before it), then sorted.
+// the cursor, or the k farthest before it), then sorted. Matches are
+// compared by chord first (plan.near): once the heap is full, one
+// clearly farther (or nearer) than its root cannot enter it, and its
+// distance is never computed.
 func (m *Model) searchByDistance(q Query) Page {
 	limit := q.Limit
 	if limit <= 0 {
@@ -105,9 +109,16 @@ func (m *Model) searchByDistance(q Query) Page {
 	var page Page
 	kept := &hitHeap{far: q.Before == nil} // after a cursor (or none): drop the farthest; before one: the nearest
 	inRange := 0
-	page.UnknownHours = m.each(&q, false, func(_ int32, e *Entry, d float64) {
+	page.UnknownHours = m.each(&q, false, func(_ int32, e *Entry, chord2 float64) {
 		page.Matched++
-		h := Hit{Entry: e, Distance: d}
+		if len(kept.hits) == limit {
+			root := kept.hits[0].chord2
+			if kept.far && chord2 > root*(1+chordMargin) || !kept.far && chord2 < root*(1-chordMargin) {
+				inRange++ // beyond the root, which is on the right side of the cursor: so is this one
+				return
+			}
+		}
+		h := Hit{Entry: e, Distance: chordDistance(chord2), chord2: chord2}
 		switch {
 		case q.Before != nil && !before(h, *q.Before):
 			page.More = true
@@ -128,9 +139,17 @@ func (m *Model) searchByDistance(q Query) Page {
 	return page
 }
 
+// chordMargin is a relative difference of squared chords far above
+// floating-point rounding: chords that far apart give distinct
+// distances, in the same order.
+const chordMargin = 1e-9
+
 // byKey orders hits by distance, then id.
 func byKey(a, b Hit) int {
-	return cmp.Or(cmp.Compare(a.Distance, b.Distance), cmp.Compare(a.ID, b.ID))
+	if c := cmp.Compare(a.Distance, b.Distance); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.ID, b.ID)
 }
 
 // before says whether h sorts before the cursor, after whether after it.
@@ -197,13 +216,13 @@ func (m *Model) searchByID(q Query) Page {
 			start = m.positionOf(q.After.ID, true)
 		}
 		page.Hits = make([]Hit, 0, min(limit, 256))
-		page.UnknownHours = m.each(&q, true, func(i int32, e *Entry, d float64) {
+		page.UnknownHours = m.each(&q, true, func(i int32, e *Entry, _ float64) {
 			page.Matched++
 			switch {
 			case int(i) < start:
 				page.Less = true
 			case len(page.Hits) < limit:
-				page.Hits = append(page.Hits, Hit{Entry: e, Distance: d})
+				page.Hits = append(page.Hits, Hit{Entry: e})
 			default:
 				page.More = true
 			}
@@ -213,7 +232,7 @@ func (m *Model) searchByID(q Query) Page {
 	end := m.positionOf(q.Before.ID, false)
 	ring := make([]Hit, 0, min(limit, 256)) // the last limit hits before the cursor; next is the oldest once full
 	next, before := 0, 0
-	page.UnknownHours = m.each(&q, true, func(i int32, e *Entry, d float64) {
+	page.UnknownHours = m.each(&q, true, func(i int32, e *Entry, _ float64) {
 		page.Matched++
 		if int(i) >= end {
 			page.More = true
@@ -221,10 +240,10 @@ func (m *Model) searchByID(q Query) Page {
 		}
 		before++
 		if len(ring) < limit {
-			ring = append(ring, Hit{Entry: e, Distance: d})
+			ring = append(ring, Hit{Entry: e})
 			return
 		}
-		ring[next] = Hit{Entry: e, Distance: d}
+		ring[next] = Hit{Entry: e}
 		next = (next + 1) % limit
 	})
 	page.Hits, page.Less = slices.Concat(ring[next:], ring[:next]), before > len(ring)
@@ -241,9 +260,10 @@ func (m *Model) positionOf(id string, after bool) int {
 	return i
 }
 
-// spatialMatch checks the box and the radius on the packed points.
+// spatialMatch checks the box on the packed points, and that the lieu
+// has a point when the query has one.
 func (m *Model) spatialMatch(i int32, q *Query) bool {
-	p := m.points[i]
+	p := &m.points[i]
 	if q.BBox != nil && !(p.ok && p.lon >= q.BBox[0] && p.lon <= q.BBox[2] && p.lat >= q.BBox[1] && p.lat <= q.BBox[3]) {
 		return false
 	}
@@ -277,27 +297,30 @@ func (m *Model) around(p Point, radius float64) ([][]int32, int, bool) {
 	return out, n, true
 }
 
-// matches checks the criteria of q no list answers exactly on e but the
-// box (spatialMatch) and the hours (the open bitset), and gives e's
-// distance from q's point (0 without one).
-func matches(e *Entry, q *Query) (float64, bool) {
-	if !q.UpdatedFrom.IsZero() && (e.Updated.IsZero() || e.Updated.Before(q.UpdatedFrom)) ||
-		!q.UpdatedTo.IsZero() && (e.Updated.IsZero() || e.Updated.After(q.UpdatedTo)) {
-		return 0, false
-	}
-	if q.Match != nil && !q.Match(e) {
-		return 0, false
-	}
-	d := 0.0
-	if q.Near != nil {
-		if !e.HasPoint {
+// matches checks the criteria of q no list answers exactly on the lieu
+// at position i but the box (spatialMatch) and the hours (the open
+// bitset), and gives its squared chord to q's point (0 without one): the
+// entry itself is read only for the criteria that need it.
+func (m *Model) matches(i int32, q *Query, p *plan) (float64, bool) {
+	if !q.UpdatedFrom.IsZero() || !q.UpdatedTo.IsZero() || q.Match != nil {
+		e := &m.entries[i]
+		if !q.UpdatedFrom.IsZero() && (e.Updated.IsZero() || e.Updated.Before(q.UpdatedFrom)) ||
+			!q.UpdatedTo.IsZero() && (e.Updated.IsZero() || e.Updated.After(q.UpdatedTo)) {
 			return 0, false
 		}
-		if d = Distance(q.Near.Lon, q.Near.Lat, e.Lon, e.Lat); d > q.Radius {
+		if q.Match != nil && !q.Match(e) {
 			return 0, false
 		}
 	}
-	return d, true
+	if q.Near == nil {
+		return 0, true
+	}
+	pt := &m.points[i]
+	if !pt.ok {
+		return 0, false
+	}
+	c2 := chord2(p.near, pt.unit)
+	return c2, c2 <= p.nearChord2
 }
 
 // openMemo remembers, for one time to be open at, whether a schedule is

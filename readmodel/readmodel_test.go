@@ -3,6 +3,8 @@ package readmodel
 import (
 	"context"
 	"fmt"
+	"math"
+	"math/rand/v2"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -162,5 +164,25 @@ func TestZonesAndHolidays(t *testing.T) {
 func TestCellNames(t *testing.T) {
 	if len(cellNames) != cellCount {
 		t.Fatalf("%d cell names, cellCount %d", len(cellNames), cellCount)
+	}
+}
+
+// TestChordsGiveTheHaversineDistance: the chord a search by distance
+// compares converts to the great-circle distance Distance gives, and a
+// radius to the chord that bounds it, from a metre to the antipode.
+func TestChordsGiveTheHaversineDistance(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(1, 2))
+	for range 10000 {
+		lon1, lat1 := rnd.Float64()*360-180, rnd.Float64()*180-90
+		scale := math.Pow(10, rnd.Float64()*7-5) // from about 1 m to the other side
+		lon2, lat2 := lon1+(rnd.Float64()*2-1)*scale*180, math.Max(-90, math.Min(90, lat1+(rnd.Float64()*2-1)*scale*90))
+		want := Distance(lon1, lat1, lon2, lat2)
+		c2 := chord2(unitVector(lon1, lat1), unitVector(lon2, lat2))
+		if got := chordDistance(c2); math.Abs(got-want) > 1e-6*math.Max(1, want) {
+			t.Fatalf("(%g %g) (%g %g): chord gives %.6f m, haversine %.6f m", lon1, lat1, lon2, lat2, got, want)
+		}
+		if r := want * 1.000001; c2 > chord2OfDistance(r) {
+			t.Fatalf("(%g %g) (%g %g) at %.3f m: outside the chord of a radius of %.3f m", lon1, lat1, lon2, lat2, want, r)
+		}
 	}
 }
