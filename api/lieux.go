@@ -92,7 +92,7 @@ func (s *Server) writeFeaturePage(w http.ResponseWriter, r *http.Request, q *ite
 			bw.WriteByte(',')
 		}
 		if q.Near == nil {
-			bw.Write(h.Feature)
+			bw.Write(h.Feature())
 			continue
 		}
 		num = strconv.AppendFloat(append(num[:0], `"distance_m":`...), h.Distance, 'f', 0, 64)
@@ -130,12 +130,12 @@ func (s *Server) pageLinks(w http.ResponseWriter, r *http.Request, q *itemsQuery
 	byDistance := q.Near != nil
 	if page.More && len(page.Hits) > 0 {
 		last := page.Hits[len(page.Hits)-1]
-		c := encodeCursor(false, readmodel.Cursor{ID: last.ID, Distance: last.Distance}, byDistance)
+		c := encodeCursor(false, readmodel.Cursor{ID: last.ID(), Distance: last.Distance}, byDistance)
 		links = append(links, link{Href: self + queryString(with(r.URL.Query(), "cursor", c)), Rel: "next", Type: contentGeoJSON, Title: "page suivante"})
 	}
 	if page.Less && len(page.Hits) > 0 {
 		first := page.Hits[0]
-		c := encodeCursor(true, readmodel.Cursor{ID: first.ID, Distance: first.Distance}, byDistance)
+		c := encodeCursor(true, readmodel.Cursor{ID: first.ID(), Distance: first.Distance}, byDistance)
 		links = append(links, link{Href: self + queryString(with(r.URL.Query(), "cursor", c)), Rel: "prev", Type: contentGeoJSON, Title: "page précédente"})
 	}
 	return links
@@ -168,7 +168,7 @@ func (s *Server) writeCSVPage(w http.ResponseWriter, r *http.Request, page readm
 	cw, err := exporters.NewCSVWriter(w)
 	if err == nil {
 		for _, h := range page.Hits {
-			if err = cw.WriteRendered(h.CSVRow); err != nil {
+			if err = cw.WriteRendered(h.CSVRow()); err != nil {
 				break
 			}
 		}
@@ -240,10 +240,10 @@ func (s *Server) item(w http.ResponseWriter, r *http.Request) {
 // lieuFeature is the lieu's Feature with, as foreign members (RFC 7946
 // §6.1), the source record that gave each field and its links.
 func lieuFeature(e *readmodel.Entry, links []link) []byte {
-	f := e.Feature
-	body := append(make([]byte, 0, len(f)+len(e.Provenance)+512), f[:len(f)-1]...) // without its closing brace
-	if len(e.Provenance) > 0 {
-		body = append(append(body, `,"provenance":`...), e.Provenance...)
+	f := e.Feature()
+	body := append(make([]byte, 0, len(f)+len(e.Provenance())+512), f[:len(f)-1]...) // without its closing brace
+	if len(e.Provenance()) > 0 {
+		body = append(append(body, `,"provenance":`...), e.Provenance()...)
 	}
 	body = appendJSON(append(body, `,"links":`...), links)
 	return append(body, '}')
@@ -257,7 +257,7 @@ func (s *Server) exportCSV(w http.ResponseWriter, r *http.Request) {
 	}
 	cw, err := exporters.NewCSVWriter(w)
 	for i := 0; err == nil && i < m.Len(); i++ {
-		err = cw.WriteRendered(m.Entry(i).CSVRow)
+		err = cw.WriteRendered(m.Entry(i).CSVRow())
 	}
 	if err == nil {
 		err = cw.Close()
@@ -274,7 +274,7 @@ func (s *Server) exportGeoJSON(w http.ResponseWriter, r *http.Request) {
 	gw := exporters.NewGeoJSONWriter(w)
 	var err error
 	for i := 0; err == nil && i < m.Len(); i++ {
-		err = gw.WriteRendered(m.Entry(i).Feature)
+		err = gw.WriteRendered(m.Entry(i).Feature())
 	}
 	if err == nil {
 		err = gw.Close()

@@ -145,11 +145,11 @@ func suggestLieux(m *readmodel.Model, text string, limit int) []lieuSuggestion {
 	slices.SortFunc(page.Hits, func(a, b readmodel.Hit) int {
 		an, bn := a.FoldedName(), b.FoldedName()
 		return cmp.Or(boolFirst(strings.HasPrefix(an, folded), strings.HasPrefix(bn, folded)), cmp.Compare(len(an), len(bn)),
-			strings.Compare(an, bn), strings.Compare(a.ID, b.ID))
+			strings.Compare(an, bn), strings.Compare(a.ID(), b.ID()))
 	})
 	out := make([]lieuSuggestion, 0, limit)
 	for _, h := range page.Hits[:min(len(page.Hits), limit)] {
-		out = append(out, lieuSuggestion{ID: h.ID, Nom: h.Get("nom"), Commune: h.Get("commune"), CodePostal: h.Get("code_postal")})
+		out = append(out, lieuSuggestion{ID: h.ID(), Nom: h.Get("nom"), Commune: h.Get("commune"), CodePostal: h.Get("code_postal")})
 	}
 	return out
 }

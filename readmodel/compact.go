@@ -1,70 +1,84 @@
 package readmodel
 
-// compact lays the entries out for the garbage collector (packed.go): the
-// cells of every entry (its fields as the CSV writes them, and its
-// territoire's members), its id, folded name and territory go into one
-// shared string, of which each entry keeps offsets, and its renderings
-// into one shared array.
-func (m *Model) compact() {
-	at := 0
-	cells := make([][cellCount]string, len(m.entries))
-	for i := range m.entries {
-		e := &m.entries[i]
+import (
+	"fmt"
+	"math"
+	"time"
+)
+
+// compact makes the model's entries from the drafts, laid out for the
+// garbage collector (packed.go): the cells of every lieu (its fields as
+// the CSV writes them, and its territoire's members), its id, folded name
+// and territory go into one shared string, its renderings into one shared
+// array, and the entries keep offsets; lieux with the same hours share
+// one parsed schedule, which the opening memo keys on (openMemo).
+func (m *Model) compact(drafts []draft) error {
+	cells := make([][cellCount]string, len(drafts))
+	textBytes, renderBytes := 0, 0
+	for i := range drafts {
+		d := &drafts[i]
 		for k, name := range cellNames {
-			cells[i][k] = fieldText(e, name)
-			at += len(cells[i][k])
+			cells[i][k] = draftField(d, name)
+			textBytes += len(cells[i][k])
 		}
-		at += len(e.ID) + len(e.folded) + len(e.territory)
+		textBytes += len(d.id) + len(d.folded) + len(d.territory)
+		renderBytes += len(d.feature) + len(d.csvRow) + len(d.provenance)
 	}
-	pool := newTextPool(at)
-	for i := range m.entries {
-		e := &m.entries[i]
+	if textBytes > math.MaxUint32 || renderBytes > math.MaxUint32 {
+		return fmt.Errorf("readmodel: %d lieux take %d bytes of text and %d of renderings, more than offsets of 32 bits reach", len(drafts), textBytes, renderBytes)
+	}
+	sh := &shared{renderings: make([]byte, 0, renderBytes)}
+	text := newTextPool(textBytes)
+	put := func(s string) span {
+		from := text.b.Len()
+		text.b.WriteString(s)
+		return span{uint32(from), uint32(text.b.Len())}
+	}
+	render := func(b []byte) span {
+		from := len(sh.renderings)
+		sh.renderings = append(sh.renderings, b...)
+		return span{uint32(from), uint32(len(sh.renderings))}
+	}
+	schedules, zones := map[string]int32{}, map[*time.Location]int32{}
+	m.entries = make([]Entry, len(drafts))
+	for i := range drafts {
+		d := &drafts[i]
+		e := Entry{shared: sh, id: put(d.id), Revision: d.revision, UpdatedAt: d.updatedAt,
+			csvRow: render(d.csvRow), feature: render(d.feature), provenance: render(d.provenance), properties: int32(propertiesAt(d.feature)),
+			Lon: d.lon, Lat: d.lat, HasPoint: d.hasPoint, schedule: -1, territory: put(d.territory), Updated: d.updated, folded: put(d.folded)}
 		for k, v := range cells[i] {
-			from := pool.b.Len()
-			pool.b.WriteString(v)
-			e.cells[k] = span{uint32(from), uint32(pool.b.Len())}
+			e.cells[k] = put(v)
 		}
-		e.ID, e.folded, e.territory = pool.copy(e.ID), pool.copy(e.folded), pool.copy(e.territory)
+		if d.schedule != nil {
+			e.schedule = intern(schedules, d.lieu.Horaires, d.schedule, &sh.schedules)
+		}
+		e.zone = intern(zones, d.zone, d.zone, &sh.zones)
+		m.entries[i] = e
 	}
-	text := pool.b.String()
-	for i := range m.entries {
-		m.entries[i].text = text
-	}
-	m.packRenderings()
+	sh.text = text.b.String()
+	return nil
 }
 
-// packRenderings moves each entry's Feature, CSV row and provenance into
-// one shared array.
-func (m *Model) packRenderings() {
-	n := 0
-	for i := range m.entries {
-		e := &m.entries[i]
-		n += len(e.Feature) + len(e.CSVRow) + len(e.Provenance)
+// intern returns the index of key's value in values, adding v when key
+// is new.
+func intern[K comparable, V any](index map[K]int32, key K, v V, values *[]V) int32 {
+	if k, ok := index[key]; ok {
+		return k
 	}
-	all := make([]byte, 0, n)
-	move := func(b []byte) []byte {
-		if b == nil {
-			return nil
-		}
-		from := len(all)
-		all = append(all, b...)
-		return all[from:len(all):len(all)]
-	}
-	for i := range m.entries {
-		e := &m.entries[i]
-		e.Feature, e.CSVRow, e.Provenance = move(e.Feature), move(e.CSVRow), move(e.Provenance)
-	}
+	index[key] = int32(len(*values))
+	*values = append(*values, v)
+	return index[key]
 }
 
-// fieldText is one cell of an entry being built.
-func fieldText(e *Entry, name string) string {
+// draftField is one cell of a lieu being built.
+func draftField(d *draft, name string) string {
 	switch name {
 	case "departement", "region", "epci":
 		f, _ := FacetNamed(name)
-		if v := f.Values(e.lieu); len(v) > 0 {
+		if v := f.Values(d.lieu); len(v) > 0 {
 			return v[0]
 		}
 		return ""
 	}
-	return e.lieu.Get(name)
+	return d.lieu.Get(name)
 }

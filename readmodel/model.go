@@ -25,40 +25,95 @@ import (
 	"github.com/maillage/maillage/store"
 )
 
-// Entry is one published lieu as the model holds it: few pointers, so
-// that a collection has little to scan (the text of its fields lies in
-// the model's shared text, its renderings are bytes).
+// Entry is one published lieu as the model holds it. It holds one
+// pointer, to the data its model's entries share (their text, their
+// renderings, schedules and zones), and offsets into that data: an array
+// of entries costs a collection almost nothing to scan (packed.go).
 type Entry struct {
-	ID        string
-	Revision  int64
+	shared   *shared
+	id       span
+	Revision int64
+	// UpdatedAt is when the lieu last changed, in UTC (which holds no
+	// pointer).
 	UpdatedAt time.Time
-	// CSVRow is the lieu as one row of the standard's CSV.
-	CSVRow []byte
-	// Feature is the lieu as one GeoJSON Feature (exporters.RenderFeature);
-	// properties is the offset of the brace that opens its properties.
-	Feature    []byte
-	properties int
-	// Provenance is Row.Provenance encoded (the map itself is dropped).
-	Provenance json.RawMessage
+	// the lieu as one row of the standard's CSV, as one GeoJSON Feature
+	// (exporters.RenderFeature) and its provenance, encoded, in
+	// shared.renderings; properties is the offset in the Feature of the
+	// brace that opens its properties (-1: none).
+	csvRow, feature, provenance span
+	properties                  int32
 	// HasPoint says whether Lon and Lat are known.
 	Lon, Lat float64
 	HasPoint bool
-	// Schedule is the parsed horaires, nil when the lieu has none or they
-	// do not parse: its hours are then unknown.
-	Schedule *hours.Schedule
-	// Zone is the lieu's own time zone (its territory's), territory the
-	// code of its département or overseas collectivité.
-	Zone      *time.Location
-	territory string
-	// Updated is date_maj, parsed (zero when it does not parse).
+	// schedule indexes shared.schedules (-1: the hours are unknown), zone
+	// shared.zones; territory is the code of its département or overseas
+	// collectivité.
+	schedule, zone int32
+	territory      span
+	// Updated is date_maj, parsed, in UTC (zero when it does not parse).
 	Updated time.Time
-	names   []string // folded name tokens, while the model is built
-	folded  string   // the name folded (geo.Fold)
-	// text and cells hold the fields as the CSV writes them (lists joined
-	// with "|"), then the territoire's members: cells[k] is text[from:to].
-	text  string
+	folded  span // the name folded (geo.Fold)
+	// cells are the fields as the CSV writes them (lists joined with "|"),
+	// then the territoire's members, in shared.text.
 	cells [cellCount]span
-	lieu  *schema.Lieu // while the model is built
+}
+
+// shared is what the entries of a model point into.
+type shared struct {
+	text       string
+	renderings []byte
+	schedules  []*hours.Schedule // parsed opening hours, one for each distinct text
+	zones      []*time.Location
+}
+
+// ID is the lieu's id.
+func (e *Entry) ID() string { return e.shared.str(e.id) }
+
+// CSVRow is the lieu as one row of the standard's CSV.
+func (e *Entry) CSVRow() []byte { return e.shared.bytes(e.csvRow) }
+
+// Feature is the lieu as one GeoJSON Feature.
+func (e *Entry) Feature() []byte { return e.shared.bytes(e.feature) }
+
+// Provenance is the lieu's per-field provenance, encoded (nil: none).
+func (e *Entry) Provenance() json.RawMessage {
+	if e.provenance.from == e.provenance.to {
+		return nil
+	}
+	return e.shared.bytes(e.provenance)
+}
+
+// Schedule is the lieu's parsed opening hours, nil when it has none or
+// they do not parse: its hours are then unknown.
+func (e *Entry) Schedule() *hours.Schedule {
+	if e.schedule < 0 {
+		return nil
+	}
+	return e.shared.schedules[e.schedule]
+}
+
+// Zone is the lieu's own time zone (its territory's).
+func (e *Entry) Zone() *time.Location { return e.shared.zones[e.zone] }
+
+// territoryCode is the code of the lieu's département or overseas
+// collectivité.
+func (e *Entry) territoryCode() string { return e.shared.str(e.territory) }
+
+func (s *shared) str(sp span) string   { return s.text[sp.from:sp.to] }
+func (s *shared) bytes(sp span) []byte { return s.renderings[sp.from:sp.to:sp.to] }
+
+// draft is a lieu while its model is built: what its Entry is made of.
+type draft struct {
+	id, territory, folded       string
+	revision                    int64
+	updatedAt, updated          time.Time
+	csvRow, feature, provenance []byte
+	lon, lat                    float64
+	hasPoint                    bool
+	schedule                    *hours.Schedule
+	zone                        *time.Location
+	names                       []string // folded name tokens
+	lieu                        *schema.Lieu
 }
 
 // span is a cell's place in the shared text.
@@ -92,8 +147,7 @@ func (e *Entry) Get(name string) string {
 	if !ok {
 		return ""
 	}
-	c := e.cells[k]
-	return e.text[c.from:c.to]
+	return e.shared.str(e.cells[k])
 }
 
 // List returns a field's values.
@@ -106,17 +160,18 @@ func (e *Entry) List(name string) []string {
 }
 
 // FoldedName is the lieu's name folded: no case, accents or punctuation.
-func (e *Entry) FoldedName() string { return e.folded }
+func (e *Entry) FoldedName() string { return e.shared.str(e.folded) }
 
 // WriteFeatureWith writes the Feature with extra members first in its
 // properties (such as "distance_m":120).
 func (e *Entry) WriteFeatureWith(w io.Writer, extra []byte) error {
+	feature := e.Feature()
 	if len(extra) == 0 || e.properties <= 0 {
-		_, err := w.Write(e.Feature)
+		_, err := w.Write(feature)
 		return err
 	}
-	parts := [][]byte{e.Feature[:e.properties+1], extra, {','}, e.Feature[e.properties+1:]}
-	if e.Feature[e.properties+1] == '}' {
+	parts := [][]byte{feature[:e.properties+1], extra, {','}, feature[e.properties+1:]}
+	if feature[e.properties+1] == '}' {
 		parts[2] = nil
 	}
 	for _, p := range parts {
@@ -161,7 +216,7 @@ func (m *Model) Entry(i int) *Entry { return &m.entries[i] }
 // Lookup returns the published lieu of an id, or what became of it: a
 // retired id gives its RetiredLieu (MergedInto empty when deleted).
 func (m *Model) Lookup(id string) (*Entry, *store.RetiredLieu) {
-	if i := m.positionOf(id, false); i < len(m.entries) && m.entries[i].ID == id {
+	if i := m.positionOf(id, false); i < len(m.entries) && m.entries[i].ID() == id {
 		return &m.entries[i], nil
 	}
 	if r, ok := m.retired[id]; ok {
@@ -214,12 +269,13 @@ func Build(ctx context.Context, st store.Store) (*Model, error) {
 func read(ctx context.Context, st store.Store) (*Model, error) {
 	m := Empty()
 	var csv exporters.CSVRenderer
+	var drafts []draft
 	err := st.EachLieu(ctx, func(r store.LieuRow) error {
-		e, err := newEntry(r, &csv)
+		d, err := newDraft(r, &csv)
 		if err != nil {
 			return err
 		}
-		m.entries = append(m.entries, e)
+		drafts = append(drafts, d)
 		return nil
 	})
 	if err != nil {
@@ -232,41 +288,43 @@ func read(ctx context.Context, st store.Store) (*Model, error) {
 	for _, r := range retired {
 		m.retired[r.ID] = r
 	}
-	m.index()
+	if err := m.index(drafts); err != nil {
+		return nil, err
+	}
 	return m, nil
 }
 
-// newEntry prepares one lieu.
-func newEntry(r store.LieuRow, csv *exporters.CSVRenderer) (Entry, error) {
+// newDraft prepares one lieu.
+func newDraft(r store.LieuRow, csv *exporters.CSVRenderer) (draft, error) {
 	feature, err := exporters.RenderFeature(&r.Lieu)
 	if err != nil {
-		return Entry{}, err
+		return draft{}, err
 	}
 	row, err := csv.Render(&r.Lieu)
 	if err != nil {
-		return Entry{}, err
+		return draft{}, err
 	}
 	l := r.Lieu
-	e := Entry{ID: r.Lieu.ID, Revision: r.Revision, UpdatedAt: r.UpdatedAt, CSVRow: row, Feature: feature, properties: propertiesAt(feature),
+	d := draft{id: r.Lieu.ID, revision: r.Revision, updatedAt: r.UpdatedAt.UTC(), csvRow: row, feature: feature,
 		territory: territoryOf(&r.Lieu), lieu: &l}
 	if len(r.Provenance) > 0 {
-		if e.Provenance, err = json.Marshal(r.Provenance); err != nil {
-			return Entry{}, fmt.Errorf("readmodel: lieu %s: provenance: %w", r.Lieu.ID, err)
+		if d.provenance, err = json.Marshal(r.Provenance); err != nil {
+			return draft{}, fmt.Errorf("readmodel: lieu %s: provenance: %w", r.Lieu.ID, err)
 		}
 	}
-	e.Zone = zoneOf(e.territory)
-	e.Lon, e.Lat, e.HasPoint = r.Lieu.Point()
+	d.zone = zoneOf(d.territory)
+	d.lon, d.lat, d.hasPoint = r.Lieu.Point()
 	if r.Lieu.Horaires != "" {
 		if s, err := hours.Parse(r.Lieu.Horaires); err == nil {
-			e.Schedule = s
+			d.schedule = s
 		}
 	}
 	if t, err := time.Parse(time.DateOnly, r.Lieu.DateMaj); err == nil {
-		e.Updated = t
+		d.updated = t.UTC()
 	}
-	e.folded = geo.Fold(r.Lieu.Nom)
-	e.names = nameTokens(e.folded)
-	return e, nil
+	d.folded = geo.Fold(r.Lieu.Nom)
+	d.names = nameTokens(d.folded)
+	return d, nil
 }
 
 // propertiesAt finds the brace opening a rendered Feature's properties
@@ -280,10 +338,13 @@ func propertiesAt(feature []byte) int {
 	return i + len(key) - 1
 }
 
-// index builds the lookups over the entries (sorted by id first).
-func (m *Model) index() {
-	slices.SortFunc(m.entries, func(a, b Entry) int { return strings.Compare(a.ID, b.ID) })
-	m.compact()
+// index makes the entries from the drafts, sorted by id, and builds the
+// lookups over them.
+func (m *Model) index(drafts []draft) error {
+	slices.SortFunc(drafts, func(a, b draft) int { return strings.Compare(a.id, b.id) })
+	if err := m.compact(drafts); err != nil {
+		return err
+	}
 	m.points = make([]point, len(m.entries))
 	cells := map[cell][]int32{}
 	facets := map[string]map[string][]int32{}
@@ -304,27 +365,26 @@ func (m *Model) index() {
 		if e.Updated.After(m.UpdatedTo) {
 			m.UpdatedTo = e.Updated
 		}
-		indexFacets(facets, e, int32(i))
+		indexFacets(facets, drafts[i].lieu, int32(i))
 	}
 	m.grid = newGrid(cells)
-	m.names = newNameIndex(m.entries)
+	m.names = newNameIndex(drafts)
 	m.packFacets(facets)
 	m.indexDense(facets)
-	internSchedules(m.entries)
 	m.scheduled = newBitset(len(m.entries))
 	for i := range m.entries {
-		if m.entries[i].Schedule != nil {
+		if m.entries[i].schedule >= 0 {
 			m.scheduled.set(int32(i))
 		}
-		m.entries[i].lieu, m.entries[i].names = nil, nil // the decoded record is no longer needed
 	}
+	return nil
 }
 
 // indexFacets adds the entry at position i to the posting list of each
 // of its facet values (folded), once.
-func indexFacets(facets map[string]map[string][]int32, e *Entry, i int32) {
+func indexFacets(facets map[string]map[string][]int32, l *schema.Lieu, i int32) {
 	for _, f := range Facets {
-		for _, v := range f.Values(e.lieu) {
+		for _, v := range f.Values(l) {
 			if facets[f.Name] == nil {
 				facets[f.Name] = map[string][]int32{}
 			}
@@ -393,23 +453,6 @@ func (m *Model) indexDense(facets map[string]map[string][]int32) {
 				m.dense[facet] = map[string]bitset{}
 			}
 			m.dense[facet][v] = b
-		}
-	}
-}
-
-// internSchedules makes the entries with the same hours share one parsed
-// schedule, which a query's memo of opening then keys on.
-func internSchedules(entries []Entry) {
-	byText := map[string]*hours.Schedule{}
-	for i := range entries {
-		e := &entries[i]
-		if e.Schedule == nil {
-			continue
-		}
-		if s, ok := byText[e.lieu.Horaires]; ok {
-			e.Schedule = s
-		} else {
-			byText[e.lieu.Horaires] = e.Schedule
 		}
 	}
 }

@@ -25,10 +25,10 @@ func nameTokens(folded string) []string {
 	return slices.Compact(words)
 }
 
-func newNameIndex(entries []Entry) nameIndex {
+func newNameIndex(drafts []draft) nameIndex {
 	postings := map[string][]int32{}
-	for i := range entries {
-		for _, w := range entries[i].names {
+	for i := range drafts {
+		for _, w := range drafts[i].names {
 			postings[w] = append(postings[w], int32(i))
 		}
 	}

@@ -43,7 +43,7 @@ func (m *Model) openAt(t *OpenTime) bitset {
 	b = newBitset(len(m.entries))
 	memo := openMemo{}
 	for i := range m.entries {
-		if e := &m.entries[i]; e.Schedule != nil && memo.at(e, &at) {
+		if e := &m.entries[i]; e.schedule >= 0 && memo.at(e, &at) {
 			b.set(int32(i))
 		}
 	}

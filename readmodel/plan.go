@@ -181,7 +181,7 @@ func (m *Model) each(q *Query, ordered bool, yield func(i int32, e *Entry, chord
 		case !ok:
 		case p.open == nil || p.open.has(i):
 			yield(i, e, d)
-		case e.Schedule == nil:
+		case e.schedule < 0:
 			unknownHours++
 		}
 	}

@@ -5,8 +5,6 @@ import (
 	"container/heap"
 	"slices"
 	"time"
-
-	"github.com/maillage/maillage/schema/hours"
 )
 
 // Query selects lieux. Every criterion set must hold (AND); within a
@@ -149,16 +147,16 @@ func byKey(a, b Hit) int {
 	if c := cmp.Compare(a.Distance, b.Distance); c != 0 {
 		return c
 	}
-	return cmp.Compare(a.ID, b.ID)
+	return cmp.Compare(a.ID(), b.ID())
 }
 
 // before says whether h sorts before the cursor, after whether after it.
 func before(h Hit, c Cursor) bool {
-	return h.Distance < c.Distance || h.Distance == c.Distance && h.ID < c.ID
+	return h.Distance < c.Distance || h.Distance == c.Distance && h.ID() < c.ID
 }
 
 func after(h Hit, c Cursor) bool {
-	return h.Distance > c.Distance || h.Distance == c.Distance && h.ID > c.ID
+	return h.Distance > c.Distance || h.Distance == c.Distance && h.ID() > c.ID
 }
 
 // hitHeap keeps at most k hits: the k nearest (far: the root is the
@@ -253,7 +251,7 @@ func (m *Model) searchByID(q Query) Page {
 // positionOf is the first position whose id comes after id (after), or
 // is id or after it.
 func (m *Model) positionOf(id string, after bool) int {
-	i, found := slices.BinarySearchFunc(m.entries, id, func(e Entry, id string) int { return cmp.Compare(e.ID, id) })
+	i, found := slices.BinarySearchFunc(m.entries, id, func(e Entry, id string) int { return cmp.Compare(e.ID(), id) })
 	if found && after {
 		i++
 	}
@@ -324,21 +322,20 @@ func (m *Model) matches(i int32, q *Query, p *plan) (float64, bool) {
 }
 
 // openMemo remembers, for one time to be open at, whether a schedule is
-// open in a territory: entries with the same hours share
-// their schedule (internSchedules), and the territory gives the zone and
-// the public holidays.
+// open in a territory: entries with the same hours share their schedule
+// (compact), and the territory gives the zone and the public holidays.
 type openMemo map[openKey]bool
 
 type openKey struct {
-	schedule  *hours.Schedule
+	schedule  int32 // in shared.schedules
 	territory string
 }
 
 func (o openMemo) at(e *Entry, t *OpenTime) bool {
-	k := openKey{e.Schedule, e.territory}
+	k := openKey{e.schedule, e.territoryCode()}
 	v, ok := o[k]
 	if !ok {
-		v = e.openAt(t.in(e.Zone))
+		v = e.openAt(t.in(e.Zone()))
 		o[k] = v
 	}
 	return v
@@ -349,13 +346,14 @@ func (o openMemo) at(e *Entry, t *OpenTime) bool {
 // is, hours that say nothing of public holidays (no PH rule) are closed,
 // as French public services and associations are.
 func (e *Entry) OpenAt(t time.Time) bool {
-	return e.Schedule != nil && e.openAt(t.In(e.Zone))
+	return e.schedule >= 0 && e.openAt(t.In(e.Zone()))
 }
 
 // openAt is OpenAt for a time already in the lieu's zone.
 func (e *Entry) openAt(local time.Time) bool {
-	if isPublicHoliday(local, e.territory) && !e.Schedule.MentionsPublicHolidays() {
+	s := e.Schedule()
+	if isPublicHoliday(local, e.territoryCode()) && !s.MentionsPublicHolidays() {
 		return false
 	}
-	return e.Schedule.IsOpen(local)
+	return s.IsOpen(local)
 }

@@ -46,7 +46,7 @@ func at(id string, lon, lat float64) schema.Lieu {
 func ids(p Page) []string {
 	var out []string
 	for _, h := range p.Hits {
-		out = append(out, h.ID)
+		out = append(out, h.ID())
 	}
 	return out
 }
@@ -70,7 +70,7 @@ func TestPagesByDistance(t *testing.T) {
 			break
 		}
 		last := p.Hits[len(p.Hits)-1]
-		q.After = &Cursor{ID: last.ID, Distance: last.Distance, ByDistance: true}
+		q.After = &Cursor{ID: last.ID(), Distance: last.Distance, ByDistance: true}
 		p = m.Search(q)
 	}
 	want := []string{"l00", "l06", "l01", "l07", "l02", "l08", "l03", "l09", "l04", "l10", "l05", "l11"}
@@ -78,9 +78,9 @@ func TestPagesByDistance(t *testing.T) {
 		t.Fatalf("forwards: %v in %d pages, want %v", got, len(pages), want)
 	}
 	first := pages[2].Hits[0]
-	back := m.Search(Query{Near: &Point{6, 44}, Radius: 5000, Limit: 5, Before: &Cursor{ID: first.ID, Distance: first.Distance, ByDistance: true}})
+	back := m.Search(Query{Near: &Point{6, 44}, Radius: 5000, Limit: 5, Before: &Cursor{ID: first.ID(), Distance: first.Distance, ByDistance: true}})
 	if !slices.Equal(ids(back), want[5:10]) || !back.Less || !back.More {
-		t.Errorf("backwards from %s: %v (less %v, more %v), want %v", first.ID, ids(back), back.Less, back.More, want[5:10])
+		t.Errorf("backwards from %s: %v (less %v, more %v), want %v", first.ID(), ids(back), back.Less, back.More, want[5:10])
 	}
 }
 
@@ -146,14 +146,19 @@ func TestZonesAndHolidays(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			c.lieu.ID = "x"
-			e, err := newEntry(store.LieuRow{Lieu: c.lieu}, &exporters.CSVRenderer{})
+			d, err := newDraft(store.LieuRow{Lieu: c.lieu}, &exporters.CSVRenderer{})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if e.Zone.String() != c.zone {
-				t.Errorf("zone %s, want %s", e.Zone, c.zone)
+			var m Model
+			if err := m.compact([]draft{d}); err != nil {
+				t.Fatal(err)
 			}
-			local, _ := time.ParseInLocation("2006-01-02T15:04", c.local, e.Zone)
+			e := m.Entry(0)
+			if e.Zone().String() != c.zone {
+				t.Errorf("zone %s, want %s", e.Zone(), c.zone)
+			}
+			local, _ := time.ParseInLocation("2006-01-02T15:04", c.local, e.Zone())
 			if got := e.OpenAt(local.In(paris)); got != c.open {
 				t.Errorf("open at %s there: %v, want %v", c.local, got, c.open)
 			}

@@ -95,6 +95,8 @@ type runner struct {
 func (r runner) run() error {
 	ctx := context.Background()
 	lieux := synthLieux(r.n, r.seed)
+	n := len(lieux)
+	cities, service := biggestCities(lieux, 20), lieux[0].Lieu.Services[0]
 	base := r.base
 	if base == "" {
 		st, err := openStore(ctx, r.pg)
@@ -107,21 +109,21 @@ func (r runner) run() error {
 			return fmt.Errorf("saving %d lieux: %w", len(lieux), err)
 		}
 		fmt.Printf("stored %d lieux in %.1f s\n", len(lieux), time.Since(start).Seconds())
+		lieux = nil // what the server holds is measured, not the generator's copy
 		var heap float64
 		var built time.Duration
 		if base, heap, built, err = serve(ctx, st, r.serveAddr); err != nil {
 			return err
 		}
 		fmt.Printf("read model: %d lieux, built in %.2f s, %.0f MB of heap; a full collection of the serving heap takes %.1f ms\n\n",
-			len(lieux), built.Seconds(), heap/(1<<20), collection().Seconds()*1000)
+			n, built.Seconds(), heap/(1<<20), collection().Seconds()*1000)
 		if r.serveAddr != "" {
 			fmt.Println("serving at", base)
 			select {}
 		}
 	}
 	rate, duration, concurrency, target, collection := r.rate, r.duration, r.concurrency, r.target, r.collection
-	cities := biggestCities(lieux, 20)
-	kinds := queryKinds(base, cities, lieux)
+	kinds := queryKinds(base, cities, service)
 	if target != "" {
 		kinds = append(kinds, kind{"box of a city, limit 100 — " + target, boxURLs(target+"/collections/"+collection+"/items", cities)})
 	}
@@ -234,10 +236,9 @@ func biggestCities(lieux []store.PublishedLieu, k int) []*geo.Commune {
 	return out
 }
 
-func queryKinds(base string, cities []*geo.Commune, lieux []store.PublishedLieu) []kind {
+func queryKinds(base string, cities []*geo.Commune, service string) []kind {
 	items := base + "/collections/lieux/items"
 	var near, filtered, filteredNear []string
-	service := lieux[0].Lieu.Services[0]
 	for _, c := range cities {
 		near = append(near, fmt.Sprintf("%s?near=%.5f,%.5f&radius=10000&limit=20", items, c.Centre.Lon, c.Centre.Lat))
 		filteredNear = append(filteredNear, fmt.Sprintf("%s?near=%.5f,%.5f&radius=10000&limit=20&services=%s&frais=gratuit&ouvert_maintenant=true",
