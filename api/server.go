@@ -50,12 +50,13 @@ type Server struct {
 	// writers are the response buffers of the feature pages, reused from
 	// request to request (they hold nothing between two).
 	writers sync.Pool
+	tiles   *tileCache
 }
 
 // New returns an API server over a store, serving the empty read model
 // until Refresh.
 func New(st store.Store, log *slog.Logger) *Server {
-	s := &Server{store: st, models: readmodel.NewHolder(st, log), log: log, started: time.Now().UTC(), Now: time.Now}
+	s := &Server{store: st, models: readmodel.NewHolder(st, log), log: log, started: time.Now().UTC(), Now: time.Now, tiles: newTileCache(tileCacheBytes)}
 	s.writers.New = func() any { return bufio.NewWriterSize(nil, 32<<10) }
 	return s
 }
@@ -79,7 +80,7 @@ func (s *Server) Handler() http.Handler {
 	r := chi.NewRouter()
 	// GetHead answers HEAD on every GET route (the body is not sent)
 	r.Use(middleware.RequestID, s.logRequests, middleware.Recoverer, cors, s.rateLimited, middleware.GetHead, s.varyHost,
-		middleware.Compress(5, contentJSON, contentGeoJSON, contentProblem, contentOpenAPI, contentSchema, "text/csv"))
+		middleware.Compress(5, contentJSON, contentGeoJSON, contentProblem, contentOpenAPI, contentSchema, contentMVT, "text/csv"))
 	r.Get("/", s.landing)
 	r.Get("/conformance", s.conformance)
 	r.Get("/api", s.openAPI)
@@ -89,6 +90,8 @@ func (s *Server) Handler() http.Handler {
 	r.Get("/collections/lieux/schema", s.featureSchema)
 	r.Get("/collections/lieux/items", s.items)
 	r.Get("/collections/lieux/items/{id}", s.item)
+	r.Get("/tiles/lieux/{z}/{x}/{y}.mvt", s.tile)
+	r.Get("/tiles/lieux.json", s.tileJSON)
 	r.Get("/healthz", s.healthz)
 	r.Get("/api/v1/lieux", s.items)
 	r.Get("/api/v1/lieux/{id}", s.item)

@@ -357,3 +357,17 @@ func (e *Entry) openAt(local time.Time) bool {
 	}
 	return s.IsOpen(local)
 }
+
+// Each calls fn for every lieu q selects, with its position (Entry), in
+// no given order; q's cursors and limit are not read.
+func (m *Model) Each(q Query, fn func(i int, e *Entry)) {
+	q.After, q.Before, q.Limit = nil, nil, 0
+	m.each(&q, false, func(i int32, e *Entry, _ float64) { fn(int(i), e) })
+}
+
+// OpenAt returns whether the lieu at a position is open at t (the lieux
+// open at a minute are cached per model: see openCache).
+func (m *Model) OpenAt(t OpenTime) func(i int) bool {
+	open := m.openAt(&t)
+	return func(i int) bool { return open.has(int32(i)) }
+}
