@@ -37,6 +37,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/paulmach/orb"
+
 	"github.com/maillage/maillage/api"
 	"github.com/maillage/maillage/geo"
 	"github.com/maillage/maillage/store"
@@ -56,6 +58,7 @@ func main() {
 	cpuProfile := flag.String("cpuprofile", "", "write the CPU profile of the load runs to this file")
 	only := flag.String("only", "", "run only the query kinds whose name holds this text")
 	serveAddr := flag.String("serve", "", "only store the set and serve it at this address, until interrupted")
+	tilesOnly := flag.Bool("tiles", false, "time vector tiles (zooms 5, 9, 13, cold and cached; the z0–z12 pyramid) instead of the queries")
 	base := flag.String("url", "", "only load the maillage API at this base URL (started with -serve, same -lieux and -seed)")
 	flag.Parse()
 	if *cpuProfile != "" {
@@ -71,7 +74,7 @@ func main() {
 	}
 	onlyKinds = *only
 	r := runner{n: *n, seed: *seed, rate: *rate, duration: *duration, concurrency: *concurrency, pg: *pg, target: *target,
-		collection: *collection, serveAddr: *serveAddr, base: *base}
+		collection: *collection, serveAddr: *serveAddr, base: *base, tiles: *tilesOnly}
 	if err := r.run(); err != nil {
 		fmt.Fprintln(os.Stderr, "apibench:", err)
 		pprof.StopCPUProfile()
@@ -90,6 +93,7 @@ type runner struct {
 	duration               time.Duration
 	pg, target, collection string
 	serveAddr, base        string
+	tiles                  bool
 }
 
 func (r runner) run() error {
@@ -97,6 +101,12 @@ func (r runner) run() error {
 	lieux := synthLieux(r.n, r.seed)
 	n := len(lieux)
 	cities, service := biggestCities(lieux, 20), lieux[0].Lieu.Services[0]
+	var points []orb.Point // the lieux' points, for the tiles to time
+	for _, l := range lieux {
+		if lon, lat, ok := l.Lieu.Point(); ok {
+			points = append(points, orb.Point{lon, lat})
+		}
+	}
 	base := r.base
 	if base == "" {
 		st, err := openStore(ctx, r.pg)
@@ -129,6 +139,10 @@ func (r runner) run() error {
 	}
 	// no gzip asked, as wrk and most load tools: the figures are the server's, not zlib's
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 512, MaxConnsPerHost: 512, DisableCompression: true}, Timeout: 30 * time.Second}
+	if r.tiles {
+		runTiles(client, base, points)
+		return nil
+	}
 	var warm []string // a warm-up over every kind first: the build's garbage collected, the caches filled
 	for _, k := range kinds {
 		warm = append(warm, k.urls...)
