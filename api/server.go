@@ -72,6 +72,9 @@ func (s *Server) Watch(ctx context.Context, every time.Duration) { s.models.Watc
 
 func (s *Server) now() time.Time { return s.Now() }
 
+// Model is the read model served now (the web pages read it too).
+func (s *Server) Model() *readmodel.Model { return s.models.Current() }
+
 // SyncFinished records the time of the latest sync.
 func (s *Server) SyncFinished(at time.Time) { s.lastSync.Store(&at) }
 

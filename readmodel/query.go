@@ -371,3 +371,23 @@ func (m *Model) OpenAt(t OpenTime) func(i int) bool {
 	open := m.openAt(&t)
 	return func(i int) bool { return open.has(int32(i)) }
 }
+
+// OpensOn says whether the lieu opens at some time of a day (its date,
+// read in the lieu's own zone): open at its start, or opening before its
+// end. Unknown hours never open.
+func (e *Entry) OpensOn(day time.Time) bool {
+	s := e.Schedule()
+	if s == nil {
+		return false
+	}
+	zone := e.Zone()
+	start := time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, zone)
+	if isPublicHoliday(start, e.territoryCode()) && !s.MentionsPublicHolidays() {
+		return false
+	}
+	if s.IsOpen(start) {
+		return true
+	}
+	next, ok := s.NextChange(start)
+	return ok && next.Before(start.AddDate(0, 0, 1))
+}

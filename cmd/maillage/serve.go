@@ -15,6 +15,7 @@ import (
 	"github.com/maillage/maillage/config"
 	"github.com/maillage/maillage/harvest"
 	"github.com/maillage/maillage/pipeline"
+	"github.com/maillage/maillage/web"
 )
 
 func cmdServe(ctx context.Context, env environment, args []string) int {
@@ -106,7 +107,7 @@ func (a *app) serve(ctx context.Context, env environment) error {
 	watching.Go(func() { srv.Watch(watchCtx, readModelPoll) }) // publications of other instances sharing the store
 	sched.Start()
 	defer sched.Shutdown()
-	return a.listen(ctx, srv.Handler())
+	return a.listen(ctx, web.New(srv.Model, srv.Handler(), a.log).Handler())
 }
 
 // readModelPoll is how often serve checks whether another instance

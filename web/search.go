@@ -1,0 +1,224 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"html/template"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/maillage/maillage/geo"
+	"github.com/maillage/maillage/readmodel"
+	"github.com/maillage/maillage/schema"
+)
+
+// searchForm is the search as its URL holds it (a GET form: the URL is
+// the whole search, to share or to come back to).
+type searchForm struct {
+	Adresse                        string
+	Rayon                          int // km
+	Services, Publics, Frais       []string
+	Modalites                      []string
+	Maintenant, Samedi, Accessible bool
+	Nombre                         int
+}
+
+// filterGroup is a group of checkboxes of the form: a facet and its
+// values (the standard's), those ticked.
+type filterGroup struct {
+	Name, Legend string
+	Options      []option
+}
+
+type option struct {
+	Value   string
+	Checked bool
+}
+
+// radii are the distances offered, in km.
+var radii = []int{2, 5, 10, 20, 50}
+
+const (
+	defaultRadius = 10
+	pageSize      = 50
+	maxResults    = 200
+)
+
+func parseForm(v url.Values) searchForm {
+	f := searchForm{Adresse: strings.TrimSpace(v.Get("adresse")), Rayon: defaultRadius, Nombre: pageSize,
+		Services: v["services"], Publics: v["publics"], Frais: v["frais"], Modalites: v["modalites"],
+		Maintenant: v.Get("ouvert") == "maintenant", Samedi: v.Get("samedi") == "1", Accessible: v.Get("accessible") == "1"}
+	if len(f.Adresse) > 200 {
+		f.Adresse = f.Adresse[:200]
+	}
+	if r, err := strconv.Atoi(v.Get("rayon")); err == nil && slices.Contains(radii, r) {
+		f.Rayon = r
+	}
+	if n, err := strconv.Atoi(v.Get("nombre")); err == nil && n > 0 {
+		f.Nombre = min(n, maxResults)
+	}
+	return f
+}
+
+// groups are the form's checkbox groups, with f's ticks.
+func (f searchForm) groups() []filterGroup {
+	ts := schema.Current()
+	group := func(name, field, legend string, ticked []string) filterGroup {
+		g := filterGroup{Name: name, Legend: legend}
+		def, _ := ts.Field(field)
+		for _, v := range def.EnumValues() {
+			g.Options = append(g.Options, option{v, slices.Contains(ticked, v)})
+		}
+		return g
+	}
+	return []filterGroup{
+		group("services", "services", "Services", f.Services),
+		group("publics", "publics_specifiquement_adresses", "Publics accueillis", f.Publics),
+		group("frais", "frais_a_charge", "Frais", f.Frais),
+		group("modalites", "modalites_accompagnement", "Accompagnement", f.Modalites),
+	}
+}
+
+// result is one lieu of the list.
+type result struct {
+	ID, Nom, Adresse, Status string
+	Open, Unknown            bool
+	Distance                 float64
+	Phone                    string
+	PhoneHref                template.URL // tel: and the digits only, which html/template would not let through otherwise
+	Rdv                      string
+}
+
+// searchPage is what the search template shows.
+type searchPage struct {
+	Form          searchForm
+	Groups        []filterGroup
+	Radii         []int
+	Searched      bool
+	Place         string
+	Message       string
+	Results       []result
+	Matched       int
+	UnknownHours  int
+	More, MoreURL string
+}
+
+func (s *Site) search(w http.ResponseWriter, r *http.Request) {
+	form := parseForm(r.URL.Query())
+	page := searchPage{Form: form, Groups: form.groups(), Radii: radii}
+	status := http.StatusOK
+	if form.Adresse != "" {
+		page.Searched = true
+		if err := s.fill(&page, r.URL.Query()); err != nil {
+			page.Message, status = err.Error(), http.StatusUnprocessableEntity
+		}
+	}
+	s.render(w, r, status, "search.html", page)
+}
+
+// fill runs the search of the page's form.
+func (s *Site) fill(page *searchPage, params url.Values) error {
+	form := page.Form
+	c, err := geo.Communes().Place(form.Adresse)
+	switch {
+	case errors.Is(err, geo.ErrPlaceAmbiguous):
+		return fmt.Errorf("Plusieurs communes s'appellent « %s » : ajoutez le code postal (par exemple « 05000 Gap »).", form.Adresse)
+	case err != nil || c.Centre == nil:
+		return fmt.Errorf("Aucune commune ne correspond à « %s ». Essayez le nom de la commune ou son code postal.", form.Adresse)
+	}
+	m, now := s.model(), s.Now()
+	q := readmodel.Query{Near: &readmodel.Point{Lon: c.Centre.Lon, Lat: c.Centre.Lat}, Radius: float64(form.Rayon) * 1000,
+		Facets: map[string][]string{}, Limit: form.Nombre}
+	for facet, values := range map[string][]string{"services": form.Services, "publics": form.Publics, "frais": form.Frais, "modalites": form.Modalites} {
+		for _, v := range values {
+			q.Facets[facet] = append(q.Facets[facet], readmodel.FoldValue(v))
+		}
+		if len(q.Facets[facet]) == 0 {
+			delete(q.Facets, facet)
+		}
+	}
+	if form.Maintenant {
+		q.Open = &readmodel.OpenTime{At: now}
+	}
+	q.Match = matchOf(form, now)
+	res := m.Search(q)
+	page.Place = c.Name
+	if len(c.Postcodes) > 0 {
+		page.Place += " (" + c.Postcodes[0] + ")"
+	}
+	page.Matched, page.UnknownHours = res.Matched, res.UnknownHours
+	for _, h := range res.Hits {
+		page.Results = append(page.Results, resultOf(h, now))
+	}
+	if res.More && form.Nombre < maxResults {
+		more := url.Values{}
+		for k, v := range params {
+			more[k] = v
+		}
+		more.Set("nombre", strconv.Itoa(min(form.Nombre+pageSize, maxResults)))
+		page.MoreURL = "/?" + more.Encode()
+	}
+	return nil
+}
+
+// matchOf is the form's criteria no index answers: open on Saturday, an
+// accessibility sheet.
+func matchOf(form searchForm, now time.Time) func(*readmodel.Entry) bool {
+	if !form.Samedi && !form.Accessible {
+		return nil
+	}
+	saturday := now.AddDate(0, 0, (int(time.Saturday)-int(now.Weekday())+7)%7)
+	return func(e *readmodel.Entry) bool {
+		return (!form.Samedi || e.OpensOn(saturday)) && (!form.Accessible || e.Get("fiche_acces_libre") != "")
+	}
+}
+
+func resultOf(h readmodel.Hit, now time.Time) result {
+	text, open := status(h.Entry, now)
+	r := result{ID: h.ID(), Nom: h.Get("nom"), Adresse: addressOf(h.Entry), Status: text, Open: open, Unknown: h.Schedule() == nil,
+		Distance: h.Distance, Rdv: webLink(h.Get("prise_rdv"))}
+	if phone := h.Get("telephone"); phone != "" {
+		r.Phone, r.PhoneHref = phone, template.URL("tel:"+strings.Map(func(c rune) rune {
+			if c == '+' || c >= '0' && c <= '9' {
+				return c
+			}
+			return -1
+		}, phone))
+	}
+	return r
+}
+
+// addressOf is a lieu's postal address on one line.
+func addressOf(e *readmodel.Entry) string {
+	var parts []string
+	for _, p := range []string{e.Get("adresse"), e.Get("complement_adresse"), strings.TrimSpace(e.Get("code_postal") + " " + e.Get("commune"))} {
+		if p != "" {
+			parts = append(parts, p)
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// webLink keeps a link only when it is http or https (a source's value
+// could be any scheme).
+func webLink(s string) string {
+	u, err := url.Parse(strings.TrimSpace(s))
+	if err != nil || u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
+		return ""
+	}
+	return u.String()
+}
+
+// distanceText is a distance in French: « 350 m », « 1,2 km ».
+func distanceText(m float64) string {
+	if m < 1000 {
+		return strconv.Itoa(int(m/10+0.5)*10) + " m"
+	}
+	return strings.Replace(strconv.FormatFloat(m/1000, 'f', 1, 64), ".", ",", 1) + " km"
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }

@@ -1,0 +1,126 @@
+// Package web serves maillage's French pages: the search « Trouver un
+// lieu d'accompagnement au numérique » (a form and a list rendered on
+// the server, which work without JavaScript) and each lieu's page. They
+// read the API server's read model, never the store; templates and
+// assets are embedded. Every other route goes to the API, and / gives
+// the API's JSON landing page to clients that do not ask for HTML.
+package web
+
+import (
+	"embed"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+
+	"github.com/maillage/maillage/readmodel"
+)
+
+//go:embed templates/*.html
+var templateFiles embed.FS
+
+//go:embed static
+var staticFiles embed.FS
+
+// Site holds the pages' dependencies.
+type Site struct {
+	model func() *readmodel.Model
+	api   http.Handler
+	log   *slog.Logger
+	pages *template.Template
+	// Now is the clock of the opening status.
+	Now func() time.Time
+}
+
+// New returns the pages over the read model model gives, with api
+// answering every other route.
+func New(model func() *readmodel.Model, api http.Handler, log *slog.Logger) *Site {
+	pages := template.Must(template.New("").Funcs(template.FuncMap{"km": distanceText}).ParseFS(templateFiles, "templates/*.html"))
+	return &Site{model: model, api: api, log: log, pages: pages, Now: time.Now}
+}
+
+// Handler returns the route table: the pages, their assets, then the API.
+func (s *Site) Handler() http.Handler {
+	r := chi.NewRouter()
+	static, _ := fs.Sub(staticFiles, "static")
+	r.Group(func(r chi.Router) {
+		r.Use(securityHeaders, middleware.Compress(5, "text/html", "text/css", "application/javascript"))
+		r.Get("/", s.home)
+		r.Get("/lieux/{id}", s.lieu)
+		r.Handle("/static/*", http.StripPrefix("/static/", cacheFor(http.FileServerFS(static), 24*time.Hour)))
+	})
+	r.NotFound(s.api.ServeHTTP)
+	r.MethodNotAllowed(s.api.ServeHTTP)
+	return r
+}
+
+// home is the search page for browsers, the API's landing page for the
+// others (GDAL, scripts: JSON unless HTML is asked).
+func (s *Site) home(w http.ResponseWriter, r *http.Request) {
+	w.Header().Add("Vary", "Accept")
+	if !wantsHTML(r) {
+		s.api.ServeHTTP(w, r)
+		return
+	}
+	s.search(w, r)
+}
+
+// wantsHTML says whether a request asks for HTML: f=html, or text/html in
+// its Accept header before any JSON type.
+func wantsHTML(r *http.Request) bool {
+	switch r.URL.Query().Get("f") {
+	case "html":
+		return true
+	case "":
+	default:
+		return false
+	}
+	accept := r.Header.Get("Accept")
+	html := strings.Index(accept, "text/html")
+	if html < 0 {
+		return false
+	}
+	for _, t := range []string{"application/json", "application/geo+json"} {
+		if i := strings.Index(accept, t); i >= 0 && i < html {
+			return false
+		}
+	}
+	return true
+}
+
+// contentSecurityPolicy allows the pages' own scripts, styles and images
+// only: no inline script, no other origin.
+const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+	"connect-src 'self'; frame-ancestors 'self'; base-uri 'self'; form-action 'self'"
+
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", contentSecurityPolicy)
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
+		next.ServeHTTP(w, r)
+	})
+}
+
+func cacheFor(next http.Handler, d time.Duration) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age="+itoa(int(d.Seconds())))
+		next.ServeHTTP(w, r)
+	})
+}
+
+// render writes a page; a template error is logged (the page is then
+// cut short, its status already sent).
+func (s *Site) render(w http.ResponseWriter, r *http.Request, status int, page string, data any) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	if err := s.pages.ExecuteTemplate(w, page, data); err != nil {
+		s.log.Error("page_render_failed", "page", page, "path", r.URL.Path, "error", err)
+	}
+}
