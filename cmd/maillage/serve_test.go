@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net"
 	"net/http"
 	"path/filepath"
@@ -64,6 +65,7 @@ func TestServeSyncsServesAndShutsDown(t *testing.T) {
 		}
 	}
 	checkSourcesAndAdmin(t, addr)
+	checkPages(t, addr)
 	cancel()
 	select {
 	case <-done:
@@ -72,6 +74,32 @@ func TestServeSyncsServesAndShutsDown(t *testing.T) {
 	}
 	if _, err := http.Get("http://" + addr + "/healthz"); err == nil || !strings.Contains(err.Error(), "refused") {
 		t.Errorf("server still answering after shutdown: %v", err)
+	}
+}
+
+// checkPages: a browser gets the search page at / and a search around
+// Gap lists lieux of the examples; other clients get the API's landing.
+func checkPages(t *testing.T, addr string) {
+	t.Helper()
+	for _, c := range []struct{ path, accept, want string }{
+		{"/", "text/html", "Trouver un lieu d'accompagnement au numérique"},
+		{"/?adresse=Gap&rayon=20", "text/html", "lieux trouvés à moins de 20 km de Gap"},
+		{"/", "", `"conformance"`},
+		{"/tiles/lieux.json", "", `"tilejson":"3.0.0"`},
+	} {
+		req, _ := http.NewRequest(http.MethodGet, "http://"+addr+c.path, nil)
+		if c.accept != "" {
+			req.Header.Set("Accept", c.accept)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !strings.Contains(string(body), c.want) {
+			t.Errorf("GET %s (Accept %q): %d, without %q: %.300s", c.path, c.accept, resp.StatusCode, c.want, body)
+		}
 	}
 }
 
