@@ -106,6 +106,11 @@ type Store interface {
 	SaveDecision(ctx context.Context, d Decision) error
 	// Decisions returns every verdict.
 	Decisions(ctx context.Context) ([]Decision, error)
+	// SaveReport stores an error a person reported on a lieu and returns
+	// its id.
+	SaveReport(ctx context.Context, r Report) (int64, error)
+	// Reports returns every reported error, the latest first.
+	Reports(ctx context.Context) ([]Report, error)
 
 	Ping(ctx context.Context) error
 	Close() error
@@ -271,6 +276,16 @@ type Decision struct {
 	Same      bool
 	By        string
 	DecidedAt time.Time
+}
+
+// Report is an error a person reported on a lieu's page: what is wrong,
+// and how to reach them if they said.
+type Report struct {
+	ID         int64     `json:"id"`
+	LieuID     string    `json:"lieu_id"`
+	Message    string    `json:"message"`
+	Contact    string    `json:"contact,omitempty"`
+	ReportedAt time.Time `json:"reported_at"`
 }
 
 // Ordered returns the pair with A the lower record (source, then key), the

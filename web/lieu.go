@@ -25,6 +25,11 @@ type lieuPage struct {
 	Sources               []string
 	Lon, Lat              float64
 	HasPoint              bool
+	// the « Signaler une erreur » form: shown when reports are stored;
+	// Thanks after one was, Problem and the values typed when refused.
+	CanReport, Thanks     bool
+	Problem               string
+	Message, Contact      string
 }
 
 // lieu serves a lieu's page; a lieu merged into another redirects there,
@@ -44,13 +49,19 @@ func (s *Site) lieu(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusNotFound, "notfound.html", id)
 		return
 	}
+	s.renderLieu(w, r, e, http.StatusOK, lieuPage{Thanks: r.URL.Query().Get("signalement") == "merci"})
+}
+
+// renderLieu shows a lieu's page, with what the report form says.
+func (s *Site) renderLieu(w http.ResponseWriter, r *http.Request, e *readmodel.Entry, status int, form lieuPage) {
 	now := s.Now()
 	p := lieuPage{result: resultOf(readmodel.Hit{Entry: e}, now), Presentation: e.Get("presentation_resume"), Details: e.Get("presentation_detail"),
 		Hours: dayHours(e, now), HoursText: e.Get("horaires"), Services: e.List("services"), Publics: e.List("publics_specifiquement_adresses"),
 		Frais: e.List("frais_a_charge"), Modalites: append(e.List("modalites_acces"), e.List("modalites_accompagnement")...),
 		Site: webLink(firstOf(e.Get("site_web"))), Email: firstOf(e.Get("courriels")), Acces: webLink(e.Get("fiche_acces_libre")),
-		Typologie: e.Get("typologie"), DateMaj: e.Get("date_maj"), Sources: sourcesOf(e), Lon: e.Lon, Lat: e.Lat, HasPoint: e.HasPoint}
-	s.render(w, r, http.StatusOK, "lieu.html", p)
+		Typologie: e.Get("typologie"), DateMaj: e.Get("date_maj"), Sources: sourcesOf(e), Lon: e.Lon, Lat: e.Lat, HasPoint: e.HasPoint,
+		CanReport: s.Reports != nil, Thanks: form.Thanks, Problem: form.Problem, Message: form.Message, Contact: form.Contact}
+	s.render(w, r, status, "lieu.html", p)
 }
 
 // firstOf is the first of a list's values.

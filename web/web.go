@@ -7,6 +7,7 @@
 package web
 
 import (
+	"context"
 	"embed"
 	"html/template"
 	"io/fs"
@@ -18,7 +19,9 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
 
+	"github.com/maillage/maillage/internal/ratelimit"
 	"github.com/maillage/maillage/readmodel"
+	"github.com/maillage/maillage/store"
 )
 
 //go:embed templates/*.html
@@ -35,13 +38,28 @@ type Site struct {
 	pages *template.Template
 	// Now is the clock of the opening status.
 	Now func() time.Time
+	// Reports, when set, stores the errors people report on a lieu's page
+	// (the form is shown only then).
+	Reports ReportSaver
+	limiter *ratelimit.Limiter
 }
+
+// ReportSaver stores a reported error (store.Store does).
+type ReportSaver interface {
+	SaveReport(ctx context.Context, r store.Report) (int64, error)
+}
+
+// reportRate bounds the reports of each client address: 5 at once, then
+// one every 2 minutes.
+var reportRate = ratelimit.Rate{PerSecond: 1.0 / 120, Burst: 5}
 
 // New returns the pages over the read model model gives, with api
 // answering every other route.
 func New(model func() *readmodel.Model, api http.Handler, log *slog.Logger) *Site {
 	pages := template.Must(template.New("").Funcs(template.FuncMap{"km": distanceText}).ParseFS(templateFiles, "templates/*.html"))
-	return &Site{model: model, api: api, log: log, pages: pages, Now: time.Now}
+	s := &Site{model: model, api: api, log: log, pages: pages, Now: time.Now}
+	s.limiter = ratelimit.New(reportRate, func() time.Time { return s.Now() })
+	return s
 }
 
 // Handler returns the route table: the pages, their assets, then the API.
@@ -52,6 +70,7 @@ func (s *Site) Handler() http.Handler {
 		r.Use(securityHeaders, middleware.Compress(5, "text/html", "text/css", "application/javascript"))
 		r.Get("/", s.home)
 		r.Get("/lieux/{id}", s.lieu)
+		r.With(http.NewCrossOriginProtection().Handler).Post("/lieux/{id}/signaler", s.report)
 		r.Handle("/static/*", http.StripPrefix("/static/", cacheFor(http.FileServerFS(static), 24*time.Hour)))
 	})
 	r.NotFound(s.api.ServeHTTP)

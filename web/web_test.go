@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -38,6 +39,12 @@ func lieu(id, nom string, lon, lat float64, hours string, fill func(*schema.Lieu
 // a name carrying HTML and a javascript: link), one in Marseille, one
 // merged into another, one deleted.
 func site(t *testing.T) *httptest.Server {
+	t.Helper()
+	ts, _ := siteAndStore(t)
+	return ts
+}
+
+func siteAndStore(t *testing.T) (*httptest.Server, store.Store) {
 	t.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "m.db"))
@@ -80,9 +87,10 @@ func site(t *testing.T) *httptest.Server {
 	})
 	s := web.New(func() *readmodel.Model { return m }, api, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	s.Now = func() time.Time { return tuesday }
+	s.Reports = st
 	ts := httptest.NewServer(s.Handler())
 	t.Cleanup(ts.Close)
-	return ts
+	return ts, st
 }
 
 func page(t *testing.T, u string, accept string) (*http.Response, string) {
@@ -257,5 +265,73 @@ func TestWeightBudget(t *testing.T) {
 	}
 	if total > 60<<10 {
 		t.Errorf("first load %d bytes gzipped, over the 60 KB budget", total)
+	}
+}
+
+func post(t *testing.T, u string, form url.Values, hdr ...string) (*http.Response, string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, u, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp, string(body)
+}
+
+// TestReportAnError: « Signaler une erreur » stores a report and thanks;
+// a report too short or too long is refused with the text kept; another
+// site cannot post one; an address sending many is held back.
+func TestReportAnError(t *testing.T) {
+	ts, st := siteAndStore(t)
+	u := ts.URL + "/lieux/gap-mediatheque/signaler"
+	resp, _ := post(t, u, url.Values{"message": {"Le numéro de téléphone a changé en 2026."}, "contact": {"agent@mairie-gap.fr"}})
+	if resp.StatusCode != 303 || resp.Header.Get("Location") != "/lieux/gap-mediatheque?signalement=merci#signaler" {
+		t.Fatalf("a report: %d → %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if _, body := page(t, ts.URL+"/lieux/gap-mediatheque?signalement=merci", browser); !strings.Contains(body, `class="thanks" role="status"`) {
+		t.Error("no thanks after a report")
+	}
+	reports, err := st.Reports(context.Background())
+	if err != nil || len(reports) != 1 || reports[0].LieuID != "gap-mediatheque" || reports[0].Contact != "agent@mairie-gap.fr" || !reports[0].ReportedAt.Equal(tuesday) {
+		t.Fatalf("stored reports %+v %v", reports, err)
+	}
+	for _, c := range []struct {
+		message string
+		status  int
+		says    string
+	}{
+		{"court", 422, "10 caractères au moins"},
+		{strings.Repeat("é", 2001), 422, "2 000 caractères au plus"},
+		{strings.Repeat("a", 20000), 413, "trop long"},
+	} {
+		resp, body := post(t, u, url.Values{"message": {c.message}})
+		if resp.StatusCode != c.status || !strings.Contains(body, c.says) || !strings.Contains(body, `role="alert"`) {
+			t.Errorf("message of %d bytes: %d, want %d saying %q", len(c.message), resp.StatusCode, c.status, c.says)
+		}
+		if c.status == 422 && !strings.Contains(body, c.message[:5]) {
+			t.Errorf("message of %d bytes: the text typed is lost", len(c.message))
+		}
+	}
+	if resp, _ := post(t, u, url.Values{"message": {"Un message venu d'ailleurs."}}, "Sec-Fetch-Site", "cross-site", "Origin", "https://evil.example"); resp.StatusCode != 403 {
+		t.Errorf("a report posted by another site: %d, want 403", resp.StatusCode)
+	}
+	if resp, _ := post(t, ts.URL+"/lieux/nope/signaler", url.Values{"message": {"Ce lieu n'existe pas du tout."}}); resp.StatusCode != 404 {
+		t.Errorf("a report on an unknown lieu: %d", resp.StatusCode)
+	}
+	held := 0
+	for range 6 {
+		if resp, _ := post(t, u, url.Values{"message": {"Encore une erreur dans la fiche."}}); resp.StatusCode == 429 {
+			held++
+		}
+	}
+	if held != 2 { // 5 at once: the first report above, 4 more, then held
+		t.Errorf("%d of 6 more reports held back, want 2", held)
 	}
 }

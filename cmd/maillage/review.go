@@ -15,6 +15,7 @@ const reviewUsage = `Usage:
   maillage review list      [--config F] [--limit 20]         pairs of records waiting for a verdict, best score first
   maillage review same      A B [--config F] [--by NAME]     A and B are one lieu (wins over the scorer from the next run)
   maillage review different A B [--config F] [--by NAME]     A and B are two lieux, never merged, not even through others
+  maillage review reports   [--config F] [--limit 20]         errors people reported on lieux' pages, the latest first
 A and B are records ("source/record_key", as in provenance.csv) or lieu ids.
 `
 
@@ -33,7 +34,7 @@ func cmdReview(ctx context.Context, env environment, args []string) int {
 		return 2
 	}
 	verb := args[0]
-	if verb != "list" && verb != "same" && verb != "different" || verb != "list" && len(pos) != 2 {
+	if verb != "list" && verb != "reports" && verb != "same" && verb != "different" || (verb == "same" || verb == "different") && len(pos) != 2 {
 		fmt.Fprint(env.stderr, reviewUsage)
 		return 2
 	}
@@ -43,9 +44,15 @@ func cmdReview(ctx context.Context, env environment, args []string) int {
 		return 1
 	}
 	defer a.store.Close()
-	if verb == "list" {
+	switch verb {
+	case "list":
 		err = listReview(ctx, env.stdout, a.pipeline, *limit)
-	} else {
+		if err == nil {
+			err = countReports(ctx, env.stdout, a.store)
+		}
+	case "reports":
+		err = listReports(ctx, env.stdout, a.store, *limit)
+	default:
 		err = decide(ctx, env.stdout, a.pipeline, pos[0], pos[1], verb == "same", *by)
 	}
 	if err != nil {
@@ -53,6 +60,41 @@ func cmdReview(ctx context.Context, env environment, args []string) int {
 		return 1
 	}
 	return 0
+}
+
+// countReports says, after the review queue, how many errors people
+// reported.
+func countReports(ctx context.Context, w io.Writer, st store.Store) error {
+	reports, err := st.Reports(ctx)
+	if err != nil || len(reports) == 0 {
+		return err
+	}
+	fmt.Fprintf(w, "\n%d error reports on lieux, the latest on %s: maillage review reports\n", len(reports), reports[0].ReportedAt.Format("2006-01-02"))
+	return nil
+}
+
+// listReports prints the errors reported on lieux' pages, the latest
+// first.
+func listReports(ctx context.Context, w io.Writer, st store.Store, limit int) error {
+	reports, err := st.Reports(ctx)
+	if err != nil {
+		return err
+	}
+	if len(reports) == 0 {
+		fmt.Fprintln(w, "no error was reported")
+		return nil
+	}
+	for i, r := range reports {
+		if limit > 0 && i == limit {
+			fmt.Fprintf(w, "… and %d more (--limit 0: all)\n", len(reports)-limit)
+			break
+		}
+		fmt.Fprintf(w, "%3d. %s  lieu %s\n     %s\n", r.ID, r.ReportedAt.Format("2006-01-02 15:04"), r.LieuID, strings.ReplaceAll(r.Message, "\n", "\n     "))
+		if r.Contact != "" {
+			fmt.Fprintf(w, "     contact: %s\n", r.Contact)
+		}
+	}
+	return nil
 }
 
 func listReview(ctx context.Context, w io.Writer, p *pipeline.Pipeline, limit int) error {

@@ -6,6 +6,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/maillage/maillage/store"
+	"github.com/maillage/maillage/store/sqlite"
 )
 
 // TestReviewAndExplain drives the review and explain commands on two small
@@ -54,6 +58,27 @@ func TestReviewAndExplain(t *testing.T) {
 	}
 	if code, _, _ := runCLI(t, ctx, env, "review", "maybe", "--config", cfg); code != 2 {
 		t.Errorf("unknown verb: exit %d", code)
+	}
+	if code, stdout, _ := runCLI(t, ctx, env, "review", "reports", "--config", cfg); code != 0 || !strings.Contains(stdout, "no error was reported") {
+		t.Errorf("review reports on none: exit %d %s", code, stdout)
+	}
+	st, err := sqlite.Open(ctx, filepath.Join(dir, "m.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range []string{"Fermé depuis septembre.", "Le numéro a changé :\n04 90 00 00 00"} {
+		if _, err := st.SaveReport(ctx, store.Report{LieuID: "lieu-x", Message: m, Contact: "agent@mairie.fr", ReportedAt: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st.Close()
+	code, stdout, _ = runCLI(t, ctx, env, "review", "reports", "--config", cfg, "--limit", "1")
+	if code != 0 || !strings.Contains(stdout, "Le numéro a changé :\n     04 90 00 00 00") || strings.Contains(stdout, "Fermé depuis") ||
+		!strings.Contains(stdout, "1 more") || !strings.Contains(stdout, "contact: agent@mairie.fr") {
+		t.Errorf("review reports: exit %d\n%s", code, stdout)
+	}
+	if code, stdout, _ := runCLI(t, ctx, env, "review", "list", "--config", cfg); code != 0 || !strings.Contains(stdout, "2 error reports on lieux") {
+		t.Errorf("review list does not say there are reports: %s", stdout)
 	}
 }
 

@@ -107,7 +107,9 @@ func (a *app) serve(ctx context.Context, env environment) error {
 	watching.Go(func() { srv.Watch(watchCtx, readModelPoll) }) // publications of other instances sharing the store
 	sched.Start()
 	defer sched.Shutdown()
-	return a.listen(ctx, web.New(srv.Model, srv.Handler(), a.log).Handler())
+	site := web.New(srv.Model, srv.Handler(), a.log)
+	site.Reports = a.store
+	return a.listen(ctx, site.Handler())
 }
 
 // readModelPoll is how often serve checks whether another instance

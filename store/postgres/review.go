@@ -108,3 +108,32 @@ func (s *Store) Decisions(ctx context.Context) ([]store.Decision, error) {
 	}
 	return out, rows.Err()
 }
+
+// SaveReport stores a reported error.
+func (s *Store) SaveReport(ctx context.Context, r store.Report) (int64, error) {
+	var id int64
+	if err := s.pool.QueryRow(ctx, `INSERT INTO error_reports (lieu_id, message, contact, reported_at) VALUES ($1, $2, $3, $4) RETURNING id`,
+		r.LieuID, r.Message, r.Contact, r.ReportedAt).Scan(&id); err != nil {
+		return 0, fmt.Errorf("postgres: error report on %s: %w", r.LieuID, err)
+	}
+	return id, nil
+}
+
+// Reports returns every reported error, the latest first.
+func (s *Store) Reports(ctx context.Context) ([]store.Report, error) {
+	rows, err := s.pool.Query(ctx, `SELECT id, lieu_id, message, contact, reported_at FROM error_reports ORDER BY reported_at DESC, id DESC`)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: error reports: %w", err)
+	}
+	defer rows.Close()
+	var out []store.Report
+	for rows.Next() {
+		var r store.Report
+		if err := rows.Scan(&r.ID, &r.LieuID, &r.Message, &r.Contact, &r.ReportedAt); err != nil {
+			return nil, fmt.Errorf("postgres: error reports: %w", err)
+		}
+		r.ReportedAt = utc(r.ReportedAt)
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}

@@ -124,3 +124,37 @@ func (s *Store) Decisions(ctx context.Context) ([]store.Decision, error) {
 	}
 	return out, rows.Err()
 }
+
+// SaveReport stores a reported error.
+func (s *Store) SaveReport(ctx context.Context, r store.Report) (int64, error) {
+	res, err := s.db.ExecContext(ctx, `INSERT INTO error_reports (lieu_id, message, contact, reported_at) VALUES ($1, $2, $3, $4)`,
+		r.LieuID, r.Message, r.Contact, ts(r.ReportedAt))
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: error report on %s: %w", r.LieuID, err)
+	}
+	id, err := res.LastInsertId()
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: error report on %s: %w", r.LieuID, err)
+	}
+	return id, nil
+}
+
+// Reports returns every reported error, the latest first.
+func (s *Store) Reports(ctx context.Context) ([]store.Report, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, lieu_id, message, contact, reported_at FROM error_reports ORDER BY reported_at DESC, id DESC`)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: error reports: %w", err)
+	}
+	defer rows.Close()
+	var out []store.Report
+	for rows.Next() {
+		var r store.Report
+		var at string
+		if err := rows.Scan(&r.ID, &r.LieuID, &r.Message, &r.Contact, &at); err != nil {
+			return nil, fmt.Errorf("sqlite: error reports: %w", err)
+		}
+		r.ReportedAt = parseTS(at)
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}

@@ -32,6 +32,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"redirects", testRedirects},
 		{"geocode cache", testGeocodeCache},
 		{"review pairs and decisions", testReview},
+		{"error reports", testReports},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })
@@ -542,5 +543,27 @@ func testGeocodeCache(t *testing.T, st store.Store) {
 	if err != nil || len(got) != 2 || !got["1 rue x|75001"].Found || string(got["1 rue x|75001"].Result) != `{"found":true}` ||
 		got["nowhere|00000"].Found || !got["nowhere|00000"].FetchedAt.Equal(t0.Add(time.Hour)) {
 		t.Errorf("%v %+v", err, got)
+	}
+}
+
+func testReports(t *testing.T, st store.Store) {
+	ctx := context.Background()
+	if got, err := st.Reports(ctx); err != nil || len(got) != 0 {
+		t.Fatalf("reports of a new store: %v %v", got, err)
+	}
+	first := store.Report{LieuID: "l1", Message: "Le téléphone a changé : 04 92 00 00 00", Contact: "agent@mairie.fr", ReportedAt: t0}
+	second := store.Report{LieuID: "l2", Message: "Fermé le mercredi\n<b>depuis</b> juin", ReportedAt: t0.Add(time.Hour)}
+	id1, err := st.SaveReport(ctx, first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id2, err := st.SaveReport(ctx, second)
+	if err != nil || id2 <= id1 {
+		t.Fatalf("second report: id %d after %d, %v", id2, id1, err)
+	}
+	got, err := st.Reports(ctx)
+	first.ID, second.ID = id1, id2
+	if err != nil || len(got) != 2 || got[0] != second || got[1] != first {
+		t.Fatalf("reports %+v %v, want the latest first: %+v %+v", got, err, second, first)
 	}
 }
