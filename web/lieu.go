@@ -27,9 +27,9 @@ type lieuPage struct {
 	HasPoint              bool
 	// the « Signaler une erreur » form: shown when reports are stored;
 	// Thanks after one was, Problem and the values typed when refused.
-	CanReport, Thanks     bool
-	Problem               string
-	Message, Contact      string
+	CanReport, Thanks bool
+	Problem           string
+	Message, Contact  string
 }
 
 // lieu serves a lieu's page; a lieu merged into another redirects there,
