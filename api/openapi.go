@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/maillage/maillage/readmodel"
@@ -12,8 +13,9 @@ import (
 )
 
 // openAPIDoc is the API's OpenAPI 3.0 document, but for the parameters
-// of the items routes ("ITEMS"), which come from the parameter parsers
-// and the facets, so that the document cannot drift from the code.
+// of the items routes ("ITEMS") and the filters of the tiles' ("TILES"
+// in a list), which come from the parameter parsers and the facets, so
+// that the document cannot drift from the code.
 //
 //go:embed data/openapi.json
 var openAPIDoc []byte
@@ -38,10 +40,22 @@ func openAPIDocument(base string) (map[string]any, error) {
 	for _, name := range ParamNames() {
 		params = append(params, map[string]any{"$ref": "#/components/parameters/" + name})
 	}
+	var tileParams []any // the filters: tileFilterParams and the facets
+	for _, name := range ParamNames() {
+		if _, facet := readmodel.FacetNamed(name); facet || slices.Contains(tileFilterParams, name) {
+			tileParams = append(tileParams, map[string]any{"$ref": "#/components/parameters/" + name})
+		}
+	}
 	for _, path := range doc["paths"].(map[string]any) {
 		for _, op := range path.(map[string]any) {
-			if o := op.(map[string]any); o["parameters"] == "ITEMS" {
+			o := op.(map[string]any)
+			if o["parameters"] == "ITEMS" {
 				o["parameters"] = params
+			}
+			if list, ok := o["parameters"].([]any); ok {
+				if i := slices.Index(list, any("TILES")); i >= 0 {
+					o["parameters"] = slices.Concat(list[:i], tileParams, list[i+1:])
+				}
 			}
 		}
 	}
