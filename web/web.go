@@ -71,7 +71,7 @@ func (s *Site) Handler() http.Handler {
 		r.Get("/", s.home)
 		r.Get("/lieux/{id}", s.lieu)
 		r.With(http.NewCrossOriginProtection().Handler).Post("/lieux/{id}/signaler", s.report)
-		r.Handle("/static/*", http.StripPrefix("/static/", cacheFor(http.FileServerFS(static), 24*time.Hour)))
+		r.Handle("/static/*", http.StripPrefix("/static/", noListing(cacheFor(http.FileServerFS(static), 24*time.Hour))))
 	})
 	r.NotFound(s.api.ServeHTTP)
 	r.MethodNotAllowed(s.api.ServeHTTP)
@@ -123,6 +123,18 @@ func securityHeaders(next http.Handler) http.Handler {
 		h.Set("Content-Security-Policy", contentSecurityPolicy)
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// noListing answers 404 for a directory of the assets instead of its
+// listing.
+func noListing(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "" || strings.HasSuffix(r.URL.Path, "/") {
+			http.NotFound(w, r)
+			return
+		}
 		next.ServeHTTP(w, r)
 	})
 }

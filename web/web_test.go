@@ -243,6 +243,9 @@ func TestLieuPage(t *testing.T) {
 	if resp, body := page(t, ts.URL+"/static/style.css", ""); resp.StatusCode != 200 || !strings.Contains(body, "@media print") {
 		t.Errorf("the stylesheet: %d", resp.StatusCode)
 	}
+	if resp, _ := page(t, ts.URL+"/static/", ""); resp.StatusCode != 404 {
+		t.Errorf("the assets' directory: %d, want 404 (no listing)", resp.StatusCode)
+	}
 	if resp, body := page(t, ts.URL+"/collections", ""); body != `{"api":true}` {
 		t.Errorf("another route: %d %s, want the API's", resp.StatusCode, body)
 	}
