@@ -5,7 +5,7 @@ BIN     := bin/maillage
 # The race detector needs cgo and a C compiler; use it whenever they exist.
 RACE    := $(shell [ "$$($(GO) env CGO_ENABLED)" = 1 ] && command -v "$$($(GO) env CC)" >/dev/null 2>&1 && echo -race)
 
-.PHONY: run build sync test vet fmt-check bench quality eval-dedup clean
+.PHONY: run build sync test vet fmt-check bench quality eval-dedup maplibre clean
 
 ## run: build, harvest the bundled examples, write out/, serve http://localhost:8080
 run: build
@@ -40,6 +40,11 @@ quality:
 ## eval-dedup: pairwise precision/recall of the whole pipeline and of the national baseline on the labelled set → docs/QUALITY.md
 eval-dedup:
 	$(GO) run ./tools/evaldedup -ref ../shared/reference -gold ../shared/eval/dedup/dev-84.gold.csv -o docs/QUALITY.md
+
+## maplibre: refresh the MapLibre GL JS files the pages serve (web/static/maplibre) from npm, at web/package.json's version
+maplibre:
+	cd web && npm ci --no-audit --no-fund && cp node_modules/maplibre-gl/dist/maplibre-gl-csp.js node_modules/maplibre-gl/dist/maplibre-gl-csp-worker.js \
+		node_modules/maplibre-gl/dist/maplibre-gl.css node_modules/maplibre-gl/dist/LICENSE.txt static/maplibre/ && rm -rf node_modules
 
 clean:
 	rm -rf bin out data

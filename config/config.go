@@ -72,6 +72,9 @@ type Server struct {
 	// average, RateBurst how many at once; 0 limits nothing.
 	RateLimit float64 `yaml:"rate_limit"`
 	RateBurst int     `yaml:"rate_burst"`
+	// BasemapStyle is the MapLibre style URL of the pages' map (public, no
+	// key); "" draws the lieux over a plain background.
+	BasemapStyle string `yaml:"basemap_style"`
 }
 
 // Harvest configures fetching.
@@ -122,13 +125,17 @@ type Source struct {
 	Attribution string `yaml:"attribution"`
 }
 
+// DefaultBasemapStyle is the Géoplateforme's « PLAN IGN » vector style:
+// public, without a key.
+const DefaultBasemapStyle = "https://data.geopf.fr/annexes/ressources/vectorTiles/styles/PLAN.IGN/standard.json"
+
 // Defaults returns the configuration used for anything a file leaves out.
 func Defaults() Config {
 	return Config{
 		Database: Database{Path: "data/maillage.db", StatementTimeout: time.Minute},
 		Server: Server{Addr: ":8080", ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second,
 			WriteTimeout: 120 * time.Second, IdleTimeout: 120 * time.Second, ShutdownTimeout: 20 * time.Second,
-			RateLimit: 20, RateBurst: 100},
+			RateLimit: 20, RateBurst: 100, BasemapStyle: DefaultBasemapStyle},
 		Harvest: Harvest{UserAgent: "maillage/0.1 (+https://github.com/maillage/maillage)", Timeout: 60 * time.Second,
 			MaxBytes: 100 << 20, MaxUnpackedBytes: 100 << 20, Retries: 2, RetryBackoff: 2 * time.Second, HoldBelow: 0.5},
 		Geocoder: Geocoder{URL: "https://data.geopf.fr/geocodage", MinScore: 0.75, BatchSize: 5000, Timeout: 60 * time.Second,
@@ -212,6 +219,11 @@ func (c *Config) Validate() error {
 	if u := c.Server.PublicURL; u != "" {
 		if pu, err := url.Parse(u); err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || pu.Host == "" || pu.RawQuery != "" {
 			errs = append(errs, fmt.Errorf("server.public_url: %q is not an http(s) URL without a query", u))
+		}
+	}
+	if u := c.Server.BasemapStyle; u != "" {
+		if bu, err := url.Parse(u); err != nil || bu.Scheme != "https" && bu.Scheme != "http" || bu.Host == "" {
+			errs = append(errs, fmt.Errorf("server.basemap_style: %q is not an http(s) URL (\"\" for a plain background)", u))
 		}
 	}
 	if c.Server.RateLimit < 0 || c.Server.RateLimit > 0 && c.Server.RateBurst < 1 {

@@ -105,11 +105,15 @@ type searchPage struct {
 	Matched       int
 	UnknownHours  int
 	More, MoreURL string
+	// the map: its tiles (the search's filters the tiles take), centre,
+	// zoom and basemap.
+	MapTiles, MapCentre, MapStyle string
+	MapZoom                       int
 }
 
 func (s *Site) search(w http.ResponseWriter, r *http.Request) {
 	form := parseForm(r.URL.Query())
-	page := searchPage{Form: form, Groups: form.groups(), Radii: radii}
+	page := searchPage{Form: form, Groups: form.groups(), Radii: radii, MapStyle: s.BasemapStyle}
 	status := http.StatusOK
 	if form.Adresse != "" {
 		page.Searched = true
@@ -151,6 +155,7 @@ func (s *Site) fill(page *searchPage, params url.Values) error {
 		page.Place += " (" + c.Postcodes[0] + ")"
 	}
 	page.Matched, page.UnknownHours = res.Matched, res.UnknownHours
+	page.MapTiles, page.MapCentre, page.MapZoom = "/tiles/lieux.json"+tileFilters(form), fmt.Sprintf("%.5f,%.5f", c.Centre.Lon, c.Centre.Lat), zoomOf(form.Rayon)
 	for _, h := range res.Hits {
 		page.Results = append(page.Results, resultOf(h, now))
 	}
@@ -163,6 +168,40 @@ func (s *Site) fill(page *searchPage, params url.Values) error {
 		page.MoreURL = "/?" + more.Encode()
 	}
 	return nil
+}
+
+// tileFilters are the form's filters as the tiles take them (open on
+// Saturday and the accessibility sheet are not among them: the map then
+// shows more than the list).
+func tileFilters(form searchForm) string {
+	v := url.Values{}
+	for facet, values := range map[string][]string{"services": form.Services, "publics": form.Publics, "frais": form.Frais, "modalites": form.Modalites} {
+		if len(values) > 0 {
+			v.Set(facet, strings.Join(values, ","))
+		}
+	}
+	if form.Maintenant {
+		v.Set("ouvert_maintenant", "true")
+	}
+	if len(v) == 0 {
+		return ""
+	}
+	return "?" + v.Encode()
+}
+
+// zoomOf is the map's zoom that shows a radius (km) around its centre.
+func zoomOf(km int) int {
+	switch {
+	case km <= 2:
+		return 13
+	case km <= 5:
+		return 12
+	case km <= 10:
+		return 11
+	case km <= 20:
+		return 10
+	}
+	return 9
 }
 
 // matchOf is the form's criteria no index answers: open on Saturday, an

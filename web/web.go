@@ -13,6 +13,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -41,7 +42,10 @@ type Site struct {
 	// Reports, when set, stores the errors people report on a lieu's page
 	// (the form is shown only then).
 	Reports ReportSaver
-	limiter *ratelimit.Limiter
+	// BasemapStyle is the map's MapLibre style URL ("" for a plain
+	// background); the pages' CSP lets the map reach its origin.
+	BasemapStyle string
+	limiter      *ratelimit.Limiter
 }
 
 // ReportSaver stores a reported error (store.Store does).
@@ -67,7 +71,7 @@ func (s *Site) Handler() http.Handler {
 	r := chi.NewRouter()
 	static, _ := fs.Sub(staticFiles, "static")
 	r.Group(func(r chi.Router) {
-		r.Use(securityHeaders, middleware.Compress(5, "text/html", "text/css", "application/javascript"))
+		r.Use(s.securityHeaders, middleware.Compress(5, "text/html", "text/css", "application/javascript", "text/javascript"))
 		r.Get("/", s.home)
 		r.Get("/lieux/{id}", s.lieu)
 		r.With(http.NewCrossOriginProtection().Handler).Post("/lieux/{id}/signaler", s.report)
@@ -112,15 +116,23 @@ func wantsHTML(r *http.Request) bool {
 	return true
 }
 
-// contentSecurityPolicy allows the pages' own scripts, styles and images
-// only: no inline script, no other origin.
-const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
-	"connect-src 'self'; frame-ancestors 'self'; base-uri 'self'; form-action 'self'"
+// contentSecurityPolicy allows the pages' own scripts, styles, images
+// and map worker only (no inline script), and the map's requests to its
+// basemap's origin.
+func (s *Site) contentSecurityPolicy() string {
+	connect := "'self'"
+	if u, err := url.Parse(s.BasemapStyle); err == nil && u.Host != "" {
+		connect += " " + u.Scheme + "://" + u.Host
+	}
+	return "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; worker-src 'self'; " +
+		"connect-src " + connect + "; frame-ancestors 'self'; base-uri 'self'; form-action 'self'"
+}
 
-func securityHeaders(next http.Handler) http.Handler {
+func (s *Site) securityHeaders(next http.Handler) http.Handler {
+	csp := s.contentSecurityPolicy()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		h.Set("Content-Security-Policy", contentSecurityPolicy)
+		h.Set("Content-Security-Policy", csp)
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
 		next.ServeHTTP(w, r)

@@ -108,7 +108,7 @@ func (a *app) serve(ctx context.Context, env environment) error {
 	sched.Start()
 	defer sched.Shutdown()
 	site := web.New(srv.Model, srv.Handler(), a.log)
-	site.Reports = a.store
+	site.Reports, site.BasemapStyle = a.store, a.cfg.Server.BasemapStyle
 	return a.listen(ctx, site.Handler())
 }
 

@@ -1,0 +1,71 @@
+// The map beside the list of the search page: an enhancement (the list is
+// its equivalent and works without it). It draws the lieux from the vector
+// tiles of the same search (their URL carries its filters) over the
+// configured basemap, or over a plain background when that style cannot
+// be read (no network). Clicking a lieu opens its page; the map takes the
+// keyboard (arrows, + and -) once focused.
+(function () {
+  "use strict";
+  var el = document.getElementById("carte");
+  if (!el || !window.maplibregl) {
+    return;
+  }
+  maplibregl.setWorkerUrl("/static/maplibre/maplibre-gl-csp-worker.js");
+  var plain = {
+    version: 8,
+    sources: {},
+    layers: [{ id: "fond", type: "background", paint: { "background-color": "#e8ecef" } }]
+  };
+  var centre = (el.dataset.centre || "2.35,46.6").split(",").map(Number);
+  var zoom = Number(el.dataset.zoom || 5);
+
+  // basemap reads the configured style, within 4 s, else the plain one.
+  function basemap(url) {
+    if (!url || !window.fetch) {
+      return Promise.resolve(plain);
+    }
+    var ctl = window.AbortController ? new AbortController() : null;
+    var timer = setTimeout(function () { if (ctl) { ctl.abort(); } }, 4000);
+    return fetch(url, ctl ? { signal: ctl.signal } : {})
+      .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
+      .catch(function () { return plain; })
+      .finally(function () { clearTimeout(timer); });
+  }
+
+  function addLieux(map) {
+    map.addSource("lieux", { type: "vector", url: el.dataset.tiles });
+    map.addLayer({
+      id: "groupes", type: "circle", source: "lieux", "source-layer": "lieux", filter: ["==", ["get", "cluster"], true],
+      paint: {
+        "circle-color": "#0b4f9c", "circle-opacity": 0.8, "circle-stroke-color": "#fff", "circle-stroke-width": 1.5,
+        "circle-radius": ["interpolate", ["linear"], ["get", "point_count"], 2, 8, 50, 14, 1000, 24]
+      }
+    });
+    map.addLayer({
+      id: "lieux", type: "circle", source: "lieux", "source-layer": "lieux", filter: ["!=", ["get", "cluster"], true],
+      paint: {
+        "circle-radius": 6, "circle-stroke-color": "#fff", "circle-stroke-width": 2,
+        "circle-color": ["case", ["==", ["get", "ouvert"], true], "#18753c", ["==", ["get", "ouvert"], false], "#b34000", "#4a4a4a"]
+      }
+    });
+    map.on("click", "lieux", function (e) {
+      var id = e.features[0] && e.features[0].properties.id;
+      if (id) { window.location.href = "/lieux/" + encodeURIComponent(id); }
+    });
+    map.on("click", "groupes", function (e) {
+      map.easeTo({ center: e.lngLat, zoom: map.getZoom() + 2 });
+    });
+    ["lieux", "groupes"].forEach(function (layer) {
+      map.on("mouseenter", layer, function () { map.getCanvas().style.cursor = "pointer"; });
+      map.on("mouseleave", layer, function () { map.getCanvas().style.cursor = ""; });
+    });
+  }
+
+  basemap(el.dataset.style).then(function (style) {
+    el.hidden = false;
+    var map = new maplibregl.Map({ container: el, style: style, center: centre, zoom: zoom, cooperativeGestures: true });
+    map.addControl(new maplibregl.NavigationControl({ showCompass: false }));
+    map.getCanvas().setAttribute("aria-label", el.dataset.label || "Carte des lieux");
+    map.on("load", function () { addLieux(map); });
+  });
+})();
