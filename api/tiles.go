@@ -24,14 +24,28 @@ const contentMVT = "application/vnd.mapbox-vector-tile"
 // items alone.
 var tileFilterParams = []string{"ouvert_maintenant", "ouvert_le", "q", "datetime", "filter", "filter-lang", "filter-crs"}
 
-// tileQuery reads the filters of a tile or TileJSON request.
-func (s *Server) tileQuery(params url.Values, m *readmodel.Model) (*itemsQuery, error) {
+// tileQuery reads the filters of a tile or TileJSON request against the
+// current model; a bad one is answered 400 (ok false).
+func (s *Server) tileQuery(w http.ResponseWriter, r *http.Request) (*readmodel.Model, *itemsQuery, bool) {
+	params, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		s.problem(w, r, http.StatusBadRequest, "query string: "+err.Error())
+		return nil, nil, false
+	}
 	for name := range params {
 		if _, facet := readmodel.FacetNamed(name); !facet && !slices.Contains(tileFilterParams, name) {
-			return nil, paramError(name, "does not apply to tiles (they take the filters: %s, and the facets)", strings.Join(tileFilterParams, ", "))
+			s.problem(w, r, http.StatusBadRequest, paramError(name, "does not apply to tiles (they take the filters: %s, and the facets)",
+				strings.Join(tileFilterParams, ", ")).Error())
+			return nil, nil, false
 		}
 	}
-	return parseItemsQuery(params, parseContext{now: s.now(), model: m})
+	m := s.models.Current()
+	q, err := parseItemsQuery(params, parseContext{now: s.now(), model: m})
+	if err != nil {
+		s.problem(w, r, http.StatusBadRequest, err.Error())
+		return nil, nil, false
+	}
+	return m, q, true
 }
 
 // tile serves one vector tile of the lieux a query selects, from the
@@ -42,15 +56,8 @@ func (s *Server) tile(w http.ResponseWriter, r *http.Request) {
 		s.problem(w, r, http.StatusBadRequest, err.Error())
 		return
 	}
-	params, err := url.ParseQuery(r.URL.RawQuery)
-	if err != nil {
-		s.problem(w, r, http.StatusBadRequest, "query string: "+err.Error())
-		return
-	}
-	m := s.models.Current()
-	q, err := s.tileQuery(params, m)
-	if err != nil {
-		s.problem(w, r, http.StatusBadRequest, err.Error())
+	m, q, ok := s.tileQuery(w, r)
+	if !ok {
 		return
 	}
 	at := readmodel.OpenTime{At: s.now()} // the « ouvert » attribute: now, or the time asked
@@ -89,15 +96,8 @@ func tileOf(zs, xs, ys string) (maptile.Tile, error) {
 // tileJSON describes the tiles of a query (TileJSON 3.0.0): their URL
 // carries the query's filters.
 func (s *Server) tileJSON(w http.ResponseWriter, r *http.Request) {
-	params, err := url.ParseQuery(r.URL.RawQuery)
-	if err != nil {
-		s.problem(w, r, http.StatusBadRequest, "query string: "+err.Error())
-		return
-	}
-	m := s.models.Current()
-	q, err := s.tileQuery(params, m)
-	if err != nil {
-		s.problem(w, r, http.StatusBadRequest, err.Error())
+	m, q, ok := s.tileQuery(w, r)
+	if !ok {
 		return
 	}
 	if notModified(w, r, fmt.Sprintf(`W/"tilejson-s%d-%s"`, m.Seq, queryTag(q.canonical)), m.UpdatedAt) {

@@ -99,6 +99,12 @@ func page(t *testing.T, u string, accept string) (*http.Response, string) {
 	if accept != "" {
 		req.Header.Set("Accept", accept)
 	}
+	return do(t, req)
+}
+
+// do sends a request without following redirects and reads the answer.
+func do(t *testing.T, req *http.Request) (*http.Response, string) {
+	t.Helper()
 	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	resp, err := client.Do(req)
 	if err != nil {
@@ -278,14 +284,7 @@ func post(t *testing.T, u string, form url.Values, hdr ...string) (*http.Respons
 	for i := 0; i+1 < len(hdr); i += 2 {
 		req.Header.Set(hdr[i], hdr[i+1])
 	}
-	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := client.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return resp, string(body)
+	return do(t, req)
 }
 
 // TestReportAnError: « Signaler une erreur » stores a report and thanks;
