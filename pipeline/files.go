@@ -19,6 +19,10 @@ const (
 	FileLieuxGeoJSON = "lieux.geojson"
 	FileProvenance   = "provenance.csv"
 	FileReport       = "report.json"
+	// DirSourceReports holds one quality report per source (the public
+	// form of its part of the report), kept from the run that last
+	// harvested it: a run of one source rewrites only that source's.
+	DirSourceReports = "sources"
 )
 
 // WriteOperatorReport writes the whole report of a run, raw fields of the
@@ -74,6 +78,7 @@ func (p *Pipeline) WriteFiles(ctx context.Context, dir string, res *Result) erro
 			})
 		},
 		func() error { return exporters.WriteFileAtomic(filepath.Join(dir, FileReport), rep.Public().WriteJSON) },
+		func() error { return writeSourceReports(dir, rep.Public()) },
 	}
 	errs := make([]error, len(writers))
 	var wg sync.WaitGroup
@@ -81,7 +86,7 @@ func (p *Pipeline) WriteFiles(ctx context.Context, dir string, res *Result) erro
 		wg.Go(func() { errs[i] = write() })
 	}
 	wg.Wait()
-	names := []string{FileLieuxCSV + ", " + FileLieuxGeoJSON, FileProvenance, FileReport}
+	names := []string{FileLieuxCSV + ", " + FileLieuxGeoJSON, FileProvenance, FileReport, DirSourceReports}
 	for i, err := range errs {
 		if err != nil {
 			return fmt.Errorf("pipeline: %s: %w", names[i], err)

@@ -66,21 +66,23 @@ func parseForm(v url.Values) searchForm {
 
 // groups are the form's checkbox groups, with f's ticks.
 func (f searchForm) groups() []filterGroup {
-	ts := schema.Current()
-	group := func(name, field, legend string, ticked []string) filterGroup {
-		g := filterGroup{Name: name, Legend: legend}
-		def, _ := ts.Field(field)
-		for _, v := range def.EnumValues() {
-			g.Options = append(g.Options, option{v, slices.Contains(ticked, v)})
-		}
-		return g
-	}
 	return []filterGroup{
-		group("services", "services", "Services", f.Services),
-		group("publics", "publics_specifiquement_adresses", "Publics accueillis", f.Publics),
-		group("frais", "frais_a_charge", "Frais", f.Frais),
-		group("modalites", "modalites_accompagnement", "Accompagnement", f.Modalites),
+		checkboxes("services", "services", "Services", f.Services),
+		checkboxes("publics", "publics_specifiquement_adresses", "Publics accueillis", f.Publics),
+		checkboxes("frais", "frais_a_charge", "Frais", f.Frais),
+		checkboxes("modalites", "modalites_accompagnement", "Accompagnement", f.Modalites),
 	}
+}
+
+// checkboxes is a group of checkboxes: the values the standard defines
+// for a field, those ticked checked.
+func checkboxes(name, field, legend string, ticked []string) filterGroup {
+	g := filterGroup{Name: name, Legend: legend}
+	def, _ := schema.Current().Field(field)
+	for _, v := range def.EnumValues() {
+		g.Options = append(g.Options, option{v, slices.Contains(ticked, v)})
+	}
+	return g
 }
 
 // result is one lieu of the list.

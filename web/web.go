@@ -45,7 +45,14 @@ type Site struct {
 	// BasemapStyle is the map's MapLibre style URL ("" for a plain
 	// background); the pages' CSP lets the map reach its origin.
 	BasemapStyle string
-	limiter      *ratelimit.Limiter
+	// PublicURL, when set, is the scheme and host the snippets of
+	// « Intégrer la carte » point to (server.public_url); else the
+	// request's.
+	PublicURL string
+	// Sources, when set, gives the sources dashboard (/sources) its
+	// statuses and quality reports.
+	Sources SourceInfo
+	limiter *ratelimit.Limiter
 }
 
 // ReportSaver stores a reported error (store.Store does).
@@ -60,7 +67,7 @@ var reportRate = ratelimit.Rate{PerSecond: 1.0 / 120, Burst: 5}
 // New returns the pages over the read model model gives, with api
 // answering every other route.
 func New(model func() *readmodel.Model, api http.Handler, log *slog.Logger) *Site {
-	pages := template.Must(template.New("").Funcs(template.FuncMap{"km": distanceText}).ParseFS(templateFiles, "templates/*.html"))
+	pages := template.Must(template.New("").Funcs(template.FuncMap{"km": distanceText, "splitLines": splitLines}).ParseFS(templateFiles, "templates/*.html"))
 	s := &Site{model: model, api: api, log: log, pages: pages, Now: time.Now}
 	s.limiter = ratelimit.New(reportRate, func() time.Time { return s.Now() })
 	return s
@@ -74,6 +81,13 @@ func (s *Site) Handler() http.Handler {
 		r.Use(s.securityHeaders, middleware.Compress(5, "text/html", "text/css", "application/javascript", "text/javascript"))
 		r.Get("/", s.home)
 		r.Get("/lieux/{id}", s.lieu)
+		r.Get("/carte", s.carte)
+		r.Get("/carte/theme.css", s.theme)
+		r.Get("/integrer", s.integrer)
+		r.Get("/sources", s.sourcesPage)
+		r.Get("/sources/{name}", s.sourceDetail)
+		r.Get("/sources/{name}/rapport.csv", s.qualityCSV)
+		r.Get("/sources/{name}/rapport.json", s.qualityJSON)
 		r.With(http.NewCrossOriginProtection().Handler).Post("/lieux/{id}/signaler", s.report)
 		r.Handle("/static/*", http.StripPrefix("/static/", noListing(cacheFor(http.FileServerFS(static), 24*time.Hour))))
 	})
@@ -150,6 +164,9 @@ func noListing(next http.Handler) http.Handler {
 		next.ServeHTTP(w, r)
 	})
 }
+
+// splitLines cuts a text at its line ends (errors.Join's messages).
+func splitLines(s string) []string { return strings.Split(s, "\n") }
 
 func cacheFor(next http.Handler, d time.Duration) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

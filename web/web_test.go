@@ -28,7 +28,8 @@ var tuesday = time.Date(2026, 12, 8, 10, 30, 0, 0, time.UTC)
 func lieu(id, nom string, lon, lat float64, hours string, fill func(*schema.Lieu)) schema.Lieu {
 	l := schema.Lieu{ID: id, Nom: nom, Adresse: "1 rue de la Paix", CodePostal: "05000", Commune: "Gap", CodeINSEE: "05061",
 		Longitude: &lon, Latitude: &lat, Horaires: hours, DateMaj: "2026-11-02", Source: "hub-test",
-		Services: []string{"Aide aux démarches administratives"}, FraisACharge: []string{"Gratuit"}}
+		Services: []string{"Aide aux démarches administratives"}, FraisACharge: []string{"Gratuit"},
+		Territoire: &schema.Territoire{Departement: "05", Region: "93", EPCI: "200067452"}}
 	if fill != nil {
 		fill(&l)
 	}
@@ -62,7 +63,9 @@ func siteAndStore(t *testing.T) (*httptest.Server, store.Store) {
 			l.FraisACharge = []string{"Payant"}
 		}),
 		lieu("gap-sans-horaires", "Centre social de Gap", 6.0700, 44.5500, "", nil),
-		lieu("marseille", "Espace numérique de Marseille", 5.3698, 43.2965, "Mo-Fr 09:00-17:00", nil),
+		lieu("marseille", "Espace numérique de Marseille", 5.3698, 43.2965, "Mo-Fr 09:00-17:00", func(l *schema.Lieu) {
+			l.CodePostal, l.Commune, l.CodeINSEE, l.Territoire = "13001", "Marseille", "13055", &schema.Territoire{Departement: "13", Region: "93"}
+		}),
 		lieu("gap-ancien", "Ancienne fiche", 6.0810, 44.5610, "", nil),
 		lieu("gap-supprime", "Fiche supprimée", 6.0820, 44.5620, "", nil),
 	}

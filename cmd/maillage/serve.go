@@ -81,13 +81,8 @@ func (a *app) serve(ctx context.Context, env environment) error {
 	if err != nil {
 		return err
 	}
-	srv.Statuses = func(ctx context.Context) (any, error) {
-		statuses, err := pipeline.Statuses(ctx, a.store, a.cfg, time.Now().UTC(), sched.NextRuns())
-		for i := range statuses {
-			statuses[i] = statuses[i].Public()
-		}
-		return statuses, err
-	}
+	sources := sourceInfo{a: a, next: sched.NextRuns}
+	srv.Statuses = func(ctx context.Context) (any, error) { return sources.Statuses(ctx) }
 	srv.Admin = &api.Admin{Token: a.cfg.AdminToken, Trigger: func(rctx context.Context, name string) error {
 		if src, ok := a.cfg.Source(name); ok && !src.On() {
 			return fmt.Errorf("%w: %s has enabled: false", api.ErrDisabled, name)
@@ -108,8 +103,28 @@ func (a *app) serve(ctx context.Context, env environment) error {
 	sched.Start()
 	defer sched.Shutdown()
 	site := web.New(srv.Model, srv.Handler(), a.log)
-	site.Reports, site.BasemapStyle = a.store, a.cfg.Server.BasemapStyle
+	site.Reports, site.BasemapStyle, site.PublicURL, site.Sources = a.store, a.cfg.Server.BasemapStyle, a.cfg.Server.PublicURL, sources
 	return a.listen(ctx, site.Handler())
+}
+
+// sourceInfo answers the sources pages and /api/v1/sources: the
+// configured sources' public statuses, the live scheduler's next runs,
+// and each source's quality report as the last publication wrote it.
+type sourceInfo struct {
+	a    *app
+	next func() map[string]time.Time
+}
+
+func (s sourceInfo) Statuses(ctx context.Context) ([]pipeline.SourceStatus, error) {
+	statuses, err := pipeline.Statuses(ctx, s.a.store, s.a.cfg, time.Now().UTC(), s.next())
+	for i := range statuses {
+		statuses[i] = statuses[i].Public()
+	}
+	return statuses, err
+}
+
+func (s sourceInfo) Quality(_ context.Context, source string) (*pipeline.SourceQuality, bool, error) {
+	return pipeline.ReadSourceQuality(s.a.cfg.Out, source)
 }
 
 // readModelPoll is how often serve checks whether another instance

@@ -25,6 +25,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/maillage/maillage/internal/debinstall"
 )
 
 // Server is a PostgreSQL server tests may create databases in.
@@ -93,38 +95,9 @@ func ensurePostGIS(ctx context.Context, bin string) error {
 		return err
 	}
 	control := filepath.Join("/usr/share/postgresql", major, "extension", "postgis.control")
-	if _, err := os.Stat(control); err == nil {
-		return nil
-	}
-	if os.Geteuid() != 0 {
-		return fmt.Errorf("pgtest: PostGIS is missing (%s) and only root may install postgresql-%s-postgis-3", control, major)
-	}
-	// test packages start in parallel: one installs, the others wait
-	lock, err := os.OpenFile(filepath.Join(os.TempDir(), "pgtest-postgis.lock"), os.O_CREATE|os.O_RDWR, 0o600)
-	if err != nil {
-		return fmt.Errorf("pgtest: %w", err)
-	}
-	defer lock.Close()
-	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
-		return fmt.Errorf("pgtest: %w", err)
-	}
-	if _, err := os.Stat(control); err == nil {
-		return nil // installed while we waited
-	}
-	pkg := "postgresql-" + major + "-postgis-3"
-	install := func() error {
-		return run(ctx, nil, "apt-get", "install", "-y", "--no-install-recommends", "-o", "DPkg::Lock::Timeout=300", pkg)
-	}
-	if err := install(); err != nil {
-		if err := run(ctx, nil, "apt-get", "update"); err != nil {
-			return fmt.Errorf("pgtest: apt-get update: %w", err)
-		}
-		if err := install(); err != nil {
-			return fmt.Errorf("pgtest: install %s: %w", pkg, err)
-		}
-	}
-	if _, err := os.Stat(control); err != nil {
-		return fmt.Errorf("pgtest: %s installed but %s is missing", pkg, control)
+	present := func() bool { _, err := os.Stat(control); return err == nil }
+	if err := debinstall.Ensure(ctx, present, "postgresql-"+major+"-postgis-3"); err != nil {
+		return fmt.Errorf("pgtest: PostGIS (%s): %w", control, err)
 	}
 	return nil
 }

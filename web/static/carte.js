@@ -18,6 +18,9 @@
   };
   var centre = (el.dataset.centre || "2.35,46.6").split(",").map(Number);
   var zoom = Number(el.dataset.zoom || 5);
+  var bounds = el.dataset.bounds ? el.dataset.bounds.split(",").map(Number) : null;
+  var colour = el.dataset.couleur || "#0b4f9c";
+  var newWindow = el.dataset.nouvelleFenetre === "1";
 
   // basemap reads the configured style, within 4 s, else the plain one.
   function basemap(url) {
@@ -37,7 +40,7 @@
     map.addLayer({
       id: "groupes", type: "circle", source: "lieux", "source-layer": "lieux", filter: ["==", ["get", "cluster"], true],
       paint: {
-        "circle-color": "#0b4f9c", "circle-opacity": 0.8, "circle-stroke-color": "#fff", "circle-stroke-width": 1.5,
+        "circle-color": colour, "circle-opacity": 0.8, "circle-stroke-color": "#fff", "circle-stroke-width": 1.5,
         "circle-radius": ["interpolate", ["linear"], ["get", "point_count"], 2, 8, 50, 14, 1000, 24]
       }
     });
@@ -45,12 +48,14 @@
       id: "lieux", type: "circle", source: "lieux", "source-layer": "lieux", filter: ["!=", ["get", "cluster"], true],
       paint: {
         "circle-radius": 6, "circle-stroke-color": "#fff", "circle-stroke-width": 2,
-        "circle-color": ["case", ["==", ["get", "ouvert"], true], "#18753c", ["==", ["get", "ouvert"], false], "#b34000", "#4a4a4a"]
+        "circle-color": el.dataset.couleur ? colour :
+          ["case", ["==", ["get", "ouvert"], true], "#18753c", ["==", ["get", "ouvert"], false], "#b34000", "#4a4a4a"]
       }
     });
     map.on("click", "lieux", function (e) {
       var id = e.features[0] && e.features[0].properties.id;
-      if (id) { window.location.href = "/lieux/" + encodeURIComponent(id); }
+      if (!id) { return; }
+      if (newWindow) { window.open("/lieux/" + encodeURIComponent(id), "_blank", "noopener"); } else { window.location.href = "/lieux/" + encodeURIComponent(id); }
     });
     map.on("click", "groupes", function (e) {
       map.easeTo({ center: e.lngLat, zoom: map.getZoom() + 2 });
@@ -63,9 +68,28 @@
 
   basemap(el.dataset.style).then(function (style) {
     el.hidden = false;
-    var map = new maplibregl.Map({ container: el, style: style, center: centre, zoom: zoom, cooperativeGestures: true });
+    var list = document.getElementById("liste");
+    if (list) { list.open = false; } // the list stays one click away
+    var options = { container: el, style: style, center: centre, zoom: zoom, cooperativeGestures: true };
+    if (bounds && bounds.length === 4) {
+      // a single lieu's box is a point: padding keeps it on a town's scale
+      options.bounds = [[bounds[0], bounds[1]], [bounds[2], bounds[3]]];
+      options.fitBoundsOptions = { padding: 30, maxZoom: 13 };
+    }
+    var map = new maplibregl.Map(options);
     map.addControl(new maplibregl.NavigationControl({ showCompass: false }));
     map.getCanvas().setAttribute("aria-label", el.dataset.label || "Carte des lieux");
-    map.on("load", function () { addLieux(map); });
+    map.on("load", function () {
+      addLieux(map);
+      // once drawn, the map says how many lieux it shows (data-rendu), which
+      // the browser tests read
+      map.once("idle", function () {
+        var n = 0;
+        map.queryRenderedFeatures({ layers: ["lieux", "groupes"] }).forEach(function (f) {
+          n += f.properties.cluster ? Number(f.properties.point_count) : 1;
+        });
+        el.dataset.rendu = String(n);
+      });
+    });
   });
 })();
