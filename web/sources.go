@@ -83,13 +83,13 @@ func (s *Site) sourcesPage(w http.ResponseWriter, r *http.Request) {
 // sourcePage is one source's quality report, line by line.
 type sourcePage struct {
 	sourceRow
-	Quality          *pipeline.SourceQuality
-	Records          []recordRow
-	More             int
-	CSV, JSON        string
-	Fixes, Warnings  []reasonCount
-	Columns          [][2]string
-	IgnoredColumns   []string
+	Quality         *pipeline.SourceQuality
+	Records         []recordRow
+	More            int
+	CSV, JSON       string
+	Fixes, Warnings []reasonCount
+	Columns         [][2]string
+	IgnoredColumns  []string
 }
 
 // recordRow is one record of the report: where it is in the file, and
@@ -269,7 +269,9 @@ func counted(m map[string]int) []reasonCount {
 	for k, v := range m {
 		out = append(out, reasonCount{Reason: k, Count: v})
 	}
-	slices.SortFunc(out, func(a, b reasonCount) int { return cmp.Or(cmp.Compare(b.Count, a.Count), strings.Compare(a.Reason, b.Reason)) })
+	slices.SortFunc(out, func(a, b reasonCount) int {
+		return cmp.Or(cmp.Compare(b.Count, a.Count), strings.Compare(a.Reason, b.Reason))
+	})
 	return out
 }
 
