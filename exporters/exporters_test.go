@@ -117,7 +117,7 @@ func TestNeutraliseFormula(t *testing.T) {
 		{"\rcmd", "'\rcmd"},
 		{"a=b", "a=b"},
 	} {
-		if got := NeutraliseFormula(tc.in); got != tc.want {
+		if got := exporters.NeutraliseFormula(tc.in); got != tc.want {
 			t.Errorf("NeutraliseFormula(%q) = %q, want %q", tc.in, got, tc.want)
 		}
 	}

@@ -82,7 +82,7 @@ func (staticSources) Quality(_ context.Context, name string) (*pipeline.SourceQu
 	q.Current = pipeline.RecordAccount{Records: 7, Linked: 6, Quarantined: 1}
 	q.QuarantineReasons = map[string]int{"nom: required": 1}
 	q.QuarantinedRecords = []pipeline.QuarantinedRecord{{RecordKey: "ligne-8", Index: 6, Line: 8, Reasons: []schema.Issue{
-		{Field: "nom", Column: "Nom", Rule: "required", Value: `<b>vide</b>`, Message: "le nom est obligatoire", Level: schema.LevelError}}}}
+		{Field: "nom", Column: "Nom", Rule: "required", Value: `=HYPERLINK("http://x.fr";"<b>vide</b>")`, Message: "le nom est obligatoire", Level: schema.LevelError}}}}
 	return q, true, nil
 }
 
@@ -146,6 +146,17 @@ func TestInBrowser(t *testing.T) {
 			t.Fatalf("%s: %v", what, err)
 		}
 	}
+	// follow runs an action that loads another page and waits for it
+	follow := func(t *testing.T, what string, a chromedp.Action) {
+		t.Helper()
+		resp, err := chromedp.RunResponse(ctx, a)
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		if resp == nil || resp.Status != http.StatusOK {
+			t.Fatalf("%s: the new page answered %v", what, resp)
+		}
+	}
 	// check audits the page, keeps its screenshot and fails on any error
 	// the page logged
 	check := func(t *testing.T, step string) {
@@ -207,7 +218,8 @@ func TestInBrowser(t *testing.T) {
 		if strings.Contains(loc, "adresse=") {
 			t.Fatalf("Enter on a suggestion sent the form (%s): it should only pick", loc)
 		}
-		run(t, "search", chromedp.Click(".search button[type=submit]", chromedp.ByQuery), browsertest.WaitVisible(".list .lieu"))
+		follow(t, "search", chromedp.Click(".search button[type=submit]", chromedp.ByQuery))
+		run(t, "searched", browsertest.WaitVisible(".list .lieu"))
 		if got := text(t, ".count"); !strings.Contains(got, "3 lieux trouvés") {
 			t.Errorf("count = %q, want 3 lieux trouvés", got)
 		}
@@ -221,8 +233,14 @@ func TestInBrowser(t *testing.T) {
 	})
 
 	t.Run("free and open now", func(t *testing.T) {
-		run(t, "tick", chromedp.Click(`input[name=frais][value="Gratuit"]`, chromedp.ByQuery), chromedp.Click("#ouvert", chromedp.ByQuery),
-			chromedp.Click(".search button[type=submit]", chromedp.ByQuery), browsertest.WaitVisible(".count"))
+		var ticked bool
+		run(t, "tick", chromedp.Click(`input[name=frais][value="Gratuit"]`, chromedp.ByQuery, chromedp.NodeVisible), chromedp.Click("#ouvert", chromedp.ByQuery, chromedp.NodeVisible),
+			chromedp.Evaluate(`document.querySelector('input[name=frais][value="Gratuit"]').checked && document.querySelector("#ouvert").checked`, &ticked))
+		if !ticked {
+			t.Fatal("the clicks did not tick the boxes")
+		}
+		follow(t, "send", chromedp.Click(".search button[type=submit]", chromedp.ByQuery, chromedp.NodeVisible))
+		run(t, "sent", browsertest.WaitVisible(".count"))
 		var loc string
 		run(t, "url", chromedp.Location(&loc))
 		if !strings.Contains(loc, "frais=Gratuit") || !strings.Contains(loc, "ouvert=maintenant") {
@@ -273,7 +291,7 @@ func TestInBrowser(t *testing.T) {
 	})
 
 	t.Run("a lieu", func(t *testing.T) {
-		run(t, "open", chromedp.Click(".list .lieu h3 a", chromedp.ByQuery), browsertest.WaitVisible("h1"))
+		follow(t, "open", chromedp.Click(".list .lieu h3 a", chromedp.ByQuery))
 		if got := text(t, "h1"); got != "Médiathèque de Gap" {
 			t.Errorf("h1 = %q", got)
 		}
@@ -317,7 +335,7 @@ func TestInBrowser(t *testing.T) {
 	t.Run("sources", func(t *testing.T) {
 		run(t, "dashboard", chromedp.Navigate(ts.URL+"/sources"), browsertest.WaitVisible("table.sources"))
 		check(t, "11-sources")
-		run(t, "source", chromedp.Click("table.sources a", chromedp.ByQuery), browsertest.WaitVisible(".summary"))
+		follow(t, "source", chromedp.Click("table.sources a", chromedp.ByQuery))
 		if got := text(t, ".summary"); !strings.Contains(got, "1 en quarantaine") {
 			t.Errorf("summary = %q", got)
 		}

@@ -49,9 +49,15 @@ func Start(t testing.TB) *Browser {
 	if err != nil {
 		unavailable(t, "Chromium", err)
 	}
+	// the profile is removed once the browser's processes are gone (they
+	// may write to it for a moment after it is told to stop)
+	profile, err := os.MkdirTemp("", "browsertest-")
+	if err != nil {
+		t.Fatalf("browsertest: %v", err)
+	}
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(exe), chromedp.Headless, chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
-		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 900),
+		chromedp.UserDataDir(profile), chromedp.WindowSize(1280, 900),
 		// this machine's network is closed: no background connections
 		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-quic", true), chromedp.Flag("disable-dev-shm-usage", true),
@@ -66,9 +72,19 @@ func Start(t testing.TB) *Browser {
 	if err := chromedp.Run(ctx, cdplog.Enable()); err != nil {
 		cancelTab()
 		cancelAlloc()
+		os.RemoveAll(profile)
 		t.Fatalf("browsertest: start %s: %v", exe, err)
 	}
-	t.Cleanup(func() { cancelTab(); cancelAlloc() })
+	t.Cleanup(func() {
+		cancelTab()
+		cancelAlloc()
+		for range 20 {
+			if os.RemoveAll(profile) == nil {
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	})
 	return b
 }
 
