@@ -332,6 +332,34 @@ func TestInBrowser(t *testing.T) {
 		check(t, "10-carte")
 	})
 
+	t.Run("other pages", func(t *testing.T) {
+		for i, c := range []struct {
+			path   string
+			status int
+		}{
+			{"/lieux/inconnu", 404}, {"/lieux/gap-supprime", 410}, {"/lieux/gap-mediatheque?signalement=merci", 200},
+			{"/carte?couleur=rouge", 400}, {"/?adresse=Nulle-Part", 422}, {"/?adresse=05000", 200},
+		} {
+			resp, err := chromedp.RunResponse(ctx, chromedp.Navigate(ts.URL+c.path))
+			if err != nil || resp.Status != int64(c.status) {
+				t.Fatalf("%s: %v %v, want %d", c.path, resp, err, c.status)
+			}
+			for _, v := range b.Audit(t, axe) {
+				if v.Impact == "serious" || v.Impact == "critical" {
+					t.Errorf("%s: axe %s (%s): %s on %v", c.path, v.ID, v.Impact, v.Help, v.Nodes)
+				}
+			}
+			b.Screenshot(t, dir, fmt.Sprintf("13-%d", i))
+			for _, e := range b.Errors() {
+				// the browser logs the page's own status when it is an error
+				if c.status >= 400 && strings.Contains(e, "status of "+fmt.Sprint(c.status)) && strings.HasSuffix(e, c.path) {
+					continue
+				}
+				t.Errorf("%s: the page logged %s", c.path, e)
+			}
+		}
+	})
+
 	t.Run("sources", func(t *testing.T) {
 		run(t, "dashboard", chromedp.Navigate(ts.URL+"/sources"), browsertest.WaitVisible("table.sources"))
 		check(t, "11-sources")

@@ -1,11 +1,13 @@
 package web
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"html/template"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -106,6 +108,8 @@ type searchPage struct {
 	Results       []result
 	Matched       int
 	UnknownHours  int
+	// Others are the other communes of a postcode searched alone.
+	Others []otherCommune
 	More, MoreURL string
 	// the map: its tiles (the search's filters the tiles take), centre,
 	// zoom and basemap.
@@ -129,14 +133,17 @@ func (s *Site) search(w http.ResponseWriter, r *http.Request) {
 // fill runs the search of the page's form.
 func (s *Site) fill(page *searchPage, params url.Values) error {
 	form := page.Form
+	m, now := s.model(), s.Now()
 	c, err := geo.Communes().Place(form.Adresse)
+	if err == nil && postcodeOnly.MatchString(form.Adresse) {
+		c, page.Others = mainCommune(m, form.Adresse, c)
+	}
 	switch {
 	case errors.Is(err, geo.ErrPlaceAmbiguous):
 		return fmt.Errorf("Plusieurs communes s'appellent « %s » : ajoutez le code postal (par exemple « 05000 Gap »).", form.Adresse)
 	case err != nil || c.Centre == nil:
 		return fmt.Errorf("Aucune commune ne correspond à « %s ». Essayez le nom de la commune ou son code postal.", form.Adresse)
 	}
-	m, now := s.model(), s.Now()
 	q := readmodel.Query{Near: &readmodel.Point{Lon: c.Centre.Lon, Lat: c.Centre.Lat}, Radius: float64(form.Rayon) * 1000,
 		Facets: map[string][]string{}, Limit: form.Nombre}
 	for facet, values := range map[string][]string{"services": form.Services, "publics": form.Publics, "frais": form.Frais, "modalites": form.Modalites} {
@@ -170,6 +177,41 @@ func (s *Site) fill(page *searchPage, params url.Values) error {
 		page.MoreURL = "/?" + more.Encode()
 	}
 	return nil
+}
+
+// postcodeOnly is a text that is a postcode alone.
+var postcodeOnly = regexp.MustCompile(`^\d{5}$`)
+
+// otherCommune is another commune of the postcode searched, as a link to
+// the same search around it.
+type otherCommune struct{ Name, Href string }
+
+// mainCommune picks, among the current communes of a postcode, the one a
+// search for the postcode alone is centred on: the most lieux published
+// there, then the largest (the referential's spacing), then the code,
+// the order of the address suggestions. The others are offered as links.
+func mainCommune(m *readmodel.Model, cp string, first *geo.Commune) (*geo.Commune, []otherCommune) {
+	var cs []*geo.Commune
+	for _, c := range geo.Communes().ByPostcode(cp) {
+		if c.Type == geo.TypeCurrent && c.Centre != nil {
+			cs = append(cs, c)
+		}
+	}
+	if len(cs) < 2 {
+		return first, nil
+	}
+	lieux := map[string]int{}
+	for _, c := range cs {
+		lieux[c.Code] = m.CountIn("code_insee", c.Code)
+	}
+	slices.SortFunc(cs, func(a, b *geo.Commune) int {
+		return cmp.Or(cmp.Compare(lieux[b.Code], lieux[a.Code]), cmp.Compare(b.Spacing, a.Spacing), strings.Compare(a.Code, b.Code))
+	})
+	others := make([]otherCommune, 0, len(cs)-1)
+	for _, c := range cs[1:] {
+		others = append(others, otherCommune{Name: c.Name, Href: "/?" + url.Values{"adresse": {cp + " " + c.Name}}.Encode()})
+	}
+	return cs[0], others
 }
 
 // tileFilters are the form's filters as the tiles take them (open on

@@ -179,6 +179,9 @@ func TestSearchList(t *testing.T) {
 			[]string{"3 lieux trouvés", "Ouvert · ferme à 12 h", "Horaires non communiqués", "Fermé · ouvre samedi à 10 h",
 				`href="tel:&#43;33492000000"`, `href="https://rdv.example.fr/gap"`}},
 		{"by postcode and name", "adresse=05000%20Gap", []string{"gap-mediatheque", "gap-evil", "gap-sans-horaires"}, nil},
+		// 05000 is Gap's and its neighbours': the one with lieux is searched
+		{"by postcode alone", "adresse=05000", []string{"gap-mediatheque", "gap-evil", "gap-sans-horaires"},
+			[]string{"de Gap (05000)", "Autres communes du code postal 05000 : ", `href="/?adresse=05000&#43;La&#43;B%C3%A2tie-Vieille"`}},
 		{"free", "adresse=Gap&frais=Gratuit", []string{"gap-mediatheque", "gap-sans-horaires"}, []string{"2 lieux trouvés"}},
 		{"open now", "adresse=Gap&ouvert=maintenant", []string{"gap-mediatheque"},
 			[]string{"1 lieu trouvé", "1 autres lieux n'ont pas communiqué leurs horaires"}},

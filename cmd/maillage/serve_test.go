@@ -78,7 +78,9 @@ func TestServeSyncsServesAndShutsDown(t *testing.T) {
 }
 
 // checkPages: a browser gets the search page at / and a search around
-// Gap lists lieux of the examples; other clients get the API's landing.
+// Gap lists lieux of the examples; other clients get the API's landing;
+// the sources pages read the quality reports the sync wrote; the
+// embedded map and its builder answer.
 func checkPages(t *testing.T, addr string) {
 	t.Helper()
 	for _, c := range []struct{ path, accept, want string }{
@@ -86,6 +88,12 @@ func checkPages(t *testing.T, addr string) {
 		{"/?adresse=Gap&rayon=20", "text/html", "lieux trouvés à moins de 20 km de Gap"},
 		{"/", "", `"conformance"`},
 		{"/tiles/lieux.json", "", `"tilejson":"3.0.0"`},
+		{"/sources", "text/html", `<a href="/sources/paca-2023-05-17">paca-2023-05-17</a>`},
+		{"/sources", "text/html", "À jour"},
+		{"/sources/paca-2023-05-17", "text/html", "Votre fichier"},
+		{"/sources/paca-2023-05-17/rapport.csv", "", "ligne,enregistrement,identifiant,niveau,champ"},
+		{"/carte?territoire=reg:93", "text/html", `data-tiles="/tiles/lieux.json?region=93"`},
+		{"/integrer?territoire=dep:05", "text/html", "/carte?territoire=dep%3A05"},
 	} {
 		req, _ := http.NewRequest(http.MethodGet, "http://"+addr+c.path, nil)
 		if c.accept != "" {
