@@ -99,17 +99,17 @@ type result struct {
 
 // searchPage is what the search template shows.
 type searchPage struct {
-	Form          searchForm
-	Groups        []filterGroup
-	Radii         []int
-	Searched      bool
-	Place         string
-	Message       string
-	Results       []result
-	Matched       int
-	UnknownHours  int
+	Form         searchForm
+	Groups       []filterGroup
+	Radii        []int
+	Searched     bool
+	Place        string
+	Message      string
+	Results      []result
+	Matched      int
+	UnknownHours int
 	// Others are the other communes of a postcode searched alone.
-	Others []otherCommune
+	Others        []otherCommune
 	More, MoreURL string
 	// the map: its tiles (the search's filters the tiles take), centre,
 	// zoom and basemap.
