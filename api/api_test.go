@@ -192,7 +192,8 @@ func TestCursorStableWhileDataChanges(t *testing.T) {
 
 func TestBadParameters(t *testing.T) {
 	f := newFixture(t, 1)
-	for _, q := range []string{"limit=0", "limit=10001", "limit=abc", "bbox=1,2,3", "bbox=5,45,4,46", "bbox=a,b,c,d", "cursor=%%%", "bbbox=1,2,3,4"} {
+	for _, q := range []string{"limit=0", "limit=10001", "limit=abc", "bbox=1,2,3", "bbox=5,45,4,46", "bbox=a,b,c,d", "cursor=%%%", "bbbox=1,2,3,4",
+		"ouvert_le=2026-13-01", "ouvert_le=samedi", "ouvert_maintenant=true&ouvert_le=2026-12-19T10:00"} {
 		resp, body := get(t, f.srv.URL+"/api/v1/lieux?"+q)
 		if resp.StatusCode != 400 || !strings.Contains(resp.Header.Get("Content-Type"), "problem+json") {
 			t.Errorf("%s: %d %s", q, resp.StatusCode, body)

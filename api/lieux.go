@@ -109,6 +109,9 @@ func (s *Server) writeFeaturePage(w http.ResponseWriter, r *http.Request, q *ite
 	if q.Open != nil {
 		tail = append(tail, `,"notes":`...)
 		tail = appendJSON(tail, []string{fmt.Sprintf("Un lieu dont les horaires ne sont pas connus n'est jamais compté comme ouvert : %d lieux répondant aux autres critères sont exclus pour cette raison.", page.UnknownHours)})
+	} else if !q.opensOn.IsZero() {
+		tail = append(tail, `,"notes":`...)
+		tail = appendJSON(tail, []string{"Un lieu dont les horaires ne sont pas connus n'est jamais compté comme ouvert ce jour-là."})
 	}
 	tail = append(tail, `,"links":`...)
 	tail = appendJSON(tail, s.pageLinks(w, r, q, page))

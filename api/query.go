@@ -33,6 +33,9 @@ type itemsQuery struct {
 	readmodel.Query
 	format    string // "geojson" or "csv"
 	openNow   bool   // ouvert_maintenant: evaluated at the request's time
+	// opensOn, when set, keeps the lieux that open at some time of that
+	// day (ouvert_le with a date alone), read in each lieu's own calendar.
+	opensOn   time.Time
 	canonical url.Values
 }
 
@@ -104,8 +107,11 @@ func parseItemsQuery(v url.Values, pc parseContext) (*itemsQuery, error) {
 	if n := countSet(v, "near", "commune", "adresse"); n > 1 {
 		return nil, paramError("near", "near, commune and adresse each give the point to search around: give one")
 	}
-	if v.Has("ouvert_maintenant") && v.Has("ouvert_le") {
-		return nil, paramError("ouvert_le", "give ouvert_maintenant or ouvert_le, not both")
+	if v.Has("ouvert_maintenant") && v.Has("ouvert_le") && q.opensOn.IsZero() {
+		return nil, paramError("ouvert_le", "give ouvert_maintenant or an ouvert_le date and time, not both")
+	}
+	if !q.opensOn.IsZero() {
+		q.Match = opensOn(q.opensOn, q.Match)
 	}
 	if q.Near != nil {
 		q.canonical.Set("radius", strconv.FormatFloat(q.Radius, 'f', -1, 64))
@@ -236,6 +242,11 @@ func parseOpenNow(q *itemsQuery, s string, c parseContext) error {
 // without, a wall-clock time read in each lieu's own zone (« samedi à
 // 10 h » where the lieu is).
 func parseOpenAt(q *itemsQuery, s string, _ parseContext) error {
+	if day, err := time.Parse(time.DateOnly, s); err == nil {
+		q.opensOn = day
+		q.canonical.Set("ouvert_le", day.Format(time.DateOnly))
+		return nil
+	}
 	for _, layout := range []string{time.RFC3339, "2006-01-02T15:04Z07:00"} {
 		if t, err := time.Parse(layout, s); err == nil {
 			q.Open = &readmodel.OpenTime{At: t}
@@ -250,7 +261,7 @@ func parseOpenAt(q *itemsQuery, s string, _ parseContext) error {
 			return nil
 		}
 	}
-	return paramError("ouvert_le", "%s: a date and time expected, as 2026-12-05T10:00 (the lieu's local time) or 2026-12-05T10:00:00+01:00", quoted(s))
+	return paramError("ouvert_le", "%s: a date and time expected, as 2026-12-05T10:00 (the lieu's local time) or 2026-12-05T10:00:00+01:00, or a date alone (2026-12-05: open at some time that day)", quoted(s))
 }
 
 func parseText(q *itemsQuery, s string, _ parseContext) error {
@@ -275,6 +286,12 @@ func parseFormat(q *itemsQuery, s string, _ parseContext) error {
 	}
 	q.canonical.Set("f", q.format)
 	return nil
+}
+
+// opensOn adds to a query's condition (nil: none) that the lieu opens at
+// some time of a day.
+func opensOn(day time.Time, and func(*readmodel.Entry) bool) func(*readmodel.Entry) bool {
+	return func(e *readmodel.Entry) bool { return (and == nil || and(e)) && e.OpensOn(day) }
 }
 
 // parseFilter compiles a CQL2 text filter (OGC API – Features Part 3).

@@ -307,6 +307,28 @@ func openAt(at func(loc *time.Location) time.Time) cond {
 	}
 }
 
+// opensDuring holds for a lieu open at some minute of a day (its local
+// calendar; a public holiday never, as the examples' hours do not name
+// them).
+func opensDuring(day string) cond {
+	return func(r *store.LieuRow) bool {
+		s, err := hours.Parse(r.Lieu.Horaires)
+		if r.Lieu.Horaires == "" || err != nil {
+			return false
+		}
+		start, _ := time.ParseInLocation(time.DateOnly, day, zoneOfTest(r))
+		if hours.IsPublicHoliday(start) {
+			return false
+		}
+		for m := 0; m < 24*60; m++ {
+			if s.IsOpen(start.Add(time.Duration(m) * time.Minute)) {
+				return true
+			}
+		}
+		return false
+	}
+}
+
 func wallClock(layout string) func(*time.Location) time.Time {
 	return func(loc *time.Location) time.Time {
 		t, _ := time.ParseInLocation("2006-01-02T15:04", layout, loc)
@@ -367,6 +389,9 @@ func TestSearchOnTheExamples(t *testing.T) {
 		{"open on a Friday at 10:00, each at its own clock", "ouvert_le=2026-12-18T10:00", openAt(wallClock("2026-12-18T10:00")), nil, 0, 500},
 		{"open on Christmas Day at 10:00: a public holiday", "ouvert_le=2026-12-25T10:00", openAt(wallClock("2026-12-25T10:00")), nil, 0, 0},
 		{"open on Easter Monday 2027", "ouvert_le=2027-03-29T10:00", openAt(wallClock("2027-03-29T10:00")), nil, 0, 0},
+		{"opens at some time on Saturday 19 December 2026", "ouvert_le=2026-12-19", opensDuring("2026-12-19"), nil, 0, 50},
+		{"open now and on Saturday", "ouvert_maintenant=true&ouvert_le=2026-12-19", all(openAt(instant("2026-12-08T10:30:00Z")), opensDuring("2026-12-19")), nil, 0, 20},
+		{"opens on Christmas Day: a public holiday", "ouvert_le=2026-12-25", opensDuring("2026-12-25"), nil, 0, 0},
 		{"open the Tuesday after DST starts, 07:30 UTC (09:30 in Paris)", "ouvert_le=2027-03-30T07:30:00Z", openAt(instant("2027-03-30T07:30:00Z")), nil, 0, 1000},
 		{"open the Tuesday before, 07:30 UTC (08:30 in Paris)", "ouvert_le=2027-03-23T07:30:00Z", openAt(instant("2027-03-23T07:30:00Z")), nil, 0, 100},
 		{"open now near a point", "ouvert_maintenant=true&near=6.0794,44.5594&radius=30000", openAt(instant("2026-12-08T10:30:00Z")), &gap, 30000, 1},

@@ -259,6 +259,23 @@ func TestInBrowser(t *testing.T) {
 		check(t, "4-gratuit-ouvert")
 	})
 
+	t.Run("open on Saturday", func(t *testing.T) {
+		var back string
+		run(t, "where", chromedp.Location(&back))
+		follow(t, "saturday", chromedp.Navigate(ts.URL+"/?adresse=05000+Gap&samedi=1"))
+		if got := results(t); !slices.Equal(got, []string{`<script>alert("x")</script> Espace "><img src=x onerror=alert(1)>`}) {
+			t.Errorf("open on Saturday: %q", got)
+		}
+		if n := waitMap(t); n != 1 {
+			t.Errorf("the map shows %d lieux, the list 1", n)
+		}
+		if !requests.seen("/tiles/lieux.json?ouvert_le=2026-12-12") {
+			t.Error("the map's tiles do not carry « ouvert le samedi »")
+		}
+		check(t, "5-samedi")
+		follow(t, "back", chromedp.Navigate(back))
+	})
+
 	t.Run("print", func(t *testing.T) {
 		run(t, "print media", emulation.SetEmulatedMedia().WithMedia("print"))
 		var hidden bool
@@ -266,14 +283,14 @@ func TestInBrowser(t *testing.T) {
 		if !hidden {
 			t.Error("the printed list shows the form or the map")
 		}
-		b.Screenshot(t, dir, "5-impression")
+		b.Screenshot(t, dir, "6-impression")
 		var pdf []byte
 		run(t, "pdf", chromedp.ActionFunc(func(ctx context.Context) error {
 			var err error
 			pdf, _, err = cdppage.PrintToPDF().WithPreferCSSPageSize(true).Do(ctx)
 			return err
 		}))
-		if err := os.WriteFile(filepath.Join(dir, "5-impression.pdf"), pdf, 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, "6-impression.pdf"), pdf, 0o644); err != nil {
 			t.Fatal(err)
 		}
 		run(t, "screen media", emulation.SetEmulatedMedia().WithMedia(""))
@@ -286,7 +303,7 @@ func TestInBrowser(t *testing.T) {
 		if width > 320 {
 			t.Errorf("the page is %d px wide at 320 px: it does not reflow", width)
 		}
-		b.Screenshot(t, dir, "6-320px")
+		b.Screenshot(t, dir, "7-320px")
 		run(t, "wide", emulation.ClearDeviceMetricsOverride())
 	})
 
@@ -295,7 +312,7 @@ func TestInBrowser(t *testing.T) {
 		if got := text(t, "h1"); got != "Médiathèque de Gap" {
 			t.Errorf("h1 = %q", got)
 		}
-		check(t, "7-lieu")
+		check(t, "8-lieu")
 	})
 
 	t.Run("embed on a hub's site", func(t *testing.T) {
@@ -305,7 +322,7 @@ func TestInBrowser(t *testing.T) {
 		if !strings.Contains(snippet, ts.URL+"/carte?") || !strings.Contains(snippet, "territoire=dep%3A05") {
 			t.Fatalf("snippet %s", snippet)
 		}
-		check(t, "8-integrer")
+		check(t, "9-integrer")
 		// another origin shows it, as a hub's page would
 		hub := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -321,7 +338,7 @@ func TestInBrowser(t *testing.T) {
 			time.Sleep(100 * time.Millisecond)
 		}
 		time.Sleep(time.Second) // the tiles drawn before the screenshot
-		b.Screenshot(t, dir, "9-carte-sur-un-site")
+		b.Screenshot(t, dir, "10-carte-sur-un-site")
 		for _, e := range b.Errors() {
 			t.Errorf("hub page: %s", e)
 		}
@@ -329,7 +346,7 @@ func TestInBrowser(t *testing.T) {
 		if n := waitMap(t); n < 1 {
 			t.Errorf("the embedded map shows %d lieux", n)
 		}
-		check(t, "10-carte")
+		check(t, "11-carte")
 	})
 
 	t.Run("other pages", func(t *testing.T) {
@@ -349,7 +366,7 @@ func TestInBrowser(t *testing.T) {
 					t.Errorf("%s: axe %s (%s): %s on %v", c.path, v.ID, v.Impact, v.Help, v.Nodes)
 				}
 			}
-			b.Screenshot(t, dir, fmt.Sprintf("13-%d", i))
+			b.Screenshot(t, dir, fmt.Sprintf("12-page-%d", i))
 			for _, e := range b.Errors() {
 				// the browser logs the page's own status when it is an error
 				if c.status >= 400 && strings.Contains(e, "status of "+fmt.Sprint(c.status)) && strings.HasSuffix(e, c.path) {
@@ -362,11 +379,11 @@ func TestInBrowser(t *testing.T) {
 
 	t.Run("sources", func(t *testing.T) {
 		run(t, "dashboard", chromedp.Navigate(ts.URL+"/sources"), browsertest.WaitVisible("table.sources"))
-		check(t, "11-sources")
+		check(t, "13-sources")
 		follow(t, "source", chromedp.Click("table.sources a", chromedp.ByQuery))
 		if got := text(t, ".summary"); !strings.Contains(got, "1 en quarantaine") {
 			t.Errorf("summary = %q", got)
 		}
-		check(t, "12-source")
+		check(t, "14-source")
 	})
 }

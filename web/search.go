@@ -164,7 +164,7 @@ func (s *Site) fill(page *searchPage, params url.Values) error {
 		page.Place += " (" + c.Postcodes[0] + ")"
 	}
 	page.Matched, page.UnknownHours = res.Matched, res.UnknownHours
-	page.MapTiles, page.MapCentre, page.MapZoom = "/tiles/lieux.json"+tileFilters(form), fmt.Sprintf("%.5f,%.5f", c.Centre.Lon, c.Centre.Lat), zoomOf(form.Rayon)
+	page.MapTiles, page.MapCentre, page.MapZoom = "/tiles/lieux.json"+tileFilters(form, now), fmt.Sprintf("%.5f,%.5f", c.Centre.Lon, c.Centre.Lat), zoomOf(form.Rayon)
 	for _, h := range res.Hits {
 		page.Results = append(page.Results, resultOf(h, now))
 	}
@@ -214,10 +214,10 @@ func mainCommune(m *readmodel.Model, cp string, first *geo.Commune) (*geo.Commun
 	return cs[0], others
 }
 
-// tileFilters are the form's filters as the tiles take them (open on
-// Saturday and the accessibility sheet are not among them: the map then
-// shows more than the list).
-func tileFilters(form searchForm) string {
+// tileFilters are the form's filters as the tiles take them, so that the
+// map shows the list's lieux: open on Saturday is ouvert_le with the
+// date alone, the accessibility sheet a CQL2 filter.
+func tileFilters(form searchForm, now time.Time) string {
 	v := url.Values{}
 	for facet, values := range map[string][]string{"services": form.Services, "publics": form.Publics, "frais": form.Frais, "modalites": form.Modalites} {
 		if len(values) > 0 {
@@ -226,6 +226,12 @@ func tileFilters(form searchForm) string {
 	}
 	if form.Maintenant {
 		v.Set("ouvert_maintenant", "true")
+	}
+	if form.Samedi {
+		v.Set("ouvert_le", nextSaturday(now).Format(time.DateOnly))
+	}
+	if form.Accessible {
+		v.Set("filter", "fiche_acces_libre IS NOT NULL")
 	}
 	if len(v) == 0 {
 		return ""
@@ -254,10 +260,15 @@ func matchOf(form searchForm, now time.Time) func(*readmodel.Entry) bool {
 	if !form.Samedi && !form.Accessible {
 		return nil
 	}
-	saturday := now.AddDate(0, 0, (int(time.Saturday)-int(now.Weekday())+7)%7)
+	saturday := nextSaturday(now)
 	return func(e *readmodel.Entry) bool {
 		return (!form.Samedi || e.OpensOn(saturday)) && (!form.Accessible || e.Get("fiche_acces_libre") != "")
 	}
+}
+
+// nextSaturday is today when it is a Saturday, else the next one.
+func nextSaturday(now time.Time) time.Time {
+	return now.AddDate(0, 0, (int(time.Saturday)-int(now.Weekday())+7)%7)
 }
 
 func resultOf(h readmodel.Hit, now time.Time) result {
