@@ -31,8 +31,8 @@ const (
 // the links).
 type itemsQuery struct {
 	readmodel.Query
-	format    string // "geojson" or "csv"
-	openNow   bool   // ouvert_maintenant: evaluated at the request's time
+	format  string // "geojson" or "csv"
+	openNow bool   // ouvert_maintenant: evaluated at the request's time
 	// opensOn, when set, keeps the lieux that open at some time of that
 	// day (ouvert_le with a date alone), read in each lieu's own calendar.
 	opensOn   time.Time
