@@ -192,6 +192,12 @@ func TestInBrowser(t *testing.T) {
 			chromedp.AttributeValue("#carte", "data-rendu", &n, nil, chromedp.ByQuery))
 		var count int
 		fmt.Sscan(n, &count)
+		// the keyboard reaches the map, and it is named
+		var keyboard bool
+		run(t, "map keyboard", chromedp.Evaluate(`(() => { const c = document.querySelector("#carte canvas"); return c.tabIndex === 0 && c.getAttribute("aria-label").length > 0; })()`, &keyboard))
+		if !keyboard {
+			t.Error("the map's canvas is not focusable or has no name")
+		}
 		return count
 	}
 
