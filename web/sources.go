@@ -160,18 +160,28 @@ func (s *Site) lookupSource(w http.ResponseWriter, r *http.Request) (pipeline.So
 	return statuses[i], q, true
 }
 
-// qualityJSON is a source's report as published (JSON).
-func (s *Site) qualityJSON(w http.ResponseWriter, r *http.Request) {
+// download starts the download of the report of the source a route
+// names, as a file with an extension; it answers 404 itself.
+func (s *Site) download(w http.ResponseWriter, r *http.Request, ext, contentType string) (*pipeline.SourceQuality, bool) {
 	_, q, ok := s.lookupSource(w, r)
 	if !ok {
-		return
+		return nil, false
 	}
 	if q == nil {
 		http.Error(w, "Aucun rapport : la source n'a pas encore été moissonnée.", http.StatusNotFound)
+		return nil, false
+	}
+	w.Header().Set("Content-Type", contentType)
+	w.Header().Set("Content-Disposition", `attachment; filename="rapport-`+fileSafe(q.Source)+`.`+ext+`"`)
+	return q, true
+}
+
+// qualityJSON is a source's report as published (JSON).
+func (s *Site) qualityJSON(w http.ResponseWriter, r *http.Request) {
+	q, ok := s.download(w, r, "json", "application/json")
+	if !ok {
 		return
 	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Content-Disposition", `attachment; filename="rapport-`+fileSafe(q.Source)+`.json"`)
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	if err := enc.Encode(q); err != nil {
@@ -187,16 +197,10 @@ var qualityCSVHeader = []string{"ligne", "enregistrement", "identifiant", "nivea
 // quarantined or warned record. Every cell is free text from the source
 // or the report, so a cell that starts like a formula is neutralised.
 func (s *Site) qualityCSV(w http.ResponseWriter, r *http.Request) {
-	_, q, ok := s.lookupSource(w, r)
+	q, ok := s.download(w, r, "csv", "text/csv; charset=utf-8")
 	if !ok {
 		return
 	}
-	if q == nil {
-		http.Error(w, "Aucun rapport : la source n'a pas encore été moissonnée.", http.StatusNotFound)
-		return
-	}
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="rapport-`+fileSafe(q.Source)+`.csv"`)
 	cw := csv.NewWriter(w)
 	_ = cw.Write(qualityCSVHeader)
 	for _, part := range []struct {
