@@ -109,7 +109,9 @@ type searchPage struct {
 	Matched      int
 	UnknownHours int
 	// Others are the other communes of a postcode searched alone.
-	Others        []otherCommune
+	Others []otherCommune
+	// Printed is the day and time of the search, for the printed list.
+	Printed       string
 	More, MoreURL string
 	// the map: its tiles (the search's filters the tiles take), centre,
 	// zoom and basemap.
@@ -163,7 +165,7 @@ func (s *Site) fill(page *searchPage, params url.Values) error {
 	if len(c.Postcodes) > 0 {
 		page.Place += " (" + c.Postcodes[0] + ")"
 	}
-	page.Matched, page.UnknownHours = res.Matched, res.UnknownHours
+	page.Matched, page.UnknownHours, page.Printed = res.Matched, res.UnknownHours, frenchDateTime(now)
 	page.MapTiles, page.MapCentre, page.MapZoom = "/tiles/lieux.json"+tileFilters(form, now), fmt.Sprintf("%.5f,%.5f", c.Centre.Lon, c.Centre.Lat), zoomOf(form.Rayon)
 	for _, h := range res.Hits {
 		page.Results = append(page.Results, resultOf(h, now))
@@ -264,6 +266,14 @@ func matchOf(form searchForm, now time.Time) func(*readmodel.Entry) bool {
 	return func(e *readmodel.Entry) bool {
 		return (!form.Samedi || e.OpensOn(saturday)) && (!form.Accessible || e.Get("fiche_acces_libre") != "")
 	}
+}
+
+// frenchDateTime is a time in Paris written in French: « 8 décembre 2026 à 11 h 30 ».
+func frenchDateTime(t time.Time) string {
+	if paris, err := time.LoadLocation("Europe/Paris"); err == nil {
+		t = t.In(paris)
+	}
+	return fmt.Sprintf("%d %s %d à %d h %02d", t.Day(), frenchMonths[t.Month()-1], t.Year(), t.Hour(), t.Minute())
 }
 
 // nextSaturday is today when it is a Saturday, else the next one.

@@ -184,7 +184,7 @@ func TestSearchList(t *testing.T) {
 			[]string{"de Gap (05000)", "Autres communes du code postal 05000 : ", `href="/?adresse=05000&#43;La&#43;B%C3%A2tie-Vieille"`}},
 		{"free", "adresse=Gap&frais=Gratuit", []string{"gap-mediatheque", "gap-sans-horaires"}, []string{"2 lieux trouvés"}},
 		{"open now", "adresse=Gap&ouvert=maintenant", []string{"gap-mediatheque"},
-			[]string{"1 lieu trouvé", "1 autres lieux n'ont pas communiqué leurs horaires"}},
+			[]string{"1 lieu trouvé", "1 autre lieu n'a pas communiqué ses horaires", "Liste établie le 8 décembre 2026 à 11 h 30"}},
 		{"open on Saturday", "adresse=Gap&samedi=1", []string{"gap-evil"}, nil},
 		{"Marseille within 50 km", "adresse=Marseille&rayon=50", []string{"marseille"}, nil},
 		{"nothing near", "adresse=Briançon&rayon=2", nil, []string{"Aucun lieu trouvé"}},
