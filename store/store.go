@@ -95,6 +95,13 @@ type Store interface {
 	// EachLink calls fn for every record → lieu link, ordered.
 	EachLink(ctx context.Context, fn func(Link) error) error
 	// Version describes the published dataset for caching.
+	// LieuChanges returns up to limit changes of the published lieux
+	// after position since (0: from the start, a snapshot), in order,
+	// with the feed's last and purged positions, read at one instant.
+	LieuChanges(ctx context.Context, since int64, limit int) (ChangePage, error)
+	// PurgeTombstones drops the changes of lieux deleted or retired
+	// before a time and returns how many.
+	PurgeTombstones(ctx context.Context, before time.Time) (int, error)
 	Version(ctx context.Context) (Version, error)
 
 	// SaveReviewPairs makes pairs the pending review set.

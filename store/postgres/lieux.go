@@ -97,6 +97,9 @@ func (s *Store) SaveLieux(ctx context.Context, set store.LieuSet, at time.Time) 
 		if err := saveRedirects(ctx, tx, set.Redirects, at); err != nil {
 			return fmt.Errorf("postgres: redirects: %w", err)
 		}
+		if err := recordChanges(ctx, tx, st.Revision); err != nil {
+			return err
+		}
 		failpoint.Reach(failpoint.StoreWrite)
 		return nil
 	})

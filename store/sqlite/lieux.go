@@ -112,6 +112,9 @@ func (s *Store) SaveLieux(ctx context.Context, set store.LieuSet, at time.Time) 
 	if err := saveRedirects(ctx, tx, set, at, touched); err != nil {
 		return st, err
 	}
+	if err := recordChanges(ctx, tx, rev); err != nil {
+		return st, err
+	}
 	failpoint.Reach(failpoint.StoreWrite)
 	if err := tx.Commit(); err != nil {
 		return st, fmt.Errorf("sqlite: save lieux: commit: %w", err)

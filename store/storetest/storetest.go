@@ -33,6 +33,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"geocode cache", testGeocodeCache},
 		{"review pairs and decisions", testReview},
 		{"error reports", testReports},
+		{"change feed", testChangeFeed},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })

@@ -1,0 +1,86 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/maillage/maillage/store"
+)
+
+// recordChanges moves the lieux a publication wrote (revision rev) to the
+// end of the change feed, in its transaction (which holds the lieux
+// table's lock: positions are committed in order).
+func recordChanges(ctx context.Context, tx pgx.Tx, rev int64) error {
+	var base int64
+	if err := tx.QueryRow(ctx, `SELECT value FROM sequences WHERE name = 'changes' FOR UPDATE`).Scan(&base); err != nil {
+		return fmt.Errorf("postgres: change feed: %w", err)
+	}
+	tag, err := tx.Exec(ctx, store.SaveLieuChangesQuery, base, rev)
+	if err != nil {
+		return fmt.Errorf("postgres: change feed: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `UPDATE sequences SET value = $1 WHERE name = 'changes'`, base+tag.RowsAffected()); err != nil {
+		return fmt.Errorf("postgres: change feed: %w", err)
+	}
+	return nil
+}
+
+// LieuChanges returns up to limit changes after position since, in
+// order, read in one repeatable-read transaction with the feed's last
+// and purged positions.
+func (s *Store) LieuChanges(ctx context.Context, since int64, limit int) (store.ChangePage, error) {
+	var page store.ChangePage
+	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return page, fmt.Errorf("postgres: change feed: %w", err)
+	}
+	defer tx.Rollback(ctx) //nolint:errcheck // read only
+	if err := tx.QueryRow(ctx, `SELECT (SELECT value FROM sequences WHERE name = 'changes'), (SELECT value FROM sequences WHERE name = 'changes_purged')`).
+		Scan(&page.Last, &page.Purged); err != nil {
+		return page, fmt.Errorf("postgres: change feed: %w", err)
+	}
+	rows, err := tx.Query(ctx, `SELECT c.seq, c.lieu_id, c.kind, coalesce(c.survivor, ''), c.changed_at, `+lieuColumns+`
+		FROM lieu_changes c JOIN lieux l ON l.id = c.lieu_id WHERE c.seq > $1 ORDER BY c.seq LIMIT $2`, since, limit)
+	if err != nil {
+		return page, fmt.Errorf("postgres: change feed: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var c store.LieuChange
+		row, err := scanLieu(store.ScanAfter(rows, &c.Seq, &c.ID, &c.Kind, &c.Survivor, &c.At))
+		if err != nil {
+			return page, fmt.Errorf("postgres: change feed: %w", err)
+		}
+		c.At, c.Lieu = utc(c.At), row
+		page.Changes = append(page.Changes, c)
+	}
+	return page, rows.Err()
+}
+
+// PurgeTombstones drops the deleted and retired lieux' changes made
+// before a time, and remembers the last position purged.
+func (s *Store) PurgeTombstones(ctx context.Context, before time.Time) (int, error) {
+	var n int
+	err := s.inTx(ctx, "purge tombstones", func(tx pgx.Tx) error {
+		var last *int64
+		if err := tx.QueryRow(ctx, store.LastTombstoneQuery, before).Scan(&last); err != nil {
+			return fmt.Errorf("postgres: purge tombstones: %w", err)
+		}
+		if last == nil {
+			return nil
+		}
+		tag, err := tx.Exec(ctx, store.PurgeTombstonesQuery, before)
+		if err != nil {
+			return fmt.Errorf("postgres: purge tombstones: %w", err)
+		}
+		n = int(tag.RowsAffected())
+		if _, err := tx.Exec(ctx, `UPDATE sequences SET value = greatest(value, $1) WHERE name = 'changes_purged'`, *last); err != nil {
+			return fmt.Errorf("postgres: purge tombstones: %w", err)
+		}
+		return nil
+	})
+	return n, err
+}

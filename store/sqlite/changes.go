@@ -1,0 +1,93 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/maillage/maillage/store"
+)
+
+// recordChanges moves the lieux a publication wrote (revision rev) to the
+// end of the change feed, in its transaction.
+func recordChanges(ctx context.Context, tx *sql.Tx, rev int64) error {
+	var base int64
+	if err := tx.QueryRowContext(ctx, `SELECT value FROM sequences WHERE name = 'changes'`).Scan(&base); err != nil {
+		return fmt.Errorf("sqlite: change feed: %w", err)
+	}
+	res, err := tx.ExecContext(ctx, store.SaveLieuChangesQuery, base, rev)
+	if err != nil {
+		return fmt.Errorf("sqlite: change feed: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("sqlite: change feed: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE sequences SET value = $1 WHERE name = 'changes'`, base+n); err != nil {
+		return fmt.Errorf("sqlite: change feed: %w", err)
+	}
+	return nil
+}
+
+// LieuChanges returns up to limit changes after position since, in
+// order, read in one transaction with the feed's last and purged
+// positions.
+func (s *Store) LieuChanges(ctx context.Context, since int64, limit int) (store.ChangePage, error) {
+	var page store.ChangePage
+	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return page, fmt.Errorf("sqlite: change feed: %w", err)
+	}
+	defer tx.Rollback()
+	if err := tx.QueryRowContext(ctx, `SELECT (SELECT value FROM sequences WHERE name = 'changes'), (SELECT value FROM sequences WHERE name = 'changes_purged')`).
+		Scan(&page.Last, &page.Purged); err != nil {
+		return page, fmt.Errorf("sqlite: change feed: %w", err)
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT c.seq, c.lieu_id, c.kind, coalesce(c.survivor, ''), c.changed_at, `+lieuColumns+`
+		FROM lieu_changes c JOIN lieux l ON l.id = c.lieu_id WHERE c.seq > $1 ORDER BY c.seq LIMIT $2`, since, limit)
+	if err != nil {
+		return page, fmt.Errorf("sqlite: change feed: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var c store.LieuChange
+		var at string
+		row, err := scanLieu(store.ScanAfter(rows, &c.Seq, &c.ID, &c.Kind, &c.Survivor, &at))
+		if err != nil {
+			return page, fmt.Errorf("sqlite: change feed: %w", err)
+		}
+		c.At, c.Lieu = parseTS(at), row
+		page.Changes = append(page.Changes, c)
+	}
+	return page, rows.Err()
+}
+
+// PurgeTombstones drops the deleted and retired lieux' changes made
+// before a time, and remembers the last position purged.
+func (s *Store) PurgeTombstones(ctx context.Context, before time.Time) (int, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: purge tombstones: %w", err)
+	}
+	defer tx.Rollback()
+	var last sql.NullInt64
+	if err := tx.QueryRowContext(ctx, store.LastTombstoneQuery, ts(before)).Scan(&last); err != nil {
+		return 0, fmt.Errorf("sqlite: purge tombstones: %w", err)
+	}
+	if !last.Valid {
+		return 0, nil
+	}
+	res, err := tx.ExecContext(ctx, store.PurgeTombstonesQuery, ts(before))
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: purge tombstones: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	if _, err := tx.ExecContext(ctx, `UPDATE sequences SET value = max(value, $1) WHERE name = 'changes_purged'`, last.Int64); err != nil {
+		return 0, fmt.Errorf("sqlite: purge tombstones: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, fmt.Errorf("sqlite: purge tombstones: commit: %w", err)
+	}
+	return int(n), nil
+}

@@ -1,0 +1,95 @@
+package storetest
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/maillage/maillage/store"
+)
+
+// feed reads the whole change feed after since, page by page, as
+// "seq:id:kind[>survivor]@revision" items.
+func feed(t *testing.T, st store.Store, since int64, limit int) (items []string, last int64) {
+	t.Helper()
+	for {
+		page, err := st.LieuChanges(context.Background(), since, limit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range page.Changes {
+			item := fmt.Sprintf("%d:%s:%s", c.Seq, c.ID, c.Kind)
+			if c.Survivor != "" {
+				item += ">" + c.Survivor
+			}
+			items = append(items, fmt.Sprintf("%s@%d", item, c.Lieu.Revision))
+			since = c.Seq
+		}
+		if len(page.Changes) < limit {
+			return items, page.Last
+		}
+	}
+}
+
+// testChangeFeed: every publication moves the lieux it changed to the end
+// of the feed, in order, as created, updated, retired (with the
+// survivor) or deleted; the feed read from 0 holds each lieu once;
+// unchanged publications add nothing; tombstones are purged by age and
+// the purged position is kept.
+func testChangeFeed(t *testing.T, st store.Store) {
+	ctx := context.Background()
+	save := func(at time.Time, set store.LieuSet) {
+		t.Helper()
+		if _, err := st.SaveLieux(ctx, set, at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a, b, c := lieu("a", "A", 2.3, 48.8), lieu("b", "B", 5.4, 43.5), lieu("c", "C", 4.8, 45.7)
+	save(t0, store.LieuSet{Lieux: []store.PublishedLieu{c, a, b}})
+	got, last := feed(t, st, 0, 2)
+	wantItems(t, "first publication", got, "1:a:created@1 2:b:created@1 3:c:created@1")
+	if last != 3 {
+		t.Errorf("last position %d, want 3", last)
+	}
+	save(t0.Add(time.Hour), store.LieuSet{Lieux: []store.PublishedLieu{c, a, b}})
+	got, _ = feed(t, st, 3, 10)
+	wantItems(t, "an unchanged publication", got, "")
+	b.Lieu.Nom = "B2"
+	save(t0.Add(2*time.Hour), store.LieuSet{Lieux: []store.PublishedLieu{a, b}, Redirects: map[string]string{"c": "a"}})
+	got, _ = feed(t, st, 3, 10)
+	wantItems(t, "b updated, c merged into a", got, "4:b:updated@2 5:c:retired>a@2")
+	got, _ = feed(t, st, 0, 10)
+	wantItems(t, "the snapshot", got, "1:a:created@1 4:b:updated@2 5:c:retired>a@2")
+	save(t0.Add(3*time.Hour), store.LieuSet{Lieux: []store.PublishedLieu{b}})
+	save(t0.Add(4*time.Hour), store.LieuSet{Lieux: []store.PublishedLieu{b, lieu("a", "A", 2.3, 48.8)}})
+	got, _ = feed(t, st, 5, 10)
+	wantItems(t, "a deleted, then published again", got, "7:a:created@4")
+	page, err := st.LieuChanges(ctx, 0, 10)
+	if err != nil || len(page.Changes) != 3 || page.Changes[0].Lieu.Lieu.Nom != "B2" || !page.Changes[0].At.Equal(t0.Add(2*time.Hour)) ||
+		page.Changes[2].Lieu.Lieu.ID != "a" || page.Changes[2].Lieu.Provenance["nom"].RecordKey != "a" {
+		t.Errorf("the changes carry the lieux: %v %+v", err, page.Changes)
+	}
+	n, err := st.PurgeTombstones(ctx, t0.Add(2*time.Hour+time.Minute))
+	if err != nil || n != 1 {
+		t.Fatalf("purge: %d %v, want the retired c", n, err)
+	}
+	page, err = st.LieuChanges(ctx, 0, 10)
+	if err != nil || page.Purged != 5 || page.Last != 7 || len(page.Changes) != 2 {
+		t.Errorf("after the purge: %v purged %d last %d %d changes", err, page.Purged, page.Last, len(page.Changes))
+	}
+	if n, err := st.PurgeTombstones(ctx, t0); err != nil || n != 0 {
+		t.Errorf("nothing older: %d %v", n, err)
+	}
+	if page, _ := st.LieuChanges(ctx, 0, 10); page.Purged != 5 {
+		t.Errorf("the purged position went back to %d", page.Purged)
+	}
+}
+
+func wantItems(t *testing.T, what string, got []string, want string) {
+	t.Helper()
+	if g := strings.Join(got, " "); g != want {
+		t.Errorf("%s: feed %q, want %q", what, g, want)
+	}
+}
