@@ -99,6 +99,7 @@ func (s *Server) Handler() http.Handler {
 	r.Get("/api/v1/lieux", s.items)
 	r.Get("/api/v1/lieux/{id}", s.item)
 	r.Get("/api/v1/suggest", s.suggest)
+	r.Get("/api/v1/changes", s.changes)
 	r.Get("/api/v1/sources", s.listSources)
 	r.Post("/api/v1/sources/{name}/sync", s.syncSource)
 	r.Get("/exports/lieux.csv", s.exportCSV)

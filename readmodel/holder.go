@@ -22,14 +22,23 @@ type Holder struct {
 	log     *slog.Logger
 	current atomic.Pointer[Model]
 	build   sync.Mutex // one read of the store at a time
+	// swapped is closed when a new model is swapped in, then replaced.
+	swapped atomic.Pointer[chan struct{}]
 }
 
 // NewHolder returns a holder of the empty model over st.
 func NewHolder(st store.Store, log *slog.Logger) *Holder {
 	h := &Holder{store: st, log: log}
 	h.current.Store(Empty())
+	first := make(chan struct{})
+	h.swapped.Store(&first)
 	return h
 }
+
+// Swapped returns a channel closed when the next model is swapped in
+// (after a publication): a long poll waits on it. Take it before reading
+// what it guards, so that a swap in between is not missed.
+func (h *Holder) Swapped() <-chan struct{} { return *h.swapped.Load() }
 
 // Current returns the model to serve a request from: the same model for
 // the whole request, whatever is swapped in meanwhile.
@@ -53,6 +62,8 @@ func (h *Holder) Refresh(ctx context.Context) error {
 		return err
 	}
 	h.current.Store(m)
+	next := make(chan struct{})
+	close(*h.swapped.Swap(&next))
 	h.log.Info("read_model_built", "seq", m.Seq, "lieux", m.Len(), "duration_ms", time.Since(start).Milliseconds())
 	return nil
 }

@@ -1,0 +1,120 @@
+package api_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/maillage/maillage/store"
+)
+
+type feedPage struct {
+	Changes []struct {
+		Cursor, Type, ID, Survivor string
+		Revision                   int64
+		Lieu                       *struct {
+			Properties struct{ Nom string }         `json:"properties"`
+			Provenance map[string]store.RecordRef `json:"provenance"`
+		}
+	}
+	Next     string `json:"next"`
+	CaughtUp bool   `json:"caught_up"`
+	Links    []struct{ Href, Rel string }
+}
+
+func readFeed(t *testing.T, u string) (int, feedPage) {
+	t.Helper()
+	resp, body := get(t, u)
+	var p feedPage
+	if resp.StatusCode == 200 {
+		if err := json.Unmarshal(body, &p); err != nil {
+			t.Fatalf("%s: %v\n%s", u, err, body)
+		}
+	}
+	return resp.StatusCode, p
+}
+
+// TestChangeFeed: the snapshot pages through every lieu with an opaque
+// cursor; later publications come after it as updates, retirements with
+// their survivor and tombstones; wait holds an empty answer until a
+// publication; bad parameters are 400, a purged cursor 410.
+func TestChangeFeed(t *testing.T) {
+	f := newFixture(t, 5)
+	var ids []string
+	next, first := "0", ""
+	for range 5 {
+		code, p := readFeed(t, f.srv.URL+"/api/v1/changes?limit=2&since="+next)
+		if code != 200 {
+			t.Fatalf("status %d", code)
+		}
+		if first == "" && len(p.Changes) > 0 {
+			first = p.Changes[0].Cursor
+		}
+		for _, c := range p.Changes {
+			if c.Type != "created" || c.Lieu == nil || c.Lieu.Provenance["nom"].Source != "hub" {
+				t.Errorf("snapshot change %+v", c)
+			}
+			ids = append(ids, c.ID)
+		}
+		next = p.Next
+		if p.CaughtUp {
+			break
+		}
+	}
+	if strings.Join(ids, ",") != "lieu-000,lieu-001,lieu-002,lieu-003,lieu-004" || strings.Contains(next, "5") {
+		t.Fatalf("snapshot %v, next %q (opaque)", ids, next)
+	}
+	changed := lieu(1)
+	changed.Lieu.Nom = "Lieu un"
+	f.save(t, store.LieuSet{Lieux: []store.PublishedLieu{lieu(0), changed, lieu(2)}, Redirects: map[string]string{"lieu-003": "lieu-002"}})
+	_, p := readFeed(t, f.srv.URL+"/api/v1/changes?since="+next)
+	var got []string
+	for _, c := range p.Changes {
+		got = append(got, c.Type+":"+c.ID+">"+c.Survivor)
+	}
+	if strings.Join(got, " ") != "updated:lieu-001> retired:lieu-003>lieu-002 deleted:lieu-004>" || p.Changes[0].Lieu.Properties.Nom != "Lieu un" || !p.CaughtUp {
+		t.Errorf("after a publication: %v %+v", got, p)
+	}
+	next = p.Next
+
+	start := time.Now()
+	_, p = readFeed(t, f.srv.URL+"/api/v1/changes?wait=1s&since="+next)
+	if len(p.Changes) != 0 || time.Since(start) < time.Second || p.Next != next {
+		t.Errorf("wait with nothing new: %+v after %s", p, time.Since(start))
+	}
+	done := make(chan feedPage)
+	go func() {
+		_, p := readFeed(t, f.srv.URL+"/api/v1/changes?wait=30s&since="+next)
+		done <- p
+	}()
+	time.Sleep(200 * time.Millisecond)
+	f.save(t, store.LieuSet{Lieux: []store.PublishedLieu{lieu(0), changed}})
+	select {
+	case p := <-done:
+		if len(p.Changes) != 1 || p.Changes[0].ID != "lieu-002" || p.Changes[0].Type != "deleted" {
+			t.Errorf("the long poll woke with %+v", p)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the long poll did not wake at the publication")
+	}
+
+	for _, q := range []string{"since=abc", "since=-1", "limit=0", "limit=1001", "wait=2m", "wait=x", "since=0&since=0", "from=0"} {
+		if resp, body := get(t, f.srv.URL+"/api/v1/changes?"+q); resp.StatusCode != 400 || !strings.Contains(resp.Header.Get("Content-Type"), "problem+json") {
+			t.Errorf("%s: %d %s", q, resp.StatusCode, body)
+		}
+	}
+	if _, err := f.st.PurgeTombstones(t.Context(), time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	resp, body := get(t, f.srv.URL+"/api/v1/changes?since="+first)
+	if resp.StatusCode != http.StatusGone || !strings.Contains(string(body), `"rel":"restart"`) || !strings.Contains(string(body), "since=0") {
+		t.Errorf("a cursor older than the tombstones kept: %d %s", resp.StatusCode, body)
+	}
+	var latest feedPage
+	_, latest = readFeed(t, f.srv.URL+"/api/v1/changes?since=0")
+	if code, _ := readFeed(t, f.srv.URL+"/api/v1/changes?since="+latest.Next); code != 200 {
+		t.Errorf("a cursor after the purge: %d", code)
+	}
+}
