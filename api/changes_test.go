@@ -15,7 +15,7 @@ type feedPage struct {
 		Cursor, Type, ID, Survivor string
 		Revision                   int64
 		Lieu                       *struct {
-			Properties struct{ Nom string }         `json:"properties"`
+			Properties struct{ Nom string }       `json:"properties"`
 			Provenance map[string]store.RecordRef `json:"provenance"`
 		}
 	}
