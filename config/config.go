@@ -30,6 +30,8 @@ type Config struct {
 	Server   Server   `yaml:"server"`
 	Harvest  Harvest  `yaml:"harvest"`
 	Geocoder Geocoder `yaml:"geocoder"`
+	// Federation configures the change feed other instances follow.
+	Federation Federation `yaml:"federation"`
 	// Dedup holds the pair scorer's weights and thresholds; any left out
 	// keep their defaults (dedup/data/weights.json).
 	Dedup dedup.Weights `yaml:"dedup"`
@@ -46,6 +48,14 @@ type Config struct {
 	Sources     []Source `yaml:"sources"`
 	AdminToken  string   `yaml:"-"`
 	LogLevel    string   `yaml:"log_level"`
+}
+
+// Federation configures the change feed (GET /api/v1/changes).
+type Federation struct {
+	// Retention is how long the feed keeps the tombstones of deleted and
+	// retired lieux; a reader whose cursor is older starts again from a
+	// snapshot. Default 90 days, at least a day.
+	Retention time.Duration `yaml:"retention"`
 }
 
 // Database selects the store: URL empty means embedded SQLite at Path,
@@ -140,11 +150,12 @@ func Defaults() Config {
 			MaxBytes: 100 << 20, MaxUnpackedBytes: 100 << 20, Retries: 2, RetryBackoff: 2 * time.Second, HoldBelow: 0.5},
 		Geocoder: Geocoder{URL: "https://data.geopf.fr/geocodage", MinScore: 0.75, BatchSize: 5000, Timeout: 60 * time.Second,
 			Retries: 2, RetryFailuresAfter: 7 * 24 * time.Hour},
-		Dedup:    dedup.DefaultWeights(),
-		Out:      "out",
-		Reports:  "data/reports",
-		Schedule: "@every 6h",
-		LogLevel: "info",
+		Federation: Federation{Retention: 90 * 24 * time.Hour},
+		Dedup:      dedup.DefaultWeights(),
+		Out:        "out",
+		Reports:    "data/reports",
+		Schedule:   "@every 6h",
+		LogLevel:   "info",
 	}
 }
 
@@ -212,6 +223,9 @@ func (c *Config) Validate() error {
 	}
 	if err := harvest.ValidateSpec(c.Schedule); err != nil {
 		errs = append(errs, err)
+	}
+	if c.Federation.Retention < 24*time.Hour {
+		errs = append(errs, fmt.Errorf("federation.retention: %s (at least 24h: readers a day behind must not lose deletions)", c.Federation.Retention))
 	}
 	if err := c.CheckOut(c.Out); err != nil {
 		errs = append(errs, err)

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/maillage/maillage/config"
 )
@@ -19,6 +20,9 @@ func TestLoadExample(t *testing.T) {
 		if s.On() {
 			on++
 		}
+	}
+	if cfg.Federation.Retention != 90*24*time.Hour {
+		t.Errorf("federation.retention defaults to %s", cfg.Federation.Retention)
 	}
 	if on != 5 || len(cfg.Sources) < 10 || cfg.Server.Addr != ":8080" || cfg.Database.Path != "data/maillage.db" || !filepath.IsAbs(cfg.Dir) {
 		t.Errorf("%d sources, %d enabled (the offline examples); %+v", len(cfg.Sources), on, cfg.Server)
@@ -51,6 +55,7 @@ func TestInvalidConfigs(t *testing.T) {
 		{"missing location", "sources:\n  - {name: a, kind: http}\n", "location is required"},
 		{"bad format", "sources:\n  - {name: a, kind: file, location: x, format: xls}\n", `format "xls"`},
 		{"bad database url", "database: {url: 'mysql://x'}\nsources:\n  - {name: a, kind: file, location: x}\n", "not a postgres:// URL"},
+		{"short retention", "federation: {retention: 2h}\nsources:\n  - {name: a, kind: file, location: x}\n", "federation.retention: 2h0m0s (at least 24h"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/maillage/maillage/config"
 	"github.com/maillage/maillage/geo"
@@ -87,6 +88,13 @@ func (a *app) syncOnce(ctx context.Context, out string, opts pipeline.Options) (
 		return nil, err
 	}
 	rep := res.Report
+	// the change feed keeps tombstones federation.retention
+	before := time.Now().Add(-a.cfg.Federation.Retention)
+	if n, err := a.store.PurgeTombstones(ctx, before); err != nil {
+		return rep, err
+	} else if n > 0 {
+		a.log.Info("tombstones_purged", "count", n, "before", before.UTC().Format(time.RFC3339))
+	}
 	if out != "" {
 		if err := a.pipeline.WriteFiles(ctx, out, res); err != nil {
 			return rep, err
