@@ -94,7 +94,15 @@ type changeEvent struct {
 	Revision int64           `json:"revision"`
 	At       string          `json:"at"`
 	Survivor string          `json:"survivor,omitempty"`
+	Origin   changeOrigin    `json:"origin"`
 	Lieu     json.RawMessage `json:"lieu,omitempty"`
+}
+
+// changeOrigin names where a lieu was published: this instance and its
+// id there.
+type changeOrigin struct {
+	Instance string `json:"instance"`
+	ID       string `json:"id"`
 }
 
 // changes serves the feed of the published lieux: every lieu at the
@@ -150,10 +158,16 @@ func (s *Server) feedGone(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) writeChanges(w http.ResponseWriter, r *http.Request, q changesQuery, page store.ChangePage) {
+	instance, err := s.instanceID(r.Context())
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
 	events := make([]changeEvent, 0, len(page.Changes))
 	next := q.since
 	for _, c := range page.Changes {
-		ev := changeEvent{Cursor: changeCursor(c.Seq), Type: c.Kind, ID: c.ID, Revision: c.Lieu.Revision, At: c.At.UTC().Format(time.RFC3339Nano), Survivor: c.Survivor}
+		ev := changeEvent{Cursor: changeCursor(c.Seq), Type: c.Kind, ID: c.ID, Revision: c.Lieu.Revision, At: c.At.UTC().Format(time.RFC3339Nano), Survivor: c.Survivor,
+			Origin: changeOrigin{Instance: instance, ID: c.ID}}
 		if c.Kind == store.ChangeCreated || c.Kind == store.ChangeUpdated {
 			feature, err := changeFeature(c.Lieu)
 			if err != nil {

@@ -14,6 +14,7 @@ type feedPage struct {
 	Changes []struct {
 		Cursor, Type, ID, Survivor string
 		Revision                   int64
+		Origin                     struct{ Instance, ID string }
 		Lieu                       *struct {
 			Properties struct{ Nom string }       `json:"properties"`
 			Provenance map[string]store.RecordRef `json:"provenance"`
@@ -65,6 +66,13 @@ func TestChangeFeed(t *testing.T) {
 	}
 	if strings.Join(ids, ",") != "lieu-000,lieu-001,lieu-002,lieu-003,lieu-004" || strings.Contains(next, "5") {
 		t.Fatalf("snapshot %v, next %q (opaque)", ids, next)
+	}
+	var landing struct{ Instance string }
+	_, body := get(t, f.srv.URL+"/")
+	json.Unmarshal(body, &landing)
+	_, p0 := readFeed(t, f.srv.URL+"/api/v1/changes?limit=1")
+	if o := p0.Changes[0].Origin; landing.Instance == "" || o.Instance != landing.Instance || o.ID != "lieu-000" {
+		t.Errorf("origin %+v, the landing's instance %q", o, landing.Instance)
 	}
 	changed := lieu(1)
 	changed.Lieu.Nom = "Lieu un"

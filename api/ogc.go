@@ -37,7 +37,13 @@ var conformanceClasses = []string{
 // landing lists the entry points (OGC API landing page).
 func (s *Server) landing(w http.ResponseWriter, r *http.Request) {
 	base := s.base(w, r)
+	instance, err := s.instanceID(r.Context())
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
 	s.writeJSON(w, r, http.StatusOK, contentJSON, map[string]any{
+		"instance":    instance,
 		"title":       "maillage — lieux de médiation numérique",
 		"description": "Lieux de médiation numérique moissonnés, normalisés au schéma national v1.0.2 et dédoublonnés. OGC API – Features, recherche autour d'un point, exports ouverts.",
 		"links": []link{
@@ -47,6 +53,7 @@ func (s *Server) landing(w http.ResponseWriter, r *http.Request) {
 			{Href: base + "/collections", Rel: "data", Type: contentJSON, Title: "collections"},
 			{Href: base + "/collections/lieux/items", Rel: "items", Type: contentGeoJSON, Title: "lieux (GeoJSON, paginé)"},
 			{Href: base + "/api/v1/sources", Rel: "related", Type: contentJSON, Title: "état des sources moissonnées"},
+			{Href: base + "/api/v1/changes?since=0", Rel: "related", Type: contentJSON, Title: "flux des changements (fédération)"},
 			{Href: base + "/exports/lieux.csv", Rel: "enclosure", Type: "text/csv", Title: "export CSV au schéma national"},
 			{Href: base + "/exports/lieux.geojson", Rel: "enclosure", Type: contentGeoJSON, Title: "export GeoJSON"},
 			{Href: base + "/healthz", Rel: "service-status", Type: contentJSON, Title: "santé du service"},

@@ -51,6 +51,8 @@ type Server struct {
 	// request to request (they hold nothing between two).
 	writers sync.Pool
 	tiles   *tileCache
+	// instance caches the store's instance id, which never changes.
+	instance atomic.Pointer[string]
 }
 
 // New returns an API server over a store, serving the empty read model
@@ -71,6 +73,19 @@ func (s *Server) Refresh(ctx context.Context) error { return s.models.Refresh(ct
 func (s *Server) Watch(ctx context.Context, every time.Duration) { s.models.Watch(ctx, every) }
 
 func (s *Server) now() time.Time { return s.Now() }
+
+// instanceID is this instance's identity (store.InstanceID), read once.
+func (s *Server) instanceID(ctx context.Context) (string, error) {
+	if id := s.instance.Load(); id != nil {
+		return *id, nil
+	}
+	id, err := s.store.InstanceID(ctx)
+	if err != nil {
+		return "", err
+	}
+	s.instance.Store(&id)
+	return id, nil
+}
 
 // Model is the read model served now (the web pages read it too).
 func (s *Server) Model() *readmodel.Model { return s.models.Current() }

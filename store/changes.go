@@ -75,3 +75,10 @@ type scanAfter struct {
 func (s scanAfter) Scan(dest ...any) error {
 	return s.sc.Scan(append(append([]any(nil), s.first...), dest...)...)
 }
+
+// InstanceIDQuery reads the instance's identity; ClaimInstanceIDQuery
+// makes it ($1, at $2) unless it exists. Both dialects.
+const (
+	InstanceIDQuery      = `SELECT id FROM instance_identity WHERE singleton = 1`
+	ClaimInstanceIDQuery = `INSERT INTO instance_identity (singleton, id, created_at) VALUES (1, $1, $2) ON CONFLICT (singleton) DO NOTHING`
+)

@@ -102,6 +102,9 @@ type Store interface {
 	// PurgeTombstones drops the changes of lieux deleted or retired
 	// before a time and returns how many.
 	PurgeTombstones(ctx context.Context, before time.Time) (int, error)
+	// InstanceID returns the instance's stable identity, made (a random
+	// UUID) and stored at the first call.
+	InstanceID(ctx context.Context) (string, error)
 	Version(ctx context.Context) (Version, error)
 
 	// SaveReviewPairs makes pairs the pending review set.

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/jackc/pgx/v5"
 
 	"github.com/maillage/maillage/store"
@@ -83,4 +85,16 @@ func (s *Store) PurgeTombstones(ctx context.Context, before time.Time) (int, err
 		return nil
 	})
 	return n, err
+}
+
+// InstanceID returns the instance's identity, made at the first call.
+func (s *Store) InstanceID(ctx context.Context) (string, error) {
+	if _, err := s.pool.Exec(ctx, store.ClaimInstanceIDQuery, uuid.NewString(), time.Now()); err != nil {
+		return "", fmt.Errorf("postgres: instance id: %w", err)
+	}
+	var id string
+	if err := s.pool.QueryRow(ctx, store.InstanceIDQuery).Scan(&id); err != nil {
+		return "", fmt.Errorf("postgres: instance id: %w", err)
+	}
+	return id, nil
 }

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/maillage/maillage/store"
 )
 
@@ -90,4 +92,16 @@ func (s *Store) PurgeTombstones(ctx context.Context, before time.Time) (int, err
 		return 0, fmt.Errorf("sqlite: purge tombstones: commit: %w", err)
 	}
 	return int(n), nil
+}
+
+// InstanceID returns the instance's identity, made at the first call.
+func (s *Store) InstanceID(ctx context.Context) (string, error) {
+	if _, err := s.db.ExecContext(ctx, store.ClaimInstanceIDQuery, uuid.NewString(), ts(time.Now())); err != nil {
+		return "", fmt.Errorf("sqlite: instance id: %w", err)
+	}
+	var id string
+	if err := s.db.QueryRowContext(ctx, store.InstanceIDQuery).Scan(&id); err != nil {
+		return "", fmt.Errorf("sqlite: instance id: %w", err)
+	}
+	return id, nil
 }

@@ -93,3 +93,15 @@ func wantItems(t *testing.T, what string, got []string, want string) {
 		t.Errorf("%s: feed %q, want %q", what, g, want)
 	}
 }
+
+// testInstanceID: the instance's identity is made once, then the same.
+func testInstanceID(t *testing.T, st store.Store) {
+	ctx := context.Background()
+	a, err := st.InstanceID(ctx)
+	if err != nil || len(a) != 36 || strings.Count(a, "-") != 4 {
+		t.Fatalf("instance id %q %v: a UUID", a, err)
+	}
+	if b, err := st.InstanceID(ctx); err != nil || b != a {
+		t.Errorf("instance id changed: %q then %q (%v)", a, b, err)
+	}
+}

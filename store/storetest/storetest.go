@@ -34,6 +34,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"review pairs and decisions", testReview},
 		{"error reports", testReports},
 		{"change feed", testChangeFeed},
+		{"instance identity", testInstanceID},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })
