@@ -50,3 +50,21 @@ func (p *Placement) Rank() int {
 	}
 	return 7
 }
+
+// Federation says where a lieu that came from another maillage instance
+// was first published (Origin) and which other instances its values came
+// from or passed through (Via, in the order they were met). A lieu made
+// only from this instance's own sources has none. Like Placement it is
+// maillage's own: it travels in JSON, GeoJSON and the change feed, never
+// in the CSV.
+type Federation struct {
+	Origin Origin   `json:"origin"`
+	Via    []string `json:"via,omitempty"`
+}
+
+// Origin names a lieu where it was first published: the instance and the
+// lieu's id there.
+type Origin struct {
+	Instance string `json:"instance"`
+	ID       string `json:"id"`
+}

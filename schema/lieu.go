@@ -47,10 +47,12 @@ type Lieu struct {
 	FicheAccesLibre               string   `json:"fiche_acces_libre,omitempty" field:"fiche_acces_libre"`
 	PriseRdv                      string   `json:"prise_rdv,omitempty" field:"prise_rdv"`
 
-	// Placement and Territoire are maillage's own: not fields of the
+	// Placement, Territoire and Federation are maillage's own: not fields of the
 	// standard, never in its CSV.
 	Placement  *Placement  `json:"placement,omitempty"`
 	Territoire *Territoire `json:"territoire,omitempty"`
+	// Federation is set on a lieu that came from another instance.
+	Federation *Federation `json:"federation,omitempty"`
 }
 
 // FieldKind says how a field's value is held in a Lieu.

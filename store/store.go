@@ -105,6 +105,19 @@ type Store interface {
 	// InstanceID returns the instance's stable identity, made (a random
 	// UUID) and stored at the first call.
 	InstanceID(ctx context.Context) (string, error)
+
+	// PeerCheckpoint returns where a peer source's mirror stands (ok
+	// false: the peer was never read).
+	PeerCheckpoint(ctx context.Context, source string) (cp PeerCheckpoint, ok bool, err error)
+	// ApplyPeerPage applies a page of a peer's feed to the source's mirror
+	// and saves its checkpoint, in one transaction.
+	ApplyPeerPage(ctx context.Context, source string, page PeerPage) error
+	// EachPeerRecord calls fn with each record of a peer source's mirror,
+	// in key order; their Feature only when withFeature.
+	EachPeerRecord(ctx context.Context, source string, withFeature bool, fn func(PeerRecord) error) error
+	// PeerAbsorbed maps each survivor of a peer source's merges to the
+	// keys merged into it.
+	PeerAbsorbed(ctx context.Context, source string) (map[string][]string, error)
 	Version(ctx context.Context) (Version, error)
 
 	// SaveReviewPairs makes pairs the pending review set.

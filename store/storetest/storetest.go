@@ -35,6 +35,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"error reports", testReports},
 		{"change feed", testChangeFeed},
 		{"instance identity", testInstanceID},
+		{"peer mirror", testPeerMirror},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })

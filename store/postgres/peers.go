@@ -1,0 +1,89 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/maillage/maillage/store"
+)
+
+// PeerCheckpoint returns where a peer source's mirror stands.
+func (s *Store) PeerCheckpoint(ctx context.Context, source string) (store.PeerCheckpoint, bool, error) {
+	var c store.PeerCheckpoint
+	var last, caught *time.Time
+	err := s.pool.QueryRow(ctx, store.PeerCheckpointQuery, source).Scan(&c.Instance, &c.Cursor, &c.Position, &c.Complete, &last, &caught, &c.PolledAt)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return c, false, nil
+	}
+	if err != nil {
+		return c, false, fmt.Errorf("postgres: peer %s: checkpoint: %w", source, err)
+	}
+	if last != nil {
+		c.LastEventAt = utc(*last)
+	}
+	if caught != nil {
+		c.CaughtUpAt = utc(*caught)
+	}
+	c.PolledAt = utc(c.PolledAt)
+	return c, true, nil
+}
+
+// ApplyPeerPage applies a page of a peer's feed to its mirror in one
+// transaction.
+func (s *Store) ApplyPeerPage(ctx context.Context, source string, page store.PeerPage) error {
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("postgres: peer %s: %w", source, err)
+	}
+	defer tx.Rollback(ctx) //nolint:errcheck // after a commit
+	at := func(t time.Time) any {
+		if t.IsZero() {
+			return nil
+		}
+		return t.UTC()
+	}
+	boolean := func(b bool) any { return b }
+	err = store.ApplyPeerPageWith(source, page, at, boolean, func(q string, args ...any) error {
+		_, err := tx.Exec(ctx, q, args...)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("postgres: peer %s: apply a page: %w", source, err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return fmt.Errorf("postgres: peer %s: commit: %w", source, err)
+	}
+	return nil
+}
+
+// EachPeerRecord calls fn with each record of a peer source's mirror.
+func (s *Store) EachPeerRecord(ctx context.Context, source string, withFeature bool, fn func(store.PeerRecord) error) error {
+	rows, err := s.pool.Query(ctx, store.PeerRecordsQuery, source, withFeature)
+	if err != nil {
+		return fmt.Errorf("postgres: peer %s: records: %w", source, err)
+	}
+	defer rows.Close()
+	if err := store.ScanPeerRecords(rows, fn); err != nil {
+		return fmt.Errorf("postgres: peer %s: records: %w", source, err)
+	}
+	return nil
+}
+
+// PeerAbsorbed maps each survivor of a peer's merges to the keys merged
+// into it.
+func (s *Store) PeerAbsorbed(ctx context.Context, source string) (map[string][]string, error) {
+	rows, err := s.pool.Query(ctx, store.PeerAbsorbedQuery, source)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: peer %s: merges: %w", source, err)
+	}
+	defer rows.Close()
+	out, err := store.ScanPeerAbsorbed(rows)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: peer %s: merges: %w", source, err)
+	}
+	return out, nil
+}
