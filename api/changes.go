@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/go-chi/chi/v5/middleware"
 
 	"github.com/maillage/maillage/exporters"
+	"github.com/maillage/maillage/schema"
 	"github.com/maillage/maillage/store"
 )
 
@@ -45,19 +47,47 @@ func parseChangeCursor(s string) (int64, error) {
 	return n, nil
 }
 
-// changesQuery is a request of the feed.
+// FeedVersion is the version of the feed's form: a reader refuses a
+// feed of a version it does not know rather than misread it.
+const FeedVersion = 1
+
+// changesQuery is a request of the feed. A filter (territory,
+// dispositifs) turns the changes of lieux it does not match into
+// deletions, so that a lieu that leaves the territory leaves the
+// reader's copy too; see writeChanges for those it leaves out.
 type changesQuery struct {
-	since int64
-	limit int
-	wait  time.Duration
+	since       int64
+	limit       int
+	wait        time.Duration
+	territory   *schema.Territory
+	dispositifs []string
 }
+
+// matches says whether a lieu passes the query's filters.
+func (q changesQuery) matches(l *schema.Lieu) bool {
+	if q.territory != nil && !q.territory.Contains(l) {
+		return false
+	}
+	if len(q.dispositifs) == 0 {
+		return true
+	}
+	for _, d := range q.dispositifs {
+		if slices.Contains(l.DispositifProgrammesNationaux, d) {
+			return true
+		}
+	}
+	return false
+}
+
+// changesParams are the feed's query parameters.
+var changesParams = []string{"since", "limit", "wait", "territoire", "dispositif"}
 
 func parseChanges(v url.Values) (changesQuery, error) {
 	q := changesQuery{limit: defaultChanges}
 	for name, values := range v {
 		switch {
-		case name != "since" && name != "limit" && name != "wait":
-			return q, paramError(name, "unknown parameter (known: since, limit, wait)")
+		case !slices.Contains(changesParams, name):
+			return q, paramError(name, "unknown parameter (known: %s)", strings.Join(changesParams, ", "))
 		case len(values) > 1:
 			return q, paramError(name, "given %d times", len(values))
 		}
@@ -83,7 +113,36 @@ func parseChanges(v url.Values) (changesQuery, error) {
 		}
 		q.wait = d
 	}
+	if t := v.Get("territoire"); t != "" {
+		territory, err := schema.ParseTerritory(t)
+		if err != nil {
+			return q, paramError("territoire", "%s", err.Error())
+		}
+		q.territory = &territory
+	}
+	if d := v.Get("dispositif"); d != "" {
+		var err error
+		if q.dispositifs, err = parseDispositifs(d); err != nil {
+			return q, err
+		}
+	}
 	return q, nil
+}
+
+// parseDispositifs reads a comma-separated list of the standard's
+// dispositif_programmes_nationaux values, in any case.
+func parseDispositifs(given string) ([]string, error) {
+	def, _ := schema.Current().Field("dispositif_programmes_nationaux")
+	var out []string
+	for _, g := range strings.Split(given, ",") {
+		g = strings.TrimSpace(g)
+		i := slices.IndexFunc(def.EnumValues(), func(v string) bool { return strings.EqualFold(v, g) })
+		if i < 0 {
+			return nil, paramError("dispositif", "%s is not a value of dispositif_programmes_nationaux", quoted(g))
+		}
+		out = append(out, def.EnumValues()[i])
+	}
+	return out, nil
 }
 
 // changeEvent is one change as the feed writes it.
@@ -94,15 +153,35 @@ type changeEvent struct {
 	Revision int64           `json:"revision"`
 	At       string          `json:"at"`
 	Survivor string          `json:"survivor,omitempty"`
-	Origin   changeOrigin    `json:"origin"`
+	Origin   schema.Origin   `json:"origin"`
+	Via      []string        `json:"via,omitempty"`
 	Lieu     json.RawMessage `json:"lieu,omitempty"`
 }
 
-// changeOrigin names where a lieu was published: this instance and its
-// id there.
-type changeOrigin struct {
-	Instance string `json:"instance"`
-	ID       string `json:"id"`
+// newChangeEvent is a change as the feed writes it: where the lieu was
+// first published (this instance, or the one a peer source got it from)
+// and the instances its values came through, this one last; a change the
+// query's filters leave out is written as a deletion.
+func newChangeEvent(instance string, q changesQuery, c store.LieuChange) (changeEvent, error) {
+	ev := changeEvent{Cursor: changeCursor(c.Seq), Type: c.Kind, ID: c.ID, Revision: c.Lieu.Revision, At: c.At.UTC().Format(time.RFC3339Nano), Survivor: c.Survivor,
+		Origin: schema.Origin{Instance: instance, ID: c.ID}}
+	if f := c.Lieu.Lieu.Federation; f != nil && f.Origin.Instance != "" && f.Origin.Instance != instance {
+		ev.Origin = f.Origin
+		ev.Via = append(slices.Clone(f.Via), instance)
+	}
+	live := c.Kind == store.ChangeCreated || c.Kind == store.ChangeUpdated
+	if live && !q.matches(&c.Lieu.Lieu) {
+		ev.Type = store.ChangeDeleted
+		return ev, nil
+	}
+	if live {
+		feature, err := changeFeature(c.Lieu)
+		if err != nil {
+			return ev, err
+		}
+		ev.Lieu = feature
+	}
+	return ev, nil
 }
 
 // changes serves the feed of the published lieux: every lieu at the
@@ -166,18 +245,19 @@ func (s *Server) writeChanges(w http.ResponseWriter, r *http.Request, q changesQ
 	events := make([]changeEvent, 0, len(page.Changes))
 	next := q.since
 	for _, c := range page.Changes {
-		ev := changeEvent{Cursor: changeCursor(c.Seq), Type: c.Kind, ID: c.ID, Revision: c.Lieu.Revision, At: c.At.UTC().Format(time.RFC3339Nano), Survivor: c.Survivor,
-			Origin: changeOrigin{Instance: instance, ID: c.ID}}
-		if c.Kind == store.ChangeCreated || c.Kind == store.ChangeUpdated {
-			feature, err := changeFeature(c.Lieu)
-			if err != nil {
-				s.internalError(w, r, err)
-				return
-			}
-			ev.Lieu = feature
+		next = c.Seq
+		ev, err := newChangeEvent(instance, q, c)
+		if err != nil {
+			s.internalError(w, r, err)
+			return
+		}
+		if ev.Type != c.Kind && (q.since == 0 || c.Lieu.Revision == 1) {
+			// a lieu the filters leave out is a deletion only for a
+			// reader that may have it: not on a snapshot's first page,
+			// nor at its first revision (no earlier state matched)
+			continue
 		}
 		events = append(events, ev)
-		next = c.Seq
 	}
 	if len(page.Changes) < q.limit {
 		// the read saw the whole feed at one instant: whatever lies
@@ -189,8 +269,14 @@ func (s *Server) writeChanges(w http.ResponseWriter, r *http.Request, q changesQ
 	if next == 0 {
 		nextQuery.Set("since", "0")
 	}
+	for _, name := range []string{"territoire", "dispositif"} {
+		if given := r.URL.Query().Get(name); given != "" {
+			nextQuery.Set(name, given)
+		}
+	}
 	body := map[string]any{
-		"changes": events, "next": nextQuery.Get("since"),
+		"instance": instance, "feed_version": FeedVersion, "schema_version": schema.CurrentVersion,
+		"changes": events, "next": nextQuery.Get("since"), "last": changeCursor(page.Last),
 		// caught up: the answer reached the feed's last change
 		"caught_up": next >= page.Last,
 		"links":     []link{{Href: self + nextQuery.Encode(), Rel: "next", Type: contentJSON}},

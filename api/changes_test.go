@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/maillage/maillage/schema"
 	"github.com/maillage/maillage/store"
 )
 
@@ -15,14 +16,19 @@ type feedPage struct {
 		Cursor, Type, ID, Survivor string
 		Revision                   int64
 		Origin                     struct{ Instance, ID string }
+		Via                        []string
 		Lieu                       *struct {
 			Properties struct{ Nom string }       `json:"properties"`
 			Provenance map[string]store.RecordRef `json:"provenance"`
 		}
 	}
-	Next     string `json:"next"`
-	CaughtUp bool   `json:"caught_up"`
-	Links    []struct{ Href, Rel string }
+	Next          string `json:"next"`
+	Last          string `json:"last"`
+	Instance      string `json:"instance"`
+	FeedVersion   int    `json:"feed_version"`
+	SchemaVersion string `json:"schema_version"`
+	CaughtUp      bool   `json:"caught_up"`
+	Links         []struct{ Href, Rel string }
 }
 
 func readFeed(t *testing.T, u string) (int, feedPage) {
@@ -124,5 +130,54 @@ func TestChangeFeed(t *testing.T) {
 	_, latest = readFeed(t, f.srv.URL+"/api/v1/changes?since=0")
 	if code, _ := readFeed(t, f.srv.URL+"/api/v1/changes?since="+latest.Next); code != 200 {
 		t.Errorf("a cursor after the purge: %d", code)
+	}
+}
+
+// TestChangeFeedFilters: territoire and dispositif leave out of a
+// snapshot the lieux they do not match; a lieu that stops matching
+// arrives as a deletion; the next link keeps the filters; a lieu from a
+// peer keeps its origin and gets this instance at the end of its via
+// chain; bad filters are 400.
+func TestChangeFeedFilters(t *testing.T) {
+	f := newFixture(t, 3)
+	elsewhere := lieu(1)
+	elsewhere.Lieu.Territoire = &schema.Territoire{Departement: "05", Region: "93"}
+	fs := lieu(2)
+	fs.Lieu.DispositifProgrammesNationaux = []string{"France Services"}
+	fs.Lieu.Federation = &schema.Federation{Origin: schema.Origin{Instance: "hub-instance", ID: "h-1"}, Via: []string{"region-instance"}}
+	f.save(t, store.LieuSet{Lieux: []store.PublishedLieu{lieu(0), elsewhere, fs}})
+	ids := func(p feedPage) string {
+		var out []string
+		for _, c := range p.Changes {
+			out = append(out, c.Type+":"+c.ID)
+		}
+		return strings.Join(out, " ")
+	}
+	var landing struct{ Instance string }
+	_, body := get(t, f.srv.URL+"/")
+	json.Unmarshal(body, &landing)
+	_, p := readFeed(t, f.srv.URL+"/api/v1/changes?territoire=dep:69")
+	if got := ids(p); got != "created:lieu-000 updated:lieu-002" || !strings.Contains(p.Links[0].Href, "territoire=dep%3A69") || p.Instance != landing.Instance ||
+		p.FeedVersion != 1 || p.SchemaVersion != schema.CurrentVersion || p.Last == "" {
+		t.Errorf("dep:69 snapshot: %s %+v", got, p)
+	}
+	if c := p.Changes[1]; c.Origin.Instance != "hub-instance" || c.Origin.ID != "h-1" || strings.Join(c.Via, ",") != "region-instance,"+landing.Instance {
+		t.Errorf("a peer's lieu: origin %+v via %v", c.Origin, c.Via)
+	}
+	_, p = readFeed(t, f.srv.URL+"/api/v1/changes?dispositif=france%20services")
+	if got := ids(p); got != "updated:lieu-002" {
+		t.Errorf("dispositif snapshot: %s", got)
+	}
+	next := p.Next
+	fs.Lieu.DispositifProgrammesNationaux = nil
+	f.save(t, store.LieuSet{Lieux: []store.PublishedLieu{lieu(0), elsewhere, fs}})
+	_, p = readFeed(t, f.srv.URL+"/api/v1/changes?dispositif=France%20Services&since="+next)
+	if got := ids(p); got != "deleted:lieu-002" || p.Changes[0].Lieu != nil {
+		t.Errorf("a lieu that left the dispositif: %s", got)
+	}
+	for _, q := range []string{"territoire=dep:6", "territoire=pays:fr", "dispositif=Nope", "dispositif="} {
+		if resp, body := get(t, f.srv.URL+"/api/v1/changes?"+q); (resp.StatusCode != 400) != (q == "dispositif=") {
+			t.Errorf("%s: %d %s", q, resp.StatusCode, body)
+		}
 	}
 }

@@ -36,19 +36,6 @@ var embedFacets = []struct{ Name, Field, Legend string }{
 	{"dispositif", "dispositif_programmes_nationaux", "Dispositifs"},
 }
 
-// territoryKinds maps a territory's prefix to the facet holding its code
-// and the code's form.
-var territoryKinds = map[string]struct {
-	facet string
-	code  *regexp.Regexp
-	label string
-}{
-	"dep":  {"departement", regexp.MustCompile(`^(\d{2}|2[AB]|97\d)$`), "département"},
-	"reg":  {"region", regexp.MustCompile(`^\d{2}$`), "région"},
-	"epci": {"epci", regexp.MustCompile(`^\d{9}$`), "EPCI"},
-	"com":  {"code_insee", regexp.MustCompile(`^(\d{5}|2[AB]\d{3})$`), "commune"},
-}
-
 const (
 	defaultColour   = "#0b4f9c"
 	defaultTitle    = "Lieux d'accompagnement au numérique"
@@ -66,12 +53,10 @@ func parseEmbed(v url.Values) (embedParams, error) {
 	p := embedParams{Filters: map[string][]string{}, Couleur: defaultColour, Titre: defaultTitle, Hauteur: defaultHeight}
 	var errs []error
 	if t := strings.TrimSpace(v.Get("territoire")); t != "" {
-		kind, code, _ := strings.Cut(t, ":")
-		k, ok := territoryKinds[kind]
-		if !ok || !k.code.MatchString(strings.ToUpper(code)) {
+		if tt, err := schema.ParseTerritory(t); err != nil {
 			errs = append(errs, errors.New("territoire : « "+clip(t)+" » n'est pas un territoire (dep:05, reg:93, epci:200067452 ou com:05061)"))
 		} else {
-			p.Territoire = kind + ":" + strings.ToUpper(code)
+			p.Territoire = tt.String()
 		}
 	}
 	ts := schema.Current()
@@ -168,8 +153,8 @@ func (p embedParams) query(presentation bool) url.Values {
 		if presentation {
 			v.Set("territoire", p.Territoire)
 		} else {
-			kind, code, _ := strings.Cut(p.Territoire, ":")
-			v.Set(territoryKinds[kind].facet, code)
+			tt, _ := schema.ParseTerritory(p.Territoire)
+			v.Set(tt.Kind.Facet, tt.Code)
 		}
 	}
 	for _, f := range embedFacets {
