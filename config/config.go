@@ -278,6 +278,11 @@ func (s Source) validate(i int, seen map[string]bool) []error {
 	if err := harvest.ValidateSource(s.Source); err != nil {
 		errs = append(errs, fmt.Errorf("%s: %w", where, err))
 	}
+	if t := s.Peer.Territoire; s.Kind == "peer" && t != "" {
+		if _, err := schema.ParseTerritory(t); err != nil {
+			errs = append(errs, fmt.Errorf("%s: peer.territoire: %w", where, err))
+		}
+	}
 	if s.Schedule != "" {
 		if err := harvest.ValidateSpec(s.Schedule); err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", where, err))

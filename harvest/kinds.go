@@ -29,6 +29,7 @@ var kinds = map[string]kind{
 	"yeswiki":   {validate: validateYesWiki, fetcher: func(_ Options, web *HTTPFetcher) Fetcher { return &yesWiki{web: web} }},
 	"gogocarto": {validate: needLocation, fetcher: func(_ Options, web *HTTPFetcher) Fetcher { return &goGoCarto{web: web} }},
 	"html":      {validate: validateHTML, fetcher: func(o Options, _ *HTTPFetcher) Fetcher { return &htmlCrawler{opts: o} }},
+	"peer":      {validate: validatePeer, fetcher: func(Options, *HTTPFetcher) Fetcher { return peerFetcher{} }},
 }
 
 // KindNames lists the source kinds, sorted.

@@ -30,6 +30,7 @@ type Source struct {
 	JSONAPI  JSONAPIOptions  `yaml:"http_json"`
 	YesWiki  YesWikiOptions  `yaml:"yeswiki"`
 	HTML     HTMLOptions     `yaml:"html"`
+	Peer     PeerOptions     `yaml:"peer"`
 }
 
 // Conditional carries validators of the last good fetch for conditional GET.
@@ -65,6 +66,7 @@ type Options struct {
 type Harvester struct {
 	fetchers map[string]Fetcher
 	elements sync.Map // source name → *ElementCache
+	peer     *PeerClient
 	// maxUnpacked bounds what a compressed payload may expand to.
 	maxUnpacked int64
 }
@@ -90,7 +92,7 @@ func New(opts Options) *Harvester {
 		opts.UserAgent = defaultUserAgent
 	}
 	web := NewHTTPFetcher(opts)
-	h := &Harvester{fetchers: map[string]Fetcher{}, maxUnpacked: opts.MaxUnpacked}
+	h := &Harvester{fetchers: map[string]Fetcher{}, maxUnpacked: opts.MaxUnpacked, peer: &PeerClient{web: web, getenv: opts.Getenv}}
 	for name, k := range kinds {
 		h.fetchers[name] = k.fetcher(opts, web)
 	}
