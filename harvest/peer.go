@@ -195,7 +195,7 @@ type peerWire struct {
 		Revision int64           `json:"revision"`
 		At       string          `json:"at"`
 		Survivor string          `json:"survivor"`
-		Origin   PeerOrigin   `json:"origin"`
+		Origin   PeerOrigin      `json:"origin"`
 		Via      []string        `json:"via"`
 		Lieu     json.RawMessage `json:"lieu"`
 	} `json:"changes"`
