@@ -25,26 +25,48 @@ const (
 )
 
 // changeCursorPrefix marks the feed's cursors: a cursor is opaque to
-// clients (base64url of the prefix and a position), so that its form may
-// change without breaking them.
+// clients (base64url of the prefix, a position and, once tombstones were
+// purged, the purged position when the cursor was given), so that its
+// form may change without breaking them.
 const changeCursorPrefix = "changes:"
 
-func changeCursor(seq int64) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(changeCursorPrefix + strconv.FormatInt(seq, 10)))
+// feedCursor is a position in the feed and the feed's purged position
+// when the cursor was given: a reader at seq missed a deletion only if
+// tombstones after seq were purged since.
+type feedCursor struct{ seq, purged int64 }
+
+func changeCursor(c feedCursor) string {
+	s := changeCursorPrefix + strconv.FormatInt(c.seq, 10)
+	if c.purged > 0 {
+		s += ":" + strconv.FormatInt(c.purged, 10)
+	}
+	return base64.RawURLEncoding.EncodeToString([]byte(s))
 }
 
 // parseChangeCursor reads since: "" or "0" is the start (a snapshot).
-func parseChangeCursor(s string) (int64, error) {
+func parseChangeCursor(s string) (feedCursor, error) {
 	if s == "" || s == "0" {
-		return 0, nil
+		return feedCursor{}, nil
 	}
 	b, err := base64.RawURLEncoding.DecodeString(s)
 	rest, ok := strings.CutPrefix(string(b), changeCursorPrefix)
-	n, perr := strconv.ParseInt(rest, 10, 64)
-	if err != nil || !ok || perr != nil || n < 0 || len(s) > maxKeyLength {
-		return 0, paramError("since", "%s is not a cursor of this feed: give 0 to start, or the next cursor an answer gave", quoted(s))
+	seq, purged, _ := strings.Cut(rest, ":")
+	var c feedCursor
+	var perr, qerr error
+	c.seq, perr = strconv.ParseInt(seq, 10, 64)
+	if purged != "" {
+		c.purged, qerr = strconv.ParseInt(purged, 10, 64)
 	}
-	return n, nil
+	if err != nil || !ok || perr != nil || qerr != nil || c.seq < 0 || c.purged < 0 || len(s) > maxKeyLength {
+		return feedCursor{}, paramError("since", "%s is not a cursor of this feed: give 0 to start, or the next cursor an answer gave", quoted(s))
+	}
+	return c, nil
+}
+
+// missed says whether a reader at cursor c may have missed deletions:
+// tombstones after its position were purged since it was given.
+func (c feedCursor) missed(purged int64) bool {
+	return c.seq > 0 && c.seq < purged && c.purged < purged
 }
 
 // FeedVersion is the version of the feed's form: a reader refuses a
@@ -56,7 +78,7 @@ const FeedVersion = 1
 // deletions, so that a lieu that leaves the territory leaves the
 // reader's copy too; see writeChanges for those it leaves out.
 type changesQuery struct {
-	since       int64
+	since       feedCursor
 	limit       int
 	wait        time.Duration
 	territory   *schema.Territory
@@ -162,12 +184,16 @@ type changeEvent struct {
 // first published (this instance, or the one a peer source got it from)
 // and the instances its values came through, this one last; a change the
 // query's filters leave out is written as a deletion.
-func newChangeEvent(instance string, q changesQuery, c store.LieuChange) (changeEvent, error) {
-	ev := changeEvent{Cursor: changeCursor(c.Seq), Type: c.Kind, ID: c.ID, Revision: c.Lieu.Revision, At: c.At.UTC().Format(time.RFC3339Nano), Survivor: c.Survivor,
+func newChangeEvent(instance string, q changesQuery, c store.LieuChange, purged int64) (changeEvent, error) {
+	ev := changeEvent{Cursor: changeCursor(feedCursor{c.Seq, purged}), Type: c.Kind, ID: c.ID, Revision: c.Lieu.Revision, At: c.At.UTC().Format(time.RFC3339Nano), Survivor: c.Survivor,
 		Origin: schema.Origin{Instance: instance, ID: c.ID}}
-	if f := c.Lieu.Lieu.Federation; f != nil && f.Origin.Instance != "" && f.Origin.Instance != instance {
-		ev.Origin = f.Origin
-		ev.Via = append(slices.Clone(f.Via), instance)
+	if f := c.Lieu.Lieu.Federation; f != nil {
+		// a lieu of this instance holding peers' values names them in via
+		ev.Via = slices.Clone(f.Via)
+		if f.Origin.Instance != "" && f.Origin.Instance != instance {
+			ev.Origin = f.Origin
+			ev.Via = append(ev.Via, instance)
+		}
 	}
 	live := c.Kind == store.ChangeCreated || c.Kind == store.ChangeUpdated
 	if live && !q.matches(&c.Lieu.Lieu) {
@@ -200,12 +226,12 @@ func (s *Server) changes(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	swapped := s.models.Swapped() // before the read: a publication in between wakes the wait
-	page, err := s.store.LieuChanges(r.Context(), q.since, q.limit)
-	if err == nil && len(page.Changes) == 0 && q.wait > 0 && q.since >= page.Purged {
+	page, err := s.store.LieuChanges(r.Context(), q.since.seq, q.limit)
+	if err == nil && len(page.Changes) == 0 && q.wait > 0 && !q.since.missed(page.Purged) {
 		timer := time.NewTimer(q.wait)
 		select {
 		case <-swapped:
-			page, err = s.store.LieuChanges(r.Context(), q.since, q.limit)
+			page, err = s.store.LieuChanges(r.Context(), q.since.seq, q.limit)
 		case <-timer.C:
 		case <-r.Context().Done():
 			timer.Stop()
@@ -217,7 +243,7 @@ func (s *Server) changes(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, r, err)
 		return
 	}
-	if q.since > 0 && q.since < page.Purged {
+	if q.since.missed(page.Purged) {
 		s.feedGone(w, r)
 		return
 	}
@@ -243,15 +269,15 @@ func (s *Server) writeChanges(w http.ResponseWriter, r *http.Request, q changesQ
 		return
 	}
 	events := make([]changeEvent, 0, len(page.Changes))
-	next := q.since
+	next := q.since.seq
 	for _, c := range page.Changes {
 		next = c.Seq
-		ev, err := newChangeEvent(instance, q, c)
+		ev, err := newChangeEvent(instance, q, c, page.Purged)
 		if err != nil {
 			s.internalError(w, r, err)
 			return
 		}
-		if ev.Type != c.Kind && (q.since == 0 || c.Lieu.Revision == 1) {
+		if ev.Type != c.Kind && (q.since.seq == 0 || c.Lieu.Revision == 1) {
 			// a lieu the filters leave out is a deletion only for a
 			// reader that may have it: not on a snapshot's first page,
 			// nor at its first revision (no earlier state matched)
@@ -265,7 +291,7 @@ func (s *Server) writeChanges(w http.ResponseWriter, r *http.Request, q changesQ
 		next = max(next, page.Last)
 	}
 	self := s.base(w, r) + "/api/v1/changes?"
-	nextQuery := url.Values{"since": {changeCursor(next)}, "limit": {strconv.Itoa(q.limit)}}
+	nextQuery := url.Values{"since": {changeCursor(feedCursor{next, page.Purged})}, "limit": {strconv.Itoa(q.limit)}}
 	if next == 0 {
 		nextQuery.Set("since", "0")
 	}
@@ -276,7 +302,7 @@ func (s *Server) writeChanges(w http.ResponseWriter, r *http.Request, q changesQ
 	}
 	body := map[string]any{
 		"instance": instance, "feed_version": FeedVersion, "schema_version": schema.CurrentVersion,
-		"changes": events, "next": nextQuery.Get("since"), "last": changeCursor(page.Last),
+		"changes": events, "next": nextQuery.Get("since"), "last": changeCursor(feedCursor{page.Last, page.Purged}),
 		// caught up: the answer reached the feed's last change
 		"caught_up": next >= page.Last,
 		"links":     []link{{Href: self + nextQuery.Encode(), Rel: "next", Type: contentJSON}},

@@ -305,7 +305,7 @@ func clusterPairs(members []Member, index map[Ref]int32, pairs []scored, decisio
 	var pending []scored
 	capped := 0
 	for _, p := range pairs {
-		if decided[[2]int32{p.i, p.j}] {
+		if decided[[2]int32{p.i, p.j}] || settledApart(&members[p.i], &members[p.j]) {
 			continue
 		}
 		ri, rj := u.find(p.i), u.find(p.j)
@@ -327,6 +327,12 @@ func clusterPairs(members []Member, index map[Ref]int32, pairs []scored, decisio
 		}
 	}
 	return groupsOf(u, len(members)), review, capped
+}
+
+// settledApart says whether the source of two records already decided
+// they are different lieux.
+func settledApart(a, b *Member) bool {
+	return a.Deduplicated && b.Deduplicated && a.Source == b.Source
 }
 
 // applyDecisions records the « different » verdicts, then joins the

@@ -28,6 +28,10 @@ type Member struct {
 	// Version tells two states of the record apart (see Memo); "" is
 	// never taken as known.
 	Version string
+	// Deduplicated marks a record that is a lieu its source already
+	// deduplicated (a peer instance's): two such records of the same
+	// source are never merged with each other, nor offered for review.
+	Deduplicated bool
 }
 
 // Existing is what earlier runs decided: which lieu each record fed,
@@ -39,6 +43,10 @@ type Existing struct {
 	// Retired holds the ids merged away earlier: they redirect, and are
 	// never minted again.
 	Retired map[string]bool
+	// Absorbed maps a record to records merged into it elsewhere (at a
+	// peer instance), gone since: the lieu they fed passes to the
+	// record's lieu, which retires it, rather than being deleted.
+	Absorbed map[Ref][]Ref
 }
 
 // Cluster is one published lieu and the records merged into it (best

@@ -162,3 +162,31 @@ func TestMergeTakesTerritoireWithTheCommune(t *testing.T) {
 		t.Errorf("merged %+v", got)
 	}
 }
+
+// TestAbsorbedRecordsRetireIntoTheirSurvivor: when a peer merged record
+// 2 into record 1 and record 2 is gone, the lieu record 2 fed retires
+// into record 1's lieu, which keeps its own id even when the absorbed
+// lieu is older; without Absorbed it would simply disappear.
+func TestAbsorbedRecordsRetireIntoTheirSurvivor(t *testing.T) {
+	one := member("peer", "1", "1", "75001", "Un", "", 0)
+	two := member("peer", "2", "2", "69003", "Deux", "", 0)
+	before := dedup.Merge([]dedup.Member{one, two}, dedup.Existing{})
+	ex := existing(before, time.Now())
+	ids := byMember(before)
+	ex.Created[ids[two.Ref].ID] = time.Now().Add(-time.Hour)
+	after := dedup.Merge([]dedup.Member{one}, ex)
+	if len(after) != 1 || len(after[0].Retired) != 0 {
+		t.Fatalf("without Absorbed: %+v", after)
+	}
+	ex.Absorbed = map[dedup.Ref][]dedup.Ref{one.Ref: {two.Ref}}
+	after = dedup.Merge([]dedup.Member{one}, ex)
+	if len(after) != 1 || after[0].ID != ids[one.Ref].ID || len(after[0].Retired) != 1 || after[0].Retired[0] != ids[two.Ref].ID {
+		t.Errorf("with Absorbed: %+v, want %s keeping its id and retiring %s", after, ids[one.Ref].ID, ids[two.Ref].ID)
+	}
+	back := dedup.Merge([]dedup.Member{one, two}, ex)
+	for _, c := range back {
+		if len(c.Retired) != 0 {
+			t.Errorf("an absorbed record present again keeps its lieu: %+v", back)
+		}
+	}
+}

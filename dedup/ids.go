@@ -20,12 +20,13 @@ var idNamespace = uuid.MustParse("6f1c7e0a-3d0b-5b8e-9a4c-6d61696c6c61")
 // none gets a UUIDv5 derived from its records, so that a rebuilt
 // database mints the same ids again.
 func assignIDs(clusters []Cluster, ex Existing) {
-	inherited := heirs(clusters, ex)
+	inherited, absorbedOnly := heirs(clusters, ex)
 	taken := make(map[string]bool, len(clusters))
 	for i := range clusters {
 		ids := inherited[i]
 		slices.SortFunc(ids, func(a, b string) int {
-			return cmp.Or(ex.Created[a].Compare(ex.Created[b]), cmp.Compare(a, b))
+			// a lieu that only absorbed ids keeps its own before them
+			return cmp.Or(compareBool(absorbedOnly[a], absorbedOnly[b]), ex.Created[a].Compare(ex.Created[b]), cmp.Compare(a, b))
 		})
 		if len(ids) > 0 {
 			clusters[i].ID, clusters[i].Retired = ids[0], ids[1:]
@@ -42,23 +43,44 @@ func assignIDs(clusters []Cluster, ex Existing) {
 }
 
 // heirs lists for each cluster the earlier ids whose oldest present
-// member it holds.
-func heirs(clusters []Cluster, ex Existing) [][]string {
+// member it holds, and the ids a cluster holds only through records
+// absorbed by one of its members (Existing.Absorbed).
+func heirs(clusters []Cluster, ex Existing) ([][]string, map[string]bool) {
 	type oldest struct {
 		ref     Ref
 		since   time.Time
 		cluster int
 	}
 	best := make(map[string]oldest, len(ex.Created))
+	consider := func(r Ref, i int) {
+		id, ok := ex.Links[r]
+		if !ok {
+			return
+		}
+		cand := oldest{r, ex.Since[r], i}
+		if b, seen := best[id]; !seen || older(cand.since, cand.ref, b.since, b.ref) {
+			best[id] = cand
+		}
+	}
 	for i, c := range clusters {
 		for _, r := range c.Members {
-			id, ok := ex.Links[r]
-			if !ok {
-				continue
-			}
-			cand := oldest{r, ex.Since[r], i}
-			if b, seen := best[id]; !seen || older(cand.since, cand.ref, b.since, b.ref) {
-				best[id] = cand
+			consider(r, i)
+		}
+	}
+	// an id none of whose records is left passes to the cluster of the
+	// record that absorbed them, if any
+	inherited := make(map[string]bool, len(best))
+	for id := range best {
+		inherited[id] = true
+	}
+	absorbedOnly := map[string]bool{}
+	for i, c := range clusters {
+		for _, r := range c.Members {
+			for _, gone := range ex.Absorbed[r] {
+				if id, ok := ex.Links[gone]; ok && !inherited[id] {
+					consider(gone, i)
+					absorbedOnly[id] = true
+				}
 			}
 		}
 	}
@@ -66,7 +88,18 @@ func heirs(clusters []Cluster, ex Existing) [][]string {
 	for id, b := range best {
 		out[b.cluster] = append(out[b.cluster], id)
 	}
-	return out
+	return out, absorbedOnly
+}
+
+// compareBool orders false before true.
+func compareBool(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return 1
+	}
+	return -1
 }
 
 func older(ta time.Time, a Ref, tb time.Time, b Ref) bool {

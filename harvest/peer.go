@@ -40,8 +40,8 @@ const (
 	peerFeedPath    = "/api/v1/changes"
 	peerMaxPage     = 1000
 	// peerCursorPrefix is the form of a version 1 cursor (base64url of the
-	// prefix and a position): the client reads the position only to
-	// refuse a feed that goes backwards.
+	// prefix, a position, and maybe ":" and more): the client reads the
+	// position only to refuse a feed that goes backwards.
 	peerCursorPrefix = "changes:"
 	maxPeerIDLength  = 200
 )
@@ -53,6 +53,19 @@ const (
 	PeerRetired = "retired"
 	PeerDeleted = "deleted"
 )
+
+// ErrPeerBackwards is a feed whose positions went back: a peer restored
+// from an older copy, or one that lost changes.
+var ErrPeerBackwards = errors.New("the peer's feed went backwards")
+
+// PeerReplacedError is a feed of another instance than the one the
+// checkpoint was read from (the peer was rebuilt): its cursors mean
+// nothing here, and the reader must start again from a snapshot.
+type PeerReplacedError struct{ Was, Now string }
+
+func (e *PeerReplacedError) Error() string {
+	return fmt.Sprintf("the peer is another instance now (%s, was %s)", e.Now, e.Was)
+}
 
 // ErrPeerGone is a peer answering 410 Gone: the cursor is older than the
 // deletions it keeps, and the reader must start again from a snapshot.
@@ -154,12 +167,13 @@ func PeerFeedURL(src Source, since string) string {
 	return base + peerFeedPath + "?" + q.Encode()
 }
 
-// Page reads the peer's feed after cursor since ("" or "0": a snapshot)
-// and checks what it answers: a page that is not a version 1 feed of a
-// version 1 standard, an event that is not whole, or a cursor that goes
-// backwards is an error naming what is wrong, and nothing of it is
-// returned.
-func (c *PeerClient) Page(ctx context.Context, src Source, since string) (PeerPage, error) {
+// Page reads the peer's feed after cursor since ("" or "0": a snapshot),
+// given by instance (when known), and checks what it answers: a page
+// that is not a version 1 feed, of another instance (PeerReplacedError),
+// with an event that is not whole, or whose cursors go backwards
+// (ErrPeerBackwards) is an error naming what is wrong, and nothing of it
+// is returned.
+func (c *PeerClient) Page(ctx context.Context, src Source, since, instance string) (PeerPage, error) {
 	var header http.Header
 	if env := src.Peer.TokenEnv; env != "" {
 		token := c.getenv(env)
@@ -176,7 +190,7 @@ func (c *PeerClient) Page(ctx context.Context, src Source, since string) (PeerPa
 	if err != nil {
 		return PeerPage{}, fmt.Errorf("peer: %w", err)
 	}
-	page, err := parsePeerPage(p.Body, since)
+	page, err := parsePeerPage(p.Body, since, instance)
 	if err != nil {
 		return PeerPage{}, fmt.Errorf("peer: GET %s: %w", u, err)
 	}
@@ -204,7 +218,7 @@ type peerWire struct {
 	CaughtUp *bool  `json:"caught_up"`
 }
 
-func parsePeerPage(body []byte, since string) (PeerPage, error) {
+func parsePeerPage(body []byte, since, instance string) (PeerPage, error) {
 	var w peerWire
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if err := dec.Decode(&w); err != nil {
@@ -219,6 +233,8 @@ func parsePeerPage(body []byte, since string) (PeerPage, error) {
 		return PeerPage{}, errors.New("the feed does not say the standard's version its lieux follow (schema_version)")
 	case w.Instance == "" || len(w.Instance) > maxPeerIDLength:
 		return PeerPage{}, errors.New("the feed does not name its instance")
+	case instance != "" && w.Instance != instance:
+		return PeerPage{}, &PeerReplacedError{Was: instance, Now: w.Instance}
 	}
 	page := PeerPage{Instance: w.Instance, SchemaVersion: w.SchemaVersion, Next: w.Next, Last: w.Last, CaughtUp: *w.CaughtUp}
 	var err error
@@ -233,7 +249,7 @@ func parsePeerPage(body []byte, since string) (PeerPage, error) {
 		return PeerPage{}, fmt.Errorf("last: %w", err)
 	}
 	if page.NextPosition < from || page.LastPosition < page.NextPosition {
-		return PeerPage{}, fmt.Errorf("the cursor goes backwards: read after position %d, next is %d and the feed's last %d", from, page.NextPosition, page.LastPosition)
+		return PeerPage{}, fmt.Errorf("%w: read after position %d, next is %d and the feed's last %d (was the peer restored from an older copy?)", ErrPeerBackwards, from, page.NextPosition, page.LastPosition)
 	}
 	prev := from
 	for i, c := range w.Changes {
@@ -318,6 +334,7 @@ func PeerCursorPosition(cursor string) (int64, error) {
 	}
 	b, err := base64.RawURLEncoding.DecodeString(cursor)
 	rest, ok := strings.CutPrefix(string(b), peerCursorPrefix)
+	rest, _, _ = strings.Cut(rest, ":") // then the feed's own bookkeeping
 	n, perr := strconv.ParseInt(rest, 10, 64)
 	if err != nil || !ok || perr != nil || n < 0 || len(cursor) > maxPeerIDLength {
 		return 0, fmt.Errorf("cursor %q is not a version %d cursor", clipID(cursor), peerFeedVersion)

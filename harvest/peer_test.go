@@ -89,7 +89,7 @@ func TestPeerPage(t *testing.T) {
 			h := harvest.New(harvest.Options{Getenv: func(string) string { return "s3cret" }})
 			src := harvest.Source{Name: "p", Kind: "peer", Location: srv.URL + "/",
 				Peer: harvest.PeerOptions{Territoire: "dep:05", TokenEnv: "PEER_TOKEN", PageSize: 50}}
-			page, err := h.Peer().Page(t.Context(), src, "0")
+			page, err := h.Peer().Page(t.Context(), src, "0", "")
 			if tc.want != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), srv.URL) {
 					t.Fatalf("error %v, want one naming %q and the address", err, tc.want)
@@ -116,7 +116,7 @@ func TestPeerPage(t *testing.T) {
 	t.Run("a cursor older than the tombstones", func(t *testing.T) {
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { http.Error(w, "gone", http.StatusGone) }))
 		defer srv.Close()
-		_, err := harvest.New(harvest.Options{}).Peer().Page(t.Context(), harvest.Source{Kind: "peer", Location: srv.URL}, feedCursor(5))
+		_, err := harvest.New(harvest.Options{}).Peer().Page(t.Context(), harvest.Source{Kind: "peer", Location: srv.URL}, feedCursor(5), "")
 		if !errors.Is(err, harvest.ErrPeerGone) {
 			t.Errorf("410: %v", err)
 		}
@@ -124,14 +124,14 @@ func TestPeerPage(t *testing.T) {
 	t.Run("a cursor that goes backwards", func(t *testing.T) {
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { json.NewEncoder(w).Encode(feedPage(2)) }))
 		defer srv.Close()
-		_, err := harvest.New(harvest.Options{}).Peer().Page(t.Context(), harvest.Source{Kind: "peer", Location: srv.URL}, feedCursor(5))
+		_, err := harvest.New(harvest.Options{}).Peer().Page(t.Context(), harvest.Source{Kind: "peer", Location: srv.URL}, feedCursor(5), "")
 		if err == nil || !strings.Contains(err.Error(), "backwards") {
 			t.Errorf("next before since: %v", err)
 		}
 	})
 	t.Run("the token's variable is empty", func(t *testing.T) {
 		_, err := harvest.New(harvest.Options{Getenv: func(string) string { return "" }}).Peer().Page(t.Context(),
-			harvest.Source{Kind: "peer", Location: "http://127.0.0.1:1", Peer: harvest.PeerOptions{TokenEnv: "PEER_TOKEN"}}, "0")
+			harvest.Source{Kind: "peer", Location: "http://127.0.0.1:1", Peer: harvest.PeerOptions{TokenEnv: "PEER_TOKEN"}}, "0", "")
 		if err == nil || !strings.Contains(err.Error(), "PEER_TOKEN") {
 			t.Errorf("empty token: %v", err)
 		}

@@ -161,6 +161,9 @@ func (p *Pipeline) runSource(ctx context.Context, runID int64, src config.Source
 }
 
 func (p *Pipeline) harvestSource(ctx context.Context, src config.Source, run *store.SourceRun, rep *SourceReport, st *runState) error {
+	if src.Kind == "peer" {
+		return p.harvestPeer(ctx, src, run, rep, st)
+	}
 	last, _, err := p.Store.LastGoodSourceRun(ctx, src.Name)
 	if err != nil {
 		return err
@@ -193,8 +196,14 @@ func (p *Pipeline) harvestSource(ctx context.Context, src config.Source, run *st
 	if err != nil {
 		return err
 	}
-	job := sourceJob{src: src, table: table, fetchedAt: payload.FetchedAt, payloadHash: run.PayloadHash, last: last, run: run, rep: rep}
-	err = p.apply(ctx, job, st)
+	return p.applyHarvest(ctx, sourceJob{src: src, table: table, fetchedAt: payload.FetchedAt, payloadHash: run.PayloadHash, last: last, run: run, rep: rep}, st)
+}
+
+// applyHarvest applies a decoded harvest; when another writer changed
+// the source's records meanwhile, it applies it once more.
+func (p *Pipeline) applyHarvest(ctx context.Context, job sourceJob, st *runState) error {
+	src := job.src
+	err := p.apply(ctx, job, st)
 	if errors.Is(err, store.ErrKeptChanged) {
 		// another writer changed the source's records after the run read
 		// their digests: the digests are read again, and the table applied
@@ -241,7 +250,7 @@ func (p *Pipeline) apply(ctx context.Context, j sourceJob, st *runState) error {
 		return fmt.Errorf("pipeline: source %q: %w", src.Name, err)
 	}
 	fresh := freshRecords(recs)
-	j.rep.Notes, j.rep.Columns = j.table.Notes, &ColumnReport{Recognised: mapper.Recognised(), Ignored: mapper.Ignored(j.table.Columns)}
+	j.rep.Notes, j.rep.Columns = append(j.rep.Notes, j.table.Notes...), &ColumnReport{Recognised: mapper.Recognised(), Ignored: mapper.Ignored(j.table.Columns)}
 	if reason := holdReason(recs, appliedOf(prior), st.holdBelow); reason != "" && !st.force {
 		run.Status, run.Error = store.RunHeld, reason
 		run.ETag, run.LastModified = j.last.ETag, j.last.LastModified // the next run fetches it again

@@ -46,12 +46,17 @@ func (p *Pipeline) publishOnce(ctx context.Context, cfg *config.Config, rep *Rep
 	if err != nil {
 		return fmt.Errorf("pipeline: %w", err)
 	}
+	if err := p.state.peers.load(ctx, p.Store, cfg); err != nil {
+		return err
+	}
 	priority := sourcePriority(cfg)
 	// the last publication's members are dead by now: their room is reused
 	p.state.members = eligibleMembers(p.state.members[:0], recs, versions, priority)
+	p.state.peers.mark(p.state.members)
+	ex.Absorbed = p.state.peers.absorbed()
 	engine := dedup.NewEngineWith(p.state.members, cfg.Dedup, &p.state.memo)
 	res := engine.Run(ex, decisionsFrom(decisions))
-	set := lieuSetWith(p.state.lieux[:0], res.Clusters, p.state.published.kept)
+	set := lieuSetWith(p.state.lieux[:0], res.Clusters, p.state.published.kept, p.state.peers.federate)
 	p.state.lieux = set.Lieux
 	set.Base = p.state.published.seq // what the kept lieux are kept from
 	// PostgreSQL keeps microseconds: the state keeps the times it stores
@@ -125,13 +130,14 @@ func existingFrom(idx store.LieuIndex) dedup.Existing {
 // LieuSet is what deduplicated clusters publish: each cluster's lieu with
 // its id and provenance, its members' links, its retired ids' redirects.
 func LieuSet(clusters []dedup.Cluster) store.LieuSet {
-	return lieuSetWith(nil, clusters, func(*dedup.Cluster) (string, bool) { return "", false })
+	return lieuSetWith(nil, clusters, func(*dedup.Cluster) (string, bool) { return "", false }, nil)
 }
 
 // lieuSetWith is LieuSet, its lieux appended to room, where kept tells
 // the clusters whose lieu is published unchanged, and under which hash:
-// those are given Kept.
-func lieuSetWith(room []store.PublishedLieu, clusters []dedup.Cluster, kept func(*dedup.Cluster) (string, bool)) store.LieuSet {
+// those are given Kept; federate, when given, completes the others.
+func lieuSetWith(room []store.PublishedLieu, clusters []dedup.Cluster, kept func(*dedup.Cluster) (string, bool),
+	federate func(*store.PublishedLieu, *dedup.Cluster)) store.LieuSet {
 	links := 0
 	for i := range clusters {
 		links += len(clusters[i].Members)
@@ -142,7 +148,11 @@ func lieuSetWith(room []store.PublishedLieu, clusters []dedup.Cluster, kept func
 		if hash, ok := kept(c); ok {
 			set.Lieux = append(set.Lieux, store.PublishedLieu{Lieu: schema.Lieu{ID: c.ID}, Kept: true, Hash: hash})
 		} else {
-			set.Lieux = append(set.Lieux, clusterLieu(c))
+			l := clusterLieu(c)
+			if federate != nil {
+				federate(&l, c)
+			}
+			set.Lieux = append(set.Lieux, l)
 		}
 		for _, m := range c.Members {
 			set.Links = append(set.Links, store.Link{LieuID: c.ID, Source: m.Source, RecordKey: m.RecordKey})

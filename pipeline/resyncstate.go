@@ -35,6 +35,8 @@ import (
 //	                         lieu id, cluster Key, content hash          (another publication): read from the store
 //	exports    store mirror  lieux sequence; lieu id and revision        another value of the sequence: the lieux
 //	                                                                     the publication changed are rendered again
+//	peers      store mirror  peer source; the cursor of its checkpoint;     another cursor (the mirror read more of
+//	                         record key and revision                     the feed): that source read again
 //	memo       pure cache    member (source, key) and version; pair of   a member of another version (rescored),
 //	                         members; cluster Key (a hash of its         weights of another configuration
 //	                         members' records, versions, priorities)
@@ -62,6 +64,7 @@ type resyncState struct {
 	mappers    schema.MapperCache
 	records    recordCache
 	exports    exportCache
+	peers      peerMirrors
 }
 
 // reset drops every part of the state (the harvester's element cache
@@ -76,5 +79,6 @@ func (s *resyncState) reset(log *slog.Logger, h *harvest.Harvester, reason strin
 	s.mappers.Forget()
 	s.records.drop()
 	s.exports.drop()
+	s.peers.forget()
 	h.ForgetElements()
 }

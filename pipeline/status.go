@@ -23,6 +23,37 @@ type SourceStatus struct {
 	Records     int        `json:"records"` // fetched by the last applied harvest
 	Held        bool       `json:"held"`
 	NextRun     *time.Time `json:"next_run,omitempty"`
+	// Peer is where a peer source stands in its peer's feed.
+	Peer *PeerStatus `json:"peer,omitempty"`
+}
+
+// PeerStatus is a peer source's checkpoint: the peer instance, the
+// position read up to, whether a snapshot was read to its end, the time
+// of the last change read, and the lag: how long since a harvest last
+// reached the feed's end (nil before the first).
+type PeerStatus struct {
+	Instance    string     `json:"instance"`
+	Position    int64      `json:"position"`
+	Complete    bool       `json:"snapshot_complete"`
+	LastEventAt *time.Time `json:"last_event_at,omitempty"`
+	CaughtUpAt  *time.Time `json:"caught_up_at,omitempty"`
+	LagSeconds  *int64     `json:"lag_seconds,omitempty"`
+}
+
+func peerStatus(ctx context.Context, st store.Store, source string, now time.Time) (*PeerStatus, error) {
+	cp, ok, err := st.PeerCheckpoint(ctx, source)
+	if err != nil || !ok {
+		return nil, err
+	}
+	ps := &PeerStatus{Instance: cp.Instance, Position: cp.Position, Complete: cp.Complete}
+	if !cp.LastEventAt.IsZero() {
+		ps.LastEventAt = &cp.LastEventAt
+	}
+	if !cp.CaughtUpAt.IsZero() {
+		lag := int64(now.Sub(cp.CaughtUpAt).Seconds())
+		ps.CaughtUpAt, ps.LagSeconds = &cp.CaughtUpAt, &lag
+	}
+	return ps, nil
 }
 
 // Public is the status as anyone may read it (GET /api/v1/sources): the
@@ -60,6 +91,11 @@ func Statuses(ctx context.Context, st store.Store, cfg *config.Config, now time.
 		if ok {
 			at := good.FinishedAt
 			s.LastSuccess, s.Records = &at, good.Fetched
+		}
+		if src.Kind == "peer" {
+			if s.Peer, err = peerStatus(ctx, st, src.Name, now); err != nil {
+				return nil, fmt.Errorf("pipeline: %w", err)
+			}
 		}
 		if src.On() {
 			s.NextRun = nextRun(s.Schedule, byName[src.Name].StartedAt, now, next, src.Name)

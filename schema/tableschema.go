@@ -96,6 +96,17 @@ func LoadTableSchema(version string) (*TableSchema, error) {
 	return ts, nil
 }
 
+// ReadableVersion says whether lieux published under version v of the
+// standard read as this one's: the same major version (v1.x), whose
+// minor releases only add.
+func ReadableVersion(v string) bool {
+	major := func(v string) string {
+		m, _, _ := strings.Cut(strings.TrimPrefix(v, "v"), ".")
+		return m
+	}
+	return v != "" && major(v) == major(CurrentVersion)
+}
+
 // Current returns the Table Schema of CurrentVersion.
 func Current() *TableSchema { return loadedSchemas[CurrentVersion] }
 

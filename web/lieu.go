@@ -71,7 +71,9 @@ func firstOf(list string) string {
 }
 
 // sourcesOf are the sources the lieu's values come from, from its
-// provenance (and its source field when it has none).
+// provenance (and its source field when it has none). A value that came
+// through peer instances has the path "peer/…/source": it reads
+// « source (via peer, …) ».
 func sourcesOf(e *readmodel.Entry) []string {
 	var prov map[string]struct {
 		Source string `json:"source"`
@@ -79,8 +81,12 @@ func sourcesOf(e *readmodel.Entry) []string {
 	var out []string
 	if json.Unmarshal(e.Provenance(), &prov) == nil {
 		for _, ref := range prov {
-			if ref.Source != "" && !slices.Contains(out, ref.Source) {
-				out = append(out, ref.Source)
+			name := ref.Source
+			if i := strings.LastIndex(name, "/"); i > 0 && i < len(name)-1 {
+				name = name[i+1:] + " (via " + strings.ReplaceAll(name[:i], "/", ", ") + ")"
+			}
+			if name != "" && !slices.Contains(out, name) {
+				out = append(out, name)
 			}
 		}
 	}

@@ -41,6 +41,8 @@ type sourceRow struct {
 	HasQuality        bool
 	Reasons           []reasonCount
 	Href              string
+	// Peer says where a peer source stands in its peer's feed.
+	Peer string
 }
 
 // reasonCount is a quarantine reason, how many records it holds back,
@@ -66,7 +68,7 @@ func (s *Site) sourcesPage(w http.ResponseWriter, r *http.Request) {
 	for _, st := range statuses {
 		row := sourceRow{SourceStatus: st, Href: sourceHref(st.Name)}
 		row.State, row.StateClass = stateText(st)
-		row.Freshness, row.Next = sinceText(st.LastSuccess, now), nextText(st.NextRun, now)
+		row.Freshness, row.Next, row.Peer = sinceText(st.LastSuccess, now), nextText(st.NextRun, now), peerText(st.Peer, now)
 		q, ok, err := s.Sources.Quality(r.Context(), st.Name)
 		if err != nil {
 			s.failed(w, r, "source_quality_failed", err)
@@ -108,7 +110,7 @@ func (s *Site) sourceDetail(w http.ResponseWriter, r *http.Request) {
 	now := s.Now()
 	page := sourcePage{sourceRow: sourceRow{SourceStatus: st}, Quality: q}
 	page.State, page.StateClass = stateText(st)
-	page.Freshness, page.Next = sinceText(st.LastSuccess, now), nextText(st.NextRun, now)
+	page.Freshness, page.Next, page.Peer = sinceText(st.LastSuccess, now), nextText(st.NextRun, now), peerText(st.Peer, now)
 	page.CSV, page.JSON = sourceHref(st.Name)+"/rapport.csv", sourceHref(st.Name)+"/rapport.json"
 	if q != nil {
 		page.HasQuality, page.Current, page.Reasons = true, q.Current, reasonsOf(q, 0)
@@ -296,6 +298,24 @@ func lineText(line int) string {
 }
 
 // sinceText is how long ago a time was, in French.
+// peerText says where a peer source stands: the instance, the position
+// read up to, the snapshot, the last change read and the lag.
+func peerText(p *pipeline.PeerStatus, now time.Time) string {
+	if p == nil {
+		return ""
+	}
+	snapshot := "instantané en cours"
+	if p.Complete {
+		snapshot = "instantané complet"
+	}
+	lag := "jamais à jour"
+	if p.CaughtUpAt != nil {
+		lag = "à jour " + sinceText(p.CaughtUpAt, now)
+	}
+	return "instance " + p.Instance + " · position " + strconv.FormatInt(p.Position, 10) + " · " + snapshot +
+		" · dernier changement lu : " + sinceText(p.LastEventAt, now) + " · " + lag
+}
+
 func sinceText(t *time.Time, now time.Time) string {
 	if t == nil {
 		return "jamais"

@@ -47,6 +47,35 @@ func printStatuses(w io.Writer, statuses []pipeline.SourceStatus) {
 			when(s.NextRun), truncate(s.LastError, 100))
 	}
 	tw.Flush()
+	printPeers(w, statuses)
+}
+
+// printPeers lists where each peer source stands in its peer's feed.
+func printPeers(w io.Writer, statuses []pipeline.SourceStatus) {
+	var peers []pipeline.SourceStatus
+	for _, s := range statuses {
+		if s.Peer != nil {
+			peers = append(peers, s)
+		}
+	}
+	if len(peers) == 0 {
+		return
+	}
+	fmt.Fprintln(w)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "PEER SOURCE\tINSTANCE\tCHECKPOINT\tSNAPSHOT\tLAST EVENT\tCAUGHT UP\tLAG")
+	for _, s := range peers {
+		p := s.Peer
+		snapshot, lag := "in progress", "—"
+		if p.Complete {
+			snapshot = "complete"
+		}
+		if p.LagSeconds != nil {
+			lag = (time.Duration(*p.LagSeconds) * time.Second).String()
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%s\n", s.Name, p.Instance, p.Position, snapshot, when(p.LastEventAt), when(p.CaughtUpAt), lag)
+	}
+	tw.Flush()
 }
 
 func when(t *time.Time) string {

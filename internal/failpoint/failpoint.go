@@ -14,6 +14,7 @@ const (
 	Fetch      = "fetch"       // a source's payload read, not yet converted
 	StoreWrite = "store-write" // lieux written, their transaction not committed
 	Export     = "export"      // an export written to its temporary file, not renamed
+	PeerPage   = "peer-page"   // a page of a peer's feed applied to its mirror, the feed not read to its end
 )
 
 var armed = os.Getenv("MAILLAGE_FAILPOINT")
