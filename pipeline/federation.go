@@ -107,11 +107,15 @@ func (m *peerMirrors) absorbed() map[dedup.Ref][]dedup.Ref {
 	return out
 }
 
-// federate gives a lieu made of peer records its federation and the
-// provenance its peers said. The origin is that of the best ranked peer
-// record, unless a record of this instance's own sources is a member
-// (the lieu is then this instance's: no origin); via lists the other
-// instances its records came from or through, in the order met.
+// federate gives a lieu holding peer records its federation, and the
+// fields its peer records gave the provenance the peers said. Via lists
+// every other instance whose data the lieu holds, in the order met: the
+// origins of its peer records and the instances they came through. The
+// origin is that of the best ranked peer record, unless a record of this
+// instance's own sources is a member (the lieu is then this instance's).
+// A peer never imports a lieu naming it in via, so that no value ever
+// comes back to the instance it came from: a value travels a path that
+// visits each instance once, and a federation of any shape settles.
 func (m *peerMirrors) federate(l *store.PublishedLieu, c *dedup.Cluster) {
 	if len(m.bySource) == 0 {
 		return
@@ -120,9 +124,7 @@ func (m *peerMirrors) federate(l *store.PublishedLieu, c *dedup.Cluster) {
 	local := false
 	for _, ref := range c.Members {
 		r, peer, ok := m.meta(ref)
-		if !peer {
-			local = true
-		}
+		local = local || !peer
 		if !ok {
 			continue
 		}

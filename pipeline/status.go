@@ -23,6 +23,8 @@ type SourceStatus struct {
 	Records     int        `json:"records"` // fetched by the last applied harvest
 	Held        bool       `json:"held"`
 	NextRun     *time.Time `json:"next_run,omitempty"`
+	// Running says a harvest of the source is under way (serve knows).
+	Running bool `json:"running,omitempty"`
 	// Peer is where a peer source stands in its peer's feed.
 	Peer *PeerStatus `json:"peer,omitempty"`
 }

@@ -52,9 +52,10 @@ func (p *Placement) Rank() int {
 }
 
 // Federation says where a lieu that came from another maillage instance
-// was first published (Origin) and which other instances its values came
-// from or passed through (Via, in the order they were met). A lieu made
-// only from this instance's own sources has none. Like Placement it is
+// was first published (Origin: none when it holds a record of this
+// instance's own sources) and every other instance whose data it holds
+// or that its data came through (Via, in the order met). A lieu made only
+// from this instance's own sources has none. Like Placement it is
 // maillage's own: it travels in JSON, GeoJSON and the change feed, never
 // in the CSV.
 type Federation struct {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -31,11 +32,23 @@ type instance struct {
 
 func startInstance(t *testing.T, env []string, args ...string) *instance {
 	t.Helper()
-	addr := freeAddr(t)
+	return startInstanceAt(t, freeAddr(t), nil, env, args...)
+}
+
+// startInstanceAt starts an instance listening on addr; its output goes
+// to out when given (it must then be safe to read while written), and is
+// logged when the test fails.
+func startInstanceAt(t *testing.T, addr string, out interface {
+	io.Writer
+	String() string
+}, env []string, args ...string) *instance {
+	t.Helper()
 	cmd := exec.Command(os.Args[0], args...)
 	cmd.Env = append(append(os.Environ(), env...), beMain+"=1", "MAILLAGE_ADDR="+addr)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
+	if out == nil {
+		out = &bytes.Buffer{}
+	}
+	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/maillage/maillage/api"
@@ -81,7 +82,7 @@ func (a *app) serve(ctx context.Context, env environment) error {
 	if err != nil {
 		return err
 	}
-	sources := sourceInfo{a: a, next: sched.NextRuns}
+	sources := sourceInfo{a: a, next: sched.NextRuns, running: busy.running}
 	srv.Statuses = func(ctx context.Context) (any, error) { return sources.Statuses(ctx) }
 	srv.Admin = &api.Admin{Token: a.cfg.AdminToken, Trigger: func(rctx context.Context, name string) error {
 		if src, ok := a.cfg.Source(name); ok && !src.On() {
@@ -111,14 +112,16 @@ func (a *app) serve(ctx context.Context, env environment) error {
 // configured sources' public statuses, the live scheduler's next runs,
 // and each source's quality report as the last publication wrote it.
 type sourceInfo struct {
-	a    *app
-	next func() map[string]time.Time
+	a       *app
+	next    func() map[string]time.Time
+	running func(source string) bool
 }
 
 func (s sourceInfo) Statuses(ctx context.Context) ([]pipeline.SourceStatus, error) {
 	statuses, err := pipeline.Statuses(ctx, s.a.store, s.a.cfg, time.Now().UTC(), s.next())
 	for i := range statuses {
 		statuses[i] = statuses[i].Public()
+		statuses[i].Running = s.running(statuses[i].Name)
 	}
 	return statuses, err
 }
@@ -148,16 +151,32 @@ func (a *app) sourceJobs(run func(ctx context.Context, only string)) []harvest.J
 // sourceLocks keeps one harvest of a source at a time, scheduled or asked
 // for by an administrator; wait waits for the latter.
 type sourceLocks struct {
-	mu      map[string]*sync.Mutex
-	started sync.WaitGroup
+	mu map[string]*sync.Mutex
+	// harvesting marks the sources whose harvest (and the publication
+	// after it) is under way in this process.
+	harvesting map[string]*atomic.Bool
+	started    sync.WaitGroup
 }
 
 func newSourceLocks(cfg *config.Config) *sourceLocks {
-	l := &sourceLocks{mu: map[string]*sync.Mutex{}}
+	l := &sourceLocks{mu: map[string]*sync.Mutex{}, harvesting: map[string]*atomic.Bool{}}
 	for _, s := range cfg.Sources {
-		l.mu[s.Name] = &sync.Mutex{}
+		l.mu[s.Name], l.harvesting[s.Name] = &sync.Mutex{}, &atomic.Bool{}
 	}
 	return l
+}
+
+// running says whether a harvest of the source is under way here.
+func (l *sourceLocks) running(name string) bool {
+	h, ok := l.harvesting[name]
+	return ok && h.Load()
+}
+
+// run runs a harvest whose lock is held, marked as under way.
+func (l *sourceLocks) run(ctx context.Context, name string, run func(ctx context.Context, only string)) {
+	l.harvesting[name].Store(true)
+	defer l.harvesting[name].Store(false)
+	run(ctx, name)
 }
 
 // guard wraps a harvest: a scheduled run finding one running skips its
@@ -169,7 +188,7 @@ func (l *sourceLocks) guard(run func(ctx context.Context, only string), log *slo
 			return
 		}
 		defer l.mu[name].Unlock()
-		run(ctx, name)
+		l.run(ctx, name, run)
 	}
 }
 
@@ -186,7 +205,7 @@ func (l *sourceLocks) start(ctx context.Context, name string, run func(ctx conte
 	go func() {
 		defer l.started.Done()
 		defer mu.Unlock()
-		run(ctx, name)
+		l.run(ctx, name, run)
 	}()
 	return nil
 }
