@@ -41,6 +41,7 @@ import (
 
 	"github.com/maillage/maillage/api"
 	"github.com/maillage/maillage/geo"
+	"github.com/maillage/maillage/internal/synth"
 	"github.com/maillage/maillage/store"
 	"github.com/maillage/maillage/store/postgres"
 	"github.com/maillage/maillage/store/sqlite"
@@ -98,7 +99,7 @@ type runner struct {
 
 func (r runner) run() error {
 	ctx := context.Background()
-	lieux := synthLieux(r.n, r.seed)
+	lieux := synth.PublishedLieux(r.n, r.seed)
 	n := len(lieux)
 	cities, service := biggestCities(lieux, 20), lieux[0].Lieu.Services[0]
 	var points []orb.Point // the lieux' points, for the tiles to time

@@ -1,4 +1,4 @@
-package main
+package synth
 
 import (
 	"fmt"
@@ -6,7 +6,6 @@ import (
 	"slices"
 
 	"github.com/maillage/maillage/geo"
-	"github.com/maillage/maillage/internal/synth"
 	"github.com/maillage/maillage/schema"
 	"github.com/maillage/maillage/store"
 )
@@ -24,13 +23,13 @@ var hourPatterns = []string{
 	"",
 }
 
-// synthLieux makes about n published lieux: the true places of a
+// PublishedLieux makes about n published lieux: the true places of a
 // synthetic national corpus (real names and streets, communes drawn by
-// density, internal/synth), each with enumerated fields drawn from the
+// density), each with enumerated fields drawn from the
 // standard's values (services, publics, frais, modalités, dispositifs,
 // typologie) and opening hours, the same for the same n and seed.
-func synthLieux(n int, seed uint64) []store.PublishedLieu {
-	members, places := synth.Corpus(n*3, seed) // about 2.5 records a place, and some places have no point
+func PublishedLieux(n int, seed uint64) []store.PublishedLieu {
+	members, places := Corpus(n*3, seed) // about 2.5 records a place, and some places have no point
 	byRef := map[string]int{}
 	for i, m := range members {
 		byRef[m.Source+"\x00"+m.RecordKey] = i
