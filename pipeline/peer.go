@@ -55,12 +55,7 @@ func (p *Pipeline) harvestPeer(ctx context.Context, src config.Source, run *stor
 	if err != nil {
 		return err
 	}
-	p.stage(src.Name, StageDecode, 0)
-	table, err := p.Harvester.Decode(src.Source, payload)
-	if err != nil {
-		return err
-	}
-	return p.applyHarvest(ctx, sourceJob{src: src, table: table, fetchedAt: payload.FetchedAt, payloadHash: run.PayloadHash, last: last, run: run, rep: rep}, st)
+	return p.decodeAndApply(ctx, src, payload, last, run, rep, st)
 }
 
 // peerHash stands for the payload's hash: the mirror is what the feed

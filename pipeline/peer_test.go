@@ -195,10 +195,14 @@ func TestPeerSource(t *testing.T) {
 		statuses[0].Peer.Position == 0 || statuses[0].Peer.LagSeconds == nil || statuses[0].Peer.LastEventAt == nil {
 		t.Errorf("the peer's status: %v %+v", err, statuses)
 	}
+	seq, _ := st.LieuSequence(t.Context())
 	res, err = p.Run(t.Context(), cfg, pipeline.Options{})
 	requests, records = up.counts()
 	if run := sourceRun(t, res, err); run.Status != store.RunNotModified || requests != 1 || records != 0 || run.Normalised != 0 {
 		t.Errorf("a poll with nothing new: %s, %d requests carrying %d lieux, %d normalised", run.Status, requests, records, run.Normalised)
+	}
+	if after, _ := st.LieuSequence(t.Context()); after != seq || res.Lieux.Unchanged != len(got) || res.Lieux.Total != len(got) || res.Totals.Linked != len(got) {
+		t.Errorf("a poll with nothing new published again: lieux sequence %d, was %d; %+v %+v", after, seq, res.Lieux, res.Totals)
 	}
 
 	ids := slices.Sorted(maps.Keys(want))

@@ -191,19 +191,21 @@ func (p *Pipeline) harvestSource(ctx context.Context, src config.Source, run *st
 		rep.Notes = []string{"unchanged since the last harvest (same content hash)"}
 		return nil
 	}
+	return p.decodeAndApply(ctx, src, payload, last, run, rep, st)
+}
+
+// decodeAndApply decodes a harvest's payload and applies it; when
+// another writer changed the source's records meanwhile, it applies it
+// once more.
+func (p *Pipeline) decodeAndApply(ctx context.Context, src config.Source, payload *harvest.Payload, last store.SourceRun, run *store.SourceRun,
+	rep *SourceReport, st *runState) error {
 	p.stage(src.Name, StageDecode, 0)
 	table, err := p.Harvester.Decode(src.Source, payload)
 	if err != nil {
 		return err
 	}
-	return p.applyHarvest(ctx, sourceJob{src: src, table: table, fetchedAt: payload.FetchedAt, payloadHash: run.PayloadHash, last: last, run: run, rep: rep}, st)
-}
-
-// applyHarvest applies a decoded harvest; when another writer changed
-// the source's records meanwhile, it applies it once more.
-func (p *Pipeline) applyHarvest(ctx context.Context, job sourceJob, st *runState) error {
-	src := job.src
-	err := p.apply(ctx, job, st)
+	job := sourceJob{src: src, table: table, fetchedAt: payload.FetchedAt, payloadHash: run.PayloadHash, last: last, run: run, rep: rep}
+	err = p.apply(ctx, job, st)
 	if errors.Is(err, store.ErrKeptChanged) {
 		// another writer changed the source's records after the run read
 		// their digests: the digests are read again, and the table applied

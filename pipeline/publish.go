@@ -2,9 +2,11 @@ package pipeline
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -50,6 +52,18 @@ func (p *Pipeline) publishOnce(ctx context.Context, cfg *config.Config, rep *Rep
 		return err
 	}
 	priority := sourcePriority(cfg)
+	key := p.publicationKey(cfg, decisions)
+	if last := p.state.unchanged; p.state.published.known && last.ok && last.key == key {
+		// nothing a publication is made of changed since the last one:
+		// it would publish every lieu as it is
+		rep.Lieux = last.summary
+		rep.Lieux.LieuStats = store.LieuStats{Unchanged: last.summary.Total, Revision: last.summary.Revision, Seq: last.summary.Seq}
+		rep.account(recs, priority, p.state.published.linked(p.state.published.links))
+		return rep.attachRawFields(ctx, func(ctx context.Context, source, key string) ([]harvest.Field, error) {
+			return p.state.records.fields(ctx, p.Store, source, key)
+		})
+	}
+	p.state.unchanged.ok = false
 	// the last publication's members are dead by now: their room is reused
 	p.state.members = eligibleMembers(p.state.members[:0], recs, versions, priority)
 	p.state.peers.mark(p.state.members)
@@ -71,10 +85,45 @@ func (p *Pipeline) publishOnce(ctx context.Context, cfg *config.Config, rep *Rep
 		return fmt.Errorf("pipeline: %w", err)
 	}
 	rep.Lieux = LieuSummary{LieuStats: stats, Total: len(set.Lieux), Retired: len(set.Redirects), Review: len(res.Review), Capped: res.Capped}
+	if p.state.published.known && p.state.published.seq == stats.Seq {
+		p.state.unchanged = lastPublication{ok: true, key: p.publicationKey(cfg, decisions), summary: rep.Lieux}
+	}
 	rep.account(recs, priority, p.state.published.linked(set.Links))
 	return rep.attachRawFields(ctx, func(ctx context.Context, source, key string) ([]harvest.Field, error) {
 		return p.state.records.fields(ctx, p.Store, source, key)
 	})
+}
+
+// lastPublication is what the last publication was made of (key) and
+// what it published (summary).
+type lastPublication struct {
+	ok      bool
+	key     [32]byte
+	summary LieuSummary
+}
+
+// publicationKey names everything a publication is made of: the records
+// (the records sequence), the published lieux (the lieux sequence), the
+// operators' decisions, the sources' order and dedup's configuration, and
+// the peers' mirrors (their cursors). Two publications of one key publish
+// the same lieux.
+func (p *Pipeline) publicationKey(cfg *config.Config, decisions []store.Decision) [32]byte {
+	h := sha256.New()
+	fmt.Fprintf(h, "%d\x00%d\x00", p.state.records.sequence(), p.state.published.seq)
+	for _, d := range decisions {
+		fmt.Fprintf(h, "%v\x00%v\x00%t\x00", d.A, d.B, d.Same)
+	}
+	for _, src := range cfg.Sources {
+		fmt.Fprintf(h, "%s\x00%s\x00", src.Name, src.Kind)
+	}
+	dedupCfg, _ := json.Marshal(cfg.Dedup)
+	h.Write(dedupCfg)
+	for _, name := range slices.Sorted(maps.Keys(p.state.peers.bySource)) {
+		fmt.Fprintf(h, "%s\x00%s\x00", name, p.state.peers.bySource[name].cursor)
+	}
+	var key [32]byte
+	h.Sum(key[:0])
+	return key
 }
 
 func decisionsFrom(ds []store.Decision) []dedup.Decision {

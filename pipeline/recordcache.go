@@ -85,6 +85,13 @@ func (c *recordCache) viewOf(ctx context.Context, st store.Store, source string)
 // active returns the current records of every source, in the store's
 // order, as ActiveRecords does, and each one's version. The slices are
 // the cache's: read only, and until the next call.
+// sequence is the records sequence the cache last followed.
+func (c *recordCache) sequence() int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.seq
+}
+
 func (c *recordCache) active(ctx context.Context, st store.Store) ([]store.SourceRecord, []string, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()

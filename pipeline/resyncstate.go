@@ -37,6 +37,9 @@ import (
 //	                                                                     the publication changed are rendered again
 //	peers      store mirror  peer source; the cursor of its checkpoint;     another cursor (the mirror read more of
 //	                         record key and revision                     the feed): that source read again
+//	unchanged  store mirror  the last publication's inputs (records and     another key: published again
+//	                         lieux sequences, decisions, configuration,
+//	                         peers' cursors) hashed, and its summary
 //	memo       pure cache    member (source, key) and version; pair of   a member of another version (rescored),
 //	                         members; cluster Key (a hash of its         weights of another configuration
 //	                         members' records, versions, priorities)
@@ -65,6 +68,7 @@ type resyncState struct {
 	records    recordCache
 	exports    exportCache
 	peers      peerMirrors
+	unchanged  lastPublication
 }
 
 // reset drops every part of the state (the harvester's element cache
@@ -80,5 +84,6 @@ func (s *resyncState) reset(log *slog.Logger, h *harvest.Harvester, reason strin
 	s.records.drop()
 	s.exports.drop()
 	s.peers.forget()
+	s.unchanged = lastPublication{}
 	h.ForgetElements()
 }

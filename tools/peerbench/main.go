@@ -131,15 +131,11 @@ func (c *counters) count(body []byte) {
 // loopback port (written on stdout), counts what it serves, and edits a
 // fraction of its lieux on POST /bench/change?fraction=F.
 func serveUpstream(ctx context.Context, n int, seed uint64) error {
-	dir, err := os.MkdirTemp("", "peerbench-up-")
+	st, dir, err := tempStore(ctx, "peerbench-up-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	st, err := sqlite.Open(ctx, filepath.Join(dir, "m.db"))
-	if err != nil {
-		return err
-	}
 	defer st.Close()
 	lieux := synth.PublishedLieux(n, seed)
 	for i := range lieux {
@@ -229,15 +225,11 @@ func downstream(ctx context.Context, n int, seed uint64, page int, changed float
 		return fmt.Errorf("the upstream did not start: %w", err)
 	}
 	base := "http://" + strings.TrimSpace(addr)
-	dir, err := os.MkdirTemp("", "peerbench-down-")
+	st, dir, err := tempStore(ctx, "peerbench-down-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	st, err := sqlite.Open(ctx, filepath.Join(dir, "m.db"))
-	if err != nil {
-		return err
-	}
 	defer st.Close()
 	cfgPath := filepath.Join(dir, "maillage.yaml")
 	yaml := fmt.Sprintf("sources:\n  - name: national\n    kind: peer\n    location: %s\n    peer:\n      page_size: %d\n", base, page)
@@ -293,6 +285,20 @@ func downstream(ctx context.Context, n int, seed uint64, page int, changed float
 	}
 	fmt.Printf("\nthe changes reached the downstream publication in %.1f %% of the snapshot's time\n", 100*incremental.Seconds()/snapshot.Seconds())
 	return nil
+}
+
+// tempStore opens a SQLite store in a new temporary directory.
+func tempStore(ctx context.Context, prefix string) (store.Store, string, error) {
+	dir, err := os.MkdirTemp("", prefix)
+	if err != nil {
+		return nil, "", err
+	}
+	st, err := sqlite.Open(ctx, filepath.Join(dir, "m.db"))
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, "", err
+	}
+	return st, dir, nil
 }
 
 func post(u string) (string, error) {
