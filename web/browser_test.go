@@ -73,7 +73,13 @@ type staticSources struct{}
 func (staticSources) Statuses(context.Context) ([]pipeline.SourceStatus, error) {
 	at := tuesday.Add(-3 * time.Hour)
 	next := tuesday.Add(21 * time.Hour)
-	return []pipeline.SourceStatus{{Name: "hub-test", Kind: "file", Schedule: "@daily", Status: store.RunOK, LastSuccess: &at, Records: 7, NextRun: &next}}, nil
+	caught, event := tuesday.Add(-10*time.Minute), tuesday.Add(-2*time.Hour)
+	lag := int64(600)
+	return []pipeline.SourceStatus{
+		{Name: "hub-test", Kind: "file", Schedule: "@daily", Status: store.RunOK, LastSuccess: &at, Records: 7, NextRun: &next},
+		{Name: "national", Kind: "peer", Schedule: "@hourly", Status: store.RunNotModified, LastSuccess: &caught, Records: 7, NextRun: &next,
+			Peer: &pipeline.PeerStatus{Instance: "b6f1c7e0-national", Position: 1234, Complete: true, LastEventAt: &event, CaughtUpAt: &caught, LagSeconds: &lag}},
+	}, nil
 }
 
 func (staticSources) Quality(_ context.Context, name string) (*pipeline.SourceQuality, bool, error) {

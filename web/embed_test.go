@@ -113,7 +113,8 @@ func TestEmbedBuilder(t *testing.T) {
 func TestSourcesPages(t *testing.T) {
 	ts, _ := browserSite(t)
 	_, body := page(t, ts.URL+"/sources", browser)
-	for _, w := range []string{"hub-test", "À jour", "il y a 3 heures", "dans 21 heures", "nom: required : 1", "ligne 8 : le nom est obligatoire"} {
+	for _, w := range []string{"hub-test", "À jour", "il y a 3 heures", "dans 21 heures", "nom: required : 1", "ligne 8 : le nom est obligatoire",
+		"instance b6f1c7e0-national · position 1234 · instantané complet · dernier changement lu : il y a 2 heures · à jour il y a 10 minutes"} {
 		if !strings.Contains(body, w) {
 			t.Errorf("dashboard: no %q in\n%s", w, body)
 		}

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -401,6 +402,11 @@ func TestFederation(t *testing.T) {
 		}
 		if s := k.harvest(t, "from-a"); s.Status != "ok" || !s.Peer.Complete {
 			t.Fatalf("k resumed: %+v", s)
+		}
+		code, stdout, stderr := runCLI(t, t.Context(), map[string]string{"MAILLAGE_DB": filepath.Join(k.dir, "maillage.db"), "MAILLAGE_GEOCODER_URL": "off"},
+			"sources", "--config", filepath.Join(k.dir, "config.yaml"))
+		if code != 0 || !strings.Contains(stdout, "PEER SOURCE") || !regexp.MustCompile(`from-a +`+a.id+` +\d+ +complete `).MatchString(stdout) {
+			t.Errorf("maillage sources: %d %s\n%s", code, stdout, stderr)
 		}
 		want, got := b.live(t), k.live(t)
 		var wantNames, gotNames []string
