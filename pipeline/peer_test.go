@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
+	"fmt"
 	"io"
 	"maps"
 	"net/http"
@@ -38,7 +39,7 @@ type upstream struct {
 	records  int
 }
 
-func newUpstream(t *testing.T) *upstream {
+func newUpstream(t testing.TB) *upstream {
 	t.Helper()
 	cfg := exampleConfig(t)
 	u := &upstream{st: openStore(t)}
@@ -100,7 +101,7 @@ func (u *upstream) setFault(f func(w http.ResponseWriter, r *http.Request, next 
 }
 
 // publish saves a set of lieux at the upstream, as its pipeline would.
-func (u *upstream) publish(t *testing.T, set store.LieuSet) {
+func (u *upstream) publish(t testing.TB, set store.LieuSet) {
 	t.Helper()
 	if _, err := u.st.SaveLieux(t.Context(), set, time.Now()); err != nil {
 		t.Fatal(err)
@@ -111,7 +112,7 @@ func (u *upstream) publish(t *testing.T, set store.LieuSet) {
 }
 
 // live lists an instance's published lieux by id.
-func live(t *testing.T, st store.Store) map[string]store.LieuRow {
+func live(t testing.TB, st store.Store) map[string]store.LieuRow {
 	t.Helper()
 	out := map[string]store.LieuRow{}
 	for since := int64(0); ; {
@@ -131,7 +132,7 @@ func live(t *testing.T, st store.Store) map[string]store.LieuRow {
 	}
 }
 
-func peerConfig(t *testing.T, location string) *config.Config {
+func peerConfig(t testing.TB, location string) *config.Config {
 	t.Helper()
 	dir := t.TempDir()
 	yaml := "sources:\n  - name: national\n    kind: peer\n    location: " + location + "\n    peer:\n      page_size: 25\n"
@@ -388,6 +389,64 @@ func TestPeerSourceFaults(t *testing.T) {
 		res, err := newPipeline(st, self).Run(t.Context(), self, pipeline.Options{})
 		if run := sourceRun(t, res, err); run.Status != store.RunFailed || !strings.Contains(run.Error, "this instance itself") {
 			t.Errorf("its own feed: %s %q", run.Status, run.Error)
+		}
+	})
+}
+
+// BenchmarkPeerSnapshot: an instance's first harvest of a peer that
+// published the examples (3 278 lieux), over loopback, into an empty
+// SQLite store; 25 changes a page.
+func BenchmarkPeerSnapshot(b *testing.B) {
+	up := newUpstream(b)
+	cfg := peerConfig(b, up.srv.URL)
+	for b.Loop() {
+		b.StopTimer()
+		st := openStore(b)
+		p := newPipeline(st, cfg)
+		b.StartTimer()
+		if _, err := p.Run(b.Context(), cfg, pipeline.Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkPeerPoll: a poll of that peer with nothing new (one request,
+// not_modified, no publication), and one after 1 % of its lieux changed.
+func BenchmarkPeerPoll(b *testing.B) {
+	up := newUpstream(b)
+	cfg := peerConfig(b, up.srv.URL)
+	st := openStore(b)
+	p := newPipeline(st, cfg)
+	if _, err := p.Run(b.Context(), cfg, pipeline.Options{}); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("nothing new", func(b *testing.B) {
+		for b.Loop() {
+			if res, err := p.Run(b.Context(), cfg, pipeline.Options{}); err != nil || res.Sources[0].Status != store.RunNotModified {
+				b.Fatal(err, res.Sources[0].Status)
+			}
+		}
+	})
+	b.Run("1 % changed", func(b *testing.B) {
+		rows := live(b, up.st)
+		ids := slices.Sorted(maps.Keys(rows))
+		round := 0
+		for b.Loop() {
+			b.StopTimer()
+			round++
+			var set store.LieuSet
+			for i, id := range ids {
+				l := rows[id]
+				if i%100 == 0 {
+					l.Lieu.Nom += fmt.Sprintf(" (%d)", round)
+				}
+				set.Lieux = append(set.Lieux, store.PublishedLieu{Lieu: l.Lieu, Provenance: l.Provenance})
+			}
+			up.publish(b, set)
+			b.StartTimer()
+			if res, err := p.Run(b.Context(), cfg, pipeline.Options{}); err != nil || res.Lieux.Updated != len(ids)/100+1 {
+				b.Fatal(err, res.Lieux)
+			}
 		}
 	})
 }
