@@ -450,3 +450,68 @@ func BenchmarkPeerPoll(b *testing.B) {
 		}
 	})
 }
+
+// TestPeerRecordsMergeWithOwn: a peer's lieu and this instance's own
+// record of the same place merge, and the sources' order decides whose
+// values win; the merged lieu is this instance's (no origin elsewhere),
+// naming the peer in via, and the peer's values keep its provenance.
+func TestPeerRecordsMergeWithOwn(t *testing.T) {
+	up := newUpstream(t)
+	upID, _ := up.st.InstanceID(t.Context())
+	rows := live(t, up.st)
+	var place store.LieuRow
+	for _, id := range slices.Sorted(maps.Keys(rows)) {
+		if l := rows[id].Lieu; l.Telephone != "" && l.Latitude != nil && l.Adresse != "" {
+			place = rows[id]
+			break
+		}
+	}
+	l := place.Lieu
+	own := []map[string]any{{"id": "own-1", "nom": l.Nom, "adresse": l.Adresse, "code_postal": l.CodePostal, "commune": l.Commune,
+		"latitude": *l.Latitude, "longitude": *l.Longitude, "telephone": "+33299000000", "date_maj": l.DateMaj, "pivot": l.Pivot}}
+	for _, ownFirst := range []bool{true, false} {
+		t.Run(fmt.Sprintf("own source first: %v", ownFirst), func(t *testing.T) {
+			dir := t.TempDir()
+			b, _ := json.Marshal(own)
+			os.WriteFile(filepath.Join(dir, "own.json"), b, 0o600)
+			ownSrc := "  - name: own\n    kind: file\n    location: own.json\n"
+			peerSrc := "  - name: national\n    kind: peer\n    location: " + up.srv.URL + "\n"
+			yaml := "sources:\n" + ownSrc + peerSrc
+			if !ownFirst {
+				yaml = "sources:\n" + peerSrc + ownSrc
+			}
+			os.WriteFile(filepath.Join(dir, "maillage.yaml"), []byte(yaml), 0o600)
+			cfg, err := config.Load(filepath.Join(dir, "maillage.yaml"), func(string) string { return "" })
+			if err != nil {
+				t.Fatal(err)
+			}
+			st := openStore(t)
+			if _, err := newPipeline(st, cfg).Run(t.Context(), cfg, pipeline.Options{}); err != nil {
+				t.Fatal(err)
+			}
+			got := live(t, st)
+			if len(got) != len(rows) {
+				t.Errorf("%d lieux, the peer has %d: the own record did not merge", len(got), len(rows))
+			}
+			var merged *store.LieuRow
+			for _, r := range got {
+				if r.Provenance["telephone"].Source == "own" || r.Lieu.Nom == l.Nom && r.Lieu.Adresse == l.Adresse {
+					merged = &r
+				}
+			}
+			if merged == nil {
+				t.Fatal("no lieu of the place")
+			}
+			wantPhone, wantFrom := "+33299000000", "own"
+			if !ownFirst {
+				wantPhone, wantFrom = l.Telephone, "national/"+place.Provenance["telephone"].Source
+			}
+			if merged.Lieu.Telephone != wantPhone || merged.Provenance["telephone"].Source != wantFrom {
+				t.Errorf("telephone %q from %+v, want %q from %s", merged.Lieu.Telephone, merged.Provenance["telephone"], wantPhone, wantFrom)
+			}
+			if f := merged.Lieu.Federation; f == nil || f.Origin.Instance != "" || !slices.Equal(f.Via, []string{upID}) {
+				t.Errorf("the merged lieu's federation %+v, want this instance's with the peer in via", f)
+			}
+		})
+	}
+}
