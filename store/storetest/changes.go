@@ -105,3 +105,83 @@ func testInstanceID(t *testing.T, st store.Store) {
 		t.Errorf("instance id changed: %q then %q (%v)", a, b, err)
 	}
 }
+
+// testFeedUnderPublications: a reader pages through the feed from 0,
+// two changes at a time, while another goroutine publishes (edits,
+// deletions, lieux back, new lieux); replaying what it read gives, once it
+// caught up, exactly the published lieux with their latest names; the
+// positions it reads only grow, and no lieu's revision goes back.
+func testFeedUnderPublications(t *testing.T, st store.Store) {
+	ctx := context.Background()
+	set := func(round int) store.LieuSet {
+		var s store.LieuSet
+		for i := range 30 {
+			if (i+round)%7 == 0 {
+				continue // deleted this round
+			}
+			nom := fmt.Sprintf("L%d", i)
+			if i%3 == round%3 {
+				nom += fmt.Sprintf(" r%d", round)
+			}
+			s.Lieux = append(s.Lieux, lieu(fmt.Sprintf("l%02d", i), nom, 2+float64(i)/10, 45))
+		}
+		if round%4 == 1 {
+			s.Lieux = append(s.Lieux, lieu(fmt.Sprintf("new%d", round), "N", 3, 46))
+		}
+		return s
+	}
+	if _, err := st.SaveLieux(ctx, set(0), t0); err != nil {
+		t.Fatal(err)
+	}
+	const rounds = 20
+	done := make(chan error, 1)
+	go func() {
+		for r := 1; r <= rounds; r++ {
+			if _, err := st.SaveLieux(ctx, set(r), t0.Add(time.Duration(r)*time.Minute)); err != nil {
+				done <- err
+				return
+			}
+		}
+		done <- nil
+	}()
+	copyOf := map[string]string{}
+	revision := map[string]int64{}
+	since, published := int64(0), false
+	for {
+		page, err := st.LieuChanges(ctx, since, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range page.Changes {
+			if c.Seq <= since {
+				t.Fatalf("position %d after %d", c.Seq, since)
+			}
+			if c.Lieu.Revision < revision[c.ID] {
+				t.Errorf("%s: revision %d after %d", c.ID, c.Lieu.Revision, revision[c.ID])
+			}
+			revision[c.ID] = c.Lieu.Revision
+			since = c.Seq
+			if c.Kind == store.ChangeCreated || c.Kind == store.ChangeUpdated {
+				copyOf[c.ID] = c.Lieu.Lieu.Nom
+			} else {
+				delete(copyOf, c.ID)
+			}
+		}
+		if len(page.Changes) < 2 && published {
+			break
+		}
+		if len(page.Changes) < 2 {
+			if err := <-done; err != nil {
+				t.Fatal(err)
+			}
+			published = true // read on to the end once more
+		}
+	}
+	want := map[string]string{}
+	for _, l := range set(rounds).Lieux {
+		want[l.Lieu.ID] = l.Lieu.Nom
+	}
+	if fmt.Sprint(copyOf) != fmt.Sprint(want) {
+		t.Errorf("the reader's copy:\n%v\nthe published lieux:\n%v", copyOf, want)
+	}
+}

@@ -36,6 +36,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"change feed", testChangeFeed},
 		{"instance identity", testInstanceID},
 		{"peer mirror", testPeerMirror},
+		{"change feed under publications", testFeedUnderPublications},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })
