@@ -24,8 +24,8 @@ import (
 	"github.com/maillage/maillage/store"
 )
 
-// upstream is a real instance's feed (the api package over a store the
-// examples were harvested into), behind a switch that can make it answer
+// upstream is a real instance's feed (the api package over a store a
+// configuration's sources were harvested into), behind a switch that can make it answer
 // the faults a peer may answer, and that counts the requests and the
 // lieux they carried.
 type upstream struct {
@@ -39,9 +39,8 @@ type upstream struct {
 	records  int
 }
 
-func newUpstream(t testing.TB) *upstream {
+func newUpstream(t testing.TB, cfg *config.Config) *upstream {
 	t.Helper()
-	cfg := exampleConfig(t)
 	u := &upstream{st: openStore(t)}
 	if _, err := newPipeline(u.st, cfg).Run(t.Context(), cfg, pipeline.Options{}); err != nil {
 		t.Fatal(err)
@@ -84,6 +83,28 @@ func newUpstream(t testing.TB) *upstream {
 	}))
 	t.Cleanup(u.srv.Close)
 	return u
+}
+
+// oneSourceConfig harvests only the bundled Nouvelle-Calédonie file
+// (90 records): enough lieux for several feed pages, small enough that
+// the tests that run many harvests stay quick under the race detector.
+func oneSourceConfig(t testing.TB) *config.Config {
+	t.Helper()
+	dir := t.TempDir()
+	example, err := filepath.Abs("../examples/nouvelle-caledonie-20240320.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	yaml := "sources:\n  - name: nouvelle-caledonie\n    kind: file\n    location: " + example + "\n"
+	path := filepath.Join(dir, "maillage.yaml")
+	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(path, func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
 }
 
 // counts returns the requests and the lieux carried since the last call.
@@ -163,7 +184,7 @@ func sourceRun(t *testing.T, res *pipeline.Result, err error) pipeline.SourceRep
 // survivor's lieu and a deletion; a lieu that came from this instance is
 // never imported.
 func TestPeerSource(t *testing.T) {
-	up := newUpstream(t)
+	up := newUpstream(t, oneSourceConfig(t))
 	want := live(t, up.st)
 	upID, _ := up.st.InstanceID(t.Context())
 	st := openStore(t)
@@ -294,7 +315,7 @@ func rewrite(change func(page map[string]any)) func(w http.ResponseWriter, r *ht
 // new snapshot far smaller than the last is held; an instance does not
 // read its own feed.
 func TestPeerSourceFaults(t *testing.T) {
-	up := newUpstream(t)
+	up := newUpstream(t, oneSourceConfig(t))
 	st := openStore(t)
 	cfg := peerConfig(t, up.srv.URL)
 	p := newPipeline(st, cfg)
@@ -397,7 +418,7 @@ func TestPeerSourceFaults(t *testing.T) {
 // published the examples (3 278 lieux), over loopback, into an empty
 // SQLite store; 25 changes a page.
 func BenchmarkPeerSnapshot(b *testing.B) {
-	up := newUpstream(b)
+	up := newUpstream(b, exampleConfig(b))
 	cfg := peerConfig(b, up.srv.URL)
 	for b.Loop() {
 		b.StopTimer()
@@ -413,7 +434,7 @@ func BenchmarkPeerSnapshot(b *testing.B) {
 // BenchmarkPeerPoll: a poll of that peer with nothing new (one request,
 // not_modified, no publication), and one after 1 % of its lieux changed.
 func BenchmarkPeerPoll(b *testing.B) {
-	up := newUpstream(b)
+	up := newUpstream(b, exampleConfig(b))
 	cfg := peerConfig(b, up.srv.URL)
 	st := openStore(b)
 	p := newPipeline(st, cfg)
@@ -456,7 +477,7 @@ func BenchmarkPeerPoll(b *testing.B) {
 // values win; the merged lieu is this instance's (no origin elsewhere),
 // naming the peer in via, and the peer's values keep its provenance.
 func TestPeerRecordsMergeWithOwn(t *testing.T) {
-	up := newUpstream(t)
+	up := newUpstream(t, oneSourceConfig(t))
 	upID, _ := up.st.InstanceID(t.Context())
 	rows := live(t, up.st)
 	var place store.LieuRow
