@@ -104,21 +104,3 @@ func TestWriteFileAtomic(t *testing.T) {
 		t.Errorf("a failed write must leave the previous file alone: %q, %d entries", got, len(entries))
 	}
 }
-
-func TestNeutraliseFormula(t *testing.T) {
-	for _, tc := range []struct{ in, want string }{
-		{"", ""},
-		{"Médiathèque", "Médiathèque"},
-		{"=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"},
-		{"+33 4 92 00 00 00", "'+33 4 92 00 00 00"},
-		{"-1", "'-1"},
-		{"@SUM(A1)", "'@SUM(A1)"},
-		{"\tcmd", "'\tcmd"},
-		{"\rcmd", "'\rcmd"},
-		{"a=b", "a=b"},
-	} {
-		if got := exporters.NeutraliseFormula(tc.in); got != tc.want {
-			t.Errorf("NeutraliseFormula(%q) = %q, want %q", tc.in, got, tc.want)
-		}
-	}
-}

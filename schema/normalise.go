@@ -78,7 +78,7 @@ var normaliseSteps = []func(*Lieu, NormaliseContext) []Issue{
 	func(l *Lieu, _ NormaliseContext) []Issue { return deriveLocation(l) },
 	normalisePivotField, normalisePostcodeField, normaliseINSEEField, normalisePhoneField,
 	normaliseEmailsField, normaliseWebsitesField, normaliseDateField, normaliseResumeField,
-	normaliseTypologieField, normaliseHoursField,
+	normaliseTypologieField, normaliseHoursField, neutraliseFormulasField,
 }
 
 // CheckRequired reports, as errors that quarantine the record, the

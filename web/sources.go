@@ -14,7 +14,6 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
-	"github.com/maillage/maillage/exporters"
 	"github.com/maillage/maillage/pipeline"
 	"github.com/maillage/maillage/schema"
 	"github.com/maillage/maillage/store"
@@ -213,7 +212,7 @@ func (s *Site) qualityCSV(w http.ResponseWriter, r *http.Request) {
 			for _, is := range rec.Reasons {
 				row := []string{lineText(rec.Line), strconv.Itoa(rec.Index + 1), rec.RecordKey, part.level, is.Field, is.Column, is.Rule, is.Value, is.Fixed, is.Message}
 				for i := range row {
-					row[i] = exporters.NeutraliseFormula(row[i])
+					row[i] = schema.NeutraliseFormula(row[i])
 				}
 				_ = cw.Write(row)
 			}
