@@ -84,3 +84,28 @@ func TestTerritoire(t *testing.T) {
 		})
 	}
 }
+
+// TestReferentialAreasAndPopulation: the embedded referential names the
+// régions, départements and EPCI, and carries the communes' populations
+// (INSEE's, about 68 million for France as a whole).
+func TestReferentialAreasAndPopulation(t *testing.T) {
+	for _, tc := range []struct{ kind, code, name string }{
+		{"reg", "93", "Provence-Alpes-Côte d'Azur"}, {"dep", "05", "Hautes-Alpes"}, {"dep", "2A", "Corse-du-Sud"},
+		{"epci", "200067452", "CC du Guillestrois et du Queyras"},
+	} {
+		if a, ok := geo.AreaNamed(tc.kind, tc.code); !ok || a.Name != tc.name {
+			t.Errorf("%s:%s = %+v %v, want %q", tc.kind, tc.code, a, ok, tc.name)
+		}
+	}
+	if _, ok := geo.AreaNamed("dep", "99"); ok {
+		t.Error("dep:99 exists")
+	}
+	total := 0
+	for _, c := range geo.Communes().CurrentCommunes() {
+		total += c.Population
+	}
+	gap, _ := geo.Communes().Commune("05061")
+	if total < 66e6 || total > 70e6 || gap.Population < 38000 || gap.Population > 45000 {
+		t.Errorf("population: France %d, Gap %d", total, gap.Population)
+	}
+}

@@ -16,7 +16,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 )
 
-//go:generate go run ./internal/gencommunes -o data/communes.tsv.gz
+//go:generate go run ./internal/gencommunes -o data/communes.tsv.gz -areas data/areas.tsv
 
 //go:embed data/communes.tsv.gz
 var communesTSV []byte
@@ -50,7 +50,11 @@ type Commune struct {
 	// nearest other commune centre: a measure of the commune's size.
 	Centre  *Point
 	Spacing float64
-	folded  string // FoldName(Name)
+	// Population is the municipal population (INSEE, as the package gives
+	// it): 0 for delegated and associated communes, counted in their
+	// current commune's; an arrondissement's is also in its city's.
+	Population int
+	folded     string // FoldName(Name)
 }
 
 // Folded is the commune's name as FoldName folds it.
@@ -113,11 +117,18 @@ func parseReferential(gz []byte) (*Referential, error) {
 // parseCommune reads one line of the generated file (see gencommunes).
 func parseCommune(line string) (*Commune, error) {
 	f := strings.Split(line, "\t")
-	if len(f) != 12 {
-		return nil, fmt.Errorf("%d columns, want 12: %q", len(f), line)
+	if len(f) != 13 {
+		return nil, fmt.Errorf("%d columns, want 13: %q", len(f), line)
 	}
 	c := &Commune{Code: f[0], Type: f[1], Name: f[2], Postcodes: strings.Fields(f[3]), Departement: f[4],
 		Region: f[5], Parent: f[6], OldCodes: strings.Fields(f[7]), EPCI: f[8], folded: FoldName(f[2])}
+	if f[12] != "" {
+		n, err := strconv.Atoi(f[12])
+		if err != nil {
+			return nil, fmt.Errorf("commune %s population: %w", c.Code, err)
+		}
+		c.Population = n
+	}
 	if f[9] == "" {
 		return c, nil
 	}
@@ -325,4 +336,35 @@ func SameCommune(a, b string) bool {
 	ca, okA := r.Commune(a)
 	cb, okB := r.Commune(b)
 	return okA && okB && r.Current(ca).Code == r.Current(cb).Code
+}
+
+//go:embed data/areas.tsv
+var areasTSV string
+
+// Area is a région, a département or an EPCI of the referential.
+type Area struct {
+	Kind string // reg, dep or epci, as territory filters write them
+	Code string
+	Name string
+}
+
+var (
+	areasOnce sync.Once
+	areas     map[[2]string]Area
+)
+
+// AreaNamed returns the région ("reg"), département ("dep") or EPCI
+// ("epci") of a code, loaded from the embedded list on first use.
+func AreaNamed(kind, code string) (Area, bool) {
+	areasOnce.Do(func() {
+		areas = map[[2]string]Area{}
+		for line := range strings.SplitSeq(areasTSV, "\n") {
+			f := strings.Split(line, "\t")
+			if len(f) == 3 && !strings.HasPrefix(line, "#") {
+				areas[[2]string{f[0], f[1]}] = Area{Kind: f[0], Code: f[1], Name: f[2]}
+			}
+		}
+	})
+	a, ok := areas[[2]string{kind, code}]
+	return a, ok
 }
