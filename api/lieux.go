@@ -2,7 +2,9 @@ package api
 
 import (
 	"bufio"
+	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -12,8 +14,9 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/maillage/maillage/exporters"
-	"github.com/maillage/maillage/pipeline"
+	"github.com/maillage/maillage/geo"
 	"github.com/maillage/maillage/readmodel"
+	"github.com/maillage/maillage/schema"
 	"github.com/maillage/maillage/store"
 )
 
@@ -252,37 +255,104 @@ func lieuFeature(e *readmodel.Entry, links []link) []byte {
 	return append(body, '}')
 }
 
-// exportCSV streams the national-standard CSV of all lieux.
-func (s *Server) exportCSV(w http.ResponseWriter, r *http.Request) {
-	m := s.models.Current()
-	if !s.startExport(w, r, m, "text/csv; charset=utf-8", pipeline.FileLieuxCSV) {
+// exportLieux streams the published lieux, or those of one territory
+// (/exports/departement/05/lieux.csv), in one format: CSV and GeoJSON
+// from the rows and features the read model keeps rendered (so an
+// extract is byte for byte the national file's header and rows of its
+// territory), GeoParquet and XLSX from the lieux those features hold.
+func (s *Server) exportLieux(w http.ResponseWriter, r *http.Request) {
+	f, err := exporters.FormatNamed(chi.URLParam(r, "format"))
+	if err != nil {
+		s.problem(w, r, http.StatusNotFound, "no export in that format: "+strings.Join(exporters.FormatNames(), ", "))
 		return
 	}
-	cw, err := exporters.NewCSVWriter(w)
-	for i := 0; err == nil && i < m.Len(); i++ {
-		err = cw.WriteRendered(m.Entry(i).CSVRow())
+	m := s.models.Current()
+	positions, name, ok := s.exportScope(w, r, m)
+	if !ok {
+		return
 	}
-	if err == nil {
-		err = cw.Close()
+	if !s.startExport(w, r, m, f.ContentType, name+"."+f.Name) {
+		return
 	}
-	s.exportDone(pipeline.FileLieuxCSV, err)
+	s.exportDone(name+"."+f.Name, writeEntries(w, f, entriesAt(m, positions)))
 }
 
-// exportGeoJSON streams all lieux as a FeatureCollection.
-func (s *Server) exportGeoJSON(w http.ResponseWriter, r *http.Request) {
-	m := s.models.Current()
-	if !s.startExport(w, r, m, contentGeoJSON+"; charset=utf-8", pipeline.FileLieuxGeoJSON) {
-		return
+// entriesAt iterates over the entries at positions, or over all of them
+// when positions is nil.
+func entriesAt(m *readmodel.Model, positions []int32) func(yield func(*readmodel.Entry) error) error {
+	return func(yield func(*readmodel.Entry) error) error {
+		if positions == nil {
+			for i := range m.Len() {
+				if err := yield(m.Entry(i)); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		for _, i := range positions {
+			if err := yield(m.Entry(int(i))); err != nil {
+				return err
+			}
+		}
+		return nil
 	}
-	gw := exporters.NewGeoJSONWriter(w)
-	var err error
-	for i := 0; err == nil && i < m.Len(); i++ {
-		err = gw.WriteRendered(m.Entry(i).Feature())
+}
+
+// exportScope is what an export path names: every lieu (positions nil)
+// or the positions of a territory's lieux, and the file's base name
+// (lieux, lieux-departement-05). It answers 400 for a malformed code and
+// 404 for a territory the referential does not know.
+func (s *Server) exportScope(w http.ResponseWriter, r *http.Request, m *readmodel.Model) ([]int32, string, bool) {
+	kind := chi.URLParam(r, "kind")
+	if kind == "" {
+		return nil, "lieux", true
 	}
-	if err == nil {
-		err = gw.Close()
+	t, err := schema.TerritoryAtPath(kind, chi.URLParam(r, "code"))
+	if err != nil {
+		s.problem(w, r, http.StatusBadRequest, err.Error())
+		return nil, "", false
 	}
-	s.exportDone(pipeline.FileLieuxGeoJSON, err)
+	if _, known := geo.TerritoryName(t); !known {
+		s.problem(w, r, http.StatusNotFound, "no "+t.Kind.Label+" "+t.Code+" in the referential of communes")
+		return nil, "", false
+	}
+	positions := m.InTerritory(t)
+	if positions == nil {
+		positions = []int32{}
+	}
+	return positions, "lieux-" + t.Kind.Path + "-" + t.Code, true
+}
+
+// writeEntries writes read-model entries in one format.
+func writeEntries(w io.Writer, f exporters.Format, each func(yield func(*readmodel.Entry) error) error) error {
+	switch f.Name {
+	case "csv":
+		cw, err := exporters.NewCSVWriter(w)
+		if err == nil {
+			err = each(func(e *readmodel.Entry) error { return cw.WriteRendered(e.CSVRow()) })
+		}
+		if err == nil {
+			err = cw.Close()
+		}
+		return err
+	case "geojson":
+		gw := exporters.NewGeoJSONWriter(w)
+		err := each(func(e *readmodel.Entry) error { return gw.WriteRendered(e.Feature()) })
+		if err == nil {
+			err = gw.Close()
+		}
+		return err
+	}
+	_, err := exporters.WriteLieux(w, f, nil, func(yield func(*schema.Lieu) error) error {
+		return each(func(e *readmodel.Entry) error {
+			var feature exporters.Feature
+			if err := json.Unmarshal(e.Feature(), &feature); err != nil {
+				return fmt.Errorf("api: export of %s: %w", e.ID(), err)
+			}
+			return yield(feature.Properties)
+		})
+	})
+	return err
 }
 
 // startExport answers a conditional request, or writes an export's

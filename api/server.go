@@ -117,8 +117,8 @@ func (s *Server) Handler() http.Handler {
 	r.Get("/api/v1/changes", s.changes)
 	r.Get("/api/v1/sources", s.listSources)
 	r.Post("/api/v1/sources/{name}/sync", s.syncSource)
-	r.Get("/exports/lieux.csv", s.exportCSV)
-	r.Get("/exports/lieux.geojson", s.exportGeoJSON)
+	r.Get("/exports/lieux.{format}", s.exportLieux)
+	r.Get("/exports/{kind}/{code}/lieux.{format}", s.exportLieux)
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		s.problem(w, r, http.StatusNotFound, "no such route: "+r.URL.Path)
 	})

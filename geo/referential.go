@@ -14,6 +14,8 @@ import (
 	"unicode"
 
 	"golang.org/x/text/unicode/norm"
+
+	"github.com/maillage/maillage/schema"
 )
 
 //go:generate go run ./internal/gencommunes -o data/communes.tsv.gz -areas data/areas.tsv
@@ -367,4 +369,19 @@ func AreaNamed(kind, code string) (Area, bool) {
 	})
 	a, ok := areas[[2]string{kind, code}]
 	return a, ok
+}
+
+// TerritoryName is the name of a territory the referential knows (a
+// région, département, EPCI or commune), and false when it knows none of
+// that code.
+func TerritoryName(t schema.Territory) (string, bool) {
+	if t.Kind.Prefix == "com" {
+		c, ok := Communes().Commune(t.Code)
+		if !ok {
+			return "", false
+		}
+		return c.Name, true
+	}
+	a, ok := AreaNamed(t.Kind.Prefix, t.Code)
+	return a.Name, ok
 }

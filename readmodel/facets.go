@@ -100,3 +100,8 @@ func (m *Model) CentreOf(facet, value string) (Point, bool) {
 	}
 	return Point{Lon: sum.Lon / float64(n), Lat: sum.Lat / float64(n)}, true
 }
+
+// InTerritory lists the positions (by id) of the lieux of a territory.
+func (m *Model) InTerritory(t schema.Territory) []int32 {
+	return m.facetList(t.Kind.Facet, FoldValue(t.Code))
+}

@@ -3,26 +3,29 @@ package schema
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 )
 
 // TerritoryKind is one kind of territory a filter may name: the prefix
 // of its form ("dep:05"), the facet (query parameter of the search API)
-// holding its code, the code's shape and its French name.
+// holding its code, its French name, the segment naming it in export
+// paths (/exports/departement/05/…) and the code's shape.
 type TerritoryKind struct {
 	Prefix string
 	Facet  string
 	Label  string
+	Path   string
 	code   *regexp.Regexp
 	of     func(*Lieu) string
 }
 
 // territoryKinds are the territories a filter can name.
 var territoryKinds = []TerritoryKind{
-	{"dep", "departement", "département", regexp.MustCompile(`^(\d{2}|2[AB]|97\d)$`), func(l *Lieu) string { return l.territory().Departement }},
-	{"reg", "region", "région", regexp.MustCompile(`^\d{2}$`), func(l *Lieu) string { return l.territory().Region }},
-	{"epci", "epci", "EPCI", regexp.MustCompile(`^\d{9}$`), func(l *Lieu) string { return l.territory().EPCI }},
-	{"com", "code_insee", "commune", regexp.MustCompile(`^(\d{5}|2[AB]\d{3})$`), func(l *Lieu) string { return l.CodeINSEE }},
+	{"dep", "departement", "département", "departement", regexp.MustCompile(`^(\d{2}|2[AB]|9[78]\d)$`), func(l *Lieu) string { return l.territory().Departement }},
+	{"reg", "region", "région", "region", regexp.MustCompile(`^(\d{2}|9[78]\d)$`), func(l *Lieu) string { return l.territory().Region }},
+	{"epci", "epci", "EPCI", "epci", regexp.MustCompile(`^\d{9}$`), func(l *Lieu) string { return l.territory().EPCI }},
+	{"com", "code_insee", "commune", "commune", regexp.MustCompile(`^(\d{5}|2[AB]\d{3})$`), func(l *Lieu) string { return l.CodeINSEE }},
 }
 
 func (l *Lieu) territory() Territoire {
@@ -54,6 +57,21 @@ func ParseTerritory(s string) (Territory, error) {
 		}
 	}
 	return Territory{}, fmt.Errorf("%q is not a territory (%s)", s, TerritoryForms)
+}
+
+// TerritoryKinds lists the kinds of territory, in the order of
+// TerritoryForms.
+func TerritoryKinds() []TerritoryKind { return slices.Clone(territoryKinds) }
+
+// TerritoryAtPath reads a territory from an export path's kind segment
+// (region, departement, epci, commune) and code.
+func TerritoryAtPath(kind, code string) (Territory, error) {
+	for _, k := range territoryKinds {
+		if k.Path == kind {
+			return ParseTerritory(k.Prefix + ":" + code)
+		}
+	}
+	return Territory{}, fmt.Errorf("%q is not a kind of territory (region, departement, epci or commune)", kind)
 }
 
 // String is the territory's "kind:code" form.

@@ -9,6 +9,7 @@
 //	maillage explain  A B [--config F]
 //	maillage migrate  up|status [--config F]
 //	maillage sources  [--config F]
+//	maillage export   [--territoire dep:05] [--format F] -o OUT [--config F]
 package main
 
 import (
@@ -31,6 +32,8 @@ Usage:
   maillage explain  A B [--config FILE]                         how the scorer compares two records or lieux
   maillage migrate  up|status [--config FILE]                   apply or list the store's schema migrations
   maillage sources  [--config FILE]                             each source: kind, schedule, last success, errors, holds, next run
+  maillage export   [--territoire dep:05] [--format csv|geojson|parquet|xlsx] -o OUT [--config FILE]
+                                                                the published lieux (of one territory) in one format (-o - : stdout)
 
 Environment: DATABASE_URL, MAILLAGE_DB, MAILLAGE_ADDR, MAILLAGE_OUT, MAILLAGE_GEOCODER_URL,
 MAILLAGE_ADMIN_TOKEN, MAILLAGE_LOG_LEVEL.
@@ -67,6 +70,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		return cmdMigrate(ctx, env, args[1:])
 	case "sources":
 		return cmdSources(ctx, env, args[1:])
+	case "export":
+		return cmdExport(ctx, env, args[1:])
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
