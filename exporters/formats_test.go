@@ -112,4 +112,3 @@ func TestFormatsRoundTrip(t *testing.T) {
 		}
 	})
 }
-
