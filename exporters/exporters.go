@@ -172,6 +172,9 @@ func (g *GeoJSONWriter) Close() error {
 	return nil
 }
 
+// ProvenanceFields are the columns of provenance.csv.
+var ProvenanceFields = []string{"lieu_id", "source", "record_key"}
+
 // ProvenanceWriter writes provenance.csv: one row per source record merged
 // into a lieu.
 type ProvenanceWriter struct {
@@ -182,7 +185,7 @@ type ProvenanceWriter struct {
 func NewProvenanceWriter(w io.Writer) (*ProvenanceWriter, error) {
 	cw := csv.NewWriter(w)
 	cw.UseCRLF = true
-	if err := cw.Write([]string{"lieu_id", "source", "record_key"}); err != nil {
+	if err := cw.Write(ProvenanceFields); err != nil {
 		return nil, fmt.Errorf("exporters: provenance header: %w", err)
 	}
 	return &ProvenanceWriter{w: cw}, nil

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"maps"
@@ -10,6 +11,7 @@ import (
 	"sync"
 
 	"github.com/maillage/maillage/exporters"
+	"github.com/maillage/maillage/schema"
 	"github.com/maillage/maillage/store"
 )
 
@@ -17,8 +19,11 @@ import (
 const (
 	FileLieuxCSV     = "lieux.csv"
 	FileLieuxGeoJSON = "lieux.geojson"
+	FileLieuxParquet = "lieux.parquet"
+	FileLieuxXLSX    = "lieux.xlsx"
 	FileProvenance   = "provenance.csv"
 	FileReport       = "report.json"
+	FileDataPackage  = exporters.DataPackageFile
 	// DirSourceReports holds one quality report per source (the public
 	// form of its part of the report), kept from the run that last
 	// harvested it: a run of one source rewrites only that source's.
@@ -35,17 +40,18 @@ func WriteOperatorReport(dir string, rep *Report) error {
 	return nil
 }
 
-// WriteFiles writes the four open-data files of a run into dir (its
-// report.json is the report's Public form). Each
-// lieu's CSV row and GeoJSON feature are kept from one call to the next:
-// only the lieux published since are read and rendered again. When the
-// store publishes what the pipeline's last publication left, the links
-// come from the pipeline too.
+// WriteFiles writes the open-data files of a run into dir: the lieux in
+// every format, provenance.csv, report.json (the report's Public form)
+// and datapackage.json describing them. Each lieu's CSV row and GeoJSON
+// feature are kept from one call to the next: only the lieux published
+// since are read and rendered again. When the store publishes what the
+// pipeline's last publication left, the links come from the pipeline
+// too.
 func (p *Pipeline) WriteFiles(ctx context.Context, dir string, res *Result) error {
 	rep, pub := res.Report, res.Publication
 	p.state.exports.mu.Lock()
 	defer p.state.exports.mu.Unlock()
-	unlock, err := exporters.LockDir(dir, FileLieuxCSV, FileLieuxGeoJSON, FileProvenance, FileReport)
+	unlock, err := exporters.LockDir(dir, FileLieuxCSV, FileLieuxGeoJSON, FileLieuxParquet, FileLieuxXLSX, FileProvenance, FileReport, FileDataPackage)
 	if err != nil {
 		return fmt.Errorf("pipeline: %w", err)
 	}
@@ -60,15 +66,22 @@ func (p *Pipeline) WriteFiles(ctx context.Context, dir string, res *Result) erro
 	if !ok {
 		delta = lieuDelta{}
 	}
-	// the files are written at once: they share nothing
+	c := &p.state.exports
+	if err := c.follow(ctx, p.Store, seq, delta); err != nil {
+		c.known = false
+		return fmt.Errorf("pipeline: %w", err)
+	}
+	// the files are written at once: they only read the cache
 	writers := []func() error{
 		func() error {
 			return exporters.WriteFileAtomic(filepath.Join(dir, FileLieuxCSV), func(cw io.Writer) error {
 				return exporters.WriteFileAtomic(filepath.Join(dir, FileLieuxGeoJSON), func(gw io.Writer) error {
-					return p.state.exports.write(ctx, p.Store, seq, delta, cw, gw)
+					return c.write(cw, gw)
 				})
 			})
 		},
+		func() error { return c.writeFormat(filepath.Join(dir, FileLieuxParquet), "parquet") },
+		func() error { return c.writeFormat(filepath.Join(dir, FileLieuxXLSX), "xlsx") },
 		func() error {
 			return exporters.WriteFileAtomic(filepath.Join(dir, FileProvenance), func(w io.Writer) error {
 				if !ok {
@@ -86,13 +99,73 @@ func (p *Pipeline) WriteFiles(ctx context.Context, dir string, res *Result) erro
 		wg.Go(func() { errs[i] = write() })
 	}
 	wg.Wait()
-	names := []string{FileLieuxCSV + ", " + FileLieuxGeoJSON, FileProvenance, FileReport, DirSourceReports}
+	names := []string{FileLieuxCSV + ", " + FileLieuxGeoJSON, FileLieuxParquet, FileLieuxXLSX, FileProvenance, FileReport, DirSourceReports}
 	for i, err := range errs {
 		if err != nil {
 			return fmt.Errorf("pipeline: %s: %w", names[i], err)
 		}
 	}
+	if err := c.writeDataPackage(dir, rep); err != nil {
+		return fmt.Errorf("pipeline: %s: %w", FileDataPackage, err)
+	}
 	return nil
+}
+
+// lieuxFiles are the lieux files WriteFiles writes, by format.
+var lieuxFiles = []struct{ name, format string }{
+	{FileLieuxCSV, "csv"}, {FileLieuxGeoJSON, "geojson"}, {FileLieuxParquet, "parquet"}, {FileLieuxXLSX, "xlsx"},
+}
+
+// writeDataPackage describes the files of dir, once written: the sources
+// and licences of the report, the lieux' date_maj range, each file's
+// size and digest.
+func (c *exportCache) writeDataPackage(dir string, rep *Report) error {
+	pkg := PackageOf(rep, c.dateRange())
+	for _, f := range lieuxFiles {
+		format, err := exporters.FormatNamed(f.format)
+		if err != nil {
+			return err
+		}
+		pkg.Files = append(pkg.Files, exporters.PackageFile{Name: "lieux-" + f.format, Path: f.name, Format: format})
+	}
+	csvFormat, _ := exporters.FormatNamed("csv")
+	pkg.Files = append(pkg.Files, exporters.PackageFile{Name: "provenance", Path: FileProvenance, Format: csvFormat,
+		Title: "Provenance : l'enregistrement source de chaque lieu", Fields: exporters.ProvenanceFields})
+	if err := exporters.DescribeFiles(dir, pkg.Files); err != nil {
+		return err
+	}
+	return exporters.WriteFileAtomic(filepath.Join(dir, FileDataPackage), func(w io.Writer) error {
+		return exporters.WriteDataPackage(w, pkg)
+	})
+}
+
+// PackageOf is the description of a publication: its sources (by their
+// attribution, else their name) and their licences (those a source names
+// by an identifier such as etalab-2.0; a licence written as a sentence
+// goes with its source's title), the lieux' date_maj
+// range [start, end]; the files are the caller's.
+func PackageOf(rep *Report, dates [2]string) exporters.Package {
+	pkg := exporters.Package{Name: "lieux-mediation-numerique", Title: "Lieux de médiation numérique",
+		Description: "Lieux de médiation numérique moissonnés auprès de leurs producteurs, normalisés au schéma national " +
+			"v1.0.2 (LaMednum/standard-mediation-num) et dédoublonnés, avec la provenance de chaque valeur.",
+		Created: rep.FinishedAt, Start: dates[0], End: dates[1]}
+	var licences []string
+	for _, s := range rep.Sources {
+		title := s.Attribution
+		if title == "" {
+			title = s.Source
+		}
+		if exporters.IsLicenceID(s.Licence) {
+			licences = append(licences, s.Licence)
+		} else if s.Licence != "" { // free text: said with the source
+			title += " (licence : " + s.Licence + ")"
+		}
+		if !slices.ContainsFunc(pkg.Sources, func(p exporters.PackageSource) bool { return p.Title == title }) {
+			pkg.Sources = append(pkg.Sources, exporters.PackageSource{Title: title})
+		}
+	}
+	pkg.Licences = exporters.SourceLicences(licences)
+	return pkg
 }
 
 // exportCache keeps each published lieu rendered, under the revision
@@ -109,6 +182,7 @@ type exportCache struct {
 type renderedLieu struct {
 	revision     int64
 	row, feature []byte
+	dateMaj      string
 }
 
 // drop forgets every rendered lieu: the next write renders all.
@@ -118,14 +192,9 @@ func (c *exportCache) drop() {
 	c.known, c.ids, c.byID = false, nil, nil
 }
 
-// write streams every published lieu into the CSV and the GeoJSON, in id
-// order, once the cache follows the publication seq (d: what the last
-// publication changed, when known).
-func (c *exportCache) write(ctx context.Context, st store.Store, seq int64, d lieuDelta, csvW, geoW io.Writer) error {
-	if err := c.follow(ctx, st, seq, d); err != nil {
-		c.known = false
-		return err
-	}
+// write streams every lieu of the cache into the CSV and the GeoJSON, in
+// id order.
+func (c *exportCache) write(csvW, geoW io.Writer) error {
 	cw, err := exporters.NewCSVWriter(csvW)
 	if err != nil {
 		return err
@@ -239,8 +308,48 @@ func (c *exportCache) render(csvR *exporters.CSVRenderer, row store.LieuRow) err
 	if err != nil {
 		return err
 	}
-	c.byID[row.Lieu.ID] = renderedLieu{revision: row.Revision, row: line, feature: feature}
+	c.byID[row.Lieu.ID] = renderedLieu{revision: row.Revision, row: line, feature: feature, dateMaj: row.Lieu.DateMaj}
 	return nil
+}
+
+// writeFormat writes every lieu of the cache, decoded from its feature,
+// into a file of a format that needs the lieux themselves (GeoParquet,
+// XLSX).
+func (c *exportCache) writeFormat(path, format string) error {
+	f, err := exporters.FormatNamed(format)
+	if err != nil {
+		return err
+	}
+	return exporters.WriteFileAtomic(path, func(w io.Writer) error {
+		_, err := exporters.WriteLieux(w, f, nil, func(yield func(*schema.Lieu) error) error {
+			for _, id := range c.ids {
+				var feature exporters.Feature
+				if err := json.Unmarshal(c.byID[id].feature, &feature); err != nil {
+					return fmt.Errorf("pipeline: %s of %s: %w", format, id, err)
+				}
+				if err := yield(feature.Properties); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		return err
+	})
+}
+
+// dateRange is the earliest and the latest date_maj of the cache's lieux.
+func (c *exportCache) dateRange() [2]string {
+	var r [2]string
+	for _, id := range c.ids {
+		d := c.byID[id].dateMaj
+		if d != "" && (r[0] == "" || d < r[0]) {
+			r[0] = d
+		}
+		if d > r[1] {
+			r[1] = d
+		}
+	}
+	return r
 }
 
 // WriteLieuxCSV streams every published lieu as the standard's CSV.

@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/csv"
+	"encoding/hex"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -11,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/maillage/maillage/exporters"
 	"github.com/maillage/maillage/internal/exportread"
 )
 
@@ -98,5 +101,59 @@ func TestExportCommand(t *testing.T) {
 	}
 	if fileExists(filepath.Join(dir, "x.csv")) {
 		t.Error("a refused export wrote a file")
+	}
+}
+
+// TestDataPackage: sync describes its files in a datapackage.json valid
+// against the Frictionless Data Package profiles 1.0 and 2.0, naming the
+// standard's Table Schema, the sources' attributions and licence, the
+// date_maj range, and each file's size and SHA-256.
+func TestDataPackage(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"MAILLAGE_DB": filepath.Join(dir, "m.db"), "MAILLAGE_GEOCODER_URL": "off"}
+	out := filepath.Join(dir, "out")
+	if code, _, stderr := runCLI(t, context.Background(), env, "sync", "--config", "../../config.example.yaml", "--out", out); code != 0 {
+		t.Fatalf("sync exit %d: %s", code, stderr)
+	}
+	raw, err := os.ReadFile(filepath.Join(out, "datapackage.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, profile := range []string{"datapackage-1.0.schema.json", "datapackage-2.0.schema.json"} {
+		if err := exportread.ValidateJSON(filepath.Join("../../exporters/testdata", profile), raw); err != nil {
+			t.Errorf("%s: %v", profile, err)
+		}
+	}
+	var pkg struct {
+		Licenses  []struct{ Name string }
+		Sources   []struct{ Title string }
+		Temporal  struct{ Start, End string }
+		Resources []struct {
+			Name, Path, Hash string
+			Bytes            int64
+			Schema           any
+		}
+	}
+	if err := json.Unmarshal(raw, &pkg); err != nil {
+		t.Fatal(err)
+	}
+	if len(pkg.Licenses) != 1 || pkg.Licenses[0].Name != "etalab-2.0" || len(pkg.Sources) < 3 ||
+		pkg.Temporal.Start == "" || pkg.Temporal.Start > pkg.Temporal.End {
+		t.Errorf("licences %v, sources %v, temporal %v", pkg.Licenses, pkg.Sources, pkg.Temporal)
+	}
+	var names []string
+	for _, r := range pkg.Resources {
+		names = append(names, r.Path)
+		body, err := os.ReadFile(filepath.Join(out, r.Path))
+		sum := sha256.Sum256(body)
+		if err != nil || int64(len(body)) != r.Bytes || r.Hash != "sha256:"+hex.EncodeToString(sum[:]) {
+			t.Errorf("%s: %v, %d bytes, %s; described %d, %s", r.Path, err, len(body), hex.EncodeToString(sum[:]), r.Bytes, r.Hash)
+		}
+		if r.Name == "lieux-csv" && r.Schema != exporters.StandardSchemaURL {
+			t.Errorf("lieux.csv schema %v", r.Schema)
+		}
+	}
+	if strings.Join(names, " ") != "lieux.csv lieux.geojson lieux.parquet lieux.xlsx provenance.csv" {
+		t.Errorf("resources %v", names)
 	}
 }

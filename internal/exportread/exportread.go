@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/dlclark/regexp2"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet/file"
@@ -176,11 +177,31 @@ func cellOf(a arrow.Array, i int) (string, error) {
 	return "", fmt.Errorf("a column of type %s", a.DataType())
 }
 
+// ecmaRegexp compiles a JSON Schema pattern as ECMA 262 reads it, as the
+// JSON Schema specification says patterns are.
+func ecmaRegexp(s string) (jsonschema.Regexp, error) {
+	re, err := regexp2.Compile(s, regexp2.ECMAScript)
+	if err != nil {
+		return nil, err
+	}
+	return ecmaPattern{re}, nil
+}
+
+type ecmaPattern struct{ re *regexp2.Regexp }
+
+func (p ecmaPattern) MatchString(s string) bool {
+	ok, err := p.re.MatchString(s)
+	return ok && err == nil
+}
+
+func (p ecmaPattern) String() string { return p.re.String() }
+
 // ValidateJSON checks a document against the JSON Schema at schemaPath.
 // The schemas it refers to must be files of the same directory ending
 // in .schema.json, known by their $id: validation uses no network.
 func ValidateJSON(schemaPath string, doc []byte) error {
 	c := jsonschema.NewCompiler()
+	c.UseRegexpEngine(ecmaRegexp) // the Frictionless profiles' patterns use look-ahead
 	files, _ := filepath.Glob(filepath.Join(filepath.Dir(schemaPath), "*.schema.json"))
 	for _, path := range files {
 		raw, err := os.ReadFile(path)
