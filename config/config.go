@@ -32,6 +32,8 @@ type Config struct {
 	Geocoder Geocoder `yaml:"geocoder"`
 	// Federation configures the change feed other instances follow.
 	Federation Federation `yaml:"federation"`
+	// Archive keeps dated snapshots of the published files.
+	Archive Archive `yaml:"archive"`
 	// Dedup holds the pair scorer's weights and thresholds; any left out
 	// keep their defaults (dedup/data/weights.json).
 	Dedup dedup.Weights `yaml:"dedup"`
@@ -55,6 +57,14 @@ type Federation struct {
 	// Retention is how long the feed keeps the tombstones of deleted and
 	// retired lieux; a reader whose cursor is older starts again from a
 	// snapshot. Default 90 days, at least a day.
+	Retention time.Duration `yaml:"retention"`
+}
+
+// Archive configures the dated snapshots of the published files
+// (out/archive/YYYY-MM-DD/, listed at /exports/archive/).
+type Archive struct {
+	// Retention is how long a snapshot is kept; 0 keeps none. Default
+	// 90 days.
 	Retention time.Duration `yaml:"retention"`
 }
 
@@ -151,6 +161,7 @@ func Defaults() Config {
 		Geocoder: Geocoder{URL: "https://data.geopf.fr/geocodage", MinScore: 0.75, BatchSize: 5000, Timeout: 60 * time.Second,
 			Retries: 2, RetryFailuresAfter: 7 * 24 * time.Hour},
 		Federation: Federation{Retention: 90 * 24 * time.Hour},
+		Archive:    Archive{Retention: 90 * 24 * time.Hour},
 		Dedup:      dedup.DefaultWeights(),
 		Out:        "out",
 		Reports:    "data/reports",
@@ -226,6 +237,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Federation.Retention < 24*time.Hour {
 		errs = append(errs, fmt.Errorf("federation.retention: %s (at least 24h: readers a day behind must not lose deletions)", c.Federation.Retention))
+	}
+	if c.Archive.Retention < 0 || c.Archive.Retention > 0 && c.Archive.Retention < 24*time.Hour {
+		errs = append(errs, fmt.Errorf("archive.retention: %s (0 keeps no snapshot; else at least 24h: a snapshot is a day's)", c.Archive.Retention))
 	}
 	if err := c.CheckOut(c.Out); err != nil {
 		errs = append(errs, err)

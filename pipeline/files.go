@@ -42,7 +42,8 @@ func WriteOperatorReport(dir string, rep *Report) error {
 
 // WriteFiles writes the open-data files of a run into dir: the lieux in
 // every format, provenance.csv, report.json (the report's Public form)
-// and datapackage.json describing them. Each lieu's CSV row and GeoJSON
+// and datapackage.json describing them; when the data changed since the
+// last dated snapshot, it keeps one (archive/, see keepSnapshot). Each lieu's CSV row and GeoJSON
 // feature are kept from one call to the next: only the lieux published
 // since are read and rendered again. When the store publishes what the
 // pipeline's last publication left, the links come from the pipeline
@@ -107,6 +108,9 @@ func (p *Pipeline) WriteFiles(ctx context.Context, dir string, res *Result) erro
 	}
 	if err := c.writeDataPackage(dir, rep); err != nil {
 		return fmt.Errorf("pipeline: %s: %w", FileDataPackage, err)
+	}
+	if err := p.keepSnapshot(ctx, dir, rep, c); err != nil {
+		return fmt.Errorf("pipeline: archive: %w", err)
 	}
 	return nil
 }

@@ -37,6 +37,9 @@ type Pipeline struct {
 	// executable's build ID (internal/buildid), which changes with any
 	// change of the code or of its embedded tables.
 	Build string
+	// ArchiveRetention is how long WriteFiles keeps its dated snapshots
+	// (archive.retention); 0 keeps none.
+	ArchiveRetention time.Duration
 	// state is what the pipeline keeps from one run to the next
 	// (resyncState: its lifecycle and what each part keys on).
 	state resyncState

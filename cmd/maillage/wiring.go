@@ -54,6 +54,7 @@ func wire(ctx context.Context, env environment, configPath string) (*app, error)
 		MaxBytes: cfg.Harvest.MaxBytes, MaxUnpacked: cfg.Harvest.MaxUnpackedBytes, Retries: cfg.Harvest.Retries, RetryBackoff: cfg.Harvest.RetryBackoff, BaseDir: cfg.Dir})
 	p := pipeline.New(st, h, log)
 	p.Placer = newPlacer(cfg.Geocoder)
+	p.ArchiveRetention = cfg.Archive.Retention
 	a := &app{cfg: cfg, log: log, store: st, pipeline: p}
 	if pg, ok := st.(*postgres.Store); ok {
 		a.elector = pg.Elector(syncLeadership)
