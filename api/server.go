@@ -45,6 +45,10 @@ type Server struct {
 	// PublicURL, when set, is the scheme, host and path prefix of the
 	// links the API writes (server.public_url); else the request's Host.
 	PublicURL string
+	// Published, when set, is the directory sync writes the open-data
+	// files into (out): /exports/datapackage.json and the dated snapshots
+	// of /exports/archive/ are served from it.
+	Published string
 	// RateLimit bounds each client address's requests (server.rate_limit).
 	RateLimit RateLimit
 	// writers are the response buffers of the feature pages, reused from
@@ -118,6 +122,9 @@ func (s *Server) Handler() http.Handler {
 	r.Get("/api/v1/sources", s.listSources)
 	r.Post("/api/v1/sources/{name}/sync", s.syncSource)
 	r.Get("/exports/lieux.{format}", s.exportLieux)
+	r.Get("/exports/datapackage.json", s.dataPackage)
+	r.Get("/exports/archive/", s.archiveIndex)
+	r.Get("/exports/archive/{date}/{file}", s.archiveFile)
 	r.Get("/exports/{kind}/{code}/lieux.{format}", s.exportLieux)
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		s.problem(w, r, http.StatusNotFound, "no such route: "+r.URL.Path)

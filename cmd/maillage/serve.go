@@ -48,6 +48,7 @@ func cmdServe(ctx context.Context, env environment, args []string) int {
 func (a *app) serve(ctx context.Context, env environment) error {
 	srv := api.New(a.store, a.log)
 	srv.PublicURL = a.cfg.Server.PublicURL
+	srv.Published = a.cfg.Out
 	srv.RateLimit = api.RateLimit{PerSecond: a.cfg.Server.RateLimit, Burst: a.cfg.Server.RateBurst}
 	runSource := func(ctx context.Context, only string) {
 		rep, err := a.syncOnce(ctx, a.cfg.Out, pipeline.Options{Only: only})
