@@ -106,6 +106,13 @@ type Store interface {
 	// UUID) and stored at the first call.
 	InstanceID(ctx context.Context) (string, error)
 
+	// DatagouvDataset returns the data.gouv.fr state of a configured
+	// dataset (ok false: never published).
+	DatagouvDataset(ctx context.Context, key string) (d DatagouvDataset, ok bool, err error)
+	// SaveDatagouvDataset records a dataset's id and the resources it
+	// lists (the others keep theirs), in one transaction.
+	SaveDatagouvDataset(ctx context.Context, d DatagouvDataset) error
+
 	// PeerCheckpoint returns where a peer source's mirror stands (ok
 	// false: the peer was never read).
 	PeerCheckpoint(ctx context.Context, source string) (cp PeerCheckpoint, ok bool, err error)

@@ -36,6 +36,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"change feed", testChangeFeed},
 		{"instance identity", testInstanceID},
 		{"peer mirror", testPeerMirror},
+		{"data.gouv.fr state", testDatagouvState},
 		{"change feed under publications", testFeedUnderPublications},
 	}
 	for _, tc := range tests {
