@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -98,7 +99,7 @@ func KeepSnapshot(dir string, snap Snapshot, changes []ArchiveChange, retention 
 	snap.Files = append(slices.Clone(snap.Files), ChangesFile)
 	snaps = slices.DeleteFunc(snaps, func(s Snapshot) bool { return s.Date == snap.Date })
 	snaps = append([]Snapshot{snap}, snaps...)
-	slices.SortFunc(snaps, func(a, b Snapshot) int { return -compareStrings(a.Date, b.Date) })
+	slices.SortFunc(snaps, func(a, b Snapshot) int { return strings.Compare(b.Date, a.Date) })
 	if retention > 0 {
 		oldest := now.Add(-retention).Format(time.DateOnly)
 		for _, s := range snaps {
@@ -111,16 +112,6 @@ func KeepSnapshot(dir string, snap Snapshot, changes []ArchiveChange, retention 
 		snaps = slices.DeleteFunc(snaps, func(s Snapshot) bool { return s.Date < oldest })
 	}
 	return WriteFileAtomic(filepath.Join(dir, ArchiveDir, ArchiveIndexFile), func(w io.Writer) error { return WriteJSON(w, snaps) })
-}
-
-func compareStrings(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // writeChanges writes changes.csv: id, change, survivor.

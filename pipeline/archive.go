@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/maillage/maillage/exporters"
@@ -112,16 +113,6 @@ func (c *exportCache) changesSince(ctx context.Context, st store.Store, dir stri
 	for _, ch := range byID {
 		out = append(out, ch)
 	}
-	slices.SortFunc(out, func(a, b exporters.ArchiveChange) int { return compareIDs(a.ID, b.ID) })
+	slices.SortFunc(out, func(a, b exporters.ArchiveChange) int { return strings.Compare(a.ID, b.ID) })
 	return out, last, nil
-}
-
-func compareIDs(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }

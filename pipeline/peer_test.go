@@ -95,7 +95,12 @@ func oneSourceConfig(t testing.TB) *config.Config {
 	if err != nil {
 		t.Fatal(err)
 	}
-	yaml := "sources:\n  - name: nouvelle-caledonie\n    kind: file\n    location: " + example + "\n"
+	return loadYAML(t, dir, "sources:\n  - name: nouvelle-caledonie\n    kind: file\n    location: "+example+"\n")
+}
+
+// loadYAML loads a configuration written into dir.
+func loadYAML(t testing.TB, dir, yaml string) *config.Config {
+	t.Helper()
 	path := filepath.Join(dir, "maillage.yaml")
 	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
@@ -155,17 +160,7 @@ func live(t testing.TB, st store.Store) map[string]store.LieuRow {
 
 func peerConfig(t testing.TB, location string) *config.Config {
 	t.Helper()
-	dir := t.TempDir()
-	yaml := "sources:\n  - name: national\n    kind: peer\n    location: " + location + "\n    peer:\n      page_size: 25\n"
-	path := filepath.Join(dir, "maillage.yaml")
-	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := config.Load(path, func(string) string { return "" })
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cfg
+	return loadYAML(t, t.TempDir(), "sources:\n  - name: national\n    kind: peer\n    location: "+location+"\n    peer:\n      page_size: 25\n")
 }
 
 func sourceRun(t *testing.T, res *pipeline.Result, err error) pipeline.SourceReport {
