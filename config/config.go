@@ -34,6 +34,8 @@ type Config struct {
 	Federation Federation `yaml:"federation"`
 	// Archive keeps dated snapshots of the published files.
 	Archive Archive `yaml:"archive"`
+	// Datagouv publishes datasets on data.gouv.fr.
+	Datagouv Datagouv `yaml:"datagouv"`
 	// Dedup holds the pair scorer's weights and thresholds; any left out
 	// keep their defaults (dedup/data/weights.json).
 	Dedup dedup.Weights `yaml:"dedup"`
@@ -162,6 +164,7 @@ func Defaults() Config {
 			Retries: 2, RetryFailuresAfter: 7 * 24 * time.Hour},
 		Federation: Federation{Retention: 90 * 24 * time.Hour},
 		Archive:    Archive{Retention: 90 * 24 * time.Hour},
+		Datagouv:   defaultDatagouv(),
 		Dedup:      dedup.DefaultWeights(),
 		Out:        "out",
 		Reports:    "data/reports",
@@ -211,6 +214,7 @@ func (c *Config) applyEnv(getenv func(string) string) {
 	set(&c.Reports, "MAILLAGE_REPORTS")
 	set(&c.LogLevel, "MAILLAGE_LOG_LEVEL")
 	set(&c.AdminToken, "MAILLAGE_ADMIN_TOKEN")
+	set(&c.Datagouv.APIKey, "MAILLAGE_DATAGOUV_API_KEY")
 }
 
 // Validate checks the configuration and reports every problem at once.
@@ -241,6 +245,7 @@ func (c *Config) Validate() error {
 	if c.Archive.Retention < 0 || c.Archive.Retention > 0 && c.Archive.Retention < 24*time.Hour {
 		errs = append(errs, fmt.Errorf("archive.retention: %s (0 keeps no snapshot; else at least 24h: a snapshot is a day's)", c.Archive.Retention))
 	}
+	errs = append(errs, c.Datagouv.validate()...)
 	if err := c.CheckOut(c.Out); err != nil {
 		errs = append(errs, err)
 	}

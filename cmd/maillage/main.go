@@ -10,6 +10,7 @@
 //	maillage migrate  up|status [--config F]
 //	maillage sources  [--config F]
 //	maillage export   [--territoire dep:05] [--format F] -o OUT [--config F]
+//	maillage publish  [--dry-run] [--config F]
 package main
 
 import (
@@ -34,9 +35,10 @@ Usage:
   maillage sources  [--config FILE]                             each source: kind, schedule, last success, errors, holds, next run
   maillage export   [--territoire dep:05] [--format csv|geojson|parquet|xlsx] -o OUT [--config FILE]
                                                                 the published lieux (of one territory) in one format (-o - : stdout)
+  maillage publish  [--dry-run] [--config FILE]                 update the configured data.gouv.fr datasets in place
 
 Environment: DATABASE_URL, MAILLAGE_DB, MAILLAGE_ADDR, MAILLAGE_OUT, MAILLAGE_GEOCODER_URL,
-MAILLAGE_ADMIN_TOKEN, MAILLAGE_LOG_LEVEL.
+MAILLAGE_ADMIN_TOKEN, MAILLAGE_DATAGOUV_API_KEY, MAILLAGE_LOG_LEVEL.
 `
 
 func main() {
@@ -72,6 +74,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		return cmdSources(ctx, env, args[1:])
 	case "export":
 		return cmdExport(ctx, env, args[1:])
+	case "publish":
+		return cmdPublish(ctx, env, args[1:])
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -79,7 +79,11 @@ func (a *app) serve(ctx context.Context, env environment) error {
 		opts.Elector = a.elector
 		defer a.elector.Resign(context.WithoutCancel(ctx))
 	}
-	sched, err := harvest.NewScheduler(ctx, a.sourceJobs(busy.guard(runSource, a.log)), opts)
+	jobs := a.sourceJobs(busy.guard(runSource, a.log))
+	if job, ok := a.publishJob(); ok {
+		jobs = append(jobs, job)
+	}
+	sched, err := harvest.NewScheduler(ctx, jobs, opts)
 	if err != nil {
 		return err
 	}
@@ -147,6 +151,35 @@ func (a *app) sourceJobs(run func(ctx context.Context, only string)) []harvest.J
 			Run: func(ctx context.Context) { run(ctx, name) }})
 	}
 	return jobs
+}
+
+// publishJobName names the data.gouv.fr publication among the scheduled
+// jobs, beside the sources' names.
+const publishJobName = "data.gouv.fr publication"
+
+// publishJob is the data.gouv.fr publication on datagouv.schedule, when
+// the configuration has one, datasets and an API key.
+func (a *app) publishJob() (harvest.Job, bool) {
+	dg := a.cfg.Datagouv
+	if dg.Schedule == "" || len(dg.Datasets) == 0 {
+		return harvest.Job{}, false
+	}
+	pub, datasets, err := newPublisher(a.cfg, a.store, false)
+	if err != nil {
+		a.log.Error("datagouv_not_scheduled", "error", err)
+		return harvest.Job{}, false
+	}
+	return harvest.Job{Name: publishJobName, Spec: dg.Schedule, Timeout: time.Hour, Run: func(ctx context.Context) {
+		actions, err := pub.Publish(ctx, datasets)
+		for _, act := range actions {
+			if act.What != "unchanged" {
+				a.log.Info("datagouv_action", "dataset", act.Dataset, "file", act.File, "what", act.What, "detail", act.Detail)
+			}
+		}
+		if err != nil {
+			a.log.Error("datagouv_publication_failed", "error", err)
+		}
+	}}, true
 }
 
 // sourceLocks keeps one harvest of a source at a time, scheduled or asked
