@@ -22,6 +22,7 @@ import (
 	"github.com/go-chi/chi/v5/middleware"
 
 	"github.com/maillage/maillage/readmodel"
+	"github.com/maillage/maillage/stats"
 	"github.com/maillage/maillage/store"
 )
 
@@ -55,6 +56,8 @@ type Server struct {
 	// request to request (they hold nothing between two).
 	writers sync.Pool
 	tiles   *tileCache
+	// stats keeps the observatoire's reports of the read model served.
+	stats stats.Cache
 	// instance caches the store's instance id, which never changes.
 	instance atomic.Pointer[string]
 }
@@ -119,6 +122,8 @@ func (s *Server) Handler() http.Handler {
 	r.Get("/api/v1/lieux/{id}", s.item)
 	r.Get("/api/v1/suggest", s.suggest)
 	r.Get("/api/v1/changes", s.changes)
+	r.Get("/api/v1/stats", s.statsJSON)
+	r.Get("/api/v1/stats/{table}.csv", s.statsCSV)
 	r.Get("/api/v1/sources", s.listSources)
 	r.Post("/api/v1/sources/{name}/sync", s.syncSource)
 	r.Get("/exports/lieux.{format}", s.exportLieux)

@@ -188,3 +188,6 @@ func (s *Schedule) MentionsPublicHolidays() bool {
 	}
 	return false
 }
+
+// OpensOn says whether the schedule gives opening hours on a day.
+func (s *Schedule) OpensOn(day time.Time) bool { return len(s.daySpans(day)) > 0 }
