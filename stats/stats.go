@@ -222,7 +222,7 @@ type nearest struct {
 func nearestDistances(lieux []Lieu, communes []*Commune) [][]nearest {
 	out := make([][]nearest, len(coverageKinds))
 	for k, kind := range coverageKinds {
-		g := newGrid(lieux, kind.keep)
+		g := newTree(lieux, kind.keep)
 		out[k] = make([]nearest, len(communes))
 		for i, c := range communes {
 			out[k][i] = nearest{km: math.Inf(1)}

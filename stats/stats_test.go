@@ -77,7 +77,7 @@ func TestHandComputedTerritory(t *testing.T) {
 	}
 }
 
-// TestNearestIsExact: the grid finds the same nearest lieu as a scan of
+// TestNearestIsExact: the tree finds the same nearest lieu as a scan of
 // every lieu, for points spread over France and beyond.
 func TestNearestIsExact(t *testing.T) {
 	var lieux []Lieu
@@ -86,7 +86,7 @@ func TestNearestIsExact(t *testing.T) {
 		lat := 41 + math.Mod(float64(i)*3.17, 10)
 		lieux = append(lieux, Lieu{ID: string(rune('a'+i%26)) + string(rune('a'+i/26)), Lon: lon, Lat: lat, HasPoint: true})
 	}
-	g := newGrid(lieux, func(*Lieu) bool { return true })
+	g := newTree(lieux, func(*Lieu) bool { return true })
 	for i := range 300 {
 		lon, lat := -8+math.Mod(float64(i)*1.93, 22), 39+math.Mod(float64(i)*0.77, 15)
 		got := g.nearest(lon, lat)
@@ -96,7 +96,7 @@ func TestNearestIsExact(t *testing.T) {
 				want = nearest{km: d, id: l.ID}
 			}
 		}
-		if got != want {
+		if got.id != want.id || math.Abs(got.km-want.km) > 1e-6 {
 			t.Fatalf("(%v, %v): %+v, want %+v", lon, lat, got, want)
 		}
 	}

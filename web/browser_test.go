@@ -105,7 +105,7 @@ func browserSite(t *testing.T) (*httptest.Server, *requestLog) {
 	}
 	s := web.New(srv.Model, srv.Handler(), log)
 	s.Now = func() time.Time { return tuesday }
-	s.Reports, s.Sources = st, staticSources{}
+	s.Reports, s.Sources, s.Stats = st, staticSources{}, srv.StatsReport
 	requests := &requestLog{}
 	ts := httptest.NewServer(requests.wrap(s.Handler()))
 	t.Cleanup(ts.Close)
@@ -368,6 +368,7 @@ func TestInBrowser(t *testing.T) {
 		}{
 			{"/lieux/inconnu", 404}, {"/lieux/gap-supprime", 410}, {"/lieux/gap-mediatheque?signalement=merci", 200},
 			{"/carte?couleur=rouge", 400}, {"/?adresse=Nulle-Part", 422}, {"/?adresse=05000", 200},
+			{"/observatoire", 200}, {"/observatoire?territoire=dep:05", 200}, {"/observatoire?territoire=dep:5", 400},
 		} {
 			resp, err := chromedp.RunResponse(ctx, chromedp.Navigate(ts.URL+c.path))
 			if err != nil || resp.Status != int64(c.status) {

@@ -52,6 +52,8 @@ type Site struct {
 	// Sources, when set, gives the sources dashboard (/sources) its
 	// statuses and quality reports.
 	Sources SourceInfo
+	// Stats, when set, gives the observatoire (/observatoire) its figures.
+	Stats   StatsSource
 	limiter *ratelimit.Limiter
 }
 
@@ -67,7 +69,7 @@ var reportRate = ratelimit.Rate{PerSecond: 1.0 / 120, Burst: 5}
 // New returns the pages over the read model model gives, with api
 // answering every other route.
 func New(model func() *readmodel.Model, api http.Handler, log *slog.Logger) *Site {
-	pages := template.Must(template.New("").Funcs(template.FuncMap{"km": distanceText, "splitLines": splitLines}).ParseFS(templateFiles, "templates/*.html"))
+	pages := template.Must(template.New("").Funcs(template.FuncMap{"km": distanceText, "splitLines": splitLines, "add": func(a, b int) int { return a + b }}).ParseFS(templateFiles, "templates/*.html"))
 	s := &Site{model: model, api: api, log: log, pages: pages, Now: time.Now}
 	s.limiter = ratelimit.New(reportRate, func() time.Time { return s.Now() })
 	return s
@@ -85,6 +87,7 @@ func (s *Site) Handler() http.Handler {
 		r.Get("/carte/theme.css", s.theme)
 		r.Get("/integrer", s.integrer)
 		r.Get("/sources", s.sourcesPage)
+		r.Get("/observatoire", s.observatoire)
 		r.Get("/sources/{name}", s.sourceDetail)
 		r.Get("/sources/{name}/rapport.csv", s.qualityCSV)
 		r.Get("/sources/{name}/rapport.json", s.qualityJSON)

@@ -110,6 +110,7 @@ func (a *app) serve(ctx context.Context, env environment) error {
 	defer sched.Shutdown()
 	site := web.New(srv.Model, srv.Handler(), a.log)
 	site.Reports, site.BasemapStyle, site.PublicURL, site.Sources = a.store, a.cfg.Server.BasemapStyle, a.cfg.Server.PublicURL, sources
+	site.Stats = srv.StatsReport
 	return a.listen(ctx, site.Handler())
 }
 
