@@ -79,6 +79,16 @@ func (s *Server) dataPackage(w http.ResponseWriter, r *http.Request) {
 	s.servePublished(w, r, exporters.DataPackageFile)
 }
 
+// provenance serves the published directory's provenance.csv (which
+// datapackage.json lists beside the lieux files).
+func (s *Server) provenance(w http.ResponseWriter, r *http.Request) {
+	if s.Published == "" {
+		s.problem(w, r, http.StatusNotFound, "this instance publishes no files")
+		return
+	}
+	s.servePublished(w, r, "provenance.csv")
+}
+
 // servePublished serves a file of the published directory, with its
 // modification time for conditional requests.
 func (s *Server) servePublished(w http.ResponseWriter, r *http.Request, rel string) {

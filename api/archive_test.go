@@ -17,7 +17,7 @@ import (
 func TestArchiveRoutes(t *testing.T) {
 	f := newFixture(t, 2)
 	dir := t.TempDir()
-	for name, body := range map[string]string{"lieux.csv": "id\r\na\r\n", "datapackage.json": "{}", "secret.txt": "no"} {
+	for name, body := range map[string]string{"lieux.csv": "id\r\na\r\n", "datapackage.json": "{}", "provenance.csv": "lieu_id,source,record_key\r\n", "secret.txt": "no"} {
 		os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644)
 	}
 	snap := exporters.Snapshot{Date: "2026-12-01", Seq: 3, Feed: 7, PublishedAt: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC), Lieux: 1,
@@ -56,5 +56,8 @@ func TestArchiveRoutes(t *testing.T) {
 	}
 	if resp, body := get(t, srv.URL+"/exports/datapackage.json"); resp.StatusCode != 200 || string(body) != "{}" {
 		t.Errorf("datapackage.json: %d %q", resp.StatusCode, body)
+	}
+	if resp, _ := get(t, srv.URL+"/exports/provenance.csv"); resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "text/csv; charset=utf-8" {
+		t.Errorf("provenance.csv: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
 }

@@ -128,6 +128,7 @@ func (s *Server) Handler() http.Handler {
 	r.Post("/api/v1/sources/{name}/sync", s.syncSource)
 	r.Get("/exports/lieux.{format}", s.exportLieux)
 	r.Get("/exports/datapackage.json", s.dataPackage)
+	r.Get("/exports/provenance.csv", s.provenance)
 	r.Get("/exports/archive/", s.archiveIndex)
 	r.Get("/exports/archive/{date}/{file}", s.archiveFile)
 	r.Get("/exports/{kind}/{code}/lieux.{format}", s.exportLieux)
