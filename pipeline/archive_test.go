@@ -1,7 +1,6 @@
 package pipeline_test
 
 import (
-	"encoding/csv"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -69,16 +68,7 @@ func TestArchiveSnapshots(t *testing.T) {
 	}
 	changes := func(date string) [][]string {
 		t.Helper()
-		f, err := os.Open(filepath.Join(out, "archive", date, "changes.csv"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer f.Close()
-		rows, err := csv.NewReader(f).ReadAll()
-		if err != nil {
-			t.Fatal(err)
-		}
-		return rows[1:]
+		return readCSV(t, filepath.Join(out, "archive", date, "changes.csv"))
 	}
 
 	sync(day)

@@ -50,34 +50,10 @@ type Scope struct {
 }
 
 // in says whether a commune lies in the scope.
-func (s Scope) in(c *Commune) bool {
-	switch s.Kind {
-	case "reg":
-		return c.Region == s.Code
-	case "dep":
-		return c.Departement == s.Code
-	case "epci":
-		return c.EPCI == s.Code
-	case "com":
-		return c.Code == s.Code
-	}
-	return true
-}
+func (s Scope) in(c *Commune) bool { return s.Kind == "" || c.codeOf(s.Kind) == s.Code }
 
 // has says whether a lieu lies in the scope.
-func (s Scope) has(l *Lieu) bool {
-	switch s.Kind {
-	case "reg":
-		return l.Region == s.Code
-	case "dep":
-		return l.Departement == s.Code
-	case "epci":
-		return l.EPCI == s.Code
-	case "com":
-		return l.Commune == s.Code
-	}
-	return true
-}
+func (s Scope) has(l *Lieu) bool { return s.Kind == "" || l.codeOf(s.Kind) == s.Code }
 
 // Radii are the distances of the coverage figures, in km.
 var Radii = []float64{5, 10, 20}
