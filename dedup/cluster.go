@@ -320,13 +320,30 @@ func clusterPairs(members []Member, index map[Ref]int32, pairs []scored, decisio
 			u.union(ri, rj)
 		}
 	}
+	return groupsOf(u, len(members)), reviewSet(u, pending), capped
+}
+
+// reviewSet reduces the pending pairs (best first) to what a person must
+// decide: of the pairs between two clusters, the best one; of the pairs
+// linking a group of clusters, a spanning forest of the best (Kruskal):
+// the others follow from the verdicts on those, and a pair whose answer
+// does not follow (two « different » verdicts around it) is pending
+// again at the next run. Pairs whose clusters were joined, or a verdict
+// keeps apart, are dropped.
+func reviewSet(u *unionFind, pending []scored) []scored {
+	linked := newUnionFind(len(u.parent)) // over the clusters' roots
 	var review []scored
 	for _, p := range pending {
-		if ri, rj := u.find(p.i), u.find(p.j); ri != rj && !u.forbidden(ri, rj) {
+		ri, rj := u.find(p.i), u.find(p.j)
+		if ri == rj || u.forbidden(ri, rj) {
+			continue
+		}
+		if li, lj := linked.find(ri), linked.find(rj); li != lj {
+			linked.union(li, lj)
 			review = append(review, p)
 		}
 	}
-	return groupsOf(u, len(members)), review, capped
+	return review
 }
 
 // settledApart says whether the source of two records already decided
