@@ -41,6 +41,7 @@ func BenchmarkDedup(b *testing.B) {
 			b.ReportMetric(peak, "peak-heap-MiB")
 			b.ReportMetric(p, "precision")
 			b.ReportMetric(r, "recall")
+			b.ReportMetric(float64(len(res.Review)), "review-pairs")
 		})
 	}
 }
