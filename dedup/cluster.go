@@ -27,10 +27,10 @@ type Input struct {
 // Result is the run's lieux and the pairs left for a human.
 type Result struct {
 	Clusters []Cluster
-	// Review holds the undecided pairs scored between ReviewAt and
-	// MergeAt, and the pairs above MergeAt that the cluster-size cap
-	// kept apart (Capped); Engine.ExplainReview gives them their
-	// features' contributions.
+	// Review holds what a person must decide (reviewSet) of the
+	// undecided pairs scored between ReviewAt and MergeAt and of the pairs
+	// above MergeAt that the cluster-size cap kept apart (Capped), without
+	// their features (Engine.Explain gives them).
 	Review []Pair
 	Capped int
 }
@@ -45,7 +45,6 @@ type Engine struct {
 	memo    *Memo         // nil: every pair is scored
 	raw     []profile     // with memo: the profiles before the population's filters
 	known   []*memoMember // with memo: what it keeps of each member's record, if anything
-	review  []scored      // the last Run's review pairs
 }
 
 // NewEngine profiles the members once; zero weights mean the defaults.
@@ -112,25 +111,6 @@ func (e *Engine) Explain(a, b Ref) (Pair, error) {
 	return Pair{A: a, B: b, Score: score, Features: parts}, nil
 }
 
-// ExplainReview gives the review pairs of the engine's last Run (its
-// Result.Review, as it came) the contributions of their features: the
-// memo's for a pair neither member of which was scored again, else the
-// scorer's.
-func (e *Engine) ExplainReview(pairs []Pair) {
-	for k, p := range e.review[:min(len(e.review), len(pairs))] {
-		a, b := &e.ps[p.i], &e.ps[p.j]
-		explain := func() []Contribution { _, parts := e.s.score(a, b, true); return parts }
-		if e.memo != nil {
-			pairs[k].Features = e.memo.explained(e, p, explain)
-		} else {
-			pairs[k].Features = explain()
-		}
-	}
-	if e.memo != nil {
-		e.memo.keepExplained()
-	}
-}
-
 // Run scores the candidate pairs, clusters the members under the
 // decisions and the size cap, merges each cluster and assigns stable ids.
 func Run(in Input) Result {
@@ -160,7 +140,6 @@ func (e *Engine) Run(ex Existing, decisions []Decision) Result {
 		}
 	}
 	assignIDs(clusters, ex)
-	e.review = review
 	out := make([]Pair, len(review))
 	for k, p := range review {
 		out[k] = Pair{A: e.members[p.i].Ref, B: e.members[p.j].Ref, Score: p.score}

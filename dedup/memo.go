@@ -40,9 +40,6 @@ type Memo struct {
 	// rescored marks the members of the current run whose pairs were
 	// scored again (nil: all of them)
 	rescored []bool
-	// explains holds the features of the last run's review pairs;
-	// explaining gathers the current run's.
-	explains, explaining map[[2]*memoMember][]Contribution
 	// prior are the last run's sorted block entries and cells.
 	prior priorBlocks
 	// room is what the last run's engine allocated and no longer needs,
@@ -330,28 +327,6 @@ func (m *Memo) remember(e *Engine, contexts []string, keys [][]blockRef, b *bloc
 	m.room.ps, m.room.raw = e.ps, e.raw
 	m.room.free = append(m.room.free[:0], m.prior.entries, m.prior.cells, b.spare)
 	m.prior = priorBlocks{b.entries, b.cells, len(e.ps)}
-}
-
-// explained returns the features of the run's pair p: the last run's
-// when neither member was affected (the pair would be scored the same),
-// else those explain gives.
-func (m *Memo) explained(e *Engine, p scored, explain func() []Contribution) []Contribution {
-	key := [2]*memoMember{e.known[p.i], e.known[p.j]}
-	parts, ok := m.explains[key]
-	if !ok || m.rescored == nil || m.rescored[p.i] || m.rescored[p.j] {
-		parts = explain()
-	}
-	if m.explaining == nil {
-		m.explaining = map[[2]*memoMember][]Contribution{}
-	}
-	m.explaining[key] = parts
-	return parts
-}
-
-// keepExplained keeps the run's explained pairs for the next run.
-func (m *Memo) keepExplained() {
-	m.explains, m.explaining = m.explaining, m.explains
-	clear(m.explaining)
 }
 
 // merge merges each group, taking the last run's merge of a group of the

@@ -3,8 +3,8 @@ package pipeline_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -275,9 +275,10 @@ func TestRefusedSourceNormalisedOnce(t *testing.T) {
 	}
 }
 
-// TestReviewPairsExplained: the review pairs a sync stores carry the
-// scorer's explanation, and a sync where nothing changed (the memo's
-// explanations) stores the same.
+// TestReviewPairsExplained: the review pairs are stored with their
+// scores only; listed, each is explained by the scorer over the current
+// records, to the same score; a sync of the same data leaves the same
+// pairs.
 func TestReviewPairsExplained(t *testing.T) {
 	cfg := exampleConfig(t)
 	st := openStore(t)
@@ -290,11 +291,18 @@ func TestReviewPairsExplained(t *testing.T) {
 	if err != nil || len(first) == 0 {
 		t.Fatalf("%d review pairs, %v", len(first), err)
 	}
-	for _, rp := range first {
-		var features []dedup.Contribution
-		if err := json.Unmarshal(rp.Features, &features); err != nil || len(features) == 0 {
-			t.Fatalf("pair %v %v: features %s (%v)", rp.A, rp.B, rp.Features, err)
+	items, err := p.ReviewList(ctx, cfg, 0)
+	if err != nil || len(items) != len(first) {
+		t.Fatalf("%d items listed of %d pairs, %v", len(items), len(first), err)
+	}
+	for _, it := range items {
+		if len(it.Features) == 0 {
+			t.Errorf("pair %v %v: no explanation", it.ReviewPair.A, it.ReviewPair.B)
 		}
+	}
+	explained, err := p.Explain(ctx, cfg, first[0].A.Source+"/"+first[0].A.RecordKey, first[0].B.Source+"/"+first[0].B.RecordKey)
+	if err != nil || math.Abs(explained.Score-first[0].Score) > 1e-9 || !reflect.DeepEqual(explained.Features, items[0].Features) {
+		t.Errorf("the best pair explained: %v, score %v (stored %v)", err, explained.Score, first[0].Score)
 	}
 	if _, err := p.Run(ctx, cfg, pipeline.Options{}); err != nil {
 		t.Fatal(err)

@@ -80,7 +80,6 @@ func (p *Pipeline) publishOnce(ctx context.Context, cfg *config.Config, rep *Rep
 		return fmt.Errorf("pipeline: %w", err)
 	}
 	p.state.published.saved(res.Clusters, set, stats.Seq, at)
-	engine.ExplainReview(res.Review)
 	if err := p.Store.SaveReviewPairs(ctx, reviewPairs(res.Review, p.Now())); err != nil {
 		return fmt.Errorf("pipeline: %w", err)
 	}
@@ -134,12 +133,12 @@ func decisionsFrom(ds []store.Decision) []dedup.Decision {
 	return out
 }
 
-// reviewPairs stores each pair with the scorer's explanation.
+// reviewPairs are the pairs to store (their explanations are computed
+// when listed).
 func reviewPairs(pairs []dedup.Pair, at time.Time) []store.ReviewPair {
 	out := make([]store.ReviewPair, 0, len(pairs))
 	for _, p := range pairs {
-		features, _ := json.Marshal(p.Features)
-		out = append(out, store.ReviewPair{A: store.RecordRef(p.A), B: store.RecordRef(p.B), Score: p.Score, Features: features, FoundAt: at})
+		out = append(out, store.ReviewPair{A: store.RecordRef(p.A), B: store.RecordRef(p.B), Score: p.Score, FoundAt: at})
 	}
 	return out
 }

@@ -155,15 +155,19 @@ func sourcePriority(cfg *config.Config) map[string]int {
 	return priority
 }
 
-// ReviewItem is a pending pair with its two records.
+// ReviewItem is a pending pair with its two records and the scorer's
+// explanation, computed when listed (nil when a record is no longer
+// current).
 type ReviewItem struct {
 	store.ReviewPair
-	A, B store.SourceRecord
+	A, B     store.SourceRecord
+	Features []dedup.Contribution
 }
 
 // ReviewList returns the pending pairs, best score first, at most limit
-// (all when limit ≤ 0).
-func (p *Pipeline) ReviewList(ctx context.Context, limit int) ([]ReviewItem, error) {
+// (all when limit ≤ 0), each explained by the scorer over the current
+// population (one engine for the whole list).
+func (p *Pipeline) ReviewList(ctx context.Context, cfg *config.Config, limit int) ([]ReviewItem, error) {
 	pairs, err := p.Store.ReviewPairs(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("pipeline: %w", err)
@@ -171,9 +175,20 @@ func (p *Pipeline) ReviewList(ctx context.Context, limit int) ([]ReviewItem, err
 	if limit > 0 && len(pairs) > limit {
 		pairs = pairs[:limit]
 	}
+	var engine *dedup.Engine
+	if len(pairs) > 0 {
+		recs, err := p.Store.ActiveRecords(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("pipeline: %w", err)
+		}
+		engine = dedup.NewEngine(eligibleMembers(nil, recs, nil, sourcePriority(cfg)), cfg.Dedup)
+	}
 	out := make([]ReviewItem, 0, len(pairs))
 	for _, pr := range pairs {
 		it := ReviewItem{ReviewPair: pr}
+		if ex, err := engine.Explain(dedup.Ref(pr.A), dedup.Ref(pr.B)); err == nil {
+			it.Features = ex.Features
+		}
 		if it.A, err = p.Store.SourceRecord(ctx, pr.A.Source, pr.A.RecordKey); err != nil {
 			return nil, fmt.Errorf("pipeline: %w", err)
 		}

@@ -291,13 +291,13 @@ type RetiredLieu struct {
 	At         time.Time
 }
 
-// ReviewPair is a pair of records left for an operator, with the
-// scorer's explanation (JSON list of feature contributions).
+// ReviewPair is a pair of records left for an operator and its score;
+// the scorer's explanation is computed when the pair is listed
+// (pipeline.ReviewList), not stored.
 type ReviewPair struct {
-	A, B     RecordRef
-	Score    float64
-	Features []byte
-	FoundAt  time.Time
+	A, B    RecordRef
+	Score   float64
+	FoundAt time.Time
 }
 
 // Decision is an operator's verdict on two records.

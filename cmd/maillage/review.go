@@ -1,12 +1,17 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"flag"
 	"fmt"
 	"io"
+	"math"
+	"slices"
 	"strings"
 
+	"github.com/maillage/maillage/config"
+	"github.com/maillage/maillage/dedup"
 	"github.com/maillage/maillage/pipeline"
 	"github.com/maillage/maillage/store"
 )
@@ -46,7 +51,7 @@ func cmdReview(ctx context.Context, env environment, args []string) int {
 	defer a.store.Close()
 	switch verb {
 	case "list":
-		err = listReview(ctx, env.stdout, a.pipeline, *limit)
+		err = listReview(ctx, env.stdout, a.pipeline, a.cfg, *limit)
 		if err == nil {
 			err = countReports(ctx, env.stdout, a.store)
 		}
@@ -97,8 +102,8 @@ func listReports(ctx context.Context, w io.Writer, st store.Store, limit int) er
 	return nil
 }
 
-func listReview(ctx context.Context, w io.Writer, p *pipeline.Pipeline, limit int) error {
-	items, err := p.ReviewList(ctx, limit)
+func listReview(ctx context.Context, w io.Writer, p *pipeline.Pipeline, cfg *config.Config, limit int) error {
+	items, err := p.ReviewList(ctx, cfg, limit)
 	if err != nil {
 		return err
 	}
@@ -108,6 +113,9 @@ func listReview(ctx context.Context, w io.Writer, p *pipeline.Pipeline, limit in
 	}
 	for i, it := range items {
 		fmt.Fprintf(w, "%3d. score %.2f\n     %s\n     %s\n", i+1, it.Score, describe(it.A), describe(it.B))
+		if why := strongest(it.Features, 3); why != "" {
+			fmt.Fprintf(w, "     %s\n", why)
+		}
 		fmt.Fprintf(w, "     maillage review same %s %s   |   maillage review different …\n", refArg(it.A), refArg(it.B))
 	}
 	return nil
@@ -151,6 +159,17 @@ func cmdExplain(ctx context.Context, env environment, args []string) int {
 	}
 	printExplanation(env.stdout, ex)
 	return 0
+}
+
+// strongest names the n features that weigh most, either way.
+func strongest(features []dedup.Contribution, n int) string {
+	fs := slices.Clone(features)
+	slices.SortStableFunc(fs, func(a, b dedup.Contribution) int { return cmp.Compare(math.Abs(b.Weight), math.Abs(a.Weight)) })
+	var parts []string
+	for _, f := range fs[:min(n, len(fs))] {
+		parts = append(parts, fmt.Sprintf("%s %+.1f (%s)", f.Feature, f.Weight, f.Detail))
+	}
+	return strings.Join(parts, " · ")
 }
 
 func printExplanation(w io.Writer, ex pipeline.Explanation) {

@@ -24,10 +24,10 @@ func (s *Store) SaveReviewPairs(ctx context.Context, pairs []store.ReviewPair) e
 				k.A.Source, k.A.RecordKey, k.B.Source, k.B.RecordKey)
 		}
 		for _, p := range write {
-			b.Queue(`INSERT INTO review_pairs (a_source, a_key, b_source, b_key, score, features, found_at)
-				VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (a_source, a_key, b_source, b_key)
-				DO UPDATE SET score = excluded.score, features = excluded.features, found_at = excluded.found_at`,
-				p.A.Source, p.A.RecordKey, p.B.Source, p.B.RecordKey, p.Score, string(p.Features), p.FoundAt)
+			b.Queue(`INSERT INTO review_pairs (a_source, a_key, b_source, b_key, score, found_at)
+				VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (a_source, a_key, b_source, b_key)
+				DO UPDATE SET score = excluded.score, found_at = excluded.found_at`,
+				p.A.Source, p.A.RecordKey, p.B.Source, p.B.RecordKey, p.Score, p.FoundAt)
 		}
 		if err := tx.SendBatch(ctx, b).Close(); err != nil {
 			return fmt.Errorf("postgres: review pairs: %w", err)
@@ -38,7 +38,7 @@ func (s *Store) SaveReviewPairs(ctx context.Context, pairs []store.ReviewPair) e
 
 // pendingPairs reads what tells the pending pairs apart.
 func pendingPairs(ctx context.Context, tx pgx.Tx) (map[store.PairKey]store.PendingPair, error) {
-	rows, err := tx.Query(ctx, `SELECT a_source, a_key, b_source, b_key, score, features FROM review_pairs`)
+	rows, err := tx.Query(ctx, `SELECT a_source, a_key, b_source, b_key, score FROM review_pairs`)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: review pairs: %w", err)
 	}
@@ -52,7 +52,7 @@ func pendingPairs(ctx context.Context, tx pgx.Tx) (map[store.PairKey]store.Pendi
 
 // ReviewPairs returns the pending pairs, best score first.
 func (s *Store) ReviewPairs(ctx context.Context) ([]store.ReviewPair, error) {
-	rows, err := s.pool.Query(ctx, `SELECT a_source, a_key, b_source, b_key, score, features, found_at FROM review_pairs
+	rows, err := s.pool.Query(ctx, `SELECT a_source, a_key, b_source, b_key, score, found_at FROM review_pairs
 		ORDER BY score DESC, a_source, a_key, b_source, b_key`)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: review pairs: %w", err)
@@ -61,11 +61,10 @@ func (s *Store) ReviewPairs(ctx context.Context) ([]store.ReviewPair, error) {
 	var out []store.ReviewPair
 	for rows.Next() {
 		var p store.ReviewPair
-		var features string
-		if err := rows.Scan(&p.A.Source, &p.A.RecordKey, &p.B.Source, &p.B.RecordKey, &p.Score, &features, &p.FoundAt); err != nil {
+		if err := rows.Scan(&p.A.Source, &p.A.RecordKey, &p.B.Source, &p.B.RecordKey, &p.Score, &p.FoundAt); err != nil {
 			return nil, fmt.Errorf("postgres: review pairs: %w", err)
 		}
-		p.Features, p.FoundAt = []byte(features), utc(p.FoundAt)
+		p.FoundAt = utc(p.FoundAt)
 		out = append(out, p)
 	}
 	return out, rows.Err()

@@ -27,15 +27,15 @@ func (s *Store) SaveReviewPairs(ctx context.Context, pairs []store.ReviewPair) e
 			return fmt.Errorf("sqlite: review pair %v %v: %w", k.A, k.B, err)
 		}
 	}
-	ins, err := tx.PrepareContext(ctx, `INSERT INTO review_pairs (a_source, a_key, b_source, b_key, score, features, found_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (a_source, a_key, b_source, b_key)
-		DO UPDATE SET score = excluded.score, features = excluded.features, found_at = excluded.found_at`)
+	ins, err := tx.PrepareContext(ctx, `INSERT INTO review_pairs (a_source, a_key, b_source, b_key, score, found_at)
+		VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (a_source, a_key, b_source, b_key)
+		DO UPDATE SET score = excluded.score, found_at = excluded.found_at`)
 	if err != nil {
 		return fmt.Errorf("sqlite: review pairs: %w", err)
 	}
 	defer ins.Close()
 	for _, p := range write {
-		if _, err := ins.ExecContext(ctx, p.A.Source, p.A.RecordKey, p.B.Source, p.B.RecordKey, p.Score, string(p.Features), ts(p.FoundAt)); err != nil {
+		if _, err := ins.ExecContext(ctx, p.A.Source, p.A.RecordKey, p.B.Source, p.B.RecordKey, p.Score, ts(p.FoundAt)); err != nil {
 			return fmt.Errorf("sqlite: review pair %v %v: %w", p.A, p.B, err)
 		}
 	}
@@ -47,7 +47,7 @@ func (s *Store) SaveReviewPairs(ctx context.Context, pairs []store.ReviewPair) e
 
 // pendingPairs reads what tells the pending pairs apart.
 func pendingPairs(ctx context.Context, tx *sql.Tx) (map[store.PairKey]store.PendingPair, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT a_source, a_key, b_source, b_key, score, features FROM review_pairs`)
+	rows, err := tx.QueryContext(ctx, `SELECT a_source, a_key, b_source, b_key, score FROM review_pairs`)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: review pairs: %w", err)
 	}
@@ -61,7 +61,7 @@ func pendingPairs(ctx context.Context, tx *sql.Tx) (map[store.PairKey]store.Pend
 
 // ReviewPairs returns the pending pairs, best score first.
 func (s *Store) ReviewPairs(ctx context.Context) ([]store.ReviewPair, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT a_source, a_key, b_source, b_key, score, features, found_at FROM review_pairs
+	rows, err := s.db.QueryContext(ctx, `SELECT a_source, a_key, b_source, b_key, score, found_at FROM review_pairs
 		ORDER BY score DESC, a_source, a_key, b_source, b_key`)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: review pairs: %w", err)
@@ -70,11 +70,11 @@ func (s *Store) ReviewPairs(ctx context.Context) ([]store.ReviewPair, error) {
 	var out []store.ReviewPair
 	for rows.Next() {
 		var p store.ReviewPair
-		var features, at string
-		if err := rows.Scan(&p.A.Source, &p.A.RecordKey, &p.B.Source, &p.B.RecordKey, &p.Score, &features, &at); err != nil {
+		var at string
+		if err := rows.Scan(&p.A.Source, &p.A.RecordKey, &p.B.Source, &p.B.RecordKey, &p.Score, &at); err != nil {
 			return nil, fmt.Errorf("sqlite: review pairs: %w", err)
 		}
-		p.Features, p.FoundAt = []byte(features), parseTS(at)
+		p.FoundAt = parseTS(at)
 		out = append(out, p)
 	}
 	return out, rows.Err()

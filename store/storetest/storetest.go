@@ -389,18 +389,18 @@ func linkList(t *testing.T, st store.Store) string {
 func testReview(t *testing.T, st store.Store) {
 	ctx := context.Background()
 	a, b, c := store.RecordRef{Source: "s", RecordKey: "1"}, store.RecordRef{Source: "r", RecordKey: "9"}, store.RecordRef{Source: "s", RecordKey: "2"}
-	pairs := []store.ReviewPair{{A: a, B: b, Score: 0.6, Features: []byte(`[{"feature":"name"}]`), FoundAt: t0},
+	pairs := []store.ReviewPair{{A: a, B: b, Score: 0.6, FoundAt: t0},
 		{A: a, B: c, Score: 0.8, FoundAt: t0}}
 	if err := st.SaveReviewPairs(ctx, pairs); err != nil {
 		t.Fatal(err)
 	}
 	got, err := st.ReviewPairs(ctx)
-	if err != nil || len(got) != 2 || got[0].Score != 0.8 || got[1].A != b || got[1].B != a || string(got[1].Features) != `[{"feature":"name"}]` {
+	if err != nil || len(got) != 2 || got[0].Score != 0.8 || got[1].A != b || got[1].B != a {
 		t.Errorf("review pairs (best first, lower record first): %v %+v", err, got)
 	}
 	// Found again an hour later: a/b as it was keeps its time, a/c of
 	// another score takes the new one; a pair no longer found goes.
-	again := []store.ReviewPair{{A: b, B: a, Score: 0.6, Features: []byte(`[{"feature":"name"}]`), FoundAt: t0.Add(time.Hour)},
+	again := []store.ReviewPair{{A: b, B: a, Score: 0.6, FoundAt: t0.Add(time.Hour)},
 		{A: a, B: c, Score: 0.7, FoundAt: t0.Add(time.Hour)}}
 	if err := st.SaveReviewPairs(ctx, append(again, store.ReviewPair{A: c, B: b, Score: 0.5, FoundAt: t0.Add(time.Hour)})); err != nil {
 		t.Fatal(err)
