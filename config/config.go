@@ -233,6 +233,9 @@ func (c *Config) Validate() error {
 	if d := c.Dedup; d.ReviewAt <= 0 || d.ReviewAt > d.MergeAt || d.MergeAt > 1 {
 		errs = append(errs, fmt.Errorf("dedup: review_at %v and merge_at %v (0 < review_at ≤ merge_at ≤ 1)", d.ReviewAt, d.MergeAt))
 	}
+	if c.Dedup.MaxReviewPerTerritory < 0 {
+		errs = append(errs, fmt.Errorf("dedup.max_review_per_territory: %d (0: no cap)", c.Dedup.MaxReviewPerTerritory))
+	}
 	if c.Dedup.MaxClusterSize < 2 {
 		errs = append(errs, fmt.Errorf("dedup.max_cluster_size: %d (at least 2)", c.Dedup.MaxClusterSize))
 	}

@@ -20,6 +20,9 @@ type Weights struct {
 	MergeAt        float64 `json:"merge_at" yaml:"merge_at"`
 	ReviewAt       float64 `json:"review_at" yaml:"review_at"`
 	MaxClusterSize int     `json:"max_cluster_size" yaml:"max_cluster_size"`
+	// MaxReviewPerTerritory bounds the pairs a territory (département)
+	// leaves for review, best first; the others wait for the next run.
+	MaxReviewPerTerritory int `json:"max_review_per_territory" yaml:"max_review_per_territory"`
 
 	// Name lists [similarity, contribution] points, interpolated; a
 	// positive contribution is scaled by how informative the names are.

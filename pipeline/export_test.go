@@ -11,3 +11,6 @@ func (p *Pipeline) StateLinks() (map[dedup.Ref]string, map[dedup.Ref]int64) {
 	}
 	return p.state.published.ex.Links, since
 }
+
+// CapReview is capReview, for its test.
+var CapReview = capReview

@@ -80,10 +80,12 @@ func (p *Pipeline) publishOnce(ctx context.Context, cfg *config.Config, rep *Rep
 		return fmt.Errorf("pipeline: %w", err)
 	}
 	p.state.published.saved(res.Clusters, set, stats.Seq, at)
-	if err := p.Store.SaveReviewPairs(ctx, reviewPairs(res.Review, p.Now())); err != nil {
+	review, byTerritory, over := capReview(res.Review, p.state.members, cfg.Dedup.MaxReviewPerTerritory)
+	if err := p.Store.SaveReviewPairs(ctx, reviewPairs(review, p.Now())); err != nil {
 		return fmt.Errorf("pipeline: %w", err)
 	}
-	rep.Lieux = LieuSummary{LieuStats: stats, Total: len(set.Lieux), Retired: len(set.Redirects), Review: len(res.Review), Capped: res.Capped}
+	rep.Lieux = LieuSummary{LieuStats: stats, Total: len(set.Lieux), Retired: len(set.Redirects), Review: len(review), Capped: res.Capped,
+		ReviewByTerritory: byTerritory, ReviewOverCap: over}
 	if p.state.published.known && p.state.published.seq == stats.Seq {
 		p.state.unchanged = lastPublication{ok: true, key: p.publicationKey(cfg, decisions), summary: rep.Lieux}
 	}
@@ -131,6 +133,38 @@ func decisionsFrom(ds []store.Decision) []dedup.Decision {
 		out[i] = dedup.Decision{A: dedup.Ref(d.A), B: dedup.Ref(d.B), Same: d.Same}
 	}
 	return out
+}
+
+// capReview keeps, of the review pairs (best first), at most max per
+// territory — the département of the pair's first record, "" when it
+// has none — and counts the pairs kept by territory and those left out
+// (max ≤ 0: no cap).
+func capReview(pairs []dedup.Pair, members []dedup.Member, max int) ([]dedup.Pair, map[string]int, int) {
+	if len(pairs) == 0 {
+		return pairs, nil, 0
+	}
+	wanted := make(map[dedup.Ref]string, 2*len(pairs))
+	for _, pr := range pairs {
+		wanted[pr.A] = ""
+	}
+	for i := range members {
+		if _, ok := wanted[members[i].Ref]; ok && members[i].Lieu.Territoire != nil {
+			wanted[members[i].Ref] = members[i].Lieu.Territoire.Departement
+		}
+	}
+	kept := make([]dedup.Pair, 0, len(pairs))
+	count := map[string]int{}
+	over := 0
+	for _, pr := range pairs {
+		t := wanted[pr.A]
+		if max > 0 && count[t] >= max {
+			over++
+			continue
+		}
+		count[t]++
+		kept = append(kept, pr)
+	}
+	return kept, count, over
 }
 
 // reviewPairs are the pairs to store (their explanations are computed

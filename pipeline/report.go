@@ -44,7 +44,11 @@ type LieuSummary struct {
 	// Review counts the pairs left for `maillage review`; Capped those
 	// of them the cluster-size cap kept apart.
 	Review int `json:"review"`
-	Capped int `json:"capped"`
+	// ReviewByTerritory counts them by département; ReviewOverCap the
+	// pairs past dedup.max_review_per_territory, left for a later run.
+	ReviewByTerritory map[string]int `json:"review_by_territory,omitempty"`
+	ReviewOverCap     int            `json:"review_over_cap,omitempty"`
+	Capped            int            `json:"capped"`
 }
 
 // SourceReport is one source's part of the report.

@@ -113,6 +113,10 @@ func printSummary(w io.Writer, rep *pipeline.Report, out string) {
 	fmt.Fprintf(w, "run %d: %d lieux (%d created, %d updated, %d deleted); %d records: %d linked, %d quarantined\n",
 		rep.RunID, rep.Lieux.Total, rep.Lieux.Created, rep.Lieux.Updated, rep.Lieux.Deleted,
 		rep.Totals.Records, rep.Totals.Linked, rep.Totals.Quarantined)
+	if over := rep.Lieux.ReviewOverCap; over > 0 {
+		fmt.Fprintf(w, "review: %d pairs wait for a verdict; %d more, past dedup.max_review_per_territory in their département, wait for those (maillage review list)\n",
+			rep.Lieux.Review, over)
+	}
 	for _, s := range rep.Sources {
 		line := fmt.Sprintf("  %-32s %-12s fetched %5d  valid %5d  fixed %5d  quarantined %4d", s.Source, s.Status,
 			s.Fetched, s.Valid, s.Fixed, s.Quarantined)
