@@ -33,3 +33,22 @@ func TestReviewCappedByTerritory(t *testing.T) {
 		t.Errorf("no cap: kept %d, over %d", len(kept), over)
 	}
 }
+
+// TestRunTimings: a run's report says the seconds each stage took: each
+// source's harvest stages, summed over the sources, and the
+// publication's dedup and saving.
+func TestRunTimings(t *testing.T) {
+	cfg := oneSourceConfig(t)
+	res, err := newPipeline(openStore(t), cfg).Run(t.Context(), cfg, pipeline.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, stage := range []string{pipeline.StageFetch, pipeline.StageDecode, pipeline.StageNormalise, pipeline.StageStore, "dedup", "saving"} {
+		if v, ok := res.Timings[stage]; !ok || v < 0 {
+			t.Errorf("%s: %v %v in %v", stage, v, ok, res.Timings)
+		}
+	}
+	if src := res.Sources[0].Timings; src[pipeline.StageDecode] != res.Timings[pipeline.StageDecode] {
+		t.Errorf("the source's timings %v, the run's %v", src, res.Timings)
+	}
+}

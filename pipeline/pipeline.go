@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/maillage/maillage/config"
@@ -37,6 +38,9 @@ type Pipeline struct {
 	// executable's build ID (internal/buildid), which changes with any
 	// change of the code or of its embedded tables.
 	Build string
+	// clocks times each source's harvest stages while it runs (source
+	// name → *stageClock), for its report's timings.
+	clocks sync.Map
 	// ArchiveRetention is how long WriteFiles keeps its dated snapshots
 	// (archive.retention); 0 keeps none.
 	ArchiveRetention time.Duration
@@ -112,13 +116,16 @@ func (p *Pipeline) Run(ctx context.Context, cfg *config.Config, opts Options) (*
 	if err != nil {
 		return nil, fmt.Errorf("pipeline: %w", err)
 	}
-	rep := &Report{RunID: runID, StartedAt: started}
+	rep := &Report{RunID: runID, StartedAt: started, Timings: map[string]float64{}}
 	st := &runState{holdBelow: cfg.Harvest.HoldBelow, force: opts.Force}
 	for _, src := range cfg.Sources {
 		if opts.Only != "" && src.Name != opts.Only || opts.Only == "" && !src.On() {
 			continue
 		}
 		rep.Sources = append(rep.Sources, p.runSource(ctx, runID, src, st))
+		for stage, s := range rep.Sources[len(rep.Sources)-1].Timings {
+			rep.Timings[stage] += s
+		}
 	}
 	// Bookkeeping survives an interrupted run, so no run stays "running".
 	bg := context.WithoutCancel(ctx)
@@ -144,7 +151,11 @@ func (p *Pipeline) Run(ctx context.Context, cfg *config.Config, opts Options) (*
 func (p *Pipeline) runSource(ctx context.Context, runID int64, src config.Source, st *runState) SourceReport {
 	run := store.SourceRun{RunID: runID, Source: src.Name, StartedAt: p.Now(), Status: store.RunOK}
 	rep := SourceReport{Licence: src.Licence, Attribution: src.Attribution}
+	clock := newStageClock()
+	p.clocks.Store(src.Name, clock)
 	err := p.harvestSource(ctx, src, &run, &rep, st)
+	p.clocks.Delete(src.Name)
+	rep.Timings = clock.finish()
 	run.FinishedAt = p.Now()
 	if err != nil {
 		run.Status, run.Error = store.RunFailed, boundedError(err.Error())

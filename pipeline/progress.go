@@ -1,5 +1,11 @@
 package pipeline
 
+import (
+	"math"
+	"sync"
+	"time"
+)
+
 // Stages a source's harvest goes through, in order.
 const (
 	StageFetch     = "fetching"
@@ -24,7 +30,51 @@ type Progress interface {
 }
 
 func (p *Pipeline) stage(source, stage string, records int) {
+	if c, ok := p.clocks.Load(source); ok {
+		c.(*stageClock).enter(stage)
+	}
 	if p.Progress != nil {
 		p.Progress.Stage(source, stage, records)
 	}
+}
+
+// stageClock times the stages of one source's harvest, by the wall
+// clock (time.Now: a measurement, whatever clock the pipeline runs on).
+type stageClock struct {
+	mu      sync.Mutex
+	current string
+	since   time.Time
+	spent   map[string]float64
+}
+
+func newStageClock() *stageClock { return &stageClock{spent: map[string]float64{}} }
+
+// enter ends the current stage and starts another.
+func (c *stageClock) enter(stage string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	now := time.Now()
+	if c.current != "" {
+		c.spent[c.current] += now.Sub(c.since).Seconds()
+	}
+	c.current, c.since = stage, now
+}
+
+// finish ends the current stage and returns the seconds spent in each.
+func (c *stageClock) finish() map[string]float64 {
+	c.enter("")
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for k, v := range c.spent {
+		c.spent[k] = math.Round(v*1000) / 1000
+	}
+	return c.spent
+}
+
+// timed adds the seconds fn takes to timings[name].
+func timed(timings map[string]float64, name string, fn func() error) error {
+	start := time.Now()
+	err := fn()
+	timings[name] += math.Round(time.Since(start).Seconds()*1000) / 1000
+	return err
 }

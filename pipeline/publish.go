@@ -68,21 +68,36 @@ func (p *Pipeline) publishOnce(ctx context.Context, cfg *config.Config, rep *Rep
 	p.state.members = eligibleMembers(p.state.members[:0], recs, versions, priority)
 	p.state.peers.mark(p.state.members)
 	ex.Absorbed = p.state.peers.absorbed()
-	engine := dedup.NewEngineWith(p.state.members, cfg.Dedup, &p.state.memo)
-	res := engine.Run(ex, decisionsFrom(decisions))
-	set := lieuSetWith(p.state.lieux[:0], res.Clusters, p.state.published.kept, p.state.peers.federate)
+	if rep.Timings == nil {
+		rep.Timings = map[string]float64{}
+	}
+	var res dedup.Result
+	var set store.LieuSet
+	timed(rep.Timings, "dedup", func() error {
+		engine := dedup.NewEngineWith(p.state.members, cfg.Dedup, &p.state.memo)
+		res = engine.Run(ex, decisionsFrom(decisions))
+		set = lieuSetWith(p.state.lieux[:0], res.Clusters, p.state.published.kept, p.state.peers.federate)
+		return nil
+	})
 	p.state.lieux = set.Lieux
 	set.Base = p.state.published.seq // what the kept lieux are kept from
 	// PostgreSQL keeps microseconds: the state keeps the times it stores
 	at := p.Now().Truncate(time.Microsecond)
-	stats, err := p.Store.SaveLieux(ctx, set, at)
-	if err != nil {
-		return fmt.Errorf("pipeline: %w", err)
-	}
-	p.state.published.saved(res.Clusters, set, stats.Seq, at)
+	var stats store.LieuStats
 	review, byTerritory, over := capReview(res.Review, p.state.members, cfg.Dedup.MaxReviewPerTerritory)
-	if err := p.Store.SaveReviewPairs(ctx, reviewPairs(review, p.Now())); err != nil {
-		return fmt.Errorf("pipeline: %w", err)
+	err = timed(rep.Timings, "saving", func() error {
+		var err error
+		if stats, err = p.Store.SaveLieux(ctx, set, at); err != nil {
+			return fmt.Errorf("pipeline: %w", err)
+		}
+		p.state.published.saved(res.Clusters, set, stats.Seq, at)
+		if err := p.Store.SaveReviewPairs(ctx, reviewPairs(review, p.Now())); err != nil {
+			return fmt.Errorf("pipeline: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	rep.Lieux = LieuSummary{LieuStats: stats, Total: len(set.Lieux), Retired: len(set.Redirects), Review: len(review), Capped: res.Capped,
 		ReviewByTerritory: byTerritory, ReviewOverCap: over}

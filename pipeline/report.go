@@ -26,6 +26,10 @@ type Report struct {
 	Totals     Totals         `json:"totals"`
 	Lieux      LieuSummary    `json:"lieux"`
 	Sources    []SourceReport `json:"sources"`
+	// Timings are the seconds the run spent in each stage: the sources'
+	// harvest stages summed (fetching, decoding, normalising, geocoding,
+	// storing), then the publication's (dedup, saving).
+	Timings map[string]float64 `json:"timings_s,omitempty"`
 }
 
 // Totals account for every current record of the configured sources:
@@ -57,6 +61,8 @@ type SourceReport struct {
 	Licence     string   `json:"licence,omitempty"`
 	Attribution string   `json:"attribution,omitempty"`
 	Notes       []string `json:"notes,omitempty"`
+	// Timings are the seconds its harvest spent in each stage.
+	Timings map[string]float64 `json:"timings_s,omitempty"`
 	// Columns says which columns fed which field in this run (absent when
 	// the run did not read the source).
 	Columns *ColumnReport `json:"columns,omitempty"`
