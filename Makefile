@@ -5,7 +5,7 @@ BIN     := bin/maillage
 # The race detector needs cgo and a C compiler; use it whenever they exist.
 RACE    := $(shell [ "$$($(GO) env CGO_ENABLED)" = 1 ] && command -v "$$($(GO) env CC)" >/dev/null 2>&1 && echo -race)
 
-.PHONY: run build sync test vet fmt-check bench quality eval-dedup maplibre clean
+.PHONY: run build sync test vet fmt-check bench bench-scale quality eval-dedup maplibre clean
 
 ## run: build, harvest the bundled examples, write out/, serve http://localhost:8080
 run: build
@@ -32,6 +32,10 @@ fmt-check:
 ## bench: benchmarks (results are recorded in docs/PERFORMANCE.md)
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count=5 ./...
+
+## bench-scale: maillage sync as a process on CONFIG's sources (wall, CPU, peak RSS, each stage), then an unchanged re-sync in a new process
+bench-scale:
+	$(GO) run ./tools/benchscale -config $(CONFIG)
 
 ## quality: convert every file of ../shared/reference with no mapping → docs/QUALITY.md
 quality:
