@@ -33,6 +33,9 @@ type Pipeline struct {
 	Instance string
 	// Progress, when set, hears each source's stages.
 	Progress Progress
+	// Checkpoint, when set, is called as a run ends a phase (PhaseHarvested,
+	// PhasePublished): `maillage sync --profile` writes a heap profile.
+	Checkpoint func(phase string)
 	// Build identifies the normaliser: the harvests and records hashed
 	// under another build are normalised again. New sets it to the
 	// executable's build ID (internal/buildid), which changes with any
@@ -127,6 +130,7 @@ func (p *Pipeline) Run(ctx context.Context, cfg *config.Config, opts Options) (*
 			rep.Timings[stage] += s
 		}
 	}
+	p.checkpoint(PhaseHarvested)
 	// Bookkeeping survives an interrupted run, so no run stays "running".
 	bg := context.WithoutCancel(ctx)
 	p.state.publishing.Lock()
@@ -137,6 +141,7 @@ func (p *Pipeline) Run(ctx context.Context, cfg *config.Config, opts Options) (*
 		_ = p.Store.FinishRun(bg, runID, p.Now(), "failed")
 		return nil, err
 	}
+	p.checkpoint(PhasePublished)
 	rep.FinishedAt = p.Now()
 	if err := p.Store.FinishRun(bg, runID, rep.FinishedAt, rep.status()); err != nil {
 		return nil, fmt.Errorf("pipeline: %w", err)
@@ -144,6 +149,18 @@ func (p *Pipeline) Run(ctx context.Context, cfg *config.Config, opts Options) (*
 	p.Log.Info("sync_finished", "run_id", runID, "lieux", rep.Lieux.Total, "failed_sources", rep.failedSources(),
 		"duration_ms", rep.FinishedAt.Sub(started).Milliseconds())
 	return &Result{Report: rep, Publication: publication}, nil
+}
+
+// Phases of a run, as Checkpoint hears them.
+const (
+	PhaseHarvested = "harvested"
+	PhasePublished = "published"
+)
+
+func (p *Pipeline) checkpoint(phase string) {
+	if p.Checkpoint != nil {
+		p.Checkpoint(phase)
+	}
 }
 
 // runSource harvests one source; on any failure the stored records of the

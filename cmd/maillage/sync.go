@@ -15,6 +15,7 @@ func cmdSync(ctx context.Context, env environment, args []string) int {
 	out := fs.String("out", "", "directory for lieux.csv, lieux.geojson, provenance.csv, report.json (default: config out)")
 	only := fs.String("source", "", "harvest only this source")
 	force := fs.Bool("force", false, "with --source: apply a harvest that safety holds would keep back")
+	profile := fs.String("profile", "", "write a CPU profile of the sync and a heap profile at the end of each phase into this directory")
 	if _, err := parseFlags(fs, args); err != nil {
 		return 2
 	}
@@ -29,6 +30,19 @@ func cmdSync(ctx context.Context, env environment, args []string) int {
 	}
 	defer a.store.Close()
 	a.pipeline.Progress = newProgress(env.stderr)
+	if *profile != "" {
+		prof, err := startProfile(*profile)
+		if err != nil {
+			fmt.Fprintf(env.stderr, "maillage sync: %v\n", err)
+			return 1
+		}
+		defer func() {
+			if err := prof.stop(); err != nil {
+				fmt.Fprintf(env.stderr, "maillage sync: %v\n", err)
+			}
+		}()
+		a.pipeline.Checkpoint = prof.heap
+	}
 	dir := *out
 	if dir == "" {
 		dir = a.cfg.Out
@@ -41,6 +55,9 @@ func cmdSync(ctx context.Context, env environment, args []string) int {
 	if err != nil {
 		fmt.Fprintf(env.stderr, "maillage sync: %v\n", err)
 		return 1
+	}
+	if a.pipeline.Checkpoint != nil {
+		a.pipeline.Checkpoint("files")
 	}
 	printSummary(env.stderr, rep, dir)
 	return 0

@@ -6,11 +6,24 @@
 // of each stage as the run's report says them (timings_s), and whether
 // the two runs published byte-equal lieux.csv.
 //
+// With -scale, the sources are a scale corpus written by
+// internal/scalecorpus (real files of -ref and moved copies of them, about
+// 25 000 records per unit of scale), and the bare cost of reading its files
+// (encoding/json into any, encoding/csv) is measured beside the sync.
+// -expect names a file holding the SHA-256 of the first sync's lieux.csv:
+// written when absent, compared when present, so that an optimisation is
+// checked to publish the same bytes as before it.
+//
 //	go run ./tools/benchscale -config config.example.yaml [-database postgres://…]
+//	go run ./tools/benchscale -ref ../shared/reference -scale 10 [-corpus DIR] [-expect FILE]
 package main
 
 import (
 	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/csv"
+	"encoding/hex"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -22,14 +35,22 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/maillage/maillage/internal/scalecorpus"
 )
 
 func main() {
 	configPath := flag.String("config", "config.example.yaml", "the configuration whose sources are synced")
 	database := flag.String("database", "", "a postgres:// URL (empty: a new SQLite file)")
 	runs := flag.Int("resyncs", 1, "unchanged re-syncs after the first sync, each in a new process")
+	ref := flag.String("ref", "../shared/reference", "the reference corpus a scale corpus is made from")
+	scale := flag.Float64("scale", 0, "sync a scale corpus of about 25 000 × scale records instead of -config's sources")
+	corpusDir := flag.String("corpus", "", "where the scale corpus is written (kept; reused when it holds one of the same scale); empty: a temporary directory")
+	expect := flag.String("expect", "", "a file holding the first sync's lieux.csv SHA-256: written when absent, else compared")
+	profile := flag.String("profile", "", "write each sync's CPU and per-phase heap profiles under this directory (runN/; they cost some memory)")
 	flag.Parse()
-	if err := run(*configPath, *database, *runs, os.Stdout); err != nil {
+	o := options{config: *configPath, database: *database, resyncs: *runs, ref: *ref, scale: *scale, corpus: *corpusDir, expect: *expect, profile: *profile}
+	if err := run(context.Background(), o, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "benchscale:", err)
 		os.Exit(1)
 	}
@@ -45,12 +66,29 @@ type measure struct {
 	csv     []byte
 }
 
-func run(configPath, database string, resyncs int, w io.Writer) error {
+type options struct {
+	config, database string
+	resyncs          int
+	ref, corpus      string
+	scale            float64
+	expect, profile  string
+}
+
+func run(ctx context.Context, o options, w io.Writer) error {
 	dir, err := os.MkdirTemp("", "benchscale-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
+	var sc *scalecorpus.Corpus
+	if o.scale > 0 {
+		if sc, err = scaleCorpus(ctx, o, dir); err != nil {
+			return err
+		}
+		o.config = sc.Config
+		fmt.Fprintf(w, "scale corpus ×%g: %d sets, %d files, %d records (%d of the originals not moved: no commune found)\n\n",
+			o.scale, sc.Sets, len(sc.Sources), sc.Records, sc.Dropped)
+	}
 	bin := filepath.Join(dir, "maillage")
 	build := exec.Command("go", "build", "-o", bin, "./cmd/maillage")
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
@@ -58,28 +96,134 @@ func run(configPath, database string, resyncs int, w io.Writer) error {
 		return fmt.Errorf("building maillage: %w", err)
 	}
 	env := append(os.Environ(), "MAILLAGE_GEOCODER_URL=off", "MAILLAGE_DB="+filepath.Join(dir, "m.db"), "MAILLAGE_REPORTS="+filepath.Join(dir, "reports"))
-	if database != "" {
-		env = append(env, "DATABASE_URL="+database)
+	if o.database != "" {
+		env = append(env, "DATABASE_URL="+o.database)
 	}
 	var ms []measure
-	for i := 0; i <= resyncs; i++ {
-		name := "first sync"
-		if i > 0 {
-			name = "re-sync, nothing changed"
+	syncAs := func(name string) error {
+		profile := ""
+		if o.profile != "" {
+			profile = filepath.Join(o.profile, fmt.Sprint("run", len(ms)))
 		}
-		m, err := syncOnce(bin, configPath, filepath.Join(dir, fmt.Sprint("out", i)), env)
+		m, err := syncOnce(bin, o.config, filepath.Join(dir, fmt.Sprint("out", len(ms))), profile, env)
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
 		m.name = name
 		ms = append(ms, m)
+		return nil
 	}
-	return report(w, ms)
+	if err := syncAs("first sync"); err != nil {
+		return err
+	}
+	for i := 0; i < o.resyncs; i++ {
+		if err := syncAs("re-sync, nothing changed"); err != nil {
+			return err
+		}
+	}
+	if sc != nil {
+		touched, changed, err := scalecorpus.Touch(*sc, 100)
+		if err != nil {
+			return fmt.Errorf("changing 1 %% of the records: %w", err)
+		}
+		o.config = touched
+		if err := syncAs(fmt.Sprintf("re-sync, %d records (1 %%) changed", changed)); err != nil {
+			return err
+		}
+	}
+	if err := report(w, ms); err != nil {
+		return err
+	}
+	if sc != nil {
+		d, err := bareDecode(sc.Files())
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "\nbare decode of the same files (encoding/json into any, encoding/csv): %.2f s; the first sync is %.1f× it\n",
+			d.Seconds(), ms[0].wall.Seconds()/d.Seconds())
+	}
+	return checkExpected(w, o.expect, ms[0].csv)
+}
+
+// scaleCorpus writes the scale corpus, or reuses the one o.corpus holds
+// when it was written for the same scale.
+func scaleCorpus(ctx context.Context, o options, tmp string) (*scalecorpus.Corpus, error) {
+	dir := o.corpus
+	if dir == "" {
+		dir = filepath.Join(tmp, "corpus")
+	}
+	stamp := filepath.Join(dir, "corpus.json")
+	if raw, err := os.ReadFile(stamp); err == nil {
+		var c scalecorpus.Corpus
+		if json.Unmarshal(raw, &c) == nil && c.Scale == o.scale {
+			return &c, nil
+		}
+	}
+	c, err := scalecorpus.Write(ctx, scalecorpus.Options{Ref: o.ref, Dir: dir, Scale: o.scale})
+	if err != nil {
+		return nil, fmt.Errorf("writing the scale corpus: %w", err)
+	}
+	raw, _ := json.Marshal(c)
+	return &c, os.WriteFile(stamp, raw, 0o644)
+}
+
+// bareDecode reads every file as a program that only decodes it would.
+func bareDecode(files []string) (time.Duration, error) {
+	start := time.Now()
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return 0, err
+		}
+		if strings.HasSuffix(f, ".csv") {
+			r := csv.NewReader(bytes.NewReader(data))
+			r.LazyQuotes, r.FieldsPerRecord = true, -1
+			if bytes.Count(data[:bytes.IndexByte(data, '\n')+1], []byte(";")) > bytes.Count(data[:bytes.IndexByte(data, '\n')+1], []byte(",")) {
+				r.Comma = ';'
+			}
+			if _, err := r.ReadAll(); err != nil {
+				return 0, fmt.Errorf("%s: %w", f, err)
+			}
+			continue
+		}
+		var v any
+		if err := json.Unmarshal(data, &v); err != nil {
+			return 0, fmt.Errorf("%s: %w", f, err)
+		}
+	}
+	return time.Since(start), nil
+}
+
+// checkExpected compares the digest of lieux.csv with the one recorded
+// at path, or records it.
+func checkExpected(w io.Writer, path string, csv []byte) error {
+	if path == "" {
+		return nil
+	}
+	sum := sha256.Sum256(csv)
+	got := hex.EncodeToString(sum[:])
+	want, err := os.ReadFile(path)
+	if os.IsNotExist(err) {
+		fmt.Fprintf(w, "lieux.csv SHA-256 %s recorded in %s\n", got, path)
+		return os.WriteFile(path, []byte(got+"\n"), 0o644)
+	}
+	if err != nil {
+		return err
+	}
+	if strings.TrimSpace(string(want)) != got {
+		return fmt.Errorf("lieux.csv differs from the one recorded in %s (%s, now %s)", path, strings.TrimSpace(string(want)), got)
+	}
+	fmt.Fprintf(w, "lieux.csv byte-equal to the one recorded in %s (SHA-256 %s)\n", path, got)
+	return nil
 }
 
 // syncOnce runs one sync as a child process and measures it.
-func syncOnce(bin, configPath, out string, env []string) (measure, error) {
-	cmd := exec.Command(bin, "sync", "--config", configPath, "--out", out)
+func syncOnce(bin, configPath, out, profile string, env []string) (measure, error) {
+	args := []string{"sync", "--config", configPath, "--out", out}
+	if profile != "" {
+		args = append(args, "--profile", profile)
+	}
+	cmd := exec.Command(bin, args...)
 	cmd.Env = env
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr

@@ -1,0 +1,154 @@
+package scalecorpus_test
+
+import (
+	"bytes"
+	"context"
+	"math"
+	"os"
+	"path/filepath"
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/maillage/maillage/geo"
+	"github.com/maillage/maillage/harvest"
+	"github.com/maillage/maillage/internal/scalecorpus"
+	"github.com/maillage/maillage/pipeline"
+	"github.com/maillage/maillage/schema"
+)
+
+// The bundled examples: a JSON file in the standard's 1.x columns, the
+// same places in schema 0.1, and a CSV with its own columns and
+// multi-line cells.
+var base = []scalecorpus.Source{
+	{Name: "paca-1x", Path: "paca-20230517-schema-1.x.json"},
+	{Name: "paca-01", Path: "paca-20230516-schema-0.1.json"},
+	{Name: "fs-2022", Path: "france-services-20221201.csv"},
+	{Name: "fs-2021", Path: "france-services-2021.geojson"},
+}
+
+func write(t *testing.T, dir string) scalecorpus.Corpus {
+	t.Helper()
+	c, err := scalecorpus.Write(context.Background(), scalecorpus.Options{Ref: "../../examples", Dir: dir, Scale: 0.5, Base: base})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// convert publishes a file as `maillage convert` would, with no mapping.
+func convert(t *testing.T, path string) []schema.Lieu {
+	t.Helper()
+	h := harvest.New(harvest.Options{BaseDir: filepath.Dir(path)})
+	conv, err := pipeline.Convert(context.Background(), h, pipeline.ConvertOptions{
+		Source: harvest.Source{Kind: "file", Location: filepath.Base(path)}, Now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)})
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return conv.Lieux
+}
+
+func TestCopiesAreTheSamePlacesElsewhere(t *testing.T) {
+	dir := t.TempDir()
+	c := write(t, dir)
+	// 0.5 × 25 000 records of ~5 100 a set: the original and one moved copy
+	if c.Sets != 2 || len(c.Sources) != 2*len(base) {
+		t.Fatalf("%d sets, %d sources; want 2 and %d", c.Sets, len(c.Sources), 2*len(base))
+	}
+	if c.Dropped*100 > c.Records {
+		t.Errorf("%d of %d records could not be moved", c.Dropped, c.Records)
+	}
+	ref := geo.Communes()
+	phone := regexp.MustCompile(`^0\d{9}$`)
+	for i := range base {
+		orig, moved := c.Sources[i], c.Sources[len(base)+i]
+		t.Run(base[i].Name, func(t *testing.T) {
+			before, after := convert(t, orig.Path), convert(t, moved.Path)
+			// a copy publishes as its original does: the moves keep codes,
+			// postcodes, names and points in agreement
+			if len(after)*100 < len(before)*98 {
+				t.Fatalf("the copy publishes %d lieux, the original %d", len(after), len(before))
+			}
+			origPhones := map[string]bool{}
+			for _, l := range before {
+				origPhones[l.Telephone] = true
+			}
+			far := 0
+			for _, l := range after {
+				cm, ok := ref.Commune(l.CodeINSEE)
+				if !ok || cm.Centre == nil {
+					continue
+				}
+				if l.Latitude != nil && distanceKm(*l.Latitude, *l.Longitude, cm.Centre.Lat, cm.Centre.Lon) > 30 {
+					far++
+				}
+				if l.Telephone != "" && phone.MatchString(l.Telephone) && origPhones[l.Telephone] {
+					t.Errorf("%s keeps its original phone %s", l.Nom, l.Telephone)
+				}
+			}
+			if far*50 > len(after) {
+				t.Errorf("%d of %d moved lieux lie more than 30 km from their commune", far, len(after))
+			}
+		})
+	}
+}
+
+func TestSameOptionsSameFiles(t *testing.T) {
+	a, b := write(t, t.TempDir()), write(t, t.TempDir())
+	for i := range a.Sources {
+		x, _ := os.ReadFile(a.Sources[i].Path)
+		y, _ := os.ReadFile(b.Sources[i].Path)
+		if !bytes.Equal(x, y) || len(x) == 0 {
+			t.Errorf("%s: two writes differ (%d and %d bytes)", a.Sources[i].Name, len(x), len(y))
+		}
+	}
+}
+
+// One copy's sources still agree: a place both PACA files list is moved
+// to the same commune, with the same phone, in both.
+func TestOneCopysSourcesAgree(t *testing.T) {
+	c := write(t, t.TempDir())
+	n := len(base)
+	x, y := convert(t, c.Sources[n].Path), convert(t, c.Sources[n+1].Path)
+	byName := map[string]schema.Lieu{}
+	for _, l := range y {
+		byName[l.Nom+"|"+l.Adresse] = l
+	}
+	same, agree := 0, 0
+	for _, l := range x {
+		o, ok := byName[l.Nom+"|"+l.Adresse]
+		if !ok {
+			continue
+		}
+		same++
+		if o.CodeINSEE == l.CodeINSEE && o.CodePostal == l.CodePostal && o.Telephone == l.Telephone {
+			agree++
+		}
+	}
+	if same < 300 || agree*100 < same*95 {
+		t.Errorf("%d places in both PACA files of the copy, %d with the same commune, postcode and phone", same, agree)
+	}
+}
+
+func TestTouch(t *testing.T) {
+	c := write(t, t.TempDir())
+	config, changed, err := scalecorpus.Touch(c, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if changed < c.Records/100-len(c.Sources) || changed > c.Records/100+len(c.Sources) {
+		t.Errorf("%d of %d records changed, want 1 %%", changed, c.Records)
+	}
+	raw, err := os.ReadFile(config)
+	if err != nil || !bytes.Contains(raw, []byte(c.Sources[0].Name)) {
+		t.Errorf("the touched configuration does not name the sources: %v\n%s", err, raw)
+	}
+}
+
+func distanceKm(lat1, lon1, lat2, lon2 float64) float64 {
+	const r = 6371
+	p1, p2 := lat1*math.Pi/180, lat2*math.Pi/180
+	dp, dl := p2-p1, (lon2-lon1)*math.Pi/180
+	a := math.Sin(dp/2)*math.Sin(dp/2) + math.Cos(p1)*math.Cos(p2)*math.Sin(dl/2)*math.Sin(dl/2)
+	return 2 * r * math.Asin(math.Sqrt(a))
+}
