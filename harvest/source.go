@@ -60,12 +60,17 @@ type Options struct {
 	// Getenv reads the environment variables that hold sources' secrets
 	// (default os.Getenv).
 	Getenv func(string) string
+	// OneRun says the harvester serves a single run (a `sync` command):
+	// it keeps no decoded records for a next decode (see ElementCache),
+	// which would only hold memory.
+	OneRun bool
 }
 
 // Harvester fetches and decodes sources through a registry of kinds.
 type Harvester struct {
 	fetchers map[string]Fetcher
 	elements sync.Map // source name → *ElementCache
+	oneRun   bool     // no element cache (Options.OneRun)
 	peer     *PeerClient
 	// maxUnpacked bounds what a compressed payload may expand to.
 	maxUnpacked int64
@@ -92,7 +97,7 @@ func New(opts Options) *Harvester {
 		opts.UserAgent = defaultUserAgent
 	}
 	web := NewHTTPFetcher(opts)
-	h := &Harvester{fetchers: map[string]Fetcher{}, maxUnpacked: opts.MaxUnpacked, peer: &PeerClient{web: web, getenv: opts.Getenv}}
+	h := &Harvester{fetchers: map[string]Fetcher{}, maxUnpacked: opts.MaxUnpacked, oneRun: opts.OneRun, peer: &PeerClient{web: web, getenv: opts.Getenv}}
 	for name, k := range kinds {
 		h.fetchers[name] = k.fetcher(opts, web)
 	}
@@ -127,6 +132,9 @@ func (h *Harvester) Fetch(ctx context.Context, src Source, cond Conditional) (*P
 // A JSON source's elements decoded last time, by the same harvester, are
 // not decoded again.
 func (h *Harvester) Decode(src Source, p *Payload) (*Table, error) {
+	if h.oneRun {
+		return h.decode(src, p, nil)
+	}
 	cache, _ := h.elements.LoadOrStore(src.Name, &ElementCache{})
 	return h.decode(src, p, cache.(*ElementCache))
 }

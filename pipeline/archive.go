@@ -79,7 +79,7 @@ func (c *exportCache) changesSince(ctx context.Context, st store.Store, dir stri
 	byID := map[string]exporters.ArchiveChange{}
 	var last int64
 	for {
-		page, err := st.LieuChanges(ctx, since, 5000)
+		page, err := st.LieuChangeKinds(ctx, since, 5000)
 		if err != nil {
 			return nil, 0, err
 		}

@@ -181,6 +181,11 @@ type exportCache struct {
 	seq   int64
 	ids   []string
 	byID  map[string]renderedLieu
+	// offered are the lieux the pipeline's last publication saved (not
+	// the kept ones), by id, valid for the lieux sequence offeredSeq:
+	// their content is taken from here rather than read back (see offer).
+	offered    map[string]*schema.Lieu
+	offeredSeq int64
 }
 
 type renderedLieu struct {
@@ -189,11 +194,26 @@ type renderedLieu struct {
 	dateMaj      string
 }
 
+// offer hands the cache the lieux a publication saved, once the store
+// accepted them under the lieux sequence's value seq. A lieu saved
+// unchanged (same content hash) kept its stored revision but has the
+// same content, so every lieu offered stands for its row at seq.
+func (c *exportCache) offer(seq int64, lieux []store.PublishedLieu) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.offered, c.offeredSeq = make(map[string]*schema.Lieu, len(lieux)), seq
+	for i := range lieux {
+		if !lieux[i].Kept {
+			c.offered[lieux[i].Lieu.ID] = &lieux[i].Lieu
+		}
+	}
+}
+
 // drop forgets every rendered lieu: the next write renders all.
 func (c *exportCache) drop() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.known, c.ids, c.byID = false, nil, nil
+	c.known, c.ids, c.byID, c.offered = false, nil, nil, nil
 }
 
 // write streams every lieu of the cache into the CSV and the GeoJSON, in
@@ -224,14 +244,19 @@ func (c *exportCache) write(csvW, geoW io.Writer) error {
 // followed the cache's; else every lieu whose revision is not the one
 // kept.
 func (c *exportCache) follow(ctx context.Context, st store.Store, seq int64, d lieuDelta) error {
+	offered := c.offered
+	if c.offeredSeq != seq {
+		offered = nil // another publication came since
+	}
+	c.offered = nil
 	var err error
 	switch {
 	case c.known && seq == c.seq:
 		return nil
 	case c.known && d.ok && d.from == c.seq && d.to == seq:
-		err = c.renderOf(ctx, st, d.ids)
+		err = c.renderOf(ctx, st, d.ids, offered)
 	default:
-		err = c.renderStale(ctx, st)
+		err = c.renderStale(ctx, st, offered)
 	}
 	if err == nil {
 		c.known, c.seq = true, seq
@@ -241,8 +266,8 @@ func (c *exportCache) follow(ctx context.Context, st store.Store, seq int64, d l
 
 // renderOf renders the named lieux again and forgets those no longer
 // published.
-func (c *exportCache) renderOf(ctx context.Context, st store.Store, ids []string) error {
-	rows, err := st.LieuxOf(ctx, ids)
+func (c *exportCache) renderOf(ctx context.Context, st store.Store, ids []string, offered map[string]*schema.Lieu) error {
+	rows, err := lieuxOf(ctx, st, ids, offered)
 	if err != nil {
 		return err
 	}
@@ -265,10 +290,42 @@ func (c *exportCache) renderOf(ctx context.Context, st store.Store, ids []string
 	return nil
 }
 
+// lieuxOf returns the published lieux of ids, those offered from there
+// and the others from the store; an offered lieu's revision is the one
+// the store gives it.
+func lieuxOf(ctx context.Context, st store.Store, ids []string, offered map[string]*schema.Lieu) ([]store.LieuRow, error) {
+	var rest []string
+	asked := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		asked[id] = true
+		if _, ok := offered[id]; !ok {
+			rest = append(rest, id)
+		}
+	}
+	if len(rest) == len(ids) {
+		return st.LieuxOf(ctx, ids)
+	}
+	// the revisions of the offered lieux
+	digests, err := st.LieuDigests(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := st.LieuxOf(ctx, rest)
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range digests {
+		if l, ok := offered[d.ID]; ok && asked[d.ID] {
+			rows = append(rows, store.LieuRow{Lieu: *l, Revision: d.Revision})
+		}
+	}
+	return rows, nil
+}
+
 // renderStale compares every published lieu's revision with the one
 // kept: stale lieux are read (all in one scan when many are) and
 // rendered, lieux no longer published forgotten.
-func (c *exportCache) renderStale(ctx context.Context, st store.Store) error {
+func (c *exportCache) renderStale(ctx context.Context, st store.Store, offered map[string]*schema.Lieu) error {
 	digests, err := st.LieuDigests(ctx)
 	if err != nil {
 		return err
@@ -286,9 +343,30 @@ func (c *exportCache) renderStale(ctx context.Context, st store.Store) error {
 	}
 	var csvR exporters.CSVRenderer
 	add := func(row store.LieuRow) error { return c.render(&csvR, row) }
-	if float64(len(stale)) > fullReload*float64(len(digests)) {
-		err = st.EachLieu(ctx, add)
-	} else {
+	revision := make(map[string]int64, len(digests))
+	for _, d := range digests {
+		revision[d.ID] = d.Revision
+	}
+	stale = slices.DeleteFunc(stale, func(id string) bool {
+		l, ok := offered[id]
+		if ok {
+			err = add(store.LieuRow{Lieu: *l, Revision: revision[id]})
+		}
+		return ok || err != nil
+	})
+	if err != nil {
+		return err
+	}
+	switch {
+	case len(stale) == 0:
+	case float64(len(stale)) > fullReload*float64(len(digests)):
+		err = st.EachLieu(ctx, func(row store.LieuRow) error {
+			if _, ok := c.byID[row.Lieu.ID]; ok {
+				return nil // rendered from what was offered
+			}
+			return add(row)
+		})
+	default:
 		var rows []store.LieuRow
 		rows, err = st.LieuxOf(ctx, stale)
 		for i := 0; err == nil && i < len(rows); i++ {

@@ -30,32 +30,32 @@ const maxPeerPages = 10000
 // the source's payload: a GeoJSON collection of its lieux, which goes
 // through decoding, normalisation, the hold rules and dedup like any
 // source's. A feed with nothing new costs one request and no work.
-func (p *Pipeline) harvestPeer(ctx context.Context, src config.Source, run *store.SourceRun, rep *SourceReport, st *runState) error {
+func (p *Pipeline) harvestPeer(ctx context.Context, src config.Source, run *store.SourceRun, rep *SourceReport, st *runState) (*pendingStore, error) {
 	last, _, err := p.Store.LastGoodSourceRun(ctx, src.Name)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	p.stage(src.Name, StageFetch, 0)
 	self, err := p.Store.InstanceID(ctx)
 	if err != nil {
-		return fmt.Errorf("pipeline: source %q: %w", src.Name, err)
+		return nil, fmt.Errorf("pipeline: source %q: %w", src.Name, err)
 	}
 	pull := peerPull{p: p, src: src.Source, self: self, rep: rep}
 	cp, err := pull.read(ctx, st.force)
 	if err != nil {
-		return fmt.Errorf("pipeline: source %q: %w", src.Name, err)
+		return nil, fmt.Errorf("pipeline: source %q: %w", src.Name, err)
 	}
 	run.ETag, run.PayloadHash = cp.Cursor, peerHash(cp, src, p.Build)
 	if run.PayloadHash == last.PayloadHash && !last.GeocodingPending && !st.force {
 		run.Status = store.RunNotModified
 		rep.Notes = append(rep.Notes, "nothing new in the peer's feed since the last harvest")
-		return nil
+		return nil, nil
 	}
 	payload, err := p.peerPayload(ctx, src)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return p.decodeAndApply(ctx, src, payload, last, run, rep, st)
+	return p.decodeAndNormalise(ctx, src, payload, last, run, rep, st)
 }
 
 // peerHash stands for the payload's hash: the mirror is what the feed

@@ -8,8 +8,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
 	"log/slog"
 	"os"
+	"runtime"
 	"strconv"
 	"sync"
 	"time"
@@ -121,11 +123,14 @@ func (p *Pipeline) Run(ctx context.Context, cfg *config.Config, opts Options) (*
 	}
 	rep := &Report{RunID: runID, StartedAt: started, Timings: map[string]float64{}}
 	st := &runState{holdBelow: cfg.Harvest.HoldBelow, force: opts.Force}
+	var sources []config.Source
 	for _, src := range cfg.Sources {
-		if opts.Only != "" && src.Name != opts.Only || opts.Only == "" && !src.On() {
-			continue
+		if opts.Only == "" && src.On() || src.Name == opts.Only {
+			sources = append(sources, src)
 		}
-		rep.Sources = append(rep.Sources, p.runSource(ctx, runID, src, st))
+	}
+	for sr := range p.prepareSources(ctx, runID, sources, st) {
+		rep.Sources = append(rep.Sources, p.finishSource(ctx, sr, st))
 		for stage, s := range rep.Sources[len(rep.Sources)-1].Timings {
 			rep.Timings[stage] += s
 		}
@@ -163,16 +168,76 @@ func (p *Pipeline) checkpoint(phase string) {
 	}
 }
 
-// runSource harvests one source; on any failure the stored records of the
-// source are left as they were and the failure is recorded.
-func (p *Pipeline) runSource(ctx context.Context, runID int64, src config.Source, st *runState) SourceReport {
-	run := store.SourceRun{RunID: runID, Source: src.Name, StartedAt: p.Now(), Status: store.RunOK}
-	rep := SourceReport{Licence: src.Licence, Attribution: src.Attribution}
-	clock := newStageClock()
-	p.clocks.Store(src.Name, clock)
-	err := p.harvestSource(ctx, src, &run, &rep, st)
+// sourceRun is one source's harvest in a run: fetched, decoded and
+// normalised by prepareSource (pending holds what then waits to be placed
+// and stored, nil when nothing does), finished by finishSource.
+type sourceRun struct {
+	src     config.Source
+	run     store.SourceRun
+	rep     SourceReport
+	clock   *stageClock
+	pending *pendingStore
+	err     error
+}
+
+// prepareSources prepares the sources' harvests a few at a time (as many
+// as the machine has cores: fetching waits on the network, decoding and
+// normalising on a core) and yields them in the configuration's order,
+// for each to be finished before the next is yielded. At most that many
+// harvests are held prepared or preparing at once: a slot is given back
+// when the one yielded is finished.
+func (p *Pipeline) prepareSources(ctx context.Context, runID int64, sources []config.Source, st *runState) iter.Seq[*sourceRun] {
+	return func(yield func(*sourceRun) bool) {
+		slots := make(chan struct{}, max(1, min(runtime.GOMAXPROCS(0), len(sources))))
+		ready := make([]chan *sourceRun, len(sources))
+		for i := range ready {
+			ready[i] = make(chan *sourceRun, 1)
+		}
+		stop := make(chan struct{})
+		defer close(stop)
+		go func() {
+			for i, src := range sources {
+				select {
+				case slots <- struct{}{}:
+				case <-stop:
+					return
+				}
+				go func() { ready[i] <- p.prepareSource(ctx, runID, src, st) }()
+			}
+		}()
+		for i := range sources {
+			sr := <-ready[i]
+			ok := yield(sr)
+			<-slots
+			if !ok {
+				return
+			}
+		}
+	}
+}
+
+// prepareSource fetches, decodes and normalises one source; on any
+// failure the stored records of the source are left as they were and the
+// failure is recorded by finishSource.
+func (p *Pipeline) prepareSource(ctx context.Context, runID int64, src config.Source, st *runState) *sourceRun {
+	sr := &sourceRun{src: src, run: store.SourceRun{RunID: runID, Source: src.Name, StartedAt: p.Now(), Status: store.RunOK},
+		rep: SourceReport{Licence: src.Licence, Attribution: src.Attribution}, clock: newStageClock()}
+	p.clocks.Store(src.Name, sr.clock)
+	sr.pending, sr.err = p.harvestSource(ctx, src, &sr.run, &sr.rep, st)
+	sr.clock.enter("") // the wait for its turn is no stage's
+	return sr
+}
+
+// finishSource places and stores what a source's harvest prepared, in
+// the configuration's order, and records the harvest.
+func (p *Pipeline) finishSource(ctx context.Context, sr *sourceRun, st *runState) SourceReport {
+	src, err := sr.src, sr.err
+	if err == nil && sr.pending != nil {
+		err = p.storePending(ctx, sr.pending, st)
+	}
 	p.clocks.Delete(src.Name)
-	rep.Timings = clock.finish()
+	rep, run := sr.rep, sr.run
+	rep.Timings = sr.clock.finish()
 	run.FinishedAt = p.Now()
 	if err != nil {
 		run.Status, run.Error = store.RunFailed, boundedError(err.Error())
@@ -191,13 +256,16 @@ func (p *Pipeline) runSource(ctx context.Context, runID int64, src config.Source
 	return rep
 }
 
-func (p *Pipeline) harvestSource(ctx context.Context, src config.Source, run *store.SourceRun, rep *SourceReport, st *runState) error {
+// harvestSource fetches, decodes and normalises a source's harvest and
+// returns what waits to be stored (nil: nothing, the source unchanged or
+// its harvest held).
+func (p *Pipeline) harvestSource(ctx context.Context, src config.Source, run *store.SourceRun, rep *SourceReport, st *runState) (*pendingStore, error) {
 	if src.Kind == "peer" {
 		return p.harvestPeer(ctx, src, run, rep, st)
 	}
 	last, _, err := p.Store.LastGoodSourceRun(ctx, src.Name)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	p.stage(src.Name, StageFetch, 0)
 	cond := harvest.Conditional{ETag: last.ETag, LastModified: last.LastModified}
@@ -206,13 +274,13 @@ func (p *Pipeline) harvestSource(ctx context.Context, src config.Source, run *st
 	}
 	payload, err := p.Harvester.Fetch(ctx, src.Source, cond)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	run.ETag, run.LastModified = payload.ETag, payload.LastModified
 	if payload.NotModified {
 		run.Status, run.PayloadHash, run.ETag, run.LastModified = store.RunNotModified, last.PayloadHash, last.ETag, last.LastModified
 		rep.Notes = []string{"not modified since the last harvest (HTTP 304)"}
-		return nil
+		return nil, nil
 	}
 	run.PayloadHash = inputHash(payload, src, p.Build)
 	if run.PayloadHash == last.PayloadHash && !last.GeocodingPending && !st.force {
@@ -220,33 +288,38 @@ func (p *Pipeline) harvestSource(ctx context.Context, src config.Source, run *st
 		// validators): nothing to decode, normalise or geocode
 		run.Status = store.RunNotModified
 		rep.Notes = []string{"unchanged since the last harvest (same content hash)"}
-		return nil
+		return nil, nil
 	}
-	return p.decodeAndApply(ctx, src, payload, last, run, rep, st)
+	return p.decodeAndNormalise(ctx, src, payload, last, run, rep, st)
 }
 
-// decodeAndApply decodes a harvest's payload and applies it; when
-// another writer changed the source's records meanwhile, it applies it
-// once more.
-func (p *Pipeline) decodeAndApply(ctx context.Context, src config.Source, payload *harvest.Payload, last store.SourceRun, run *store.SourceRun,
-	rep *SourceReport, st *runState) error {
+// decodeAndNormalise decodes a harvest's payload and normalises it.
+func (p *Pipeline) decodeAndNormalise(ctx context.Context, src config.Source, payload *harvest.Payload, last store.SourceRun, run *store.SourceRun,
+	rep *SourceReport, st *runState) (*pendingStore, error) {
 	p.stage(src.Name, StageDecode, 0)
 	table, err := p.Harvester.Decode(src.Source, payload)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	job := sourceJob{src: src, table: table, fetchedAt: payload.FetchedAt, payloadHash: run.PayloadHash, last: last, run: run, rep: rep}
-	err = p.apply(ctx, job, st)
+	return p.normaliseJob(ctx, job, st)
+}
+
+// storePending places and stores a normalised harvest; when another
+// writer changed the source's records since their digests were read, it
+// normalises the table again against them and stores once more.
+func (p *Pipeline) storePending(ctx context.Context, ps *pendingStore, st *runState) error {
+	err := p.storeJob(ctx, ps, st)
 	if errors.Is(err, store.ErrKeptChanged) {
-		// another writer changed the source's records after the run read
-		// their digests: the digests are read again, and the table applied
-		// once more
-		p.Log.Warn("source_records_changed_meanwhile", "source", src.Name)
-		err = p.apply(ctx, job, st)
+		p.Log.Warn("source_records_changed_meanwhile", "source", ps.job.src.Name)
+		var again *pendingStore
+		if again, err = p.normaliseJob(ctx, ps.job, st); err == nil && again != nil {
+			err = p.storeJob(ctx, again, st)
+		}
 	}
 	if errors.Is(err, store.ErrKeptChanged) {
 		p.state.publishing.Lock()
-		p.state.reset(p.Log, p.Harvester, fmt.Sprintf("the records of source %q changed twice while it was applied", src.Name))
+		p.state.reset(p.Log, p.Harvester, fmt.Sprintf("the records of source %q changed twice while it was applied", ps.job.src.Name))
 		p.state.publishing.Unlock()
 	}
 	return err
@@ -263,13 +336,22 @@ type sourceJob struct {
 	rep         *SourceReport
 }
 
-// apply normalises the new or changed records of a harvest, holds it
-// back when it looks wrong, places the records and stores them.
-func (p *Pipeline) apply(ctx context.Context, j sourceJob, st *runState) error {
+// pendingStore is a harvest normalised against the source's stored
+// records (prior), waiting to be placed and stored.
+type pendingStore struct {
+	job   sourceJob
+	prior *store.RecordsView
+	recs  []store.SourceRecord
+	fresh []store.SourceRecord // the records normalised this run (not kept)
+}
+
+// normaliseJob normalises the new or changed records of a harvest and
+// holds it back when it looks wrong (nil, nil).
+func (p *Pipeline) normaliseJob(ctx context.Context, j sourceJob, st *runState) (*pendingStore, error) {
 	src, run := j.src, j.run
 	prior, err := p.priorRecords(ctx, src.Name, st.force)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	p.stage(src.Name, StageNormalise, len(j.table.Records))
 	known := &priorRecords{build: p.Build}
@@ -280,19 +362,25 @@ func (p *Pipeline) apply(ctx context.Context, j sourceJob, st *runState) error {
 	run.Normalised = known.normalised // what it cost, even when the source is then refused or held
 	p.state.refused.keep(src.Name, recs, errors.Is(err, ErrNoLocation))
 	if err != nil {
-		return fmt.Errorf("pipeline: source %q: %w", src.Name, err)
+		return nil, fmt.Errorf("pipeline: source %q: %w", src.Name, err)
 	}
-	fresh := freshRecords(recs)
 	j.rep.Notes, j.rep.Columns = append(j.rep.Notes, j.table.Notes...), &ColumnReport{Recognised: mapper.Recognised(), Ignored: mapper.Ignored(j.table.Columns)}
 	if reason := holdReason(recs, appliedOf(prior), st.holdBelow); reason != "" && !st.force {
 		run.Status, run.Error = store.RunHeld, reason
 		run.ETag, run.LastModified = j.last.ETag, j.last.LastModified // the next run fetches it again
 		countStatuses(recs, run)
 		p.Log.Warn("source_held", "source", src.Name, "reason", reason)
-		return nil
+		return nil, nil
 	}
+	return &pendingStore{job: j, prior: prior, recs: recs, fresh: freshRecords(recs)}, nil
+}
+
+// storeJob places the records normalised this run and stores the
+// harvest.
+func (p *Pipeline) storeJob(ctx context.Context, ps *pendingStore, st *runState) error {
+	src, run, recs, fresh := ps.job.src, ps.job.run, ps.recs, ps.fresh
 	p.stage(src.Name, StageGeocode, len(fresh))
-	run.Geocoded, run.PayloadHash = p.place(ctx, fresh, st), j.payloadHash
+	run.Geocoded, run.PayloadHash = p.place(ctx, fresh, st), ps.job.payloadHash
 	run.GeocodingPending = markPending(fresh) // the next run processes the same bytes again
 	for i, k := 0, 0; i < len(recs) && k < len(fresh); i++ {
 		if !recs[i].Kept {
@@ -301,10 +389,11 @@ func (p *Pipeline) apply(ctx context.Context, j sourceJob, st *runState) error {
 	}
 	countStatuses(recs, run)
 	p.stage(src.Name, StageStore, len(recs))
-	stats, err := p.Store.ReplaceSourceRecords(ctx, src.Name, recs, p.Now(), prior)
+	stats, err := p.Store.ReplaceSourceRecords(ctx, src.Name, recs, p.Now(), ps.prior)
 	if err != nil {
 		return err
 	}
+	p.state.records.offer(src.Name, recs)
 	run.Created, run.Updated, run.Unchanged, run.Deleted = stats.Created, stats.Updated, stats.Unchanged, stats.Deleted
 	return nil
 }

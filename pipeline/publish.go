@@ -91,6 +91,10 @@ func (p *Pipeline) publishOnce(ctx context.Context, cfg *config.Config, rep *Rep
 			return fmt.Errorf("pipeline: %w", err)
 		}
 		p.state.published.saved(res.Clusters, set, stats.Seq, at)
+		// the exports read these lieux until the files are written: the
+		// next publication takes new room
+		p.state.exports.offer(stats.Seq, set.Lieux)
+		p.state.lieux = nil
 		if err := p.Store.SaveReviewPairs(ctx, reviewPairs(review, p.Now())); err != nil {
 			return fmt.Errorf("pipeline: %w", err)
 		}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/maillage/maillage/harvest"
 	"github.com/maillage/maillage/internal/ordered"
+	"github.com/maillage/maillage/schema"
 	"github.com/maillage/maillage/store"
 )
 
@@ -38,6 +39,10 @@ type recordCache struct {
 	sorted, moved []*cachedRecord
 	// unread counts the records whose content is not decoded yet.
 	unread int
+	// offered are the records the pipeline just stored, by source and
+	// key: a digest of the same hash coming through the feed takes its
+	// content from here instead of reading it back (see offer).
+	offered map[string]map[string]*store.SourceRecord
 }
 
 // cachedRecord is a record's digest, its version (its content hash and
@@ -54,6 +59,32 @@ type cachedRecord struct {
 	// fields are the raw fields, once asked for (the report shows those
 	// of quarantined records).
 	fields []harvest.Field
+}
+
+// offer hands the cache the records a harvest of source just stored
+// (after the store accepted them): when their digests come through the
+// feed with the same hash, their content is taken from here rather than
+// read back and decoded. Kept records (stored as they were) are not
+// offered. The raw fields are left out: they are read when asked for.
+func (c *recordCache) offer(source string, recs []store.SourceRecord) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.offered == nil {
+		c.offered = map[string]map[string]*store.SourceRecord{}
+	}
+	byKey := make(map[string]*store.SourceRecord, len(recs))
+	for i := range recs {
+		if recs[i].Kept {
+			continue
+		}
+		r := recs[i]
+		r.Fields, r.Kept = nil, false
+		if r.Issues == nil {
+			r.Issues = []schema.Issue{} // as a stored record reads back
+		}
+		byKey[r.RecordKey] = &r
+	}
+	c.offered[source] = byKey
 }
 
 // drop forgets everything: the next use reads the store whole.
@@ -131,7 +162,7 @@ func (c *recordCache) follow(ctx context.Context, st store.Store) error {
 	for _, d := range changes {
 		c.apply(d)
 	}
-	c.seq, c.loaded = seq, true
+	c.seq, c.loaded, c.offered = seq, true, nil
 	return nil
 }
 
@@ -154,10 +185,15 @@ func (c *recordCache) apply(d store.RecordDigest) {
 		c.order = nil
 	}
 	if !known || cr.digest.Hash != d.Hash || !cr.digest.UpdatedAt.Equal(d.UpdatedAt) {
-		if !known || cr.rec != nil {
+		next := &cachedRecord{version: d.Hash + "@" + d.UpdatedAt.Format(time.RFC3339Nano), pos: -1, sortedAt: -1}
+		if r := c.offered[d.Source][d.RecordKey]; r != nil && r.Hash == d.Hash {
+			next.rec = r
+			if known && cr.rec == nil {
+				c.unread--
+			}
+		} else if !known || cr.rec != nil {
 			c.unread++
 		}
-		next := &cachedRecord{version: d.Hash + "@" + d.UpdatedAt.Format(time.RFC3339Nano), pos: -1, sortedAt: -1}
 		if known {
 			c.replace(cr, next)
 		}

@@ -99,6 +99,9 @@ type Store interface {
 	// after position since (0: from the start, a snapshot), in order,
 	// with the feed's last and purged positions, read at one instant.
 	LieuChanges(ctx context.Context, since int64, limit int) (ChangePage, error)
+	// LieuChangeKinds is LieuChanges without the lieux (Lieu left zero):
+	// what changed and how, for who needs no content.
+	LieuChangeKinds(ctx context.Context, since int64, limit int) (ChangePage, error)
 	// PurgeTombstones drops the changes of lieux deleted or retired
 	// before a time and returns how many.
 	PurgeTombstones(ctx context.Context, before time.Time) (int, error)

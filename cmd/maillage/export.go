@@ -33,7 +33,7 @@ func cmdExport(ctx context.Context, env environment, args []string) int {
 		fmt.Fprintf(env.stderr, "maillage export: %v\n", err)
 		return 2
 	}
-	a, err := wire(ctx, env, *configPath)
+	a, err := wire(ctx, env, *configPath, true)
 	if err != nil {
 		fmt.Fprintf(env.stderr, "maillage export: %v\n", err)
 		return 1

@@ -26,7 +26,7 @@ func cmdPublish(ctx context.Context, env environment, args []string) int {
 	if pos, err := parseFlags(fs, args); err != nil || len(pos) > 0 {
 		return 2
 	}
-	a, err := wire(ctx, env, *configPath)
+	a, err := wire(ctx, env, *configPath, true)
 	if err != nil {
 		fmt.Fprintf(env.stderr, "maillage publish: %v\n", err)
 		return 1

@@ -43,7 +43,7 @@ func cmdReview(ctx context.Context, env environment, args []string) int {
 		fmt.Fprint(env.stderr, reviewUsage)
 		return 2
 	}
-	a, err := wire(ctx, env, *configPath)
+	a, err := wire(ctx, env, *configPath, true)
 	if err != nil {
 		fmt.Fprintf(env.stderr, "maillage review: %v\n", err)
 		return 1
@@ -146,7 +146,7 @@ func cmdExplain(ctx context.Context, env environment, args []string) int {
 		fmt.Fprintln(env.stderr, "Usage: maillage explain LIEU_OR_RECORD_A LIEU_OR_RECORD_B [--config F]   (records as source/record_key)")
 		return 2
 	}
-	a, err := wire(ctx, env, *configPath)
+	a, err := wire(ctx, env, *configPath, true)
 	if err != nil {
 		fmt.Fprintf(env.stderr, "maillage explain: %v\n", err)
 		return 1

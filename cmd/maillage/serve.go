@@ -27,7 +27,7 @@ func cmdServe(ctx context.Context, env environment, args []string) int {
 	if _, err := parseFlags(fs, args); err != nil {
 		return 2
 	}
-	a, err := wire(ctx, env, *configPath)
+	a, err := wire(ctx, env, *configPath, false)
 	if err != nil {
 		fmt.Fprintf(env.stderr, "maillage serve: %v\n", err)
 		return 1

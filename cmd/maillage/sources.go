@@ -20,7 +20,7 @@ func cmdSources(ctx context.Context, env environment, args []string) int {
 	if pos, err := parseFlags(fs, args); err != nil || len(pos) > 0 {
 		return 2
 	}
-	a, err := wire(ctx, env, *configPath)
+	a, err := wire(ctx, env, *configPath, true)
 	if err != nil {
 		fmt.Fprintf(env.stderr, "maillage sources: %v\n", err)
 		return 1

@@ -23,7 +23,7 @@ func cmdSync(ctx context.Context, env environment, args []string) int {
 		fmt.Fprintln(env.stderr, "maillage sync: --force applies one source's harvest: name it with --source")
 		return 2
 	}
-	a, err := wire(ctx, env, *configPath)
+	a, err := wire(ctx, env, *configPath, true)
 	if err != nil {
 		fmt.Fprintf(env.stderr, "maillage sync: %v\n", err)
 		return 1

@@ -39,8 +39,10 @@ func newLogger(w io.Writer, level string) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
 }
 
-// wire loads the configuration and opens the store.
-func wire(ctx context.Context, env environment, configPath string) (*app, error) {
+// wire loads the configuration and opens the store. oneRun says the
+// command runs the pipeline once at most (all but serve): the harvester
+// keeps nothing for a next run.
+func wire(ctx context.Context, env environment, configPath string, oneRun bool) (*app, error) {
 	cfg, err := config.Load(configPath, env.getenv)
 	if err != nil {
 		return nil, err
@@ -51,7 +53,7 @@ func wire(ctx context.Context, env environment, configPath string) (*app, error)
 		return nil, err
 	}
 	h := harvest.New(harvest.Options{UserAgent: cfg.Harvest.UserAgent, Timeout: cfg.Harvest.Timeout,
-		MaxBytes: cfg.Harvest.MaxBytes, MaxUnpacked: cfg.Harvest.MaxUnpackedBytes, Retries: cfg.Harvest.Retries, RetryBackoff: cfg.Harvest.RetryBackoff, BaseDir: cfg.Dir})
+		MaxBytes: cfg.Harvest.MaxBytes, MaxUnpacked: cfg.Harvest.MaxUnpackedBytes, Retries: cfg.Harvest.Retries, RetryBackoff: cfg.Harvest.RetryBackoff, BaseDir: cfg.Dir, OneRun: oneRun})
 	p := pipeline.New(st, h, log)
 	p.Placer = newPlacer(cfg.Geocoder)
 	p.ArchiveRetention = cfg.Archive.Retention

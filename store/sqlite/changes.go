@@ -36,6 +36,15 @@ func recordChanges(ctx context.Context, tx *sql.Tx, rev int64) error {
 // order, read in one transaction with the feed's last and purged
 // positions.
 func (s *Store) LieuChanges(ctx context.Context, since int64, limit int) (store.ChangePage, error) {
+	return s.changePage(ctx, since, limit, true)
+}
+
+// LieuChangeKinds is LieuChanges without the lieux.
+func (s *Store) LieuChangeKinds(ctx context.Context, since int64, limit int) (store.ChangePage, error) {
+	return s.changePage(ctx, since, limit, false)
+}
+
+func (s *Store) changePage(ctx context.Context, since int64, limit int, withLieux bool) (store.ChangePage, error) {
 	var page store.ChangePage
 	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
@@ -46,8 +55,12 @@ func (s *Store) LieuChanges(ctx context.Context, since int64, limit int) (store.
 		Scan(&page.Last, &page.Purged); err != nil {
 		return page, fmt.Errorf("sqlite: change feed: %w", err)
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT c.seq, c.lieu_id, c.kind, coalesce(c.survivor, ''), c.changed_at, `+lieuColumns+`
-		FROM lieu_changes c JOIN lieux l ON l.id = c.lieu_id WHERE c.seq > $1 ORDER BY c.seq LIMIT $2`, since, limit)
+	query := `SELECT c.seq, c.lieu_id, c.kind, coalesce(c.survivor, ''), c.changed_at FROM lieu_changes c WHERE c.seq > $1 ORDER BY c.seq LIMIT $2`
+	if withLieux {
+		query = `SELECT c.seq, c.lieu_id, c.kind, coalesce(c.survivor, ''), c.changed_at, ` + lieuColumns + `
+		FROM lieu_changes c JOIN lieux l ON l.id = c.lieu_id WHERE c.seq > $1 ORDER BY c.seq LIMIT $2`
+	}
+	rows, err := tx.QueryContext(ctx, query, since, limit)
 	if err != nil {
 		return page, fmt.Errorf("sqlite: change feed: %w", err)
 	}
@@ -55,11 +68,16 @@ func (s *Store) LieuChanges(ctx context.Context, since int64, limit int) (store.
 	for rows.Next() {
 		var c store.LieuChange
 		var at string
-		row, err := scanLieu(store.ScanAfter(rows, &c.Seq, &c.ID, &c.Kind, &c.Survivor, &at))
+		var err error
+		if withLieux {
+			c.Lieu, err = scanLieu(store.ScanAfter(rows, &c.Seq, &c.ID, &c.Kind, &c.Survivor, &at))
+		} else {
+			err = rows.Scan(&c.Seq, &c.ID, &c.Kind, &c.Survivor, &at)
+		}
 		if err != nil {
 			return page, fmt.Errorf("sqlite: change feed: %w", err)
 		}
-		c.At, c.Lieu = parseTS(at), row
+		c.At = parseTS(at)
 		page.Changes = append(page.Changes, c)
 	}
 	return page, rows.Err()

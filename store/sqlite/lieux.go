@@ -147,6 +147,11 @@ func loadLieuState(ctx context.Context, tx *sql.Tx) (map[string]storedLieu, int6
 // saveLieuRows writes the lieux that are not kept and tombstones those
 // gone; it returns their ids (touched).
 func saveLieuRows(ctx context.Context, tx *sql.Tx, lieux []store.PublishedLieu, existing map[string]storedLieu, rev int64, at time.Time, st *store.LieuStats) (map[string]bool, error) {
+	stmts, err := prepareLieuStmts(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	defer stmts.close()
 	seen := make(map[string]bool, len(lieux))
 	touched := map[string]bool{}
 	for i := range lieux {
@@ -164,7 +169,7 @@ func saveLieuRows(ctx context.Context, tx *sql.Tx, lieux []store.PublishedLieu, 
 			return nil, err
 		}
 		pl.Hash, touched[row.id] = row.hash, true
-		if err := upsertLieu(ctx, tx, row, existing, rev, at, st); err != nil {
+		if err := stmts.upsert(ctx, row, existing, rev, at, st); err != nil {
 			return nil, err
 		}
 	}
@@ -199,14 +204,38 @@ func encodeLieu(pl *store.PublishedLieu) (lieuRow, error) {
 	return row, nil
 }
 
-func upsertLieu(ctx context.Context, tx *sql.Tx, r lieuRow, existing map[string]storedLieu, rev int64, at time.Time, st *store.LieuStats) error {
+// lieuStmts are the statements that write lieu rows, prepared once per
+// publication (each statement parsed again per row cost most of a
+// publication's writing).
+type lieuStmts struct{ insert, update *sql.Stmt }
+
+func prepareLieuStmts(ctx context.Context, tx *sql.Tx) (*lieuStmts, error) {
+	insert, err := tx.PrepareContext(ctx, `INSERT INTO lieux (id, data, provenance, content_hash, lon, lat, created_at, updated_at, revision)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8)`)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: save lieux: %w", err)
+	}
+	update, err := tx.PrepareContext(ctx, `UPDATE lieux SET data = $1, provenance = $2, content_hash = $3, lon = $4, lat = $5,
+		updated_at = $6, deleted_at = NULL, revision = $7 WHERE id = $8`)
+	if err != nil {
+		insert.Close()
+		return nil, fmt.Errorf("sqlite: save lieux: %w", err)
+	}
+	return &lieuStmts{insert: insert, update: update}, nil
+}
+
+func (s *lieuStmts) close() {
+	s.insert.Close()
+	s.update.Close()
+}
+
+func (s *lieuStmts) upsert(ctx context.Context, r lieuRow, existing map[string]storedLieu, rev int64, at time.Time, st *store.LieuStats) error {
 	old, ok := existing[r.id]
 	var err error
 	switch {
 	case !ok:
 		st.Created++
-		_, err = tx.ExecContext(ctx, `INSERT INTO lieux (id, data, provenance, content_hash, lon, lat, created_at, updated_at, revision)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8)`, r.id, r.data, r.provenance, r.hash, r.lon, r.lat, ts(at), rev)
+		_, err = s.insert.ExecContext(ctx, r.id, r.data, r.provenance, r.hash, r.lon, r.lat, ts(at), rev)
 	case old.hash == r.hash && !old.deleted:
 		st.Unchanged++
 	default:
@@ -215,8 +244,7 @@ func upsertLieu(ctx context.Context, tx *sql.Tx, r lieuRow, existing map[string]
 		} else {
 			st.Updated++
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE lieux SET data = $1, provenance = $2, content_hash = $3, lon = $4, lat = $5,
-			updated_at = $6, deleted_at = NULL, revision = $7 WHERE id = $8`, r.data, r.provenance, r.hash, r.lon, r.lat, ts(at), rev, r.id)
+		_, err = s.update.ExecContext(ctx, r.data, r.provenance, r.hash, r.lon, r.lat, ts(at), rev, r.id)
 	}
 	if err != nil {
 		return fmt.Errorf("sqlite: lieu %s: %w", r.id, err)

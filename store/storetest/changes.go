@@ -19,6 +19,7 @@ func feed(t *testing.T, st store.Store, since int64, limit int) (items []string,
 		if err != nil {
 			t.Fatal(err)
 		}
+		sameKinds(t, st, since, limit, page)
 		for _, c := range page.Changes {
 			item := fmt.Sprintf("%d:%s:%s", c.Seq, c.ID, c.Kind)
 			if c.Survivor != "" {
@@ -29,6 +30,26 @@ func feed(t *testing.T, st store.Store, since int64, limit int) (items []string,
 		}
 		if len(page.Changes) < limit {
 			return items, page.Last
+		}
+	}
+}
+
+// sameKinds checks that LieuChangeKinds gives the page LieuChanges gave,
+// without the lieux.
+func sameKinds(t *testing.T, st store.Store, since int64, limit int, want store.ChangePage) {
+	t.Helper()
+	got, err := st.LieuChangeKinds(context.Background(), since, limit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Last != want.Last || got.Purged != want.Purged || len(got.Changes) != len(want.Changes) {
+		t.Fatalf("change kinds after %d: last %d purged %d, %d changes; the feed says %d, %d, %d",
+			since, got.Last, got.Purged, len(got.Changes), want.Last, want.Purged, len(want.Changes))
+	}
+	for i, c := range got.Changes {
+		w := want.Changes[i]
+		if c.Seq != w.Seq || c.ID != w.ID || c.Kind != w.Kind || c.Survivor != w.Survivor || !c.At.Equal(w.At) || c.Lieu.Lieu.ID != "" {
+			t.Fatalf("change kinds after %d, #%d: %+v; the feed says %d %s %s %s %v", since, i, c, w.Seq, w.ID, w.Kind, w.Survivor, w.At)
 		}
 	}
 }
