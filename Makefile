@@ -33,9 +33,10 @@ fmt-check:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count=5 ./...
 
-## bench-scale: maillage sync as a process on CONFIG's sources (wall, CPU, peak RSS, each stage), then an unchanged re-sync in a new process
+## bench-scale: maillage sync as a process (wall, CPU, peak RSS, each stage), then re-syncs in new processes; SCALE=1|3|10 syncs a scale corpus made from ../shared/reference (kept in data/scale-SCALE, lieux.csv digest checked against data/scale-SCALE.sha256), else CONFIG's sources
+SCALE ?=
 bench-scale:
-	$(GO) run ./tools/benchscale -config $(CONFIG)
+	$(GO) run ./tools/benchscale $(if $(SCALE),-ref ../shared/reference -scale $(SCALE) -corpus data/scale-$(SCALE) -expect data/scale-$(SCALE).sha256,-config $(CONFIG))
 
 ## quality: convert every file of ../shared/reference with no mapping → docs/QUALITY.md
 quality:

@@ -55,7 +55,7 @@ func TestCarryBlocks(t *testing.T) {
 	ps := make([]profile, 2000)
 	for i := range ps {
 		lat, lon := 45.7+rnd.Float64()/50, 4.8+rnd.Float64()/50
-		m := Member{Ref: Ref{Source: "s", RecordKey: fmt.Sprint(i)}, Lieu: schema.Lieu{
+		m := Member{Ref: Ref{Source: "s", RecordKey: fmt.Sprint(i)}, Lieu: &schema.Lieu{
 			Nom:       fmt.Sprintf("%s %d", kinds[rnd.IntN(len(kinds))], rnd.IntN(300)),
 			Adresse:   fmt.Sprintf("%d rue %d", rnd.IntN(50), rnd.IntN(40)),
 			CodeINSEE: fmt.Sprintf("6938%d", rnd.IntN(9)), Latitude: &lat, Longitude: &lon}}

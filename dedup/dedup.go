@@ -22,7 +22,7 @@ type Ref struct {
 type Member struct {
 	Ref
 	ProducerID string
-	Lieu       schema.Lieu
+	Lieu       *schema.Lieu // shared with its record: read only
 	// Priority is the rank of the source in the configuration (0 first).
 	Priority int
 	// Version tells two states of the record apart (see Memo); "" is

@@ -10,7 +10,7 @@ import (
 
 func member(source, key, producerID, cp, nom, date string, prio int) dedup.Member {
 	return dedup.Member{Ref: dedup.Ref{Source: source, RecordKey: key}, ProducerID: producerID, Priority: prio,
-		Lieu: schema.Lieu{Nom: nom, CodePostal: cp, DateMaj: date}}
+		Lieu: &schema.Lieu{Nom: nom, CodePostal: cp, DateMaj: date}}
 }
 
 func existing(clusters []dedup.Cluster, created time.Time) dedup.Existing {
@@ -55,6 +55,8 @@ func TestSurvivorship(t *testing.T) {
 		t.Errorf("multi-valued fields are united, best-ranked first: %v %v", l.Services, prov["services"])
 	}
 	same := second
+	sameLieu := *second.Lieu
+	same.Lieu = &sameLieu
 	same.Ref, same.Priority, same.Lieu.Nom, same.Lieu.DateMaj = dedup.Ref{Source: "third", RecordKey: "k"}, 0, "Médiathèque Alpha (ancien)", "2022-01-01"
 	if c := dedup.Merge([]dedup.Member{same, first}, dedup.Existing{}); len(c) != 1 || c[0].Lieu.Nom != "Médiathèque Alpha" {
 		t.Errorf("on equal priority the fresher record wins: %+v", c)
@@ -108,6 +110,8 @@ func TestMergeKeepsOldestIDAndSplitKeepsOne(t *testing.T) {
 func TestMergeKeepsTheMostPrecisePoint(t *testing.T) {
 	at := func(m dedup.Member, lat float64, p *schema.Placement) dedup.Member {
 		lat, lon := 43+lat/10000, 5.0 // a few metres apart
+		l := *m.Lieu
+		m.Lieu = &l
 		m.Lieu.Latitude, m.Lieu.Longitude, m.Lieu.Placement = &lat, &lon, p
 		return m
 	}

@@ -12,7 +12,7 @@ import (
 // no point.
 func rec(source, key, nom, adresse, cp, insee string, lat, lon float64) dedup.Member {
 	m := dedup.Member{Ref: dedup.Ref{Source: source, RecordKey: key},
-		Lieu: schema.Lieu{Nom: nom, Adresse: adresse, CodePostal: cp, CodeINSEE: insee}}
+		Lieu: &schema.Lieu{Nom: nom, Adresse: adresse, CodePostal: cp, CodeINSEE: insee}}
 	if lat != 0 {
 		m.Lieu.Latitude, m.Lieu.Longitude = &lat, &lon
 	}
@@ -21,7 +21,9 @@ func rec(source, key, nom, adresse, cp, insee string, lat, lon float64) dedup.Me
 
 // with sets more fields of a member.
 func with(m dedup.Member, set func(l *schema.Lieu)) dedup.Member {
-	set(&m.Lieu)
+	l := *m.Lieu // a member's lieu is shared: the copy gets its own
+	set(&l)
+	m.Lieu = &l
 	return m
 }
 

@@ -59,6 +59,8 @@ func TestMemoGivesTheFullResult(t *testing.T) {
 func editMembers(rnd *rand.Rand, members []dedup.Member, round int) []dedup.Member {
 	var out []dedup.Member
 	for i, m := range members {
+		l := *m.Lieu // edits go to the copy's own lieu
+		m.Lieu = &l
 		switch r := rnd.Float64(); {
 		case r < 0.01:
 			continue
@@ -92,9 +94,9 @@ func editMembers(rnd *rand.Rand, members []dedup.Member, round int) []dedup.Memb
 // their size limit); round 4 takes the crowd back.
 func scenario(members []dedup.Member, round int) []dedup.Member {
 	lib := func(source, street string) dedup.Member {
-		l := members[0].Lieu
+		l := *members[0].Lieu
 		l.Nom, l.Adresse, l.Latitude, l.Longitude, l.Pivot, l.Telephone, l.Courriels = "Médiathèque", street, nil, nil, "", "", nil
-		return dedup.Member{Ref: dedup.Ref{Source: source, RecordKey: "lib"}, Lieu: l, Version: "v1"}
+		return dedup.Member{Ref: dedup.Ref{Source: source, RecordKey: "lib"}, Lieu: &l, Version: "v1"}
 	}
 	drop := func(prefix string) {
 		members = slices.DeleteFunc(members, func(m dedup.Member) bool { return strings.HasPrefix(m.Source, prefix) })

@@ -75,7 +75,7 @@ func merge(members []Member, idx []int32) Cluster {
 		default:
 			for k, m := range g {
 				if m.Lieu.Has(f.Name) {
-					c.Lieu.CopyField(f.Name, &m.Lieu)
+					c.Lieu.CopyField(f.Name, m.Lieu)
 					c.from[pos] = int8(k)
 					break
 				}
@@ -92,7 +92,7 @@ func merge(members []Member, idx []int32) Cluster {
 // single is the cluster of one record: all its fields come from it, and
 // it shares the record (checked coordinates come in pairs).
 func single(m *Member) Cluster {
-	c := Cluster{Members: []Ref{m.Ref}, Lieu: &m.Lieu, from: newProvenance()}
+	c := Cluster{Members: []Ref{m.Ref}, Lieu: m.Lieu, from: newProvenance()}
 	for pos, f := range schema.Fields {
 		if f.Name != "id" && c.Lieu.Has(f.Name) {
 			c.from[pos] = 0

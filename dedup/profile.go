@@ -116,7 +116,7 @@ type profile struct {
 func (p *profile) moves() bool { return p.mobile || p.roams }
 
 func newProfile(m *Member) profile {
-	l := &m.Lieu
+	l := m.Lieu
 	p := profile{postcode: l.CodePostal, types: l.Typologie, contacts: contactsOf(l), org: -1}
 	p.fullName = canonical(l.Nom)
 	p.name = nameTokens(p.fullName, l.Commune)

@@ -30,15 +30,12 @@ var archivedFiles = []string{FileLieuxCSV, FileLieuxGeoJSON, FileLieuxParquet, F
 // and its changes.csv (what changed since the previous day's snapshot).
 // ArchiveRetention 0 keeps no archive at all.
 func (p *Pipeline) keepSnapshot(ctx context.Context, dir string, rep *Report, c *exportCache) error {
-	if p.ArchiveRetention <= 0 {
+	if !p.snapshotDue(dir, c.seq) {
 		return nil
 	}
 	snaps, err := exporters.ReadArchiveIndex(dir)
 	if err != nil {
 		return err
-	}
-	if len(snaps) > 0 && snaps[0].Seq == c.seq {
-		return nil // nothing published since
 	}
 	date := rep.FinishedAt.In(archiveZone).Format(time.DateOnly)
 	var prev *exporters.Snapshot // the latest snapshot of an earlier day
@@ -54,6 +51,17 @@ func (p *Pipeline) keepSnapshot(ctx context.Context, dir string, rep *Report, c 
 	}
 	snap := exporters.Snapshot{Date: date, Seq: c.seq, Feed: last, PublishedAt: rep.FinishedAt, Lieux: len(c.ids), Files: archivedFiles}
 	return exporters.KeepSnapshot(dir, snap, changes, p.ArchiveRetention, p.Now())
+}
+
+// snapshotDue says whether the archive of dir lacks a snapshot of
+// publication seq (ArchiveRetention 0: no archive is kept); an unreadable
+// index is due (keepSnapshot reports it).
+func (p *Pipeline) snapshotDue(dir string, seq int64) bool {
+	if p.ArchiveRetention <= 0 {
+		return false
+	}
+	snaps, err := exporters.ReadArchiveIndex(dir)
+	return err != nil || len(snaps) == 0 || snaps[0].Seq != seq
 }
 
 // changesSince lists, by id, the lieux created, updated, retired or

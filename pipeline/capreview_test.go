@@ -18,11 +18,11 @@ func TestReviewCappedByTerritory(t *testing.T) {
 	var pairs []dedup.Pair
 	for i, dep := range []string{"05", "05", "05", "13", ""} {
 		a, b := dedup.Ref{Source: "s", RecordKey: fmt.Sprint(i, "a")}, dedup.Ref{Source: "s", RecordKey: fmt.Sprint(i, "b")}
-		m := dedup.Member{Ref: a}
+		m := dedup.Member{Ref: a, Lieu: &schema.Lieu{}}
 		if dep != "" {
 			m.Lieu.Territoire = &schema.Territoire{Departement: dep}
 		}
-		members = append(members, m, dedup.Member{Ref: b})
+		members = append(members, m, dedup.Member{Ref: b, Lieu: &schema.Lieu{}})
 		pairs = append(pairs, dedup.Pair{A: a, B: b, Score: 0.8 - float64(i)/100})
 	}
 	kept, counts, over := pipeline.CapReview(pairs, members, 2)

@@ -52,7 +52,7 @@ func (p *Pipeline) WriteFiles(ctx context.Context, dir string, res *Result) erro
 	rep, pub := res.Report, res.Publication
 	p.state.exports.mu.Lock()
 	defer p.state.exports.mu.Unlock()
-	unlock, err := exporters.LockDir(dir, FileLieuxCSV, FileLieuxGeoJSON, FileLieuxParquet, FileLieuxXLSX, FileProvenance, FileReport, FileDataPackage)
+	unlock, err := exporters.LockDir(dir, FileLieuxCSV, FileLieuxGeoJSON, FileLieuxParquet, FileLieuxXLSX, FileProvenance, FileReport, FileDataPackage, FileWritten)
 	if err != nil {
 		return fmt.Errorf("pipeline: %w", err)
 	}
@@ -61,6 +61,38 @@ func (p *Pipeline) WriteFiles(ctx context.Context, dir string, res *Result) erro
 	if err != nil {
 		return fmt.Errorf("pipeline: %w", err)
 	}
+	c := &p.state.exports
+	written, ok := readWritten(dir)
+	rewrite := !ok || !written.holds(dir, seq) || p.snapshotDue(dir, seq)
+	if rewrite {
+		if written, err = p.writePublicationFiles(ctx, dir, seq, pub); err != nil {
+			return err
+		}
+	}
+	// the report changes at every run
+	if err := exporters.WriteFileAtomic(filepath.Join(dir, FileReport), rep.Public().WriteJSON); err != nil {
+		return fmt.Errorf("pipeline: %s: %w", FileReport, err)
+	}
+	if err := writeSourceReports(dir, rep.Public()); err != nil {
+		return fmt.Errorf("pipeline: %s: %w", DirSourceReports, err)
+	}
+	if err := writeDataPackage(dir, rep, written); err != nil {
+		return fmt.Errorf("pipeline: %s: %w", FileDataPackage, err)
+	}
+	if !rewrite {
+		return nil // the archive holds this publication already
+	}
+	if err := p.keepSnapshot(ctx, dir, rep, c); err != nil {
+		return fmt.Errorf("pipeline: archive: %w", err)
+	}
+	return nil
+}
+
+// writePublicationFiles writes the lieux in every format and
+// provenance.csv for publication seq, and records them. When the store
+// publishes what the pipeline's last publication left, the links come
+// from the pipeline.
+func (p *Pipeline) writePublicationFiles(ctx context.Context, dir string, seq int64, pub Publication) (writtenFiles, error) {
 	// the run's publication serves while no other came since
 	ok := pub.known && pub.seq == seq
 	links, delta := pub.links, pub.delta
@@ -70,7 +102,10 @@ func (p *Pipeline) WriteFiles(ctx context.Context, dir string, res *Result) erro
 	c := &p.state.exports
 	if err := c.follow(ctx, p.Store, seq, delta); err != nil {
 		c.known = false
-		return fmt.Errorf("pipeline: %w", err)
+		return writtenFiles{}, fmt.Errorf("pipeline: %w", err)
+	}
+	if err := forgetWritten(dir); err != nil {
+		return writtenFiles{}, err
 	}
 	// the files are written at once: they only read the cache
 	writers := []func() error{
@@ -91,8 +126,6 @@ func (p *Pipeline) WriteFiles(ctx context.Context, dir string, res *Result) erro
 				return writeLinks(links, w)
 			})
 		},
-		func() error { return exporters.WriteFileAtomic(filepath.Join(dir, FileReport), rep.Public().WriteJSON) },
-		func() error { return writeSourceReports(dir, rep.Public()) },
 	}
 	errs := make([]error, len(writers))
 	var wg sync.WaitGroup
@@ -100,19 +133,13 @@ func (p *Pipeline) WriteFiles(ctx context.Context, dir string, res *Result) erro
 		wg.Go(func() { errs[i] = write() })
 	}
 	wg.Wait()
-	names := []string{FileLieuxCSV + ", " + FileLieuxGeoJSON, FileLieuxParquet, FileLieuxXLSX, FileProvenance, FileReport, DirSourceReports}
+	names := []string{FileLieuxCSV + ", " + FileLieuxGeoJSON, FileLieuxParquet, FileLieuxXLSX, FileProvenance}
 	for i, err := range errs {
 		if err != nil {
-			return fmt.Errorf("pipeline: %s: %w", names[i], err)
+			return writtenFiles{}, fmt.Errorf("pipeline: %s: %w", names[i], err)
 		}
 	}
-	if err := c.writeDataPackage(dir, rep); err != nil {
-		return fmt.Errorf("pipeline: %s: %w", FileDataPackage, err)
-	}
-	if err := p.keepSnapshot(ctx, dir, rep, c); err != nil {
-		return fmt.Errorf("pipeline: archive: %w", err)
-	}
-	return nil
+	return recordWritten(dir, seq, c.dateRange())
 }
 
 // lieuxFiles are the lieux files WriteFiles writes, by format.
@@ -122,9 +149,9 @@ var lieuxFiles = []struct{ name, format string }{
 
 // writeDataPackage describes the files of dir, once written: the sources
 // and licences of the report, the lieux' date_maj range, each file's
-// size and digest.
-func (c *exportCache) writeDataPackage(dir string, rep *Report) error {
-	pkg := PackageOf(rep, c.dateRange())
+// size and digest (as recorded when written).
+func writeDataPackage(dir string, rep *Report, written writtenFiles) error {
+	pkg := PackageOf(rep, written.Dates)
 	for _, f := range lieuxFiles {
 		format, err := exporters.FormatNamed(f.format)
 		if err != nil {
@@ -135,8 +162,9 @@ func (c *exportCache) writeDataPackage(dir string, rep *Report) error {
 	csvFormat, _ := exporters.FormatNamed("csv")
 	pkg.Files = append(pkg.Files, exporters.PackageFile{Name: "provenance", Path: FileProvenance, Format: csvFormat,
 		Title: "Provenance : l'enregistrement source de chaque lieu", Fields: exporters.ProvenanceFields})
-	if err := exporters.DescribeFiles(dir, pkg.Files); err != nil {
-		return err
+	for i := range pkg.Files {
+		st := written.Files[pkg.Files[i].Path]
+		pkg.Files[i].Bytes, pkg.Files[i].SHA256 = st.Bytes, st.SHA256
 	}
 	return exporters.WriteFileAtomic(filepath.Join(dir, FileDataPackage), func(w io.Writer) error {
 		return exporters.WriteDataPackage(w, pkg)

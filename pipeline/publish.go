@@ -36,6 +36,11 @@ func (p *Pipeline) publish(ctx context.Context, cfg *config.Config, rep *Report)
 }
 
 func (p *Pipeline) publishOnce(ctx context.Context, cfg *config.Config, rep *Report) error {
+	if !p.state.published.known {
+		if same, err := p.publishedAsSaved(ctx, cfg, rep); same || err != nil {
+			return err
+		}
+	}
 	recs, versions, err := p.state.records.active(ctx, p.Store)
 	if err != nil {
 		return err
@@ -105,10 +110,13 @@ func (p *Pipeline) publishOnce(ctx context.Context, cfg *config.Config, rep *Rep
 	}
 	rep.Lieux = LieuSummary{LieuStats: stats, Total: len(set.Lieux), Retired: len(set.Redirects), Review: len(review), Capped: res.Capped,
 		ReviewByTerritory: byTerritory, ReviewOverCap: over}
+	rep.account(recs, priority, p.state.published.linked(set.Links))
 	if p.state.published.known && p.state.published.seq == stats.Seq {
 		p.state.unchanged = lastPublication{ok: true, key: p.publicationKey(cfg, decisions), summary: rep.Lieux}
+		if err := p.savePublicationState(ctx, p.state.unchanged.key, stats.Seq, rep); err != nil {
+			return err
+		}
 	}
-	rep.account(recs, priority, p.state.published.linked(set.Links))
 	return rep.attachRawFields(ctx, func(ctx context.Context, source, key string) ([]harvest.Field, error) {
 		return p.state.records.fields(ctx, p.Store, source, key)
 	})
@@ -128,8 +136,19 @@ type lastPublication struct {
 // the peers' mirrors (their cursors). Two publications of one key publish
 // the same lieux.
 func (p *Pipeline) publicationKey(cfg *config.Config, decisions []store.Decision) [32]byte {
+	cursors := make(map[string]string, len(p.state.peers.bySource))
+	for name, m := range p.state.peers.bySource {
+		cursors[name] = m.cursor
+	}
+	return inputKey(p.Build, p.state.records.sequence(), p.state.published.seq, cfg, decisions, cursors)
+}
+
+// inputKey hashes what a publication is made of (publicationKey), and
+// the build that makes it (another build may merge otherwise); cursors
+// are the peer sources' checkpoints, by source.
+func inputKey(build string, recordsSeq, lieuxSeq int64, cfg *config.Config, decisions []store.Decision, cursors map[string]string) [32]byte {
 	h := sha256.New()
-	fmt.Fprintf(h, "%d\x00%d\x00", p.state.records.sequence(), p.state.published.seq)
+	fmt.Fprintf(h, "%s\x00%d\x00%d\x00", build, recordsSeq, lieuxSeq)
 	for _, d := range decisions {
 		fmt.Fprintf(h, "%v\x00%v\x00%t\x00", d.A, d.B, d.Same)
 	}
@@ -138,8 +157,8 @@ func (p *Pipeline) publicationKey(cfg *config.Config, decisions []store.Decision
 	}
 	dedupCfg, _ := json.Marshal(cfg.Dedup)
 	h.Write(dedupCfg)
-	for _, name := range slices.Sorted(maps.Keys(p.state.peers.bySource)) {
-		fmt.Fprintf(h, "%s\x00%s\x00", name, p.state.peers.bySource[name].cursor)
+	for _, name := range slices.Sorted(maps.Keys(cursors)) {
+		fmt.Fprintf(h, "%s\x00%s\x00", name, cursors[name])
 	}
 	var key [32]byte
 	h.Sum(key[:0])
@@ -206,7 +225,7 @@ func eligibleMembers(out []dedup.Member, recs []store.SourceRecord, versions []s
 		if !configured || r.Status == schema.StatusQuarantined || r.Lieu == nil {
 			continue
 		}
-		m := dedup.Member{Ref: dedup.Ref{Source: r.Source, RecordKey: r.RecordKey}, ProducerID: r.ProducerID, Lieu: *r.Lieu, Priority: prio}
+		m := dedup.Member{Ref: dedup.Ref{Source: r.Source, RecordKey: r.RecordKey}, ProducerID: r.ProducerID, Lieu: r.Lieu, Priority: prio}
 		if versions != nil {
 			m.Version = versions[i]
 		}

@@ -74,6 +74,14 @@ type Store interface {
 	// SaveLieux took. While it stays the same, so do the published lieux,
 	// their links and the retired ids.
 	LieuSequence(ctx context.Context) (int64, error)
+	// RecordSequence returns the records sequence's value: the one the
+	// last write of source records took (RecordChanges gives it too).
+	RecordSequence(ctx context.Context) (int64, error)
+	// PublicationState returns what SavePublicationState last saved (ok
+	// false: nothing yet).
+	PublicationState(ctx context.Context) (PublicationState, bool, error)
+	// SavePublicationState replaces the saved publication state.
+	SavePublicationState(ctx context.Context, ps PublicationState) error
 	// ListLieux pages through published lieux by id.
 	ListLieux(ctx context.Context, q LieuQuery) ([]LieuRow, error)
 	// EachLieu calls fn for every published lieu, in id order.
@@ -352,6 +360,17 @@ type LieuStats struct {
 	Revision  int64 `json:"revision"`
 	// Seq is the value of the lieux sequence the save took.
 	Seq int64 `json:"-"`
+}
+
+// PublicationState is what the pipeline's last publication was made of
+// and published: InputKey hashes its inputs (the records and lieux
+// sequences among them), LieuxSeq is the lieux sequence it left, Summary
+// the pipeline's own document (its summary and record accounting).
+type PublicationState struct {
+	InputKey string
+	LieuxSeq int64
+	Summary  []byte
+	SavedAt  time.Time
 }
 
 // LieuRow is a published lieu with its bookkeeping.

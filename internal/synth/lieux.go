@@ -47,7 +47,7 @@ func PublishedLieux(n int, seed uint64) []store.PublishedLieu {
 		if len(out) == n {
 			break
 		}
-		l := members[byRef[p.Records[0].Source+"\x00"+p.Records[0].RecordKey]].Lieu
+		l := *members[byRef[p.Records[0].Source+"\x00"+p.Records[0].RecordKey]].Lieu // a copy: the member's is read only
 		l.ID = fmt.Sprintf("%08x-synt-4000-8000-%012d", i, i)
 		l.DateMaj = fmt.Sprintf("202%d-%02d-%02d", 3+rnd.IntN(4), 1+rnd.IntN(12), 1+rnd.IntN(28))
 		l.Services = draw(rnd, services, 1+rnd.IntN(4))

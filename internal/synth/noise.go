@@ -36,7 +36,7 @@ func (g *generator) record(src string, truth schema.Lieu, k int) dedup.Member {
 	if g.rnd.Float64() < 0.05 { // a wrong INSEE code, as some lists have
 		l.CodeINSEE = g.commune().Code
 	}
-	return dedup.Member{Ref: dedup.Ref{Source: src, RecordKey: fmt.Sprintf("%s-%d", src, g.keys[src])}, Lieu: l, Priority: k}
+	return dedup.Member{Ref: dedup.Ref{Source: src, RecordKey: fmt.Sprintf("%s-%d", src, g.keys[src])}, Lieu: &l, Priority: k}
 }
 
 // spell rewrites text the way sources do: capitals, lost accents, lost

@@ -147,6 +147,10 @@ func loadLieuState(ctx context.Context, tx *sql.Tx) (map[string]storedLieu, int6
 // saveLieuRows writes the lieux that are not kept and tombstones those
 // gone; it returns their ids (touched).
 func saveLieuRows(ctx context.Context, tx *sql.Tx, lieux []store.PublishedLieu, existing map[string]storedLieu, rev int64, at time.Time, st *store.LieuStats) (map[string]bool, error) {
+	encoded, err := store.EncodeLieux(lieux)
+	if err != nil {
+		return nil, err
+	}
 	stmts, err := prepareLieuStmts(ctx, tx)
 	if err != nil {
 		return nil, err
@@ -164,10 +168,7 @@ func saveLieuRows(ctx context.Context, tx *sql.Tx, lieux []store.PublishedLieu, 
 			st.Unchanged++
 			continue
 		}
-		row, err := encodeLieu(pl)
-		if err != nil {
-			return nil, err
-		}
+		row := lieuRowOf(encoded[i])
 		pl.Hash, touched[row.id] = row.hash, true
 		if err := stmts.upsert(ctx, row, existing, rev, at, st); err != nil {
 			return nil, err
@@ -192,16 +193,12 @@ type lieuRow struct {
 	lon, lat                   sql.NullFloat64
 }
 
-func encodeLieu(pl *store.PublishedLieu) (lieuRow, error) {
-	e, err := store.EncodeLieu(pl)
-	if err != nil {
-		return lieuRow{}, err
-	}
+func lieuRowOf(e *store.EncodedLieu) lieuRow {
 	row := lieuRow{id: e.ID, data: e.Data, provenance: e.Provenance, hash: e.Hash}
 	if e.Lon != nil {
 		row.lon, row.lat = sql.NullFloat64{Float64: *e.Lon, Valid: true}, sql.NullFloat64{Float64: *e.Lat, Valid: true}
 	}
-	return row, nil
+	return row
 }
 
 // lieuStmts are the statements that write lieu rows, prepared once per

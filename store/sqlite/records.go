@@ -14,6 +14,10 @@ import (
 // ReplaceSourceRecords makes recs the current records of source.
 func (s *Store) ReplaceSourceRecords(ctx context.Context, source string, recs []store.SourceRecord, at time.Time, view *store.RecordsView) (store.RecordStats, error) {
 	var st store.RecordStats
+	encoded, err := store.EncodeRecords(recs)
+	if err != nil {
+		return st, err
+	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return st, fmt.Errorf("sqlite: records of %s: %w", source, err)
@@ -34,7 +38,7 @@ func (s *Store) ReplaceSourceRecords(ctx context.Context, source string, recs []
 	seen := make(map[string]bool, len(recs))
 	for i := range recs {
 		seen[recs[i].RecordKey] = true
-		if err := stmts.upsert(ctx, &recs[i], existing, at, &st); err != nil {
+		if err := stmts.upsert(ctx, &recs[i], encoded[i], existing, at, &st); err != nil {
 			return st, err
 		}
 	}
@@ -138,7 +142,7 @@ func (s *recordStmts) close() {
 
 // upsert writes one record: a kept one only where it moved; a new one
 // inserted; a stored one rewritten when its hash or documents differ.
-func (s *recordStmts) upsert(ctx context.Context, r *store.SourceRecord, existing map[string]store.RecordDigest, at time.Time, st *store.RecordStats) error {
+func (s *recordStmts) upsert(ctx context.Context, r *store.SourceRecord, e *store.EncodedRecord, existing map[string]store.RecordDigest, at time.Time, st *store.RecordStats) error {
 	old, ok := existing[r.RecordKey]
 	if r.Kept {
 		if !ok || old.Deleted || old.Hash != r.Hash {
@@ -147,10 +151,7 @@ func (s *recordStmts) upsert(ctx context.Context, r *store.SourceRecord, existin
 		st.Unchanged++
 		return s.moveIfNeeded(ctx, r, old)
 	}
-	e, err := store.EncodeRecord(r)
-	if err != nil {
-		return err
-	}
+	var err error
 	var lieu sql.NullString
 	if e.Lieu != nil {
 		lieu = sql.NullString{String: *e.Lieu, Valid: true}

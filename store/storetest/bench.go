@@ -154,7 +154,7 @@ func sourceRecords(members []dedup.Member) map[string][]store.SourceRecord {
 				fields = append(fields, harvest.Field{Name: f.Name, Value: v})
 			}
 		}
-		l := m.Lieu
+		l := *m.Lieu
 		out[m.Source] = append(out[m.Source], store.SourceRecord{Source: m.Source, RecordKey: m.RecordKey, Index: len(out[m.Source]),
 			Fields: fields, Hash: harvest.Record{Fields: fields}.Hash(), ProducerID: m.ProducerID, Status: schema.StatusValid, Lieu: &l})
 	}

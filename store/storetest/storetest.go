@@ -4,8 +4,10 @@ package storetest
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -38,6 +40,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"peer mirror", testPeerMirror},
 		{"data.gouv.fr state", testDatagouvState},
 		{"change feed under publications", testFeedUnderPublications},
+		{"publication state", testPublicationState},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })
@@ -570,5 +573,36 @@ func testReports(t *testing.T, st store.Store) {
 	first.ID, second.ID = id1, id2
 	if err != nil || len(got) != 2 || got[0] != second || got[1] != first {
 		t.Fatalf("reports %+v %v, want the latest first: %+v %+v", got, err, second, first)
+	}
+}
+
+// testPublicationState: nothing until saved; a save replaces the last;
+// the summary comes back as the same JSON document.
+func testPublicationState(t *testing.T, st store.Store) {
+	ctx := context.Background()
+	if _, ok, err := st.PublicationState(ctx); err != nil || ok {
+		t.Fatalf("an empty store has a publication state (%v, %v)", ok, err)
+	}
+	if _, err := st.ReplaceSourceRecords(ctx, "a", []store.SourceRecord{rec("a", "1", "Un")}, t0, nil); err != nil {
+		t.Fatal(err)
+	}
+	_, feedSeq, err := st.RecordChanges(ctx, 0)
+	if seq, err2 := st.RecordSequence(ctx); err != nil || err2 != nil || seq != feedSeq || seq == 0 {
+		t.Errorf("records sequence %d (%v), the feed says %d (%v)", seq, err2, feedSeq, err)
+	}
+	for i, summary := range []string{`{"total": 3, "sources": {"a": [1, 2]}}`, `{"total": 4}`} {
+		saved := store.PublicationState{InputKey: fmt.Sprint("key", i), LieuxSeq: int64(7 + i), Summary: []byte(summary), SavedAt: t0.Add(time.Duration(i) * time.Hour)}
+		if err := st.SavePublicationState(ctx, saved); err != nil {
+			t.Fatal(err)
+		}
+		got, ok, err := st.PublicationState(ctx)
+		if err != nil || !ok {
+			t.Fatalf("save %d: not read back (%v, %v)", i, ok, err)
+		}
+		var a, b any
+		if json.Unmarshal(got.Summary, &a) != nil || json.Unmarshal(saved.Summary, &b) != nil || !reflect.DeepEqual(a, b) ||
+			got.InputKey != saved.InputKey || got.LieuxSeq != saved.LieuxSeq || !got.SavedAt.Equal(saved.SavedAt) {
+			t.Errorf("save %d: read back %+v (%s), saved %+v (%s)", i, got, got.Summary, saved, saved.Summary)
+		}
 	}
 }

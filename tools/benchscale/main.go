@@ -105,7 +105,7 @@ func run(ctx context.Context, o options, w io.Writer) error {
 		if o.profile != "" {
 			profile = filepath.Join(o.profile, fmt.Sprint("run", len(ms)))
 		}
-		m, err := syncOnce(bin, o.config, filepath.Join(dir, fmt.Sprint("out", len(ms))), profile, env)
+		m, err := syncOnce(bin, o.config, filepath.Join(dir, "out"), profile, env) // one out/, as an operator re-syncs
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}

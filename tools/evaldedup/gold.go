@@ -90,7 +90,7 @@ func (s *memberSet) add(file string, prio int, gold []goldRecord, recs []store.S
 			continue
 		}
 		ref := dedup.Ref{Source: file, RecordKey: r.RecordKey}
-		s.members = append(s.members, dedup.Member{Ref: ref, ProducerID: r.ProducerID, Lieu: *r.Lieu, Priority: prio})
+		s.members = append(s.members, dedup.Member{Ref: ref, ProducerID: r.ProducerID, Lieu: r.Lieu, Priority: prio})
 		s.cluster[ref], s.gold[ref] = g.cluster, g
 	}
 }
