@@ -10,27 +10,22 @@ import (
 // what writing a record costs the process: done before the write's
 // transaction, it keeps the transaction short too.
 func EncodeRecords(recs []SourceRecord) ([]*EncodedRecord, error) {
-	out := make([]*EncodedRecord, len(recs))
-	err := eachAtOnce(len(recs), func(i int) error {
-		if recs[i].Kept {
-			return nil
-		}
-		e, err := EncodeRecord(&recs[i])
-		out[i] = &e
-		return err
-	})
-	return out, err
+	return encodeAll(recs, func(r *SourceRecord) bool { return r.Kept }, EncodeRecord)
 }
 
 // EncodeLieux encodes the lieux that are not Kept, on every core, by
 // position (nil for a kept lieu).
 func EncodeLieux(lieux []PublishedLieu) ([]*EncodedLieu, error) {
-	out := make([]*EncodedLieu, len(lieux))
-	err := eachAtOnce(len(lieux), func(i int) error {
-		if lieux[i].Kept {
+	return encodeAll(lieux, func(l *PublishedLieu) bool { return l.Kept }, EncodeLieu)
+}
+
+func encodeAll[T, E any](items []T, kept func(*T) bool, encode func(*T) (E, error)) ([]*E, error) {
+	out := make([]*E, len(items))
+	err := eachAtOnce(len(items), func(i int) error {
+		if kept(&items[i]) {
 			return nil
 		}
-		e, err := EncodeLieu(&lieux[i])
+		e, err := encode(&items[i])
 		out[i] = &e
 		return err
 	})
