@@ -19,6 +19,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 )
 
@@ -54,7 +55,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		fmt.Fprint(stderr, usage)
 		return 2
 	}
-	env := environment{stdout: stdout, stderr: stderr, getenv: getenv}
+	// the logger and the progress of sources harvested at once share stderr
+	env := environment{stdout: stdout, stderr: &lockedWriter{w: stderr}, getenv: getenv}
 	switch args[0] {
 	case "sync":
 		return cmdSync(ctx, env, args[1:])
@@ -85,6 +87,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 }
 
 // environment is the process's outside world, passed down explicitly.
+// lockedWriter serialises writes to w: each Write reaches it whole.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
 type environment struct {
 	stdout, stderr io.Writer
 	getenv         func(string) string

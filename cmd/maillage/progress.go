@@ -14,7 +14,11 @@ import (
 // newProgress shows each source's harvest on w: a bar per source redrawn
 // in place on a terminal, one plain line per stage otherwise (a log, CI).
 func newProgress(w io.Writer) pipeline.Progress {
-	if f, ok := w.(*os.File); ok {
+	out := w
+	if l, ok := w.(*lockedWriter); ok {
+		out = l.w
+	}
+	if f, ok := out.(*os.File); ok {
 		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
 			return &barProgress{w: w, line: map[string]int{}}
 		}
