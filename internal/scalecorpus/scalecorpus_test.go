@@ -3,10 +3,13 @@ package scalecorpus_test
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"math"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -18,40 +21,120 @@ import (
 )
 
 // The bundled examples: a JSON file in the standard's 1.x columns, the
-// same places in schema 0.1, and a CSV with its own columns and
-// multi-line cells.
+// same places in schema 0.1, a GeoJSON collection, and the first 200
+// records of a CSV with its own columns and multi-line cells.
 var base = []scalecorpus.Source{
 	{Name: "paca-1x", Path: "paca-20230517-schema-1.x.json"},
 	{Name: "paca-01", Path: "paca-20230516-schema-0.1.json"},
-	{Name: "fs-2022", Path: "france-services-20221201.csv"},
 	{Name: "fs-2021", Path: "france-services-2021.geojson"},
+	{Name: "fs-2022", Path: "france-services-20221201.csv"},
 }
+
+// scale gives the original set and one moved copy of base.
+const scale = 0.2
+
+// reference is a directory holding base's files (the CSV cut short).
+var reference = sync.OnceValues(func() (string, error) {
+	dir, err := os.MkdirTemp("", "scalecorpus-ref-")
+	if err != nil {
+		return "", err
+	}
+	for _, f := range base {
+		raw, err := os.ReadFile(filepath.Join("../../examples", f.Path))
+		if err != nil {
+			return "", err
+		}
+		if strings.HasSuffix(f.Path, ".csv") {
+			rows, err := csv.NewReader(bytes.NewReader(raw)).ReadAll()
+			if err != nil {
+				return "", err
+			}
+			var b bytes.Buffer
+			w := csv.NewWriter(&b)
+			w.WriteAll(rows[:201])
+			raw = b.Bytes()
+		}
+		if err := os.WriteFile(filepath.Join(dir, f.Path), raw, 0o644); err != nil {
+			return "", err
+		}
+	}
+	return dir, nil
+})
 
 func write(t *testing.T, dir string) scalecorpus.Corpus {
 	t.Helper()
-	c, err := scalecorpus.Write(context.Background(), scalecorpus.Options{Ref: "../../examples", Dir: dir, Scale: 0.5, Base: base})
+	ref, err := reference()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := scalecorpus.Write(context.Background(), scalecorpus.Options{Ref: ref, Dir: dir, Scale: scale, Base: base})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return c
 }
 
+// shared is one corpus the tests read (TestSameOptionsSameFiles writes
+// its own).
+var shared struct {
+	once sync.Once
+	dir  string
+	c    scalecorpus.Corpus
+	err  error
+}
+
+func corpusOf(t *testing.T) scalecorpus.Corpus {
+	t.Helper()
+	shared.once.Do(func() {
+		ref, err := reference()
+		if err != nil {
+			shared.err = err
+			return
+		}
+		if shared.dir, err = os.MkdirTemp("", "scalecorpus-"); err == nil {
+			shared.c, err = scalecorpus.Write(context.Background(), scalecorpus.Options{Ref: ref, Dir: shared.dir, Scale: scale, Base: base})
+		}
+		shared.err = err
+	})
+	if shared.err != nil {
+		t.Fatal(shared.err)
+	}
+	return shared.c
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if dir, err := reference(); err == nil {
+		os.RemoveAll(dir)
+	}
+	if shared.dir != "" {
+		os.RemoveAll(shared.dir)
+	}
+	os.Exit(code)
+}
+
+// converted holds each file's conversion, by path.
+var converted sync.Map
+
 // convert publishes a file as `maillage convert` would, with no mapping.
 func convert(t *testing.T, path string) []schema.Lieu {
 	t.Helper()
+	if l, ok := converted.Load(path); ok {
+		return l.([]schema.Lieu)
+	}
 	h := harvest.New(harvest.Options{BaseDir: filepath.Dir(path)})
 	conv, err := pipeline.Convert(context.Background(), h, pipeline.ConvertOptions{
 		Source: harvest.Source{Kind: "file", Location: filepath.Base(path)}, Now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)})
 	if err != nil {
 		t.Fatalf("%s: %v", path, err)
 	}
+	converted.Store(path, conv.Lieux)
 	return conv.Lieux
 }
 
 func TestCopiesAreTheSamePlacesElsewhere(t *testing.T) {
-	dir := t.TempDir()
-	c := write(t, dir)
-	// 0.5 × 25 000 records of ~5 100 a set: the original and one moved copy
+	c := corpusOf(t)
+	// 0.2 × 25 000 records of ~2 550 a set: the original and one moved copy
 	if c.Sets != 2 || len(c.Sources) != 2*len(base) {
 		t.Fatalf("%d sets, %d sources; want 2 and %d", c.Sets, len(c.Sources), 2*len(base))
 	}
@@ -94,7 +177,7 @@ func TestCopiesAreTheSamePlacesElsewhere(t *testing.T) {
 }
 
 func TestSameOptionsSameFiles(t *testing.T) {
-	a, b := write(t, t.TempDir()), write(t, t.TempDir())
+	a, b := corpusOf(t), write(t, t.TempDir())
 	for i := range a.Sources {
 		x, _ := os.ReadFile(a.Sources[i].Path)
 		y, _ := os.ReadFile(b.Sources[i].Path)
@@ -107,7 +190,7 @@ func TestSameOptionsSameFiles(t *testing.T) {
 // One copy's sources still agree: a place both PACA files list is moved
 // to the same commune, with the same phone, in both.
 func TestOneCopysSourcesAgree(t *testing.T) {
-	c := write(t, t.TempDir())
+	c := corpusOf(t)
 	n := len(base)
 	x, y := convert(t, c.Sources[n].Path), convert(t, c.Sources[n+1].Path)
 	byName := map[string]schema.Lieu{}
@@ -131,7 +214,7 @@ func TestOneCopysSourcesAgree(t *testing.T) {
 }
 
 func TestTouch(t *testing.T) {
-	c := write(t, t.TempDir())
+	c := write(t, t.TempDir()) // Touch writes beside the corpus
 	config, changed, err := scalecorpus.Touch(c, 100)
 	if err != nil {
 		t.Fatal(err)
