@@ -38,6 +38,10 @@ type Pipeline struct {
 	// Checkpoint, when set, is called as a run ends a phase (PhaseHarvested,
 	// PhasePublished): `maillage sync --profile` writes a heap profile.
 	Checkpoint func(phase string)
+	// OneRun says the pipeline runs once (a `sync` command): it keeps no
+	// pure cache for a next run (dedup's memo), which would only cost
+	// memory.
+	OneRun bool
 	// Build identifies the normaliser: the harvests and records hashed
 	// under another build are normalised again. New sets it to the
 	// executable's build ID (internal/buildid), which changes with any

@@ -79,7 +79,11 @@ func (p *Pipeline) publishOnce(ctx context.Context, cfg *config.Config, rep *Rep
 	var res dedup.Result
 	var set store.LieuSet
 	timed(rep.Timings, "dedup", func() error {
-		engine := dedup.NewEngineWith(p.state.members, cfg.Dedup, &p.state.memo)
+		memo := &p.state.memo
+		if p.OneRun {
+			memo = nil // there is no next run to reuse it
+		}
+		engine := dedup.NewEngineWith(p.state.members, cfg.Dedup, memo)
 		res = engine.Run(ex, decisionsFrom(decisions))
 		set = lieuSetWith(p.state.lieux[:0], res.Clusters, p.state.published.kept, p.state.peers.federate)
 		return nil

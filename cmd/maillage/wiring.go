@@ -55,6 +55,7 @@ func wire(ctx context.Context, env environment, configPath string, oneRun bool) 
 	h := harvest.New(harvest.Options{UserAgent: cfg.Harvest.UserAgent, Timeout: cfg.Harvest.Timeout,
 		MaxBytes: cfg.Harvest.MaxBytes, MaxUnpacked: cfg.Harvest.MaxUnpackedBytes, Retries: cfg.Harvest.Retries, RetryBackoff: cfg.Harvest.RetryBackoff, BaseDir: cfg.Dir, OneRun: oneRun})
 	p := pipeline.New(st, h, log)
+	p.OneRun = oneRun
 	p.Placer = newPlacer(cfg.Geocoder)
 	p.ArchiveRetention = cfg.Archive.Retention
 	a := &app{cfg: cfg, log: log, store: st, pipeline: p}

@@ -149,12 +149,18 @@ func writeSet(dir string, files []Source, originals [][]byte, m *mover, set int)
 	return out, nil
 }
 
-// writeConfig writes a maillage configuration reading sources.
+// writeConfig writes a maillage configuration reading sources, their
+// locations relative to the configuration's directory (maillage resolves
+// a relative location from there, so the corpus can be made anywhere).
 func writeConfig(path string, sources []Source) error {
 	var b strings.Builder
 	b.WriteString("# Written by internal/scalecorpus: the scale benchmark's sources.\nsync_on_start: false\nsources:\n")
 	for _, s := range sources {
-		fmt.Fprintf(&b, "  - name: %s\n    kind: file\n    location: %q\n", s.Name, s.Path)
+		loc, err := locationFrom(filepath.Dir(path), s.Path)
+		if err != nil {
+			return fmt.Errorf("writing %s: source %s: %w", path, s.Name, err)
+		}
+		fmt.Fprintf(&b, "  - name: %s\n    kind: file\n    location: %q\n", s.Name, loc)
 	}
 	return os.WriteFile(path, []byte(b.String()), 0o644)
 }
@@ -187,4 +193,17 @@ func writeSetFile(path, origin string, data []byte, m *mover, set int) (counts, 
 		err = cerr
 	}
 	return n, err
+}
+
+// locationFrom is path as the configuration in dir names it.
+func locationFrom(dir, path string) (string, error) {
+	absDir, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	absPath, err := filepath.Abs(path)
+	if err != nil {
+		return "", err
+	}
+	return filepath.Rel(absDir, absPath)
 }

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/maillage/maillage/config"
 	"github.com/maillage/maillage/geo"
 	"github.com/maillage/maillage/harvest"
 	"github.com/maillage/maillage/internal/scalecorpus"
@@ -226,6 +227,37 @@ func TestTouch(t *testing.T) {
 	if err != nil || !bytes.Contains(raw, []byte(c.Sources[0].Name)) {
 		t.Errorf("the touched configuration does not name the sources: %v\n%s", err, raw)
 	}
+	for _, path := range []string{c.Config, config} {
+		t.Run(filepath.Base(filepath.Dir(path)), func(t *testing.T) { locationsExist(t, path) })
+	}
+}
+
+// locationsExist checks that every source of the configuration at path
+// names a file, as maillage resolves its location (from the
+// configuration's directory).
+func locationsExist(t *testing.T, path string) {
+	t.Helper()
+	cfg, err := config.Load(path, func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range cfg.Sources {
+		loc := s.Location
+		if !filepath.IsAbs(loc) {
+			loc = filepath.Join(cfg.Dir, loc)
+		}
+		if _, err := os.Stat(loc); err != nil {
+			t.Errorf("source %s: %v", s.Name, err)
+		}
+	}
+}
+
+// A corpus written under a relative directory is read from any working
+// directory: its configuration names its files from where it lies.
+func TestRelativeCorpusDirectory(t *testing.T) {
+	t.Chdir(t.TempDir())
+	c := write(t, "corpus")
+	locationsExist(t, c.Config)
 }
 
 func distanceKm(lat1, lon1, lat2, lon2 float64) float64 {

@@ -58,11 +58,7 @@ func (s *Store) retiredIDs(ctx context.Context) ([]string, error) {
 // changed or tombstoned; links made those of the set; redirects added.
 func (s *Store) SaveLieux(ctx context.Context, set store.LieuSet, at time.Time) (store.LieuStats, error) {
 	var st store.LieuStats
-	rows, err := encodeLieux(set.Lieux)
-	if err != nil {
-		return st, err
-	}
-	err = s.inTx(ctx, "save lieux", func(tx pgx.Tx) error {
+	err := s.inTx(ctx, "save lieux", func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `LOCK TABLE lieux IN EXCLUSIVE MODE`); err != nil {
 			return fmt.Errorf("postgres: save lieux: %w", err)
 		}
@@ -83,10 +79,10 @@ func (s *Store) SaveLieux(ctx context.Context, set store.LieuSet, at time.Time) 
 		if first && anyKeptLieu(set.Lieux) {
 			err = store.ErrKeptChanged
 		} else if first {
-			st.Created = len(rows)
-			err = copyLieux(ctx, tx, rows, at, st.Revision)
+			st.Created = len(set.Lieux)
+			err = copyLieux(ctx, tx, set.Lieux, at, st.Revision)
 		} else {
-			err = mergeLieux(ctx, tx, rows, at, &st)
+			err = mergeLieux(ctx, tx, set.Lieux, at, &st)
 		}
 		if err != nil {
 			return fmt.Errorf("postgres: save lieux: %w", err)
@@ -106,23 +102,35 @@ func (s *Store) SaveLieux(ctx context.Context, set store.LieuSet, at time.Time) 
 	return st, err
 }
 
-// encodeLieux gives each lieu its row: id, documents, hash, point, kept
-// (a kept lieu's documents and point are not given).
-func encodeLieux(lieux []store.PublishedLieu) ([][]any, error) {
-	rows := make([][]any, len(lieux))
-	for i := range lieux {
-		if lieux[i].Kept {
-			rows[i] = []any{lieux[i].Lieu.ID, nil, nil, lieux[i].Hash, nil, nil, true}
-			continue
-		}
-		e, err := store.EncodeLieu(&lieux[i])
-		if err != nil {
-			return nil, err
-		}
-		rows[i], lieux[i].Hash = []any{e.ID, e.Data, e.Provenance, e.Hash, e.Lon, e.Lat, false}, e.Hash
-	}
-	return rows, nil
+// lieuRows is the lieux as rows to copy, encoded while they are copied
+// (store.LieuEncoder), in id order: id, documents, hash, point, then
+// extra. A kept lieu's documents and point are not given; its row's
+// extra says kept (true) where a new lieu's says false. Each lieu's Hash
+// is set as it is encoded.
+type lieuRows struct {
+	lieux []store.PublishedLieu
+	enc   *store.LieuEncoder
+	extra func(kept bool) []any
 }
+
+func newLieuRows(lieux []store.PublishedLieu, extra func(kept bool) []any) *lieuRows {
+	order := store.WriteOrder(len(lieux), func(i int) (string, string) { return lieux[i].Lieu.ID, "" })
+	return &lieuRows{lieux: lieux, enc: store.EncodeLieuxInOrder(lieux, order), extra: extra}
+}
+
+func (r *lieuRows) Next() bool { return r.enc.Next() }
+
+func (r *lieuRows) Values() ([]any, error) {
+	i, e := r.enc.Lieu()
+	l := &r.lieux[i]
+	if e == nil {
+		return append([]any{l.Lieu.ID, nil, nil, l.Hash, nil, nil}, r.extra(true)...), nil
+	}
+	l.Hash = e.Hash
+	return append([]any{e.ID, e.Data, e.Provenance, e.Hash, e.Lon, e.Lat}, r.extra(false)...), nil
+}
+
+func (r *lieuRows) Err() error { return r.enc.Err() }
 
 func anyKeptLieu(lieux []store.PublishedLieu) bool {
 	for i := range lieux {
@@ -144,22 +152,25 @@ func (s *Store) LieuSequence(ctx context.Context) (int64, error) {
 
 // copyLieux is the first publication: the lieux copied straight into
 // their table.
-func copyLieux(ctx context.Context, tx pgx.Tx, rows [][]any, at time.Time, rev int64) error {
+func copyLieux(ctx context.Context, tx pgx.Tx, lieux []store.PublishedLieu, at time.Time, rev int64) error {
+	rows := newLieuRows(lieux, func(bool) []any { return []any{at, at, rev} })
+	defer rows.enc.Close()
 	_, err := tx.CopyFrom(ctx, pgx.Identifier{"lieux"},
-		[]string{"id", "data", "provenance", "content_hash", "lon", "lat", "created_at", "updated_at", "revision"},
-		pgx.CopyFromSlice(len(rows), func(i int) ([]any, error) { return append(rows[i][:6:6], at, at, rev), nil }))
+		[]string{"id", "data", "provenance", "content_hash", "lon", "lat", "created_at", "updated_at", "revision"}, rows)
 	return err
 }
 
 // mergeLieux stages the lieux, then inserts the new, updates the changed
 // and tombstones the missing ones.
-func mergeLieux(ctx context.Context, tx pgx.Tx, rows [][]any, at time.Time, st *store.LieuStats) error {
+func mergeLieux(ctx context.Context, tx pgx.Tx, lieux []store.PublishedLieu, at time.Time, st *store.LieuStats) error {
 	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE stage_lieux (id text COLLATE "C" PRIMARY KEY, data text, provenance text,
 		content_hash text, lon double precision, lat double precision, kept boolean) ON COMMIT DROP`); err != nil {
 		return err
 	}
+	rows := newLieuRows(lieux, func(kept bool) []any { return []any{kept} })
+	defer rows.enc.Close()
 	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"stage_lieux"}, []string{"id", "data", "provenance", "content_hash", "lon", "lat", "kept"},
-		pgx.CopyFromRows(rows)); err != nil {
+		rows); err != nil {
 		return err
 	}
 	if _, err := tx.Exec(ctx, `ANALYZE stage_lieux`); err != nil {

@@ -147,17 +147,7 @@ func loadLieuState(ctx context.Context, tx *sql.Tx) (map[string]storedLieu, int6
 // saveLieuRows writes the lieux that are not kept and tombstones those
 // gone; it returns their ids (touched).
 func saveLieuRows(ctx context.Context, tx *sql.Tx, lieux []store.PublishedLieu, existing map[string]storedLieu, rev int64, at time.Time, st *store.LieuStats) (map[string]bool, error) {
-	encoded, err := store.EncodeLieux(lieux)
-	if err != nil {
-		return nil, err
-	}
-	stmts, err := prepareLieuStmts(ctx, tx)
-	if err != nil {
-		return nil, err
-	}
-	defer stmts.close()
 	seen := make(map[string]bool, len(lieux))
-	touched := map[string]bool{}
 	for i := range lieux {
 		pl := &lieux[i]
 		seen[pl.Lieu.ID] = true
@@ -166,13 +156,30 @@ func saveLieuRows(ctx context.Context, tx *sql.Tx, lieux []store.PublishedLieu, 
 				return nil, fmt.Errorf("sqlite: lieu %s: %w", pl.Lieu.ID, store.ErrKeptChanged)
 			}
 			st.Unchanged++
-			continue
 		}
-		row := lieuRowOf(encoded[i])
-		pl.Hash, touched[row.id] = row.hash, true
+	}
+	stmts, err := prepareLieuStmts(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	defer stmts.close()
+	touched := map[string]bool{}
+	order := store.WriteOrder(len(lieux), func(i int) (string, string) { return lieux[i].Lieu.ID, "" })
+	enc := store.EncodeLieuxInOrder(lieux, order)
+	defer enc.Close()
+	for enc.Next() {
+		i, e := enc.Lieu()
+		if e == nil {
+			continue // kept
+		}
+		row := lieuRowOf(e)
+		lieux[i].Hash, touched[row.id] = row.hash, true
 		if err := stmts.upsert(ctx, row, existing, rev, at, st); err != nil {
 			return nil, err
 		}
+	}
+	if err := enc.Err(); err != nil {
+		return nil, err
 	}
 	for id, old := range existing {
 		if seen[id] || old.deleted {
@@ -265,7 +272,8 @@ func syncLinks(ctx context.Context, tx *sql.Tx, set store.LieuSet, at time.Time,
 		return fmt.Errorf("sqlite: links: %w", err)
 	}
 	defer upsert.Close()
-	for _, l := range set.Links {
+	for _, i := range store.WriteOrder(len(set.Links), func(i int) (string, string) { return set.Links[i].Source, set.Links[i].RecordKey }) {
+		l := set.Links[i]
 		if touched != nil && !touched[l.LieuID] {
 			continue
 		}

@@ -36,7 +36,7 @@ func (s *Store) ReplaceSourceRecords(ctx context.Context, source string, recs []
 		return st, fmt.Errorf("sqlite: records of %s: sequence: %w", source, err)
 	}
 	seen := make(map[string]bool, len(recs))
-	for i := range recs {
+	for _, i := range store.WriteOrder(len(recs), func(i int) (string, string) { return recs[i].RecordKey, "" }) {
 		seen[recs[i].RecordKey] = true
 		if err := stmts.upsert(ctx, &recs[i], encoded[i], existing, at, &st); err != nil {
 			return st, err

@@ -242,9 +242,18 @@ func syncOnce(bin, configPath, out, profile string, env []string) (measure, erro
 	}
 	var rep struct {
 		Timings map[string]float64 `json:"timings_s"`
+		Sources []struct {
+			Source, Status, Error string
+		} `json:"sources"`
 	}
 	if err := json.Unmarshal(raw, &rep); err != nil {
 		return m, fmt.Errorf("report.json: %w", err)
+	}
+	// a source that failed measures nothing: the benchmark is void
+	for _, s := range rep.Sources {
+		if s.Status == "failed" {
+			return m, fmt.Errorf("source %s failed: %s", s.Source, s.Error)
+		}
 	}
 	m.timings = rep.Timings
 	m.csv, err = os.ReadFile(filepath.Join(out, "lieux.csv"))
