@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -116,8 +117,9 @@ func (p *Pipeline) writePublicationFiles(ctx context.Context, dir string, seq in
 				})
 			})
 		},
-		func() error { return c.writeFormat(filepath.Join(dir, FileLieuxParquet), "parquet") },
-		func() error { return c.writeFormat(filepath.Join(dir, FileLieuxXLSX), "xlsx") },
+		func() error {
+			return c.writeFormats([]formatFile{{filepath.Join(dir, FileLieuxParquet), "parquet"}, {filepath.Join(dir, FileLieuxXLSX), "xlsx"}}, nil)
+		},
 		func() error {
 			return exporters.WriteFileAtomic(filepath.Join(dir, FileProvenance), func(w io.Writer) error {
 				if !ok {
@@ -133,7 +135,7 @@ func (p *Pipeline) writePublicationFiles(ctx context.Context, dir string, seq in
 		wg.Go(func() { errs[i] = write() })
 	}
 	wg.Wait()
-	names := []string{FileLieuxCSV + ", " + FileLieuxGeoJSON, FileLieuxParquet, FileLieuxXLSX, FileProvenance}
+	names := []string{FileLieuxCSV + ", " + FileLieuxGeoJSON, FileLieuxParquet + ", " + FileLieuxXLSX, FileProvenance}
 	for i, err := range errs {
 		if err != nil {
 			return writtenFiles{}, fmt.Errorf("pipeline: %s: %w", names[i], err)
@@ -422,29 +424,73 @@ func (c *exportCache) render(csvR *exporters.CSVRenderer, row store.LieuRow) err
 	return nil
 }
 
-// writeFormat writes every lieu of the cache, decoded from its feature,
-// into a file of a format that needs the lieux themselves (GeoParquet,
-// XLSX).
-func (c *exportCache) writeFormat(path, format string) error {
-	f, err := exporters.FormatNamed(format)
+// formatFile is a lieux file to write in a format.
+type formatFile struct{ path, format string }
+
+// writeFormats writes every lieu of the cache into files of formats that
+// need the lieux themselves (GeoParquet, XLSX), all at once: each lieu
+// is decoded from its feature once for all of them (feed). writers are
+// those of the files opened already.
+func (c *exportCache) writeFormats(files []formatFile, writers []exporters.LieuWriter) error {
+	if len(files) == 0 {
+		return c.feed(writers)
+	}
+	f, err := exporters.FormatNamed(files[0].format)
 	if err != nil {
 		return err
 	}
-	return exporters.WriteFileAtomic(path, func(w io.Writer) error {
-		_, err := exporters.WriteLieux(w, f, nil, func(yield func(*schema.Lieu) error) error {
-			for _, id := range c.ids {
-				var feature exporters.Feature
-				if err := json.Unmarshal(c.byID[id].feature, &feature); err != nil {
-					return fmt.Errorf("pipeline: %s of %s: %w", format, id, err)
-				}
-				if err := yield(feature.Properties); err != nil {
-					return err
+	return exporters.WriteFileAtomic(files[0].path, func(w io.Writer) error {
+		lw, err := f.New(w)
+		if err != nil {
+			return err
+		}
+		if err := c.writeFormats(files[1:], append(writers, lw)); err != nil {
+			return err
+		}
+		return lw.Close()
+	})
+}
+
+// decodeBatch is how many decoded lieux feed hands the writers at once.
+const decodeBatch = 256
+
+// feed decodes every lieu of the cache, in id order, from its feature,
+// and hands it to every writer, each writing on its own goroutine.
+func (c *exportCache) feed(writers []exporters.LieuWriter) error {
+	batches := make([]chan []*schema.Lieu, len(writers))
+	errs := make([]error, len(writers)+1)
+	var wg sync.WaitGroup
+	for k, lw := range writers {
+		batches[k] = make(chan []*schema.Lieu, 4)
+		wg.Go(func() {
+			for b := range batches[k] {
+				for i := 0; i < len(b) && errs[k] == nil; i++ {
+					errs[k] = lw.Write(b[i])
 				}
 			}
-			return nil
 		})
-		return err
-	})
+	}
+	decodeErr := &errs[len(writers)]
+	for lo := 0; lo < len(c.ids) && *decodeErr == nil; lo += decodeBatch {
+		ids := c.ids[lo:min(lo+decodeBatch, len(c.ids))]
+		b := make([]*schema.Lieu, len(ids))
+		for i, id := range ids {
+			var feature exporters.Feature
+			if err := json.Unmarshal(c.byID[id].feature, &feature); err != nil {
+				*decodeErr = fmt.Errorf("pipeline: lieu %s: %w", id, err)
+				break
+			}
+			b[i] = feature.Properties
+		}
+		for k := 0; k < len(batches) && *decodeErr == nil; k++ {
+			batches[k] <- b
+		}
+	}
+	for _, ch := range batches {
+		close(ch)
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 // dateRange is the earliest and the latest date_maj of the cache's lieux.
