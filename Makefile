@@ -33,7 +33,7 @@ fmt-check:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count=5 ./...
 
-## bench-scale: maillage sync as a process (wall, CPU, peak RSS, each stage), then re-syncs in new processes; SCALE=1|3|10 syncs a scale corpus made from ../shared/reference (kept in data/scale-SCALE, lieux.csv digest checked against data/scale-SCALE.sha256), else CONFIG's sources
+## bench-scale: maillage sync as a process (wall, CPU, peak RSS, each stage), then re-syncs in new processes; SCALE=1|3|10 syncs a scale corpus made from ../shared/reference (kept in data/scale-SCALE, the SHA-256 of the five exports checked against data/scale-SCALE.sha256), else CONFIG's sources
 SCALE ?=
 bench-scale:
 	$(GO) run ./tools/benchscale $(if $(SCALE),-ref ../shared/reference -scale $(SCALE) -corpus data/scale-$(SCALE) -expect data/scale-$(SCALE).sha256,-config $(CONFIG))

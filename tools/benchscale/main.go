@@ -4,15 +4,16 @@
 // child process, and prints for each its wall time, CPU time (user +
 // system), peak resident memory (the child's ru_maxrss) and the seconds
 // of each stage as the run's report says them (timings_s), and whether
-// the two runs published byte-equal lieux.csv.
+// the runs published byte-equal exports (exportFiles).
 //
 // With -scale, the sources are a scale corpus written by
 // internal/scalecorpus (real files of -ref and moved copies of them, about
 // 25 000 records per unit of scale), and the bare cost of reading its files
 // (encoding/json into any, encoding/csv) is measured beside the sync.
-// -expect names a file holding the SHA-256 of the first sync's lieux.csv:
-// written when absent, compared when present, so that an optimisation is
-// checked to publish the same bytes as before it.
+// -expect names a file holding the SHA-256 of each export of the first
+// sync (as sha256sum prints them): written when absent, compared when
+// present, so that an optimisation is checked to publish the same bytes
+// as before it.
 //
 //	go run ./tools/benchscale -config config.example.yaml [-database postgres://…]
 //	go run ./tools/benchscale -ref ../shared/reference -scale 10 [-corpus DIR] [-expect FILE]
@@ -23,7 +24,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/csv"
-	"encoding/hex"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -46,7 +46,7 @@ func main() {
 	ref := flag.String("ref", "../shared/reference", "the reference corpus a scale corpus is made from")
 	scale := flag.Float64("scale", 0, "sync a scale corpus of about 25 000 × scale records instead of -config's sources")
 	corpusDir := flag.String("corpus", "", "where the scale corpus is written (kept; reused when it holds one of the same scale); empty: a temporary directory")
-	expect := flag.String("expect", "", "a file holding the first sync's lieux.csv SHA-256: written when absent, else compared")
+	expect := flag.String("expect", "", "a file holding the SHA-256 of the first sync's exports: written when absent, else compared")
 	profile := flag.String("profile", "", "write each sync's CPU and per-phase heap profiles under this directory (runN/; they cost some memory)")
 	flag.Parse()
 	o := options{config: *configPath, database: *database, resyncs: *runs, ref: *ref, scale: *scale, corpus: *corpusDir, expect: *expect, profile: *profile}
@@ -63,7 +63,7 @@ type measure struct {
 	cpu     time.Duration
 	peakRSS int64 // bytes
 	timings map[string]float64
-	csv     []byte
+	digests string // the exports' SHA-256, as sha256sum prints them
 }
 
 type options struct {
@@ -142,7 +142,7 @@ func run(ctx context.Context, o options, w io.Writer) error {
 		fmt.Fprintf(w, "\nbare decode of the same files (encoding/json into any, encoding/csv): %.2f s; the first sync is %.1f× it\n",
 			d.Seconds(), ms[0].wall.Seconds()/d.Seconds())
 	}
-	return checkExpected(w, o.expect, ms[0].csv)
+	return checkExpected(w, o.expect, ms[0].digests)
 }
 
 // scaleCorpus writes the scale corpus, or reuses the one o.corpus holds
@@ -194,26 +194,41 @@ func bareDecode(files []string) (time.Duration, error) {
 	return time.Since(start), nil
 }
 
-// checkExpected compares the digest of lieux.csv with the one recorded
-// at path, or records it.
-func checkExpected(w io.Writer, path string, csv []byte) error {
+// exportFiles are the files of out/ whose bytes a sync publishes.
+var exportFiles = []string{"lieux.csv", "lieux.geojson", "lieux.parquet", "lieux.xlsx", "provenance.csv"}
+
+// exportDigests is the SHA-256 of each export of out, as sha256sum
+// prints them.
+func exportDigests(out string) (string, error) {
+	var b strings.Builder
+	for _, name := range exportFiles {
+		data, err := os.ReadFile(filepath.Join(out, name))
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprintf(&b, "%x  %s\n", sha256.Sum256(data), name)
+	}
+	return b.String(), nil
+}
+
+// checkExpected compares the exports' digests with those recorded at
+// path, or records them.
+func checkExpected(w io.Writer, path, digests string) error {
 	if path == "" {
 		return nil
 	}
-	sum := sha256.Sum256(csv)
-	got := hex.EncodeToString(sum[:])
 	want, err := os.ReadFile(path)
 	if os.IsNotExist(err) {
-		fmt.Fprintf(w, "lieux.csv SHA-256 %s recorded in %s\n", got, path)
-		return os.WriteFile(path, []byte(got+"\n"), 0o644)
+		fmt.Fprintf(w, "exports' SHA-256 recorded in %s:\n%s", path, digests)
+		return os.WriteFile(path, []byte(digests), 0o644)
 	}
 	if err != nil {
 		return err
 	}
-	if strings.TrimSpace(string(want)) != got {
-		return fmt.Errorf("lieux.csv differs from the one recorded in %s (%s, now %s)", path, strings.TrimSpace(string(want)), got)
+	if string(want) != digests {
+		return fmt.Errorf("the exports differ from those recorded in %s:\nrecorded:\n%snow:\n%s", path, want, digests)
 	}
-	fmt.Fprintf(w, "lieux.csv byte-equal to the one recorded in %s (SHA-256 %s)\n", path, got)
+	fmt.Fprintf(w, "exports byte-equal to those recorded in %s:\n%s", path, digests)
 	return nil
 }
 
@@ -256,7 +271,7 @@ func syncOnce(bin, configPath, out, profile string, env []string) (measure, erro
 		}
 	}
 	m.timings = rep.Timings
-	m.csv, err = os.ReadFile(filepath.Join(out, "lieux.csv"))
+	m.digests, err = exportDigests(out)
 	return m, err
 }
 
@@ -270,7 +285,7 @@ func report(w io.Writer, ms []measure) error {
 		}
 	}
 	slices.Sort(stages)
-	fmt.Fprintf(w, "| run | wall | CPU | peak RSS | %s | lieux.csv as the first |\n|---|---|---|---|%s---|\n",
+	fmt.Fprintf(w, "| run | wall | CPU | peak RSS | %s | exports as the first |\n|---|---|---|---|%s---|\n",
 		strings.Join(stages, " | "), strings.Repeat("---|", len(stages)))
 	for _, m := range ms {
 		var cells []string
@@ -278,7 +293,7 @@ func report(w io.Writer, ms []measure) error {
 			cells = append(cells, fmt.Sprintf("%.2f s", m.timings[s]))
 		}
 		fmt.Fprintf(w, "| %s | %.2f s | %.2f s | %.2f GB | %s | %v |\n", m.name, m.wall.Seconds(), m.cpu.Seconds(),
-			float64(m.peakRSS)/1e9, strings.Join(cells, " | "), bytes.Equal(m.csv, ms[0].csv))
+			float64(m.peakRSS)/1e9, strings.Join(cells, " | "), m.digests == ms[0].digests)
 	}
 	return nil
 }
