@@ -1,10 +1,12 @@
 package store
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 
 	"github.com/maillage/maillage/schema"
 )
@@ -19,28 +21,52 @@ type EncodedRecord struct {
 	Issues string
 }
 
+// Codec encodes documents into a buffer of its own, reused from one
+// document to the next, so that a document costs one allocation (the
+// string kept) where json.Marshal costs two more. A Codec serves one
+// goroutine at a time; its zero value is ready.
+type Codec struct {
+	buf bytes.Buffer
+	enc *json.Encoder
+}
+
+// marshal is json.Marshal's text of v, as a string.
+func (c *Codec) marshal(v any) (string, error) {
+	if c.enc == nil {
+		c.enc = json.NewEncoder(&c.buf) // escapes HTML as json.Marshal does
+	}
+	c.buf.Reset()
+	if err := c.enc.Encode(v); err != nil {
+		return "", err
+	}
+	b := c.buf.Bytes()
+	return string(b[:len(b)-1]), nil // Encode ends the text with a newline
+}
+
 // EncodeRecord encodes a record's raw fields, lieu and issues.
 func EncodeRecord(r *SourceRecord) (EncodedRecord, error) {
+	return new(Codec).Record(r)
+}
+
+// Record encodes a record's raw fields, lieu and issues.
+func (c *Codec) Record(r *SourceRecord) (EncodedRecord, error) {
 	var e EncodedRecord
-	fb, err := json.Marshal(r.Fields)
-	if err != nil {
+	var err error
+	if e.Fields, err = c.marshal(r.Fields); err != nil {
 		return e, fmt.Errorf("store: record %s/%s: fields: %w", r.Source, r.RecordKey, err)
 	}
-	e.Fields, e.Issues = string(fb), "[]"
+	e.Issues = "[]"
 	if r.Lieu != nil {
-		lb, err := json.Marshal(r.Lieu)
+		l, err := c.marshal(r.Lieu)
 		if err != nil {
 			return e, fmt.Errorf("store: record %s/%s: lieu: %w", r.Source, r.RecordKey, err)
 		}
-		l := string(lb)
 		e.Lieu = &l
 	}
 	if r.Issues != nil {
-		ib, err := json.Marshal(r.Issues)
-		if err != nil {
+		if e.Issues, err = c.marshal(r.Issues); err != nil {
 			return e, fmt.Errorf("store: record %s/%s: issues: %w", r.Source, r.RecordKey, err)
 		}
-		e.Issues = string(ib)
 	}
 	return e, nil
 }
@@ -69,18 +95,23 @@ type EncodedLieu struct {
 
 // EncodeLieu encodes a published lieu.
 func EncodeLieu(pl *PublishedLieu) (EncodedLieu, error) {
-	data, err := json.Marshal(&pl.Lieu)
+	return new(Codec).Lieu(pl)
+}
+
+// Lieu encodes a published lieu.
+func (c *Codec) Lieu(pl *PublishedLieu) (EncodedLieu, error) {
+	data, err := c.marshal(&pl.Lieu)
 	if err != nil {
 		return EncodedLieu{}, fmt.Errorf("store: lieu %s: %w", pl.Lieu.ID, err)
 	}
-	prov, err := json.Marshal(pl.Provenance)
+	prov, err := c.marshal(pl.Provenance)
 	if err != nil {
 		return EncodedLieu{}, fmt.Errorf("store: lieu %s: provenance: %w", pl.Lieu.ID, err)
 	}
 	h := sha256.New()
-	h.Write(data)
-	h.Write(prov)
-	e := EncodedLieu{ID: pl.Lieu.ID, Data: string(data), Provenance: string(prov), Hash: hex.EncodeToString(h.Sum(nil))}
+	io.WriteString(h, data)
+	io.WriteString(h, prov)
+	e := EncodedLieu{ID: pl.Lieu.ID, Data: data, Provenance: prov, Hash: hex.EncodeToString(h.Sum(nil))}
 	if x, y, ok := pl.Lieu.Point(); ok {
 		e.Lon, e.Lat = &x, &y
 	}

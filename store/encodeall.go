@@ -10,16 +10,12 @@ import (
 // what writing a record costs the process: done before the write's
 // transaction, it keeps the transaction short too.
 func EncodeRecords(recs []SourceRecord) ([]*EncodedRecord, error) {
-	return encodeAll(recs, func(r *SourceRecord) bool { return r.Kept }, EncodeRecord)
-}
-
-func encodeAll[T, E any](items []T, kept func(*T) bool, encode func(*T) (E, error)) ([]*E, error) {
-	out := make([]*E, len(items))
-	err := eachAtOnce(len(items), func(i int) error {
-		if kept(&items[i]) {
+	out := make([]*EncodedRecord, len(recs))
+	err := eachAtOnce(len(recs), func(c *Codec, i int) error {
+		if recs[i].Kept {
 			return nil
 		}
-		e, err := encode(&items[i])
+		e, err := c.Record(&recs[i])
 		out[i] = &e
 		return err
 	})
@@ -27,16 +23,18 @@ func encodeAll[T, E any](items []T, kept func(*T) bool, encode func(*T) (E, erro
 }
 
 // eachAtOnce calls fn for 0 … n-1, split in one contiguous run a core,
-// and returns the first error of the lowest position.
-func eachAtOnce(n int, fn func(i int) error) error {
+// each core with a Codec of its own, and returns the first error of the
+// lowest position.
+func eachAtOnce(n int, fn func(c *Codec, i int) error) error {
 	workers := max(1, min(runtime.GOMAXPROCS(0), n/256))
 	errs := make([]error, workers)
 	var wg sync.WaitGroup
 	for w := range workers {
 		lo, hi := n*w/workers, n*(w+1)/workers
 		wg.Go(func() {
+			var c Codec
 			for i := lo; i < hi; i++ {
-				if err := fn(i); err != nil {
+				if err := fn(&c, i); err != nil {
 					errs[w] = err
 					return
 				}
@@ -88,10 +86,10 @@ func (e *LieuEncoder) encode(order []int) {
 	for lo := 0; lo < len(order); lo += encodeChunk {
 		c := encodedChunk{pos: order[lo:min(lo+encodeChunk, len(order))]}
 		c.encoded = make([]EncodedLieu, len(c.pos))
-		c.err = eachAtOnce(len(c.pos), func(k int) error {
+		c.err = eachAtOnce(len(c.pos), func(codec *Codec, k int) error {
 			if l := &e.lieux[c.pos[k]]; !l.Kept {
 				var err error
-				c.encoded[k], err = EncodeLieu(l)
+				c.encoded[k], err = codec.Lieu(l)
 				return err
 			}
 			return nil
