@@ -6,6 +6,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/maillage/maillage/internal/pgtest"
 	"github.com/maillage/maillage/store"
 	"github.com/maillage/maillage/store/postgres"
@@ -80,4 +82,40 @@ func BenchmarkStore(b *testing.B) {
 		}
 		return st
 	})
+}
+
+// TestLieuIDsCompareInOneCollation: every column holding a lieu id is
+// in the "C" collation, as lieux.id: an index of another collation than
+// the value compared cannot serve a lookup (the change feed's insert
+// scanned lieu_changes once per changed lieu when its lieu_id was not).
+func TestLieuIDsCompareInOneCollation(t *testing.T) {
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, pgtest.Database(t, migrated))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	rows, err := conn.Query(ctx, `SELECT table_name, column_name, coalesce(collation_name, '') FROM information_schema.columns
+		WHERE table_schema = 'public' AND data_type = 'text'
+			AND (column_name IN ('lieu_id', 'old_id', 'new_id') OR (table_name = 'lieux' AND column_name = 'id'))`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for rows.Next() {
+		var table, column, collation string
+		if err := rows.Scan(&table, &column, &collation); err != nil {
+			t.Fatal(err)
+		}
+		n++
+		if collation != "C" {
+			t.Errorf("%s.%s: collation %q, want C", table, column, collation)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if n < 5 {
+		t.Errorf("%d lieu id columns found, want lieux.id, lieu_links, lieu_redirects (2), lieu_changes, error_reports", n)
+	}
 }
