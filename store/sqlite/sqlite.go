@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -35,6 +36,9 @@ func Open(ctx context.Context, path string) (*Store, error) {
 			return nil, fmt.Errorf("sqlite: %w", err)
 		}
 	}
+	if err := createWithPageSize(ctx, path); err != nil {
+		return nil, err
+	}
 	q := url.Values{}
 	q.Add("_pragma", "busy_timeout(10000)")
 	q.Add("_pragma", "journal_mode(WAL)")
@@ -61,6 +65,9 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	return s, nil
 }
 
+// migrationsTable records the migrations applied.
+const migrationsTable = `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`
+
 // migrate applies the pending migrations, each in its own transaction taken
 // with BEGIN IMMEDIATE, so concurrent starts serialise on the file lock.
 func (s *Store) migrate(ctx context.Context) error {
@@ -68,7 +75,7 @@ func (s *Store) migrate(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("sqlite: %w", err)
 	}
-	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`); err != nil {
+	if _, err := s.db.ExecContext(ctx, migrationsTable); err != nil {
 		return fmt.Errorf("sqlite: migrations table: %w", err)
 	}
 	for _, m := range ms {
@@ -163,4 +170,62 @@ func nullTS(ns sql.NullString) time.Time {
 		return time.Time{}
 	}
 	return parseTS(ns.String)
+}
+
+// pageSize is the page size of a new database: a record's row (raw
+// fields, lieu, issues: 3–6 kB) fits in one 16 kB page where 4 kB pages
+// chained it over overflow pages.
+const pageSize = 16384
+
+// createWithPageSize gives a database file that does not exist yet its
+// page size, which only holds when set before the file's first page is
+// written: Open's pragmas run in lexicographic order (the driver sorts
+// them), so WAL, which writes that page, would come first. The file is
+// made under another name and linked into place, so that of processes
+// opening a new file at once, one makes it and the others find it made.
+func createWithPageSize(ctx context.Context, path string) error {
+	if _, err := os.Stat(path); !os.IsNotExist(err) {
+		return nil
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".new-*.db")
+	if err != nil {
+		return fmt.Errorf("sqlite: create %s: %w", path, err)
+	}
+	tmp.Close()
+	defer os.Remove(tmp.Name())
+	if err := writeFirstPage(ctx, tmp.Name()); err != nil {
+		return fmt.Errorf("sqlite: create %s: %w", path, err)
+	}
+	err = os.Link(tmp.Name(), path)
+	if errors.Is(err, fs.ErrExist) {
+		return nil // another process made it
+	}
+	if err != nil {
+		// a file system without hard links
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		return fmt.Errorf("sqlite: create %s: %w", path, err)
+	}
+	return nil
+}
+
+// writeFirstPage sets the page size of the empty database at path and
+// writes its first page (the migrations' table).
+func writeFirstPage(ctx context.Context, path string) error {
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	conn, err := db.Conn(ctx) // the pragma holds per connection
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf(`PRAGMA page_size = %d`, pageSize)); err != nil {
+		return fmt.Errorf("page size: %w", err)
+	}
+	_, err = conn.ExecContext(ctx, migrationsTable)
+	return err
 }

@@ -2,7 +2,10 @@ package sqlite_test
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	"github.com/maillage/maillage/store"
@@ -45,4 +48,41 @@ func BenchmarkStore(b *testing.B) {
 		}
 		return st
 	})
+}
+
+// TestNewDatabaseLayout: a new file gets 16 kB pages and WAL, also when
+// several processes' stores open it at once.
+func TestNewDatabaseLayout(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "m.db")
+	var wg sync.WaitGroup
+	errs := make([]error, 4)
+	for i := range errs {
+		wg.Go(func() {
+			st, err := sqlite.Open(context.Background(), path)
+			if err == nil {
+				err = st.Close()
+			}
+			errs[i] = err
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var pageSize int
+	var journal string
+	if err := db.QueryRow(`PRAGMA page_size`).Scan(&pageSize); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.QueryRow(`PRAGMA journal_mode`).Scan(&journal); err != nil {
+		t.Fatal(err)
+	}
+	if pageSize != 16384 || journal != "wal" {
+		t.Errorf("page size %d, journal %s; want 16384, wal", pageSize, journal)
+	}
 }
