@@ -8,6 +8,7 @@ import (
 	"io"
 	"maps"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sync"
 
@@ -135,6 +136,7 @@ func (p *Pipeline) writePublicationFiles(ctx context.Context, dir string, seq in
 		wg.Go(func() { errs[i] = write() })
 	}
 	wg.Wait()
+	c.writing = nil
 	names := []string{FileLieuxCSV + ", " + FileLieuxGeoJSON, FileLieuxParquet + ", " + FileLieuxXLSX, FileProvenance}
 	for i, err := range errs {
 		if err != nil {
@@ -216,6 +218,10 @@ type exportCache struct {
 	// their content is taken from here rather than read back (see offer).
 	offered    map[string]*schema.Lieu
 	offeredSeq int64
+	// writing are the lieux offered for the publication being written,
+	// which the files needing lieux take rather than decoding them from
+	// their features; dropped once the files are written.
+	writing map[string]*schema.Lieu
 }
 
 type renderedLieu struct {
@@ -278,7 +284,7 @@ func (c *exportCache) follow(ctx context.Context, st store.Store, seq int64, d l
 	if c.offeredSeq != seq {
 		offered = nil // another publication came since
 	}
-	c.offered = nil
+	c.offered, c.writing = nil, offered
 	var err error
 	switch {
 	case c.known && seq == c.seq:
@@ -377,12 +383,16 @@ func (c *exportCache) renderStale(ctx context.Context, st store.Store, offered m
 	for _, d := range digests {
 		revision[d.ID] = d.Revision
 	}
+	var fromOffer []string
 	stale = slices.DeleteFunc(stale, func(id string) bool {
-		l, ok := offered[id]
+		_, ok := offered[id]
 		if ok {
-			err = add(store.LieuRow{Lieu: *l, Revision: revision[id]})
+			fromOffer = append(fromOffer, id)
 		}
-		return ok || err != nil
+		return ok
+	})
+	err = c.renderAll(len(fromOffer), func(i int) (*schema.Lieu, int64) {
+		return offered[fromOffer[i]], revision[fromOffer[i]]
 	})
 	if err != nil {
 		return err
@@ -398,9 +408,8 @@ func (c *exportCache) renderStale(ctx context.Context, st store.Store, offered m
 		})
 	default:
 		var rows []store.LieuRow
-		rows, err = st.LieuxOf(ctx, stale)
-		for i := 0; err == nil && i < len(rows); i++ {
-			err = add(rows[i])
+		if rows, err = st.LieuxOf(ctx, stale); err == nil {
+			err = c.renderAll(len(rows), func(i int) (*schema.Lieu, int64) { return &rows[i].Lieu, rows[i].Revision })
 		}
 	}
 	if err != nil {
@@ -411,17 +420,53 @@ func (c *exportCache) renderStale(ctx context.Context, st store.Store, offered m
 	return nil
 }
 
-func (c *exportCache) render(csvR *exporters.CSVRenderer, row store.LieuRow) error {
-	line, err := csvR.Render(&row.Lieu)
-	if err != nil {
+// renderAll renders n lieux, the i-th given by lieu with its revision,
+// on every core.
+func (c *exportCache) renderAll(n int, lieu func(i int) (*schema.Lieu, int64)) error {
+	rendered := make([]renderedLieu, n)
+	workers := max(1, min(runtime.GOMAXPROCS(0), n/256))
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			var csvR exporters.CSVRenderer
+			for i := n * w / workers; i < n*(w+1)/workers && errs[w] == nil; i++ {
+				l, rev := lieu(i)
+				rendered[i], errs[w] = renderLieu(&csvR, l, rev)
+			}
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
 		return err
 	}
-	feature, err := exporters.RenderFeature(&row.Lieu)
-	if err != nil {
-		return err
+	for i := range rendered {
+		l, _ := lieu(i)
+		c.byID[l.ID] = rendered[i]
 	}
-	c.byID[row.Lieu.ID] = renderedLieu{revision: row.Revision, row: line, feature: feature, dateMaj: row.Lieu.DateMaj}
 	return nil
+}
+
+func (c *exportCache) render(csvR *exporters.CSVRenderer, row store.LieuRow) error {
+	r, err := renderLieu(csvR, &row.Lieu, row.Revision)
+	if err != nil {
+		return err
+	}
+	c.byID[row.Lieu.ID] = r
+	return nil
+}
+
+// renderLieu renders a lieu as its CSV row and its GeoJSON feature.
+func renderLieu(csvR *exporters.CSVRenderer, l *schema.Lieu, revision int64) (renderedLieu, error) {
+	line, err := csvR.Render(l)
+	if err != nil {
+		return renderedLieu{}, err
+	}
+	feature, err := exporters.RenderFeature(l)
+	if err != nil {
+		return renderedLieu{}, err
+	}
+	return renderedLieu{revision: revision, row: line, feature: feature, dateMaj: l.DateMaj}, nil
 }
 
 // formatFile is a lieux file to write in a format.
@@ -454,8 +499,9 @@ func (c *exportCache) writeFormats(files []formatFile, writers []exporters.LieuW
 // decodeBatch is how many decoded lieux feed hands the writers at once.
 const decodeBatch = 256
 
-// feed decodes every lieu of the cache, in id order, from its feature,
-// and hands it to every writer, each writing on its own goroutine.
+// feed hands every lieu of the cache, in id order, to every writer, each
+// writing on its own goroutine: the lieu offered for this publication,
+// else the lieu decoded from its feature.
 func (c *exportCache) feed(writers []exporters.LieuWriter) error {
 	batches := make([]chan []*schema.Lieu, len(writers))
 	errs := make([]error, len(writers)+1)
@@ -475,6 +521,10 @@ func (c *exportCache) feed(writers []exporters.LieuWriter) error {
 		ids := c.ids[lo:min(lo+decodeBatch, len(c.ids))]
 		b := make([]*schema.Lieu, len(ids))
 		for i, id := range ids {
+			if l, ok := c.writing[id]; ok {
+				b[i] = l
+				continue
+			}
 			var feature exporters.Feature
 			if err := json.Unmarshal(c.byID[id].feature, &feature); err != nil {
 				*decodeErr = fmt.Errorf("pipeline: lieu %s: %w", id, err)
