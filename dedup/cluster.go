@@ -35,6 +35,17 @@ type Result struct {
 	Capped int
 }
 
+// DropLieux lets the clusters' merged lieux and their provenance go
+// (a single member's cluster shares its member's lieu), keeping their
+// ids, keys and members: a caller that has copied what it publishes
+// calls it so that the members' lieux are not held by the result.
+// Provenance is empty afterwards.
+func (r *Result) DropLieux() {
+	for i := range r.Clusters {
+		r.Clusters[i].Lieu, r.Clusters[i].from = nil, nil
+	}
+}
+
 // Engine holds a population of members ready to be compared. It is not
 // safe for concurrent use (Run itself uses all cores).
 type Engine struct {

@@ -39,8 +39,9 @@ type Pipeline struct {
 	// PhasePublished): `maillage sync --profile` writes a heap profile.
 	Checkpoint func(phase string)
 	// OneRun says the pipeline runs once (a `sync` command): it keeps no
-	// pure cache for a next run (dedup's memo), which would only cost
-	// memory.
+	// pure cache for a next run (dedup's memo), and lets go of what it
+	// keeps between runs as soon as it has published (resyncState.release),
+	// which would only cost memory.
 	OneRun bool
 	// Build identifies the normaliser: the harvests and records hashed
 	// under another build are normalised again. New sets it to the
@@ -145,6 +146,9 @@ func (p *Pipeline) Run(ctx context.Context, cfg *config.Config, opts Options) (*
 	p.state.publishing.Lock()
 	err = p.publish(ctx, cfg, rep)
 	publication := p.state.published.publication()
+	if p.OneRun {
+		p.state.release(p.Harvester)
+	}
 	p.state.publishing.Unlock()
 	if err != nil {
 		_ = p.Store.FinishRun(bg, runID, p.Now(), "failed")

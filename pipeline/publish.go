@@ -94,6 +94,13 @@ func (p *Pipeline) publishOnce(ctx context.Context, cfg *config.Config, rep *Rep
 	at := p.Now().Truncate(time.Microsecond)
 	var stats store.LieuStats
 	review, byTerritory, over := capReview(res.Review, p.state.members, cfg.Dedup.MaxReviewPerTerritory)
+	if p.OneRun {
+		// set holds copies of what is published: the records' lieux are
+		// not read again by this run, and there is no next one
+		res.DropLieux()
+		p.state.members = nil
+		p.state.records.dropLieux()
+	}
 	err = timed(rep.Timings, "saving", func() error {
 		var err error
 		if stats, err = p.Store.SaveLieux(ctx, set, at); err != nil {

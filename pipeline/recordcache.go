@@ -43,6 +43,9 @@ type recordCache struct {
 	// key: a digest of the same hash coming through the feed takes its
 	// content from here instead of reading it back (see offer).
 	offered map[string]map[string]*store.SourceRecord
+	// issueLists are the records' issue lists, each kept once
+	// (mirroredIssues).
+	issueLists map[string][]schema.Issue
 }
 
 // cachedRecord is a record's digest, its version (its content hash and
@@ -78,20 +81,78 @@ func (c *recordCache) offer(source string, recs []store.SourceRecord) {
 			continue
 		}
 		r := recs[i]
-		r.Fields, r.Kept = nil, false
-		if r.Issues == nil {
-			r.Issues = []schema.Issue{} // as a stored record reads back
-		}
+		r.Fields, r.Kept, r.Issues = nil, false, c.mirroredIssues(r.Issues)
 		byKey[r.RecordKey] = &r
 	}
 	c.offered[source] = byKey
 }
 
-// drop forgets everything: the next use reads the store whole.
+// mirroredIssues is what the mirror keeps of a record's issues: warnings
+// and errors whole (the report lists them with their records), of a fix
+// only its field, rule and level (the report counts fixes by rule). The
+// store keeps every issue whole; a record's page reads them there. Most
+// records of a source have the same fixes, so equal lists of fixes only
+// are kept once (issueLists: keyed on their fields and rules, bounded by
+// the rules' combinations, emptied by drop); a list is clipped to its
+// length, so that appending to it copies it. A record with no issue gets
+// an empty slice, as a stored record reads back.
+func (c *recordCache) mirroredIssues(issues []schema.Issue) []schema.Issue {
+	var key strings.Builder
+	kept := make([]schema.Issue, len(issues))
+	fixesOnly := true
+	for i, is := range issues {
+		if is.Level != schema.LevelFix {
+			fixesOnly = false
+			kept[i] = is
+			continue
+		}
+		kept[i] = schema.Issue{Field: is.Field, Rule: is.Rule, Level: is.Level}
+		key.WriteString(is.Field)
+		key.WriteByte(0)
+		key.WriteString(is.Rule)
+		key.WriteByte(0)
+	}
+	if !fixesOnly {
+		return kept
+	}
+	if list, ok := c.issueLists[key.String()]; ok {
+		return list
+	}
+	if c.issueLists == nil {
+		c.issueLists = map[string][]schema.Issue{}
+	}
+	c.issueLists[key.String()] = kept
+	return kept
+}
+
+// dropLieux lets the records' lieux go, keeping what the report reads
+// of them (keys, positions, status, issues): a pipeline that runs once
+// (OneRun) calls it as soon as dedup has merged them. The mirror no
+// longer holds content then: the next use reads the store whole.
+func (c *recordCache) dropLieux() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i := range c.out {
+		c.out[i].Lieu = nil
+	}
+	for _, recs := range c.bySource {
+		for _, cr := range recs {
+			if cr.rec != nil {
+				cr.rec.Lieu = nil
+			}
+		}
+	}
+	c.loaded = false
+}
+
+// drop forgets everything, letting its memory go: the next use reads
+// the store whole.
 func (c *recordCache) drop() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.loaded = false
+	c.loaded, c.seq, c.unread = false, 0, 0
+	c.bySource, c.order, c.out, c.versions, c.dirty = nil, nil, nil, nil, nil
+	c.sorted, c.moved, c.offered, c.issueLists = nil, nil, nil, nil
 }
 
 // fullReload is the share of changed records above which they are read
@@ -259,6 +320,7 @@ func (c *recordCache) read(ctx context.Context, st store.Store) error {
 	for i := range loaded {
 		if cr := c.bySource[loaded[i].Source][loaded[i].RecordKey]; cr != nil && cr.rec == nil {
 			r := loaded[i]
+			r.Issues = c.mirroredIssues(r.Issues)
 			cr.rec = &r
 			c.unread--
 		}

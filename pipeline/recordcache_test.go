@@ -87,3 +87,40 @@ func summarise(recs []store.SourceRecord) []string {
 	}
 	return out
 }
+
+// TestMirroredIssues: the mirror keeps warnings and errors whole and of a
+// fix what the report counts (field, rule, level), keeps equal lists of
+// fixes once, and a list it shares does not change when one record's
+// issues grow.
+func TestMirroredIssues(t *testing.T) {
+	fix := func(field, rule, value string) schema.Issue {
+		return schema.Issue{Field: field, Column: "col " + field, Rule: rule, Value: value, Fixed: value + "!", Message: "fixed " + value, Level: schema.LevelFix}
+	}
+	warning := schema.Issue{Field: "horaires", Column: "Horaires", Rule: "hours-unread", Value: "le matin", Message: "not read", Level: schema.LevelWarning}
+	var c recordCache
+	a := c.mirroredIssues([]schema.Issue{fix("nom", "trim", "  A"), fix("telephone", "phone-format", "0102")})
+	b := c.mirroredIssues([]schema.Issue{fix("nom", "trim", "  B"), fix("telephone", "phone-format", "0304")})
+	mixed := c.mirroredIssues([]schema.Issue{fix("nom", "trim", "  C"), warning})
+	want := []schema.Issue{{Field: "nom", Rule: "trim", Level: schema.LevelFix}, {Field: "telephone", Rule: "phone-format", Level: schema.LevelFix}}
+	if !slices.Equal(a, want) || !slices.Equal(b, want) {
+		t.Fatalf("fixes kept as\n%v\n%v\nwant %v", a, b, want)
+	}
+	if &a[0] != &b[0] {
+		t.Error("two equal lists of fixes are kept twice")
+	}
+	if !slices.Equal(mixed, []schema.Issue{{Field: "nom", Rule: "trim", Level: schema.LevelFix}, warning}) {
+		t.Errorf("a list with a warning kept as %v", mixed)
+	}
+	grown := append(a, warning)
+	if len(b) != 2 || &grown[0] == &b[0] {
+		t.Error("appending to a shared list changed the other records' issues")
+	}
+	if got := c.mirroredIssues(nil); got == nil || len(got) != 0 {
+		t.Errorf("no issue kept as %#v, want an empty slice", got)
+	}
+	fixes, warnings, reasons := map[string]int{}, map[string]int{}, map[string]int{}
+	tally(mixed, fixes, warnings, reasons)
+	if fixes["trim"] != 1 || warnings["hours-unread"] != 1 {
+		t.Errorf("the report counts %v fixes, %v warnings", fixes, warnings)
+	}
+}

@@ -87,3 +87,21 @@ func (s *resyncState) reset(log *slog.Logger, h *harvest.Harvester, reason strin
 	s.unchanged = lastPublication{}
 	h.ForgetElements()
 }
+
+// release drops what only a next run would reuse, once a run that is the
+// pipeline's only one (OneRun) has published: the record mirror, the
+// published lieux' mirror, dedup's members and memo, the peers' mirrors
+// and the pure caches, so that writing the files does not carry them.
+// The exports keep the lieux just offered. A run after it anyway reads
+// the store whole, as a new process does. The caller holds publishing.
+func (s *resyncState) release(h *harvest.Harvester) {
+	s.memo = dedup.Memo{}
+	s.published = publishedState{}
+	s.members, s.lieux = nil, nil
+	s.refused.forget()
+	s.mappers.Forget()
+	s.records.drop()
+	s.peers.forget()
+	s.unchanged = lastPublication{}
+	h.ForgetElements()
+}
