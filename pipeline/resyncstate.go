@@ -76,16 +76,8 @@ type resyncState struct {
 // holds publishing.
 func (s *resyncState) reset(log *slog.Logger, h *harvest.Harvester, reason string) {
 	log.Warn("resync_state_reset", "reason", reason)
-	s.memo = dedup.Memo{}
-	s.published = publishedState{}
-	s.members, s.lieux = nil, nil
-	s.refused.forget()
-	s.mappers.Forget()
-	s.records.drop()
+	s.release(h)
 	s.exports.drop()
-	s.peers.forget()
-	s.unchanged = lastPublication{}
-	h.ForgetElements()
 }
 
 // release drops what only a next run would reuse, once a run that is the
