@@ -38,7 +38,7 @@ SCALE ?=
 bench-scale:
 	$(GO) run ./tools/benchscale $(if $(SCALE),-ref ../shared/reference -scale $(SCALE) -corpus data/scale-$(SCALE) -expect data/scale-$(SCALE).sha256,-config $(CONFIG))
 
-## quality: convert every file of ../shared/reference with no mapping → docs/QUALITY.md
+## quality: convert every file of ../shared/reference with no mapping, and measure recognition with the headers replaced (col1…colN) and perturbed → docs/QUALITY.md
 quality:
 	$(GO) run ./tools/quality -ref ../shared/reference -o docs/QUALITY.md
 

@@ -53,6 +53,19 @@ func FromLambert93(x, y float64) (lat, lon float64) {
 	return phi * 180 / math.Pi, (theta/p.n + l93Lon0) * 180 / math.Pi
 }
 
+// ToLambert93 converts WGS84 degrees to Lambert-93 metres (the conic's
+// forward formulas, EPSG Guidance Note 7-2 §1.3.1.1): what producers
+// export as "X, Y".
+func ToLambert93(lat, lon float64) (x, y float64) {
+	p := lambert93
+	phi, lambda := lat*math.Pi/180, lon*math.Pi/180
+	s := math.Sin(phi)
+	t := math.Tan(math.Pi/4-phi/2) / math.Pow((1-p.e*s)/(1+p.e*s), p.e/2)
+	r := p.aF * math.Pow(t, p.n)
+	theta := p.n * (lambda - l93Lon0)
+	return l93X0 + r*math.Sin(theta), l93Y0 + p.r0 - r*math.Cos(theta)
+}
+
 // distanceMetres is the haversine distance between two WGS84 points.
 func distanceMetres(lat1, lon1, lat2, lon2 float64) float64 {
 	const earth = 6371008.8

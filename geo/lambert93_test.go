@@ -3,6 +3,7 @@ package geo
 import (
 	"bufio"
 	"encoding/json"
+	"math"
 	"os"
 	"strconv"
 	"strings"
@@ -12,7 +13,7 @@ import (
 )
 
 // TestLambert93AgainstPROJ: every reference point computed by PROJ's
-// cs2cs converts back within 1 m.
+// cs2cs converts back within 1 m, and projects within 1 m of PROJ's.
 func TestLambert93AgainstPROJ(t *testing.T) {
 	f, err := os.Open("../testdata/geo/lambert93-proj.tsv")
 	if err != nil {
@@ -38,6 +39,9 @@ func TestLambert93AgainstPROJ(t *testing.T) {
 		worst, n = max(worst, d), n+1
 		if d > 1 {
 			t.Errorf("%s: %.3f m from PROJ's point", c[4], d)
+		}
+		if gx, gy := ToLambert93(lat, lon); math.Hypot(gx-x, gy-y) > 1 {
+			t.Errorf("%s: projected to %.3f, %.3f, PROJ says %.3f, %.3f", c[4], gx, gy, x, y)
 		}
 	}
 	if n < 20 {

@@ -385,3 +385,23 @@ func TerritoryName(t schema.Territory) (string, bool) {
 	a, ok := AreaNamed(t.Kind.Prefix, t.Code)
 	return a.Name, ok
 }
+
+// IsINSEE reports whether code is the INSEE code of a commune, current
+// or former (schema.Places).
+func (r *Referential) IsINSEE(code string) bool {
+	_, ok := r.byCode[code]
+	if !ok {
+		_, ok = r.byOldCode[code]
+	}
+	return ok
+}
+
+// IsPostcode reports whether cp is the postcode of some commune
+// (schema.Places).
+func (r *Referential) IsPostcode(cp string) bool { return len(r.byPostcode[cp]) > 0 }
+
+// IsCommuneName reports whether name, folded, is a commune's
+// (schema.Places).
+func (r *Referential) IsCommuneName(name string) bool {
+	return len(r.byName[nameKey(FoldName(name))]) > 0
+}

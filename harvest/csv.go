@@ -328,13 +328,24 @@ func textCells(row []string) int {
 	return n
 }
 
-// normaliseNewlines turns CR-only line endings (old Mac exports) into LF;
-// encoding/csv handles LF and CRLF itself.
+// normaliseNewlines turns CR-only line endings (classic Mac exports)
+// into LF; encoding/csv handles LF and CRLF itself. A document's lines
+// end in CR when its bare CRs (not followed by LF) outnumber its LFs: a
+// Mac file may have gained a final LF, or an LF in a cell, from a later
+// tool; its CRLFs, if any, stay.
 func normaliseNewlines(b []byte) []byte {
-	if bytes.IndexByte(b, '\n') >= 0 || bytes.IndexByte(b, '\r') < 0 {
+	bare := bytes.Count(b, []byte{'\r'}) - bytes.Count(b, []byte("\r\n"))
+	if bare == 0 || bare <= bytes.Count(b, []byte{'\n'}) {
 		return b
 	}
-	return bytes.ReplaceAll(b, []byte{'\r'}, []byte{'\n'})
+	out := make([]byte, 0, len(b))
+	for i, c := range b {
+		if c == '\r' && (i+1 == len(b) || b[i+1] != '\n') {
+			c = '\n'
+		}
+		out = append(out, c)
+	}
+	return out
 }
 
 // pickDelimiter honours a configured delimiter or sniffs the header line,

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/maillage/maillage/dedup"
+	"github.com/maillage/maillage/geo"
 	"github.com/maillage/maillage/harvest"
 	"github.com/maillage/maillage/schema"
 	"github.com/maillage/maillage/store"
@@ -111,7 +112,7 @@ func ConvertStream(ctx context.Context, h *harvest.Harvester, opts ConvertOption
 	if err != nil {
 		return nil, err
 	}
-	mapper, err := schema.NewMapper(opts.Mapping, table.Columns, table.Records)
+	mapper, err := schema.NewMapperFor(opts.Mapping, table.Columns, table.Records, geo.Communes())
 	if err != nil {
 		return nil, fmt.Errorf("pipeline: %s: %w", src.Location, err)
 	}
@@ -159,6 +160,7 @@ func newConvertReport(input string, t *harvest.Table, mp *schema.Mapper) Convert
 		QuarantinedRows: []QuarantinedRecord{}}
 	r.Columns.Recognised = mp.Recognised()
 	r.Columns.Ignored = mp.Ignored(t.Columns)
+	r.Columns.ByContent = mp.Reasons(t.Columns)
 	return r
 }
 

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/maillage/maillage/config"
+	"github.com/maillage/maillage/geo"
 	"github.com/maillage/maillage/harvest"
 	"github.com/maillage/maillage/internal/buildid"
 	"github.com/maillage/maillage/store"
@@ -61,8 +62,10 @@ type Pipeline struct {
 
 // New returns a pipeline with the real clock.
 func New(st store.Store, h *harvest.Harvester, log *slog.Logger) *Pipeline {
-	return &Pipeline{Store: st, Harvester: h, Log: log, Now: func() time.Time { return time.Now().UTC() },
+	p := &Pipeline{Store: st, Harvester: h, Log: log, Now: func() time.Time { return time.Now().UTC() },
 		Instance: instanceName(), Build: buildOf(log)}
+	p.state.mappers.Places = geo.Communes()
+	return p
 }
 
 // buildOf identifies the running build; when it cannot be read, the
@@ -372,7 +375,8 @@ func (p *Pipeline) normaliseJob(ctx context.Context, j sourceJob, st *runState) 
 	if err != nil {
 		return nil, fmt.Errorf("pipeline: source %q: %w", src.Name, err)
 	}
-	j.rep.Notes, j.rep.Columns = append(j.rep.Notes, j.table.Notes...), &ColumnReport{Recognised: mapper.Recognised(), Ignored: mapper.Ignored(j.table.Columns)}
+	j.rep.Notes, j.rep.Columns = append(j.rep.Notes, j.table.Notes...), &ColumnReport{Recognised: mapper.Recognised(), Ignored: mapper.Ignored(j.table.Columns),
+		ByContent: mapper.Reasons(j.table.Columns)}
 	if reason := holdReason(recs, appliedOf(prior), st.holdBelow); reason != "" && !st.force {
 		run.Status, run.Error = store.RunHeld, reason
 		run.ETag, run.LastModified = j.last.ETag, j.last.LastModified // the next run fetches it again

@@ -84,6 +84,10 @@ type SourceReport struct {
 type ColumnReport struct {
 	Recognised map[string]string `json:"recognised"`
 	Ignored    []string          `json:"ignored"`
+	// ByContent says, for the columns recognised by their values rather
+	// than their names, why (« x, y → Lambert-93 latitude/longitude: 98 %
+	// of rows in range »).
+	ByContent []string `json:"by_content,omitempty"`
 }
 
 // RecordAccount counts a source's current records.

@@ -17,6 +17,8 @@ import (
 // the one NewMapper builds. It is safe for concurrent use; the zero value
 // is ready.
 type MapperCache struct {
+	// Places, when set, is given to every mapper (NewMapperFor).
+	Places   Places
 	mu       sync.Mutex
 	bySource map[string]map[shapeQuestion]shapeVerdict
 	checks   int // the shape checks made, not taken from verdicts
@@ -44,7 +46,7 @@ func (c *MapperCache) Mapper(source string, m Mapping, columns []string, records
 	j := shapeJudge{sampler: sampler{records: records}, last: c.bySource[source],
 		next: map[shapeQuestion]shapeVerdict{}, sums: map[string][sha256.Size]byte{}}
 	c.mu.Unlock()
-	mp, err := newMapper(m, columns, j.fits)
+	mp, err := newMapper(m, columns, j.fits, &j, c.Places)
 	if err != nil {
 		return nil, err
 	}

@@ -73,6 +73,8 @@ type Mapper struct {
 	// public, if any.
 	contacts   map[string]contactColumn
 	publicFlag string
+	// reasons say why a column recognised by its values feeds its field.
+	reasons map[string]string
 }
 
 // Mapped is the result of mapping one raw record.
@@ -85,15 +87,22 @@ type Mapped struct {
 // NewMapper checks a mapping against the columns of a source and
 // recognises the other columns: names of the standard (any version) first,
 // then the synonym dictionary, confirmed by the shape of the values found
-// in records (which may be nil: then only names count).
+// in records (which may be nil: then only names count), and last the
+// columns no name claimed, by their values alone (content.go).
 func NewMapper(m Mapping, columns []string, records []harvest.Record) (*Mapper, error) {
-	return newMapper(m, columns, (&sampler{records: records}).fits)
+	return NewMapperFor(m, columns, records, nil)
+}
+
+// NewMapperFor is NewMapper reading codes and commune names with places.
+func NewMapperFor(m Mapping, columns []string, records []harvest.Record, places Places) (*Mapper, error) {
+	s := &sampler{records: records}
+	return newMapper(m, columns, s.fits, s, places)
 }
 
 // newMapper is NewMapper with the shape of each column's values judged
-// by fits.
-func newMapper(m Mapping, columns []string, fits shapeTest) (*Mapper, error) {
-	mp := &Mapper{targets: map[string]string{}, constants: map[string]string{}}
+// by fits, and the values read from src.
+func newMapper(m Mapping, columns []string, fits shapeTest, src contentSource, places Places) (*Mapper, error) {
+	mp := &Mapper{targets: map[string]string{}, constants: map[string]string{}, reasons: map[string]string{}}
 	for col, field := range m.Columns {
 		if !slices.Contains(columns, col) {
 			return nil, fmt.Errorf("schema: mapping: column %q not found in the source (columns: %s)", col, strings.Join(columns, ", "))
@@ -115,16 +124,19 @@ func newMapper(m Mapping, columns []string, fits shapeTest) (*Mapper, error) {
 		if _, mapped := mp.targets[col]; mapped {
 			continue
 		}
-		if t := defaultTarget(col); t != "" {
+		if t := defaultTarget(col); t != "" && fits(namedPrefix+t, col) {
 			mp.targets[col] = t
 			taken[fieldOf(t)] = true
 			continue
 		}
 		rest = append(rest, col)
 	}
-	for col, t := range recognise(rest, fits, taken) {
+	recognised := recognise(rest, fits, taken)
+	recogniseByContent(rest, src, places, taken, recognised, mp.reasons)
+	for col, t := range recognised {
 		mp.targets[col] = t
 	}
+	recheckCodes(columns, src, places, mp.targets, mp.reasons)
 	mp.findContactColumns(columns)
 	for field, value := range m.Constants {
 		if _, ok := fieldByName[field]; !ok {
@@ -192,6 +204,22 @@ func (s *sampler) sample(column string) []string {
 		s.samples = sampleColumns(s.records)
 	}
 	return s.samples[column]
+}
+
+// rows gives the values of columns a and b in the first records where
+// both have one (up to sampleSize).
+func (s *sampler) rows(a, b string) [][2]string {
+	var out [][2]string
+	for _, r := range s.records {
+		va, vb := strings.TrimSpace(r.Value(a)), strings.TrimSpace(r.Value(b))
+		if va != "" && vb != "" {
+			out = append(out, [2]string{va, vb})
+			if len(out) == sampleSize {
+				break
+			}
+		}
+	}
+	return out
 }
 
 // shapeTest tells whether a column's values have the shape of a field.
@@ -348,6 +376,18 @@ func (mp *Mapper) Recognised() map[string]string {
 	return out
 }
 
+// Reasons says, for each column recognised by its values rather than its
+// name, why, in column order.
+func (mp *Mapper) Reasons(columns []string) []string {
+	var out []string
+	for _, c := range columns {
+		if r, ok := mp.reasons[c]; ok && !slices.Contains(out, r) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
 // Ignored returns, in source order, the columns no field uses (they stay in
 // the raw record).
 func (mp *Mapper) Ignored(columns []string) []string {
@@ -361,6 +401,8 @@ func (mp *Mapper) Ignored(columns []string) []string {
 }
 
 // defaultTarget recognises a column named like a field of the standard.
+// (Written otherwise, « Code postal », it is a synonym: its values must
+// agree.)
 func defaultTarget(col string) string {
 	name := strings.ToLower(strings.TrimSpace(col))
 	if isKnownTarget(name) {
@@ -751,3 +793,7 @@ func splitGluedURLs(s string) []string {
 		s = s[i+1:]
 	}
 }
+
+// TargetField is the field of the standard a mapper's target fills: a
+// 0.x name its successor, a fallback ("~field") its field.
+func TargetField(target string) string { return fieldOf(strings.TrimPrefix(target, fallbackPrefix)) }

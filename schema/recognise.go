@@ -4,6 +4,7 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -60,14 +61,23 @@ func mustLoadSynonyms() *synonymDict {
 	for _, w := range doc.Stopwords {
 		d.stop[w], d.vocab[w] = true, true
 	}
+	add := func(field, name string, rank int) {
+		words := d.content(words(name))
+		for _, w := range words {
+			d.vocab[w] = true
+		}
+		d.synonyms = append(d.synonyms, synonym{field: field, words: words, flat: strings.Join(words, ""), rank: rank})
+	}
 	for field, names := range doc.Fields {
 		for i, n := range names {
-			words := d.content(words(n))
-			for _, w := range words {
-				d.vocab[w] = true
-			}
-			d.synonyms = append(d.synonyms, synonym{field: field, words: words, flat: strings.Join(words, ""), rank: i})
+			add(field, n, i)
 		}
+	}
+	// the names of the standard (and of its 0.x versions) are synonyms of
+	// their own: written otherwise (a typo, cut short) they are matched as
+	// the dictionary's names are, and confirmed by the values
+	for _, name := range knownNames() {
+		add(name, name, 0)
 	}
 	sort.Slice(d.synonyms, func(i, j int) bool {
 		a, b := d.synonyms[i], d.synonyms[j]
@@ -174,6 +184,28 @@ func mergeUnknown(parts []string, vocab map[string]bool) []string {
 	return out
 }
 
+// knownNames are the fields of the standard, the pseudo-fields and the
+// 0.x names (renamed, read with a dictionary or dropped), each a target
+// of its own.
+func knownNames() []string {
+	var out []string
+	for _, f := range Fields {
+		out = append(out, f.Name)
+	}
+	out = append(out, addrNumber, addrType, addrStreet, coordsField)
+	for name := range vocab.renames {
+		out = append(out, name)
+	}
+	for name := range vocab.legacy {
+		out = append(out, name)
+	}
+	for name := range vocab.dropped {
+		out = append(out, name)
+	}
+	sort.Strings(out)
+	return slices.Compact(out)
+}
+
 // candidate is a possible field for a column, with its match score.
 type candidate struct {
 	column string
@@ -193,6 +225,11 @@ func matchScore(h []string, s synonym) int {
 		return 4000 + typical
 	case flat == s.flat && len(flat) >= 4:
 		return 3000 + typical
+	case s.field == "-":
+		// a column is ignored on its exact name only: « altitude » is one
+		// edit away from « latitude »
+	case len(flat) >= 5 && len(s.flat) >= 5 && oneEditApart(flat, s.flat):
+		return 2500 + typical // a typo: a letter swapped, doubled, lost or wrong
 	case truncatedWords(h, s.words):
 		return 2000 + typical
 	}
@@ -220,17 +257,51 @@ func equalWords(a, b []string) bool {
 }
 
 // truncatedWords matches column names cut by old formats (DBF's ten
-// characters): "code_post" for "code postal", "etablissem".
+// characters: "code_post" for "code postal", "etablissem") or abbreviated
+// word by word ("moda_acco" for "modalites accompagnement"): each word
+// is the start of the synonym's, of three letters at least, the last
+// alone may be shorter than that when the others are whole; a name of one
+// word keeps half of it.
 func truncatedWords(h, s []string) bool {
-	if len(h) != len(s) || len(strings.Join(h, "")) < 5 {
+	if len(h) != len(s) || len(strings.Join(h, "")) < 4 {
 		return false
 	}
+	cut := 0
 	for i := range h {
-		if !strings.HasPrefix(s[i], h[i]) || (h[i] != s[i] && i != len(h)-1) {
+		if !strings.HasPrefix(s[i], h[i]) {
 			return false
 		}
+		if h[i] != s[i] {
+			cut++
+			if len(h[i]) < 3 && (i != len(h)-1 || cut > 1) {
+				return false
+			}
+		}
 	}
-	return true
+	return len(h) > 1 || 2*len(h[0]) >= len(s[0])
+}
+
+// oneEditApart reports whether a and b differ by one edit: a letter
+// changed, added or removed, or two neighbours swapped.
+func oneEditApart(a, b string) bool {
+	if a == b || len(a)-len(b) > 1 || len(b)-len(a) > 1 {
+		return false
+	}
+	i := 0
+	for i < len(a) && i < len(b) && a[i] == b[i] {
+		i++
+	}
+	switch {
+	case len(a) == len(b):
+		if a[i+1:] == b[i+1:] {
+			return true // changed
+		}
+		return i+1 < len(a) && a[i] == b[i+1] && a[i+1] == b[i] && a[i+2:] == b[i+2:] // swapped
+	case len(a) > len(b):
+		return a[i+1:] == b[i:]
+	default:
+		return a[i:] == b[i+1:]
+	}
 }
 
 func indexWords(h, s []string) int {
@@ -269,9 +340,16 @@ func (d *synonymDict) match(column string) []candidate {
 	if len(h) == 0 {
 		return nil
 	}
+	// a word the dictionary does not know may be a known one misspelt:
+	// it is also compared unsegmented
+	whole := d.content(words(column))
 	best := map[string]int{}
 	for _, s := range d.synonyms {
-		if sc := matchScore(h, s); sc > best[s.field] {
+		sc := matchScore(h, s)
+		if !slices.Equal(whole, h) {
+			sc = max(sc, matchScore(whole, s))
+		}
+		if sc > best[s.field] {
 			best[s.field] = sc
 		}
 	}

@@ -2,8 +2,10 @@ package schema_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
+	"github.com/maillage/maillage/geo"
 	"github.com/maillage/maillage/harvest"
 	"github.com/maillage/maillage/schema"
 )
@@ -103,7 +105,6 @@ func TestShapeRejectsWrongColumns(t *testing.T) {
 	}{
 		{"yes/no column named like a name", "France services", func(i int) string { return []string{"Oui", "Non"}[i%2] }},
 		{"postcode header with names", "Code postal", func(i int) string { return "Lyon" }},
-		{"e-mail header with phone numbers", "Mail", func(i int) string { return "04 50 56 87 49" }},
 		{"latitude out of range", "Coord lat", func(i int) string { return "6543210" }},
 		{"one repeated value as a name", "Structure", func(int) string { return "Mairie" }},
 		{"two alternating values as a name", "Nom de la structure", func(i int) string { return []string{"A", "B"}[i%2] }},
@@ -114,6 +115,39 @@ func TestShapeRejectsWrongColumns(t *testing.T) {
 			mp, _ := schema.NewMapper(schema.Mapping{}, cols, recs)
 			if got := mp.Recognised()[c.header]; got != "" {
 				t.Errorf("%q → %q, want ignored", c.header, got)
+			}
+		})
+	}
+}
+
+// TestContentOverridesALyingHeader: a column whose name says one field
+// and whose values say another is read as its values say, and the
+// mapper says why; never as its name says.
+func TestContentOverridesALyingHeader(t *testing.T) {
+	cases := []struct {
+		name, header, field string
+		values              func(int) string
+	}{
+		{"e-mail header with phone numbers", "Mail", "telephone", func(i int) string { return fmt.Sprintf("04 50 56 %02d 49", i) }},
+		{"latitude header with postcodes", "latitude", "code_postal", func(i int) string { return []string{"84000", "04100", "13100", "05000"}[i%4] }},
+		{"postcode header with INSEE codes beside postcodes", "Code postal", "code_insee", func(i int) string { return []string{"84007", "04112", "13055", "05061"}[i%4] }},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			cols, recs := table(30, map[string]func(int) string{c.header: c.values,
+				"cp": func(i int) string { return []string{"84000", "04100", "13001", "05000"}[i%4] }})
+			if c.field == "code_postal" {
+				cols, recs = table(30, map[string]func(int) string{c.header: c.values})
+			}
+			mp, err := schema.NewMapperFor(schema.Mapping{}, cols, recs, geo.Communes())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := mp.Recognised()[c.header]; got != c.field {
+				t.Errorf("%q → %q, want %q (by its values)", c.header, got, c.field)
+			}
+			if reasons := strings.Join(mp.Reasons(cols), "\n"); !strings.Contains(reasons, c.header+" → "+c.field) {
+				t.Errorf("no reason given for %q: %q", c.header, reasons)
 			}
 		})
 	}

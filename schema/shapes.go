@@ -51,17 +51,26 @@ var shapeChecks = map[string]shapeCheck{
 	"presentation_detail": {0.5, hasLetter},
 }
 
+// namedPrefix marks, in a shape question, a column named exactly as the
+// field (shapeOK).
+const namedPrefix = "="
+
 // textFields hold free text that differs from one lieu to the next: a
 // column of yes/no answers or of one repeated value is not one of them.
 var textFields = map[string]bool{"nom": true, "adresse": true, addrStreet: true, "courriels": true, "telephone": true, "site_web": true}
 
 // shapeOK confirms a recognised column by the look of its values.
 // Enumerated fields need some values the vocabulary resolves.
+// A column named exactly as a field (namedPrefix) is refused only when
+// its values contradict the field: an empty column or one value
+// repeated is kept.
 func shapeOK(field string, values []string) bool {
-	if field == "-" {
+	named := strings.HasPrefix(field, namedPrefix)
+	field = strings.TrimPrefix(field, namedPrefix)
+	if field == "-" || named && len(values) == 0 {
 		return true
 	}
-	if len(values) == 0 || textFields[field] && !varied(values) {
+	if len(values) == 0 || !named && textFields[field] && !varied(values) {
 		return false
 	}
 	check, ok := shapeChecks[field]
@@ -72,6 +81,9 @@ func shapeOK(field string, values []string) bool {
 		check, ok = shapeCheck{0.5, func(v string) bool { return strings.Contains(fold(v), "di") || strings.Contains(fold(v), "day") }}, true
 	case i > 0:
 		check, ok = shapeCheck{0.8, func(v string) bool { return countDigits(v) >= 1 && countDigits(v) <= 4 }}, true
+	}
+	if !ok && named {
+		return true // a field without a shape of its own: its name is enough
 	}
 	if !ok {
 		if _, enum := vocab.enums[field]; enum {

@@ -25,11 +25,23 @@ func main() {
 	ref := flag.String("ref", "../shared/reference", "reference corpus directory")
 	out := flag.String("o", "docs/QUALITY.md", "markdown report to write")
 	geocoder := flag.String("geocoder", "fake", `geocoder base URL, "fake" (the offline fake of geo/geocodertest) or "off"`)
+	recognitionOnly := flag.Bool("recognition", false, "only measure recognition (named, header-blind, perturbed) and print it; write nothing")
+	misses := flag.Bool("v", false, "with -recognition: list on stderr each field missed header-blind or perturbed")
 	flag.Parse()
+	if *misses {
+		verbose = os.Stderr
+	}
 	files, err := dataFiles(*ref)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "quality:", err)
 		os.Exit(1)
+	}
+	recognised := recogniseAll(context.Background(), *ref, files)
+	if *recognitionOnly {
+		var b strings.Builder
+		writeRecognition(&b, recognised)
+		fmt.Print(b.String())
+		return
 	}
 	placer, used, stop := corpus.NewPlacer(*geocoder)
 	defer stop()
@@ -39,6 +51,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "quality:", err)
 		os.Exit(1)
 	}
+	writeRecognition(&b, recognised)
 	if err := corpus.WriteSection(*out, "quality", b.String()); err != nil {
 		fmt.Fprintln(os.Stderr, "quality:", err)
 		os.Exit(1)

@@ -1,0 +1,272 @@
+package pipeline_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/text/encoding/charmap"
+
+	"github.com/maillage/maillage/geo"
+	"github.com/maillage/maillage/harvest"
+	"github.com/maillage/maillage/pipeline"
+	"github.com/maillage/maillage/schema"
+)
+
+// The tests of this file take a real file (testdata/convert/epn-corse.csv,
+// the Corsican EPN list of ../shared/reference) and transform it the way
+// unseen producers' files differ — renamed, re-projected, re-encoded,
+// reorganised — then check that conversion publishes the same places, as
+// issue 22 asks of each failure class.
+
+// corseTable is the real file: its header and rows.
+func corseTable(t *testing.T) ([]string, [][]string) {
+	t.Helper()
+	raw, err := os.ReadFile("../testdata/convert/epn-corse.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := csv.NewReader(bytes.NewReader(raw))
+	r.Comma = ';'
+	rows, err := r.ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rows[0], rows[1:]
+}
+
+// column is the index of a column of the real file.
+func column(t *testing.T, header []string, name string) int {
+	t.Helper()
+	i := slices.Index(header, name)
+	if i < 0 {
+		t.Fatalf("no column %q in %v", name, header)
+	}
+	return i
+}
+
+// transformed writes a table made of the real file's columns (by name,
+// renamed as asked) and extra columns computed per row.
+func transformed(t *testing.T, keep [][2]string, extra map[string]func(row []string) string) []string {
+	t.Helper()
+	header, rows := corseTable(t)
+	var out []string
+	var names []string
+	for _, k := range keep {
+		names = append(names, k[1])
+	}
+	extraNames := make([]string, 0, len(extra))
+	for n := range extra {
+		extraNames = append(extraNames, n)
+	}
+	slices.Sort(extraNames)
+	out = append(out, strings.Join(append(names, extraNames...), ";"))
+	for _, row := range rows {
+		var cells []string
+		for _, k := range keep {
+			cells = append(cells, quoteCell(row[column(t, header, k[0])]))
+		}
+		for _, n := range extraNames {
+			cells = append(cells, quoteCell(extra[n](row)))
+		}
+		out = append(out, strings.Join(cells, ";"))
+	}
+	return out
+}
+
+func quoteCell(v string) string {
+	if strings.ContainsAny(v, ";\"\n") {
+		return `"` + strings.ReplaceAll(v, `"`, `""`) + `"`
+	}
+	return v
+}
+
+// convertBytes converts a file's bytes as `maillage convert` does, with
+// no mapping and no geocoder.
+func convertBytes(t *testing.T, name string, body []byte) *pipeline.Conversion {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, name), body, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h := harvest.New(harvest.Options{BaseDir: dir})
+	conv, err := pipeline.Convert(context.Background(), h, pipeline.ConvertOptions{
+		Source: harvest.Source{Kind: "file", Location: name}, Now: time.Date(2026, 12, 4, 0, 0, 0, 0, time.UTC)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return conv
+}
+
+// byName indexes published lieux by name.
+func byName(lieux []schema.Lieu) map[string]schema.Lieu {
+	out := map[string]schema.Lieu{}
+	for _, l := range lieux {
+		out[l.Nom] = l
+	}
+	return out
+}
+
+// baseline is the real file converted as it is.
+func baseline(t *testing.T) map[string]schema.Lieu {
+	t.Helper()
+	raw, err := os.ReadFile("../testdata/convert/epn-corse.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	conv := convertBytes(t, "epn-corse.csv", raw)
+	if len(conv.Lieux) < 20 {
+		t.Fatalf("the real file publishes %d lieux", len(conv.Lieux))
+	}
+	return byName(conv.Lieux)
+}
+
+// TestLambert93XYWithDecimalComma: the points given as Lambert-93 « x »
+// and « y » written with a decimal comma are recognised by their values,
+// converted, and land where the file's own degrees put them.
+func TestLambert93XYWithDecimalComma(t *testing.T) {
+	want := baseline(t)
+	header, _ := corseTable(t)
+	lat, lon := column(t, header, "Y"), column(t, header, "X")
+	projected := func(axis int) func([]string) string {
+		return func(row []string) string {
+			y, _ := strconv.ParseFloat(row[lat], 64)
+			x, _ := strconv.ParseFloat(row[lon], 64)
+			px, py := geo.ToLambert93(y, x)
+			return strings.Replace(strconv.FormatFloat([]float64{px, py}[axis], 'f', 9, 64), ".", ",", 1)
+		}
+	}
+	lines := transformed(t, [][2]string{{"epn", "epn"}, {"adresse", "adresse"}, {"code_post", "code_post"}, {"commune", "commune"}},
+		map[string]func([]string) string{"x": projected(0), "y": projected(1)})
+	conv := convertBytes(t, "epn-l93.csv", []byte(strings.Join(lines, "\r\n")))
+	got := byName(conv.Lieux)
+	if len(got) != len(want) {
+		t.Errorf("%d lieux published, %d from the real file", len(got), len(want))
+	}
+	for name, w := range want {
+		g, ok := got[name]
+		if !ok || g.Latitude == nil || w.Latitude == nil {
+			t.Errorf("%s: no point (published %v)", name, ok)
+			continue
+		}
+		if d := geo.Distance(geo.Point{Lat: *g.Latitude, Lon: *g.Longitude}, geo.Point{Lat: *w.Latitude, Lon: *w.Longitude}); d > 5 {
+			t.Errorf("%s: %.1f m from the real file's point", name, d)
+		}
+	}
+	if reasons := strings.Join(conv.Report.Columns.ByContent, "\n"); !strings.Contains(reasons, "Lambert-93") {
+		t.Errorf("the report does not say the columns were read as Lambert-93: %q (recognised %v)", reasons, conv.Report.Columns.Recognised)
+	}
+}
+
+// TestINSEECodeUnderAnUnlistedName: INSEE codes under a name no synonym
+// lists, and no postcode column: the codes are recognised by their values
+// and every lieu gets its postcode from the referential.
+func TestINSEECodeUnderAnUnlistedName(t *testing.T) {
+	want := baseline(t)
+	header, _ := corseTable(t)
+	cp, commune := column(t, header, "code_post"), column(t, header, "commune")
+	insee := func(row []string) string {
+		// the commune's code, or for a hamlet (Folelli) a commune of its postcode
+		if c, ok := geo.Communes().Resolve(row[cp], row[commune]); ok {
+			return c.Code
+		}
+		if cs := geo.Communes().ByPostcode(row[cp]); len(cs) > 0 {
+			return cs[0].Code
+		}
+		if c, err := geo.Communes().Place(row[commune]); err == nil {
+			return c.Code
+		}
+		t.Fatalf("%s %s: no commune", row[cp], row[commune])
+		return ""
+	}
+	lines := transformed(t, [][2]string{{"epn", "epn"}, {"adresse", "adresse"}, {"commune", "commune"}, {"Y", "latitude"}, {"X", "longitude"}},
+		map[string]func([]string) string{"ident_geo_2024": insee})
+	conv := convertBytes(t, "epn-insee.csv", []byte(strings.Join(lines, "\n")))
+	got := byName(conv.Lieux)
+	for name, w := range want {
+		g, ok := got[name]
+		if _, known := geo.Communes().Commune(g.CodeINSEE); !ok || !known || g.CodePostal != w.CodePostal {
+			t.Errorf("%s: published %v, postcode %q, INSEE %q; the real file gives %q", name, ok, g.CodePostal, g.CodeINSEE, w.CodePostal)
+		}
+	}
+	if rec := conv.Report.Columns.Recognised["ident_geo_2024"]; rec != "code_insee" {
+		t.Errorf("ident_geo_2024 → %q, want code_insee", rec)
+	}
+}
+
+// TestNameUnderAnUnlistedHeader: the names under « Libellé de l'espace
+// numérique », a header no synonym lists, are read as the names.
+func TestNameUnderAnUnlistedHeader(t *testing.T) {
+	want := baseline(t)
+	lines := transformed(t, [][2]string{{"epn", "Libellé de l'espace numérique"}, {"adresse", "adresse"}, {"code_post", "code_post"},
+		{"commune", "commune"}, {"telephone", "telephone"}, {"Geo Point", "Geo Point"}}, nil)
+	conv := convertBytes(t, "epn-libelle.csv", []byte(strings.Join(lines, "\n")))
+	if got := byName(conv.Lieux); len(got) != len(want) {
+		t.Errorf("%d lieux published, %d from the real file; quarantine reasons %v", len(got), len(want), conv.Report.QuarantineReasons)
+	}
+}
+
+// TestClassicMacFile: the real file in Mac Roman with CR line ends (a
+// classic Mac OS export, here with one LF at its end as a later tool
+// added) publishes the same lieux, accents read.
+func TestClassicMacFile(t *testing.T) {
+	want := baseline(t)
+	raw, err := os.ReadFile("../testdata/convert/epn-corse.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mac, err := charmap.Macintosh.NewEncoder().Bytes(append(bytes.ReplaceAll(raw, []byte("\r\n"), []byte("\r")), '\n'))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := byName(convertBytes(t, "epn-mac.csv", mac).Lieux)
+	for name := range want {
+		if _, ok := got[name]; !ok {
+			t.Errorf("%q not published from the Mac file", name)
+		}
+	}
+}
+
+// TestGroupRowAboveTheHeader: a row grouping the columns (« Structure »,
+// « Adresse », « Contact ») above the real header, each group's name
+// repeated over its columns as a spreadsheet's merged cells export.
+func TestGroupRowAboveTheHeader(t *testing.T) {
+	want := baseline(t)
+	lines := transformed(t, [][2]string{{"epn", "nom"}, {"adresse", "adresse"}, {"code_post", "code postal"}, {"commune", "commune"},
+		{"telephone", "telephone"}, {"Geo Point", "Geo Point"}}, nil)
+	lines = slices.Insert(lines, 0, "Structure;Adresse;Adresse;Adresse;Contact;Contact")
+	if got := byName(convertBytes(t, "epn-groups.csv", []byte(strings.Join(lines, "\n"))).Lieux); len(got) != len(want) {
+		t.Errorf("%d lieux published, %d from the real file", len(got), len(want))
+	}
+}
+
+// TestHeaderThatLies: a column headed « latitude » holding postcodes is
+// not read as latitudes: no lieu is published with a point from it, and
+// the postcodes are read as postcodes.
+func TestHeaderThatLies(t *testing.T) {
+	want := baseline(t)
+	lines := transformed(t, [][2]string{{"epn", "nom"}, {"adresse", "adresse"}, {"code_post", "latitude"}, {"commune", "commune"}}, nil)
+	conv := convertBytes(t, "epn-lies.csv", []byte(strings.Join(lines, "\n")))
+	for _, l := range conv.Lieux {
+		if l.Latitude != nil && math.Abs(*l.Latitude) > 90 {
+			t.Errorf("%s published with latitude %v", l.Nom, *l.Latitude)
+		}
+		if w := want[l.Nom]; l.CodePostal != w.CodePostal {
+			t.Errorf("%s: postcode %q, want %q", l.Nom, l.CodePostal, w.CodePostal)
+		}
+	}
+	if len(conv.Lieux) != len(want) {
+		t.Errorf("%d lieux published, %d from the real file", len(conv.Lieux), len(want))
+	}
+	if rec := conv.Report.Columns.Recognised["latitude"]; rec != "code_postal" {
+		t.Errorf("latitude → %q, want code_postal (reasons %v)", rec, conv.Report.Columns.ByContent)
+	}
+}

@@ -1,0 +1,607 @@
+package schema
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Recognition by content: a column that no name claimed (no name of the
+// standard, no synonym whose values agree) is profiled, and given the
+// field its values leave no doubt about. Pairs of numeric columns are
+// read as points first (degrees, or Lambert-93 metres); then each
+// remaining column gets the field whose test the largest share of its
+// sample passes, the most specific tests first, each field to one column.
+// A free-text column becomes the name when nothing else names the lieux.
+// Every decision says why (Mapper.Reasons).
+
+// contentSource gives a column's sampled values and the values of two
+// columns read in the same records.
+type contentSource interface {
+	sample(column string) []string
+	rows(a, b string) [][2]string
+}
+
+// Places knows the communes: their INSEE codes (current or former),
+// postcodes and names (geo.Referential is one). Recognition by content
+// reads codes and commune names with it; without it (nil), codes are
+// told apart by their look and commune names are not recognised.
+type Places interface {
+	IsINSEE(code string) bool
+	IsPostcode(cp string) bool
+	IsCommuneName(name string) bool
+}
+
+// contentTest is how one field is recognised from values: the share of a
+// sample its test must pass, and what the reason calls the values.
+type contentTest struct {
+	field string
+	min   float64
+	what  string
+	test  func(string) bool
+}
+
+var (
+	emailShape = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[a-zA-Z]{2,}$`)
+	// streetWords are the words of a street address: a street type any
+	// address may start with, or a number followed by one of the looser
+	// types (« 3 mail des Tilleuls », not « Espace labellisé »)
+	streetWords  = regexp.MustCompile(`(?i)(^|[\s,'’])(rue|avenue|av\.?|bd|boulevard|place|chemin|route|rte|all[ée]e|impasse|quai|cours|square|rond[- ]point|lotissement|hameau|lieu[- ]dit|r[ée]sidence|chauss[ée]e|faubourg|esplanade|promenade|parvis|carrefour|sentier|mont[ée]e|passage)(\s|$|,)|\d+\s*(bis|ter|[a-d])?,?\s+(r\.|pl\.?|ch\.?|imp\.?|zone|za|zac|zi|parc|voie|cit[ée]|espace|centre|mail|clos|domaine|quartier|cour|villa|b[aâ]timent|bat\.?|grande?|petite?|le|la|les|du|de|des)\s`)
+	timeShape    = regexp.MustCompile(`\d{1,2}\s*[hH:]\s*\d{0,2}`)
+	dayWords     = regexp.MustCompile(`(?i)\b(lun|mar|mer|jeu|ven|sam|dim|mo|tu|we|th|fr|sa|su)[a-z]*\b`)
+	idShape      = regexp.MustCompile(`^[A-Za-z0-9_.:/-]{1,64}$`)
+	frenchPhone  = regexp.MustCompile(`^(0[1-9]\d{8}|33[1-9]\d{8}|(262|269|590|594|596|687|689)\d{6,9}|0{1,2}33[1-9]\d{8})$`)
+	postcodeLike = regexp.MustCompile(`^(\d{5}|2[ABab]\d{3})$`)
+)
+
+// contentTests, most specific first.
+var contentTests = []contentTest{
+	{"courriels", 0.7, "e-mail addresses", func(v string) bool { return emailShape.MatchString(strings.TrimSpace(firstOfList(v))) }},
+	{"site_web", 0.7, "web addresses", func(v string) bool { return isURLish(firstOfList(v)) }},
+	{"pivot", 0.7, "SIRET or SIREN numbers (Luhn checked)", isSiretOrSiren},
+	{"telephone", 0.7, "French phone numbers", isFrenchPhone},
+	{"date_maj", 0.8, "dates", func(v string) bool {
+		d, is := NormaliseDate(v, time.Time{})
+		return d != "" && (is == nil || is.Level == LevelFix) && countDigits(v) >= 4
+	}},
+	{"typologie", 0.6, "typology codes", func(v string) bool {
+		for _, tok := range splitList("typologie", v) {
+			if _, ok := vocab.typologies[strings.ToUpper(strings.TrimSpace(tok))]; ok {
+				return true
+			}
+		}
+		return false
+	}},
+	{"horaires", 0.6, "opening hours (days and times)", func(v string) bool {
+		return timeShape.MatchString(v) && (dayWords.MatchString(v) || strings.Count(v, ":")+strings.Count(strings.ToLower(v), "h") >= 2)
+	}},
+	{"adresse", 0.6, "street addresses", func(v string) bool {
+		return hasLetter(v) && streetWords.MatchString(v)
+	}},
+}
+
+// codeStats describes a column of five-character codes: the share of its
+// values that are such codes, that are the communes' INSEE codes, their
+// postcodes (when places are known), and of codes ending in 0 (postcodes
+// mostly do: a town's main office; INSEE codes end in any digit).
+type codeStats struct {
+	column                   string
+	codes, insee, post, zero float64
+}
+
+func codeStatsOf(column string, values []string, places Places) codeStats {
+	st := codeStats{column: column}
+	codes, zeros, insee, post := 0, 0, 0, 0
+	for _, v := range values {
+		v = strings.TrimSuffix(strings.ReplaceAll(strings.TrimSpace(v), " ", ""), ".0")
+		if len(v) == 4 && countDigits(v) == 4 {
+			v = "0" + v // a spreadsheet dropped the leading zero
+		}
+		if !postcodeLike.MatchString(v) {
+			continue
+		}
+		codes++
+		if v[4] == '0' {
+			zeros++
+		}
+		if places != nil && places.IsINSEE(strings.ToUpper(v)) {
+			insee++
+		}
+		if places != nil && places.IsPostcode(v) {
+			post++
+		}
+	}
+	n := float64(max(len(values), 1))
+	st.codes, st.insee, st.post = float64(codes)/n, float64(insee)/n, float64(post)/n
+	st.zero = float64(zeros) / float64(max(codes, 1))
+	return st
+}
+
+// postalness is how much more a column looks like postcodes than like
+// INSEE codes.
+func (st codeStats) postalness(places Places) float64 {
+	if places == nil {
+		return st.zero
+	}
+	return st.post - st.insee + st.zero
+}
+
+// recogniseCodes reads the columns of five-character codes as postcodes
+// and INSEE codes: of two such columns the more postcode-like is the
+// postcode; a column alone is what the communes' codes (or, without
+// them, its look) say; a column beside a postcode (or INSEE) column
+// recognised by name is the other. It returns the columns left.
+func recogniseCodes(rest []string, src contentSource, places Places, taken map[string]bool, out, reasons map[string]string) []string {
+	var cands []codeStats
+	for _, c := range rest {
+		st := codeStatsOf(c, src.sample(c), places)
+		if st.codes >= 0.8 && (places == nil || max(st.insee, st.post) >= st.codes/2) {
+			cands = append(cands, st)
+		}
+	}
+	if len(cands) == 0 {
+		return rest
+	}
+	sort.SliceStable(cands, func(i, j int) bool { return cands[i].postalness(places) > cands[j].postalness(places) })
+	assign := func(st codeStats, field, why string) {
+		out[st.column], taken[field] = field, true
+		reasons[st.column] = fmt.Sprintf("%s → %s: %.0f %% of values are %s", st.column, field, 100*st.codes, why)
+	}
+	describe := func(st codeStats) string {
+		if places == nil {
+			return fmt.Sprintf("five-character codes, %.0f %% of them ending in 0", 100*st.zero)
+		}
+		return fmt.Sprintf("five-character codes (%.0f %% the communes' postcodes, %.0f %% their INSEE codes, %.0f %% ending in 0)", 100*st.post, 100*st.insee, 100*st.zero)
+	}
+	first, others := cands[0], cands[1:]
+	postal := !taken["code_postal"]
+	if len(others) == 0 && postal && !taken["code_insee"] {
+		// alone: what it resembles more
+		postal = places == nil && first.zero >= 0.35 || places != nil && first.post > first.insee
+	}
+	used := map[string]bool{}
+	if postal {
+		assign(first, "code_postal", describe(first))
+		used[first.column] = true
+		if len(others) > 0 && !taken["code_insee"] {
+			assign(others[len(others)-1], "code_insee", describe(others[len(others)-1]))
+			used[others[len(others)-1].column] = true
+		}
+	} else if !taken["code_insee"] {
+		last := cands[len(cands)-1]
+		assign(last, "code_insee", describe(last))
+		used[last.column] = true
+	}
+	return slices.DeleteFunc(rest, func(c string) bool { return used[c] })
+}
+
+// recogniseByContent assigns fields to the columns left by recognition
+// by name, writing each decision's reason into reasons.
+func recogniseByContent(columns []string, src contentSource, places Places, taken map[string]bool, out, reasons map[string]string) {
+	var rest []string
+	for _, c := range columns {
+		if _, done := out[c]; !done && c != geometryColumn && len(src.sample(c)) > 0 {
+			rest = append(rest, c)
+		}
+	}
+	rest = recognisePoint(rest, src, taken, out, reasons)
+	rest = recogniseCodes(rest, src, places, taken, out, reasons)
+	rest = recogniseDays(rest, src, taken, out, reasons)
+	type verdict struct {
+		column, field, why string
+		share              float64
+		rank               int
+	}
+	var found []verdict
+	for _, c := range rest {
+		values := src.sample(c)
+		if places != nil && !taken["commune"] {
+			if share := shareOf(values, func(v string) bool { return places.IsCommuneName(v) }); share >= 0.7 {
+				found = append(found, verdict{c, "commune", "names of communes", share, -1})
+				continue
+			}
+		}
+		for rank, t := range contentTests {
+			if share := shareOf(values, t.test); share >= t.min {
+				found = append(found, verdict{c, t.field, t.what, share, rank})
+				break
+			}
+		}
+	}
+	for _, c := range rest {
+		if slices.ContainsFunc(found, func(v verdict) bool { return v.column == c }) {
+			continue
+		}
+		if f, share := enumField(src.sample(c), taken); f != "" {
+			found = append(found, verdict{c, f, "values of the field's list", share, len(contentTests)})
+		}
+	}
+	sort.SliceStable(found, func(i, j int) bool {
+		return found[i].rank < found[j].rank || found[i].rank == found[j].rank && found[i].share > found[j].share
+	})
+	for _, v := range found {
+		if taken[v.field] {
+			continue
+		}
+		taken[v.field], out[v.column] = true, v.field
+		reasons[v.column] = fmt.Sprintf("%s → %s: %.0f %% of values are %s", v.column, v.field, 100*v.share, v.why)
+	}
+	if !taken["id"] {
+		recogniseID(rest, src, taken, out, reasons)
+	}
+	if !taken["nom"] {
+		recogniseName(rest, src, taken, out, reasons)
+	}
+	if !taken["presentation_detail"] {
+		recogniseText(rest, src, taken, out, reasons)
+	}
+}
+
+// enumField is the enumerated field (of the standard or of its 0.x
+// versions) whose list the values of a column resolve best, when at
+// least 60 % do and no other field's list comes within 15 points.
+func enumField(values []string, taken map[string]bool) (string, float64) {
+	// a 0.x name's dictionary, more specific, is tried first and keeps a tie
+	best, second, field := 0.0, 0.0, ""
+	consider := func(f string, resolves func(string) bool) {
+		if taken[fieldOf(f)] {
+			return
+		}
+		share := shareOf(values, resolves)
+		switch {
+		case share > best:
+			best, second, field = share, best, f
+		case share > second && fieldOf(f) != fieldOf(field):
+			second = share
+		}
+	}
+	for _, f := range sortedKeys(vocab.legacy) {
+		consider(f, func(v string) bool {
+			for _, tok := range splitList(f, v) {
+				if _, known := vocab.resolveLegacy(f, tok); known {
+					return true
+				}
+			}
+			return false
+		})
+	}
+	for _, f := range sortedKeys(vocab.enums) {
+		consider(f, func(v string) bool {
+			for _, tok := range splitList(f, v) {
+				if _, ok := vocab.resolveEnum(f, tok); ok {
+					return true
+				}
+			}
+			return false
+		})
+	}
+	if best < 0.6 || best-second < 0.15 {
+		return "", 0
+	}
+	return field, best
+}
+
+// recogniseDays reads five to seven neighbouring columns of times or
+// « fermé » as the days of the week, Monday first, in column order.
+func recogniseDays(rest []string, src contentSource, taken map[string]bool, out, reasons map[string]string) []string {
+	if taken["horaires.mo"] {
+		return rest
+	}
+	hours := func(v string) bool { return timeShape.MatchString(v) || strings.Contains(fold(v), "ferm") }
+	run := []string{}
+	for _, c := range append(slices.Clone(rest), "") {
+		if c != "" && shareOf(src.sample(c), hours) >= 0.6 && len(run) < 7 {
+			run = append(run, c)
+			continue
+		}
+		if len(run) >= 5 {
+			for i, col := range run {
+				f := dayColumnPrefix + dayCodes[i]
+				out[col], taken[f] = f, true
+				reasons[col] = fmt.Sprintf("%s → %s: %d neighbouring columns of opening times, read Monday first", col, f, len(run))
+			}
+			return slices.DeleteFunc(rest, func(c string) bool { return slices.Contains(run, c) })
+		}
+		run = run[:0]
+		if c != "" && shareOf(src.sample(c), hours) >= 0.6 {
+			run = append(run, c)
+		}
+	}
+	return rest
+}
+
+// recogniseID makes the identifier of the first column whose values are
+// all distinct codes without spaces, holding digits (numbers, UUIDs).
+func recogniseID(rest []string, src contentSource, taken map[string]bool, out, reasons map[string]string) {
+	for _, c := range rest {
+		if _, done := out[c]; done {
+			continue
+		}
+		values := src.sample(c)
+		if len(values) < 2 || distinctShare(values) < 1 || shareOf(values, isIDLike) < 0.95 {
+			continue
+		}
+		taken["id"], out[c] = true, "id"
+		reasons[c] = fmt.Sprintf("%s → id: every value distinct, codes without spaces", c)
+		return
+	}
+}
+
+func isIDLike(v string) bool {
+	return idShape.MatchString(v) && countDigits(v) > 0
+}
+
+// recogniseText makes the detailed presentation of the first column of
+// long free text (80 characters on average, words with letters).
+func recogniseText(rest []string, src contentSource, taken map[string]bool, out, reasons map[string]string) {
+	for _, c := range rest {
+		if _, done := out[c]; done {
+			continue
+		}
+		values := src.sample(c)
+		if meanLength(values) < 80 || shareOf(values, func(v string) bool { return hasLetter(v) && strings.Contains(v, " ") }) < 0.8 {
+			continue
+		}
+		taken["presentation_detail"], out[c] = true, "presentation_detail"
+		reasons[c] = fmt.Sprintf("%s → presentation_detail: free text of %.0f characters on average", c, meanLength(values))
+		return
+	}
+}
+
+// recognisePoint finds, among the numeric columns, the pair read as a
+// point in France: degrees (latitude in the metropolitan or an overseas
+// range, longitude beside it) or Lambert-93 metres (given to the
+// coordinates' check, which converts them). It returns the columns left.
+func recognisePoint(rest []string, src contentSource, taken map[string]bool, out, reasons map[string]string) []string {
+	if taken["latitude"] || taken["longitude"] || taken[coordsField] {
+		return rest
+	}
+	var numeric []string
+	for _, c := range rest {
+		values := src.sample(c)
+		nonZero := shareOf(values, func(v string) bool { f, ok := parseDecimal(v); return ok && f != 0 })
+		if nonZero >= 0.9 && (len(values) < 10 || distinctShare(values) >= 0.5) {
+			numeric = append(numeric, c)
+		}
+	}
+	best, bestShare, bestWhat := [2]string{}, 0.0, ""
+	for _, a := range numeric {
+		for _, b := range numeric {
+			if a == b {
+				continue
+			}
+			share, what := pointShare(src.rows(a, b))
+			if share > bestShare {
+				best, bestShare, bestWhat = [2]string{a, b}, share, what
+			}
+		}
+	}
+	if bestShare < 0.8 {
+		return rest
+	}
+	lat, lon := best[0], best[1]
+	out[lat], out[lon] = "latitude", "longitude"
+	taken["latitude"], taken["longitude"] = true, true
+	why := fmt.Sprintf("%s, %s → %s latitude/longitude: %.0f %% of rows in range", lat, lon, bestWhat, 100*bestShare)
+	reasons[lat], reasons[lon] = why, why
+	var left []string
+	for _, c := range rest {
+		if c != lat && c != lon {
+			left = append(left, c)
+		}
+	}
+	return left
+}
+
+// pointShare is the share of rows whose (a, b) is a (latitude,
+// longitude) in France, and in what system.
+func pointShare(rows [][2]string) (float64, string) {
+	if len(rows) == 0 {
+		return 0, ""
+	}
+	deg, metres := 0, 0
+	for _, r := range rows {
+		y, ok1 := parseDecimal(r[0])
+		x, ok2 := parseDecimal(r[1])
+		if !ok1 || !ok2 {
+			continue
+		}
+		if inFranceDegrees(y, x) {
+			deg++
+		}
+		if x >= 50_000 && x <= 1_300_000 && y >= 6_000_000 && y <= 7_200_000 { // geo.IsLambert93's extent
+			metres++
+		}
+	}
+	n := float64(len(rows))
+	if metres > deg {
+		return float64(metres) / n, "Lambert-93"
+	}
+	return float64(deg) / n, "WGS84"
+}
+
+// franceBoxes are rough latitude/longitude boxes of metropolitan France
+// and the overseas territories the standard covers.
+var franceBoxes = [][4]float64{ // south, north, west, east
+	{41.2, 51.2, -5.3, 9.7},      // metropolitan France and Corsica
+	{15.8, 16.6, -61.9, -60.9},   // Guadeloupe
+	{14.3, 14.9, -61.3, -60.8},   // Martinique
+	{2.1, 5.8, -54.7, -51.5},     // Guyane
+	{-21.5, -20.8, 55.2, 55.9},   // La Réunion
+	{-13.1, -12.6, 44.9, 45.4},   // Mayotte
+	{-22.8, -19.5, 163.5, 168.2}, // Nouvelle-Calédonie
+	{-28, -7.8, -155, -134},      // Polynésie française
+	{46.7, 47.2, -56.5, -56.1},   // Saint-Pierre-et-Miquelon
+	{17.8, 18.2, -63.2, -62.7},   // Saint-Martin, Saint-Barthélemy
+	{-14.4, -13.1, -178.3, -176}, // Wallis-et-Futuna
+}
+
+func inFranceDegrees(lat, lon float64) bool {
+	for _, b := range franceBoxes {
+		if lat >= b[0] && lat <= b[1] && lon >= b[2] && lon <= b[3] {
+			return true
+		}
+	}
+	return false
+}
+
+// parseDecimal reads a number written with a decimal point or a decimal
+// comma ("475198,12").
+func parseDecimal(v string) (float64, bool) {
+	v = strings.TrimSpace(v)
+	if strings.Count(v, ",") == 1 && !strings.Contains(v, ".") {
+		v = strings.Replace(v, ",", ".", 1)
+	}
+	return ParseNumber(v)
+}
+
+// recogniseName makes the name of the most name-like free-text column:
+// letters in nearly every value, nearly every value distinct, of a
+// name's length, seldom an address or a sentence. The first such column
+// wins a tie (producers put the name first).
+func recogniseName(rest []string, src contentSource, taken map[string]bool, out, reasons map[string]string) {
+	best, bestScore := "", 0.0
+	for _, c := range rest {
+		if _, done := out[c]; done {
+			continue
+		}
+		values := src.sample(c)
+		if len(values) == 0 {
+			continue
+		}
+		letters := shareOf(values, hasLetter)
+		addresses := shareOf(values, func(v string) bool { return streetWords.MatchString(v) && countDigits(v) > 0 })
+		urls := shareOf(values, func(v string) bool { return isURLish(v) || strings.Contains(v, "@") || isIDLike(v) })
+		distinct, length := distinctShare(values), meanLength(values)
+		if letters < 0.9 || distinct < 0.6 || addresses > 0.3 || urls > 0.1 || length < 4 || length > 90 {
+			continue
+		}
+		if score := distinct * letters; score > bestScore+0.05 {
+			best, bestScore = c, score
+		}
+	}
+	if best == "" {
+		return
+	}
+	taken["nom"], out[best] = true, "nom"
+	reasons[best] = fmt.Sprintf("%s → nom: free text, %.0f %% of values distinct, no other column names the lieux", best, 100*distinctShare(src.sample(best)))
+}
+
+func shareOf(values []string, test func(string) bool) float64 {
+	if len(values) == 0 {
+		return 0
+	}
+	n := 0
+	for _, v := range values {
+		if test(v) {
+			n++
+		}
+	}
+	return float64(n) / float64(len(values))
+}
+
+func distinctShare(values []string) float64 {
+	seen := map[string]bool{}
+	for _, v := range values {
+		seen[fold(v)] = true
+	}
+	return float64(len(seen)) / float64(max(len(values), 1))
+}
+
+func meanLength(values []string) float64 {
+	n := 0
+	for _, v := range values {
+		n += len([]rune(v))
+	}
+	return float64(n) / float64(max(len(values), 1))
+}
+
+// firstOfList is the first item of a list written in one cell.
+func firstOfList(v string) string {
+	if i := strings.IndexAny(v, ";|\n"); i >= 0 {
+		return v[:i]
+	}
+	return v
+}
+
+func isFrenchPhone(v string) bool {
+	var digits strings.Builder
+	for _, r := range firstOfList(v) {
+		switch {
+		case r >= '0' && r <= '9':
+			digits.WriteRune(r)
+		case r == ' ', r == '.', r == '-', r == '+', r == '(', r == ')', r == '/':
+		default:
+			return false
+		}
+	}
+	return frenchPhone.MatchString(digits.String())
+}
+
+// isSiretOrSiren reports a 14-digit SIRET or 9-digit SIREN whose key
+// is right (siretKeyOK), not all zeros (a placeholder).
+func isSiretOrSiren(v string) bool {
+	d := strings.ReplaceAll(strings.TrimSuffix(strings.TrimSpace(v), ".0"), " ", "")
+	if (len(d) != 14 && len(d) != 9) || countDigits(d) != len(d) || strings.Trim(d, "0") == "" {
+		return false
+	}
+	return siretKeyOK(d)
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// recheckCodes corrects, when the communes are known, a postcode column
+// recognised by name whose values are INSEE codes (and the other way
+// round): a column named « code postal » holding 84007, 13055 is read as
+// INSEE codes. Two such columns named crosswise swap; a column whose
+// right field is another column's becomes that field's fallback.
+func recheckCodes(columns []string, src contentSource, places Places, targets, reasons map[string]string) {
+	if places == nil {
+		return
+	}
+	other := map[string]string{"code_postal": "code_insee", "code_insee": "code_postal"}
+	wrong := map[string]codeStats{} // column → stats, for the columns whose values are the other code
+	holder := map[string]string{}   // field → the column holding it
+	for _, c := range columns {
+		t := targets[c]
+		f := fieldOf(strings.TrimPrefix(t, fallbackPrefix))
+		if other[f] == "" || t != f && t != fallbackPrefix+f {
+			continue
+		}
+		if t == f {
+			holder[f] = c
+		}
+		st := codeStatsOf(c, src.sample(c), places)
+		if f == "code_postal" && st.post < 0.5 && st.insee >= 0.8 || f == "code_insee" && st.insee < 0.5 && st.post >= 0.8 {
+			wrong[c] = st
+		}
+	}
+	for _, c := range columns {
+		st, ok := wrong[c]
+		if !ok {
+			continue
+		}
+		from := fieldOf(strings.TrimPrefix(targets[c], fallbackPrefix))
+		to := other[from]
+		h, held := holder[to]
+		switch _, heldWrong := wrong[h]; {
+		case !held || heldWrong:
+			targets[c] = to
+		default:
+			targets[c] = fallbackPrefix + to
+		}
+		reasons[c] = fmt.Sprintf("%s → %s, not %s as named: %.0f %% of values are the communes' %s, %.0f %% their %s", c, to, from,
+			100*map[string]float64{"code_postal": st.post, "code_insee": st.insee}[to], map[string]string{"code_postal": "postcodes", "code_insee": "INSEE codes"}[to],
+			100*map[string]float64{"code_postal": st.post, "code_insee": st.insee}[from], map[string]string{"code_postal": "postcodes", "code_insee": "INSEE codes"}[from])
+	}
+}
