@@ -52,6 +52,9 @@ var (
 	streetWords  = regexp.MustCompile(`(?i)(^|[\s,'’])(rue|avenue|av\.?|bd|boulevard|place|chemin|route|rte|all[ée]e|impasse|quai|cours|square|rond[- ]point|lotissement|hameau|lieu[- ]dit|r[ée]sidence|chauss[ée]e|faubourg|esplanade|promenade|parvis|carrefour|sentier|mont[ée]e|passage)(\s|$|,)|\d+\s*(bis|ter|[a-d])?,?\s+(r\.|pl\.?|ch\.?|imp\.?|zone|za|zac|zi|parc|voie|cit[ée]|espace|centre|mail|clos|domaine|quartier|cour|villa|b[aâ]timent|bat\.?|grande?|petite?|le|la|les|du|de|des)\s`)
 	timeShape    = regexp.MustCompile(`\d{1,2}\s*[hH:]\s*\d{0,2}`)
 	dayWords     = regexp.MustCompile(`(?i)\b(lun|mar|mer|jeu|ven|sam|dim|mo|tu|we|th|fr|sa|su)[a-z]*\b`)
+	streetStart  = regexp.MustCompile(`(?i)^(rue|avenue|av\.?|bd|boulevard|place|pl\.?|chemin|ch\.?|route|rte|all[ée]e|impasse|imp\.?|quai|cours|square|rond[- ]point|lotissement|hameau|lieu[- ]dit|r[ée]sidence|chauss[ée]e|faubourg|esplanade|promenade|parvis|carrefour|sentier|mont[ée]e|passage|voie|cit[ée]|mail|clos|parc|zone|za|zac|zi)\b`)
+	bookingURL   = regexp.MustCompile(`(?i)rdv|rendez|booking|reserv|calendly|doctolib|agenda|prendre|planning`)
+	complement   = regexp.MustCompile(`(?i)(^|\s)(b[aâ]t(iment)?\.?|[ée]tage|niveau|appartement|apt|porte|escalier|entr[ée]e|rez[- ]de[- ]chauss[ée]e|rdc|hall|local|salle|bureau|bp|cs|cedex|1er|2e|2[eè]me|aile|bloc)(\s|$|\d)`)
 	idShape      = regexp.MustCompile(`^[A-Za-z0-9_.:/-]{1,64}$`)
 	frenchPhone  = regexp.MustCompile(`^(0[1-9]\d{8}|33[1-9]\d{8}|(262|269|590|594|596|687|689)\d{6,9}|0{1,2}33[1-9]\d{8})$`)
 	postcodeLike = regexp.MustCompile(`^(\d{5}|2[ABab]\d{3})$`)
@@ -60,6 +63,10 @@ var (
 // contentTests, most specific first.
 var contentTests = []contentTest{
 	{"courriels", 0.7, "e-mail addresses", func(v string) bool { return emailShape.MatchString(strings.TrimSpace(firstOfList(v))) }},
+	{"fiche_acces_libre", 0.6, "acceslibre pages", func(v string) bool {
+		return isURLish(firstOfList(v)) && strings.Contains(strings.ToLower(v), "acceslibre")
+	}},
+	{"prise_rdv", 0.6, "booking pages", func(v string) bool { return isURLish(firstOfList(v)) && bookingURL.MatchString(v) }},
 	{"site_web", 0.7, "web addresses", func(v string) bool { return isURLish(firstOfList(v)) }},
 	{"pivot", 0.7, "SIRET or SIREN numbers (Luhn checked)", isSiretOrSiren},
 	{"telephone", 0.7, "French phone numbers", isFrenchPhone},
@@ -80,6 +87,9 @@ var contentTests = []contentTest{
 	}},
 	{"adresse", 0.6, "street addresses", func(v string) bool {
 		return hasLetter(v) && streetWords.MatchString(v)
+	}},
+	{"complement_adresse", 0.5, "address complements (building, floor, PO box)", func(v string) bool {
+		return len(v) <= 80 && complement.MatchString(v)
 	}},
 }
 
@@ -190,6 +200,7 @@ func recogniseByContent(columns []string, src contentSource, places Places, take
 	rest = recognisePoint(rest, src, taken, out, reasons)
 	rest = recogniseCodes(rest, src, places, taken, out, reasons)
 	rest = recogniseDays(rest, src, taken, out, reasons)
+	rest = recogniseStreetParts(rest, src, taken, out, reasons)
 	type verdict struct {
 		column, field, why string
 		share              float64
@@ -214,6 +225,9 @@ func recogniseByContent(columns []string, src contentSource, places Places, take
 	for _, c := range rest {
 		if slices.ContainsFunc(found, func(v verdict) bool { return v.column == c }) {
 			continue
+		}
+		if shareOf(src.sample(c), func(v string) bool { return booleanWords[fold(v)] }) > 0.5 {
+			continue // yes/no answers say nothing of which field they belong to
 		}
 		if f, share := enumField(src.sample(c), taken); f != "" {
 			found = append(found, verdict{c, f, "values of the field's list", share, len(contentTests)})
@@ -251,14 +265,22 @@ func enumField(values []string, taken map[string]bool) (string, float64) {
 			return
 		}
 		share := shareOf(values, resolves)
+		same := field != "" && (fieldOf(f) == fieldOf(field) || tableOf(f) == tableOf(field))
 		switch {
 		case share > best:
-			best, second, field = share, best, f
-		case share > second && fieldOf(f) != fieldOf(field):
+			if !same {
+				second = best
+			}
+			best, field = share, f
+		case share > second && !same:
 			second = share
 		}
 	}
-	for _, f := range sortedKeys(vocab.legacy) {
+	legacy := sortedKeys(vocab.legacy)
+	for _, alias := range sortedKeys(vocab.valueAliases) {
+		legacy = append(legacy, alias) // a column read with another's dictionary
+	}
+	for _, f := range legacy {
 		consider(f, func(v string) bool {
 			for _, tok := range splitList(f, v) {
 				if _, known := vocab.resolveLegacy(f, tok); known {
@@ -275,13 +297,21 @@ func enumField(values []string, taken map[string]bool) (string, float64) {
 					return true
 				}
 			}
-			return false
+			return len(fromKeywords(f, v)) > 0 // the field's keywords in free text
 		})
 	}
 	if best < 0.6 || best-second < 0.15 {
 		return "", 0
 	}
 	return field, best
+}
+
+// tableOf is the 0.x dictionary a column name is read with.
+func tableOf(name string) string {
+	if alias, ok := vocab.valueAliases[name]; ok {
+		return alias
+	}
+	return name
 }
 
 // recogniseDays reads five to seven neighbouring columns of times or
@@ -313,15 +343,37 @@ func recogniseDays(rest []string, src contentSource, taken map[string]bool, out,
 	return rest
 }
 
+// recogniseStreetParts reads a column of house numbers followed by a
+// column of street names as the address's number and street.
+func recogniseStreetParts(rest []string, src contentSource, taken map[string]bool, out, reasons map[string]string) []string {
+	if taken["adresse"] || taken[addrNumber] || taken[addrStreet] {
+		return rest
+	}
+	number := func(v string) bool { return houseNumber.MatchString(strings.TrimSpace(v)) }
+	street := func(v string) bool { return streetStart.MatchString(strings.TrimSpace(v)) }
+	for i := 0; i+1 < len(rest); i++ {
+		n, st := rest[i], rest[i+1]
+		if shareOf(src.sample(n), number) < 0.8 || shareOf(src.sample(st), street) < 0.6 {
+			continue
+		}
+		out[n], out[st] = addrNumber, addrStreet
+		taken[addrNumber], taken[addrStreet] = true, true
+		why := fmt.Sprintf("%s, %s → the address's number and street: house numbers beside street names", n, st)
+		reasons[n], reasons[st] = why, why
+		return slices.Delete(rest, i, i+2)
+	}
+	return rest
+}
+
 // recogniseID makes the identifier of the first column whose values are
-// all distinct codes without spaces, holding digits (numbers, UUIDs).
+// distinct codes without spaces (numbers, UUIDs, slugs), 95 % at least.
 func recogniseID(rest []string, src contentSource, taken map[string]bool, out, reasons map[string]string) {
 	for _, c := range rest {
 		if _, done := out[c]; done {
 			continue
 		}
 		values := src.sample(c)
-		if len(values) < 2 || distinctShare(values) < 1 || shareOf(values, isIDLike) < 0.95 {
+		if len(values) < 2 || distinctShare(values) < 0.95 || shareOf(values, func(v string) bool { return isIDLike(v) || isSlug(v) }) < 0.95 {
 			continue
 		}
 		taken["id"], out[c] = true, "id"
@@ -330,24 +382,45 @@ func recogniseID(rest []string, src contentSource, taken map[string]bool, out, r
 	}
 }
 
+// isSlug reports words joined by hyphens or underscores, without spaces
+// (« bibliotheque-anne-de-graville »): a code made from a name.
+func isSlug(v string) bool {
+	return !strings.Contains(v, " ") && strings.ContainsAny(v, "-_") && strings.ToLower(v) == v
+}
+
 func isIDLike(v string) bool {
 	return idShape.MatchString(v) && countDigits(v) > 0
 }
 
-// recogniseText makes the detailed presentation of the first column of
-// long free text (80 characters on average, words with letters).
+// recogniseText reads the columns of free text (words, 40 characters on
+// average): the longest, from 80 characters, is the detailed
+// presentation; a clearly shorter one beside it the summary.
 func recogniseText(rest []string, src contentSource, taken map[string]bool, out, reasons map[string]string) {
+	type text struct {
+		column string
+		length float64
+	}
+	var texts []text
 	for _, c := range rest {
 		if _, done := out[c]; done {
 			continue
 		}
 		values := src.sample(c)
-		if meanLength(values) < 80 || shareOf(values, func(v string) bool { return hasLetter(v) && strings.Contains(v, " ") }) < 0.8 {
-			continue
+		if l := meanLength(values); l >= 40 && shareOf(values, func(v string) bool { return hasLetter(v) && strings.Contains(v, " ") }) >= 0.8 {
+			texts = append(texts, text{c, l})
 		}
-		taken["presentation_detail"], out[c] = true, "presentation_detail"
-		reasons[c] = fmt.Sprintf("%s → presentation_detail: free text of %.0f characters on average", c, meanLength(values))
+	}
+	sort.SliceStable(texts, func(i, j int) bool { return texts[i].length > texts[j].length })
+	if len(texts) == 0 || texts[0].length < 80 {
 		return
+	}
+	long := texts[0]
+	taken["presentation_detail"], out[long.column] = true, "presentation_detail"
+	reasons[long.column] = fmt.Sprintf("%s → presentation_detail: free text of %.0f characters on average", long.column, long.length)
+	if len(texts) > 1 && !taken["presentation_resume"] && texts[1].length <= 0.8*long.length {
+		short := texts[1]
+		taken["presentation_resume"], out[short.column] = true, "presentation_resume"
+		reasons[short.column] = fmt.Sprintf("%s → presentation_resume: free text of %.0f characters on average, shorter than %s", short.column, short.length, long.column)
 	}
 }
 
@@ -463,6 +536,12 @@ func parseDecimal(v string) (float64, bool) {
 // name's length, seldom an address or a sentence. The first such column
 // wins a tie (producers put the name first).
 func recogniseName(rest []string, src contentSource, taken map[string]bool, out, reasons map[string]string) {
+	// a table may repeat each place once per service: its names are then
+	// as distinct as its most distinct column, not all different
+	most := 0.0
+	for _, c := range rest {
+		most = max(most, distinctShare(src.sample(c)))
+	}
 	best, bestScore := "", 0.0
 	for _, c := range rest {
 		if _, done := out[c]; done {
@@ -474,9 +553,9 @@ func recogniseName(rest []string, src contentSource, taken map[string]bool, out,
 		}
 		letters := shareOf(values, hasLetter)
 		addresses := shareOf(values, func(v string) bool { return streetWords.MatchString(v) && countDigits(v) > 0 })
-		urls := shareOf(values, func(v string) bool { return isURLish(v) || strings.Contains(v, "@") || isIDLike(v) })
+		codes := shareOf(values, func(v string) bool { return isURLish(v) || strings.Contains(v, "@") || isIDLike(v) || isSlug(v) })
 		distinct, length := distinctShare(values), meanLength(values)
-		if letters < 0.9 || distinct < 0.6 || addresses > 0.3 || urls > 0.1 || length < 4 || length > 90 {
+		if letters < 0.9 || distinct < min(0.6, 0.8*most) || addresses > 0.3 || codes > 0.1 || length < 4 || length > 90 {
 			continue
 		}
 		if score := distinct * letters; score > bestScore+0.05 {
@@ -542,13 +621,13 @@ func isFrenchPhone(v string) bool {
 }
 
 // isSiretOrSiren reports a 14-digit SIRET or 9-digit SIREN whose key
-// is right (siretKeyOK), not all zeros (a placeholder).
+// is right (siretKeyOK), or the standard's placeholder.
 func isSiretOrSiren(v string) bool {
 	d := strings.ReplaceAll(strings.TrimSuffix(strings.TrimSpace(v), ".0"), " ", "")
-	if (len(d) != 14 && len(d) != 9) || countDigits(d) != len(d) || strings.Trim(d, "0") == "" {
+	if (len(d) != 14 && len(d) != 9) || countDigits(d) != len(d) {
 		return false
 	}
-	return siretKeyOK(d)
+	return d == PivotPlaceholder || siretKeyOK(d) // the standard's placeholder for « none »
 }
 
 func sortedKeys[V any](m map[string]V) []string {
