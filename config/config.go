@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"time"
 
@@ -134,6 +135,10 @@ type Geocoder struct {
 type Source struct {
 	harvest.Source `yaml:",inline"`
 	Mapping        schema.Mapping `yaml:"mapping"`
+	// MappingFile, relative to the configuration's directory, holds the
+	// mapping instead: maillage's YAML or a mednum-cli source
+	// configuration (JSON), read by Load.
+	MappingFile string `yaml:"mapping_file"`
 	// Schedule is the source's own schedule ("@every 6h" or cron); empty,
 	// the configuration's.
 	Schedule string `yaml:"schedule"`
@@ -191,6 +196,11 @@ func Load(path string, getenv func(string) string) (*Config, error) {
 		return nil, fmt.Errorf("config: %w", err)
 	}
 	cfg.Dir = abs
+	for i := range cfg.Sources {
+		if err := cfg.Sources[i].readMappingFile(abs); err != nil {
+			return nil, fmt.Errorf("config: %s: sources[%d] (%s): %w", path, i, cfg.Sources[i].Name, err)
+		}
+	}
 	cfg.applyEnv(getenv)
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("config: %s: %w", path, err)
@@ -368,4 +378,49 @@ func within(path, dir string) bool {
 	}
 	rel, err := filepath.Rel(d, p)
 	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
+}
+
+// readMappingFile reads the source's mapping_file, if any, into Mapping.
+func (s *Source) readMappingFile(dir string) error {
+	if s.MappingFile == "" {
+		return nil
+	}
+	if !reflect.DeepEqual(s.Mapping, schema.Mapping{}) {
+		return errors.New("mapping and mapping_file both given: keep one")
+	}
+	path := s.MappingFile
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(dir, path)
+	}
+	m, _, err := ReadMapping(path) // what it cannot carry over shows in the harvest's notes as missing columns do
+	if err != nil {
+		return err
+	}
+	s.Mapping = m
+	return nil
+}
+
+// ReadMapping reads a mapping file: maillage's YAML (id, columns,
+// constants, join, split, values, choices), or a source configuration of
+// the national cartography's pipeline (mednum-cli's JSON), translated;
+// notes say what of the latter could not be carried over.
+func ReadMapping(path string) (schema.Mapping, []string, error) {
+	var m schema.Mapping
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return m, nil, fmt.Errorf("mapping: %w", err)
+	}
+	if schema.IsMednumCLI(raw) {
+		m, notes, err := schema.ReadMednumCLI(raw)
+		if err != nil {
+			return m, notes, fmt.Errorf("mapping %s: %w", path, err)
+		}
+		return m, notes, nil
+	}
+	dec := yaml.NewDecoder(strings.NewReader(string(raw)))
+	dec.KnownFields(true)
+	if err := dec.Decode(&m); err != nil {
+		return m, nil, fmt.Errorf("mapping %s: %w", path, err)
+	}
+	return m, nil, nil
 }

@@ -68,3 +68,41 @@ func TestInvalidConfigs(t *testing.T) {
 		})
 	}
 }
+
+// TestMappingFile: a source's mapping_file, relative to the
+// configuration, is read as maillage's YAML or as a mednum-cli source
+// configuration; giving both a mapping and a file, or a file that cannot
+// be read, is refused naming the source.
+func TestMappingFile(t *testing.T) {
+	dir := t.TempDir()
+	raw, err := os.ReadFile("../testdata/mednumcli/corse.config.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "corse.config.json"), raw, 0o644)
+	os.WriteFile(filepath.Join(dir, "own.yaml"), []byte("columns:\n  Structure: nom\n"), 0o644)
+	write := func(body string) string {
+		path := filepath.Join(dir, "maillage.yaml")
+		os.WriteFile(path, []byte(body), 0o644)
+		return path
+	}
+	cfg, err := config.Load(write("sources:\n  - name: corse\n    kind: file\n    location: corse.json\n    mapping_file: corse.config.json\n  - name: own\n    kind: file\n    location: own.csv\n    mapping_file: own.yaml\n"),
+		func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cfg.Sources[0].Mapping.Columns["Structure"]; got != "nom" || len(cfg.Sources[0].Mapping.Choices["typologie"]) == 0 {
+		t.Errorf("mednum-cli mapping_file read as %+v", cfg.Sources[0].Mapping)
+	}
+	if got := cfg.Sources[1].Mapping.Columns["Structure"]; got != "nom" {
+		t.Errorf("YAML mapping_file read as %+v", cfg.Sources[1].Mapping)
+	}
+	for _, body := range []string{
+		"sources:\n  - name: both\n    kind: file\n    location: a.csv\n    mapping_file: own.yaml\n    mapping:\n      columns: {a: nom}\n",
+		"sources:\n  - name: lost\n    kind: file\n    location: a.csv\n    mapping_file: nowhere.json\n",
+	} {
+		if _, err := config.Load(write(body), func(string) string { return "" }); err == nil || !strings.Contains(err.Error(), "sources[0]") {
+			t.Errorf("%q: %v", body, err)
+		}
+	}
+}

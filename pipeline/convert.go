@@ -161,6 +161,7 @@ func newConvertReport(input string, t *harvest.Table, mp *schema.Mapper) Convert
 	r.Columns.Recognised = mp.Recognised()
 	r.Columns.Ignored = mp.Ignored(t.Columns)
 	r.Columns.ByContent = mp.Reasons(t.Columns)
+	r.Notes = append(r.Notes, mp.Notes()...)
 	return r
 }
 

@@ -15,6 +15,7 @@ import (
 
 	"golang.org/x/text/encoding/charmap"
 
+	"github.com/maillage/maillage/config"
 	"github.com/maillage/maillage/geo"
 	"github.com/maillage/maillage/harvest"
 	"github.com/maillage/maillage/pipeline"
@@ -268,5 +269,48 @@ func TestHeaderThatLies(t *testing.T) {
 	}
 	if rec := conv.Report.Columns.Recognised["latitude"]; rec != "code_postal" {
 		t.Errorf("latitude → %q, want code_postal (reasons %v)", rec, conv.Report.Columns.ByContent)
+	}
+}
+
+// TestNationalMappingMigratesAsIs: the real Corsican list converted with
+// the national pipeline's configuration of that source (mednum-cli's
+// corse.config.json, read as `--mapping` reads it) publishes no fewer
+// rows than with no mapping, and the choices of the configuration give
+// the typology its terms say.
+func TestNationalMappingMigratesAsIs(t *testing.T) {
+	m, _, err := config.ReadMapping("../testdata/mednumcli/corse.config.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile("../testdata/mednumcli/corse.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "corse.json"), raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h := harvest.New(harvest.Options{BaseDir: dir})
+	convert := func(m schema.Mapping) *pipeline.Conversion {
+		conv, err := pipeline.Convert(context.Background(), h, pipeline.ConvertOptions{Source: harvest.Source{Kind: "file", Location: "corse.json"},
+			Mapping: m, Now: time.Date(2026, 12, 4, 0, 0, 0, 0, time.UTC)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return conv
+	}
+	plain, national := convert(schema.Mapping{}), convert(m)
+	if len(national.Lieux) < len(plain.Lieux) || len(national.Lieux) < 150 {
+		t.Errorf("%d lieux with the national mapping, %d without", len(national.Lieux), len(plain.Lieux))
+	}
+	types := map[string]int{}
+	for _, rec := range national.Records {
+		kind := harvest.Record{Fields: rec.Fields}.Value("Type")
+		if rec.Lieu != nil && slices.Contains(rec.Lieu.Typologie, map[string]string{"France Services": "RFS", "Mission locale": "ML"}[kind]) {
+			types[kind]++
+		}
+	}
+	if types["France Services"] < 30 || types["Mission locale"] < 30 {
+		t.Errorf("typologies given by the configuration's choices: %v", types)
 	}
 }

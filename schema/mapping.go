@@ -31,6 +31,24 @@ type Mapping struct {
 	// Values are keyword dictionaries for enumerated fields, tried before
 	// the built-in ones: field → rules (value, any keyword, except keywords).
 	Values map[string][]ValueRule `yaml:"values" json:"values,omitempty"`
+	// Choices give enumerated fields values read in given columns (the
+	// national pipeline's « termes », « sauf », « cible »): field → rules.
+	Choices map[string][]Choice `yaml:"choices" json:"choices,omitempty"`
+	// SkipMissing leaves out the columns the source does not have rather
+	// than refusing the mapping (the national pipeline's configurations
+	// name columns some exports lack); each is said in the mapper's notes.
+	SkipMissing bool `yaml:"skip_missing" json:"skip_missing,omitempty"`
+}
+
+// Choice gives a field Value for a record when one of Columns holds one
+// of Terms and none of Except (case and accents ignored, anywhere in the
+// cell); with no Terms, when the column holds anything; with no Columns,
+// for every record.
+type Choice struct {
+	Columns []string `yaml:"columns" json:"columns,omitempty"`
+	Terms   []string `yaml:"terms" json:"terms,omitempty"`
+	Except  []string `yaml:"except" json:"except,omitempty"`
+	Value   string   `yaml:"value" json:"value"`
 }
 
 // Join is a field built from several columns.
@@ -68,6 +86,7 @@ type Mapper struct {
 	joins     map[string]Join
 	splits    []Split
 	values    map[string][]foldedRule
+	choices   map[string][]Choice // terms and exceptions folded
 	// contacts are the columns of a person's e-mails or phones
 	// (contacts.go); publicFlag the column saying a record's contact is
 	// public, if any.
@@ -75,6 +94,8 @@ type Mapper struct {
 	publicFlag string
 	// reasons say why a column recognised by its values feeds its field.
 	reasons map[string]string
+	// notes say what of a lenient mapping the source lacked.
+	notes []string
 }
 
 // Mapped is the result of mapping one raw record.
@@ -103,6 +124,9 @@ func NewMapperFor(m Mapping, columns []string, records []harvest.Record, places 
 // by fits, and the values read from src.
 func newMapper(m Mapping, columns []string, fits shapeTest, src contentSource, places Places) (*Mapper, error) {
 	mp := &Mapper{targets: map[string]string{}, constants: map[string]string{}, reasons: map[string]string{}}
+	if m.SkipMissing {
+		m, mp.notes = m.fitTo(columns)
+	}
 	for col, field := range m.Columns {
 		if !slices.Contains(columns, col) {
 			return nil, fmt.Errorf("schema: mapping: column %q not found in the source (columns: %s)", col, strings.Join(columns, ", "))
@@ -308,6 +332,9 @@ func (mp *Mapper) addTransforms(m Mapping, columns []string) (map[string]bool, e
 			taken[f] = true
 		}
 	}
+	if err := mp.addChoices(m.Choices, columns); err != nil {
+		return nil, err
+	}
 	mp.joins, mp.splits, mp.values = m.Join, m.Split, map[string][]foldedRule{}
 	for field, rules := range m.Values {
 		for _, r := range rules {
@@ -375,6 +402,9 @@ func (mp *Mapper) Recognised() map[string]string {
 	}
 	return out
 }
+
+// Notes says what of the mapping the source lacked (SkipMissing).
+func (mp *Mapper) Notes() []string { return mp.notes }
 
 // Reasons says, for each column recognised by its values rather than its
 // name, why, in column order.
@@ -530,8 +560,72 @@ func (d *draft) release() {
 	draftPool.Put(d)
 }
 
-// applyTransforms runs the mapping's joins and splits on a record.
+// addChoices checks and keeps a mapping's choices: their columns must be
+// the source's, their values the field's.
+func (mp *Mapper) addChoices(choices map[string][]Choice, columns []string) error {
+	mp.choices = map[string][]Choice{}
+	for _, field := range sortedChoiceFields(choices) {
+		for _, c := range choices[field] {
+			if !validChoice(field, c.Value) {
+				return fmt.Errorf("schema: mapping: choices %s: %q is not a value of the standard", field, c.Value)
+			}
+			for _, col := range c.Columns {
+				if !slices.Contains(columns, col) {
+					return fmt.Errorf("schema: mapping: choices %s: column %q not found in the source", field, col)
+				}
+			}
+			folded := Choice{Columns: c.Columns, Value: c.Value}
+			for _, t := range c.Terms {
+				folded.Terms = append(folded.Terms, fold(t))
+			}
+			for _, t := range c.Except {
+				folded.Except = append(folded.Except, fold(t))
+			}
+			mp.choices[field] = append(mp.choices[field], folded)
+		}
+	}
+	return nil
+}
+
+// applyChoices gives the record the values its choices find.
+func (mp *Mapper) applyChoices(d *draft, rec harvest.Record) {
+	for field, choices := range mp.choices {
+		for _, c := range choices {
+			if c.chosen(rec) {
+				appendUnique(&d.direct, field, c.Value)
+			}
+		}
+	}
+}
+
+// chosen reports whether a folded choice applies to a record.
+func (c Choice) chosen(rec harvest.Record) bool {
+	if len(c.Columns) == 0 {
+		return true
+	}
+	for _, col := range c.Columns {
+		v := strings.TrimSpace(rec.Value(col))
+		if v == "" || IsPlaceholder(v) {
+			continue
+		}
+		if len(c.Terms) == 0 {
+			return true
+		}
+		f := fold(v)
+		if slices.ContainsFunc(c.Except, func(e string) bool { return strings.Contains(f, e) }) {
+			continue
+		}
+		if slices.ContainsFunc(c.Terms, func(t string) bool { return t != "" && strings.Contains(f, t) }) {
+			return true
+		}
+	}
+	return false
+}
+
+// applyTransforms runs the mapping's joins, splits and choices on a
+// record.
 func (mp *Mapper) applyTransforms(d *draft, rec harvest.Record) {
+	mp.applyChoices(d, rec)
 	for field, j := range mp.joins {
 		var parts []string
 		for _, c := range j.Columns {

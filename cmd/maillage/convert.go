@@ -11,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"go.yaml.in/yaml/v3"
 
 	"github.com/maillage/maillage/config"
 	"github.com/maillage/maillage/exporters"
@@ -25,7 +24,7 @@ func cmdConvert(ctx context.Context, env environment, args []string) int {
 	fs := flag.NewFlagSet("convert", flag.ContinueOnError)
 	fs.SetOutput(env.stderr)
 	out := fs.String("o", "", "output CSV of the national standard (required)")
-	mappingPath := fs.String("mapping", "", "YAML mapping: id, columns, constants (optional)")
+	mappingPath := fs.String("mapping", "", "mapping: maillage's YAML (id, columns, constants…) or a mednum-cli source configuration (JSON) (optional)")
 	format := fs.String("format", "", "csv, json or geojson (default: detect)")
 	delimiter := fs.String("delimiter", "", "CSV separator (default: sniff)")
 	recordsKey := fs.String("records-key", "", "member of a JSON object holding the records")
@@ -39,10 +38,13 @@ func cmdConvert(ctx context.Context, env environment, args []string) int {
 		fmt.Fprintln(env.stderr, "maillage convert: usage: maillage convert INPUT [--mapping F] -o OUT.csv")
 		return 2
 	}
-	m, err := loadMapping(*mappingPath)
+	m, notes, err := loadMapping(*mappingPath)
 	if err != nil {
 		fmt.Fprintf(env.stderr, "maillage convert: %v\n", err)
 		return 1
+	}
+	for _, n := range notes {
+		fmt.Fprintf(env.stderr, "maillage convert: mapping %s: %s\n", *mappingPath, n)
 	}
 	keepWithinBudget(env, pos[0])
 	src := harvest.Source{Kind: "file", Location: pos[0], Format: *format, Delimiter: *delimiter, RecordsKey: *recordsKey}
@@ -83,21 +85,11 @@ func keepWithinBudget(env environment, path string) {
 	debug.SetMemoryLimit(baseHeap + heapPerByte*st.Size())
 }
 
-func loadMapping(path string) (schema.Mapping, error) {
-	var m schema.Mapping
+func loadMapping(path string) (schema.Mapping, []string, error) {
 	if path == "" {
-		return m, nil
+		return schema.Mapping{}, nil, nil
 	}
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		return m, err
-	}
-	dec := yaml.NewDecoder(strings.NewReader(string(raw)))
-	dec.KnownFields(true)
-	if err := dec.Decode(&m); err != nil {
-		return m, fmt.Errorf("mapping %s: %w", path, err)
-	}
-	return m, nil
+	return config.ReadMapping(path)
 }
 
 // convertTo converts a file into the CSV at csvPath as its records are

@@ -52,6 +52,7 @@ func main() {
 		os.Exit(1)
 	}
 	writeRecognition(&b, recognised)
+	writeNational(&b, convertWithNational(context.Background(), *ref, files, placer))
 	if err := corpus.WriteSection(*out, "quality", b.String()); err != nil {
 		fmt.Fprintln(os.Stderr, "quality:", err)
 		os.Exit(1)
