@@ -11,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-
 	"github.com/maillage/maillage/config"
 	"github.com/maillage/maillage/exporters"
 	"github.com/maillage/maillage/harvest"
