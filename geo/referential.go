@@ -73,7 +73,9 @@ type Referential struct {
 	// byName indexes the communes by nameKey.
 	byName map[string][]*Commune
 	// suggest is the prefix index of Suggest, built on its first call.
-	suggest     suggestIndex
+	suggest suggestIndex
+	// centres is the grid of CommuneFromPoint, built on its first call.
+	centres     centreGrid
 	suggestOnce sync.Once
 }
 

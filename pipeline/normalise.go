@@ -150,6 +150,7 @@ func normaliseRecord(mapper *schema.Mapper, nc schema.NormaliseContext, rec harv
 	issues := append(m.Issues, schema.Normalise(&m.Lieu, nc)...)
 	issues = append(issues, geo.Locate(&m.Lieu)...)
 	issues = append(issues, geo.CheckCoordinates(&m.Lieu)...)
+	issues = append(issues, geo.CommuneFromPoint(&m.Lieu)...)
 	issues = append(issues, schema.CheckRequired(&m.Lieu)...)
 	if dupIssue != nil {
 		issues = append(issues, *dupIssue)
