@@ -118,7 +118,7 @@ func writeMarkdown(w io.Writer, results []result, geocoder string) error {
 	b.WriteString("Valid = published as is; fixed = published after recorded fixes; quarantined = kept with its reasons, not published.\n\n")
 	b.WriteString("Addressed = records that carry a name and a street address (from a column, or found in free text); their share published is the acceptance measure.\n\n")
 	b.WriteString("Hours = records that gave opening hours (a text column or per-day columns) → share converted to valid OpenStreetMap syntax; the rest is left out and reported, never published invalid.\n\n")
-	b.WriteString("| file | rows | valid | fixed | quarantined | published | addressed → published | hours → valid OSM | top quarantine reasons |\n|---|---|---|---|---|---|---|---|---|\n")
+	tableHeader(&b, "file", "rows", "valid", "fixed", "quarantined", "published", "addressed → published", "hours → valid OSM", "top quarantine reasons")
 	var rows, valid, fixed, quar, failed, addr, addrPub, hIn, hOK int
 	for _, r := range results {
 		if r.err != nil {
@@ -149,9 +149,9 @@ func writeMarkdown(w io.Writer, results []result, geocoder string) error {
 
 // writeGeoTable adds where each file's points came from.
 func writeGeoTable(b *strings.Builder, results []result, geocoder string) {
-	b.WriteString("\n## Geolocation\n\nPer record, where its point came from: the producer's coordinates kept as given, or fixed (swapped latitude/longitude, Lambert-93 converted, decimal comma); geocoded at address level (housenumber/street result, score ≥ 0.75, in the expected commune) or only at the commune's centre; not placed. These add up to the rows. *Rejected* counts the records whose own coordinates were refused (0,0, outside France, in another territory than the postcode's, unreadable, or far outside the commune that the INSEE code, postcode and commune name agree on: further from each of its centres than 3 times the spacing of the communes around and than 10 km); they are then geocoded or not placed. *Other commune* counts the producers' points in another commune than their INSEE code: found by the reverse geocoder, then moved to their address when the geocoder places it precisely in the declared commune more than 1 km away (then counted as geocoded), else kept with a warning; or far outside it while the postcode or commune name disagree with the code, kept with a warning. (A code contradicted by the point and the lieu's commune name, or naming a homonym, is repaired to the commune named so that holds the point: rule `insee-from-point`.) Against the offline fake, whose few addresses make \"the nearest address\" often one in a neighbouring commune, this is an upper bound.\n\n")
+	section(b, "Geolocation", "Per record, where its point came from: the producer's coordinates kept as given, or fixed (swapped latitude/longitude, Lambert-93 converted, decimal comma); geocoded at address level (housenumber/street result, score ≥ 0.75, in the expected commune) or only at the commune's centre; not placed. These add up to the rows. *Rejected* counts the records whose own coordinates were refused (0,0, outside France, in another territory than the postcode's, unreadable, or far outside the commune that the INSEE code, postcode and commune name agree on: further from each of its centres than 3 times the spacing of the communes around and than 10 km); they are then geocoded or not placed. *Other commune* counts the producers' points in another commune than their INSEE code: found by the reverse geocoder, then moved to their address when the geocoder places it precisely in the declared commune more than 1 km away (then counted as geocoded), else kept with a warning; or far outside it while the postcode or commune name disagree with the code, kept with a warning. (A code contradicted by the point and the lieu's commune name, or naming a homonym, is repaired to the commune named so that holds the point: rule `insee-from-point`.) Against the offline fake, whose few addresses make \"the nearest address\" often one in a neighbouring commune, this is an upper bound.")
 	fmt.Fprintf(b, "Geocoder: %s.\n\n", geocoder)
-	b.WriteString("| file | kept | fixed | geocoded (address) | geocoded (commune centre) | not placed | rejected source coordinates | other commune |\n|---|---|---|---|---|---|---|---|\n")
+	tableHeader(b, "file", "kept", "fixed", "geocoded (address)", "geocoded (commune centre)", "not placed", "rejected source coordinates", "other commune")
 	var total pipeline.GeoAccount
 	for _, r := range results {
 		if r.err != nil {
@@ -162,6 +162,16 @@ func writeGeoTable(b *strings.Builder, results []result, geocoder string) {
 		fmt.Fprintf(b, "| `%s` | %d | %d | %d | %d | %d | %d | %d |\n", r.file, g.Kept, g.Fixed, g.GeocodedAddress, g.GeocodedCommune, g.NotPlaced, g.Rejected, g.OtherCommune)
 	}
 	fmt.Fprintf(b, "| **total** | %d | %d | %d | %d | %d | %d | %d |\n", total.Kept, total.Fixed, total.GeocodedAddress, total.GeocodedCommune, total.NotPlaced, total.Rejected, total.OtherCommune)
+}
+
+// section starts a section of the report: its heading and what it shows.
+func section(b *strings.Builder, title, intro string) {
+	fmt.Fprintf(b, "\n## %s\n\n%s\n\n", title, intro)
+}
+
+// tableHeader writes a Markdown table's header row and its separator.
+func tableHeader(b *strings.Builder, columns ...string) {
+	b.WriteString("| " + strings.Join(columns, " | ") + " |\n|" + strings.Repeat("---|", len(columns)) + "\n")
 }
 
 func pct(n, d int) string {

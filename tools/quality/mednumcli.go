@@ -61,9 +61,8 @@ func convertWithNational(ctx context.Context, root string, files []string, place
 
 // writeNational adds the table of the national pipeline's mappings.
 func writeNational(b *strings.Builder, rs []nationalMapping) {
-	b.WriteString("\n## With the national pipeline's mappings\n\n")
-	b.WriteString("Each data file beside a mednum-cli source configuration (`<source>.config.json`, read by `--mapping` and a source's `mapping_file:`) converted with it, and with no mapping: the share of rows published each way. *Notes* counts what the configuration says that maillage does not carry over (a column feeding two fields, a value outside the standard), listed by `maillage convert`.\n\n")
-	b.WriteString("| file | configuration | rows | published, no mapping | published, national mapping | notes |\n|---|---|---|---|---|---|\n")
+	section(b, "With the national pipeline's mappings", "Each data file beside a mednum-cli source configuration (`<source>.config.json`, read by `--mapping` and a source's `mapping_file:`) converted with it, and with no mapping: the share of rows published each way. *Notes* counts what the configuration says that maillage does not carry over (a column feeding two fields, a value outside the standard), listed by `maillage convert`.")
+	tableHeader(b, "file", "configuration", "rows", "published, no mapping", "published, national mapping", "notes")
 	var rows, plain, mapped int
 	for _, r := range rs {
 		if r.err != nil {

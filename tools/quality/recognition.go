@@ -224,9 +224,8 @@ func typo(name string, k int) string {
 
 // writeRecognition adds the header-blind and perturbed figures.
 func writeRecognition(b *strings.Builder, rs []recognition) {
-	b.WriteString("\n## Recognition without the producers' names\n\n")
-	b.WriteString("For each file, the fields recognised from its columns with their own names (named) are compared with those recognised when the names are replaced by `col1…colN` (header-blind: the values alone) and when they are perturbed as producers do (upper case, accents stripped, an English or shortened synonym, a typo; one per column, chosen by a hash of its name): the share of the named run's fields recognised from the same column.\n\n")
-	b.WriteString("| file | fields (named) | header-blind | perturbed |\n|---|---|---|---|\n")
+	section(b, "Recognition without the producers' names", "For each file, the fields recognised from its columns with their own names (named) are compared with those recognised when the names are replaced by `col1…colN` (header-blind: the values alone) and when they are perturbed as producers do (upper case, accents stripped, an English or shortened synonym, a typo; one per column, chosen by a hash of its name): the share of the named run's fields recognised from the same column.")
+	tableHeader(b, "file", "fields (named)", "header-blind", "perturbed")
 	var named, blind, pert int
 	for _, r := range rs {
 		named, blind, pert = named+r.named, blind+r.blind, pert+r.perturbed
