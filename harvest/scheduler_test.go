@@ -112,7 +112,8 @@ func TestSchedulerPerSource(t *testing.T) {
 	defer mu.Unlock()
 	// counted in distinct instants: the fake clock moves by whole minutes
 	// while the scheduler's goroutines catch up, so one instant may be seen twice
-	if n := len(slices.Compact(runs["hub"])); n < 5 || n > 6 {
+	// (on a copy: Compact zeroes the tail of the slice it is given)
+	if n := len(slices.Compact(slices.Clone(runs["hub"]))); n < 5 || n > 6 {
 		t.Errorf("hub every 10 min ran at %d instants in an hour: %v", n, runs["hub"])
 	}
 	for i, at := range runs["hub"][1:] {
@@ -120,7 +121,7 @@ func TestSchedulerPerSource(t *testing.T) {
 			t.Errorf("hub ran %v after its previous run (run %d of %v)", gap, i+1, runs["hub"])
 		}
 	}
-	if n := len(slices.Compact(runs["departement"])); n < 3 || n > 4 {
+	if n := len(slices.Compact(slices.Clone(runs["departement"]))); n < 3 || n > 4 {
 		t.Errorf("departement at :00/:15/:30/:45 ran at %d instants: %v", n, runs["departement"])
 	}
 	for _, at := range runs["departement"] {
