@@ -1,12 +1,16 @@
 package schema
 
 import (
+	_ "embed"
+	"encoding/json"
 	"fmt"
+	"math"
 	"regexp"
 	"slices"
 	"sort"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // Recognition by content: a column that no name claimed (no name of the
@@ -15,14 +19,30 @@ import (
 // read as points first (degrees, or Lambert-93 metres); then each
 // remaining column gets the field whose test the largest share of its
 // sample passes, the most specific tests first, each field to one column.
-// A free-text column becomes the name when nothing else names the lieux.
-// Every decision says why (Mapper.Reasons).
+// A second column passing the test of a field already taken fills it
+// where the first is empty (secondColumnFields). A free-text column
+// becomes the name when nothing else names the lieux, a column naming
+// bodies the structure_parente. A column with fewer than fewValues
+// values is not judged. Every decision says why (Mapper.Reasons).
 
 // contentSource gives a column's sampled values and the values of two
 // columns read in the same records.
 type contentSource interface {
 	sample(column string) []string
 	rows(a, b string) [][2]string
+	count() int
+}
+
+// fewValues is how few values leave a column unjudged by content in a
+// table of at least fewValuesTable records: one or two stray values (a
+// row shifted by a column) would otherwise pass any test at 100 %.
+const fewValues, fewValuesTable = 3, 10
+
+// judgeable tells whether a column holds enough values to be recognised
+// by them.
+func judgeable(src contentSource, column string) bool {
+	n := len(src.sample(column))
+	return n > 0 && (n >= fewValues || src.count() < fewValuesTable)
 }
 
 // Places knows the communes: their INSEE codes (current or former),
@@ -49,15 +69,17 @@ var (
 	// streetWords are the words of a street address: a street type any
 	// address may start with, or a number followed by one of the looser
 	// types (« 3 mail des Tilleuls », not « Espace labellisé »)
-	streetWords  = regexp.MustCompile(`(?i)(^|[\s,'’])(rue|avenue|av\.?|bd|boulevard|place|chemin|route|rte|all[ée]e|impasse|quai|cours|square|rond[- ]point|lotissement|hameau|lieu[- ]dit|r[ée]sidence|chauss[ée]e|faubourg|esplanade|promenade|parvis|carrefour|sentier|mont[ée]e|passage)(\s|$|,)|\d+\s*(bis|ter|[a-d])?,?\s+(r\.|pl\.?|ch\.?|imp\.?|zone|za|zac|zi|parc|voie|cit[ée]|espace|centre|mail|clos|domaine|quartier|cour|villa|b[aâ]timent|bat\.?|grande?|petite?|le|la|les|du|de|des)\s`)
-	timeShape    = regexp.MustCompile(`\d{1,2}\s*[hH:]\s*\d{0,2}`)
-	dayWords     = regexp.MustCompile(`(?i)\b(lun|mar|mer|jeu|ven|sam|dim|mo|tu|we|th|fr|sa|su)[a-z]*\b`)
-	streetStart  = regexp.MustCompile(`(?i)^(rue|avenue|av\.?|bd|boulevard|place|pl\.?|chemin|ch\.?|route|rte|all[ée]e|impasse|imp\.?|quai|cours|square|rond[- ]point|lotissement|hameau|lieu[- ]dit|r[ée]sidence|chauss[ée]e|faubourg|esplanade|promenade|parvis|carrefour|sentier|mont[ée]e|passage|voie|cit[ée]|mail|clos|parc|zone|za|zac|zi)\b`)
-	bookingURL   = regexp.MustCompile(`(?i)rdv|rendez|booking|reserv|calendly|doctolib|agenda|prendre|planning`)
-	complement   = regexp.MustCompile(`(?i)(^|\s)(b[aâ]t(iment)?\.?|[ée]tage|niveau|appartement|apt|porte|escalier|entr[ée]e|rez[- ]de[- ]chauss[ée]e|rdc|hall|local|salle|bureau|bp|cs|cedex|1er|2e|2[eè]me|aile|bloc)(\s|$|\d)`)
-	idShape      = regexp.MustCompile(`^[A-Za-z0-9_.:/-]{1,64}$`)
-	frenchPhone  = regexp.MustCompile(`^(0[1-9]\d{8}|33[1-9]\d{8}|(262|269|590|594|596|687|689)\d{6,9}|0{1,2}33[1-9]\d{8})$`)
-	postcodeLike = regexp.MustCompile(`^(\d{5}|2[ABab]\d{3})$`)
+	streetWords = regexp.MustCompile(`(?i)(^|[\s,'’])(rue|avenue|av\.?|bd|boulevard|place|chemin|route|rte|all[ée]e|impasse|quai|cours|square|rond[- ]point|lotissement|hameau|bourg|lieu[- ]dit|r[ée]sidence|chauss[ée]e|faubourg|esplanade|promenade|parvis|carrefour|sentier|mont[ée]e|passage)(\s|$|,)|\d+\s*(bis|ter|[a-d])?,?\s+(r\.|pl\.?|ch\.?|imp\.?|zone|za|zac|zi|parc|voie|cit[ée]|espace|centre|mail|clos|domaine|quartier|cour|villa|b[aâ]timent|bat\.?|grande?|petite?|le|la|les|du|de|des)\s`)
+	timeShape   = regexp.MustCompile(`\d{1,2}\s*[hH:]\s*\d{0,2}`)
+	dayWords    = regexp.MustCompile(`(?i)\b(lun|mar|mer|jeu|ven|sam|dim|mo|tu|we|th|fr|sa|su)[a-z]*\b`)
+	streetStart = regexp.MustCompile(`(?i)^(rue|avenue|av\.?|bd|boulevard|place|pl\.?|chemin|ch\.?|route|rte|all[ée]e|impasse|imp\.?|quai|cours|square|rond[- ]point|lotissement|hameau|lieu[- ]dit|r[ée]sidence|chauss[ée]e|faubourg|esplanade|promenade|parvis|carrefour|sentier|mont[ée]e|passage|voie|cit[ée]|mail|clos|parc|zone|za|zac|zi)\b`)
+	bookingURL  = regexp.MustCompile(`(?i)rdv|rendez|booking|reserv|calendly|doctolib|agenda|prendre|planning`)
+	complement  = regexp.MustCompile(`(?i)(^|\s)(b[aâ]t(iment)?\.?|[ée]tage|niveau|appartement|apt|porte|escalier|entr[ée]e|rez[- ]de[- ]chauss[ée]e|rdc|hall|local|salle|bureau|bp|cs|cedex|1er|2e|2[eè]me|aile|bloc)(\s|$|\d)`)
+	idShape     = regexp.MustCompile(`^[A-Za-z0-9_.:/-]{1,64}$`)
+	frenchPhone = regexp.MustCompile(`^(0[1-9]\d{8}|33[1-9]\d{8}|(262|269|590|594|596|687|689)\d{6,9}|0{1,2}33[1-9]\d{8})$`)
+	// postcodeThenCommune ends a full address line: « Mairie 20224 CORSCIA »
+	postcodeThenCommune = regexp.MustCompile(`\D\s(\d{5}|2[ABab]\d{3})\s+\pL[\pL'’ -]+$`)
+	postcodeLike        = regexp.MustCompile(`^(\d{5}|2[ABab]\d{3})$`)
 )
 
 // contentTests, most specific first.
@@ -86,12 +108,18 @@ var contentTests = []contentTest{
 		return timeShape.MatchString(v) && (dayWords.MatchString(v) || strings.Count(v, ":")+strings.Count(strings.ToLower(v), "h") >= 2)
 	}},
 	{"adresse", 0.6, "street addresses", func(v string) bool {
-		return hasLetter(v) && streetWords.MatchString(v)
+		return hasLetter(v) && (streetWords.MatchString(v) || postcodeThenCommune.MatchString(v))
 	}},
 	{"complement_adresse", 0.5, "address complements (building, floor, PO box)", func(v string) bool {
 		return len(v) <= 80 && complement.MatchString(v)
 	}},
 }
+
+// secondColumnFields are the fields a second column recognised by its
+// values fills where the first is empty (a geocoder's address beside the
+// producer's, raw hours beside OSM hours). One field, one such column.
+var secondColumnFields = map[string]bool{"adresse": true, "commune": true, "horaires": true,
+	"site_web": true, "telephone": true, "courriels": true}
 
 // codeStats describes a column of five-character codes: the share of its
 // values that are such codes, that are the communes' INSEE codes, their
@@ -193,7 +221,7 @@ func recogniseCodes(rest []string, src contentSource, places Places, taken map[s
 func recogniseByContent(columns []string, src contentSource, places Places, taken map[string]bool, out, reasons map[string]string) {
 	var rest []string
 	for _, c := range columns {
-		if _, done := out[c]; !done && c != geometryColumn && len(src.sample(c)) > 0 {
+		if _, done := out[c]; !done && c != geometryColumn && judgeable(src, c) {
 			rest = append(rest, c)
 		}
 	}
@@ -239,18 +267,26 @@ func recogniseByContent(columns []string, src contentSource, places Places, take
 	sort.SliceStable(found, func(i, j int) bool {
 		return found[i].rank < found[j].rank || found[i].rank == found[j].rank && found[i].share > found[j].share
 	})
+	fallbacks := map[string]bool{}
 	for _, v := range found {
-		if taken[v.field] {
-			continue
+		why := fmt.Sprintf("%.0f %% of values are %s", 100*v.share, v.why)
+		switch {
+		case !taken[v.field]:
+			taken[v.field], out[v.column] = true, v.field
+			reasons[v.column] = fmt.Sprintf("%s → %s: %s", v.column, v.field, why)
+		case secondColumnFields[v.field] && !fallbacks[v.field]:
+			fallbacks[v.field], out[v.column] = true, fallbackPrefix+v.field
+			reasons[v.column] = fmt.Sprintf("%s → %s where the first column is empty: %s", v.column, v.field, why)
 		}
-		taken[v.field], out[v.column] = true, v.field
-		reasons[v.column] = fmt.Sprintf("%s → %s: %.0f %% of values are %s", v.column, v.field, 100*v.share, v.why)
 	}
 	if !taken["id"] {
 		recogniseID(rest, src, taken, out, reasons)
 	}
 	if !taken["nom"] {
-		recogniseName(rest, src, taken, out, reasons)
+		recogniseName(rest, src, places, taken, out, reasons)
+	}
+	if !taken["structure_parente"] {
+		recogniseParent(rest, src, taken, out, reasons)
 	}
 	if !taken["presentation_detail"] {
 		recogniseText(rest, src, taken, out, reasons)
@@ -261,6 +297,9 @@ func recogniseByContent(columns []string, src contentSource, places Places, take
 // versions) whose list the values of a column resolve best, when at
 // least 60 % do and no other field's list comes within 15 points.
 func enumField(values []string, taken map[string]bool) (string, float64) {
+	if len(values) >= 10 && distinctShare(values) >= 0.95 && shareOf(values, func(v string) bool { return isIDLike(v) || isSlug(v) }) >= 0.5 {
+		return "", 0 // codes all different are a key, whatever words they spell: a list's values repeat
+	}
 	// a 0.x name's dictionary, more specific, is tried first and keeps a tie
 	best, second, field := 0.0, 0.0, ""
 	consider := func(f string, resolves func(string) bool) {
@@ -381,7 +420,7 @@ func recogniseID(rest []string, src contentSource, taken map[string]bool, out, r
 			continue
 		}
 		values := src.sample(c)
-		if len(values) < 2 || distinctShare(values) < 0.95 || shareOf(values, func(v string) bool { return isIDLike(v) || isSlug(v) }) < 0.95 {
+		if len(values) < min(2, src.count()) || distinctShare(values) < 0.95 || shareOf(values, func(v string) bool { return isIDLike(v) || isSlug(v) }) < 0.95 {
 			continue
 		}
 		taken["id"], out[c] = true, "id"
@@ -444,7 +483,10 @@ func recognisePoint(rest []string, src contentSource, taken map[string]bool, out
 	for _, c := range rest {
 		values := src.sample(c)
 		nonZero := shareOf(values, func(v string) bool { f, ok := parseDecimal(v); return ok && f != 0 })
-		if nonZero >= 0.9 && (len(values) < 10 || distinctShare(values) >= 0.5) {
+		// small whole numbers (counts, département numbers) pair by
+		// chance; places repeated once per service repeat their point
+		precise := shareOf(values, func(v string) bool { f, _ := parseDecimal(v); return f != math.Trunc(f) || math.Abs(f) >= 50_000 })
+		if nonZero >= 0.9 && (len(values) < 10 || distinctShare(values) >= 0.5 || precise >= 0.9) {
 			numeric = append(numeric, c)
 		}
 	}
@@ -543,30 +585,26 @@ func parseDecimal(v string) (float64, bool) {
 // letters in nearly every value, nearly every value distinct, of a
 // name's length, seldom an address or a sentence. The first such column
 // wins a tie (producers put the name first).
-func recogniseName(rest []string, src contentSource, taken map[string]bool, out, reasons map[string]string) {
+func recogniseName(rest []string, src contentSource, places Places, taken map[string]bool, out, reasons map[string]string) {
 	// a table may repeat each place once per service: its names are then
-	// as distinct as its most distinct column, not all different
-	most := 0.0
+	// as distinct as its places (their addresses or points when known,
+	// else its most distinct column), not all different
+	ref, known, fullest := placesDistinct(src, out), true, 0
 	for _, c := range rest {
-		most = max(most, distinctShare(src.sample(c)))
+		if ref == 0 {
+			known = false
+		}
+		if !known {
+			ref = max(ref, distinctShare(src.sample(c)))
+		}
+		fullest = max(fullest, len(src.sample(c)))
 	}
 	best, bestScore := "", 0.0
 	for _, c := range rest {
 		if _, done := out[c]; done {
 			continue
 		}
-		values := src.sample(c)
-		if len(values) == 0 {
-			continue
-		}
-		letters := shareOf(values, hasLetter)
-		addresses := shareOf(values, func(v string) bool { return streetWords.MatchString(v) && countDigits(v) > 0 })
-		codes := shareOf(values, func(v string) bool { return isURLish(v) || strings.Contains(v, "@") || isIDLike(v) || isSlug(v) })
-		distinct, length := distinctShare(values), meanLength(values)
-		if letters < 0.9 || distinct < min(0.6, 0.8*most) || addresses > 0.3 || codes > 0.1 || length < 4 || length > 90 {
-			continue
-		}
-		if score := distinct * letters; score > bestScore+0.05 {
+		if score := nameScore(src.sample(c), ref, known, fullest, places); score > bestScore+0.05 {
 			best, bestScore = c, score
 		}
 	}
@@ -575,6 +613,129 @@ func recogniseName(rest []string, src contentSource, taken map[string]bool, out,
 	}
 	taken["nom"], out[best] = true, "nom"
 	reasons[best] = fmt.Sprintf("%s → nom: free text, %.0f %% of values distinct, no other column names the lieux", best, 100*distinctShare(src.sample(best)))
+}
+
+// nameScore is how much a column looks like the lieux's names, 0 when it
+// cannot be: names are short free text (no address, hours, codes or
+// commune alone), in every row, as distinct as the places (ref, their
+// distinct share; known when read from their addresses or points), and
+// proper nouns mostly capitalised.
+func nameScore(values []string, ref float64, known bool, fullest int, places Places) float64 {
+	if len(values) == 0 {
+		return 0
+	}
+	letters := shareOf(values, hasLetter)
+	addresses := shareOf(values, func(v string) bool { return streetWords.MatchString(v) && countDigits(v) > 0 })
+	codes := shareOf(values, func(v string) bool { return isURLish(v) || strings.Contains(v, "@") || isIDLike(v) || isSlug(v) })
+	distinct, length := distinctShare(values), meanLength(values)
+	if letters < 0.9 || distinct < min(0.6, 0.8*ref) || addresses > 0.3 || codes > 0.1 || length < 4 || length > 90 {
+		return 0
+	}
+	if notNames(values) > 0.3 || places != nil && shareOf(values, places.IsCommuneName) > 0.7 {
+		return 0
+	}
+	likeness := distinct // the most distinct when the places are not known
+	if known {
+		likeness = max(0, 1-math.Abs(distinct-ref)/ref)
+	}
+	fill := float64(len(values)) / float64(fullest)
+	return likeness * letters * fill * min(1, 50/length) * (0.5 + 0.5*capitalisedShare(values))
+}
+
+// capitalisedShare is the mean share of a value's words of three letters
+// or more that start with a capital.
+func capitalisedShare(values []string) float64 {
+	total := 0.0
+	for _, v := range values {
+		n, caps := 0, 0
+		for _, w := range strings.Fields(v) {
+			r := []rune(strings.Trim(w, `"'«»()[]-–,.:;`))
+			if len(r) < 3 {
+				continue
+			}
+			n++
+			if unicode.IsUpper(r[0]) {
+				caps++
+			}
+		}
+		if n > 0 {
+			total += float64(caps) / float64(n)
+		}
+	}
+	return total / float64(len(values))
+}
+
+// placesDistinct is the distinct share of the columns that place the
+// lieux (address, street, point), 0 when none is known.
+func placesDistinct(src contentSource, out map[string]string) float64 {
+	most := 0.0
+	for c, f := range out {
+		switch f {
+		case "adresse", addrStreet, "latitude", coordsField, geomField:
+			most = max(most, distinctShare(src.sample(c)))
+		}
+	}
+	return most
+}
+
+//go:embed data/bodies.json
+var bodiesJSON []byte
+
+// bodyWords are the folded words of data/bodies.json, each " word".
+var bodyWords = func() []string {
+	var doc struct {
+		Words []string `json:"words"`
+	}
+	if err := json.Unmarshal(bodiesJSON, &doc); err != nil {
+		panic(fmt.Sprintf("schema: data/bodies.json: %v", err))
+	}
+	return foldKeywords(doc.Words)
+}()
+
+// namesBody tells whether a text names a body (data/bodies.json).
+func namesBody(v string) bool {
+	return containsAnyWord(" "+strings.Join(words(v), " ")+" ", bodyWords)
+}
+
+// recogniseParent reads, once the name is known, the column of the
+// bodies that run the lieux: short text of two words or more, most
+// values naming a body, repeated at least as often as the names are.
+func recogniseParent(rest []string, src contentSource, taken map[string]bool, out, reasons map[string]string) {
+	names := 1.0
+	for c, f := range out {
+		if f == "nom" {
+			names = distinctShare(src.sample(c))
+		}
+	}
+	best, bestShare := "", 0.5
+	for _, c := range rest {
+		if _, done := out[c]; done {
+			continue
+		}
+		values := firstValues(src.sample(c))
+		if shareOf(values, hasLetter) < 0.9 || distinctShare(values) > names+0.05 || meanLength(values) > 90 || notNames(values) > 0.3 ||
+			shareOf(values, func(v string) bool { return isURLish(v) || strings.Contains(v, "@") || isIDLike(v) }) > 0.1 {
+			continue
+		}
+		if shareOf(values, func(v string) bool { return len(strings.Fields(v)) >= 2 }) < 0.5 {
+			continue // « Association », « Collectivité »: a kind of body, not its name
+		}
+		if share := shareOf(values, namesBody); share > bestShare {
+			best, bestShare = c, share
+		}
+	}
+	if best != "" {
+		taken["structure_parente"], out[best] = true, "structure_parente"
+		reasons[best] = fmt.Sprintf("%s → structure_parente: %.0f %% of values name a body (commune, association, company…)", best, 100*bestShare)
+	}
+}
+
+// notNames is the share of values that are what a lieu's name is not:
+// opening hours, a street without its number. (A commune's name alone
+// is many a France services' name: only a column of nothing else is
+// left out.)
+func notNames(values []string) float64 {
+	return shareOf(values, func(v string) bool { return timeShape.MatchString(v) || streetStart.MatchString(v) })
 }
 
 // contentSample is how many of a column's sampled values the tests by

@@ -223,6 +223,9 @@ type sampler struct {
 	samples map[string][]string
 }
 
+// count is how many records the sample is taken from.
+func (s *sampler) count() int { return len(s.records) }
+
 func (s *sampler) sample(column string) []string {
 	if s.samples == nil {
 		s.samples = sampleColumns(s.records)

@@ -106,7 +106,7 @@ func TestShapeRejectsWrongColumns(t *testing.T) {
 		{"yes/no column named like a name", "France services", func(i int) string { return []string{"Oui", "Non"}[i%2] }},
 		{"postcode header with names", "Code postal", func(i int) string { return "Lyon" }},
 		{"latitude out of range", "Coord lat", func(i int) string { return "6543210" }},
-		{"one repeated value as a name", "Structure", func(int) string { return "Mairie" }},
+		{"one repeated value as a name", "Nom du lieu", func(int) string { return "Mairie" }},
 		{"two alternating values as a name", "Nom de la structure", func(i int) string { return []string{"A", "B"}[i%2] }},
 	}
 	for _, c := range cases {
@@ -235,5 +235,50 @@ func TestDayColumnsBecomeOSM(t *testing.T) {
 	}
 	if got := mp.Map(recs[0]).Lieu.Horaires; got != "Mo,Tu 09:00-12:00,13:30-17:00; Sa 09:00-12:00" {
 		t.Errorf("horaires %q (recognised %v)", got, mp.Recognised())
+	}
+}
+
+// TestBlindColumns: columns named c1…cN are read by their values alone:
+// the lieux's names beside a column of hours and one of communes, a
+// second address column as a fallback, the bodies running the lieux, a
+// column with two stray values left alone, whole numbers with a dot
+// never web addresses.
+func TestBlindColumns(t *testing.T) {
+	communes := []string{"Gap", "Digne-les-Bains", "Manosque", "Briançon"}
+	cols, recs := table(40, map[string]func(int) string{
+		"c1": func(i int) string {
+			return []string{"Médiathèque Jean Giono", "Espace France services", "Centre social Les Aires", "Cyber-base"}[i%4] + fmt.Sprintf(" %c", 'A'+i)
+		},
+		"c2": func(i int) string { return "Lundi au vendredi 9h-12h" },
+		"c4": func(i int) string { return communes[i%4] },
+		"c5": func(i int) string { return fmt.Sprintf("%d rue de la Gare 05000 Gap", i+1) },
+		"c6": func(i int) string { return fmt.Sprintf("%d avenue Jean Jaurès, Gap", i+1) },
+		"c7": func(i int) string {
+			return []string{"Communauté de communes du Guillestrois", "Association Les Petits Débrouillards"}[i%2]
+		},
+		"c8": func(i int) string {
+			if i < 2 {
+				return "contact@exemple.fr"
+			}
+			return ""
+		},
+		"c9": func(i int) string { return fmt.Sprintf("%d.0", i+1) },
+	})
+	mp, err := schema.NewMapperFor(schema.Mapping{}, cols, recs, geo.Communes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := mp.Recognised()
+	want := map[string]string{"c1": "nom", "c2": "horaires", "c4": "commune", "c7": "structure_parente", "c8": ""}
+	for c, f := range want {
+		if got[c] != f {
+			t.Errorf("%s → %q, want %q (%s)", c, got[c], f, strings.Join(mp.Reasons(cols), "; "))
+		}
+	}
+	if a, b := got["c5"], got["c6"]; !(a == "adresse" && b == "~adresse" || a == "~adresse" && b == "adresse") {
+		t.Errorf("two address columns → %q, %q: want one the address, the other its fallback", a, b)
+	}
+	if got["c9"] == "site_web" {
+		t.Errorf("c9 (1.0, 2.0…) read as web addresses")
 	}
 }

@@ -16,7 +16,7 @@ var (
 	postcodeShape = regexp.MustCompile(`^\d{4,5}(\.0)?$`)
 	inseeShape    = regexp.MustCompile(`^(\d{4,5}|2[ABab]\d{3})(\.0)?$`)
 	pivotShape    = regexp.MustCompile(`^[A-Za-z0-9]{9,14}$`)
-	urlShape      = regexp.MustCompile(`(?i)^(https?://|www\.)|^[a-z0-9-]+(\.[a-z0-9-]+)+(/\S*)?$`)
+	urlShape      = regexp.MustCompile(`(?i)^(https?://|www\.)|^[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z][a-z0-9-]*[a-z](/\S*)?$`)
 	houseNumber   = regexp.MustCompile(`(?i)^\d{1,4}\s*(bis|ter|quater|[a-d])?$`)
 )
 
@@ -41,7 +41,7 @@ var shapeChecks = map[string]shapeCheck{
 	}},
 	"date_maj":            {0.5, func(v string) bool { _, is := NormaliseDate(v, time.Time{}); return is == nil || is.Level == LevelFix }},
 	addrNumber:            {0.6, func(v string) bool { return houseNumber.MatchString(strings.TrimSpace(v)) }},
-	"nom":                 {0.8, hasLetter},
+	"nom":                 {0.8, func(v string) bool { return hasLetter(v) && !isIDLike(v) }},
 	"commune":             {0.8, func(v string) bool { return hasLetter(v) && countDigits(v) <= 5 }},
 	"adresse":             {0.8, hasLetter},
 	addrStreet:            {0.8, hasLetter},
