@@ -112,15 +112,12 @@ var errHeaderOnly = errors.New("CSV: header only")
 // csvTable makes a table of the first rows of a document: the header,
 // found among them (its line is returned), and the records below it.
 func csvTable(rows [][]string, lines []int) (*Table, int, error) {
-	h := headerRow(rows)
-	if h < 0 {
+	span, ok := findHeader(rows)
+	if !ok {
 		return nil, 0, errors.New("CSV: no header row found")
 	}
-	header := rows[h]
-	t := &Table{Format: FormatCSV, Columns: header}
-	if h > 0 {
-		t.Notes = append(t.Notes, fmt.Sprintf("header found on line %d; %d row(s) above it skipped", lines[h], h))
-	}
+	h := span.last
+	t := &Table{Format: FormatCSV, Columns: span.columns, Notes: span.notes(lines)}
 	for i, row := range rows[h+1:] {
 		if err := t.addRow(row, lines[h+1+i]); err != nil {
 			return nil, 0, err
@@ -158,15 +155,13 @@ func csvFields(header, row []string) []Field {
 func decodeCSVOnCache(body []byte, sep rune, cache *ElementCache) (*Table, bool) {
 	chunks, lines := csvChunks(body)
 	head, ok := parseChunks(chunks[:min(len(chunks), headerRows)], sep)
-	h := headerRow(head)
-	if !ok || h < 0 || h+1 >= len(chunks) {
+	span, found := findHeader(head)
+	h := span.last
+	if !ok || !found || h+1 >= len(chunks) {
 		return nil, false
 	}
-	header := head[h]
-	t := &Table{Format: FormatCSV, Columns: header, Records: make([]Record, len(chunks)-h-1)}
-	if h > 0 {
-		t.Notes = append(t.Notes, fmt.Sprintf("header found on line %d; %d row(s) above it skipped", lines[h], h))
-	}
+	header := span.columns
+	t := &Table{Format: FormatCSV, Columns: header, Records: make([]Record, len(chunks)-h-1), Notes: span.notes(lines)}
 	dec := newElementDecoder(cache, csvUnder(sep, header), len(chunks))
 	ok = fillCSVRecords(t, sep, chunks[h+1:], lines[h+1:], head[h+1:], dec)
 	dec.done(t, ok)

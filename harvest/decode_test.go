@@ -167,10 +167,34 @@ func TestDecodeEncodingsAndContainers(t *testing.T) {
 	}
 }
 
+// TestHeaderOverTwoRows: a group row above the names (merged cells:
+// the group's name repeated, or written once above gaps) and a name
+// wrapped onto a second line both join the row below; a first data row
+// of text only stays a record.
+func TestHeaderOverTwoRows(t *testing.T) {
+	cases := []struct{ name, body, columns string }{
+		{"group repeated", "Lieu;Adresse;Adresse;Contact\nNom;Code postal;Commune;Téléphone\nEPN;69001;Lyon;0472000000\n", "Lieu Nom|Adresse Code postal|Adresse Commune|Contact Téléphone"},
+		{"group over gaps", "Lieu;Adresse;;Contact\nNom;Code postal;Commune;Téléphone\nEPN;69001;Lyon;0472000000\n", "Lieu Nom|Adresse Code postal|Adresse Commune|Contact Téléphone"},
+		{"wrapped names", "Nom de;Code;Commune;Numéro de\nla structure;postal;;téléphone\nEPN;69001;Lyon;0472000000\n", "Nom de la structure|Code postal|Commune|Numéro de téléphone"},
+		{"text-only first record", "Nom;Commune;Type\nEPN;Lyon;\nCyber-base;Bron;Association\n", "Nom|Commune|Type"},
+		{"text-only first record above numbers", "Nom;Commune;Code postal\nEPN;Lyon;\nCyber-base;Bron;69500\n", "Nom|Commune|Code postal"},
+		{"record repeating a name below", "Nom;Commune;Type\nEPN;;Association\nEPN;Bron;Association\n", "Nom|Commune|Type"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			tab := decode(t, c.body, harvest.DecodeOptions{Format: "csv", Delimiter: ";"})
+			if got := strings.Join(tab.Columns, "|"); got != c.columns {
+				t.Errorf("columns %q, want %q (notes %v)", got, c.columns, tab.Notes)
+			}
+		})
+	}
+}
+
 func TestHeaderRowFound(t *testing.T) {
 	body := "Lieux de médiation numérique — export du 12/03,,\n,,\nIdentité,,Contact\nNom,Commune,Téléphone\nEPN,Lyon,0472000000\n"
 	tab := decode(t, body, harvest.DecodeOptions{Format: "csv"})
-	if strings.Join(tab.Columns, "|") != "Nom|Commune|Téléphone" || len(tab.Records) != 1 || tab.Records[0].Line != 5 {
+	// the group row (« Identité » over two columns) is part of the header
+	if strings.Join(tab.Columns, "|") != "Identité Nom|Identité Commune|Contact Téléphone" || len(tab.Records) != 1 || tab.Records[0].Line != 5 {
 		t.Errorf("columns %q, %d records, notes %v", tab.Columns, len(tab.Records), tab.Notes)
 	}
 }

@@ -240,14 +240,52 @@ func TestClassicMacFile(t *testing.T) {
 
 // TestGroupRowAboveTheHeader: a row grouping the columns (« Structure »,
 // « Adresse », « Contact ») above the real header, each group's name
-// repeated over its columns as a spreadsheet's merged cells export.
+// repeated over its columns as a spreadsheet's merged cells export, or
+// written once above gaps. The two rows make the header: every row below
+// is a record and none above, and each column is read by its name.
 func TestGroupRowAboveTheHeader(t *testing.T) {
 	want := baseline(t)
-	lines := transformed(t, [][2]string{{"epn", "nom"}, {"adresse", "adresse"}, {"code_post", "code postal"}, {"commune", "commune"},
-		{"telephone", "telephone"}, {"Geo Point", "Geo Point"}}, nil)
-	lines = slices.Insert(lines, 0, "Structure;Adresse;Adresse;Adresse;Contact;Contact")
-	if got := byName(convertBytes(t, "epn-groups.csv", []byte(strings.Join(lines, "\n"))).Lieux); len(got) != len(want) {
+	for _, groups := range []string{"Structure;Adresse;Adresse;Adresse;Contact;Contact", "Structure;Adresse;;;Contact;"} {
+		t.Run(groups, func(t *testing.T) {
+			lines := transformed(t, [][2]string{{"epn", "nom"}, {"adresse", "voie"}, {"code_post", "code postal"}, {"commune", "commune"},
+				{"telephone", "telephone"}, {"Geo Point", "Geo Point"}}, nil)
+			lines = slices.Insert(lines, 0, groups)
+			conv := convertBytes(t, "epn-groups.csv", []byte(strings.Join(lines, "\n")))
+			assertSamePlaces(t, conv, want, len(lines)-2)
+		})
+	}
+}
+
+// TestHeaderWrappedOverTwoLines: names cut over two rows (« Nom de » /
+// « l'espace », « Code » / « postal ») are joined, not read as a record.
+func TestHeaderWrappedOverTwoLines(t *testing.T) {
+	want := baseline(t)
+	lines := transformed(t, [][2]string{{"epn", "Nom de"}, {"adresse", "Adresse"}, {"code_post", "Code"}, {"commune", "Commune"},
+		{"telephone", "Numéro de"}, {"Geo Point", "Geo Point"}}, nil)
+	lines = slices.Insert(lines, 1, "l'espace;;postal;;téléphone;")
+	conv := convertBytes(t, "epn-wrapped.csv", []byte(strings.Join(lines, "\n")))
+	assertSamePlaces(t, conv, want, len(lines)-2)
+}
+
+// assertSamePlaces checks that a converted file has rows records (no
+// header row read as one), publishes the real file's lieux with their
+// postcodes and communes, and read no column by its values alone.
+func assertSamePlaces(t *testing.T, conv *pipeline.Conversion, want map[string]schema.Lieu, rows int) {
+	t.Helper()
+	if conv.Report.Rows != rows {
+		t.Errorf("%d records, want %d: a header row was read as data", conv.Report.Rows, rows)
+	}
+	got := byName(conv.Lieux)
+	if len(got) != len(want) {
 		t.Errorf("%d lieux published, %d from the real file", len(got), len(want))
+	}
+	for name, l := range got {
+		if w, ok := want[name]; !ok || l.CodePostal != w.CodePostal || l.Commune != w.Commune {
+			t.Errorf("%q published with %s %s, the real file says %s %s", name, l.CodePostal, l.Commune, w.CodePostal, w.Commune)
+		}
+	}
+	if len(conv.Report.Columns.ByContent) > 0 {
+		t.Errorf("columns read by their values, not their names: %v", conv.Report.Columns.ByContent)
 	}
 }
 
