@@ -401,3 +401,120 @@ func TestCommuneFromThePoint(t *testing.T) {
 		}
 	}
 }
+
+// surveyTable is the real Lot-et-Garonne survey export (Hubik's form, 40
+// of its rows, testdata/convert/README.md): its header and rows.
+func surveyTable(t *testing.T) ([]string, [][]string) {
+	t.Helper()
+	raw, err := os.ReadFile("../testdata/convert/lot-et-garonne-survey.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := csv.NewReader(bytes.NewReader(raw))
+	r.Comma = ';'
+	rows, err := r.ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rows[0], rows[1:]
+}
+
+// TestFormExport: the survey as a form tool exports it. A timestamp
+// column; the address asked in one question (« Quelle est l'adresse de
+// votre structure ? »), no postcode or commune column; the audiences a
+// multiple choice whose answers are separated by « ; » or given as choice
+// names (« plus_de_60_ans », KoBo); the collective workshops typed in
+// the « Autre » companion column of the accompaniment question. Every
+// row is published with the postcode and commune the address gives, and
+// the audiences and accompaniments of the original file.
+func TestFormExport(t *testing.T) {
+	header, rows := surveyTable(t)
+	original := convertBytes(t, "survey.csv", mustRead(t, "../testdata/convert/lot-et-garonne-survey.csv"))
+	want := map[string]schema.Lieu{}
+	for _, l := range original.Lieux {
+		want[l.ID] = l
+	}
+	col := func(name string) int { return column(t, header, name) }
+	audiences := col("Accompagnez-vous des publics spécifiques?")
+	// the standard's audiences the original answers name (the others,
+	// « Tout public », « Bénéficiaires du RSA »…, have no value of its own)
+	audiencesOf := map[string][]string{}
+	for _, r := range rows {
+		var a []string
+		if strings.Contains(r[audiences], "Moins de 26 ans") {
+			a = append(a, "Jeunes")
+		}
+		if strings.Contains(r[audiences], "Plus de 60 ans") {
+			a = append(a, "Seniors")
+		}
+		audiencesOf[r[col("Num")]] = sorted(a)
+	}
+	codes := func(v string) string {
+		var out []string
+		for _, a := range strings.Split(v, ",") {
+			out = append(out, strings.ReplaceAll(strings.ToLower(strings.TrimSpace(a)), " ", "_"))
+		}
+		return strings.Join(out, " ")
+	}
+	for _, style := range []struct {
+		name     string
+		audience func(string) string
+	}{
+		{"answers separated by semicolons", func(v string) string { return strings.ReplaceAll(v, ", ", ";") }},
+		{"choice names", codes},
+	} {
+		t.Run(style.name, func(t *testing.T) {
+			out := [][]string{{"Horodateur", "Num", "Nom de votre structure", "Quelle est l'adresse de votre structure ?",
+				"Quel(s) type(s) de public accompagnez-vous ?", "Quel type d'accompagnement ?", "Quel type d'accompagnement ? - Autre"}}
+			for i, r := range rows {
+				address := strings.Join([]string{r[col("Numéro de rue")], r[col("Nom de rue")], r[col("Code postal")], r[col("Ville")]}, " ")
+				kinds, other := r[col("Quel type d'accompagnement ?")], ""
+				if strings.Contains(kinds, "Collectif") {
+					kinds, other = strings.Trim(strings.ReplaceAll(kinds, "Collectif", ""), ", "), "Ateliers collectifs le mardi"
+				}
+				out = append(out, []string{fmt.Sprintf("2021/03/%02d 10:15:00 UTC+1", 1+i%28), r[col("Num")], r[col("Nom de votre structure")],
+					strings.Join(strings.Fields(address), " "), style.audience(r[audiences]), kinds, other})
+			}
+			var b bytes.Buffer
+			w := csv.NewWriter(&b)
+			w.Comma = ','
+			if err := w.WriteAll(out); err != nil {
+				t.Fatal(err)
+			}
+			conv := convertBytes(t, "form.csv", b.Bytes())
+			if len(conv.Lieux) != len(want) {
+				t.Errorf("%d lieux published, %d from the original export (report %+v)", len(conv.Lieux), len(want), conv.Report.Columns)
+				for _, r := range conv.Records {
+					if r.Status == schema.StatusQuarantined {
+						t.Logf("quarantined: %v %v", r.Fields, r.Issues)
+					}
+				}
+			}
+			for _, l := range conv.Lieux {
+				w := want[l.ID]
+				// the original's commune column may go on past the commune
+				// (« AGEN mais aussi à Villeneuve… »): the form's is its start
+				if l.CodePostal != w.CodePostal || !strings.HasPrefix(strings.ToLower(strings.Join(strings.Fields(w.Commune), " ")), strings.ToLower(l.Commune)) {
+					t.Errorf("%s: %s %q, the original says %s %q", l.Nom, l.CodePostal, l.Commune, w.CodePostal, w.Commune)
+				}
+				if got, want := sorted(l.PublicsSpecifiquementAdresses), audiencesOf[l.ID]; !slices.Equal(got, want) {
+					t.Errorf("%s: audiences %v, the original's answers say %v", l.Nom, got, want)
+				}
+				if !slices.Equal(sorted(l.ModalitesAccompagnement), sorted(w.ModalitesAccompagnement)) {
+					t.Errorf("%s: accompaniment %v, the original says %v", l.Nom, l.ModalitesAccompagnement, w.ModalitesAccompagnement)
+				}
+			}
+		})
+	}
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func sorted(s []string) []string { return slices.Sorted(slices.Values(s)) }

@@ -113,7 +113,7 @@ func describeTargets(m map[string]string) string {
 // kept as it is. keys holds the producer ids already taken (by the index
 // of their record), across the parts of a table normalised one by one.
 func normaliseWith(mapper *schema.Mapper, source string, t *harvest.Table, harvested time.Time, prior *priorRecords, keys map[string]int) []store.SourceRecord {
-	nc := schema.NormaliseContext{HarvestedAt: harvested}
+	nc := schema.NormaliseContext{HarvestedAt: harvested, Places: mapper.Places()}
 	out := make([]store.SourceRecord, 0, len(t.Records))
 	var hasher *harvest.RecordHasher
 	if prior != nil {

@@ -300,6 +300,10 @@ func enumField(values []string, taken map[string]bool) (string, float64) {
 	if len(values) >= 10 && distinctShare(values) >= 0.95 && shareOf(values, func(v string) bool { return isIDLike(v) || isSlug(v) }) >= 0.5 {
 		return "", 0 // codes all different are a key, whatever words they spell: a list's values repeat
 	}
+	// names (short, capitalised, differing from row to row where a list's
+	// items recur) hold the words of many fields: « Bus France Services -
+	// Place de la poste »
+	nameLike := len(values) >= 10 && distinctShare(listItems(values)) >= 0.5 && meanLength(values) < 60 && capitalisedShare(values) >= 0.5
 	// a 0.x name's dictionary, more specific, is tried first and keeps a tie
 	best, second, field := 0.0, 0.0, ""
 	consider := func(f string, resolves func(string) bool) {
@@ -341,14 +345,42 @@ func enumField(values []string, taken map[string]bool) (string, float64) {
 				if _, ok := vocab.resolveEnum(f, tok); ok {
 					return true
 				}
+				if f == "publics_specifiquement_adresses" && isGeneralAudience(f, tok) {
+					return true // « Tout public »: the audience field's, not the care field's
+				}
 			}
-			return len(fromKeywords(f, v)) > 0 // the field's keywords in free text
+			// the field's keywords in free text; not for a field of two
+			// values (Fixe, Itinérant), whose words any text may hold, nor
+			// in names
+			return !nameLike && enumSize(f) > 2 && len(fromKeywords(f, v)) > 0
 		})
 	}
 	if best < 0.6 || best-second < 0.15 {
 		return "", 0
 	}
 	return field, best
+}
+
+// listItems are the items of values read as lists (split at , ; | /).
+func listItems(values []string) []string {
+	var out []string
+	for _, v := range values {
+		for _, it := range strings.FieldsFunc(v, func(r rune) bool { return strings.ContainsRune(",;|/", r) }) {
+			if it = strings.TrimSpace(it); it != "" {
+				out = append(out, it)
+			}
+		}
+	}
+	return out
+}
+
+// enumSize is how many values the standard's list of a field has.
+func enumSize(field string) int {
+	seen := map[string]bool{}
+	for _, c := range vocab.enums[field] {
+		seen[c] = true
+	}
+	return len(seen)
 }
 
 // tableOf is the 0.x dictionary a column name is read with.

@@ -17,7 +17,7 @@ var (
 // deriveLocation fills the location fields a source left empty from text it
 // did give: a postcode and commune at the end of the address (then cut from
 // it), or a whole address found in the name, complement or description.
-func deriveLocation(l *Lieu) []Issue {
+func deriveLocation(l *Lieu, places Places) []Issue {
 	var issues []Issue
 	if l.Adresse == "" {
 		issues = append(issues, addressFromText(l)...)
@@ -25,11 +25,12 @@ func deriveLocation(l *Lieu) []Issue {
 	if !hasPostcodeLike(l.Adresse) {
 		return issues
 	}
-	m := addressTailRE.FindStringSubmatch(l.Adresse)
-	if m == nil {
+	var street, cp, commune string
+	if m := addressTailRE.FindStringSubmatch(l.Adresse); m != nil {
+		street, cp, commune = strings.Trim(m[1], " ,;-–"), m[2], strings.TrimSpace(m[3])
+	} else if street, cp, commune = communeAfterPostcode(l.Adresse, places); cp == "" {
 		return issues
 	}
-	street, cp, commune := strings.Trim(m[1], " ,;-–"), m[2], strings.TrimSpace(m[3])
 	if l.CodePostal == "" {
 		l.CodePostal = cp
 		issues = append(issues, Issue{Field: "code_postal", Rule: "postcode-from-address", Value: l.Adresse, Fixed: cp, Level: LevelFix,
@@ -46,6 +47,28 @@ func deriveLocation(l *Lieu) []Issue {
 		l.Adresse = street
 	}
 	return issues
+}
+
+// postcodeThenWords finds a postcode and the words after it.
+var postcodeThenWords = regexp.MustCompile(`^(.*?)[\s,;\-–]*\b(\d{5})\s+(\pL.*)$`)
+
+// communeAfterPostcode reads « street 47000 Agen, Boé, Lafox… »: the
+// commune is the longest run of words after the postcode (up to six,
+// before any comma or bracket) that places know as a commune, and the
+// postcode one of theirs. Without places nothing is read.
+func communeAfterPostcode(address string, places Places) (street, cp, commune string) {
+	m := postcodeThenWords.FindStringSubmatch(address)
+	if m == nil || places == nil || !places.IsPostcode(m[2]) {
+		return "", "", ""
+	}
+	head, _, _ := strings.Cut(strings.NewReplacer(";", ",", "(", ",", "/", ",").Replace(m[3]), ",")
+	ws := strings.Fields(head)
+	for n := min(len(ws), 6); n > 0; n-- {
+		if name := strings.Join(ws[:n], " "); places.IsCommuneName(name) {
+			return strings.Trim(m[1], " ,;-–"), m[2], name
+		}
+	}
+	return "", "", ""
 }
 
 // addressFromText looks for an address in the fields that often carry one

@@ -96,7 +96,14 @@ type Mapper struct {
 	reasons map[string]string
 	// notes say what of a lenient mapping the source lacked.
 	notes []string
+	// places are the communes the mapper read codes and names with (nil
+	// when not known).
+	places Places
 }
+
+// Places are the communes the mapper was made with, nil when none: the
+// normalisation reads a commune in address text with them.
+func (mp *Mapper) Places() Places { return mp.places }
 
 // Mapped is the result of mapping one raw record.
 type Mapped struct {
@@ -123,7 +130,7 @@ func NewMapperFor(m Mapping, columns []string, records []harvest.Record, places 
 // newMapper is NewMapper with the shape of each column's values judged
 // by fits, and the values read from src.
 func newMapper(m Mapping, columns []string, fits shapeTest, src contentSource, places Places) (*Mapper, error) {
-	mp := &Mapper{targets: map[string]string{}, constants: map[string]string{}, reasons: map[string]string{}}
+	mp := &Mapper{targets: map[string]string{}, constants: map[string]string{}, reasons: map[string]string{}, places: places}
 	if m.SkipMissing {
 		m, mp.notes = m.fitTo(columns)
 	}
@@ -160,6 +167,7 @@ func newMapper(m Mapping, columns []string, fits shapeTest, src contentSource, p
 	for col, t := range recognised {
 		mp.targets[col] = t
 	}
+	addCompanionColumns(columns, mp.targets, mp.reasons)
 	recheckCodes(columns, src, places, mp.targets, mp.reasons)
 	mp.findContactColumns(columns)
 	for field, value := range m.Constants {
@@ -726,6 +734,11 @@ func (d *draft) addToken(dst *Lieu, column, field, tok string) {
 		appendUnique(dst, field, tok)
 		return
 	}
+	if isGeneralAudience(field, tok) {
+		d.issues = append(d.issues, Issue{Field: field, Column: column, Rule: "general-audience", Value: tok, Level: LevelFix,
+			Message: "everyone welcome: no audience of the standard's list to name"})
+		return
+	}
 	if c, ok := vocab.resolveEnum(field, tok); ok {
 		if c != tok {
 			d.issues = append(d.issues, Issue{Field: field, Column: column, Rule: "enum-spelling", Value: tok, Fixed: c, Level: LevelFix,
@@ -736,6 +749,14 @@ func (d *draft) addToken(dst *Lieu, column, field, tok string) {
 	}
 	if targets, known := vocab.resolveLegacy(field, tok); known {
 		d.applyTargets(dst, column, field, tok, targets)
+		return
+	}
+	if strings.Contains(tok, "_") {
+		// a form tool's choice names (KoBo, Survey123): « personnes_agees »,
+		// several in a cell separated by spaces
+		for _, code := range strings.Fields(tok) {
+			d.addToken(dst, column, field, strings.ReplaceAll(code, "_", " "))
+		}
 		return
 	}
 	if parts := strings.Split(tok, ","); len(parts) > 1 {

@@ -41,6 +41,9 @@ var phonePrefixes = func() map[string]string {
 type NormaliseContext struct {
 	// HarvestedAt replaces a missing or unusable date_maj.
 	HarvestedAt time.Time
+	// Places, when known, confirm a commune read in address text that
+	// goes on past it (« 47000 Agen, Boé, Lafox… »).
+	Places Places
 }
 
 // requiredFields are the fields without which a record cannot be published
@@ -75,7 +78,7 @@ func Normalise(l *Lieu, nc NormaliseContext) []Issue {
 
 // normaliseSteps run in order after text cleaning.
 var normaliseSteps = []func(*Lieu, NormaliseContext) []Issue{
-	func(l *Lieu, _ NormaliseContext) []Issue { return deriveLocation(l) },
+	func(l *Lieu, nc NormaliseContext) []Issue { return deriveLocation(l, nc.Places) },
 	normalisePivotField, normalisePostcodeField, normaliseINSEEField, normalisePhoneField,
 	normaliseEmailsField, normaliseWebsitesField, normaliseDateField, normaliseResumeField,
 	normaliseTypologieField, normaliseHoursField, neutraliseFormulasField,

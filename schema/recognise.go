@@ -4,6 +4,7 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -134,11 +135,20 @@ func (d *synonymDict) content(ws []string) []string {
 // with the dictionary's vocabulary and drops stopwords.
 func (d *synonymDict) headerWords(h string) []string {
 	var out []string
-	for _, w := range words(h) {
+	for _, w := range words(formHints.ReplaceAllString(h, " ")) {
+		if len(w) >= 6 && strings.HasSuffix(w, "ez") {
+			continue // a form question's verb: « proposez-vous », « accueillez-vous »
+		}
 		out = append(out, d.segment(w)...)
 	}
 	return d.content(out)
 }
+
+// formHints are what form questions add to a name: a plural or gender
+// mark, « quel(s) service(s) », and a hint in brackets of three words or
+// more, « (max 200 caractères) ». A bracket of one or two words
+// (« (lundi) ») is part of the name.
+var formHints = regexp.MustCompile(`\((s|e|es|x)\)|\(\s*[^()\s]+(\s+[^()\s]+){2,}\s*\)|\[[^\]]*\]$`)
 
 // segment splits a long unknown word into known words when at least 80% of
 // it is covered by them; otherwise it keeps the word whole.

@@ -47,6 +47,8 @@ var shapeChecks = map[string]shapeCheck{
 	addrStreet:            {0.8, hasLetter},
 	"typologie":           {0.3, func(v string) bool { _, ok := vocab.typologies[strings.ToUpper(strings.TrimSpace(v))]; return ok }},
 	"id":                  {0, nil},
+	"fiche_acces_libre":   {0.5, isURLish},
+	"prise_rdv":           {0.3, func(v string) bool { return isURLish(firstOfList(v)) }},
 	"horaires":            {0.8, func(v string) bool { return len(v) >= 2 }},
 	"presentation_detail": {0.5, hasLetter},
 }
@@ -129,6 +131,9 @@ func varied(values []string) bool {
 
 func resolvesSomething(field, v string) bool {
 	for _, tok := range splitList(field, v) {
+		if isGeneralAudience(field, tok) {
+			return true
+		}
 		if _, ok := vocab.resolveEnum(field, tok); ok {
 			return true
 		}
@@ -137,6 +142,18 @@ func resolvesSomething(field, v string) bool {
 		}
 	}
 	return len(fromKeywords(field, v)) > 0
+}
+
+// generalAudience are the answers that say a lieu welcomes everyone:
+// known values of an audience field that name none of its list's.
+var generalAudience = map[string]bool{"tout public": true, "tous publics": true, "tous public": true, "tout publics": true,
+	"grand public": true, "tout le monde": true, "adultes": true, "all": true, "everyone": true, "general public": true}
+
+// isGeneralAudience tells whether a value of an audience field says
+// « everyone ».
+func isGeneralAudience(field, tok string) bool {
+	return (field == "publics_specifiquement_adresses" || field == "prise_en_charge_specifique") &&
+		generalAudience[strings.Join(words(tok), " ")]
 }
 
 func inRange(v string, limit float64) bool {
