@@ -339,7 +339,18 @@ func enumField(values []string, taken map[string]bool) (string, float64) {
 			return false
 		})
 	}
+	// each value's words folded once, for every field's keywords
+	folded := make(map[string]string, len(values))
+	for _, v := range values {
+		folded[v] = foldedText(v)
+	}
 	for _, f := range sortedKeys(vocab.enums) {
+		// the field's keywords in free text; not for a field of two values
+		// (Fixe, Itinérant), whose words any text may hold, nor in names
+		rules := keywordRules[f]
+		if nameLike || enumSize(f) <= 2 {
+			rules = nil
+		}
 		consider(f, func(v string) bool {
 			for _, tok := range splitList(f, v) {
 				if _, ok := vocab.resolveEnum(f, tok); ok {
@@ -349,10 +360,7 @@ func enumField(values []string, taken map[string]bool) (string, float64) {
 					return true // « Tout public »: the audience field's, not the care field's
 				}
 			}
-			// the field's keywords in free text; not for a field of two
-			// values (Fixe, Itinérant), whose words any text may hold, nor
-			// in names
-			return !nameLike && enumSize(f) > 2 && len(fromKeywords(f, v)) > 0
+			return anyRuleMatches(rules, folded[v])
 		})
 	}
 	if best < 0.6 || best-second < 0.15 {

@@ -63,12 +63,29 @@ var keywordRules = func() map[string][]foldedRule {
 // fromKeywords reads values of an enumerated field in free text.
 func fromKeywords(field, text string) []string { return matchRules(keywordRules[field], text) }
 
+// foldedText is a text as rules read it: its folded words, each after a
+// space.
+func foldedText(text string) string {
+	return " " + strings.Join(words(strings.ReplaceAll(text, "€", " euro ")), " ") + " "
+}
+
+// anyRuleMatches tells whether a folded text (foldedText) holds the
+// keywords of one of the rules.
+func anyRuleMatches(rules []foldedRule, t string) bool {
+	for _, r := range rules {
+		if containsAnyWord(t, r.any) && !containsAnyWord(t, r.except) {
+			return true
+		}
+	}
+	return false
+}
+
 // matchRules returns the values whose keywords a text contains.
 func matchRules(rules []foldedRule, text string) []string {
 	if len(rules) == 0 {
 		return nil
 	}
-	t := " " + strings.Join(words(strings.ReplaceAll(text, "€", " euro ")), " ") + " "
+	t := foldedText(text)
 	var out []string
 	for _, r := range rules {
 		if containsAnyWord(t, r.any) && !containsAnyWord(t, r.except) {
