@@ -34,6 +34,8 @@ type vocabulary struct {
 	KindPlaces   []string           `json:"name_kind_places"`
 	SIRENKinds   map[string]string  `json:"siren_kinds"`
 	OnePerTown   []string           `json:"one_per_commune"`
+	FormerNames  []string           `json:"former_names"`
+	HostKinds    []string           `json:"host_kinds"`
 
 	phraseKeys []string // " key ", longest first
 	phraseTo   []string // " replacement ", same order
@@ -107,8 +109,19 @@ type profile struct {
 	globalID  bool     // localID is specific enough to name a record anywhere
 	kinds     []string // kinds of service the name, labels or SIREN say (words.Kinds, LabelKinds, SIRENKinds)
 	distinct  []string // the name's words that are neither generic nor kinds
+	// bodyKinds: how many of kinds the name says (the others come from
+	// a label or the SIREN): a record named « Communauté de communes… »
+	// labelled France Services is the body, whose desk may be elsewhere
+	bodyKinds int
 	source    string
-	org       int32  // the organisation it belongs to in its commune (organisations), -1 when unknown
+	// former: the name is a programme's former name (« MSAP », a France
+	// services before 2020): an older vintage of the list
+	former bool
+	// mentions are the words of what a France services says of its host
+	// (complement of address, structure_parente, e-mail domains and web
+	// hosts); nil for the others
+	mentions []string
+	org      int32  // the organisation it belongs to in its commune (organisations), -1 when unknown
 	orgKey    uint64 // its organisation's block, named by the organisation's records (orgKeys)
 }
 
@@ -129,7 +142,7 @@ func newProfile(m *Member) profile {
 	for i, t := range p.street {
 		p.streetW[i] = streetWeight(t)
 	}
-	if c, ok := geo.Communes().Commune(l.CodeINSEE); ok {
+	if c, ok := geo.Communes().Commune(l.CodeINSEE); ok && sameDepartement(l.CodeINSEE, l.CodePostal) {
 		p.insee = geo.Communes().Current(c).Code
 	}
 	if lon, lat, ok := l.Point(); ok && (l.Placement == nil || l.Placement.Rank() <= 2) {
@@ -140,6 +153,7 @@ func newProfile(m *Member) profile {
 	p.localID = strings.ToLower(strings.TrimSpace(m.ProducerID))
 	p.globalID = globalID(p.localID)
 	p.source = m.Source
+	p.former = formerName(l.Nom)
 	for _, t := range p.name {
 		switch k, ok := words.Kinds[t]; {
 		case ok:
@@ -153,6 +167,7 @@ func newProfile(m *Member) profile {
 	if len(p.name) == 1 && words.NameKinds[p.name[0]] != "" && atKindPlace(p.street) {
 		p.kinds = append(p.kinds, words.NameKinds[p.name[0]])
 	}
+	p.bodyKinds = len(p.kinds)
 	for _, d := range l.DispositifProgrammesNationaux {
 		if k, ok := words.LabelKinds[d]; ok && !contains(p.kinds, k) {
 			p.kinds = append(p.kinds, k)
@@ -161,7 +176,73 @@ func newProfile(m *Member) profile {
 	if k, ok := words.SIRENKinds[p.siret[:min(2, len(p.siret))]]; ok && !contains(p.kinds, k) {
 		p.kinds = append(p.kinds, k)
 	}
+	if contains(p.kinds, "franceservices") {
+		p.mentions = mentionsOf(l)
+	}
 	return p
+}
+
+// sameDepartement tells whether an INSEE code and a postcode may be of
+// one commune: the same département (Corsica's 2A/2B under 20, overseas
+// by three digits). A record whose two codes disagree (« 57490 » with
+// « 04150 ») has a wrong one; its commune is left unknown rather than
+// guessed.
+func sameDepartement(insee, postcode string) bool {
+	if len(insee) != 5 || len(postcode) != 5 {
+		return true
+	}
+	d := insee[:2]
+	if d == "2A" || d == "2B" {
+		d = "20"
+	}
+	if d == "97" || d == "98" {
+		return insee[:3] == postcode[:3]
+	}
+	return d == postcode[:2]
+}
+
+// formerName tells whether a name uses a programme's former name
+// (words.former_names, folded).
+func formerName(name string) bool {
+	f := " " + geo.Fold(name) + " "
+	for _, w := range words.FormerNames {
+		if strings.Contains(f, " "+w+" ") {
+			return true
+		}
+	}
+	return false
+}
+
+// mentionsOf are the words of what a record says of its host: its
+// complement of address and structure_parente, canonical, and the labels
+// of its e-mail domains and web hosts (« alpesvaucluse », « msa »).
+func mentionsOf(l *schema.Lieu) []string {
+	var out []string
+	add := func(ws ...string) {
+		for _, w := range ws {
+			if len(w) >= 3 && !words.stop[w] && !contains(out, w) {
+				out = append(out, w)
+			}
+		}
+	}
+	add(strings.Fields(canonical(l.ComplementAdresse + " " + l.StructureParente))...)
+	var hosts []string
+	for _, e := range l.Courriels {
+		if _, d, ok := strings.Cut(strings.ToLower(e), "@"); ok {
+			hosts = append(hosts, d)
+		}
+	}
+	for _, w := range l.SiteWeb {
+		hosts = append(hosts, hostOf(w))
+	}
+	for _, h := range hosts {
+		labels := strings.FieldsFunc(h, func(r rune) bool { return r == '.' || r == '-' })
+		if len(labels) > 1 {
+			labels = labels[:len(labels)-1] // the top-level domain
+		}
+		add(labels...)
+	}
+	return out
 }
 
 // atKindPlace: no street, or one that names the building of a kind

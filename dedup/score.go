@@ -77,6 +77,12 @@ type Weights struct {
 	// bears the same distinctive name there (LABELLING R7: a
 	// registered address, a stale list, a typo).
 	SingleSiteConflict float64 `json:"single_site_conflict" yaml:"single_site_conflict"`
+	// HostedFranceServices: a France services in the premises of the
+	// body hosting it, which its record names (LABELLING R4).
+	HostedFranceServices float64 `json:"hosted_france_services" yaml:"hosted_france_services"`
+	// GuardCap is the most log-odds a pair a guard holds may reach (see
+	// guard.go): review, never a merge.
+	GuardCap float64 `json:"guard_cap" yaml:"guard_cap"`
 }
 
 // DefaultWeights returns the embedded defaults.
@@ -118,16 +124,23 @@ type scorer struct {
 func (s *scorer) score(a, b *profile, explain bool) (float64, []Contribution) {
 	t := tally{explain: explain}
 	t.add("prior", s.w.Prior, func() string { return "" })
-	sameVenue := s.nameFeature(a, b, &t)
+	sameVenue, nameSim := s.nameFeature(a, b, &t)
 	sole := s.kindFeature(a, b, &t)
 	sole = s.orgFeature(a, b, &t) || sole
 	addr := s.addressFeature(a, b, sameVenue, &t)
 	s.placeFeatures(a, b, addr, &t)
 	s.contactFeatures(a, b, &t)
+	isHosted := hosted(a, b, addr)
+	if isHosted {
+		t.add("hosted", s.w.HostedFranceServices, func() string { return "a France services in the premises of the body its record names" })
+	}
 	if (sole || sameVenue && a.insee == b.insee && a.insee != "") && t.conflict < s.w.SingleSiteConflict {
 		t.add("single_site", s.w.SingleSiteConflict-t.conflict, func() string {
 			return "one site in the commune: its addresses disagree, as a stale or administrative address does"
 		})
+	}
+	if why, ok := s.guard(a, b, addr, nameSim); ok && !isHosted && t.sum > s.w.GuardCap {
+		t.add("guard", s.w.GuardCap-t.sum, func() string { return why })
 	}
 	return 1 / (1 + math.Exp(-t.sum)), t.parts
 }
@@ -152,8 +165,8 @@ func (t *tally) add(feature string, weight float64, detail func() string) {
 }
 
 // nameFeature scores the names; it reports whether they name the same
-// venue (the same distinctive name).
-func (s *scorer) nameFeature(a, b *profile, t *tally) bool {
+// venue (the same distinctive name), and their similarity.
+func (s *scorer) nameFeature(a, b *profile, t *tally) (bool, float64) {
 	sim, info := nameSimilarity(a, b)
 	if a.fullName == b.fullName && a.fullName != "" {
 		sim, info = 1, max(info, 0.6) // the very same name, generic as it may be
@@ -168,7 +181,7 @@ func (s *scorer) nameFeature(a, b *profile, t *tally) bool {
 	if a.fullName == b.fullName && a.fullName != "" && len(a.street) > 0 && a.number == b.number && slices.Equal(a.street, b.street) {
 		t.add("name", s.w.SameRecord, func() string { return "same name and address" })
 	}
-	return sim >= 0.9 && info >= 1 && len(a.distinct) > 0
+	return sim >= 0.9 && info >= 1 && len(a.distinct) > 0, sim
 }
 
 // kindFeature compares the kinds of service the names and labels say; it
@@ -271,6 +284,7 @@ type addressAgreement int
 const (
 	addressUnknown addressAgreement = iota
 	addressOtherStreet
+	addressOtherNumber // the same street, numbers far apart
 	addressSame
 )
 
@@ -305,6 +319,7 @@ func (s *scorer) addressFeature(a, b *profile, sameVenue bool, t *tally) address
 		t.add("address", 0, func() string { return "other number, same venue " + detail() })
 	default:
 		t.add("address", s.w.StreetOtherNumber, func() string { return "other number " + detail() })
+		return addressOtherNumber
 	}
 	return addressUnknown
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -249,6 +250,11 @@ func splits(w io.Writer, set *memberSet, predicted [][]dedup.Ref) {
 
 // lenientPairs reads the cluster pairs of LABELLING.md's §6.2 table (rows
 // « | D0014 | D0022 | kind | what | »); none when the file is absent.
+// clusterID is how the gold names a cluster: a set's letter and a
+// number (D0014 in the Vaucluse set, H0009 in Alpes-de-Haute-Provence
+// and Hautes-Alpes).
+var clusterID = regexp.MustCompile(`^[A-Z]+[0-9]+$`)
+
 func lenientPairs(path string) (map[[2]string]bool, error) {
 	raw, err := os.ReadFile(path)
 	if os.IsNotExist(err) {
@@ -269,7 +275,7 @@ func lenientPairs(path string) (map[[2]string]bool, error) {
 		cells := strings.Split(line, "|")
 		if len(cells) > 3 {
 			a, b := strings.TrimSpace(cells[1]), strings.TrimSpace(cells[2])
-			if strings.HasPrefix(a, "D0") && strings.HasPrefix(b, "D0") {
+			if clusterID.MatchString(a) && clusterID.MatchString(b) {
 				out[[2]string{a, b}] = true
 			}
 		}
