@@ -122,7 +122,7 @@ type profile struct {
 	// hosts); nil for the others
 	mentions []string
 	org      int32  // the organisation it belongs to in its commune (organisations), -1 when unknown
-	orgKey    uint64 // its organisation's block, named by the organisation's records (orgKeys)
+	orgKey   uint64 // its organisation's block, named by the organisation's records (orgKeys)
 }
 
 // moves: a bus or an itinerant service, whose address is a nominal base.
