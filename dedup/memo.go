@@ -209,29 +209,8 @@ func (m *Memo) index(e *Engine, keys [][]blockRef, carried []bool) *blocks {
 }
 
 // appendContext appends what member i's scores take from the population
-// besides its profile.
-func appendContext(b []byte, e *Engine, i int) []byte {
-	p := &e.ps[i]
-	b = strconv.AppendUint(b, p.orgKey, 36)
-	if p.org >= 0 && e.s.multiOrg[p.org] {
-		b = append(b, '+')
-	}
-	for _, k := range p.kinds {
-		if e.s.multiSite[kindKey(p, k)] {
-			b = append(append(b, '|'), k...)
-		}
-	}
-	if p.contacts != nil {
-		b = append(b, '@')
-		for j, d := range p.domains {
-			if j > 0 {
-				b = append(b, '@')
-			}
-			b = append(b, d...)
-		}
-	}
-	return b
-}
+// besides its profile (the feature table's contexts, contextOf).
+func appendContext(b []byte, e *Engine, i int) []byte { return contextOf(b, e.s, &e.ps[i]) }
 
 // affected lists the members whose pairs must be scored again: the new
 // and changed ones, those whose context changed, and the members of

@@ -96,9 +96,12 @@ func DefaultWeights() Weights {
 
 // Contribution is one feature's part in a pair's score.
 type Contribution struct {
-	Feature string  `json:"feature"`
-	Detail  string  `json:"detail"`
-	Weight  float64 `json:"weight"`
+	Feature string `json:"feature"`
+	// Key is the weight key (data/weights.json, config.yaml's
+	// dedup.weights) the contribution is read from.
+	Key    string  `json:"key"`
+	Detail string  `json:"detail"`
+	Weight float64 `json:"weight"`
 }
 
 // Pair is two members and what the scorer made of them.
@@ -120,27 +123,14 @@ type scorer struct {
 }
 
 // score returns the pair's probability-like score (0–1) and, when explain
-// is set, every feature's contribution.
+// is set, every feature's contribution: the features of the table
+// (features.go), in order, each reading what the ones before it found.
 func (s *scorer) score(a, b *profile, explain bool) (float64, []Contribution) {
 	t := tally{explain: explain}
-	t.add("prior", s.w.Prior, func() string { return "" })
-	sameVenue, nameSim := s.nameFeature(a, b, &t)
-	sole := s.kindFeature(a, b, &t)
-	sole = s.orgFeature(a, b, &t) || sole
-	addr := s.addressFeature(a, b, sameVenue, &t)
-	s.placeFeatures(a, b, addr, &t)
-	s.contactFeatures(a, b, &t)
-	isHosted := hosted(a, b, addr)
-	if isHosted {
-		t.add("hosted", s.w.HostedFranceServices, func() string { return "a France services in the premises of the body its record names" })
-	}
-	if (sole || sameVenue && a.insee == b.insee && a.insee != "") && t.conflict < s.w.SingleSiteConflict {
-		t.add("single_site", s.w.SingleSiteConflict-t.conflict, func() string {
-			return "one site in the commune: its addresses disagree, as a stale or administrative address does"
-		})
-	}
-	if why, ok := s.guard(a, b, addr, nameSim); ok && !isHosted && t.sum > s.w.GuardCap {
-		t.add("guard", s.w.GuardCap-t.sum, func() string { return why })
+	var st pairState
+	for i := range features {
+		t.feature = &features[i]
+		features[i].score(s, a, b, &st, &t)
 	}
 	return 1 / (1 + math.Exp(-t.sum)), t.parts
 }
@@ -152,21 +142,29 @@ type tally struct {
 	conflict float64 // the negative part of address and distance
 	explain  bool
 	parts    []Contribution
+	feature  *feature // the table's row being scored
 }
 
-func (t *tally) add(feature string, weight float64, detail func() string) {
+// add counts one contribution of the current feature, under one of its
+// weight keys. Explaining, a key the feature's row does not list is a
+// programming error: the table is the scorer's whole description.
+func (t *tally) add(key string, weight float64, detail func() string) {
 	t.sum += weight
-	if weight < 0 && (feature == "address" || feature == "distance") {
+	f := t.feature
+	if weight < 0 && f.conflict {
 		t.conflict += weight
 	}
 	if t.explain {
-		t.parts = append(t.parts, Contribution{feature, detail(), weight})
+		if !slices.Contains(f.keys, key) {
+			panic(fmt.Sprintf("dedup: feature %q adds under key %q, which its row in features.go does not list", f.name, key))
+		}
+		t.parts = append(t.parts, Contribution{Feature: f.name, Key: key, Detail: detail(), Weight: weight})
 	}
 }
 
-// nameFeature scores the names; it reports whether they name the same
+// nameFeature scores the names; it notes whether they name the same
 // venue (the same distinctive name), and their similarity.
-func (s *scorer) nameFeature(a, b *profile, t *tally) (bool, float64) {
+func nameFeature(s *scorer, a, b *profile, st *pairState, t *tally) {
 	sim, info := nameSimilarity(a, b)
 	if a.fullName == b.fullName && a.fullName != "" {
 		sim, info = 1, max(info, 0.6) // the very same name, generic as it may be
@@ -179,42 +177,43 @@ func (s *scorer) nameFeature(a, b *profile, t *tally) (bool, float64) {
 		return fmt.Sprintf("%.2f (%s | %s)", sim, strings.Join(a.name, " "), strings.Join(b.name, " "))
 	})
 	if a.fullName == b.fullName && a.fullName != "" && len(a.street) > 0 && a.number == b.number && slices.Equal(a.street, b.street) {
-		t.add("name", s.w.SameRecord, func() string { return "same name and address" })
+		t.add("same_record", s.w.SameRecord, func() string { return "same name and address" })
 	}
-	return sim >= 0.9 && info >= 1 && len(a.distinct) > 0, sim
+	st.nameSim = sim
+	st.sameVenue = sim >= sameVenueSimilarity && info >= 1 && len(a.distinct) > 0
 }
 
 // kindFeature compares the kinds of service the names and labels say; it
-// reports whether both are the only one of a kind in their commune.
-func (s *scorer) kindFeature(a, b *profile, t *tally) bool {
+// notes whether both are the only one of a kind in their commune.
+func kindFeature(s *scorer, a, b *profile, st *pairState, t *tally) {
 	if a.insee == "" || a.insee != b.insee || a.moves() != b.moves() {
-		return false
+		return
 	}
 	k := shared(a.kinds, b.kinds)
 	if k == "" && len(a.kinds) > 0 && len(b.kinds) > 0 && !contains(a.kinds, "franceservices") && !contains(b.kinds, "franceservices") {
-		t.add("kind", s.w.KindConflict, func() string { return strings.Join(a.kinds, "|") + " ≠ " + strings.Join(b.kinds, "|") })
-		return false
+		t.add("kind_conflict", s.w.KindConflict, func() string { return strings.Join(a.kinds, "|") + " ≠ " + strings.Join(b.kinds, "|") })
+		return
 	}
 	if k == "" || s.multiSite[kindKey(a, k)] {
-		return false
+		return
 	}
 	if len(a.distinct) > 0 && len(b.distinct) > 0 && !anyMatch(a.distinct, b.distinct) {
-		return false
+		return
 	}
-	t.add("kind", s.w.SameKind, func() string { return k + " in " + a.insee + ", the only one its sources list" })
-	return true
+	t.add("same_kind", s.w.SameKind, func() string { return k + " in " + a.insee + ", the only one its sources list" })
+	st.sole = true
 }
 
 // orgFeature: two records of one organisation, which has one site in
-// their commune; it reports whether it applied.
-func (s *scorer) orgFeature(a, b *profile, t *tally) bool {
+// their commune; it notes that the pair is that site.
+func orgFeature(s *scorer, a, b *profile, st *pairState, t *tally) {
 	if a.org < 0 || a.org != b.org || a.insee != b.insee || s.multiOrg[a.org] || a.moves() != b.moves() {
-		return false
+		return
 	}
-	t.add("organisation", s.w.SameOrganisation, func() string {
+	t.add("same_organisation", s.w.SameOrganisation, func() string {
 		return "one organisation (SIRET, structure parente or acronym), one site in " + a.insee
 	})
-	return true
+	st.sole = true
 }
 
 func anyMatch(a, b []string) bool {
@@ -288,40 +287,60 @@ const (
 	addressSame
 )
 
-// addressFeature compares streets and numbers.
-func (s *scorer) addressFeature(a, b *profile, sameVenue bool, t *tally) addressAgreement {
+// Street similarity bands (streetSimilarity): below otherStreetBelow two
+// streets; from sameStreetFrom one street; without numbers, one street
+// only from noNumberSameFrom. Numbers at most nearNumbers apart are one
+// building's (LABELLING R6).
+const (
+	otherStreetBelow = 0.3
+	sameStreetFrom   = 0.7
+	noNumberSameFrom = 0.8
+	nearNumbers      = 2
+	// sameVenueSimilarity: names this similar, with a distinctive word,
+	// name the same venue.
+	sameVenueSimilarity = 0.9
+	// nearPoints: two points this close (metres) stand for one place
+	// when the communes differ (a commune boundary).
+	nearPoints = 400
+	// phoneDigits: phones compared on their last digits, this many.
+	phoneDigits = 9
+)
+
+// addressFeature compares streets and numbers, and notes what the
+// addresses say of the pair.
+func addressFeature(s *scorer, a, b *profile, st *pairState, t *tally) {
+	st.addr = addressUnknown
 	if len(a.street) == 0 || len(b.street) == 0 {
-		return addressUnknown
+		return
 	}
 	sim := streetSimilarity(a, b)
 	detail := func() string { return fmt.Sprintf("%.2f, numbers %q %q", sim, a.number, b.number) }
 	switch {
-	case sim < 0.3:
-		t.add("address", s.w.OtherStreet, func() string { return "other street " + detail() })
-		return addressOtherStreet
-	case sim < 0.7:
+	case sim < otherStreetBelow:
+		t.add("other_street", s.w.OtherStreet, func() string { return "other street " + detail() })
+		st.addr = addressOtherStreet
+	case sim < sameStreetFrom:
 	case sameNumber(a.number, b.number):
-		t.add("address", s.w.StreetSameNumber, func() string { return "same number " + detail() })
+		t.add("street_same_number", s.w.StreetSameNumber, func() string { return "same number " + detail() })
 		if !a.placed || !b.placed {
-			t.add("address", s.w.SameNumberUnplaced, func() string { return "the address is all that places them" })
+			t.add("same_number_unplaced", s.w.SameNumberUnplaced, func() string { return "the address is all that places them" })
 		}
-		return addressSame
+		st.addr = addressSame
 	case a.number == "" && b.number == "":
-		if sim >= 0.8 {
-			t.add("address", s.w.StreetNoNumber, func() string { return "same street, no numbers " + detail() })
-			return addressSame
+		if sim >= noNumberSameFrom {
+			t.add("street_no_number", s.w.StreetNoNumber, func() string { return "same street, no numbers " + detail() })
+			st.addr = addressSame
 		}
 	case a.number == "" || b.number == "":
-		t.add("address", s.w.StreetOneNumber, func() string { return "one number " + detail() })
-	case numberGap(a.number, b.number) <= 2:
-		t.add("address", s.w.StreetNearNumber, func() string { return "near number " + detail() })
-	case sameVenue: // one venue, two numbers (a long building, a corner)
-		t.add("address", 0, func() string { return "other number, same venue " + detail() })
+		t.add("street_one_number", s.w.StreetOneNumber, func() string { return "one number " + detail() })
+	case numberGap(a.number, b.number) <= nearNumbers:
+		t.add("street_near_number", s.w.StreetNearNumber, func() string { return "near number " + detail() })
+	case st.sameVenue: // one venue, two numbers (a long building, a corner)
+		t.add("street_other_number", 0, func() string { return "other number, same venue " + detail() })
 	default:
-		t.add("address", s.w.StreetOtherNumber, func() string { return "other number " + detail() })
-		return addressOtherNumber
+		t.add("street_other_number", s.w.StreetOtherNumber, func() string { return "other number " + detail() })
+		st.addr = addressOtherNumber
 	}
-	return addressUnknown
 }
 
 // sameNumber: equal house numbers, a suffix on one side only (« 10 » and
@@ -333,79 +352,110 @@ func sameNumber(a, b string) bool {
 	return a == b || leadingInt(a) == leadingInt(b) && (isDigits(a) || isDigits(b))
 }
 
-// placeFeatures compares points, communes, itinerance and typologies. The
-// distance counts only where the addresses leave room for it: two points
-// together while the streets differ say nothing (a producer copied one
-// point onto both), two apart at the very same address blame a geocoder.
-func (s *scorer) placeFeatures(a, b *profile, addr addressAgreement, t *tally) {
-	near := false
-	if a.placed && b.placed {
-		d := geo.Distance(a.point, b.point)
-		near = d <= 400
-		for _, step := range s.w.Distance {
-			if d <= step[0] {
-				c := step[1]
-				switch addr {
-				case addressOtherStreet:
-					c = min(c, 0)
-				case addressSame:
-					c = max(c, 0)
-				}
-				t.add("distance", c, func() string { return fmt.Sprintf("%.0f m", d) })
-				break
+// distanceFeature compares the points. The distance counts only where
+// the addresses leave room for it: two points together while the streets
+// differ say nothing (a producer copied one point onto both), two apart
+// at the very same address blame a geocoder.
+func distanceFeature(s *scorer, a, b *profile, st *pairState, t *tally) {
+	if !a.placed || !b.placed {
+		return
+	}
+	d := geo.Distance(a.point, b.point)
+	st.near = d <= nearPoints
+	for _, step := range s.w.Distance {
+		if d <= step[0] {
+			c := step[1]
+			switch st.addr {
+			case addressOtherStreet:
+				c = min(c, 0)
+			case addressSame:
+				c = max(c, 0)
 			}
+			t.add("distance", c, func() string { return fmt.Sprintf("%.0f m", d) })
+			return
 		}
-	}
-	switch {
-	case a.insee == "" || b.insee == "":
-	case a.insee == b.insee:
-		t.add("commune", s.w.SameCommune, func() string { return a.insee })
-	case !near && !(addr == addressSame && a.postcode == b.postcode):
-		t.add("commune", s.w.OtherCommune, func() string { return a.insee + " ≠ " + b.insee })
-	}
-	switch moveA, moveB := a.moves(), b.moves(); {
-	case moveA != moveB && (a.mobile || b.mobile):
-		t.add("itinerant", s.w.ItinerantVsFixed, func() string { return "one named as a bus or itinerant service, the other fixed" })
-	case moveA != moveB:
-		t.add("itinerant", s.w.DeclaredItinerant, func() string { return "one declared itinerant only, the other not" })
-	}
-	if len(a.types) > 0 && len(b.types) > 0 && !overlap(a.types, b.types) {
-		t.add("typologie", s.w.OtherTypologie, func() string { return strings.Join(a.types, "|") + " ≠ " + strings.Join(b.types, "|") })
 	}
 }
 
-func (s *scorer) contactFeatures(a, b *profile, t *tally) {
+// communeFeature compares the communes: two communes count against the
+// pair unless the points are near (a boundary) or the address and
+// postcode are the same (a commune merged since).
+func communeFeature(s *scorer, a, b *profile, st *pairState, t *tally) {
+	switch {
+	case a.insee == "" || b.insee == "":
+	case a.insee == b.insee:
+		t.add("same_commune", s.w.SameCommune, func() string { return a.insee })
+	case !st.near && !(st.addr == addressSame && a.postcode == b.postcode):
+		t.add("other_commune", s.w.OtherCommune, func() string { return a.insee + " ≠ " + b.insee })
+	}
+}
+
+// itinerantFeature: a bus or itinerant service is never its carrier's
+// fixed premises (LABELLING R5).
+func itinerantFeature(s *scorer, a, b *profile, _ *pairState, t *tally) {
+	switch moveA, moveB := a.moves(), b.moves(); {
+	case moveA != moveB && (a.mobile || b.mobile):
+		t.add("itinerant_vs_fixed", s.w.ItinerantVsFixed, func() string { return "one named as a bus or itinerant service, the other fixed" })
+	case moveA != moveB:
+		t.add("declared_itinerant", s.w.DeclaredItinerant, func() string { return "one declared itinerant only, the other not" })
+	}
+}
+
+func typologieFeature(s *scorer, a, b *profile, _ *pairState, t *tally) {
+	if len(a.types) > 0 && len(b.types) > 0 && !overlap(a.types, b.types) {
+		t.add("other_typologie", s.w.OtherTypologie, func() string { return strings.Join(a.types, "|") + " ≠ " + strings.Join(b.types, "|") })
+	}
+}
+
+func idFeature(s *scorer, a, b *profile, _ *pairState, t *tally) {
 	switch {
 	case a.globalID && a.localID == b.localID:
-		t.add("id", s.w.SameProducerID, func() string { return a.localID })
+		t.add("same_producer_id", s.w.SameProducerID, func() string { return a.localID })
 	case a.localID != "" && a.localID == b.localID && a.source != b.source && a.fullName == b.fullName:
-		t.add("id", s.w.SameLocalID, func() string {
+		t.add("same_local_id", s.w.SameLocalID, func() string {
 			return "same local id " + a.localID + " and name in two sources (two vintages of one list)"
 		})
 	}
+}
+
+func siretFeature(s *scorer, a, b *profile, _ *pairState, t *tally) {
 	switch {
 	case a.siret == "" || b.siret == "":
 	case a.siret == b.siret:
-		t.add("siret", s.w.SameSIRET, func() string { return a.siret })
+		t.add("same_siret", s.w.SameSIRET, func() string { return a.siret })
 	case a.siret[:9] != b.siret[:9]:
-		t.add("siret", s.w.OtherSIREN, func() string { return a.siret + " ≠ " + b.siret })
+		t.add("other_siren", s.w.OtherSIREN, func() string { return a.siret + " ≠ " + b.siret })
 	}
+}
+
+func phoneFeature(s *scorer, a, b *profile, _ *pairState, t *tally) {
 	switch {
-	case len(a.phone) < 9 || len(b.phone) < 9:
+	case len(a.phone) < phoneDigits || len(b.phone) < phoneDigits:
 	case lastDigits(a.phone) == lastDigits(b.phone):
-		t.add("telephone", s.w.SamePhone, func() string { return a.phone })
+		t.add("same_phone", s.w.SamePhone, func() string { return a.phone })
 	default:
-		t.add("telephone", s.w.OtherPhone, func() string { return a.phone + " ≠ " + b.phone })
+		t.add("other_phone", s.w.OtherPhone, func() string { return a.phone + " ≠ " + b.phone })
 	}
+}
+
+func emailFeature(s *scorer, a, b *profile, _ *pairState, t *tally) {
 	if e := shared(a.emails, b.emails); e != "" {
-		t.add("courriels", s.w.SameEmail, func() string { return e })
+		t.add("same_email", s.w.SameEmail, func() string { return e })
 	}
-	h := shared(a.hosts, b.hosts)
-	if h != "" {
-		t.add("site_web", s.w.SameHost, func() string { return h })
+}
+
+func hostFeature(s *scorer, a, b *profile, _ *pairState, t *tally) {
+	if h := shared(a.hosts, b.hosts); h != "" {
+		t.add("same_host", s.w.SameHost, func() string { return h })
 	}
-	if d := shared(a.domains, b.domains); d != "" && h == "" && shared(a.emails, b.emails) == "" {
-		t.add("domain", s.w.SameDomain, func() string { return d + ", used in one or two communes" })
+}
+
+// domainFeature: an e-mail domain or web host in common that the
+// population uses in one or two communes, when no e-mail or web host
+// is shared already.
+func domainFeature(s *scorer, a, b *profile, _ *pairState, t *tally) {
+	if d := shared(a.domains, b.domains); d != "" && shared(a.hosts, b.hosts) == "" && shared(a.emails, b.emails) == "" {
+		t.add("same_domain", s.w.SameDomain, func() string { return d + ", used in one or two communes" })
 	}
 }
 
@@ -442,7 +492,7 @@ func localDomains(ps []profile) map[string]bool {
 }
 
 // lastDigits compares national and international spellings of a number.
-func lastDigits(p string) string { return p[len(p)-9:] }
+func lastDigits(p string) string { return p[len(p)-phoneDigits:] }
 
 func shared(a, b []string) string {
 	for _, x := range a {

@@ -177,9 +177,9 @@ func printExplanation(w io.Writer, ex pipeline.Explanation) {
 	sum := 0.0
 	for _, f := range ex.Features {
 		sum += f.Weight
-		fmt.Fprintf(w, "  %-10s %+6.2f  %s\n", f.Feature, f.Weight, f.Detail)
+		fmt.Fprintf(w, "  %-12s %+6.2f  %-22s %s\n", f.Feature, f.Weight, f.Key, f.Detail)
 	}
-	fmt.Fprintf(w, "  %-10s %+6.2f  → score %.3f: %s\n", "total", sum, ex.Score, ex.Band)
+	fmt.Fprintf(w, "  %-12s %+6.2f  → score %.3f: %s\n", "total", sum, ex.Score, ex.Band)
 	if d := ex.Decided; d != nil {
 		verdict := "different"
 		if d.Same {

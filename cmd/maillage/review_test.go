@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -34,7 +35,9 @@ func TestReviewAndExplain(t *testing.T) {
 		t.Fatalf("sync: %s", stderr)
 	}
 	code, stdout, stderr := runCLI(t, ctx, env, "explain", "a/a1", "b/b1", "--config", cfg)
-	if code != 0 || !strings.Contains(stdout, "name") || !strings.Contains(stdout, "total") || !strings.Contains(stdout, "a/a1") {
+	// every contribution names its weight key (the prior's is "prior")
+	if code != 0 || !strings.Contains(stdout, "name") || !strings.Contains(stdout, "total") || !strings.Contains(stdout, "a/a1") ||
+		!regexp.MustCompile(`(?m)^  prior +[-+][0-9.]+  prior `).MatchString(stdout) {
 		t.Fatalf("explain exit %d: %s %s", code, stdout, stderr)
 	}
 	code, stdout, _ = runCLI(t, ctx, env, "review", "list", "--config", cfg)

@@ -1,0 +1,133 @@
+package dedup
+
+import "strconv"
+
+// The scorer's features, as one table: each row is a part of a pair's
+// score — its name as `maillage explain` prints it, the weight keys it
+// reads (data/weights.json, config.yaml's dedup.weights), the function
+// that scores it and what of the population it reads besides the pair.
+// Scoring runs the rows in order (a row may read what earlier rows noted
+// in pairState); the memo's context of a member is what the rows that
+// read the population say of it (contextOf), so a feature reading a new
+// kind of context cannot leave the memo stale. features_test.go checks
+// that every contribution comes from a row under one of its keys, and
+// that every weight key belongs to one row.
+
+// pairState is what the features of a pair tell the ones after them.
+type pairState struct {
+	nameSim   float64          // nameFeature: the names' similarity
+	sameVenue bool             // nameFeature: the same distinctive name
+	sole      bool             // kindFeature, orgFeature: the one site of a kind or an organisation
+	addr      addressAgreement // addressFeature
+	near      bool             // distanceFeature: points within nearPoints
+	hosted    bool             // hostedFeature
+}
+
+// feature is one row of the table.
+type feature struct {
+	name string
+	keys []string
+	// reads says what of the population the feature reads ("" for the
+	// two records alone); context appends it for a member, for the memo.
+	reads   string
+	context func(b []byte, s *scorer, p *profile) []byte
+	// conflict: its negative part counts as the addresses' conflict,
+	// which single_site bounds
+	conflict bool
+	score    func(s *scorer, a, b *profile, st *pairState, t *tally)
+}
+
+var features = []feature{
+	{name: "prior", keys: []string{"prior"}, score: func(s *scorer, _, _ *profile, _ *pairState, t *tally) {
+		t.add("prior", s.w.Prior, func() string { return "" })
+	}},
+	{name: "name", keys: []string{"name", "same_record"}, score: nameFeature},
+	{name: "kind", keys: []string{"same_kind", "kind_conflict"}, score: kindFeature,
+		reads: "the kinds of service a source lists at two sites of a commune (multiSites)", context: kindContext},
+	{name: "organisation", keys: []string{"same_organisation"}, score: orgFeature,
+		reads: "the organisations (SIRET, structure parente, acronym) and those listed at two addresses of a commune", context: orgContext},
+	{name: "address", keys: []string{"street_same_number", "same_number_unplaced", "street_no_number", "street_one_number",
+		"street_near_number", "street_other_number", "other_street"}, score: addressFeature, conflict: true},
+	{name: "distance", keys: []string{"distance"}, score: distanceFeature, conflict: true},
+	{name: "commune", keys: []string{"same_commune", "other_commune"}, score: communeFeature},
+	{name: "itinerant", keys: []string{"itinerant_vs_fixed", "declared_itinerant"}, score: itinerantFeature},
+	{name: "typologie", keys: []string{"other_typologie"}, score: typologieFeature},
+	{name: "id", keys: []string{"same_producer_id", "same_local_id"}, score: idFeature},
+	{name: "siret", keys: []string{"same_siret", "other_siren"}, score: siretFeature},
+	{name: "telephone", keys: []string{"same_phone", "other_phone"}, score: phoneFeature},
+	{name: "courriels", keys: []string{"same_email"}, score: emailFeature},
+	{name: "site_web", keys: []string{"same_host"}, score: hostFeature},
+	{name: "domain", keys: []string{"same_domain"}, score: domainFeature,
+		reads: "the e-mail domains and web hosts the population uses in one or two communes only (localDomains)", context: domainContext},
+	{name: "hosted", keys: []string{"hosted_france_services"}, score: hostedFeature},
+	{name: "single_site", keys: []string{"single_site_conflict"}, score: singleSiteFeature},
+	{name: "guard", keys: []string{"guard_cap"}, score: guardFeature},
+}
+
+// contextOf appends what member p's scores take from the population
+// besides its profile: each population-reading row's part, in order.
+func contextOf(b []byte, s *scorer, p *profile) []byte {
+	for i := range features {
+		if f := &features[i]; f.context != nil {
+			b = f.context(append(b, '/'), s, p)
+		}
+	}
+	return b
+}
+
+func kindContext(b []byte, s *scorer, p *profile) []byte {
+	for _, k := range p.kinds {
+		if s.multiSite[kindKey(p, k)] {
+			b = append(append(b, '|'), k...)
+		}
+	}
+	return b
+}
+
+func orgContext(b []byte, s *scorer, p *profile) []byte {
+	b = strconv.AppendUint(b, p.orgKey, 36)
+	if p.org >= 0 && s.multiOrg[p.org] {
+		b = append(b, '+')
+	}
+	return b
+}
+
+func domainContext(b []byte, _ *scorer, p *profile) []byte {
+	if p.contacts == nil {
+		return b
+	}
+	b = append(b, '@')
+	for j, d := range p.domains {
+		if j > 0 {
+			b = append(b, '@')
+		}
+		b = append(b, d...)
+	}
+	return b
+}
+
+func hostedFeature(s *scorer, a, b *profile, st *pairState, t *tally) {
+	if st.hosted = hosted(a, b, st.addr); st.hosted {
+		t.add("hosted_france_services", s.w.HostedFranceServices, func() string {
+			return "a France services in the premises of the body its record names"
+		})
+	}
+}
+
+// singleSiteFeature bounds what disagreeing addresses and points take
+// from the one site of a kind or an organisation in a commune, or from
+// two records naming the same venue there (LABELLING R7).
+func singleSiteFeature(s *scorer, a, b *profile, st *pairState, t *tally) {
+	if (st.sole || st.sameVenue && a.insee == b.insee && a.insee != "") && t.conflict < s.w.SingleSiteConflict {
+		t.add("single_site_conflict", s.w.SingleSiteConflict-t.conflict, func() string {
+			return "one site in the commune: its addresses disagree, as a stale or administrative address does"
+		})
+	}
+}
+
+// guardFeature holds a pair a guard applies to at GuardCap (guard.go).
+func guardFeature(s *scorer, a, b *profile, st *pairState, t *tally) {
+	if why, ok := s.guard(a, b, st.addr, st.nameSim); ok && !st.hosted && t.sum > s.w.GuardCap {
+		t.add("guard_cap", s.w.GuardCap-t.sum, func() string { return why })
+	}
+}
