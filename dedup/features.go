@@ -127,7 +127,10 @@ func singleSiteFeature(s *scorer, a, b *profile, st *pairState, t *tally) {
 
 // guardFeature holds a pair a guard applies to at GuardCap (guard.go).
 func guardFeature(s *scorer, a, b *profile, st *pairState, t *tally) {
-	if why, ok := s.guard(a, b, st.addr, st.nameSim); ok && !st.hosted && t.sum > s.w.GuardCap {
+	if st.hosted || t.sum <= s.w.GuardCap {
+		return // most pairs: nothing to hold
+	}
+	if why, ok := s.guard(a, b, st.addr, st.nameSim); ok {
 		t.add("guard_cap", s.w.GuardCap-t.sum, func() string { return why })
 	}
 }

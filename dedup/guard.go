@@ -71,14 +71,14 @@ func hosted(a, b *profile, addr addressAgreement) bool {
 	if !contains(fs.kinds, "franceservices") {
 		fs, host = b, a
 	}
-	if !contains(fs.kinds, "franceservices") || contains(host.kinds, "franceservices") || len(fs.mentions) == 0 {
+	if !contains(fs.kinds, "franceservices") || contains(host.kinds, "franceservices") || fs.mentions == "" {
 		return false
 	}
 	if addr != addressSame && (len(fs.street) == 0 || len(host.street) == 0 || streetSimilarity(fs, host) < 0.7) {
 		return false
 	}
 	for _, k := range host.kinds {
-		if slices.Contains(words.HostKinds, k) && names(fs.mentions, host, k) {
+		if slices.Contains(words.HostKinds, k) && names(strings.Fields(fs.mentions), host, k) {
 			return true
 		}
 	}

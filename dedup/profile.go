@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"unicode"
@@ -85,6 +86,10 @@ type contacts struct {
 	hosts   []string
 	domains []string // the e-mails' domains and the web hosts, once each; NewEngine keeps the local ones
 	parent  string   // the structure_parente, canonical
+	// mentions are the words of what a France services says of its host
+	// (complement of address, structure_parente, e-mail domains and web
+	// hosts), space-separated; "" for the others
+	mentions string
 }
 
 var noContacts = &contacts{}
@@ -103,26 +108,23 @@ type profile struct {
 	placed    bool      // …when there is one
 	*contacts           // nil when the record has none
 	types     []string
-	mobile    bool     // the name says bus or itinerant
-	roams     bool     // itinerance says itinerant only (not also fixed)
+	mobile    bool // the name says bus or itinerant
+	roams     bool // itinerance says itinerant only (not also fixed)
+	// former: the name is a programme's former name (« MSAP », a France
+	// services before 2020): an older vintage of the list
+	former bool
+	// bodyKinds: how many of kinds the name says (the others come from
+	// a label or the SIREN): a record named « Communauté de communes… »
+	// labelled France Services is the body, whose desk may be elsewhere
+	bodyKinds uint8
 	localID   string   // the producer's id, lower-cased, however short
 	globalID  bool     // localID is specific enough to name a record anywhere
 	kinds     []string // kinds of service the name, labels or SIREN say (words.Kinds, LabelKinds, SIRENKinds)
 	distinct  []string // the name's words that are neither generic nor kinds
-	// bodyKinds: how many of kinds the name says (the others come from
-	// a label or the SIREN): a record named « Communauté de communes… »
-	// labelled France Services is the body, whose desk may be elsewhere
-	bodyKinds int
-	source    string
-	// former: the name is a programme's former name (« MSAP », a France
-	// services before 2020): an older vintage of the list
-	former bool
-	// mentions are the words of what a France services says of its host
-	// (complement of address, structure_parente, e-mail domains and web
-	// hosts); nil for the others
-	mentions []string
-	org      int32  // the organisation it belongs to in its commune (organisations), -1 when unknown
-	orgKey   uint64 // its organisation's block, named by the organisation's records (orgKeys)
+
+	source string
+	org    int32  // the organisation it belongs to in its commune (organisations), -1 when unknown
+	orgKey uint64 // its organisation's block, named by the organisation's records (orgKeys)
 }
 
 // moves: a bus or an itinerant service, whose address is a nominal base.
@@ -142,7 +144,7 @@ func newProfile(m *Member) profile {
 	for i, t := range p.street {
 		p.streetW[i] = streetWeight(t)
 	}
-	if c, ok := geo.Communes().Commune(l.CodeINSEE); ok && sameDepartement(l.CodeINSEE, l.CodePostal) {
+	if c, ok := geo.Communes().Commune(l.CodeINSEE); ok && codesAgree(c, l.CodeINSEE, l.CodePostal) {
 		p.insee = geo.Communes().Current(c).Code
 	}
 	if lon, lat, ok := l.Point(); ok && (l.Placement == nil || l.Placement.Rank() <= 2) {
@@ -167,7 +169,7 @@ func newProfile(m *Member) profile {
 	if len(p.name) == 1 && words.NameKinds[p.name[0]] != "" && atKindPlace(p.street) {
 		p.kinds = append(p.kinds, words.NameKinds[p.name[0]])
 	}
-	p.bodyKinds = len(p.kinds)
+	p.bodyKinds = uint8(min(len(p.kinds), 255))
 	for _, d := range l.DispositifProgrammesNationaux {
 		if k, ok := words.LabelKinds[d]; ok && !contains(p.kinds, k) {
 			p.kinds = append(p.kinds, k)
@@ -177,16 +179,29 @@ func newProfile(m *Member) profile {
 		p.kinds = append(p.kinds, k)
 	}
 	if contains(p.kinds, "franceservices") {
-		p.mentions = mentionsOf(l)
+		if m := mentionsOf(l); m != "" {
+			c := *p.contacts // noContacts is shared: a copy of its own
+			c.mentions = m
+			p.contacts = &c
+		}
 	}
 	return p
 }
 
-// sameDepartement tells whether an INSEE code and a postcode may be of
-// one commune: the same département (Corsica's 2A/2B under 20, overseas
-// by three digits). A record whose two codes disagree (« 57490 » with
-// « 04150 ») has a wrong one; its commune is left unknown rather than
-// guessed.
+// codesAgree tells whether a record's postcode may be its INSEE
+// commune's: one of the commune's postcodes (or of the commune it merged
+// into), or one of its département. A record whose two codes disagree
+// (« 57490 » with « 04150 ») has a wrong one; its commune is left
+// unknown rather than guessed.
+func codesAgree(c *geo.Commune, insee, postcode string) bool {
+	if postcode == "" || slices.Contains(c.Postcodes, postcode) || slices.Contains(geo.Communes().Current(c).Postcodes, postcode) {
+		return true
+	}
+	return sameDepartement(insee, postcode)
+}
+
+// sameDepartement tells whether an INSEE code and a postcode are of one
+// département (Corsica's 2A/2B under 20, overseas by three digits).
 func sameDepartement(insee, postcode string) bool {
 	if len(insee) != 5 || len(postcode) != 5 {
 		return true
@@ -204,6 +219,10 @@ func sameDepartement(insee, postcode string) bool {
 // formerName tells whether a name uses a programme's former name
 // (words.former_names, folded).
 func formerName(name string) bool {
+	lower := strings.ToLower(name)
+	if !strings.Contains(lower, "msap") && !strings.Contains(lower, "public") {
+		return false // most names: folded for nothing otherwise
+	}
 	f := " " + geo.Fold(name) + " "
 	for _, w := range words.FormerNames {
 		if strings.Contains(f, " "+w+" ") {
@@ -215,8 +234,9 @@ func formerName(name string) bool {
 
 // mentionsOf are the words of what a record says of its host: its
 // complement of address and structure_parente, canonical, and the labels
-// of its e-mail domains and web hosts (« alpesvaucluse », « msa »).
-func mentionsOf(l *schema.Lieu) []string {
+// of its e-mail domains and web hosts (« alpesvaucluse », « msa »), but
+// those of hosts every kind of place uses.
+func mentionsOf(l *schema.Lieu) string {
 	var out []string
 	add := func(ws ...string) {
 		for _, w := range ws {
@@ -236,13 +256,16 @@ func mentionsOf(l *schema.Lieu) []string {
 		hosts = append(hosts, hostOf(w))
 	}
 	for _, h := range hosts {
+		if words.hosts[h] {
+			continue
+		}
 		labels := strings.FieldsFunc(h, func(r rune) bool { return r == '.' || r == '-' })
 		if len(labels) > 1 {
 			labels = labels[:len(labels)-1] // the top-level domain
 		}
 		add(labels...)
 	}
-	return out
+	return strings.Join(out, " ")
 }
 
 // atKindPlace: no street, or one that names the building of a kind
