@@ -1,6 +1,9 @@
 package dedup
 
-import "strconv"
+import (
+	"fmt"
+	"strconv"
+)
 
 // The scorer's features, as one table: each row is a part of a pair's
 // score — its name as `maillage explain` prints it, the weight keys it
@@ -34,34 +37,103 @@ type feature struct {
 	// conflict: its negative part counts as the addresses' conflict,
 	// which single_site bounds
 	conflict bool
-	score    func(s *scorer, a, b *profile, st *pairState, t *tally)
+	// score is the function that scores it (scoreFeature calls it
+	// directly: a call through a function value would move each pair's
+	// state to the heap)
+	score scoreFunc
+}
+
+// scoreFunc names a feature's scoring function.
+type scoreFunc uint8
+
+const (
+	scorePrior scoreFunc = iota
+	scoreName
+	scoreKind
+	scoreOrganisation
+	scoreAddress
+	scoreDistance
+	scoreCommune
+	scoreItinerant
+	scoreTypologie
+	scoreID
+	scoreSIRET
+	scorePhone
+	scoreEmail
+	scoreHost
+	scoreDomain
+	scoreHosted
+	scoreSingleSite
+	scoreGuard
+)
+
+// scoreFeature runs the scoring function of a row.
+func (s *scorer) scoreFeature(f scoreFunc, a, b *profile, st *pairState, t *tally) {
+	switch f {
+	case scorePrior:
+		t.add("prior", s.w.Prior, func() string { return "" })
+	case scoreName:
+		nameFeature(s, a, b, st, t)
+	case scoreKind:
+		kindFeature(s, a, b, st, t)
+	case scoreOrganisation:
+		orgFeature(s, a, b, st, t)
+	case scoreAddress:
+		addressFeature(s, a, b, st, t)
+	case scoreDistance:
+		distanceFeature(s, a, b, st, t)
+	case scoreCommune:
+		communeFeature(s, a, b, st, t)
+	case scoreItinerant:
+		itinerantFeature(s, a, b, st, t)
+	case scoreTypologie:
+		typologieFeature(s, a, b, st, t)
+	case scoreID:
+		idFeature(s, a, b, st, t)
+	case scoreSIRET:
+		siretFeature(s, a, b, st, t)
+	case scorePhone:
+		phoneFeature(s, a, b, st, t)
+	case scoreEmail:
+		emailFeature(s, a, b, st, t)
+	case scoreHost:
+		hostFeature(s, a, b, st, t)
+	case scoreDomain:
+		domainFeature(s, a, b, st, t)
+	case scoreHosted:
+		hostedFeature(s, a, b, st, t)
+	case scoreSingleSite:
+		singleSiteFeature(s, a, b, st, t)
+	case scoreGuard:
+		guardFeature(s, a, b, st, t)
+	default:
+		panic(fmt.Sprintf("dedup: no scoring function %d", f))
+	}
 }
 
 var features = []feature{
-	{name: "prior", keys: []string{"prior"}, score: func(s *scorer, _, _ *profile, _ *pairState, t *tally) {
-		t.add("prior", s.w.Prior, func() string { return "" })
-	}},
-	{name: "name", keys: []string{"name", "same_record"}, score: nameFeature},
-	{name: "kind", keys: []string{"same_kind", "kind_conflict"}, score: kindFeature,
+	{name: "prior", keys: []string{"prior"}, score: scorePrior},
+	{name: "name", keys: []string{"name", "same_record"}, score: scoreName},
+	{name: "kind", keys: []string{"same_kind", "kind_conflict"}, score: scoreKind,
 		reads: "the kinds of service a source lists at two sites of a commune (multiSites)", context: kindContext},
-	{name: "organisation", keys: []string{"same_organisation"}, score: orgFeature,
+	{name: "organisation", keys: []string{"same_organisation"}, score: scoreOrganisation,
 		reads: "the organisations (SIRET, structure parente, acronym) and those listed at two addresses of a commune", context: orgContext},
 	{name: "address", keys: []string{"street_same_number", "same_number_unplaced", "street_no_number", "street_one_number",
-		"street_near_number", "street_other_number", "other_street"}, score: addressFeature, conflict: true},
-	{name: "distance", keys: []string{"distance"}, score: distanceFeature, conflict: true},
-	{name: "commune", keys: []string{"same_commune", "other_commune"}, score: communeFeature},
-	{name: "itinerant", keys: []string{"itinerant_vs_fixed", "declared_itinerant"}, score: itinerantFeature},
-	{name: "typologie", keys: []string{"other_typologie"}, score: typologieFeature},
-	{name: "id", keys: []string{"same_producer_id", "same_local_id"}, score: idFeature},
-	{name: "siret", keys: []string{"same_siret", "other_siren"}, score: siretFeature},
-	{name: "telephone", keys: []string{"same_phone", "other_phone"}, score: phoneFeature},
-	{name: "courriels", keys: []string{"same_email"}, score: emailFeature},
-	{name: "site_web", keys: []string{"same_host"}, score: hostFeature},
-	{name: "domain", keys: []string{"same_domain"}, score: domainFeature,
+		"street_near_number", "street_other_number", "other_street"}, score: scoreAddress, conflict: true},
+	{name: "distance", keys: []string{"distance"}, score: scoreDistance, conflict: true},
+	{name: "commune", keys: []string{"same_commune", "other_commune"}, score: scoreCommune},
+	{name: "itinerant", keys: []string{"itinerant_vs_fixed", "declared_itinerant"}, score: scoreItinerant},
+	{name: "typologie", keys: []string{"other_typologie"}, score: scoreTypologie},
+	{name: "id", keys: []string{"same_producer_id", "same_local_id"}, score: scoreID},
+	{name: "siret", keys: []string{"same_siret", "other_siren"}, score: scoreSIRET},
+	{name: "telephone", keys: []string{"same_phone", "other_phone"}, score: scorePhone},
+	{name: "courriels", keys: []string{"same_email"}, score: scoreEmail},
+	{name: "site_web", keys: []string{"same_host"}, score: scoreHost},
+	{name: "domain", keys: []string{"same_domain"}, score: scoreDomain,
 		reads: "the e-mail domains and web hosts the population uses in one or two communes only (localDomains)", context: domainContext},
-	{name: "hosted", keys: []string{"hosted_france_services"}, score: hostedFeature},
-	{name: "single_site", keys: []string{"single_site_conflict"}, score: singleSiteFeature},
-	{name: "guard", keys: []string{"guard_cap"}, score: guardFeature},
+	{name: "hosted", keys: []string{"hosted_france_services"}, score: scoreHosted},
+	{name: "single_site", keys: []string{"single_site_conflict"}, score: scoreSingleSite},
+	{name: "guard", keys: []string{"guard_cap"}, score: scoreGuard},
 }
 
 // contextOf appends what member p's scores take from the population

@@ -130,7 +130,7 @@ func (s *scorer) score(a, b *profile, explain bool) (float64, []Contribution) {
 	var st pairState
 	for i := range features {
 		t.feature = &features[i]
-		features[i].score(s, a, b, &st, &t)
+		s.scoreFeature(features[i].score, a, b, &st, &t)
 	}
 	return 1 / (1 + math.Exp(-t.sum)), t.parts
 }
