@@ -42,9 +42,9 @@ bench-scale:
 quality:
 	$(GO) run ./tools/quality -ref ../shared/reference -o docs/QUALITY.md
 
-## eval-dedup: pairwise precision/recall of the whole pipeline and of the national baseline on the labelled set → docs/QUALITY.md
+## eval-dedup: pairwise precision/recall of the whole pipeline (at merge_at ± 0.05) and of the national baseline on both labelled sets → docs/QUALITY.md
 eval-dedup:
-	$(GO) run ./tools/evaldedup -ref ../shared/reference -gold ../shared/eval/dedup/dev-84.gold.csv -o docs/QUALITY.md
+	$(GO) run ./tools/evaldedup -ref ../shared/reference -gold ../shared/eval/dedup/dev-84.gold.csv,../shared/eval/dedup/dev-04-05.gold.csv -o docs/QUALITY.md
 
 ## maplibre: refresh the MapLibre GL JS files the pages serve (web/static/maplibre) from npm, at web/package.json's version
 maplibre:

@@ -1,14 +1,16 @@
-// Command evaldedup measures deduplication on a labelled set: it runs the
-// files the gold names through the whole pipeline (normalise, geolocate,
-// dedup), keeps the gold's records, and prints pairwise precision, recall
-// and F1 of maillage and of a baseline reproducing the national
-// cartography's rule; the table goes to docs/QUALITY.md.
+// Command evaldedup measures deduplication on labelled sets: for each,
+// it runs the files the gold names through the whole pipeline
+// (normalise, geolocate, dedup), keeps the gold's records, and prints
+// pairwise precision, recall and F1 of maillage (at merge_at and at
+// merge_at ± 0.05) and of a baseline reproducing the national
+// cartography's rule; the tables go to docs/QUALITY.md.
 //
-//	go run ./tools/evaldedup -gold ../shared/eval/dedup/dev-84.gold.csv
+//	go run ./tools/evaldedup -gold ../shared/eval/dedup/dev-84.gold.csv,../shared/eval/dedup/dev-04-05.gold.csv
 package main
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
@@ -19,62 +21,159 @@ import (
 
 	"github.com/maillage/maillage/dedup"
 	"github.com/maillage/maillage/internal/corpus"
+	"github.com/maillage/maillage/pipeline"
 )
 
+// options are the command's flags.
+type options struct {
+	ref, out, geocoder, show, drop string
+	golds                          []string
+	verbose, llr                   bool
+	weights                        dedup.Weights
+}
+
 func main() {
-	ref := flag.String("ref", "../shared/reference", "reference corpus directory")
-	goldPath := flag.String("gold", "../shared/eval/dedup/dev-84.gold.csv", "gold clusters (LABELLING.md's format)")
-	out := flag.String("o", "docs/QUALITY.md", `markdown report whose "eval-dedup" section to write ("" for none)`)
-	geocoder := flag.String("geocoder", "fake", `geocoder base URL, "fake" (the offline fake of geo/geocodertest) or "off"`)
-	verbose := flag.Bool("v", false, "list the false and missed pairs")
-	show := flag.String("show", "", "print the normalised records of this gold cluster (e.g. D0239) as JSON lines, and stop")
-	drop := flag.String("drop", "", "leave out the gold's records of the files whose path contains this text (LABELLING: the other pairs stay valid)")
+	var o options
+	flag.StringVar(&o.ref, "ref", "../shared/reference", "reference corpus directory")
+	gold := flag.String("gold", "../shared/eval/dedup/dev-84.gold.csv", "gold clusters (LABELLING.md's format), several separated by commas")
+	flag.StringVar(&o.out, "o", "docs/QUALITY.md", `markdown report whose "eval-dedup" section to write ("" for none)`)
+	flag.StringVar(&o.geocoder, "geocoder", "fake", `geocoder base URL, "fake" (the offline fake of geo/geocodertest) or "off"`)
+	flag.BoolVar(&o.verbose, "v", false, "list the false and missed pairs")
+	flag.StringVar(&o.show, "show", "", "print the normalised records of this gold cluster (e.g. D0239) as JSON lines, and stop")
+	flag.StringVar(&o.drop, "drop", "", "leave out the gold's records of the files whose path contains this text (LABELLING: the other pairs stay valid)")
+	weights := flag.String("weights", "", "a JSON file of weights overriding the defaults (data/weights.json's keys)")
+	flag.BoolVar(&o.llr, "llr", false, "print, for each weight key, the log-likelihood ratio the labelled set gives it over the pairs of one commune, and stop")
 	flag.Parse()
-	if err := run(*ref, *goldPath, *out, *geocoder, *verbose, *show, *drop); err != nil {
+	o.golds = strings.Split(*gold, ",")
+	var err error
+	if o.weights, err = loadWeights(*weights); err == nil {
+		err = run(o)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "evaldedup:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ref, goldPath, out, geocoder string, verbose bool, show, drop string) error {
-	gold, err := readGold(goldPath)
-	if err != nil {
-		return err
-	}
-	if drop != "" {
-		gold = slices.DeleteFunc(gold, func(g goldRecord) bool { return strings.Contains(g.file, drop) })
-	}
-	placer, used, stop := corpus.NewPlacer(geocoder)
+func run(o options) error {
+	placer, used, stop := corpus.NewPlacer(o.geocoder)
 	defer stop()
-	set, err := loadMembers(context.Background(), ref, gold, placer)
-	if err != nil {
-		return err
-	}
-	if show != "" {
-		return showCluster(os.Stdout, set, show)
-	}
-	apart, err := lenientPairs(filepath.Join(filepath.Dir(goldPath), "LABELLING.md"))
-	if err != nil {
-		return err
-	}
-	start := time.Now()
-	res := dedup.Run(dedup.Input{Members: set.members})
-	elapsed := time.Since(start)
-	ours := evaluate(gold, set, clusterRefs(res.Clusters), apart)
-	base := evaluate(gold, set, dedup.Baseline(set.members), apart)
-	report := markdown(goldPath, used, set, ours, base, len(res.Review), elapsed)
-	fmt.Print(report)
-	if verbose {
-		ours.list(os.Stdout, set)
-		splits(os.Stdout, set, clusterRefs(res.Clusters))
-		for _, a := range set.absent {
-			fmt.Println("ABSENT", a)
+	var b strings.Builder
+	b.WriteString(intro(used, o.weights))
+	for _, path := range o.golds {
+		set, gold, err := loadSet(o, path, placer)
+		if err != nil {
+			return err
 		}
+		switch {
+		case o.show != "":
+			return showCluster(os.Stdout, set, o.show)
+		case o.llr:
+			return likelihoodRatios(os.Stdout, set)
+		}
+		section, err := measure(o, path, set, gold)
+		if err != nil {
+			return err
+		}
+		b.WriteString(section)
 	}
-	if out == "" {
+	fmt.Print(b.String())
+	if o.out == "" {
 		return nil
 	}
-	return corpus.WriteSection(out, "eval-dedup", report)
+	return corpus.WriteSection(o.out, "eval-dedup", b.String())
+}
+
+// loadSet reads one labelled set and converts the files it names.
+func loadSet(o options, path string, placer *pipeline.Placer) (*memberSet, []goldRecord, error) {
+	gold, err := readGold(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	if o.drop != "" {
+		gold = slices.DeleteFunc(gold, func(g goldRecord) bool { return strings.Contains(g.file, o.drop) })
+	}
+	set, err := loadMembers(context.Background(), o.ref, gold, placer)
+	return set, gold, err
+}
+
+// measure runs the engine on one set at merge_at and merge_at ± 0.05,
+// and the baseline, and returns the set's table.
+func measure(o options, path string, set *memberSet, gold []goldRecord) (string, error) {
+	apart, err := lenientPairs(filepath.Join(filepath.Dir(path), "LABELLING.md"))
+	if err != nil {
+		return "", err
+	}
+	var rows []row
+	var review int
+	var elapsed time.Duration
+	for _, delta := range []float64{0, -0.05, 0.05} {
+		w := o.weights
+		w.MergeAt += delta
+		start := time.Now()
+		res := dedup.Run(dedup.Input{Members: set.members, Weights: w})
+		took := time.Since(start)
+		s := evaluate(gold, set, clusterRefs(res.Clusters), apart)
+		rows = append(rows, row{fmt.Sprintf("maillage, merge_at %.2f", w.MergeAt), s})
+		if delta != 0 {
+			continue
+		}
+		review, elapsed = len(res.Review), took
+		if o.verbose {
+			s.list(os.Stdout, set)
+			splits(os.Stdout, set, clusterRefs(res.Clusters))
+			for _, a := range set.absent {
+				fmt.Println("ABSENT", a)
+			}
+		}
+	}
+	rows = append(rows, row{"baseline: national cartography's rule (mean of fuzzy name, fuzzy address, distance > 83 within one commune)",
+		evaluate(gold, set, dedup.Baseline(set.members), apart)})
+	return table(path, set, rows, review, elapsed), nil
+}
+
+// row is one engine's figures on a set.
+type row struct {
+	name string
+	s    scores
+}
+
+func intro(geocoder string, w dedup.Weights) string {
+	return fmt.Sprintf("## Deduplication\n\nGenerated by `make eval-dedup` (`go run ./tools/evaldedup`): each labelled set's records run "+
+		"through the whole pipeline (normalise, geolocate with %s, dedup with the default weights, `merge_at` %.2f), then pairwise "+
+		"precision and recall against the gold's pairs, at `merge_at` and 0.05 either side. Pairs the set's LABELLING.md lists in §6.2 "+
+		"(« kept apart despite a strong signal ») count as wrong in *precision* and as neither right nor wrong in the last column.\n",
+		geocoder, w.MergeAt)
+}
+
+func table(path string, set *memberSet, rows []row, review int, elapsed time.Duration) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "\n### `%s`\n\n%d records (%d files), %d gold pairs; %d gold records could not take part (quarantined by the pipeline or not found): "+
+		"their pairs count as missed.\n\n", path, set.goldRecords, set.files, rows[0].s.goldPairs, set.goldRecords-len(set.members))
+	b.WriteString("| engine | predicted pairs | correct | precision | recall | F1 | precision, §6.2 pairs neither right nor wrong |\n|---|---|---|---|---|---|---|\n")
+	for _, r := range rows {
+		fmt.Fprintf(&b, "| %s | %d | %d | %.4f | %.4f | %.4f | %.4f (%d such pairs) |\n", r.name, r.s.predicted, r.s.correct, r.s.precision(),
+			r.s.recall(), r.s.f1(), r.s.sensitivePrecision(), r.s.lenient)
+	}
+	fmt.Fprintf(&b, "\nmaillage left %d pairs for review (between `review_at` and `merge_at`); dedup of the %d records took %s.\n",
+		review, len(set.members), elapsed.Round(time.Millisecond))
+	return b.String()
+}
+
+// loadWeights reads weights over the defaults; "" is the defaults.
+func loadWeights(path string) (dedup.Weights, error) {
+	w := dedup.DefaultWeights()
+	if path == "" {
+		return w, nil
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return w, fmt.Errorf("reading weights: %w", err)
+	}
+	if err := json.Unmarshal(raw, &w); err != nil {
+		return w, fmt.Errorf("weights %s: %w", path, err)
+	}
+	return w, nil
 }
 
 func clusterRefs(cs []dedup.Cluster) [][]dedup.Ref {
@@ -83,24 +182,4 @@ func clusterRefs(cs []dedup.Cluster) [][]dedup.Ref {
 		out[i] = c.Members
 	}
 	return out
-}
-
-func markdown(goldPath, geocoder string, set *memberSet, ours, base scores, review int, elapsed time.Duration) string {
-	var b strings.Builder
-	b.WriteString("## Deduplication\n\n")
-	fmt.Fprintf(&b, "Generated by `make eval-dedup` (`go run ./tools/evaldedup`) on `%s`: its %d records (%d files) run through the whole pipeline "+
-		"(normalise, geolocate with %s, dedup with the default weights), then pairwise precision and recall against the gold's %d pairs. "+
-		"%d gold records could not take part (quarantined by the pipeline or not found): their pairs count as missed.\n\n",
-		goldPath, set.goldRecords, set.files, geocoder, ours.goldPairs, set.goldRecords-len(set.members))
-	b.WriteString("| engine | predicted pairs | correct | precision | recall | F1 | precision, §6.2 pairs neither right nor wrong |\n|---|---|---|---|---|---|---|\n")
-	for _, r := range []struct {
-		name string
-		s    scores
-	}{{"maillage", ours}, {"baseline: national cartography's rule (mean of fuzzy name, fuzzy address, distance > 83 within one commune)", base}} {
-		fmt.Fprintf(&b, "| %s | %d | %d | %.4f | %.4f | %.4f | %.4f (%d such pairs) |\n", r.name, r.s.predicted, r.s.correct, r.s.precision(),
-			r.s.recall(), r.s.f1(), r.s.sensitivePrecision(), r.s.lenient)
-	}
-	fmt.Fprintf(&b, "\nmaillage left %d pairs for review (between `review_at` and `merge_at`); dedup of the %d records took %s.\n",
-		review, len(set.members), elapsed.Round(time.Millisecond))
-	return b.String()
 }
