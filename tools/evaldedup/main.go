@@ -28,7 +28,7 @@ import (
 type options struct {
 	ref, out, geocoder, show, drop string
 	golds                          []string
-	verbose, llr                   bool
+	verbose, llr, fit              bool
 	weights                        dedup.Weights
 }
 
@@ -42,6 +42,7 @@ func main() {
 	flag.StringVar(&o.show, "show", "", "print the normalised records of this gold cluster (e.g. D0239) as JSON lines, and stop")
 	flag.StringVar(&o.drop, "drop", "", "leave out the gold's records of the files whose path contains this text (LABELLING: the other pairs stay valid)")
 	weights := flag.String("weights", "", "a JSON file of weights overriding the defaults (data/weights.json's keys)")
+	flag.BoolVar(&o.fit, "fit", false, "fit the weights to the set (a logistic regression pulled towards the defaults, fit.go), print them as JSON for -weights, and stop")
 	flag.BoolVar(&o.llr, "llr", false, "print, for each weight key, the log-likelihood ratio the labelled set gives it over the pairs of one commune, and stop")
 	flag.Parse()
 	o.golds = strings.Split(*gold, ",")
@@ -59,6 +60,7 @@ func run(o options) error {
 	placer, used, stop := corpus.NewPlacer(o.geocoder)
 	defer stop()
 	var b strings.Builder
+	var fitSets []*memberSet
 	b.WriteString(intro(used, o.weights))
 	for _, path := range o.golds {
 		set, gold, err := loadSet(o, path, placer)
@@ -70,12 +72,18 @@ func run(o options) error {
 			return showCluster(os.Stdout, set, o.show)
 		case o.llr:
 			return likelihoodRatios(os.Stdout, set)
+		case o.fit:
+			fitSets = append(fitSets, set)
+			continue
 		}
 		section, err := measure(o, path, set, gold)
 		if err != nil {
 			return err
 		}
 		b.WriteString(section)
+	}
+	if o.fit {
+		return fitWeights(os.Stdout, fitSets, o.weights)
 	}
 	fmt.Print(b.String())
 	if o.out == "" {
