@@ -56,6 +56,16 @@ type Engine struct {
 	memo    *Memo         // nil: every pair is scored
 	raw     []profile     // with memo: the profiles before the population's filters
 	known   []*memoMember // with memo: what it keeps of each member's record, if anything
+	learned bool          // the scorer's weights were learned (learn)
+}
+
+// learn sets the scorer's weights to those learned from the blocked
+// pairs (em.go) when the weights ask for it, once.
+func (e *Engine) learn(b *blocks) {
+	if !e.learned && e.s.w.Learn {
+		e.s.w = e.learnWeights(b)
+	}
+	e.learned = true
 }
 
 // NewEngine profiles the members once; zero weights mean the defaults.
@@ -112,6 +122,9 @@ func (e *Engine) indexOf() map[Ref]int32 {
 // Explain scores two members of the population and lists every
 // feature's contribution.
 func (e *Engine) Explain(a, b Ref) (Pair, error) {
+	if !e.learned {
+		e.learn(newBlocks(e.ps, nil, nil)) // the weights a run would score with
+	}
 	index := e.indexOf()
 	i, okA := index[a]
 	j, okB := index[b]
@@ -134,7 +147,9 @@ func (e *Engine) Run(ex Existing, decisions []Decision) Result {
 	if e.memo != nil {
 		pairs = e.memo.score(e)
 	} else {
-		pairs = scorePairs(newBlocks(e.ps, nil, nil), e.s)
+		b := newBlocks(e.ps, nil, nil)
+		e.learn(b)
+		pairs = scorePairs(b, e.s)
 	}
 	var index map[Ref]int32
 	if len(decisions) > 0 {

@@ -11,7 +11,7 @@ import (
 
 // runSettings are the keys of data/weights.json that are not a feature's
 // weight: thresholds and bounds of the run.
-var runSettings = []string{"merge_at", "review_at", "max_cluster_size", "max_review_per_territory"}
+var runSettings = []string{"merge_at", "review_at", "max_cluster_size", "max_review_per_territory", "learn"}
 
 // TestEveryWeightKeyHasOneFeature: each weight key of data/weights.json
 // is read by exactly one row of the feature table, and each row's keys

@@ -31,12 +31,17 @@ import (
 // not merged again.
 type Memo struct {
 	weights Weights
-	known   map[Ref]*memoMember
-	pairs   []memoPair
-	blocks  map[uint64][2]int32 // the last run's blocks of two or more members
-	scored  int                 // members whose pairs the last run scored
-	merged  map[[32]byte]Cluster
-	runs    uint32 // the runs that used the memo
+	// learned are the weights the last run scored with (learned from
+	// its population, see em.go); they hold until the population's
+	// estimate moves past emTolerance
+	learned    Weights
+	hasLearned bool
+	known      map[Ref]*memoMember
+	pairs      []memoPair
+	blocks     map[uint64][2]int32 // the last run's blocks of two or more members
+	scored     int                 // members whose pairs the last run scored
+	merged     map[[32]byte]Cluster
+	runs       uint32 // the runs that used the memo
 	// rescored marks the members of the current run whose pairs were
 	// scored again (nil: all of them)
 	rescored []bool
@@ -108,6 +113,14 @@ type memoPair struct {
 	score float64
 }
 
+// Weights are the weights the last run scored with: a run from scratch
+// with them (Learn off) gives the memo's result.
+func (m *Memo) Weights() Weights {
+	w := m.learned
+	w.Learn = false
+	return w
+}
+
 // Scored is how many members the last run scored pairs for (all of them
 // when it could not use the memo).
 func (m *Memo) Scored() int { return m.scored }
@@ -170,8 +183,17 @@ func (m *Memo) score(e *Engine) []scored {
 		}
 	}
 	b := m.index(e, keys, carried)
+	e.learn(b)
+	// the weights learned before hold while the population's estimate
+	// stays within emTolerance of them: a few changed records do not
+	// score every pair again; pairs scored with other weights are
+	if m.hasLearned && e.s.w.Learn && learnedDrift(m.learned, e.s.w) <= emTolerance {
+		e.s.w = m.learned
+	}
 	var pairs []scored
-	if from, inFrom, ok := m.affected(e, contexts, b, present); ok {
+	sameWeights := m.hasLearned && reflect.DeepEqual(m.learned, e.s.w)
+	m.learned, m.hasLearned = e.s.w, true
+	if from, inFrom, ok := m.affected(e, contexts, b, present); ok && sameWeights {
 		// the memo's pairs are in order, the members carried in theirs
 		pairs = ordered.Merge(m.reused(inFrom), sortPairs(scoreFrom(b, e.s, from, inFrom)), comparePairs)
 		m.scored, m.rescored = len(from), inFrom

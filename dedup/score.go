@@ -83,6 +83,9 @@ type Weights struct {
 	// GuardCap is the most log-odds a pair a guard holds may reach (see
 	// guard.go): review, never a merge.
 	GuardCap float64 `json:"guard_cap" yaml:"guard_cap"`
+	// Learn: the comparisons' weights are estimated from the population
+	// (em.go), starting from and bounded by the ones above.
+	Learn bool `json:"learn" yaml:"learn"`
 }
 
 // DefaultWeights returns the embedded defaults.
