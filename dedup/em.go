@@ -252,13 +252,6 @@ func bounded(v, def float64) float64 {
 	return min(max(math.Round(v/emStep)*emStep, lo), hi)
 }
 
-// bounded rounds an estimate to the emStep grid, within emBound of its
-// default.
-func bounded(v, def float64) float64 {
-	lo, hi := math.Ceil((def-emBound)/emStep)*emStep, math.Floor((def+emBound)/emStep)*emStep
-	return min(max(math.Round(v/emStep)*emStep, lo), hi)
-}
-
 // applyLearned sets the learned levels' weights: log(m/u) relative to
 // « none », within emBound of the default, rounded to emStep.
 func applyLearned(w Weights, comps []comparison, m, u [][]float64, lambda float64) Weights {
