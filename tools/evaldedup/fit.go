@@ -37,6 +37,31 @@ type fitInput struct {
 
 // fitWeights fits the weights to the sets' pairs and writes them as JSON.
 func fitWeights(w io.Writer, sets []*memberSet, base dedup.Weights) error {
+	fit, err := fitOn(sets, base)
+	if err != nil {
+		return err
+	}
+	return json.NewEncoder(w).Encode(fit)
+}
+
+// fittedWeights are the weights fitted to the sets, over base.
+func fittedWeights(sets []*memberSet, base dedup.Weights) (dedup.Weights, error) {
+	fit, err := fitOn(sets, base)
+	if err != nil {
+		return base, err
+	}
+	raw, err := json.Marshal(fit)
+	if err != nil {
+		return base, err
+	}
+	w := base
+	w.Name, w.Distance = nil, nil
+	err = json.Unmarshal(raw, &w)
+	return w, err
+}
+
+// fitOn runs the regression and returns the fitted weight keys.
+func fitOn(sets []*memberSet, base dedup.Weights) (map[string]any, error) {
 	var inputs []fitInput
 	index := map[string]int{}
 	input := func(key string, init float64) int {
@@ -62,7 +87,7 @@ func fitWeights(w io.Writer, sets []*memberSet, base dedup.Weights) error {
 				}
 				pair, err := e.Explain(a.Ref, b.Ref)
 				if err != nil {
-					return err
+					return nil, err
 				}
 				s := sample{x: map[int]float64{}, same: set.cluster[a.Ref] == set.cluster[b.Ref]}
 				for _, c := range pair.Features {
@@ -113,7 +138,7 @@ func fitWeights(w io.Writer, sets []*memberSet, base dedup.Weights) error {
 			beta[i] -= fitRate * (grad[i]/n + 2*fitPull*(beta[i]-inputs[i].init)/n)
 		}
 	}
-	return json.NewEncoder(w).Encode(fitted(base, prior, inputs, beta))
+	return fitted(base, prior, inputs, beta), nil
 }
 
 // compared: two records the engine compares (one commune, or placed

@@ -61,6 +61,7 @@ func run(o options) error {
 	defer stop()
 	var b strings.Builder
 	var fitSets []*memberSet
+	var sets []labelled
 	b.WriteString(intro(used, o.weights))
 	for _, path := range o.golds {
 		set, gold, err := loadSet(o, path, placer)
@@ -81,9 +82,17 @@ func run(o options) error {
 			return err
 		}
 		b.WriteString(section)
+		sets = append(sets, labelled{path, set, gold})
 	}
 	if o.fit {
 		return fitWeights(os.Stdout, fitSets, o.weights)
+	}
+	if len(sets) > 1 {
+		cross, err := crossTable(sets, o.weights)
+		if err != nil {
+			return err
+		}
+		b.WriteString(cross)
 	}
 	fmt.Print(b.String())
 	if o.out == "" {
@@ -135,9 +144,50 @@ func measure(o options, path string, set *memberSet, gold []goldRecord) (string,
 			}
 		}
 	}
+	if !o.weights.Learn {
+		w := o.weights
+		w.Learn = true
+		res := dedup.Run(dedup.Input{Members: set.members, Weights: w})
+		rows = append(rows, row{fmt.Sprintf("maillage, weights learned by EM (`learn: true`), merge_at %.2f", w.MergeAt),
+			evaluate(gold, set, clusterRefs(res.Clusters), apart)})
+	}
 	rows = append(rows, row{"baseline: national cartography's rule (mean of fuzzy name, fuzzy address, distance > 83 within one commune)",
 		evaluate(gold, set, dedup.Baseline(set.members), apart)})
 	return table(path, set, rows, review, elapsed), nil
+}
+
+// labelled is one labelled set, converted.
+type labelled struct {
+	path string
+	set  *memberSet
+	gold []goldRecord
+}
+
+// crossTable fits the weights on each set (fit.go) and measures them on
+// every other: what one territory teaches, on another.
+func crossTable(sets []labelled, base dedup.Weights) (string, error) {
+	var b strings.Builder
+	b.WriteString("\n### Weights fitted on one set, measured on the other\n\n" +
+		"The weights fitted to a set's compared pairs (`-fit`: a logistic regression over the contributions, pulled towards the defaults), " +
+		"used on the other set at the default `merge_at`.\n\n" +
+		"| fitted on | measured on | predicted pairs | correct | precision | recall | F1 |\n|---|---|---|---|---|---|---|\n")
+	for _, train := range sets {
+		w, err := fittedWeights([]*memberSet{train.set}, base)
+		if err != nil {
+			return "", err
+		}
+		for _, test := range sets {
+			apart, err := lenientPairs(filepath.Join(filepath.Dir(test.path), "LABELLING.md"))
+			if err != nil {
+				return "", err
+			}
+			res := dedup.Run(dedup.Input{Members: test.set.members, Weights: w})
+			s := evaluate(test.gold, test.set, clusterRefs(res.Clusters), apart)
+			fmt.Fprintf(&b, "| `%s` | `%s` | %d | %d | %.4f | %.4f | %.4f |\n", filepath.Base(train.path), filepath.Base(test.path),
+				s.predicted, s.correct, s.precision(), s.recall(), s.f1())
+		}
+	}
+	return b.String(), nil
 }
 
 // row is one engine's figures on a set.
