@@ -64,39 +64,24 @@ func (s *scorer) guard(a, b *profile, addr addressAgreement, nameSim float64) (w
 
 // hosted tells whether one record is a France services and the other the
 // body hosting it in its premises: a host kind (words.host_kinds), the
-// same street, and the France services naming the host in its complement
-// of address, structure_parente, e-mail domain or web host.
+// same street, and the France services naming a body of that kind in
+// its complement of address, structure_parente, e-mail domain or web
+// host (profile.hostKinds).
 func hosted(a, b *profile, addr addressAgreement) bool {
 	fs, host := a, b
-	if !contains(fs.kinds, "franceservices") {
+	if fs.hostKinds == 0 {
 		fs, host = b, a
 	}
-	if !contains(fs.kinds, "franceservices") || contains(host.kinds, "franceservices") || fs.mentions == "" {
+	if fs.hostKinds == 0 || contains(host.kinds, "franceservices") {
 		return false
 	}
-	if addr != addressSame && (len(fs.street) == 0 || len(host.street) == 0 || streetSimilarity(fs, host) < 0.7) {
+	if addr != addressSame && (len(fs.street) == 0 || len(host.street) == 0 || streetSimilarity(fs, host) < sameStreetFrom) {
 		return false
 	}
 	for _, k := range host.kinds {
-		if slices.Contains(words.HostKinds, k) && names(strings.Fields(fs.mentions), host, k) {
+		if i := slices.Index(words.HostKinds, k); i >= 0 && i < 8 && fs.hostKinds&(1<<i) != 0 {
 			return true
 		}
 	}
 	return false
-}
-
-// names tells whether mentions name the host: a word of its kind
-// (« laposte », « msa »), one of its distinctive words, or all of them
-// run together (« alpesvaucluse »).
-func names(mentions []string, host *profile, kind string) bool {
-	for _, m := range mentions {
-		if words.Kinds[m] == kind || len(m) >= 4 && contains(host.distinct, m) {
-			return true
-		}
-	}
-	if len(host.distinct) == 0 {
-		return false
-	}
-	joined := strings.Join(host.distinct, "")
-	return len(joined) >= 6 && slices.ContainsFunc(mentions, func(m string) bool { return strings.Contains(m, joined) })
 }

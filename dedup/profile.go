@@ -86,10 +86,6 @@ type contacts struct {
 	hosts   []string
 	domains []string // the e-mails' domains and the web hosts, once each; NewEngine keeps the local ones
 	parent  string   // the structure_parente, canonical
-	// mentions are the words of what a France services says of its host
-	// (complement of address, structure_parente, e-mail domains and web
-	// hosts), space-separated; "" for the others
-	mentions string
 }
 
 var noContacts = &contacts{}
@@ -117,6 +113,10 @@ type profile struct {
 	// a label or the SIREN): a record named « Communauté de communes… »
 	// labelled France Services is the body, whose desk may be elsewhere
 	bodyKinds uint8
+	// hosts: for a France services, the host kinds (words.host_kinds, a
+	// bit each) that what it says of its host names: its complement of
+	// address, structure_parente, e-mail domains and web hosts
+	hostKinds uint8
 	localID   string   // the producer's id, lower-cased, however short
 	globalID  bool     // localID is specific enough to name a record anywhere
 	kinds     []string // kinds of service the name, labels or SIREN say (words.Kinds, LabelKinds, SIRENKinds)
@@ -179,11 +179,7 @@ func newProfile(m *Member) profile {
 		p.kinds = append(p.kinds, k)
 	}
 	if contains(p.kinds, "franceservices") {
-		if m := mentionsOf(l); m != "" {
-			c := *p.contacts // noContacts is shared: a copy of its own
-			c.mentions = m
-			p.contacts = &c
-		}
+		p.hostKinds = hostsNamed(l)
 	}
 	return p
 }
@@ -232,20 +228,23 @@ func formerName(name string) bool {
 	return false
 }
 
-// mentionsOf are the words of what a record says of its host: its
-// complement of address and structure_parente, canonical, and the labels
-// of its e-mail domains and web hosts (« alpesvaucluse », « msa »), but
-// those of hosts every kind of place uses.
-func mentionsOf(l *schema.Lieu) string {
-	var out []string
-	add := func(ws ...string) {
-		for _, w := range ws {
-			if len(w) >= 3 && !words.stop[w] && !contains(out, w) {
-				out = append(out, w)
+// hostsNamed are the host kinds (a bit per words.host_kinds) that a
+// record's complement of address and structure_parente (canonical), and
+// the labels of its e-mail domains and web hosts (« msa » in
+// alpesvaucluse.msa.fr, « cc » in cc-paysdesecrins.fr), name by a word
+// of their kind; hosts every kind of place uses are left out.
+func hostsNamed(l *schema.Lieu) uint8 {
+	var out uint8
+	name := func(w string) {
+		if k, ok := words.Kinds[w]; ok {
+			if i := slices.Index(words.HostKinds, k); i >= 0 && i < 8 {
+				out |= 1 << i
 			}
 		}
 	}
-	add(strings.Fields(canonical(l.ComplementAdresse + " " + l.StructureParente))...)
+	for _, w := range strings.Fields(canonical(l.ComplementAdresse + " " + l.StructureParente)) {
+		name(w)
+	}
 	var hosts []string
 	for _, e := range l.Courriels {
 		if _, d, ok := strings.Cut(strings.ToLower(e), "@"); ok {
@@ -260,12 +259,11 @@ func mentionsOf(l *schema.Lieu) string {
 			continue
 		}
 		labels := strings.FieldsFunc(h, func(r rune) bool { return r == '.' || r == '-' })
-		if len(labels) > 1 {
-			labels = labels[:len(labels)-1] // the top-level domain
+		for _, w := range labels[:max(0, len(labels)-1)] { // not the top-level domain
+			name(w)
 		}
-		add(labels...)
 	}
-	return strings.Join(out, " ")
+	return out
 }
 
 // atKindPlace: no street, or one that names the building of a kind
