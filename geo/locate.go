@@ -81,12 +81,48 @@ func inseeFromPostcode(r *Referential, l *schema.Lieu) []schema.Issue {
 	} else {
 		c, rule = namedIn(cur, l.Nom+" "+l.Adresse), "insee-from-name"
 	}
+	if c == nil && l.Commune != "" && !r.IsPostcode(l.CodePostal) {
+		c, rule = r.namedInDepartement(l.Commune, l.CodePostal), "insee-from-name-in-departement"
+	}
 	if c == nil {
 		return nil
 	}
 	l.CodeINSEE = c.Code
 	return []schema.Issue{{Field: "code_insee", Rule: rule, Value: l.CodePostal + " " + l.Commune, Fixed: c.Code, Level: schema.LevelFix,
 		Message: "INSEE code found in the commune referential"}}
+}
+
+// namedInDepartement is the one current commune of that name in the
+// département of a postcode no commune has (a CEDEX or a company's
+// postcode, « 05010 GAP »), nil when there are none or several.
+func (r *Referential) namedInDepartement(name, cp string) *Commune {
+	if len(cp) != 5 {
+		return nil
+	}
+	var found *Commune
+	for _, c := range r.byName[nameKey(FoldName(name))] {
+		if c.Type != TypeCurrent || !inDepartement(c, cp) {
+			continue
+		}
+		if found != nil {
+			return nil
+		}
+		found = c
+	}
+	return found
+}
+
+// inDepartement tells whether a commune is of a postcode's département
+// (Corsica's 2A and 2B under 20, overseas by three digits).
+func inDepartement(c *Commune, cp string) bool {
+	switch d := c.Code[:2]; {
+	case d == "2A" || d == "2B":
+		return cp[:2] == "20"
+	case d == "97" || d == "98":
+		return c.Code[:3] == cp[:3]
+	default:
+		return d == cp[:2]
+	}
 }
 
 // namedIn returns the only commune among cs whose name is in text.

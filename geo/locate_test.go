@@ -109,3 +109,21 @@ func TestReferentialAreasAndPopulation(t *testing.T) {
 		t.Errorf("population: France %d, Gap %d", total, gap.Population)
 	}
 }
+
+// TestCedexPostcode: a postcode no commune has (a CEDEX, « 05010 ») with
+// a commune name that is one commune's in that département gives its
+// INSEE code; a name two communes of the département share gives none.
+func TestCedexPostcode(t *testing.T) {
+	cases := []struct{ cp, commune, want string }{
+		{"05010", "GAP", "05061"},
+		{"84918", "Avignon", "84007"},
+		{"05010", "Lyon", ""},
+	}
+	for _, c := range cases {
+		l := &schema.Lieu{CodePostal: c.cp, Commune: c.commune}
+		geo.Locate(l)
+		if l.CodeINSEE != c.want {
+			t.Errorf("%s %s: INSEE %q, want %q", c.cp, c.commune, l.CodeINSEE, c.want)
+		}
+	}
+}
