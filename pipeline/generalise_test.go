@@ -30,20 +30,27 @@ import (
 // reorganised — then check that conversion publishes the same places, as
 // issue 22 asks of each failure class.
 
-// corseTable is the real file: its header and rows.
-func corseTable(t *testing.T) ([]string, [][]string) {
+// fixture is a real file of testdata/convert: its bytes, and its header
+// and rows read as a « ; » CSV.
+func fixture(t *testing.T, name string) (raw []byte, header []string, rows [][]string) {
 	t.Helper()
-	raw, err := os.ReadFile("../testdata/convert/epn-corse.csv")
+	raw, err := os.ReadFile(filepath.Join("../testdata/convert", name))
 	if err != nil {
 		t.Fatal(err)
 	}
 	r := csv.NewReader(bytes.NewReader(raw))
 	r.Comma = ';'
-	rows, err := r.ReadAll()
+	all, err := r.ReadAll()
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("%s: %v", name, err)
 	}
-	return rows[0], rows[1:]
+	return raw, all[0], all[1:]
+}
+
+// corseTable is the real file: its header and rows.
+func corseTable(t *testing.T) ([]string, [][]string) {
+	_, header, rows := fixture(t, "epn-corse.csv")
+	return header, rows
 }
 
 // column is the index of a column of the real file.
@@ -121,10 +128,7 @@ func byName(lieux []schema.Lieu) map[string]schema.Lieu {
 // baseline is the real file converted as it is.
 func baseline(t *testing.T) map[string]schema.Lieu {
 	t.Helper()
-	raw, err := os.ReadFile("../testdata/convert/epn-corse.csv")
-	if err != nil {
-		t.Fatal(err)
-	}
+	raw, _, _ := fixture(t, "epn-corse.csv")
 	conv := convertBytes(t, "epn-corse.csv", raw)
 	if len(conv.Lieux) < 20 {
 		t.Fatalf("the real file publishes %d lieux", len(conv.Lieux))
@@ -222,10 +226,7 @@ func TestNameUnderAnUnlistedHeader(t *testing.T) {
 // added) publishes the same lieux, accents read.
 func TestClassicMacFile(t *testing.T) {
 	want := baseline(t)
-	raw, err := os.ReadFile("../testdata/convert/epn-corse.csv")
-	if err != nil {
-		t.Fatal(err)
-	}
+	raw, _, _ := fixture(t, "epn-corse.csv")
 	mac, err := charmap.Macintosh.NewEncoder().Bytes(append(bytes.ReplaceAll(raw, []byte("\r\n"), []byte("\r")), '\n'))
 	if err != nil {
 		t.Fatal(err)
@@ -402,24 +403,8 @@ func TestCommuneFromThePoint(t *testing.T) {
 	}
 }
 
-// surveyTable is the real Lot-et-Garonne survey export (Hubik's form, 40
-// of its rows, testdata/convert/README.md): its header and rows.
-func surveyTable(t *testing.T) ([]string, [][]string) {
-	t.Helper()
-	raw, err := os.ReadFile("../testdata/convert/lot-et-garonne-survey.csv")
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := csv.NewReader(bytes.NewReader(raw))
-	r.Comma = ';'
-	rows, err := r.ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return rows[0], rows[1:]
-}
-
-// TestFormExport: the survey as a form tool exports it. A timestamp
+// TestFormExport: the real Lot-et-Garonne survey export (Hubik's form, 40
+// of its rows, testdata/convert/README.md) as a form tool exports it. A timestamp
 // column; the address asked in one question (« Quelle est l'adresse de
 // votre structure ? »), no postcode or commune column; the audiences a
 // multiple choice whose answers are separated by « ; » or given as choice
@@ -428,8 +413,8 @@ func surveyTable(t *testing.T) ([]string, [][]string) {
 // row is published with the postcode and commune the address gives, and
 // the audiences and accompaniments of the original file.
 func TestFormExport(t *testing.T) {
-	header, rows := surveyTable(t)
-	original := convertBytes(t, "survey.csv", mustRead(t, "../testdata/convert/lot-et-garonne-survey.csv"))
+	raw, header, rows := fixture(t, "lot-et-garonne-survey.csv")
+	original := convertBytes(t, "survey.csv", raw)
 	want := map[string]schema.Lieu{}
 	for _, l := range original.Lieux {
 		want[l.ID] = l
@@ -506,15 +491,6 @@ func TestFormExport(t *testing.T) {
 			}
 		})
 	}
-}
-
-func mustRead(t *testing.T, path string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
 }
 
 func sorted(s []string) []string { return slices.Sorted(slices.Values(s)) }

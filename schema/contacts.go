@@ -2,7 +2,6 @@ package schema
 
 import (
 	_ "embed"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"unicode"
@@ -38,9 +37,7 @@ var contactTables = func() contactWords {
 		Role       []string `json:"role_words"`
 		FirstNames []string `json:"first_names"`
 	}
-	if err := json.Unmarshal(contactsJSON, &doc); err != nil {
-		panic(fmt.Sprintf("schema: data/contacts.json: %v", err))
-	}
+	mustTable("contacts.json", contactsJSON, &doc)
 	set := func(xs []string) map[string]bool {
 		m := make(map[string]bool, len(xs))
 		for _, x := range xs {

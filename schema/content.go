@@ -2,7 +2,6 @@ package schema
 
 import (
 	_ "embed"
-	"encoding/json"
 	"fmt"
 	"math"
 	"regexp"
@@ -726,9 +725,7 @@ var bodyWords = func() []string {
 	var doc struct {
 		Words []string `json:"words"`
 	}
-	if err := json.Unmarshal(bodiesJSON, &doc); err != nil {
-		panic(fmt.Sprintf("schema: data/bodies.json: %v", err))
-	}
+	mustTable("bodies.json", bodiesJSON, &doc)
 	return foldKeywords(doc.Words)
 }()
 

@@ -2,7 +2,6 @@ package schema
 
 import (
 	_ "embed"
-	"encoding/json"
 	"fmt"
 	"strings"
 )
@@ -43,9 +42,7 @@ var keywordRules = func() map[string][]foldedRule {
 	var doc struct {
 		Fields map[string][]keywordRule `json:"fields"`
 	}
-	if err := json.Unmarshal(keywordsJSON, &doc); err != nil {
-		panic(fmt.Sprintf("schema: data/keywords.json: %v", err))
-	}
+	mustTable("keywords.json", keywordsJSON, &doc)
 	for field, rules := range doc.Fields {
 		for _, r := range rules {
 			if !vocab.isCanonical(field, r.Value) {

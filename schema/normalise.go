@@ -2,7 +2,6 @@ package schema
 
 import (
 	_ "embed"
-	"encoding/json"
 	"fmt"
 	"html"
 	"net/mail"
@@ -31,9 +30,7 @@ var phonePrefixes = func() map[string]string {
 	var doc struct {
 		Prefixes map[string]string `json:"prefixes"`
 	}
-	if err := json.Unmarshal(phonePrefixesJSON, &doc); err != nil {
-		panic(fmt.Sprintf("schema: data/phone_prefixes.json: %v", err))
-	}
+	mustTable("phone_prefixes.json", phonePrefixesJSON, &doc)
 	return doc.Prefixes
 }()
 

@@ -2,8 +2,6 @@ package schema
 
 import (
 	_ "embed"
-	"encoding/json"
-	"fmt"
 	"regexp"
 	"slices"
 	"sort"
@@ -55,9 +53,7 @@ func mustLoadSynonyms() *synonymDict {
 		Stopwords []string            `json:"stopwords"`
 		Fields    map[string][]string `json:"fields"`
 	}
-	if err := json.Unmarshal(synonymsJSON, &doc); err != nil {
-		panic(fmt.Sprintf("schema: data/synonyms.json: %v", err))
-	}
+	mustTable("synonyms.json", synonymsJSON, &doc)
 	d := &synonymDict{stop: map[string]bool{}, vocab: map[string]bool{}}
 	for _, w := range doc.Stopwords {
 		d.stop[w], d.vocab[w] = true, true

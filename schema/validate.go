@@ -2,7 +2,6 @@ package schema
 
 import (
 	_ "embed"
-	"encoding/json"
 	"fmt"
 	"regexp"
 	"slices"
@@ -88,9 +87,7 @@ var tolerances = func() []tolerance {
 	var doc struct {
 		Tolerances []tolerance `json:"tolerances"`
 	}
-	if err := json.Unmarshal(tolerancesJSON, &doc); err != nil {
-		panic(fmt.Sprintf("schema: data/tolerances.json: %v", err))
-	}
+	mustTable("tolerances.json", tolerancesJSON, &doc)
 	return doc.Tolerances
 }()
 

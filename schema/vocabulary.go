@@ -25,9 +25,7 @@ var placeholders = func() map[string]bool {
 	var doc struct {
 		Placeholders []string `json:"placeholders"`
 	}
-	if err := json.Unmarshal(placeholdersJSON, &doc); err != nil {
-		panic(fmt.Sprintf("schema: data/placeholders.json: %v", err))
-	}
+	mustTable("placeholders.json", placeholdersJSON, &doc)
 	m := map[string]bool{"": true}
 	for _, p := range doc.Placeholders {
 		m[fold(p)] = true
