@@ -187,9 +187,12 @@ func nameFeature(s *scorer, a, b *profile, st *pairState, t *tally) {
 }
 
 // kindFeature compares the kinds of service the names and labels say; it
-// notes whether both are the only one of a kind in their commune.
+// notes whether both are the only one of a kind in their commune. A bus
+// (named so) is never of a fixed site's kind; the itinerance field alone,
+// which producers fill loosely, only asks that neither population lists
+// two sites.
 func kindFeature(s *scorer, a, b *profile, st *pairState, t *tally) {
-	if a.insee == "" || a.insee != b.insee || a.moves() != b.moves() {
+	if a.insee == "" || a.insee != b.insee || busAndFixed(a, b) {
 		return
 	}
 	k := shared(a.kinds, b.kinds)
@@ -197,7 +200,7 @@ func kindFeature(s *scorer, a, b *profile, st *pairState, t *tally) {
 		t.add("kind_conflict", s.w.KindConflict, func() string { return strings.Join(a.kinds, "|") + " ≠ " + strings.Join(b.kinds, "|") })
 		return
 	}
-	if k == "" || s.multiSite[kindKey(a, k)] {
+	if k == "" || s.multiSite[kindKey(a, k)] || s.multiSite[kindKey(b, k)] {
 		return
 	}
 	if len(a.distinct) > 0 && len(b.distinct) > 0 && !anyMatch(a.distinct, b.distinct) {
@@ -210,7 +213,7 @@ func kindFeature(s *scorer, a, b *profile, st *pairState, t *tally) {
 // orgFeature: two records of one organisation, which has one site in
 // their commune; it notes that the pair is that site.
 func orgFeature(s *scorer, a, b *profile, st *pairState, t *tally) {
-	if a.org < 0 || a.org != b.org || a.insee != b.insee || s.multiOrg[a.org] || a.moves() != b.moves() {
+	if a.org < 0 || a.org != b.org || a.insee != b.insee || s.multiOrg[a.org] || busAndFixed(a, b) {
 		return
 	}
 	t.add("same_organisation", s.w.SameOrganisation, func() string {
@@ -218,6 +221,10 @@ func orgFeature(s *scorer, a, b *profile, st *pairState, t *tally) {
 	})
 	st.sole = true
 }
+
+// busAndFixed: one is named a bus or an itinerant service, the other
+// does not move at all (LABELLING R5).
+func busAndFixed(a, b *profile) bool { return a.mobile && !b.moves() || b.mobile && !a.moves() }
 
 func anyMatch(a, b []string) bool {
 	for _, t := range a {
@@ -244,7 +251,7 @@ func multiSites(ps []profile) map[kindAt]bool {
 		if p.insee == "" {
 			continue
 		}
-		for _, k := range p.kinds {
+		for _, k := range p.kinds[:p.bodyKinds] { // a label alone (a CC's desk labelled France Services) is not a site of its kind
 			key := ofSource{kindKey(p, k), p.source}
 			for _, q := range seen[key] {
 				if twoSites(p, q, k) {

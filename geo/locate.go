@@ -16,6 +16,7 @@ func Locate(l *schema.Lieu) []schema.Issue {
 	r := Communes()
 	var issues []schema.Issue
 	issues = append(issues, checkINSEE(r, l)...)
+	issues = append(issues, inseeOfAnotherDepartement(r, l)...)
 	issues = append(issues, postcodeWasINSEE(r, l)...)
 	if l.CodeINSEE == "" && l.CodePostal != "" {
 		issues = append(issues, inseeFromPostcode(r, l)...)
@@ -42,6 +43,34 @@ func checkINSEE(r *Referential, l *schema.Lieu) []schema.Issue {
 	l.CodeINSEE = ""
 	return []schema.Issue{{Field: "code_insee", Rule: "insee-unknown", Value: old, Level: schema.LevelWarning,
 		Message: "no commune has this code in the referential; dropped"}}
+}
+
+// inseeOfAnotherDepartement replaces an INSEE code of another département
+// than the postcode's when the lieu's name or address names one commune
+// of the postcode and not the code's commune (« France Services Banon »,
+// 04150, with Moyenvic's 57490): of two codes that disagree, the one the
+// record's own words confirm is kept. A commune name that was the wrong
+// code's follows it.
+func inseeOfAnotherDepartement(r *Referential, l *schema.Lieu) []schema.Issue {
+	c, ok := r.Commune(l.CodeINSEE)
+	if !ok || len(l.CodePostal) != 5 || inDepartement(c, l.CodePostal) || !r.IsPostcode(l.CodePostal) {
+		return nil
+	}
+	text := FoldName(l.Nom + " " + l.Adresse)
+	if wordsWithin(c.folded, text) {
+		return nil
+	}
+	found := namedIn(currentOnly(r.ByPostcode(l.CodePostal)), l.Nom+" "+l.Adresse)
+	if found == nil {
+		return nil
+	}
+	old := l.CodeINSEE + " " + l.Commune
+	l.CodeINSEE = found.Code
+	if l.Commune == "" || nameKey(FoldName(l.Commune)) == nameKey(c.folded) {
+		l.Commune = found.Name
+	}
+	return []schema.Issue{{Field: "code_insee", Rule: "insee-from-postcode-and-name", Value: old, Fixed: found.Code, Level: schema.LevelFix,
+		Message: "the INSEE code was of another département than the postcode; the lieu's name or address names " + found.Name + ", a commune of the postcode"}}
 }
 
 // postcodeWasINSEE repairs a postcode field that holds the commune's

@@ -35,6 +35,10 @@ func TestLocate(t *testing.T) {
 			"CHÂTEAUNEUF-DE-GADAGNE", "84470", "84036", "postcode-was-insee"},
 		{"no commune, shared postcode, the name says which", schema.Lieu{CodePostal: "84450", Nom: "Médiathèque de Saint-Saturnin-lès-Avignon"},
 			"Saint-Saturnin-lès-Avignon", "84450", "84119", "insee-from-name"},
+		{"an INSEE code of another département, the name says the postcode's commune", schema.Lieu{CodeINSEE: "57490", CodePostal: "04150", Commune: "Moyenvic", Nom: "France Services Banon", Adresse: "5261 PL DE LA REPUBLIQUE"},
+			"Banon", "04150", "04018", "insee-from-postcode-and-name"},
+		{"an INSEE code of another département, the name says nothing", schema.Lieu{CodeINSEE: "57490", CodePostal: "04150", Commune: "Moyenvic", Nom: "France Services"},
+			"Moyenvic", "04150", "57490", "postcode-insee-mismatch"},
 		{"no commune, shared postcode, the name says none", schema.Lieu{CodePostal: "84450", Nom: "Médiathèque", Adresse: "1 rue de la Mairie"}, "", "84450", "", ""},
 	}
 	for _, c := range cases {
