@@ -136,8 +136,12 @@ func newProfile(m *Member) profile {
 	p.fullName = canonical(l.Nom)
 	p.name = nameTokens(p.fullName, l.Commune)
 	p.nameW = make([]float64, len(p.name))
+	area := territoryWords(l.Territoire)
 	for i, t := range p.name {
 		p.nameW[i] = tokenWeight(t)
+		if _, kind := words.Kinds[t]; !kind && contains(area, t) {
+			p.nameW[i] = min(p.nameW[i], areaWordWeight)
+		}
 	}
 	p.number, p.street = splitAddress(l.Adresse)
 	p.streetW = make([]float64, len(p.street))
@@ -156,13 +160,13 @@ func newProfile(m *Member) profile {
 	p.globalID = globalID(p.localID)
 	p.source = m.Source
 	p.former = formerName(l.Nom)
-	for _, t := range p.name {
+	for i, t := range p.name {
 		switch k, ok := words.Kinds[t]; {
 		case ok:
 			if !contains(p.kinds, k) {
 				p.kinds = append(p.kinds, k)
 			}
-		case tokenWeight(t) >= 0.5:
+		case p.nameW[i] >= 0.5:
 			p.distinct = append(p.distinct, t)
 		}
 	}
@@ -337,6 +341,38 @@ const lost = "ʔ"
 // townWords caches the canonical words of commune names, which every
 // record of a commune repeats.
 var townWords = memo.Map[string, []string]{Size: 1 << 16}
+
+// areaWordWeight is the weight of a name word that is a word of the
+// record's EPCI, département or région name (« Pays des Écrins » in
+// « France services du Pays des Écrins - Antenne Vallouise », « Alpes »
+// in « MSA Alpes Vaucluse »): it says where, not which place.
+const areaWordWeight = 0.3
+
+// areaWords caches the canonical words of the names of a record's EPCI,
+// département and région, kinds of service left out, keyed by the three
+// codes; the embedded referential never changes, so nothing invalidates it.
+var areaWords = memo.Map[schema.Territoire, []string]{Size: 1 << 12}
+
+func territoryWords(t *schema.Territoire) []string {
+	if t == nil {
+		return nil
+	}
+	return areaWords.Do(*t, func() []string {
+		var out []string
+		for _, a := range [][2]string{{"epci", t.EPCI}, {"dep", t.Departement}, {"reg", t.Region}} {
+			area, ok := geo.AreaNamed(a[0], a[1])
+			if !ok {
+				continue
+			}
+			for _, w := range strings.Fields(canonical(area.Name)) {
+				if _, kind := words.Kinds[w]; !kind && !words.stop[w] && !contains(out, w) {
+					out = append(out, w)
+				}
+			}
+		}
+		return out
+	})
+}
 
 // nameTokens are the canonical name's words without stopwords and without
 // the words of the commune's name (« Mairie de Lagnes » says « mairie » in
