@@ -114,7 +114,7 @@ func (s *scorer) scoreFeature(f scoreFunc, a, b *profile, st *pairState, t *tall
 var features = []feature{
 	{name: "prior", keys: []string{"prior"}, score: scorePrior},
 	{name: "name", keys: []string{"name", "same_record"}, score: scoreName},
-	{name: "kind", keys: []string{"same_kind", "kind_conflict"}, score: scoreKind,
+	{name: "kind", keys: []string{"same_kind", "same_one_per_commune", "kind_conflict"}, score: scoreKind,
 		reads: "the kinds of service a source lists at two sites of a commune (multiSites)", context: kindContext},
 	{name: "organisation", keys: []string{"same_organisation"}, score: scoreOrganisation,
 		reads: "the organisations (SIRET, structure parente, acronym) and those listed at two addresses of a commune", context: orgContext},
@@ -188,9 +188,11 @@ func hostedFeature(s *scorer, a, b *profile, st *pairState, t *tally) {
 
 // singleSiteFeature bounds what disagreeing addresses and points take
 // from the one site of a kind or an organisation in a commune, or from
-// two records naming the same venue there (LABELLING R7).
+// two records naming the same venue there (LABELLING R7), when both move
+// or neither does: a moving service's address is a nominal base, which
+// differing from a fixed site's says nothing stale.
 func singleSiteFeature(s *scorer, a, b *profile, st *pairState, t *tally) {
-	if (st.sole || st.sameVenue && a.insee == b.insee && a.insee != "") && t.conflict < s.w.SingleSiteConflict {
+	if (st.sole || st.sameVenue && a.insee == b.insee && a.insee != "") && a.moves() == b.moves() && t.conflict < s.w.SingleSiteConflict {
 		t.add("single_site_conflict", s.w.SingleSiteConflict-t.conflict, func() string {
 			return "one site in the commune: its addresses disagree, as a stale or administrative address does"
 		})

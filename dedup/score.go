@@ -68,6 +68,10 @@ type Weights struct {
 	// source lists two of that kind there and their names do not name two
 	// different sites.
 	SameKind float64 `json:"same_kind" yaml:"same_kind"`
+	// SameOnePerCommune adds to SameKind for a kind a commune has one of
+	// by design (words.one_per_commune: a France services, a mairie),
+	// when both records move or neither does.
+	SameOnePerCommune float64 `json:"same_one_per_commune" yaml:"same_one_per_commune"`
 	// KindConflict: both names say a kind of service, different ones
 	// (a mairie and a library at one address), France services aside
 	// since they are hosted by all kinds.
@@ -207,6 +211,9 @@ func kindFeature(s *scorer, a, b *profile, st *pairState, t *tally) {
 		return
 	}
 	t.add("same_kind", s.w.SameKind, func() string { return k + " in " + a.insee + ", the only one its sources list" })
+	if contains(words.OnePerTown, k) && a.moves() == b.moves() {
+		t.add("same_one_per_commune", s.w.SameOnePerCommune, func() string { return "a commune has one " + k })
+	}
 	st.sole = true
 }
 

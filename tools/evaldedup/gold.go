@@ -190,8 +190,8 @@ func evaluate(gold []goldRecord, set *memberSet, predicted [][]dedup.Ref, apart 
 }
 
 // list prints the false and missed pairs with the scorer's explanation.
-func (s scores) list(w io.Writer, set *memberSet) {
-	engine := dedup.NewEngine(set.members, dedup.Weights{})
+func (s scores) list(w io.Writer, set *memberSet, weights dedup.Weights) {
+	engine := dedup.NewEngine(set.members, weights)
 	byRef := map[dedup.Ref]dedup.Member{}
 	for _, m := range set.members {
 		byRef[m.Ref] = m

@@ -137,7 +137,7 @@ func measure(o options, path string, set *memberSet, gold []goldRecord) (string,
 		}
 		review, elapsed = len(res.Review), took
 		if o.verbose {
-			s.list(os.Stdout, set)
+			s.list(os.Stdout, set, w)
 			splits(os.Stdout, set, clusterRefs(res.Clusters))
 			for _, a := range set.absent {
 				fmt.Println("ABSENT", a)
