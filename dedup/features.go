@@ -24,6 +24,7 @@ type pairState struct {
 	addr      addressAgreement // addressFeature
 	near      bool             // distanceFeature: points within nearPoints
 	hosted    bool             // hostedFeature
+	oneBody   bool             // oneBodyFeature
 }
 
 // feature is one row of the table.
@@ -63,6 +64,7 @@ const (
 	scoreHost
 	scoreDomain
 	scoreHosted
+	scoreOneBody
 	scoreSingleSite
 	scoreGuard
 )
@@ -102,6 +104,8 @@ func (s *scorer) scoreFeature(f scoreFunc, a, b *profile, st *pairState, t *tall
 		domainFeature(s, a, b, st, t)
 	case scoreHosted:
 		hostedFeature(s, a, b, st, t)
+	case scoreOneBody:
+		oneBodyFeature(s, a, b, st, t)
 	case scoreSingleSite:
 		singleSiteFeature(s, a, b, st, t)
 	case scoreGuard:
@@ -132,8 +136,10 @@ var features = []feature{
 	{name: "domain", keys: []string{"same_domain"}, score: scoreDomain,
 		reads: "the e-mail domains and web hosts the population uses in one or two communes only (localDomains)", context: domainContext},
 	{name: "hosted", keys: []string{"hosted_france_services"}, score: scoreHosted},
+	{name: "one_body", keys: []string{"one_body_one_building"}, score: scoreOneBody},
 	{name: "single_site", keys: []string{"single_site_conflict"}, score: scoreSingleSite},
-	{name: "guard", keys: []string{"guard_cap"}, score: scoreGuard},
+	{name: "guard", keys: []string{"guard_cap"}, score: scoreGuard,
+		reads: "the names one feed lists at two streets of a commune (siteNames)", context: siteContext},
 }
 
 // contextOf appends what member p's scores take from the population
@@ -151,6 +157,15 @@ func kindContext(b []byte, s *scorer, p *profile) []byte {
 	for _, k := range p.kinds {
 		if s.multiSite[kindKey(p, k)] {
 			b = append(append(b, '|'), k...)
+		}
+	}
+	return b
+}
+
+func siteContext(b []byte, s *scorer, p *profile) []byte {
+	for _, t := range p.distinct {
+		if s.siteNames[named{p.insee, t}] {
+			b = append(append(b, '|'), t...)
 		}
 	}
 	return b
@@ -186,6 +201,19 @@ func hostedFeature(s *scorer, a, b *profile, st *pairState, t *tally) {
 	}
 }
 
+// oneBodyFeature: the very same public SIRET (a commune's, which its
+// mairie, library and CCAS share) at one address of one commune is one
+// body's services in one building (LABELLING R3); a private body's
+// SIRET at one address is evidence enough already (same_siret, tied).
+func oneBodyFeature(s *scorer, a, b *profile, st *pairState, t *tally) {
+	if st.addr == addressSame && a.insee == b.insee && a.insee != "" && public(a.siret) && a.siret == b.siret && !busAndFixed(a, b) {
+		st.oneBody = true
+		t.add("one_body_one_building", s.w.OneBodyOneBuilding, func() string {
+			return "one public body (" + a.siret + ") at one address: its services in one building"
+		})
+	}
+}
+
 // singleSiteFeature bounds what disagreeing addresses and points take
 // from the one site of a kind or an organisation in a commune, or from
 // two records naming the same venue there (LABELLING R7), when both move
@@ -201,7 +229,7 @@ func singleSiteFeature(s *scorer, a, b *profile, st *pairState, t *tally) {
 
 // guardFeature holds a pair a guard applies to at GuardCap (guard.go).
 func guardFeature(s *scorer, a, b *profile, st *pairState, t *tally) {
-	if st.hosted || t.sum <= s.w.GuardCap {
+	if st.hosted || st.oneBody || t.sum <= s.w.GuardCap {
 		return // most pairs: nothing to hold
 	}
 	if why, ok := s.guard(a, b, st.addr, st.nameSim); ok {

@@ -40,6 +40,9 @@ func (s *scorer) guard(a, b *profile, addr addressAgreement, nameSim float64) (w
 	disagree := addr == addressOtherStreet || addr == addressOtherNumber
 	sameKind := shared(a.kinds, b.kinds) != ""
 	switch {
+	case disagree && far && s.twoSitesNamed(a, b):
+		// the organisation's phone and e-mail tie its sites alike
+		return "a name one source lists at two streets, these two: two sites", true
 	case a.former != b.former && contains(a.kinds, "franceservices") && contains(b.kinds, "franceservices") && disagree:
 		return "a former name (MSAP) at another address: a relocation, two places", true
 	case tied(a, b):
@@ -84,4 +87,51 @@ func hosted(a, b *profile, addr addressAgreement) bool {
 		}
 	}
 	return false
+}
+
+// twoSitesNamed: a and b share a distinctive word that some feed lists
+// at two streets of their commune (« Centre social de Fontreyne », rue
+// des Narcisses, and « … - Quartier des Cèdres », rue de l'Espéranto).
+func (s *scorer) twoSitesNamed(a, b *profile) bool {
+	if a.insee == "" || a.insee != b.insee {
+		return false
+	}
+	for _, t := range a.distinct {
+		if s.siteNames[named{a.insee, t}] && contains(b.distinct, t) {
+			return true
+		}
+	}
+	return false
+}
+
+// siteNames finds, for each commune, the distinctive words that one feed
+// gives to two records of different names at two streets more than
+// farApart apart: « Centre social de Fontreyne » and « Centre social de
+// Fontreyne - Quartier des Cèdres » are two sites of one organisation
+// (LABELLING R8), each named. The very same name at two streets is more
+// often one place listed twice, once at a stale address (R7). Records
+// without a street or a point say nothing.
+func siteNames(ps []profile) map[named]bool {
+	type inFeed struct {
+		named
+		feed string
+	}
+	seen := map[inFeed][]*profile{}
+	out := map[named]bool{}
+	for i := range ps {
+		p := &ps[i]
+		if p.insee == "" || len(p.street) == 0 || !p.placed || p.moves() {
+			continue
+		}
+		for _, t := range p.distinct {
+			k := inFeed{named{p.insee, t}, p.feed}
+			for _, q := range seen[k] {
+				if !slices.Equal(p.name, q.name) && streetSimilarity(p, q) < otherStreetBelow && geo.Distance(p.point, q.point) > farApart {
+					out[k.named] = true
+				}
+			}
+			seen[k] = append(seen[k], p)
+		}
+	}
+	return out
 }

@@ -123,6 +123,9 @@ type profile struct {
 	distinct  []string // the name's words that are neither generic nor kinds
 
 	source string
+	// feed is the source and, in an aggregated file, the producer its
+	// record names (schema source: « cr93 », « france-services »)
+	feed   string
 	org    int32  // the organisation it belongs to in its commune (organisations), -1 when unknown
 	orgKey uint64 // its organisation's block, named by the organisation's records (orgKeys)
 }
@@ -159,6 +162,7 @@ func newProfile(m *Member) profile {
 	p.localID = strings.ToLower(strings.TrimSpace(m.ProducerID))
 	p.globalID = globalID(p.localID)
 	p.source = m.Source
+	p.feed = m.Source + "\x00" + l.Source
 	p.former = formerName(l.Nom)
 	for i, t := range p.name {
 		switch k, ok := words.Kinds[t]; {
@@ -410,9 +414,13 @@ func splitAddress(addr string) (string, []string) {
 				i++
 			}
 		case words.stop[w]:
+		case len(street) > 0 && len(w) == 5 && isDigits(w):
+			i = len(toks) // « … 04310 PEYRUIS »: the postcode and commune close the line
 		default:
 			if full, ok := words.StreetTypes[w]; ok {
 				w = full
+			} else if !words.typeWord[w] {
+				w = unelided(w)
 			}
 			street = append(street, w)
 		}
@@ -421,6 +429,18 @@ func splitAddress(addr string) (string, []string) {
 		street = nil // « le village », « mairie »: no street to compare
 	}
 	return strings.TrimLeft(number, "0"), street
+}
+
+// unelided takes off an article whose apostrophe was lost (« LHOTEL DE
+// VILLE », « DARMES »): l or d before a vowel or h, the rest a word of
+// four letters or more. A word that only looks so (« lavoir ») loses its
+// first letter on every record alike, which compares the same; street
+// types (« lotissement ») are left whole.
+func unelided(w string) string {
+	if len(w) >= 5 && (w[0] == 'l' || w[0] == 'd') && strings.IndexByte("aeiouh", w[1]) >= 0 {
+		return w[1:]
+	}
+	return w
 }
 
 // gluedPostal spots a postal box glued to its number (« tsa58432 »).

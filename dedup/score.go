@@ -84,6 +84,11 @@ type Weights struct {
 	// HostedFranceServices: a France services in the premises of the
 	// body hosting it, which its record names (LABELLING R4).
 	HostedFranceServices float64 `json:"hosted_france_services" yaml:"hosted_france_services"`
+	// OneBodyOneBuilding: two records of one public body (the very same
+	// SIRET, a commune's) at one address: its services in one building,
+	// a CCAS registered with the commune's SIRET inside the hôtel de
+	// ville (LABELLING R3).
+	OneBodyOneBuilding float64 `json:"one_body_one_building" yaml:"one_body_one_building"`
 	// GuardCap is the most log-odds a pair a guard holds may reach (see
 	// guard.go): review, never a merge.
 	GuardCap float64 `json:"guard_cap" yaml:"guard_cap"`
@@ -127,6 +132,10 @@ type scorer struct {
 	// multiOrg holds the organisations (see organisations) that a
 	// producer lists at two addresses of their commune.
 	multiOrg map[int32]bool
+	// siteNames holds the distinctive words of names one feed lists at
+	// two streets of a commune (siteNames): there, the name is an
+	// organisation's, each address one of its sites.
+	siteNames map[named]bool
 }
 
 // score returns the pair's probability-like score (0–1) and, when explain
@@ -176,6 +185,9 @@ func nameFeature(s *scorer, a, b *profile, st *pairState, t *tally) {
 	if a.fullName == b.fullName && a.fullName != "" {
 		sim, info = 1, max(info, 0.6) // the very same name, generic as it may be
 	}
+	if (a.bodyKinds == 0) != (b.bodyKinds == 0) && sameWords(a.distinct, b.distinct) {
+		sim = 1 // « La Bricothèque » and « Bricothèque fablab »: one name, one record adds its kind
+	}
 	c := interpolate(s.w.Name, sim)
 	if c > 0 {
 		c *= info
@@ -188,6 +200,26 @@ func nameFeature(s *scorer, a, b *profile, st *pairState, t *tally) {
 	}
 	st.nameSim = sim
 	st.sameVenue = sim >= sameVenueSimilarity && info >= 1 && len(a.distinct) > 0
+}
+
+// sameWords: each list's words are found in the other (one typo
+// allowed): « La Bricothèque » and « Bricothèque fablab de Pernes », the
+// kind and the commune aside.
+func sameWords(a, b []string) bool {
+	if len(a) == 0 || len(b) == 0 {
+		return false
+	}
+	for _, t := range a {
+		if !matchToken(t, b) {
+			return false
+		}
+	}
+	for _, t := range b {
+		if !matchToken(t, a) {
+			return false
+		}
+	}
+	return true
 }
 
 // kindFeature compares the kinds of service the names and labels say; it
@@ -214,7 +246,9 @@ func kindFeature(s *scorer, a, b *profile, st *pairState, t *tally) {
 	if contains(words.OnePerTown, k) && a.moves() == b.moves() {
 		t.add("same_one_per_commune", s.w.SameOnePerCommune, func() string { return "a commune has one " + k })
 	}
-	st.sole = true
+	// a kind one record has from a label only (a library labelled France
+	// Services) is that site's desk: at another address, another site
+	st.sole = contains(a.kinds[:a.bodyKinds], k) && contains(b.kinds[:b.bodyKinds], k)
 }
 
 // orgFeature: two records of one organisation, which has one site in

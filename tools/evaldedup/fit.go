@@ -17,14 +17,16 @@ import (
 // weights give (an indicator per weight key and per distance step; the
 // name's curve scaled, its positive and negative sides apart), pulled
 // towards the defaults (L2, fitPull). The domain rules that read the sum
-// (guard_cap, single_site_conflict) stay as they are. The fitted weights,
+// stay as they are: guard_cap as it held the pair, and a pair whose
+// conflicting addresses single_site_conflict bounds gets that bound in
+// place of the conflict's weights, as scoring with any weights does. The fitted weights,
 // in the scorer's log-odds, are what `-weights` reads: fitted on one set,
 // measured on the other, they say how far what a territory teaches holds
 // on another.
 
 const (
 	fitRadius = 5000 // metres
-	fitPull   = 2.0  // L2 weight of the pull towards the defaults
+	fitPull   = 2.0
 	fitSteps  = 3000
 	fitRate   = 0.5
 )
@@ -90,10 +92,15 @@ func fitOn(sets []*memberSet, base dedup.Weights) (map[string]any, error) {
 					return nil, err
 				}
 				s := sample{x: map[int]float64{}, same: set.cluster[a.Ref] == set.cluster[b.Ref]}
+				bounded := slices.ContainsFunc(pair.Features, func(c dedup.Contribution) bool { return c.Key == "single_site_conflict" })
 				for _, c := range pair.Features {
 					switch {
 					case c.Key == "prior":
-					case c.Key == "guard_cap" || c.Key == "single_site_conflict":
+					case bounded && c.Key == "single_site_conflict":
+						s.fix += base.SingleSiteConflict // what the conflicts come to, whatever their weights
+					case bounded && c.Weight < 0 && (c.Feature == "address" || c.Feature == "distance"):
+						// bounded: the conflict's weights do not reach the score
+					case c.Key == "guard_cap":
 						s.fix += c.Weight
 					case c.Key == "name" && c.Weight >= 0:
 						s.x[input("name+", 1)] += c.Weight
