@@ -2,6 +2,7 @@ package geo
 
 import (
 	"slices"
+	"strings"
 
 	"github.com/maillage/maillage/schema"
 )
@@ -17,6 +18,7 @@ func Locate(l *schema.Lieu) []schema.Issue {
 	var issues []schema.Issue
 	issues = append(issues, checkINSEE(r, l)...)
 	issues = append(issues, inseeOfAnotherDepartement(r, l)...)
+	issues = append(issues, inseeFromTownHallName(r, l)...)
 	issues = append(issues, postcodeWasINSEE(r, l)...)
 	if l.CodeINSEE == "" && l.CodePostal != "" {
 		issues = append(issues, inseeFromPostcode(r, l)...)
@@ -71,6 +73,46 @@ func inseeOfAnotherDepartement(r *Referential, l *schema.Lieu) []schema.Issue {
 	}
 	return []schema.Issue{{Field: "code_insee", Rule: "insee-from-postcode-and-name", Value: old, Fixed: found.Code, Level: schema.LevelFix,
 		Message: "the INSEE code was of another département than the postcode; the lieu's name or address names " + found.Name + ", a commune of the postcode"}}
+}
+
+// townHallWords open the names of a commune's own body: « Mairie de
+// Lagnes », « Commune d'Orpierre », « Hôtel de ville du Pontet ».
+var townHallWords = []string{"mairie de ", "mairie d ", "mairie du ", "commune de ", "commune d ", "commune du ",
+	"hotel de ville de ", "hotel de ville d ", "hotel de ville du "}
+
+// inseeFromTownHallName: a mairie is in its commune. A record named
+// « Mairie de Lagnes » whose INSEE code is another commune of its
+// postcode (84800 is Lagnes' and L'Isle-sur-la-Sorgue's) is in the
+// commune its name gives; the commune name follows when it was the
+// code's.
+func inseeFromTownHallName(r *Referential, l *schema.Lieu) []schema.Issue {
+	c, ok := r.Commune(l.CodeINSEE)
+	if !ok || l.CodePostal == "" {
+		return nil
+	}
+	name := FoldName(l.Nom)
+	var rest string
+	for _, w := range townHallWords {
+		if after, found := strings.CutPrefix(name, w); found {
+			rest = " " + after
+			break
+		}
+	}
+	current := r.Current(c)
+	if rest == "" || wordsWithin(c.folded, rest) || wordsWithin(current.folded, rest) {
+		return nil
+	}
+	found := namedIn(currentOnly(r.ByPostcode(l.CodePostal)), rest)
+	if found == nil || found.Code == current.Code || !strings.HasPrefix(rest, " "+found.folded) {
+		return nil
+	}
+	old := l.CodeINSEE + " " + l.Commune
+	l.CodeINSEE = found.Code
+	if l.Commune == "" || nameKey(FoldName(l.Commune)) == nameKey(c.folded) || nameKey(FoldName(l.Commune)) == nameKey(current.folded) {
+		l.Commune = found.Name
+	}
+	return []schema.Issue{{Field: "code_insee", Rule: "insee-from-town-hall-name", Value: old, Fixed: found.Code, Level: schema.LevelFix,
+		Message: "the lieu is named after the town hall of " + found.Name + ", a commune of its postcode, not of the INSEE code's commune"}}
 }
 
 // postcodeWasINSEE repairs a postcode field that holds the commune's

@@ -39,6 +39,12 @@ func TestLocate(t *testing.T) {
 			"Banon", "04150", "04018", "insee-from-postcode-and-name"},
 		{"an INSEE code of another département, the name says nothing", schema.Lieu{CodeINSEE: "57490", CodePostal: "04150", Commune: "Moyenvic", Nom: "France Services"},
 			"Moyenvic", "04150", "57490", "postcode-insee-mismatch"},
+		{"a town hall named after another commune of its postcode", schema.Lieu{CodeINSEE: "84054", CodePostal: "84800", Commune: "L'Isle-sur-la-Sorgue", Nom: "Mairie de Lagnes service Population"},
+			"Lagnes", "84800", "84062", "insee-from-town-hall-name"},
+		{"a town hall of its own commune", schema.Lieu{CodeINSEE: "84054", CodePostal: "84800", Commune: "L'Isle-sur-la-Sorgue", Nom: "MAIRIE DE L'ISLE SUR LA SORGUE"},
+			"L'Isle-sur-la-Sorgue", "84800", "84054", ""},
+		{"a town hall named after a commune of another postcode", schema.Lieu{CodeINSEE: "84054", CodePostal: "84800", Commune: "L'Isle-sur-la-Sorgue", Nom: "Mairie de Cavaillon, permanence"},
+			"L'Isle-sur-la-Sorgue", "84800", "84054", ""},
 		{"no commune, shared postcode, the name says none", schema.Lieu{CodePostal: "84450", Nom: "Médiathèque", Adresse: "1 rue de la Mairie"}, "", "84450", "", ""},
 	}
 	for _, c := range cases {
