@@ -97,7 +97,8 @@ func NewEngineWith(members []Member, w Weights, memo *Memo) *Engine {
 			e.raw[i] = cloneProfile(e.ps[i])
 		}
 	})
-	e.s = &scorer{w: w, multiSite: multiSites(e.ps), multiOrg: organisations(e.ps), siteNames: siteNames(e.ps)}
+	e.s = &scorer{w: w, multiSite: multiSites(e.ps), multiOrg: organisations(e.ps)}
+	markSiteNames(e.ps)
 	orgKeys(members, e.ps)
 	local := localDomains(e.ps)
 	for i := range e.ps { // only local domains block and score

@@ -139,7 +139,7 @@ var features = []feature{
 	{name: "one_body", keys: []string{"one_body_one_building"}, score: scoreOneBody},
 	{name: "single_site", keys: []string{"single_site_conflict"}, score: scoreSingleSite},
 	{name: "guard", keys: []string{"guard_cap"}, score: scoreGuard,
-		reads: "the names one feed lists at two streets of a commune (siteNames)", context: siteContext},
+		reads: "the names one feed lists at two streets of a commune (markSiteNames)", context: siteContext},
 }
 
 // contextOf appends what member p's scores take from the population
@@ -162,13 +162,8 @@ func kindContext(b []byte, s *scorer, p *profile) []byte {
 	return b
 }
 
-func siteContext(b []byte, s *scorer, p *profile) []byte {
-	for _, t := range p.distinct {
-		if s.siteNames[named{p.insee, t}] {
-			b = append(append(b, '|'), t...)
-		}
-	}
-	return b
+func siteContext(b []byte, _ *scorer, p *profile) []byte {
+	return strconv.AppendUint(b, uint64(p.siteWords), 16)
 }
 
 func orgContext(b []byte, s *scorer, p *profile) []byte {

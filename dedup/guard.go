@@ -40,7 +40,7 @@ func (s *scorer) guard(a, b *profile, addr addressAgreement, nameSim float64) (w
 	disagree := addr == addressOtherStreet || addr == addressOtherNumber
 	sameKind := shared(a.kinds, b.kinds) != ""
 	switch {
-	case disagree && far && s.twoSitesNamed(a, b):
+	case disagree && far && twoSitesNamed(a, b):
 		// the organisation's phone and e-mail tie its sites alike
 		return "a name one source lists at two streets, these two: two sites", true
 	case a.former != b.former && contains(a.kinds, "franceservices") && contains(b.kinds, "franceservices") && disagree:
@@ -92,46 +92,110 @@ func hosted(a, b *profile, addr addressAgreement) bool {
 // twoSitesNamed: a and b share a distinctive word that some feed lists
 // at two streets of their commune (« Centre social de Fontreyne », rue
 // des Narcisses, and « … - Quartier des Cèdres », rue de l'Espéranto).
-func (s *scorer) twoSitesNamed(a, b *profile) bool {
-	if a.insee == "" || a.insee != b.insee {
+func twoSitesNamed(a, b *profile) bool {
+	if a.insee == "" || a.insee != b.insee || a.siteWords == 0 && b.siteWords == 0 {
 		return false
 	}
-	for _, t := range a.distinct {
-		if s.siteNames[named{a.insee, t}] && contains(b.distinct, t) {
+	for w, t := range a.distinct[:min(len(a.distinct), 8)] {
+		if a.siteWords&(1<<w) != 0 && contains(b.distinct, t) {
+			return true
+		}
+	}
+	for w, t := range b.distinct[:min(len(b.distinct), 8)] {
+		if b.siteWords&(1<<w) != 0 && contains(a.distinct, t) {
 			return true
 		}
 	}
 	return false
 }
 
-// siteNames finds, for each commune, the distinctive words that one feed
-// gives to two records of different names at two streets more than
-// farApart apart: « Centre social de Fontreyne » and « Centre social de
-// Fontreyne - Quartier des Cèdres » are two sites of one organisation
-// (LABELLING R8), each named. The very same name at two streets is more
-// often one place listed twice, once at a stale address (R7). Records
-// without a street or a point say nothing.
-func siteNames(ps []profile) map[named]bool {
-	type inFeed struct {
-		named
-		feed string
-	}
-	seen := map[inFeed][]*profile{}
-	out := map[named]bool{}
+// markSiteNames marks, in each profile's siteWords, the distinctive
+// words (the first eight) that, in its commune, one source gives to two
+// records of different names at two streets more than farApart apart:
+// « Centre social de Fontreyne » and « Centre social de Fontreyne -
+// Quartier des Cèdres » are two sites of one organisation (LABELLING
+// R8), each named. The very same name at two streets is more often one
+// place listed twice, once at a stale address (R7). Only records with a
+// street and a point tell two sites; every record of the commune with
+// the word is marked. The records are grouped by commune and source
+// (sorted keys, no map of strings): most groups hold one record.
+func markSiteNames(ps []profile) {
+	sources := map[string]uint64{}
+	var keys []uint64 // a hash of commune and source (high half), the profile (low half)
 	for i := range ps {
 		p := &ps[i]
-		if p.insee == "" || len(p.street) == 0 || !p.placed || p.moves() {
-			continue
+		p.siteWords = 0
+		if p.insee == "" || !p.placed || len(p.street) == 0 || p.moves() || len(p.distinct) == 0 {
+			continue // cannot tell two sites
 		}
-		for _, t := range p.distinct {
-			k := inFeed{named{p.insee, t}, p.feed}
-			for _, q := range seen[k] {
-				if !slices.Equal(p.name, q.name) && streetSimilarity(p, q) < otherStreetBelow && geo.Distance(p.point, q.point) > farApart {
-					out[k.named] = true
-				}
-			}
-			seen[k] = append(seen[k], p)
+		src, ok := sources[p.source]
+		if !ok {
+			src = uint64(len(sources)) + 1
+			sources[p.source] = src
+		}
+		keys = append(keys, (packCode(p.insee)*0x9e3779b97f4a7c15^src*0xff51afd7ed558ccd)>>32<<32|uint64(i))
+	}
+	slices.Sort(keys)
+	found := map[string][]string{} // commune → words
+	for lo, hi := 0, 0; lo < len(keys); lo = hi {
+		for hi = lo + 1; hi < len(keys) && keys[hi]>>32 == keys[lo]>>32; hi++ {
+		}
+		if hi-lo > 1 { // most communes: one record of a source
+			namedSites(ps, keys[lo:min(hi, lo+siteGroupCompared)], found)
 		}
 	}
-	return out
+	if len(found) == 0 {
+		return
+	}
+	for i := range ps {
+		p := &ps[i]
+		if ws, ok := found[p.insee]; ok && p.insee != "" {
+			for w, t := range p.distinct[:min(len(p.distinct), 8)] {
+				if contains(ws, t) {
+					p.siteWords |= 1 << w
+				}
+			}
+		}
+	}
+}
+
+// packCode reads a commune code (five characters) as a number.
+func packCode(code string) uint64 {
+	var v uint64
+	for i := range min(len(code), 8) {
+		v = v<<8 | uint64(code[i])
+	}
+	return v
+}
+
+// siteGroupCompared bounds the records of one commune and source that
+// namedSites compares with each other (a source listing many records in
+// one commune is compared on its first ones).
+const siteGroupCompared = 64
+
+// namedSites adds to found, for the records of one commune and source (a
+// hash's: they are compared), the words two of them that are two named
+// sites share.
+func namedSites(ps []profile, keys []uint64, found map[string][]string) {
+	for x, k := range keys {
+		p := &ps[uint32(k)]
+		for _, l := range keys[x+1:] {
+			q := &ps[uint32(l)]
+			if !twoNamedSites(p, q) {
+				continue
+			}
+			for _, t := range p.distinct {
+				if contains(q.distinct, t) && !contains(found[p.insee], t) {
+					found[p.insee] = append(found[p.insee], t)
+				}
+			}
+		}
+	}
+}
+
+// twoNamedSites: p and q, of one feed and commune, under two names at
+// two streets apart.
+func twoNamedSites(p, q *profile) bool {
+	return p.insee == q.insee && p.source == q.source && !slices.Equal(p.name, q.name) &&
+		streetSimilarity(p, q) < otherStreetBelow && geo.Distance(p.point, q.point) > farApart
 }

@@ -25,16 +25,14 @@ func organisations(ps []profile) map[int32]bool {
 		}
 	}
 	names := indexNames(ps)
-	bySIRET, private := map[string]int32{}, privateSIRETs(ps)
+	sirets := privateSIRETs(ps)
 	for i := range ps {
 		p := &ps[i]
 		if p.insee == "" {
 			continue
 		}
-		if j, ok := bySIRET[p.siret]; ok {
-			link(i, []int32{j})
-		} else if private[p.siret] {
-			bySIRET[p.siret] = int32(i)
+		if use, ok := sirets[p.siret]; ok && !use.several && use.first != int32(i) {
+			link(i, []int32{use.first})
 		}
 		if p.parent != "" && p.parent != p.fullName { // a body that is its own parent says nothing
 			link(i, names[named{p.insee, p.parent}])
@@ -123,21 +121,30 @@ func orgKeys(members []Member, ps []profile) {
 
 func public(siret string) bool { return siret != "" && (siret[0] == '1' || siret[0] == '2') }
 
-// privateSIRETs: the SIRETs of private bodies (public ones, 1… and 2…,
-// cover a commune's mairie, library and CCAS alike) used in one commune.
-func privateSIRETs(ps []profile) map[string]bool {
-	commune := map[string]string{}
-	out := map[string]bool{}
+// siretUse is where a private body's SIRET is used: its first record,
+// and whether records of several communes use it.
+type siretUse struct {
+	insee   string
+	first   int32
+	several bool
+}
+
+// privateSIRETs: where the SIRETs of private bodies are used (public
+// ones, 1… and 2…, cover a commune's mairie, library and CCAS alike); one
+// used in one commune ties its records to one organisation.
+func privateSIRETs(ps []profile) map[string]siretUse {
+	out := map[string]siretUse{}
 	for i := range ps {
 		s := ps[i].siret
 		if s == "" || public(s) {
 			continue
 		}
-		switch c, seen := commune[s]; {
+		switch use, seen := out[s]; {
 		case !seen:
-			commune[s], out[s] = ps[i].insee, true
-		case c != ps[i].insee:
-			out[s] = false
+			out[s] = siretUse{insee: ps[i].insee, first: int32(i)}
+		case !use.several && use.insee != ps[i].insee:
+			use.several = true
+			out[s] = use
 		}
 	}
 	return out
@@ -146,22 +153,25 @@ func privateSIRETs(ps []profile) map[string]bool {
 // acronyms spells the initials of a name of four words or more, with and
 // without its « et » (« maison livre et culture » → « mlec », « mlc »).
 func acronyms(name string) []string {
-	var with, without strings.Builder
-	for _, w := range strings.Fields(name) {
-		if w == "et" {
-			with.WriteByte(w[0])
-			continue
-		}
-		if !words.stop[w] {
-			with.WriteByte(w[0])
-			without.WriteByte(w[0])
+	with, without := make([]byte, 0, 32), make([]byte, 0, 32) // on the stack for most names
+	for rest := name; rest != ""; {
+		var w string
+		w, rest, _ = strings.Cut(rest, " ")
+		switch {
+		case w == "":
+		case w == "et":
+			with = append(with, w[0])
+		case !words.stop[w]:
+			with = append(with, w[0])
+			without = append(without, w[0])
 		}
 	}
-	var out []string
-	for _, a := range []string{with.String(), without.String()} {
-		if len(a) >= 4 && !contains(out, a) {
-			out = append(out, a)
-		}
+	if len(with) < 4 {
+		return nil // most names: no acronym, nothing allocated
+	}
+	out := []string{string(with)}
+	if len(without) >= 4 && len(without) != len(with) {
+		out = append(out, string(without))
 	}
 	return out
 }

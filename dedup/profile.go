@@ -117,15 +117,18 @@ type profile struct {
 	// bit each) that what it says of its host names: its complement of
 	// address, structure_parente, e-mail domains and web hosts
 	hostKinds uint8
+	// siteWords: a bit for each of the first eight distinct words that
+	// names two sites in the commune (markSiteNames)
+	siteWords uint8
 	localID   string   // the producer's id, lower-cased, however short
 	globalID  bool     // localID is specific enough to name a record anywhere
 	kinds     []string // kinds of service the name, labels or SIREN say (words.Kinds, LabelKinds, SIRENKinds)
 	distinct  []string // the name's words that are neither generic nor kinds
 
+	// source is the record's source and, in an aggregated file, the
+	// producer its record names (schema source: « cr93 »): what « one
+	// source lists two » reads
 	source string
-	// feed is the source and, in an aggregated file, the producer its
-	// record names (schema source: « cr93 », « france-services »)
-	feed   string
 	org    int32  // the organisation it belongs to in its commune (organisations), -1 when unknown
 	orgKey uint64 // its organisation's block, named by the organisation's records (orgKeys)
 }
@@ -162,7 +165,9 @@ func newProfile(m *Member) profile {
 	p.localID = strings.ToLower(strings.TrimSpace(m.ProducerID))
 	p.globalID = globalID(p.localID)
 	p.source = m.Source
-	p.feed = m.Source + "\x00" + l.Source
+	if l.Source != "" {
+		p.source += "\x00" + l.Source // an aggregated file: the producer its record names
+	}
 	p.former = formerName(l.Nom)
 	for i, t := range p.name {
 		switch k, ok := words.Kinds[t]; {

@@ -132,10 +132,6 @@ type scorer struct {
 	// multiOrg holds the organisations (see organisations) that a
 	// producer lists at two addresses of their commune.
 	multiOrg map[int32]bool
-	// siteNames holds the distinctive words of names one feed lists at
-	// two streets of a commune (siteNames): there, the name is an
-	// organisation's, each address one of its sites.
-	siteNames map[named]bool
 }
 
 // score returns the pair's probability-like score (0–1) and, when explain
