@@ -82,6 +82,18 @@ func TestPairs(t *testing.T) {
 			rec("b", "1", "Point numérique", "12 place Jean Moulin", "84000", "84007", 0, 0), true},
 		{"lost characters in an address", rec("paca", "1", "Biblioth\uFFFDque", "85 chemin des coll\uFFFDgiens", "84380", "84072", 0, 0),
 			rec("ac", "1", "Espace Francine FOUSSA", "85 chemin des Collégiens", "84380", "84072", 0, 0), true},
+		{"a France services in the La Poste office its record names", with(rec("fs", "1", "France services La Grave", "RD 1091", "05320", "05063", 0, 0),
+			func(l *schema.Lieu) { l.ComplementAdresse, l.Commune = "Bureau de Poste", "La Grave" }),
+			with(rec("ac", "1", "la poste la grave", "RD 1091", "05320", "05063", 0, 0), func(l *schema.Lieu) { l.Commune = "La Grave" }), true},
+		{"a CCAS with its commune's SIRET at the hôtel de ville (R3)", with(rec("ac", "1", "CCAS de la commune de Peyruis", "PL DE L'HOTEL DE VILLE", "04310", "04149", 0, 0), sirenPeyruis),
+			with(rec("struct", "1", "COMMUNE DE PEYRUIS", "PL DE LHOTEL DE VILLE 04310 PEYRUIS", "04310", "04149", 0, 0), sirenPeyruis), true},
+		{"a commune's SIRET at two streets is two of its services (R9)", with(rec("ac", "1", "Médiathèque de Peyruis", "2 rue des Écoles", "04310", "04149", 0, 0), sirenPeyruis),
+			with(rec("struct", "1", "COMMUNE DE PEYRUIS", "PL DE L'HOTEL DE VILLE", "04310", "04149", 0, 0), sirenPeyruis), false},
+		{"one name, one record adding its kind, two streets (R7)", with(rec("hub", "1", "La Bricothèque", "491 cours Frizet", "84210", "84088", 0, 0), siteFablab),
+			with(rec("cnfs", "1", "LA BRICOTHEQUE FABLAB DE PERNES LES FONTAINES", "3 Rue Raspail", "84210", "84088", 0, 0), siteFablab), true},
+		{"a library labelled France Services at another street than the France services", with(rec("ac", "1", "Bibliothèque Espace culturel", "place de l'Église", "04360", "04132", 0, 0),
+			func(l *schema.Lieu) { l.DispositifProgrammesNationaux = []string{"France Services"} }),
+			rec("fs", "1", "France services de Moustiers-Sainte-Marie", "Rue du seigneur de la clue", "04360", "04132", 0, 0), false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -94,7 +106,11 @@ func TestPairs(t *testing.T) {
 	}
 }
 
-func sirenCCAS(l *schema.Lieu)       { l.Pivot = "26840095900014" }
+func sirenCCAS(l *schema.Lieu)    { l.Pivot = "26840095900014" }
+func sirenPeyruis(l *schema.Lieu) { l.Pivot, l.Commune = "21040149300015", "Peyruis" }
+func siteFablab(l *schema.Lieu) {
+	l.SiteWeb, l.Commune = []string{"http://fablab-pernes.fr"}, "Pernes-les-Fontaines"
+}
 func sirenJonquieres(l *schema.Lieu) { l.Pivot, l.Commune = "21840056200011", "Jonquières" }
 
 // TestOrganisations: records that a private SIRET, a structure parente
@@ -119,6 +135,30 @@ func TestOrganisations(t *testing.T) {
 	res = dedup.Run(dedup.Input{Members: []dedup.Member{espace, employer, permanence, ac, second}})
 	if together(res, espace.Ref, permanence.Ref) || together(res, ac.Ref, second.Ref) {
 		t.Errorf("an organisation listed at two addresses merged as one site: %+v", res.Clusters)
+	}
+}
+
+// TestNamedSites: a source listing one organisation under two names at
+// two streets (« Centre social de Fontreyne », « … - Quartier des
+// Cèdres ») says they are two sites: another source's record at one of
+// them is not merged with the other, even with the organisation's phone
+// and e-mail; the very same name at two streets stays one place (R7).
+func TestNamedSites(t *testing.T) {
+	contact := func(l *schema.Lieu) {
+		l.Telephone, l.Courriels = "+33666207578", []string{"cs.fontreyne@ville-gap.fr"}
+	}
+	narcisses := with(rec("cnfs-2023", "1", "Centre Social de Fontreyne", "10 rue des Narcisses", "05000", "05061", 44.5500, 6.0700), contact)
+	cedres := with(rec("cnfs-2023", "2", "Centre Social de Fontreyne - Quartier des Cèdres", "3 rue de l'Espéranto", "05000", "05061", 44.5560, 6.0750), contact)
+	older := with(rec("cnfs-2022", "2", "Centre Social de Fontreyne - Quartier des Cèdres", "3 rue de l'Espéranto", "05000", "05061", 44.5560, 6.0750), contact)
+	res := dedup.Run(dedup.Input{Members: []dedup.Member{narcisses, cedres, older}})
+	if together(res, narcisses.Ref, older.Ref) || !together(res, cedres.Ref, older.Ref) {
+		t.Errorf("two named sites: %+v", res.Clusters)
+	}
+	twice := with(narcisses, func(l *schema.Lieu) { l.Nom = cedres.Lieu.Nom })
+	twice.Ref.RecordKey = "3"
+	res = dedup.Run(dedup.Input{Members: []dedup.Member{twice, cedres, older}})
+	if !together(res, twice.Ref, older.Ref) {
+		t.Errorf("one name listed twice at two streets split: %+v", res.Clusters)
 	}
 }
 

@@ -18,13 +18,14 @@ import (
 
 // pairState is what the features of a pair tell the ones after them.
 type pairState struct {
-	nameSim   float64          // nameFeature: the names' similarity
-	sameVenue bool             // nameFeature: the same distinctive name
-	sole      bool             // kindFeature, orgFeature: the one site of a kind or an organisation
-	addr      addressAgreement // addressFeature
-	near      bool             // distanceFeature: points within nearPoints
-	hosted    bool             // hostedFeature
-	oneBody   bool             // oneBodyFeature
+	nameSim     float64          // nameFeature: the names' similarity
+	sameVenue   bool             // nameFeature: the same distinctive name
+	sole        bool             // kindFeature, orgFeature: the one site of a kind or an organisation
+	addr        addressAgreement // addressFeature
+	near        bool             // distanceFeature: points within nearPoints
+	hosted      bool             // hostedFeature
+	oneBody     bool             // oneBodyFeature
+	kindsDiffer bool             // kindFeature: the kinds conflict
 }
 
 // feature is one row of the table.
@@ -198,13 +199,18 @@ func hostedFeature(s *scorer, a, b *profile, st *pairState, t *tally) {
 
 // oneBodyFeature: the very same public SIRET (a commune's, which its
 // mairie, library and CCAS share) at one address of one commune is one
-// body's services in one building (LABELLING R3); a private body's
+// body's services in one building (LABELLING R3), whose kinds then do
+// not conflict (the kind_conflict taken is given back); a private body's
 // SIRET at one address is evidence enough already (same_siret, tied).
 func oneBodyFeature(s *scorer, a, b *profile, st *pairState, t *tally) {
 	if st.addr == addressSame && a.insee == b.insee && a.insee != "" && public(a.siret) && a.siret == b.siret && !busAndFixed(a, b) {
 		st.oneBody = true
-		t.add("one_body_one_building", s.w.OneBodyOneBuilding, func() string {
-			return "one public body (" + a.siret + ") at one address: its services in one building"
+		w, why := s.w.OneBodyOneBuilding, ""
+		if st.kindsDiffer {
+			w, why = w-s.w.KindConflict, ", of which its kinds of service are"
+		}
+		t.add("one_body_one_building", w, func() string {
+			return "one public body (" + a.siret + ") at one address: its services in one building" + why
 		})
 	}
 }

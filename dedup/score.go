@@ -230,6 +230,7 @@ func kindFeature(s *scorer, a, b *profile, st *pairState, t *tally) {
 	k := shared(a.kinds, b.kinds)
 	if k == "" && len(a.kinds) > 0 && len(b.kinds) > 0 && !contains(a.kinds, "franceservices") && !contains(b.kinds, "franceservices") {
 		t.add("kind_conflict", s.w.KindConflict, func() string { return strings.Join(a.kinds, "|") + " ≠ " + strings.Join(b.kinds, "|") })
+		st.kindsDiffer = true
 		return
 	}
 	if k == "" || s.multiSite[kindKey(a, k)] || s.multiSite[kindKey(b, k)] {
