@@ -91,6 +91,8 @@ func TestPairs(t *testing.T) {
 			with(rec("struct", "1", "COMMUNE DE PEYRUIS", "PL DE L'HOTEL DE VILLE", "04310", "04149", 0, 0), sirenPeyruis), false},
 		{"one name, one record adding its kind, two streets (R7)", with(rec("hub", "1", "La Bricothèque", "491 cours Frizet", "84210", "84088", 0, 0), siteFablab),
 			with(rec("cnfs", "1", "LA BRICOTHEQUE FABLAB DE PERNES LES FONTAINES", "3 Rue Raspail", "84210", "84088", 0, 0), siteFablab), true},
+		{"a body's own name and « Commune de X » at one address, no SIRET in common (R2)", rec("paca", "1", "GAAAP Incubateur et coworking", "3 rue du colonel Roux", "05000", "05061", 0, 0),
+			with(rec("struct", "1", "COMMUNE DE GAP", "3 RUE COLONEL ROUX 05000 GAP", "05000", "05061", 0, 0), func(l *schema.Lieu) { l.Pivot, l.Commune = "21050061700019", "Gap" }), false},
 		{"a library labelled France Services at another street than the France services", with(rec("ac", "1", "Bibliothèque Espace culturel", "place de l'Église", "04360", "04132", 0, 0),
 			func(l *schema.Lieu) { l.DispositifProgrammesNationaux = []string{"France Services"} }),
 			rec("fs", "1", "France services de Moustiers-Sainte-Marie", "Rue du seigneur de la clue", "04360", "04132", 0, 0), false},

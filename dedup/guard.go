@@ -50,6 +50,12 @@ func (s *scorer) guard(a, b *profile, addr addressAgreement, nameSim float64) (w
 	case nameSim == 0 && len(a.distinct) > 0 && len(b.distinct) > 0 && !sameKind:
 		// each name says which one it is, and they say nothing alike
 		return "two names of their own with no word in common: two organisations", true
+	case nameSim == 0 && (ownName(a) && bodyOnly(b) || ownName(b) && bodyOnly(a)) && (a.siret == "" || a.siret != b.siret):
+		// « Gaaap » and « Commune de Gap » at one address: the public body
+		// is named by its kind alone, the other by a name of its own that
+		// is not the body's, and no SIRET says it is one of its services
+		// (LABELLING R2; « Pôle solidarité » with its CCAS's SIRET is)
+		return "a name of its own and a public body named by its kind alone: two organisations", true
 	case sameKind || len(a.kinds) == 0 || len(b.kinds) == 0:
 		// a name without a kind (« Espace Ressources du Pontet ») may be
 		// any service's: the building decides (LABELLING R1)
@@ -198,4 +204,35 @@ func namedSites(ps []profile, keys []uint64, found map[string][]string) {
 func twoNamedSites(p, q *profile) bool {
 	return p.insee == q.insee && p.source == q.source && !slices.Equal(p.name, q.name) &&
 		streetSimilarity(p, q) < otherStreetBelow && geo.Distance(p.point, q.point) > farApart
+}
+
+// ownName: the name has words of its own and names no public body
+// (« Gaaap », « GAAAP Incubateur et coworking »).
+func ownName(p *profile) bool {
+	if len(p.distinct) == 0 {
+		return false
+	}
+	for _, k := range p.kinds[:p.bodyKinds] {
+		if contains(words.PublicBodies, k) {
+			return false
+		}
+	}
+	return true
+}
+
+// bodyOnly: the name is a public body's kind and its place alone
+// (« Commune de Gap », « CCAS », « Mairie d'Orpierre »).
+func bodyOnly(p *profile) bool {
+	if len(p.distinct) > 0 {
+		return false
+	}
+	if len(p.name) == 1 && words.NameKinds[p.name[0]] != "" {
+		return true // « Commune de Gap »: the commune, wherever it is
+	}
+	for _, k := range p.kinds[:p.bodyKinds] {
+		if !contains(words.PublicBodies, k) {
+			return false
+		}
+	}
+	return p.bodyKinds > 0
 }

@@ -37,6 +37,7 @@ type vocabulary struct {
 	OnePerTown   []string           `json:"one_per_commune"`
 	FormerNames  []string           `json:"former_names"`
 	HostKinds    []string           `json:"host_kinds"`
+	PublicBodies []string           `json:"public_bodies"`
 
 	phraseKeys []string // " key ", longest first
 	phraseTo   []string // " replacement ", same order
