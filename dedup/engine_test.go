@@ -93,6 +93,8 @@ func TestPairs(t *testing.T) {
 			with(rec("cnfs", "1", "LA BRICOTHEQUE FABLAB DE PERNES LES FONTAINES", "3 Rue Raspail", "84210", "84088", 0, 0), siteFablab), true},
 		{"a body's own name and « Commune de X » at one address, no SIRET in common (R2)", rec("paca", "1", "GAAAP Incubateur et coworking", "3 rue du colonel Roux", "05000", "05061", 0, 0),
 			with(rec("struct", "1", "COMMUNE DE GAP", "3 RUE COLONEL ROUX 05000 GAP", "05000", "05061", 0, 0), func(l *schema.Lieu) { l.Pivot, l.Commune = "21050061700019", "Gap" }), false},
+		{"« Mairie de X » and « Commune de X » two numbers apart", with(rec("ac", "1", "Mairie d'Orpierre", "3 Place des Aires", "05700", "05097", 44.3110, 5.6960), inOrpierre),
+			with(rec("hub", "1", "Commune d'Orpierre", "5 Place des Aires", "05700", "05097", 44.31105, 5.69608), inOrpierre), true},
 		{"a library labelled France Services at another street than the France services", with(rec("ac", "1", "Bibliothèque Espace culturel", "place de l'Église", "04360", "04132", 0, 0),
 			func(l *schema.Lieu) { l.DispositifProgrammesNationaux = []string{"France Services"} }),
 			rec("fs", "1", "France services de Moustiers-Sainte-Marie", "Rue du seigneur de la clue", "04360", "04132", 0, 0), false},
@@ -108,6 +110,7 @@ func TestPairs(t *testing.T) {
 	}
 }
 
+func inOrpierre(l *schema.Lieu)   { l.Commune = "Orpierre" }
 func sirenCCAS(l *schema.Lieu)    { l.Pivot = "26840095900014" }
 func sirenPeyruis(l *schema.Lieu) { l.Pivot, l.Commune = "21040149300015", "Peyruis" }
 func siteFablab(l *schema.Lieu) {

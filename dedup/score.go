@@ -184,6 +184,9 @@ func nameFeature(s *scorer, a, b *profile, st *pairState, t *tally) {
 	if (a.bodyKinds == 0) != (b.bodyKinds == 0) && sameWords(a.distinct, b.distinct) {
 		sim = 1 // « La Bricothèque » and « Bricothèque fablab »: one name, one record adds its kind
 	}
+	if len(a.name) == 1 && len(b.name) == 1 && bodyWord(a.name[0]) != "" && bodyWord(a.name[0]) == bodyWord(b.name[0]) {
+		sim, info = 1, max(info, 0.2) // « Mairie d'Orpierre », « Commune d'Orpierre »: one body's two names
+	}
 	c := interpolate(s.w.Name, sim)
 	if c > 0 {
 		c *= info
@@ -196,6 +199,20 @@ func nameFeature(s *scorer, a, b *profile, st *pairState, t *tally) {
 	}
 	st.nameSim = sim
 	st.sameVenue = sim >= sameVenueSimilarity && info >= 1 && len(a.distinct) > 0
+}
+
+// bodyWord is the public body (words.public_bodies) a name's one word
+// names, by its kind (« mairie ») or as a whole name (« commune »:
+// words.name_kinds); "" for any other word.
+func bodyWord(t string) string {
+	k, ok := words.Kinds[t]
+	if !ok {
+		k = words.NameKinds[t]
+	}
+	if contains(words.PublicBodies, k) {
+		return k
+	}
+	return ""
 }
 
 // sameWords: each list's words are found in the other (one typo
