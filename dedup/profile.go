@@ -101,10 +101,11 @@ type profile struct {
 	streetW   []float64 // streetWeight of each street token
 	insee     string    // current commune of the INSEE code
 	postcode  string
-	point     geo.Point // only a producer's or an address-level point…
-	placed    bool      // …when there is one
+	point     geo.Point // only a producer's or an address-level point, when placed
 	*contacts           // nil when the record has none
 	types     []string
+	placed    bool // the record has such a point
+	globalID  bool // localID is specific enough to name a record anywhere
 	mobile    bool // the name says bus or itinerant
 	roams     bool // itinerance says itinerant only (not also fixed)
 	// former: the name is a programme's former name (« MSAP », a France
@@ -121,8 +122,8 @@ type profile struct {
 	// siteWords: a bit for each of the first eight distinct words that
 	// names two sites in the commune (markSiteNames)
 	siteWords uint8
+	org       int32    // the organisation it belongs to in its commune (organisations), -1 when unknown
 	localID   string   // the producer's id, lower-cased, however short
-	globalID  bool     // localID is specific enough to name a record anywhere
 	kinds     []string // kinds of service the name, labels or SIREN say (words.Kinds, LabelKinds, SIRENKinds)
 	distinct  []string // the name's words that are neither generic nor kinds
 
@@ -130,7 +131,6 @@ type profile struct {
 	// producer its record names (schema source: « cr93 »): what « one
 	// source lists two » reads
 	source string
-	org    int32  // the organisation it belongs to in its commune (organisations), -1 when unknown
 	orgKey uint64 // its organisation's block, named by the organisation's records (orgKeys)
 }
 
