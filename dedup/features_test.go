@@ -109,3 +109,18 @@ func TestContributionsComeFromTheTable(t *testing.T) {
 		}
 	}
 }
+
+// TestWeightsAreHundredths: the token weights live in a byte each
+// (hundredths), which holds only if every weight the vocabulary gives is
+// a hundredth from 0 to 1 and comes back as the very same float64.
+func TestWeightsAreHundredths(t *testing.T) {
+	all := []float64{areaWordWeight, tokenWeight("123"), tokenWeight("ordinaire"), streetWeight("rue"), streetWeight("pasteur")}
+	for _, w := range words.Generic {
+		all = append(all, w)
+	}
+	for _, w := range all {
+		if w < 0 || w > 1 || float64(hundredths(w))/100 != w {
+			t.Errorf("weight %v is not kept exactly as hundredths (%d)", w, hundredths(w))
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/url"
 	"slices"
 	"sort"
@@ -94,11 +95,11 @@ var noContacts = &contacts{}
 // profile is what the scorer compares of a member, computed once.
 type profile struct {
 	name      []string  // folded name tokens, phrases canonical, stopwords out
-	nameW     []float64 // tokenWeight of each name token
+	nameW     []uint8   // tokenWeight of each name token, in hundredths
 	fullName  string    // the whole name, canonical
 	number    string    // house number with its suffix ("12b"), "" when none
 	street    []string  // folded street tokens, types spelt out
-	streetW   []float64 // streetWeight of each street token
+	streetW   []uint8   // streetWeight of each street token, in hundredths
 	insee     string    // current commune of the INSEE code
 	postcode  string
 	point     geo.Point // only a producer's or an address-level point, when placed
@@ -142,18 +143,19 @@ func newProfile(m *Member) profile {
 	p := profile{postcode: l.CodePostal, types: l.Typologie, contacts: contactsOf(l), org: -1}
 	p.fullName = canonical(l.Nom)
 	p.name = nameTokens(p.fullName, l.Commune)
-	p.nameW = make([]float64, len(p.name))
+	p.nameW = make([]uint8, len(p.name))
 	area := territoryWords(l.Territoire)
 	for i, t := range p.name {
-		p.nameW[i] = tokenWeight(t)
+		w := tokenWeight(t)
 		if _, kind := words.Kinds[t]; !kind && contains(area, t) {
-			p.nameW[i] = min(p.nameW[i], areaWordWeight)
+			w = min(w, areaWordWeight)
 		}
+		p.nameW[i] = hundredths(w)
 	}
 	p.number, p.street = splitAddress(l.Adresse)
-	p.streetW = make([]float64, len(p.street))
+	p.streetW = make([]uint8, len(p.street))
 	for i, t := range p.street {
-		p.streetW[i] = streetWeight(t)
+		p.streetW[i] = hundredths(streetWeight(t))
 	}
 	if c, ok := geo.Communes().Commune(l.CodeINSEE); ok && codesAgree(c, l.CodeINSEE, l.CodePostal) {
 		p.insee = geo.Communes().Current(c).Code
@@ -176,7 +178,7 @@ func newProfile(m *Member) profile {
 			if !contains(p.kinds, k) {
 				p.kinds = append(p.kinds, k)
 			}
-		case p.nameW[i] >= 0.5:
+		case p.nameW[i] >= 50:
 			p.distinct = append(p.distinct, t)
 		}
 	}
@@ -351,6 +353,20 @@ const lost = "ʔ"
 // townWords caches the canonical words of commune names, which every
 // record of a commune repeats.
 var townWords = memo.Map[string, []string]{Size: 1 << 16}
+
+// hundredths keeps a token's weight in a byte: the vocabulary's weights
+// are hundredths from 0 to 1 (data/words.json), and float64(h)/100 gives
+// back the very float64 the weight was, so sums do not change.
+func hundredths(w float64) uint8 { return uint8(math.Round(w * 100)) }
+
+// fromHundredths reads a weight back: h/100 for each byte h, computed
+// once (a division per token would cost the scorer ~1 %).
+var fromHundredths = func() (t [256]float64) {
+	for h := range t {
+		t[h] = float64(h) / 100
+	}
+	return t
+}()
 
 // areaWordWeight is the weight of a name word that is a word of the
 // record's EPCI, département or région name (« Pays des Écrins » in

@@ -705,16 +705,17 @@ func streetWeight(t string) float64 {
 // weightedOverlap weighs two token lists, given each token's weight: the
 // lighter and heavier totals, and the weight of a's tokens found in b (one
 // typo allowed), at most the lighter.
-func weightedOverlap(a, b []string, wa, wb []float64) (lo, hi, inter float64) {
+func weightedOverlap(a, b []string, wa, wb []uint8) (lo, hi, inter float64) {
 	ta, tb := 0.0, 0.0
 	for i, t := range a {
-		ta += wa[i]
+		w := fromHundredths[wa[i]]
+		ta += w
 		if matchToken(t, b) {
-			inter += wa[i]
+			inter += w
 		}
 	}
 	for _, w := range wb {
-		tb += w
+		tb += fromHundredths[w]
 	}
 	lo, hi = min(ta, tb), max(ta, tb)
 	return lo, hi, min(inter, lo)
