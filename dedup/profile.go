@@ -94,13 +94,13 @@ var noContacts = &contacts{}
 
 // profile is what the scorer compares of a member, computed once.
 type profile struct {
-	name      []string  // folded name tokens, phrases canonical, stopwords out
-	nameW     []uint8   // tokenWeight of each name token, in hundredths
-	fullName  string    // the whole name, canonical
-	number    string    // house number with its suffix ("12b"), "" when none
-	street    []string  // folded street tokens, types spelt out
-	streetW   []uint8   // streetWeight of each street token, in hundredths
-	insee     string    // current commune of the INSEE code
+	name      []string // folded name tokens, phrases canonical, stopwords out
+	nameW     []uint8  // tokenWeight of each name token, in hundredths
+	fullName  string   // the whole name, canonical
+	number    string   // house number with its suffix ("12b"), "" when none
+	street    []string // folded street tokens, types spelt out
+	streetW   []uint8  // streetWeight of each street token, in hundredths
+	insee     string   // current commune of the INSEE code
 	postcode  string
 	point     geo.Point // only a producer's or an address-level point, when placed
 	*contacts           // nil when the record has none
