@@ -387,16 +387,27 @@ func applyDecisions(u *unionFind, index map[Ref]int32, decisions []Decision) map
 // groupsOf lists the clusters (as member indexes) in the order of their
 // first member.
 func groupsOf(u *unionFind, n int) [][]int32 {
-	at := map[int32]int{}
-	var groups [][]int32
+	group := make([]int32, n) // member → its group, then a write cursor
+	first := make([]int32, n) // root → its group + 1, 0 before it is met
+	var sizes []int32
 	for i := range n {
 		r := u.find(int32(i))
-		k, ok := at[r]
-		if !ok {
-			k = len(groups)
-			at[r] = k
-			groups = append(groups, nil)
+		if first[r] == 0 {
+			sizes = append(sizes, 0)
+			first[r] = int32(len(sizes))
 		}
+		group[i] = first[r] - 1
+		sizes[group[i]]++
+	}
+	// one array holds every group, each a full slice of it
+	flat := make([]int32, n)
+	groups := make([][]int32, len(sizes))
+	at := int32(0)
+	for k, size := range sizes {
+		groups[k] = flat[at : at : at+size]
+		at += size
+	}
+	for i, k := range group {
 		groups[k] = append(groups[k], int32(i))
 	}
 	return groups

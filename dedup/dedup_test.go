@@ -1,8 +1,11 @@
 package dedup_test
 
 import (
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/maillage/maillage/dedup"
 	"github.com/maillage/maillage/schema"
@@ -192,5 +195,40 @@ func TestAbsorbedRecordsRetireIntoTheirSurvivor(t *testing.T) {
 		if len(c.Retired) != 0 {
 			t.Errorf("an absorbed record present again keeps its lieu: %+v", back)
 		}
+	}
+}
+
+// TestMintedIDsAreUUIDv5 pins the ids a rebuild mints: UUIDv5 (RFC 9562)
+// of the namespace and « source NUL record key », then, when that id was
+// retired, of the same name followed by NUL and a counter. They are
+// computed here with the uuid package, independently of ids.go.
+func TestMintedIDsAreUUIDv5(t *testing.T) {
+	ns := uuid.MustParse("6f1c7e0a-3d0b-5b8e-9a4c-6d61696c6c61")
+	want := func(name string) string { return uuid.NewSHA1(ns, []byte(name)).String() }
+	long := strings.Repeat("clé-é", 80) // past the stack buffer
+	cases := []struct {
+		name, source, key string
+		retired           []string
+		want              string
+	}{
+		{"first id", "hinaura", "42", nil, want("hinaura\x0042")},
+		{"long key", "s", long, nil, want("s\x00" + long)},
+		{"own id retired", "hinaura", "42", []string{want("hinaura\x0042")}, want("hinaura\x0042\x001")},
+		{"two retired", "a", "b", []string{want("a\x00b"), want("a\x00b\x001")}, want("a\x00b\x002")},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if c.retired == nil && dedup.MintID(c.source, c.key) != c.want {
+				t.Errorf("MintID = %s, want %s", dedup.MintID(c.source, c.key), c.want)
+			}
+			ex := dedup.Existing{Retired: map[string]bool{}}
+			for _, id := range c.retired {
+				ex.Retired[id] = true
+			}
+			got := dedup.Merge([]dedup.Member{member(c.source, c.key, "", "75001", "A", "", 0)}, ex)
+			if len(got) != 1 || got[0].ID != c.want {
+				t.Errorf("minted %+v, want %s", got, c.want)
+			}
+		})
 	}
 }

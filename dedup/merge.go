@@ -103,18 +103,25 @@ func single(m *Member) Cluster {
 
 // rank sorts a cluster's members, best first.
 func rank(g []*Member) {
-	filledCount := make(map[Ref]int, len(g))
-	for _, m := range g {
-		filledCount[m.Ref] = m.Lieu.Filled()
+	type ranked struct {
+		m      *Member
+		filled int
 	}
-	slices.SortStableFunc(g, func(a, b *Member) int {
+	rs := make([]ranked, len(g))
+	for k, m := range g {
+		rs[k] = ranked{m, m.Lieu.Filled()}
+	}
+	slices.SortStableFunc(rs, func(a, b ranked) int {
 		return cmp.Or(
-			cmp.Compare(a.Priority, b.Priority),
-			cmp.Compare(b.Lieu.DateMaj, a.Lieu.DateMaj),
-			cmp.Compare(filledCount[b.Ref], filledCount[a.Ref]),
-			cmp.Compare(a.Source, b.Source),
-			cmp.Compare(a.RecordKey, b.RecordKey))
+			cmp.Compare(a.m.Priority, b.m.Priority),
+			cmp.Compare(b.m.Lieu.DateMaj, a.m.Lieu.DateMaj),
+			cmp.Compare(b.filled, a.filled),
+			cmp.Compare(a.m.Source, b.m.Source),
+			cmp.Compare(a.m.RecordKey, b.m.RecordKey))
 	})
+	for k, r := range rs {
+		g[k] = r.m
+	}
 }
 
 // uniteField gives l every value any member has, in rank order, and

@@ -114,7 +114,7 @@ func (l *Lieu) Get(name string) string {
 	v := reflect.ValueOf(l).Elem().Field(f.index)
 	switch f.Kind {
 	case KindList:
-		return strings.Join(v.Interface().([]string), MultiSeparator)
+		return strings.Join(stringsOf(v), MultiSeparator)
 	case KindNumber:
 		p := v.Interface().(*float64)
 		if p == nil {
@@ -133,12 +133,19 @@ func (l *Lieu) List(name string) []string {
 		return nil
 	}
 	if f.Kind == KindList {
-		return reflect.ValueOf(l).Elem().Field(f.index).Interface().([]string)
+		return stringsOf(reflect.ValueOf(l).Elem().Field(f.index))
 	}
 	if s := l.Get(name); s != "" {
 		return []string{s}
 	}
 	return nil
+}
+
+// stringsOf reads a list field of an addressable Lieu through its
+// address: Interface() on the slice itself would copy its header to the
+// heap on every call (2.5 million calls, 60 MB, merging the ×10 corpus).
+func stringsOf(v reflect.Value) []string {
+	return *v.Addr().Interface().(*[]string)
 }
 
 // SetText sets a text field.
