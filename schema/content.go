@@ -72,6 +72,10 @@ var (
 	timeShape   = regexp.MustCompile(`\d{1,2}\s*[hH:]\s*\d{0,2}`)
 	dayWords    = regexp.MustCompile(`(?i)\b(lun|mar|mer|jeu|ven|sam|dim|mo|tu|we|th|fr|sa|su)[a-z]*\b`)
 	streetStart = regexp.MustCompile(`(?i)^(rue|avenue|av\.?|bd|boulevard|place|pl\.?|chemin|ch\.?|route|rte|all[ée]e|impasse|imp\.?|quai|cours|square|rond[- ]point|lotissement|hameau|lieu[- ]dit|r[ée]sidence|chauss[ée]e|faubourg|esplanade|promenade|parvis|carrefour|sentier|mont[ée]e|passage|voie|cit[ée]|mail|clos|parc|zone|za|zac|zi)\b`)
+	// notASite: links to an image, to a map's directions or to an
+	// accessibility widget, which say what the place looks like, how to
+	// get there or in, not what its web site is
+	notASite    = regexp.MustCompile(`(?i)\.(png|jpe?g|gif|svg|webp|bmp|tiff?)([?#]|$)|^(https?://)?([a-z0-9-]+\.)*(google\.[a-z.]+/maps|maps\.google\.[a-z.]+|goo\.gl/maps|maps\.app\.goo\.gl|openstreetmap\.org|osm\.org|waze\.com|maps\.apple\.com|bing\.com/maps|mappy\.com|geoportail\.gouv\.fr|pictoaccess\.fr)`)
 	bookingURL  = regexp.MustCompile(`(?i)rdv|rendez|booking|reserv|calendly|doctolib|agenda|prendre|planning`)
 	complement  = regexp.MustCompile(`(?i)(^|\s)(b[aâ]t(iment)?\.?|[ée]tage|niveau|appartement|apt|porte|escalier|entr[ée]e|rez[- ]de[- ]chauss[ée]e|rdc|hall|local|salle|bureau|bp|cs|cedex|1er|2e|2[eè]me|aile|bloc)(\s|$|\d)`)
 	idShape     = regexp.MustCompile(`^[A-Za-z0-9_.:/-]{1,64}$`)
@@ -88,7 +92,7 @@ var contentTests = []contentTest{
 		return isURLish(firstOfList(v)) && strings.Contains(strings.ToLower(v), "acceslibre")
 	}},
 	{"prise_rdv", 0.6, "booking pages", func(v string) bool { return isURLish(firstOfList(v)) && bookingURL.MatchString(v) }},
-	{"site_web", 0.7, "web addresses", func(v string) bool { return isURLish(firstOfList(v)) }},
+	{"site_web", 0.7, "web addresses", func(v string) bool { u := firstOfList(v); return isURLish(u) && !notASite.MatchString(u) }},
 	{"pivot", 0.7, "SIRET or SIREN numbers (Luhn checked)", isSiretOrSiren},
 	{"telephone", 0.7, "French phone numbers", isFrenchPhone},
 	{"date_maj", 0.8, "dates", func(v string) bool {
@@ -104,10 +108,14 @@ var contentTests = []contentTest{
 		return false
 	}},
 	{"horaires", 0.6, "opening hours (days and times)", func(v string) bool {
-		return timeShape.MatchString(v) && (dayWords.MatchString(v) || strings.Count(v, ":")+strings.Count(strings.ToLower(v), "h") >= 2)
+		_, stamp := parseDate(strings.TrimSpace(v)) // « 2020/06/30 14:16:50 » is when the row was edited
+		return !stamp && timeShape.MatchString(v) && (dayWords.MatchString(v) || strings.Count(v, ":")+strings.Count(strings.ToLower(v), "h") >= 2)
 	}},
 	{"adresse", 0.6, "street addresses", func(v string) bool {
-		return hasLetter(v) && (streetWords.MatchString(v) || postcodeThenCommune.MatchString(v))
+		// a text that also carries an e-mail, a link or markup is a card
+		// (a map's pop-up, a description) that contains an address
+		return hasLetter(v) && !strings.ContainsAny(v, "@<") && !strings.Contains(v, "://") &&
+			(streetWords.MatchString(v) || postcodeThenCommune.MatchString(v))
 	}},
 	{"complement_adresse", 0.5, "address complements (building, floor, PO box)", func(v string) bool {
 		return len(v) <= 80 && complement.MatchString(v)

@@ -408,7 +408,7 @@ func normaliseWebsitesField(l *Lieu, _ NormaliseContext) []Issue {
 }
 
 var dateLayouts = []string{"2006-01-02", "2006-1-2", time.RFC3339, "2006-01-02T15:04:05", "2006-01-02 15:04:05", "2006-01-02T15:04:05.000Z",
-	"02/01/2006", "2/1/2006", "02/01/2006 15:04", "02/01/2006 15:04:05", "02-01-2006", "02.01.2006", "2006/01/02"}
+	"02/01/2006", "2/1/2006", "02/01/2006 15:04", "02/01/2006 15:04:05", "02-01-2006", "02.01.2006", "2006/01/02", "2006/01/02 15:04:05", "2006/01/02 15:04"}
 
 // placeholderDates are dates that only say "unknown" (Unix epoch, its eve
 // in UTC-1, spreadsheet and database zero values).

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/maillage/maillage/geo"
 	"github.com/maillage/maillage/harvest"
@@ -281,4 +282,61 @@ func TestBlindColumns(t *testing.T) {
 	if got["c9"] == "site_web" {
 		t.Errorf("c9 (1.0, 2.0…) read as web addresses")
 	}
+}
+
+// TestLookAlikeColumnsAreNotTheField: columns whose values contain a
+// field's shape but are something else — a map's pop-up that includes
+// the address with the contacts, an image or directions link, an edit
+// timestamp — are not that field, not even as its fallback.
+func TestLookAlikeColumnsAreNotTheField(t *testing.T) {
+	cases := []struct {
+		name, column, field string
+		values              func(int) string
+	}{
+		{"a pop-up with the address and contacts", "infobulle", "adresse", func(i int) string {
+			return fmt.Sprintf(`<div style="font-weight:bold">EPN %d</div><td>%d rue de la Gare</td><td><a href="mailto:epn%d@exemple.fr">epn%d@exemple.fr</a></td>`, i, i+1, i, i)
+		}},
+		{"the same card as plain text", "fiche", "adresse", func(i int) string {
+			return fmt.Sprintf("Accès à Internet EPN %d %d place du Marché 05 55 00 00 %02d / epn%d@exemple.fr", i, i+1, i, i)
+		}},
+		{"a photo", "c_photo", "site_web", func(i int) string { return fmt.Sprintf("https://exemple.fr/uploads/lieu-%d.JPG", i) }},
+		{"directions on a map", "trajet", "site_web", func(i int) string {
+			return fmt.Sprintf("https://www.google.com/maps/dir/?api=1&destination=45.%d,1.15", 100+i)
+		}},
+		{"an edit timestamp", "c__edit_datemaj", "horaires", func(i int) string { return fmt.Sprintf("2020/06/%02d 14:16:50.898", 1+i%28) }},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			cols, recs := table(30, map[string]func(int) string{
+				"c_nom": func(i int) string { return fmt.Sprintf("EPN %d", i) },
+				// the field's own column, empty in some rows: a look-alike
+				// would become its fallback
+				"c_" + c.field: func(i int) string { return "" },
+				c.column:       c.values,
+			})
+			mp, err := schema.NewMapper(schema.Mapping{}, cols, recs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := mp.Recognised()[c.column]; strings.TrimPrefix(got, "~") == c.field {
+				t.Errorf("%s → %q (%s)", c.column, got, strings.Join(mp.Reasons(cols), "; "))
+			}
+		})
+	}
+	t.Run("an edit timestamp is the update date", func(t *testing.T) {
+		cols, recs := table(30, map[string]func(int) string{
+			"c_nom":           func(i int) string { return fmt.Sprintf("EPN %d", i) },
+			"c__edit_datemaj": func(i int) string { return fmt.Sprintf("2020/06/%02d 14:16:50.898", 1+i%28) },
+		})
+		mp, err := schema.NewMapper(schema.Mapping{}, cols, recs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := mp.Recognised()["c__edit_datemaj"]; got != "date_maj" {
+			t.Errorf("c__edit_datemaj → %q (%s)", got, strings.Join(mp.Reasons(cols), "; "))
+		}
+		if d, is := schema.NormaliseDate("2020/06/30 14:16:50.898", time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)); d != "2020-06-30" || is == nil || is.Level != schema.LevelFix {
+			t.Errorf("NormaliseDate = %q, %+v", d, is)
+		}
+	})
 }
