@@ -43,6 +43,10 @@ func (s *scorer) guard(a, b *profile, addr addressAgreement, nameSim float64) (w
 	case disagree && far && twoSitesNamed(a, b):
 		// the organisation's phone and e-mail tie its sites alike
 		return "a name one source lists at two streets, these two: two sites", true
+	case busAndFixed(a, b) && !(a.globalID && a.localID == b.localID):
+		// the bus carries its base's address, phone and e-mail: what ties
+		// a desk to its building ties it to the bus too (LABELLING R5)
+		return "a bus or itinerant service and fixed premises: two places", true
 	case a.former != b.former && contains(a.kinds, "franceservices") && contains(b.kinds, "franceservices") && disagree:
 		return "a former name (MSAP) at another address: a relocation, two places", true
 	case tied(a, b):
