@@ -266,15 +266,36 @@ func kindFeature(s *scorer, a, b *profile, st *pairState, t *tally) {
 }
 
 // orgFeature: two records of one organisation, which has one site in
-// their commune; it notes that the pair is that site.
+// their commune; it notes that the pair is that site. Two names of their
+// own at two addresses apart are two of its sites (namedApart).
 func orgFeature(s *scorer, a, b *profile, st *pairState, t *tally) {
 	if a.org < 0 || a.org != b.org || a.insee != b.insee || s.multiOrg[a.org] || busAndFixed(a, b) {
+		return
+	}
+	if namedApart(a, b) {
 		return
 	}
 	t.add("same_organisation", s.w.SameOrganisation, func() string {
 		return "one organisation (SIRET, structure parente or acronym), one site in " + a.insee
 	})
 	st.sole = true
+}
+
+// namedApart: two names of their own with no distinctive word in
+// common, on two streets more than farApart apart (or unplaced). What
+// ties them to one organisation (its SIRET, its parent) does not make
+// them one site: the MJC Mosaïque and the Maison des habitants it runs
+// across town share the MJC's SIRET, each producer listing one of them.
+// Two numbers of one street stay the organisation's one site (« AFCAS »
+// at 332 and « Espace numérique » at 322 avenue de la Camargue).
+func namedApart(a, b *profile) bool {
+	if len(a.distinct) == 0 || len(b.distinct) == 0 || anyMatch(a.distinct, b.distinct) {
+		return false
+	}
+	if len(a.street) == 0 || len(b.street) == 0 || streetSimilarity(a, b) >= sameStreetFrom {
+		return false
+	}
+	return !a.placed || !b.placed || geo.Distance(a.point, b.point) > farApart
 }
 
 // busAndFixed: one is named a bus or an itinerant service, the other
