@@ -9,6 +9,13 @@ var (
 	// addressTailRE finds "… 33000 Bordeaux" (optionally CEDEX) at the end
 	// of an address.
 	addressTailRE = regexp.MustCompile(`(?i)^(.*?)[\s,;\-–]*\b(\d{5})\s+(\pL[\pL'’\- ]*?)(?:\s+cedex(?:\s*\d+)?)?\s*$`)
+	// addressLabelRE finds a label inside an address that opens one of
+	// several: « 18 rue X Autre adresse : 17 rue Y », « Adresse
+	// administrative : … Adresse des locaux : … ». Forms whose one address
+	// box producers filled with their other sites or their mail address
+	// leave these. Group 1 is set when the label names the place's own
+	// address (its premises, where it receives).
+	addressLabelRE = regexp.MustCompile(`(?i)[\s,;\-–/]*\b(?:(adresse\s+(?:des\s+locaux|du\s+lieu|d['’]accueil|de\s+la\s+permanence))|autres?\s+adresses?|adresse\s+(?:postale|de\s+correspondance|administrative|du\s+si[eè]ge))\b[^:]{0,40}:\s*`)
 	// textAddressRE finds a whole address on one line of free text:
 	// "10 avenue des Lissiers - 23200 Aubusson".
 	textAddressRE = regexp.MustCompile(`(?i)(\d{1,4}\s*(?:bis|ter)?[\s,]+\pL[\pL\d'’.\- ]{2,60}?)[\s,;\-–]+(\d{5})\s+(\pL[\pL'’\-]*(?:[ \-][\pL'’]+){0,4})`)
@@ -18,7 +25,7 @@ var (
 // did give: a postcode and commune at the end of the address (then cut from
 // it), or a whole address found in the name, complement or description.
 func deriveLocation(l *Lieu, places Places) []Issue {
-	var issues []Issue
+	issues := cutSecondAddress(l)
 	if l.Adresse == "" {
 		issues = append(issues, addressFromText(l)...)
 	}
@@ -47,6 +54,38 @@ func deriveLocation(l *Lieu, places Places) []Issue {
 		l.Adresse = street
 	}
 	return issues
+}
+
+// cutSecondAddress keeps, of an address cell holding several
+// (addressLabelRE), the place's: the one labelled as its premises, else
+// the one before any label, else the first labelled one. The others stay
+// in the issue's value.
+func cutSecondAddress(l *Lieu) []Issue {
+	labels := addressLabelRE.FindAllStringSubmatchIndex(l.Adresse, -1)
+	if labels == nil {
+		return nil
+	}
+	segment := func(i int) string { // the text after label i
+		end := len(l.Adresse)
+		if i+1 < len(labels) {
+			end = labels[i+1][0]
+		}
+		return strings.Trim(l.Adresse[labels[i][1]:end], " ,;-–/")
+	}
+	kept := strings.Trim(l.Adresse[:labels[0][0]], " ,;-–/")
+	for i, m := range labels {
+		if m[2] >= 0 && segment(i) != "" {
+			kept = segment(i)
+			break
+		}
+	}
+	for i := 0; kept == "" && i < len(labels); i++ {
+		kept = segment(i)
+	}
+	is := Issue{Field: "adresse", Rule: "second-address", Value: l.Adresse, Fixed: kept, Level: LevelFix,
+		Message: "of the addresses the source gave, the place's kept"}
+	l.Adresse = kept
+	return []Issue{is}
 }
 
 // postcodeThenWords finds a postcode and the words after it.

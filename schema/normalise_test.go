@@ -215,6 +215,14 @@ func TestDeriveLocation(t *testing.T) {
 			"Mairie 20224 CORSCIA", "20250", "Corte", ""},
 		{"address inside a description", schema.Lieu{Nom: "#2Cube", PresentationDetail: "10 avenue des lissiers - 23200 Aubusson\ntel : 06 07 06 47 27"},
 			"10 avenue des lissiers", "23200", "Aubusson", "address-from-text"},
+		{"another address after the place's", schema.Lieu{Adresse: "18 RUE SAINT VINCENT DE PAUL\n\nAutre adresse :\nEspace france services de basseau\n17 rue Saint Vincent de Paul", CodePostal: "16000", Commune: "Angoulême"},
+			"18 RUE SAINT VINCENT DE PAUL", "16000", "Angoulême", "second-address"},
+		{"other addresses with their contacts, then the place's postcode", schema.Lieu{Adresse: "10 Rue Delamare 27370 Thuit Anger Autre adresse pour le courrier : Château Gasse Keller 66 route de Rouen 27520 Grand Bourgtheroulde"},
+			"10 Rue Delamare", "27370", "Thuit Anger", "second-address"},
+		{"the label opens the only address", schema.Lieu{Adresse: "Adresse postale : 3 place de la Mairie", CodePostal: "05000", Commune: "Gap"},
+			"3 place de la Mairie", "05000", "Gap", "second-address"},
+		{"the premises' address after the administrative one", schema.Lieu{Adresse: "Adresse administrative : 2 avenue Pierre Mendès France\nAdresse des locaux : 11 chemin de la Madeleine", CodePostal: "07220", Commune: "Viviers"},
+			"11 chemin de la Madeleine", "07220", "Viviers", "second-address"},
 		{"no address anywhere", schema.Lieu{Nom: "EPN", PresentationDetail: "Ouvert le mardi"}, "", "", "", ""},
 	}
 	for _, c := range cases {
