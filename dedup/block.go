@@ -12,7 +12,10 @@ import (
 // compared with their eight neighbours) and a member without a point is
 // never taken as 0 m away from anything: it meets others through its
 // commune and street, its commune and a distinctive name word, or a shared
-// identifier or contact.
+// identifier or contact. The postcode stands in for the commune: by
+// postcode and street always (a geocoder may have put the address in the
+// wrong commune of its postcode), by postcode and name only when one of
+// the two records' commune is in doubt (see communeSure).
 const (
 	cellMetres = 150.0
 	// Blocks larger than these say nothing and are skipped (cells still
@@ -49,10 +52,12 @@ func blockKey(parts ...string) uint64 {
 }
 
 // blockRef is one of a record's blocks and the size past which it is
-// skipped.
+// skipped. A block marked doubt pairs two members only when the commune
+// of one of them is in doubt.
 type blockRef struct {
 	key   uint64
-	limit int
+	limit int32
+	doubt bool
 }
 
 // blockKeys appends a profile's non-spatial blocks to refs: by commune
@@ -65,38 +70,42 @@ func blockKeys(refs []blockRef, p *profile) []blockRef {
 		if area == "" {
 			continue
 		}
+		// Two records sure of two communes that share a postcode are
+		// two places unless their street or a contact ties them (a name
+		// word across a rural postcode of thirty communes is no tie).
+		doubt := area == p.postcode
 		for _, k := range streetKeys(p.street) {
-			refs = append(refs, blockRef{blockKey("s", area, k), maxAreaBlock})
+			refs = append(refs, blockRef{blockKey("s", area, k), maxAreaBlock, false})
 		}
 		for _, t := range p.name {
 			if tokenWeight(t) >= 0.5 {
-				refs = append(refs, blockRef{blockKey("n", area, t), maxAreaBlock})
+				refs = append(refs, blockRef{blockKey("n", area, t), maxAreaBlock, doubt})
 			}
 		}
 		for _, k := range p.kinds {
-			refs = append(refs, blockRef{blockKey("k", area, k), maxKindBlock})
+			refs = append(refs, blockRef{blockKey("k", area, k), maxKindBlock, doubt})
 		}
 		if p.fullName != "" {
-			refs = append(refs, blockRef{blockKey("f", area, p.fullName), maxKindBlock})
+			refs = append(refs, blockRef{blockKey("f", area, p.fullName), maxKindBlock, doubt})
 		}
 	}
 	if p.siret != "" {
-		refs = append(refs, blockRef{blockKey("siret", p.siret), maxIDBlock})
+		refs = append(refs, blockRef{blockKey("siret", p.siret), maxIDBlock, false})
 	}
 	if len(p.phone) >= 9 {
-		refs = append(refs, blockRef{blockKey("tel", lastDigits(p.phone)), maxIDBlock})
+		refs = append(refs, blockRef{blockKey("tel", lastDigits(p.phone)), maxIDBlock, false})
 	}
 	for _, e := range p.emails {
-		refs = append(refs, blockRef{blockKey("mail", e), maxIDBlock})
+		refs = append(refs, blockRef{blockKey("mail", e), maxIDBlock, false})
 	}
 	for _, d := range p.domains {
-		refs = append(refs, blockRef{blockKey("dom", d), maxIDBlock})
+		refs = append(refs, blockRef{blockKey("dom", d), maxIDBlock, false})
 	}
 	if p.org >= 0 {
-		refs = append(refs, blockRef{p.orgKey, maxKindBlock})
+		refs = append(refs, blockRef{p.orgKey, maxKindBlock, false})
 	}
 	if p.globalID {
-		refs = append(refs, blockRef{blockKey("id", p.localID), maxIDBlock})
+		refs = append(refs, blockRef{blockKey("id", p.localID), maxIDBlock, false})
 	}
 	return refs
 }
@@ -146,6 +155,10 @@ type blocks struct {
 type entry struct {
 	key uint64
 	idx int32
+	// sure: the member's commune is sure (profile.communeSure), kept
+	// here (in what would be padding) so that walking a doubt block
+	// reads no profile
+	sure bool
 }
 
 // newBlocks indexes the members; keys, when given, are each member's
@@ -166,11 +179,11 @@ func newBlocks(ps []profile, keys [][]blockRef, room *engineRoom) *blocks {
 	var scratch []blockRef
 	for i := range ps {
 		if c, ok := cellOf(&ps[i]); ok {
-			b.cells = append(b.cells, entry{c.key(), int32(i)})
+			b.cells = append(b.cells, entry{key: c.key(), idx: int32(i)})
 		}
 		scratch = b.keysOf(i, scratch)
 		for _, r := range scratch {
-			b.entries = append(b.entries, entry{r.key, int32(i)})
+			b.entries = append(b.entries, entry{r.key, int32(i), ps[i].communeSure})
 		}
 	}
 	var spare []entry // by key, then member (they come in member order)
@@ -195,10 +208,10 @@ func carryBlocks(ps []profile, keys [][]blockRef, room *engineRoom, prior priorB
 			continue
 		}
 		if c, ok := cellOf(&ps[i]); ok {
-			cells = append(cells, entry{c.key(), int32(i)})
+			cells = append(cells, entry{key: c.key(), idx: int32(i)})
 		}
 		for _, r := range keys[i] {
-			entries = append(entries, entry{r.key, int32(i)})
+			entries = append(entries, entry{r.key, int32(i), ps[i].communeSure})
 		}
 	}
 	entries, spare := sortEntries(entries, nil)
@@ -221,7 +234,7 @@ func mergeEntries(out, prior []entry, oldToNew []int32, fresh []entry) []entry {
 		for len(fresh) > 0 && (fresh[0].key < en.key || fresh[0].key == en.key && fresh[0].idx < j) {
 			out, fresh = append(out, fresh[0]), fresh[1:]
 		}
-		out = append(out, entry{en.key, j})
+		out = append(out, entry{en.key, j, en.sure})
 	}
 	return append(out, fresh...)
 }
@@ -332,9 +345,14 @@ func (b *blocks) neighbours(i int, all bool, seen []int32, keys []blockRef, fn f
 		}
 	}
 	mine := b.keysOf(i, keys)
+	sure := b.ps[i].communeSure
 	for _, r := range mine {
-		if list := b.block(r.key); len(list) <= r.limit {
-			for _, e := range list {
+		list := b.block(r.key)
+		if len(list) > int(r.limit) {
+			continue
+		}
+		for _, e := range list {
+			if !r.doubt || !sure || !e.sure {
 				mark(e.idx)
 			}
 		}

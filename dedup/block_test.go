@@ -27,7 +27,7 @@ func TestSortEntries(t *testing.T) {
 				var entries []entry
 				for i := range n {
 					for range rnd.IntN(3) + 1 {
-						entries = append(entries, entry{key(), int32(i)})
+						entries = append(entries, entry{key: key(), idx: int32(i)})
 					}
 				}
 				want := slices.Clone(entries)
@@ -91,5 +91,39 @@ func TestCarryBlocks(t *testing.T) {
 	if !slices.Equal(got.entries, want.entries) || !slices.Equal(got.cells, want.cells) || !maps.Equal(got.runs, want.runs) {
 		t.Errorf("carried: %d entries, %d cells, %d runs; from scratch: %d, %d, %d",
 			len(got.entries), len(got.cells), len(got.runs), len(want.entries), len(want.cells), len(want.runs))
+	}
+}
+
+// TestPostcodeBlocks: two records sure of their two communes, which share
+// a postcode, meet through the postcode by their street, not by a name
+// word; a record whose commune is of another postcode meets both by it.
+func TestPostcodeBlocks(t *testing.T) {
+	records := []struct{ name, address, insee string }{
+		{"Cercle Vauban", "3 rue Alphonse Daudet", "05023"},  // Briançon, 05100
+		{"Les Amis de Vauban", "8 chemin des Prés", "05183"}, // Villar-Saint-Pancrace, 05100
+		{"Atelier Vauban", "2 impasse Bellevue", "05161"},    // La Salle-les-Alpes, of 05240
+		{"Maison Giono", "12 rue Alphonse Daudet", "05183"},  // Villar-Saint-Pancrace, 05100
+	}
+	ps := make([]profile, len(records))
+	for i, r := range records {
+		m := Member{Ref: Ref{Source: "s", RecordKey: fmt.Sprint(i)}, Lieu: &schema.Lieu{
+			Nom: r.name, Adresse: r.address, CodePostal: "05100", CodeINSEE: r.insee}}
+		ps[i] = newProfile(&m)
+	}
+	b := newBlocks(ps, nil, nil)
+	want := map[[2]int]bool{{0, 2}: true, {1, 2}: true, {0, 3}: true}
+	seen := make([]int32, len(ps))
+	var keys []blockRef
+	for i := range ps {
+		clear(seen)
+		keys = b.neighbours(i, false, seen, keys, func(j int) {
+			if !want[[2]int{i, j}] {
+				t.Errorf("%q and %q meet", records[i].name, records[j].name)
+			}
+			delete(want, [2]int{i, j})
+		})
+	}
+	for p := range want {
+		t.Errorf("%q and %q do not meet", records[p[0]].name, records[p[1]].name)
 	}
 }

@@ -269,7 +269,7 @@ func (m *Memo) affected(e *Engine, contexts []string, b *blocks, present int) ([
 	}
 	for _, r := range changed {
 		block := b.block(r.key)
-		if was := m.blocks[r.key]; int(was[1]-was[0]) <= r.limit != (len(block) <= r.limit) {
+		if was := m.blocks[r.key]; int(was[1]-was[0]) <= int(r.limit) != (len(block) <= int(r.limit)) {
 			for _, en := range block {
 				in[en.idx] = true
 			}

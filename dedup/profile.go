@@ -106,9 +106,12 @@ type profile struct {
 	*contacts           // nil when the record has none
 	types     []string
 	placed    bool // the record has such a point
-	globalID  bool // localID is specific enough to name a record anywhere
-	mobile    bool // the name says bus or itinerant
-	roams     bool // itinerance says itinerant only (not also fixed)
+	// communeSure: the record's INSEE commune has its postcode (a
+	// commune unknown, or of another postcode, is in doubt)
+	communeSure bool
+	globalID    bool // localID is specific enough to name a record anywhere
+	mobile      bool // the name says bus or itinerant
+	roams       bool // itinerance says itinerant only (not also fixed)
 	// former: the name is a programme's former name (« MSAP », a France
 	// services before 2020): an older vintage of the list
 	former bool
@@ -159,6 +162,7 @@ func newProfile(m *Member) profile {
 	}
 	if c, ok := geo.Communes().Commune(l.CodeINSEE); ok && codesAgree(c, l.CodeINSEE, l.CodePostal) {
 		p.insee = geo.Communes().Current(c).Code
+		p.communeSure = hasPostcode(c, l.CodePostal)
 	}
 	if lon, lat, ok := l.Point(); ok && (l.Placement == nil || l.Placement.Rank() <= 2) {
 		p.point, p.placed = geo.Point{Lat: lat, Lon: lon}, true
@@ -206,10 +210,16 @@ func newProfile(m *Member) profile {
 // (« 57490 » with « 04150 ») has a wrong one; its commune is left
 // unknown rather than guessed.
 func codesAgree(c *geo.Commune, insee, postcode string) bool {
-	if postcode == "" || slices.Contains(c.Postcodes, postcode) || slices.Contains(geo.Communes().Current(c).Postcodes, postcode) {
+	if postcode == "" || hasPostcode(c, postcode) {
 		return true
 	}
 	return sameDepartement(insee, postcode)
+}
+
+// hasPostcode tells whether postcode is one of the commune's (or of the
+// commune it merged into).
+func hasPostcode(c *geo.Commune, postcode string) bool {
+	return slices.Contains(c.Postcodes, postcode) || slices.Contains(geo.Communes().Current(c).Postcodes, postcode)
 }
 
 // sameDepartement tells whether an INSEE code and a postcode are of one
