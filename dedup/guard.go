@@ -63,7 +63,7 @@ func (s *scorer) guard(a, b *profile, addr addressAgreement, nameSim float64) (w
 	case sameKind || len(a.kinds) == 0 || len(b.kinds) == 0:
 		// a name without a kind (« Espace Ressources du Pontet ») may be
 		// any service's: the building decides (LABELLING R1)
-	case !anyMatch(a.distinct, b.distinct):
+	case !anyMatch(a.distinct, b.distinct, lostIn(a, b)):
 		return strings.Join(a.kinds, "|") + " ≠ " + strings.Join(b.kinds, "|") + ", no distinctive word in common: two organisations", true
 	}
 	// the names say two kinds of body at two addresses apart: a body's

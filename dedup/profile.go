@@ -109,9 +109,11 @@ type profile struct {
 	// communeSure: the record's INSEE commune has its postcode (a
 	// commune unknown, or of another postcode, is in doubt)
 	communeSure bool
-	globalID    bool // localID is specific enough to name a record anywhere
-	mobile      bool // the name says bus or itinerant
-	roams       bool // itinerance says itinerant only (not also fixed)
+	// lostChars: a name or street word holds a lost character
+	lostChars bool
+	globalID  bool // localID is specific enough to name a record anywhere
+	mobile    bool // the name says bus or itinerant
+	roams     bool // itinerance says itinerant only (not also fixed)
 	// former: the name is a programme's former name (« MSAP », a France
 	// services before 2020): an older vintage of the list
 	former bool
@@ -167,6 +169,7 @@ func newProfile(m *Member) profile {
 	if lon, lat, ok := l.Point(); ok && (l.Placement == nil || l.Placement.Rank() <= 2) {
 		p.point, p.placed = geo.Point{Lat: lat, Lon: lon}, true
 	}
+	p.lostChars = slices.ContainsFunc(p.name, hasLost) || slices.ContainsFunc(p.street, hasLost)
 	p.mobile = containsAny(p.name, words.mobile)
 	p.roams = declaredItinerant(l.Itinerance)
 	p.localID = strings.ToLower(strings.TrimSpace(m.ProducerID))
@@ -359,6 +362,8 @@ func canonical(s string) string {
 // lost stands, in an address, for a character lost to a wrong charset
 // (« h\uFFFDtel de ville »); it matches any letter.
 const lost = "ʔ"
+
+func hasLost(w string) bool { return strings.Contains(w, lost) }
 
 // townWords caches the canonical words of commune names, which every
 // record of a commune repeats.

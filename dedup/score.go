@@ -181,7 +181,7 @@ func nameFeature(s *scorer, a, b *profile, st *pairState, t *tally) {
 	if a.fullName == b.fullName && a.fullName != "" {
 		sim, info = 1, max(info, 0.6) // the very same name, generic as it may be
 	}
-	if (a.bodyKinds == 0) != (b.bodyKinds == 0) && sameWords(a.distinct, b.distinct) {
+	if (a.bodyKinds == 0) != (b.bodyKinds == 0) && sameWords(a.distinct, b.distinct, lostIn(a, b)) {
 		sim = 1 // « La Bricothèque » and « Bricothèque fablab »: one name, one record adds its kind
 	}
 	if len(a.name) == 1 && len(b.name) == 1 && bodyWord(a.name[0]) != "" && bodyWord(a.name[0]) == bodyWord(b.name[0]) {
@@ -218,17 +218,17 @@ func bodyWord(t string) string {
 // sameWords: each list's words are found in the other (one typo
 // allowed): « La Bricothèque » and « Bricothèque fablab de Pernes », the
 // kind and the commune aside.
-func sameWords(a, b []string) bool {
+func sameWords(a, b []string, lost bool) bool {
 	if len(a) == 0 || len(b) == 0 {
 		return false
 	}
 	for _, t := range a {
-		if !matchToken(t, b) {
+		if !matchToken(t, b, lost) {
 			return false
 		}
 	}
 	for _, t := range b {
-		if !matchToken(t, a) {
+		if !matchToken(t, a, lost) {
 			return false
 		}
 	}
@@ -253,7 +253,7 @@ func kindFeature(s *scorer, a, b *profile, st *pairState, t *tally) {
 	if k == "" || s.multiSite[kindKey(a, k)] || s.multiSite[kindKey(b, k)] {
 		return
 	}
-	if len(a.distinct) > 0 && len(b.distinct) > 0 && !anyMatch(a.distinct, b.distinct) {
+	if len(a.distinct) > 0 && len(b.distinct) > 0 && !anyMatch(a.distinct, b.distinct, lostIn(a, b)) {
 		return
 	}
 	t.add("same_kind", s.w.SameKind, func() string { return k + " in " + a.insee + ", the only one its sources list" })
@@ -289,7 +289,7 @@ func orgFeature(s *scorer, a, b *profile, st *pairState, t *tally) {
 // Two numbers of one street stay the organisation's one site (« AFCAS »
 // at 332 and « Espace numérique » at 322 avenue de la Camargue).
 func namedApart(a, b *profile) bool {
-	if len(a.distinct) == 0 || len(b.distinct) == 0 || anyMatch(a.distinct, b.distinct) {
+	if len(a.distinct) == 0 || len(b.distinct) == 0 || anyMatch(a.distinct, b.distinct, lostIn(a, b)) {
 		return false
 	}
 	if len(a.street) == 0 || len(b.street) == 0 || streetSimilarity(a, b) >= sameStreetFrom {
@@ -302,9 +302,9 @@ func namedApart(a, b *profile) bool {
 // does not move at all (LABELLING R5).
 func busAndFixed(a, b *profile) bool { return a.mobile && !b.moves() || b.mobile && !a.moves() }
 
-func anyMatch(a, b []string) bool {
+func anyMatch(a, b []string, lost bool) bool {
 	for _, t := range a {
-		if matchToken(t, b) {
+		if matchToken(t, b, lost) {
 			return true
 		}
 	}
@@ -354,7 +354,7 @@ func kindKey(p *profile, kind string) kindAt {
 
 func twoSites(p, q *profile, kind string) bool {
 	if len(p.distinct) > 0 && len(q.distinct) > 0 {
-		return !anyMatch(p.distinct, q.distinct)
+		return !anyMatch(p.distinct, q.distinct, lostIn(p, q))
 	}
 	if len(p.distinct) > 0 || len(q.distinct) > 0 || len(p.street) == 0 || len(q.street) == 0 || contains(words.OnePerTown, kind) {
 		return false
@@ -642,7 +642,7 @@ func tokenWeight(t string) float64 {
 // (the mean of its ratio to the shorter and to the longer name), and how
 // informative the shorter name is (1 once it holds one ordinary word).
 func nameSimilarity(pa, pb *profile) (sim, info float64) {
-	lo, hi, inter := weightedOverlap(pa.name, pb.name, pa.nameW, pb.nameW)
+	lo, hi, inter := weightedOverlap(pa.name, pb.name, pa.nameW, pb.nameW, lostIn(pa, pb))
 	if lo == 0 {
 		return 0, 0
 	}
@@ -674,11 +674,11 @@ func sameLetters(a, b []string) bool {
 }
 
 // matchToken finds t in list, allowing one typo in words of 6 letters or
-// more, a lost character (lost) to stand for any letter, and an initial
-// for a word (« place j moulin », « place jean moulin »).
-func matchToken(t string, list []string) bool {
+// more, an initial for a word (« place j moulin », « place jean moulin »)
+// and, when lost is set (lostIn), a lost character to stand for any letter.
+func matchToken(t string, list []string, lost bool) bool {
 	for _, u := range list {
-		if t == u || len(t) >= 6 && len(u) >= 6 && editDistanceAtMostOne(t, u) || sameButLost(t, u) || initialOf(t, u) || initialOf(u, t) {
+		if t == u || len(t) >= 6 && len(u) >= 6 && editDistanceAtMostOne(t, u) || lost && sameButLost(t, u) || initialOf(t, u) || initialOf(u, t) {
 			return true
 		}
 	}
@@ -689,6 +689,10 @@ func matchToken(t string, list []string) bool {
 func initialOf(a, b string) bool {
 	return len(a) == 1 && len(b) > 1 && a[0] == b[0] && !words.typeWord[b] && !isDigits(a)
 }
+
+// lostIn tells whether either profile's words hold a lost character
+// (only those words can match by sameButLost).
+func lostIn(a, b *profile) bool { return a.lostChars || b.lostChars }
 
 // sameButLost compares two words, one of which holds lost characters.
 func sameButLost(a, b string) bool {
@@ -708,7 +712,7 @@ func sameButLost(a, b string) bool {
 }
 
 func streetSimilarity(a, b *profile) float64 {
-	lo, hi, inter := weightedOverlap(a.street, b.street, a.streetW, b.streetW)
+	lo, hi, inter := weightedOverlap(a.street, b.street, a.streetW, b.streetW, lostIn(a, b))
 	if lo == 0 {
 		return 0
 	}
@@ -726,12 +730,12 @@ func streetWeight(t string) float64 {
 // weightedOverlap weighs two token lists, given each token's weight: the
 // lighter and heavier totals, and the weight of a's tokens found in b (one
 // typo allowed), at most the lighter.
-func weightedOverlap(a, b []string, wa, wb []uint8) (lo, hi, inter float64) {
+func weightedOverlap(a, b []string, wa, wb []uint8, lost bool) (lo, hi, inter float64) {
 	ta, tb := 0.0, 0.0
 	for i, t := range a {
 		w := fromHundredths[wa[i]]
 		ta += w
-		if matchToken(t, b) {
+		if matchToken(t, b, lost) {
 			inter += w
 		}
 	}
