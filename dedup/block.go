@@ -244,7 +244,7 @@ func mergeEntries(out, prior []entry, oldToNew []int32, fresh []entry) []entry {
 func (b *blocks) indexRuns(room *engineRoom) {
 	b.runs = room.runs
 	if b.runs == nil {
-		b.runs = map[uint64][2]int32{}
+		b.runs = make(map[uint64][2]int32, b.countRuns()) // sized once: no growth at national scale
 	}
 	clear(b.runs)
 	for lo := 0; lo < len(b.entries); {
@@ -257,6 +257,17 @@ func (b *blocks) indexRuns(room *engineRoom) {
 		}
 		lo = hi
 	}
+}
+
+// countRuns counts the blocks of two or more members.
+func (b *blocks) countRuns() int {
+	n := 0
+	for k := 1; k < len(b.entries); k++ {
+		if b.entries[k].key == b.entries[k-1].key && (k == 1 || b.entries[k-2].key != b.entries[k].key) {
+			n++
+		}
+	}
+	return n
 }
 
 // sortEntries sorts entries by key with a stable radix sort (8 passes of

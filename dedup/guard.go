@@ -191,8 +191,8 @@ func namedSites(ps []profile, keys []uint64, found map[string][]string) {
 		p := &ps[uint32(k)]
 		for _, l := range keys[x+1:] {
 			q := &ps[uint32(l)]
-			if !twoNamedSites(p, q) {
-				continue
+			if !overlap(p.distinct, q.distinct) || !twoNamedSites(p, q) {
+				continue // no word to find (most pairs), or not two sites
 			}
 			for _, t := range p.distinct {
 				if contains(q.distinct, t) && !contains(found[p.insee], t) {
