@@ -13,7 +13,8 @@ import (
 
 // TestSortEntries: the radix sort gives the order of a comparison sort
 // by key then member, for entries that come in member order, whatever the
-// keys share (few distinct keys, keys equal but in their top byte, none).
+// keys share (few distinct keys, keys equal but in their top byte, none),
+// below and above the size from which it sorts by top byte first.
 func TestSortEntries(t *testing.T) {
 	rnd := rand.New(rand.NewPCG(1, 2))
 	keys := map[string]func() uint64{
@@ -23,7 +24,7 @@ func TestSortEntries(t *testing.T) {
 	}
 	for name, key := range keys {
 		t.Run(name, func(t *testing.T) {
-			for _, n := range []int{0, 1, 2, 1000} {
+			for _, n := range []int{0, 1, 2, 1000, bucketedFrom} { // the last one splits by top byte first
 				var entries []entry
 				for i := range n {
 					for range rnd.IntN(3) + 1 {
@@ -95,23 +96,35 @@ func TestCarryBlocks(t *testing.T) {
 }
 
 // TestPostcodeBlocks: two records sure of their two communes, which share
-// a postcode, meet through the postcode by their street, not by a name
-// word; a record whose commune is of another postcode meets both by it.
+// a postcode, meet through the postcode by their street unless both are
+// placed more than apartMetres apart, never by a name word; a record whose
+// commune is of another postcode meets both by it.
 func TestPostcodeBlocks(t *testing.T) {
-	records := []struct{ name, address, insee string }{
-		{"Cercle Vauban", "3 rue Alphonse Daudet", "05023"},  // Briançon, 05100
-		{"Les Amis de Vauban", "8 chemin des Prés", "05183"}, // Villar-Saint-Pancrace, 05100
-		{"Atelier Vauban", "2 impasse Bellevue", "05161"},    // La Salle-les-Alpes, of 05240
-		{"Maison Giono", "12 rue Alphonse Daudet", "05183"},  // Villar-Saint-Pancrace, 05100
+	type at struct{ lat, lon float64 }
+	records := []struct {
+		name, address, insee string
+		point                *at
+	}{
+		{"Cercle Vauban", "3 rue Alphonse Daudet", "05023", nil},                      // Briançon, 05100
+		{"Les Amis de Vauban", "8 chemin des Prés", "05183", nil},                     // Villar-Saint-Pancrace, 05100
+		{"Atelier Vauban", "2 impasse Bellevue", "05161", nil},                        // La Salle-les-Alpes, of 05240
+		{"Maison Giono", "12 rue Alphonse Daudet", "05183", nil},                      // Villar-Saint-Pancrace
+		{"Point Info Jeunes", "5 rue Alphonse Daudet", "05023", &at{44.8986, 6.6433}}, // Briançon
+		{"Ludothèque", "7 rue Alphonse Daudet", "05183", &at{44.8726, 6.6433}},        // 2.9 km south
+		{"Bibliothèque", "9 rue Alphonse Daudet", "05183", &at{44.8923, 6.6433}},      // 700 m south
 	}
 	ps := make([]profile, len(records))
 	for i, r := range records {
 		m := Member{Ref: Ref{Source: "s", RecordKey: fmt.Sprint(i)}, Lieu: &schema.Lieu{
 			Nom: r.name, Adresse: r.address, CodePostal: "05100", CodeINSEE: r.insee}}
+		if r.point != nil {
+			m.Lieu.Latitude, m.Lieu.Longitude = &r.point.lat, &r.point.lon
+		}
 		ps[i] = newProfile(&m)
 	}
 	b := newBlocks(ps, nil, nil)
-	want := map[[2]int]bool{{0, 2}: true, {1, 2}: true, {0, 3}: true}
+	want := map[[2]int]bool{{0, 2}: true, {1, 2}: true, {0, 3}: true, // 4 and 5 are apart
+		{0, 4}: true, {3, 4}: true, {0, 5}: true, {3, 5}: true, {0, 6}: true, {3, 6}: true, {4, 6}: true, {5, 6}: true}
 	seen := make([]int32, len(ps))
 	var keys []blockRef
 	for i := range ps {
