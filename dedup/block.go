@@ -10,8 +10,9 @@ import (
 )
 
 // Blocking: two members are scored only when they share a block. Blocks
-// never miss a neighbour across a commune border (spatial cells are
-// compared with their eight neighbours) and a member without a point is
+// never miss a neighbour within cellMetres across a commune border or a
+// cell's (spatial cells are compared with their eight neighbours, their
+// members farther than cellMetres left out) and a member without a point is
 // never taken as 0 m away from anything: it meets others through its
 // commune and street, its commune and a distinctive name word, or a shared
 // identifier or contact. The postcode stands in for the commune: by
@@ -420,16 +421,19 @@ func apart(p, q *profile) bool {
 }
 
 // neighbours calls fn once for every j > i (every j ≠ i when all is set)
-// that shares a block with i; seen is scratch space of len(members),
-// stamped with i+1, and keys scratch space for i's keys.
-func (b *blocks) neighbours(i int, all bool, seen []int32, keys []blockRef, fn func(j int)) []blockRef {
+// that shares a block with i; of the nine cells around i's point, only
+// the members within reach metres (all of them when reach is 0: the
+// weights' estimate wants pairs that are not duplicates too); seen is
+// scratch space of len(members), stamped with i+1, and keys scratch space
+// for i's keys.
+func (b *blocks) neighbours(i int, all bool, reach float64, seen []int32, keys []blockRef, fn func(j int)) []blockRef {
 	stamp := int32(i + 1)
 	fresh := func(j int32) bool { return (int(j) > i || all && int(j) != i) && seen[j] != stamp }
 	p := &b.ps[i]
 	if c, ok := cellOf(p); ok {
 		for dx := int32(-1); dx <= 1; dx++ {
 			for _, e := range b.inColumn(c.x+dx, c.y-1, c.y+1) {
-				if fresh(e.idx) {
+				if fresh(e.idx) && (reach == 0 || geo.Distance(p.point, b.ps[e.idx].point) <= reach) {
 					seen[e.idx] = stamp
 					fn(int(e.idx))
 				}

@@ -129,7 +129,7 @@ func TestPostcodeBlocks(t *testing.T) {
 	var keys []blockRef
 	for i := range ps {
 		clear(seen)
-		keys = b.neighbours(i, false, seen, keys, func(j int) {
+		keys = b.neighbours(i, false, cellMetres, seen, keys, func(j int) {
 			if !want[[2]int{i, j}] {
 				t.Errorf("%q and %q meet", records[i].name, records[j].name)
 			}
@@ -140,3 +140,42 @@ func TestPostcodeBlocks(t *testing.T) {
 		t.Errorf("%q and %q do not meet", records[p[0]].name, records[p[1]].name)
 	}
 }
+
+// TestCellReach: scoring's walk takes cell neighbours within cellMetres,
+// across cell borders; the sampling for the weights' estimate takes the
+// nine cells' every member.
+func TestCellReach(t *testing.T) {
+	points := []struct {
+		name, street string
+		lat, lon     float64
+	}{
+		{"Médiathèque Jean Macé", "rue Pasteur", 45.76000, 4.83000},
+		{"Atelier Lumière", "rue Garibaldi", 45.76090, 4.83000}, // 100 m north
+		{"Point Cyb", "quai Perrache", 45.76180, 4.83000},       // 200 m north, in the next cell
+	}
+	ps := make([]profile, len(points))
+	for i, p := range points {
+		m := Member{Ref: Ref{Source: "s", RecordKey: fmt.Sprint(i)}, Lieu: &schema.Lieu{
+			Nom: p.name, Adresse: fmt.Sprintf("%d %s", i+1, p.street), CodePostal: "69001", CodeINSEE: "69381",
+			Latitude: &points[i].lat, Longitude: &points[i].lon}}
+		ps[i] = newProfile(&m)
+	}
+	b := newBlocks(ps, nil, nil)
+	if c0, c2 := cellOf2(&ps[0]), cellOf2(&ps[2]); c2.y-c0.y > 1 {
+		t.Fatalf("the third point is %d cells away: it would not be in the nine cells", c2.y-c0.y)
+	}
+	for _, reach := range []float64{cellMetres, 0} {
+		seen := make([]int32, len(ps))
+		var got []int
+		b.neighbours(0, false, reach, seen, nil, func(j int) { got = append(got, j) })
+		want := []int{1}
+		if reach == 0 {
+			want = []int{1, 2}
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("reach %.0f m: %q meets %v, want %v", reach, points[0].name, got, want)
+		}
+	}
+}
+
+func cellOf2(p *profile) cell { c, _ := cellOf(p); return c }

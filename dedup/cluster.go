@@ -230,7 +230,7 @@ func scoreFrom(b *blocks, s *scorer, from []int32, inFrom []bool) []scored {
 				if from != nil {
 					i = int(from[k])
 				}
-				keys = b.neighbours(i, from != nil, seen, keys, func(j int) {
+				keys = b.neighbours(i, from != nil, cellMetres, seen, keys, func(j int) {
 					if from != nil && inFrom[j] && j < i {
 						return // scored from j
 					}

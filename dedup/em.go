@@ -114,7 +114,7 @@ func (e *Engine) samplePairs(b *blocks) [][2]int32 {
 		if keep > 1 && refHash(e.members[i].Ref)%keep != 0 {
 			continue
 		}
-		keys = b.neighbours(i, true, seen, keys, func(j int) {
+		keys = b.neighbours(i, true, 0, seen, keys, func(j int) {
 			if lo, hi := min(i, j), max(i, j); lo == i || keep > 1 && refHash(e.members[j].Ref)%keep != 0 {
 				out = append(out, [2]int32{int32(lo), int32(hi)}) // a pair of two sampled members is taken once, from the first
 			}
