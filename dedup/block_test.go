@@ -3,7 +3,7 @@ package dedup
 import (
 	"cmp"
 	"fmt"
-	"maps"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -67,7 +67,7 @@ func TestCarryBlocks(t *testing.T) {
 		keys[i] = blockKeys(nil, &ps[i])
 	}
 	last := newBlocks(ps, keys, nil)
-	prior := priorBlocks{last.entries, last.cells, len(ps)}
+	prior := priorBlocks{last.entries, last.cells, len(ps), last.runs}
 	var nowPs []profile
 	var nowKeys [][]blockRef
 	var carried []bool
@@ -86,12 +86,12 @@ func TestCarryBlocks(t *testing.T) {
 	}
 	got := carryBlocks(nowPs, nowKeys, &engineRoom{}, prior, oldToNew, carried)
 	want := newBlocks(nowPs, nowKeys, nil)
-	if len(want.runs) < 100 {
-		t.Fatalf("only %d blocks of two or more members: nothing to carry", len(want.runs))
+	if n := blocksOfTwo(want); n < 100 {
+		t.Fatalf("only %d blocks of two or more members: nothing to carry", n)
 	}
-	if !slices.Equal(got.entries, want.entries) || !slices.Equal(got.cells, want.cells) || !maps.Equal(got.runs, want.runs) {
-		t.Errorf("carried: %d entries, %d cells, %d runs; from scratch: %d, %d, %d",
-			len(got.entries), len(got.cells), len(got.runs), len(want.entries), len(want.cells), len(want.runs))
+	if !slices.Equal(got.entries, want.entries) || !slices.Equal(got.cells, want.cells) || !slices.Equal(got.runs.keys, want.runs.keys) && slices.Equal(got.runs.bounds, want.runs.bounds) {
+		t.Errorf("carried: %d entries, %d cells, %d blocks; from scratch: %d, %d, %d",
+			len(got.entries), len(got.cells), blocksOfTwo(got), len(want.entries), len(want.cells), blocksOfTwo(want))
 	}
 }
 
@@ -179,3 +179,55 @@ func TestCellReach(t *testing.T) {
 }
 
 func cellOf2(p *profile) cell { c, _ := cellOf(p); return c }
+
+// blocksOfTwo counts the blocks of two or more members that b finds.
+func blocksOfTwo(b *blocks) int {
+	n := 0
+	for k, e := range b.entries {
+		if (k == 0 || b.entries[k-1].key != e.key) && len(b.block(e.key)) > 1 {
+			n++
+		}
+	}
+	return n
+}
+
+// TestRunIndex: the run index finds every key's run of two or more
+// entries, and no run for a key of one entry or none, whatever the keys share (runs of thousands, a bucket
+// holding most entries, the top and bottom keys).
+func TestRunIndex(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(3, 4))
+	sets := map[string]func() uint64{
+		"random":       rnd.Uint64,
+		"one big run":  func() uint64 { return 0x8000000000000000 | uint64(rnd.IntN(4)) },
+		"ends of keys": func() uint64 { return []uint64{0, 1, math.MaxUint64 - 1, math.MaxUint64}[rnd.IntN(4)] },
+	}
+	for name, key := range sets {
+		t.Run(name, func(t *testing.T) {
+			for _, n := range []int{0, 1, 5, 10_000} {
+				entries := make([]entry, n)
+				for i := range entries {
+					entries[i] = entry{key: key(), idx: int32(i)}
+				}
+				entries, _ = sortEntries(entries, nil)
+				want := map[uint64]int{}
+				for _, e := range entries {
+					want[e.key]++
+				}
+				x := newRunIndex(entries, runIndex{dir: make([]int32, 3), keys: make([]uint64, 1)})
+				for k, count := range want {
+					if count == 1 {
+						count = 0 // a key of one entry is no block
+					}
+					if r := x.run(entries, k); len(r) != count || count > 0 && r[0].key != k {
+						t.Errorf("%d entries: key %x has a run of %d, want %d", n, k, len(r), count)
+					}
+				}
+				for range 100 {
+					if k := rnd.Uint64(); want[k] == 0 && len(x.run(entries, k)) != 0 {
+						t.Errorf("%d entries: key %x, which none has, has a run", n, k)
+					}
+				}
+			}
+		})
+	}
+}

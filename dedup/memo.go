@@ -38,8 +38,7 @@ type Memo struct {
 	hasLearned bool
 	known      map[Ref]*memoMember
 	pairs      []memoPair
-	blocks     map[uint64][2]int32 // the last run's blocks of two or more members
-	scored     int                 // members whose pairs the last run scored
+	scored     int // members whose pairs the last run scored
 	merged     map[[32]byte]Cluster
 	runs       uint32 // the runs that used the memo
 	// rescored marks the members of the current run whose pairs were
@@ -58,14 +57,15 @@ type Memo struct {
 type priorBlocks struct {
 	entries, cells []entry
 	members        int
+	runs           runIndex // of entries
 }
 
 // engineRoom is room for an engine's profiles and blocks.
 type engineRoom struct {
 	ps, raw []profile
 	free    [][]entry // arrays of entries
-	runs    map[uint64][2]int32
-	kept    bool // for the next run (a memo's): arrays are made with headroom
+	runs    runIndex  // spare arrays for a run index
+	kept    bool      // for the next run (a memo's): arrays are made with headroom
 }
 
 // take returns the smallest free array of room for n entries, emptied, or
@@ -269,7 +269,7 @@ func (m *Memo) affected(e *Engine, contexts []string, b *blocks, present int) ([
 	}
 	for _, r := range changed {
 		block := b.block(r.key)
-		if was := m.blocks[r.key]; int(was[1]-was[0]) <= int(r.limit) != (len(block) <= int(r.limit)) {
+		if was := m.prior.runs.run(m.prior.entries, r.key); len(was) <= int(r.limit) != (len(block) <= int(r.limit)) {
 			for _, en := range block {
 				in[en.idx] = true
 			}
@@ -324,10 +324,10 @@ func (m *Memo) remember(e *Engine, contexts []string, keys [][]blockRef, b *bloc
 	for _, p := range pairs {
 		m.pairs = append(m.pairs, memoPair{e.known[p.i], e.known[p.j], p.score})
 	}
-	m.blocks, m.room.runs = b.runs, m.blocks
+	m.room.runs = m.prior.runs
 	m.room.ps, m.room.raw = e.ps, e.raw
 	m.room.free = append(m.room.free[:0], m.prior.entries, m.prior.cells, b.spare)
-	m.prior = priorBlocks{b.entries, b.cells, len(e.ps)}
+	m.prior = priorBlocks{b.entries, b.cells, len(e.ps), b.runs}
 }
 
 // merge merges each group, taking the last run's merge of a group of the
