@@ -285,7 +285,13 @@ type runIndex struct {
 // newRunIndex indexes entries, sorted by key, in room's arrays when they
 // are large enough.
 func newRunIndex(entries []entry, room runIndex) runIndex {
-	x := runIndex{keys: room.keys[:0], bounds: room.bounds[:0]}
+	runs := 0 // counted first: arrays of the right size, no garbage from growing them
+	for k := 1; k < len(entries); k++ {
+		if entries[k].key == entries[k-1].key && (k == 1 || entries[k-2].key != entries[k].key) {
+			runs++
+		}
+	}
+	x := runIndex{keys: slices.Grow(room.keys[:0], runs), bounds: slices.Grow(room.bounds[:0], runs)}
 	for lo := 0; lo < len(entries); {
 		hi := lo + 1
 		for hi < len(entries) && entries[hi].key == entries[lo].key {
